@@ -1,0 +1,259 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { availableParallelism } from 'node:os';
+import { BerthError } from '../errors.js';
+import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
+import { DigestVerifier, HashSink } from '../digest/verifier.js';
+import { createCompressor, createDecompressor, type Algorithm } from '../compression/compression.js';
+import {
+  MT, MAX_CONFIG_SIZE, type Compression, type Descriptor, type ImageConfig, type ImageManifest,
+  layerCompression, layerMediaType, manifestFlavour, parseImageConfig, parseManifestDocument, serializeManifest,
+} from '../media/index.js';
+import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
+import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent } from '../transports/types.js';
+import { Tee, forEachLimit, readAll } from '../util/streams.js';
+import { acceptAnything, type PolicyCheck } from './policy.js';
+
+export interface CopyOptions {
+  /** Platform to pick from an index (default: this machine). */
+  platform?: PlatformChoice;
+  /** Force the destination manifest format. */
+  format?: 'oci' | 'v2s2';
+  /** Compression for layers the destination compresses (registry): gzip (default) or zstd. */
+  compression?: { format: 'gzip' | 'zstd'; level?: number; force?: boolean };
+  /** Expected digest of the top-level manifest (by-digest references). */
+  expectedDigest?: Digest;
+  /** Verify every layer's diffID against the config (default: when the destination needs diffIDs). */
+  verifyDiffIDs?: boolean;
+  /** Maximum layers transferred at once. */
+  parallel?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  policy?: PolicyCheck;
+}
+
+export interface CopyResult {
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  /** Digest of the index the manifest was chosen from, if any. */
+  indexDigest?: Digest;
+  configDigest: Digest;
+  /** Image ID: the config digest's hex. */
+  imageId: string;
+  manifestBytes: Buffer;
+  config: ImageConfig;
+}
+
+export function defaultParallelism(): number {
+  return Math.max(2, Math.min(6, availableParallelism() * 2));
+}
+
+const LAYER_OF = (i: number, n: number) => `layer ${i + 1}/${n}`;
+
+/**
+ * The copy engine: resolve -> choose platform -> policy -> plan each blob (reuse | pass |
+ * convert) -> stream with verification -> write the manifest last -> commit.
+ * The caller owns `src` and `dest` and closes them.
+ */
+export async function copyImage(src: ImageSource, dest: ImageDestination, opts: CopyOptions = {}): Promise<CopyResult> {
+  const emit = opts.onProgress ?? (() => {});
+  const srcName = src.ref.toString();
+
+  // 1. resolve the manifest (verify the digest whenever we know what to expect)
+  const top = await src.getManifest();
+  if (opts.expectedDigest && !matchesDigest(top.bytes, opts.expectedDigest)) {
+    throw new BerthError('DIGEST_MISMATCH', `manifest from ${srcName} does not match the requested digest ${opts.expectedDigest}`);
+  }
+  let parsed = parseManifestDocument(top.bytes, top.mediaType, `manifest of ${srcName}`);
+  let manifestBytes = top.bytes;
+  let manifestMediaType = parsed.mediaType;
+  let index: { digest: Digest; mediaType: string; bytes: Buffer } | undefined;
+  if (parsed.kind === 'index') {
+    const want = wantedPlatform(opts.platform);
+    const chosen = choosePlatform(parsed.index.manifests, want, srcName);
+    index = { digest: digestOf(top.bytes), mediaType: parsed.mediaType, bytes: top.bytes };
+    const inst = await src.getManifest(chosen.digest);
+    if (!matchesDigest(inst.bytes, chosen.digest)) {
+      throw new BerthError('DIGEST_MISMATCH', `manifest ${chosen.digest} from ${srcName} does not match its digest in the index`);
+    }
+    parsed = parseManifestDocument(inst.bytes, inst.mediaType ?? chosen.mediaType, `manifest ${chosen.digest} of ${srcName}`);
+    if (parsed.kind !== 'manifest') throw new BerthError('INVALID_MANIFEST', `${srcName}: index entry ${chosen.digest} is not an image manifest`);
+    manifestBytes = inst.bytes;
+    manifestMediaType = parsed.mediaType;
+  }
+  if (parsed.kind === 'schema1') {
+    throw new BerthError('UNSUPPORTED', `${srcName} uses the deprecated docker schema1 manifest format`, { hint: 'ask the publisher for a schema2 or OCI image' });
+  }
+  if (parsed.kind !== 'manifest') throw new BerthError('INVALID_MANIFEST', `${srcName}: expected an image manifest`);
+  const srcManifest = parsed.manifest;
+  const srcManifestDigest = digestOf(manifestBytes);
+  emit({ kind: 'resolved', ref: srcName, manifestDigest: srcManifestDigest });
+
+  // 2. policy: before anything is written
+  await (opts.policy ?? acceptAnything)(src.ref, { digest: index?.digest ?? srcManifestDigest, mediaType: index?.mediaType ?? manifestMediaType, bytes: index?.bytes ?? manifestBytes });
+
+  // 3. config
+  const configDesc = srcManifest.config;
+  if (configDesc.size > MAX_CONFIG_SIZE) throw new BerthError('TOO_LARGE', `config ${configDesc.digest} of ${srcName} is ${configDesc.size} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
+  const { stream: cfgStream } = await src.getBlob(configDesc);
+  const cfgVerifier = new DigestVerifier({ digest: configDesc.digest, size: configDesc.size, what: `config ${configDesc.digest} of ${srcName}` });
+  cfgStream.on('error', (e) => cfgVerifier.destroy(e));
+  const configBytes = await readAll(cfgStream.pipe(cfgVerifier), MAX_CONFIG_SIZE, `config of ${srcName}`);
+  const config = parseImageConfig(configBytes, `config ${configDesc.digest} of ${srcName}`);
+  const diffIDs = config.rootfs.diff_ids;
+  if (diffIDs.length !== srcManifest.layers.length) {
+    throw new BerthError('INVALID_MANIFEST', `${srcName}: manifest has ${srcManifest.layers.length} layers but the config lists ${diffIDs.length} diff_ids`);
+  }
+
+  // 4. plan: output manifest type and per-layer compression
+  const destTypes = dest.supportedManifestTypes();
+  let outType: string;
+  if (opts.format) {
+    outType = opts.format === 'oci' ? MT.OCIManifest : MT.DockerManifest;
+    if (!destTypes.includes(outType)) throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store ${opts.format} manifests`);
+  } else {
+    outType = destTypes.includes(manifestMediaType) ? manifestMediaType : destTypes[0]!;
+  }
+  const mode = dest.desiredLayerCompression();
+  const targets: Compression[] = srcManifest.layers.map((l) => {
+    const c = layerCompression(l.mediaType);
+    if (mode === 'none') return 'none';
+    const want = opts.compression?.format;
+    if (opts.compression?.force && want) return want;
+    if (c === 'none' && (want || dest.ref.transport === 'docker')) return want ?? 'gzip';
+    return c;
+  });
+  if (manifestFlavour(outType) === 'docker' && targets.includes('zstd')) {
+    if (opts.format === 'v2s2') throw new BerthError('INVALID_ARGUMENT', 'zstd-compressed layers cannot be stored in a docker v2s2 manifest', { hint: 'use --format oci' });
+    outType = MT.OCIManifest;
+    if (!destTypes.includes(outType)) throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store zstd layers`);
+  }
+  const flavour = manifestFlavour(outType);
+  const verifyDiffIDs = opts.verifyDiffIDs ?? dest.needsDiffIDs();
+  const needDiff = verifyDiffIDs || dest.needsDiffIDs();
+
+  // 5. layers
+  const n = srcManifest.layers.length;
+  const committed: CommittedLayer[] = new Array(n);
+  await forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
+    const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
+    const srcComp = layerCompression(layer.mediaType);
+    const target = targets[i]!;
+    const srcHint = src.layerHint?.(layer) ?? (srcComp === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
+    const outMediaType = target === srcComp ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, target);
+
+    if (target === srcComp) {
+      const reused = await dest.tryReuseBlob(layer, srcHint);
+      const hint = reused?.hint ?? srcHint;
+      if (reused && (!needDiff || hint)) {
+        if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+        emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
+        committed[i] = { desc: { ...layer, mediaType: outMediaType, digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
+        return;
+      }
+    }
+    emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: 0, total: layer.size });
+    const { stream: raw } = await src.getBlob(layer);
+    const verifier = new DigestVerifier({ digest: layer.digest, size: layer.size, what });
+    raw.on('error', (e) => verifier.destroy(e));
+    let counted = 0;
+    let lastEmit = 0;
+    verifier.on('data', (c: Buffer) => {
+      counted += c.length;
+      if (counted - lastEmit >= 4 << 20) { lastEmit = counted; emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: counted, total: layer.size }); }
+    });
+    let out: Readable = raw.pipe(verifier);
+    let diffSink: HashSink | undefined;
+    let sideDone: Promise<void> | undefined;
+
+    if (target === srcComp) {
+      if (needDiff && srcComp !== 'none' && !srcHint) {
+        // hash the decompressed side-stream to learn (and check) the diffID
+        const dec = createDecompressor(srcComp as Algorithm);
+        diffSink = new HashSink();
+        sideDone = pipeline(dec, diffSink);
+        const tee = new Tee(dec, sideDone);
+        out.on('error', (e) => tee.destroy(e));
+        out = out.pipe(tee);
+      }
+      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what });
+      const diffID = diffSink ? diffSink.digest : srcHint?.diffID ?? diffIDs[i]!;
+      const usize = diffSink ? diffSink.bytes : srcHint?.uncompressedSize ?? -1;
+      if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+      committed[i] = { desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size }, diffID, uncompressedSize: usize };
+    } else {
+      // convert: decompress (verified input) -> hash the tar -> recompress
+      const dec = createDecompressor(srcComp as Algorithm);
+      out.on('error', (e) => dec.destroy(e));
+      const hashSide = new HashSink();
+      const hashSideDone = new Promise<void>((res, rej) => { hashSide.on('finish', res); hashSide.on('error', rej); });
+      const tee = new Tee(hashSide, hashSideDone);
+      dec.on('error', (e) => tee.destroy(e));
+      const tarStream: Readable = out.pipe(dec).pipe(tee);
+      let final: Readable = tarStream;
+      if (target !== 'none') {
+        const comp = createCompressor(target, { level: opts.compression?.level });
+        tarStream.on('error', (e) => comp.destroy(e));
+        final = tarStream.pipe(comp);
+      }
+      const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
+      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what });
+      const diffID = hashSide.digest;
+      if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+      committed[i] = { desc: { mediaType: outMediaType, digest: stored.digest, size: stored.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID, uncompressedSize: hashSide.bytes };
+    }
+    emit({ kind: 'blob', digest: layer.digest, state: 'done', bytes: layer.size, total: layer.size });
+  });
+
+  // 6. config blob (same bytes; media type follows the manifest flavour)
+  const outConfigType = flavour === 'oci' ? (configDesc.mediaType === MT.DockerConfig ? MT.OCIConfig : configDesc.mediaType) : (configDesc.mediaType === MT.OCIConfig ? MT.DockerConfig : configDesc.mediaType);
+  const outConfig: Descriptor = { ...configDesc, mediaType: outConfigType };
+  const cfgReuse = await dest.tryReuseBlob(configDesc);
+  if (!cfgReuse) {
+    const s = new PassThrough();
+    s.end(configBytes);
+    await dest.putBlob(s, { digest: configDesc.digest, size: configDesc.size, mediaType: outConfigType, isConfig: true, what: `config ${configDesc.digest}` });
+  }
+  emit({ kind: 'blob', digest: configDesc.digest, state: cfgReuse ? 'exists' : 'done', isConfig: true, total: configDesc.size });
+
+  // 7. manifest, written last
+  const unchanged = outType === manifestMediaType && committed.every((c, i) => c.desc.digest === srcManifest.layers[i]!.digest && c.desc.mediaType === srcManifest.layers[i]!.mediaType);
+  let outBytes: Buffer;
+  if (unchanged) outBytes = manifestBytes;
+  else {
+    const m: ImageManifest = { schemaVersion: 2, config: outConfig, layers: committed.map((c) => c.desc) };
+    if (flavour === 'oci' && srcManifest.annotations) m.annotations = srcManifest.annotations;
+    outBytes = serializeManifest(m, outType);
+  }
+  const outDigest = digestOf(outBytes);
+  emit({ kind: 'manifest', state: 'writing', digest: outDigest });
+  await dest.putManifest({ bytes: outBytes, mediaType: outType });
+  await dest.commit({
+    manifest: { digest: outDigest, mediaType: outType, bytes: outBytes },
+    index: unchanged ? index : undefined,
+    config: { desc: outConfig, bytes: configBytes },
+    layers: committed,
+  });
+  emit({ kind: 'manifest', state: 'done', digest: outDigest });
+  return {
+    manifestDigest: outDigest,
+    manifestMediaType: outType,
+    indexDigest: unchanged ? index?.digest : undefined,
+    configDigest: configDesc.digest,
+    imageId: configDesc.digest.slice(configDesc.digest.indexOf(':') + 1),
+    manifestBytes: outBytes,
+    config,
+  };
+}
+
+function diffIdMismatch(i: number, blob: Digest, src: string): BerthError {
+  return new BerthError('DIGEST_MISMATCH', `layer ${i + 1} (blob ${blob}) of ${src} does not match the config's DiffID`, { hint: 'the image is corrupt or was tampered with; nothing was stored' });
+}
+
+/** Same compression, other manifest flavour: map docker <-> OCI layer types. */
+function convertLayerType(mt: string, flavour: 'oci' | 'docker'): string {
+  const known = [MT.DockerLayer, MT.DockerLayerGzip, MT.DockerLayerZstd, MT.OCILayer, MT.OCILayerGzip, MT.OCILayerZstd] as string[];
+  if (!known.includes(mt)) return mt;
+  return layerMediaType(flavour, layerCompression(mt));
+}
+
+export type { LayerHint };

@@ -1,0 +1,61 @@
+/**
+ * BerthError: every failure a user can cause or see carries a stable `code`, a one-line
+ * `message` (what failed and on which input), an optional `hint` (what to do), and the
+ * underlying `cause`. The CLI prints `Error: message` (+ hint) and never a stack trace
+ * for these. Messages must never contain credentials or whole manifests.
+ */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'      // a flag, option or positional argument is malformed
+  | 'INVALID_REFERENCE'     // an image reference does not parse
+  | 'IMAGE_NOT_FOUND'       // lookup found nothing
+  | 'AMBIGUOUS_IMAGE'       // a short ID prefix or short name matches several images
+  | 'IMAGE_IN_USE'          // removal refused: image has several names (needs -f) or is used
+  | 'INVALID_DIGEST'        // a digest string is malformed or uses an unsupported algorithm
+  | 'DIGEST_MISMATCH'       // content does not hash to the expected digest
+  | 'SIZE_MISMATCH'         // content length differs from the expected size
+  | 'INVALID_MANIFEST'      // manifest/index/config JSON is invalid or ambiguous
+  | 'TOO_LARGE'             // a document exceeds its size cap
+  | 'INVALID_ARCHIVE'       // an archive or layout is malformed, truncated or unsafe
+  | 'UNSUPPORTED'           // a valid but unsupported format, transport or option
+  | 'NO_MATCHING_PLATFORM'  // an index has no entry for the requested platform
+  | 'STORE_CORRUPT'         // the local store is damaged
+  | 'STORE_LOCKED'          // could not obtain the store within the timeout
+  | 'REGISTRY_ERROR'        // the registry answered with an error
+  | 'UNAUTHORIZED'          // authentication failed or was refused
+  | 'NETWORK'               // a connection failed, timed out or was reset
+  | 'POLICY_DENIED'         // signature policy refused the image
+  | 'BLOCKED_REGISTRY'      // registries.conf blocks the registry
+  | 'SHORT_NAME'            // short-name resolution failed (ambiguous, no TTY, no search registries)
+  | 'CONFIG'                // a configuration file is invalid
+  | 'IO'                    // filesystem error
+  | 'INTERNAL';             // a bug: printed with details
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  override readonly cause?: unknown;
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message);
+    this.name = 'BerthError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.cause = opts.cause;
+  }
+
+  /** Exit code used by the CLI (podman: 125 for generic errors; `image exists` uses 1). */
+  get exitCode(): number {
+    return 125;
+  }
+}
+
+export function isBerthError(e: unknown, code?: ErrorCode): e is BerthError {
+  return e instanceof BerthError && (code === undefined || e.code === code);
+}
+
+/** Wrap an unknown error as a BerthError unless it already is one. */
+export function wrapError(e: unknown, code: ErrorCode, message: string, hint?: string): BerthError {
+  if (e instanceof BerthError) return e;
+  const detail = e instanceof Error ? e.message : String(e);
+  return new BerthError(code, `${message}: ${detail}`, { hint, cause: e });
+}

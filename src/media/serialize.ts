@@ -1,0 +1,55 @@
+import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
+
+/**
+ * Serialize a descriptor / manifest with a fixed key order (mediaType, size, digest, ...),
+ * compact, as containers/image does, so a generated manifest has the same digest that
+ * podman/skopeo would produce for the same content.
+ */
+function descriptorJSON(d: Descriptor): Record<string, unknown> {
+  // image-spec field order: mediaType, digest, size, urls, annotations, platform, artifactType
+  const o: Record<string, unknown> = { mediaType: d.mediaType, digest: d.digest, size: d.size };
+  if (d.urls?.length) o.urls = d.urls;
+  if (d.annotations && Object.keys(d.annotations).length) o.annotations = d.annotations;
+  if (d.platform) o.platform = d.platform;
+  if (d.artifactType) o.artifactType = d.artifactType;
+  return o;
+}
+
+function dockerDescriptorJSON(d: Descriptor): Record<string, unknown> {
+  const o: Record<string, unknown> = { mediaType: d.mediaType, size: d.size, digest: d.digest };
+  if (d.urls?.length) o.urls = d.urls;
+  if (d.annotations && Object.keys(d.annotations).length) o.annotations = d.annotations;
+  if (d.platform) o.platform = d.platform;
+  return o;
+}
+
+/** Go's encoding/json escapes <, > and & in strings; match it for identical bytes. */
+export function goJSON(v: unknown): string {
+  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function serializeManifest(m: ImageManifest, mediaType: string): Buffer {
+  if (mediaType.startsWith('application/vnd.docker.')) {
+    return Buffer.from(goJSON({
+      schemaVersion: 2,
+      mediaType,
+      config: dockerDescriptorJSON(m.config),
+      layers: m.layers.map(dockerDescriptorJSON),
+    }));
+  }
+  const o: Record<string, unknown> = { schemaVersion: 2, mediaType };
+  if (m.artifactType) o.artifactType = m.artifactType;
+  o.config = descriptorJSON(m.config);
+  o.layers = m.layers.map(descriptorJSON);
+  if (m.subject) o.subject = descriptorJSON(m.subject);
+  if (m.annotations && Object.keys(m.annotations).length) o.annotations = m.annotations;
+  return Buffer.from(goJSON(o));
+}
+
+export function serializeIndex(ix: ImageIndex, mediaType: string): Buffer {
+  const docker = mediaType.startsWith('application/vnd.docker.');
+  const o: Record<string, unknown> = { schemaVersion: 2, mediaType };
+  o.manifests = ix.manifests.map(docker ? dockerDescriptorJSON : descriptorJSON);
+  if (!docker && ix.annotations && Object.keys(ix.annotations).length) o.annotations = ix.annotations;
+  return Buffer.from(goJSON(o));
+}

@@ -1,0 +1,65 @@
+import { BerthError } from '../errors.js';
+import type { Descriptor, Platform } from '../media/types.js';
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** This machine's platform in OCI terms (Go GOOS/GOARCH names). */
+export function hostPlatform(): Platform {
+  const architecture = ARCH[process.arch] ?? process.arch;
+  const p: Platform = { os: process.platform === 'win32' ? 'windows' : process.platform, architecture };
+  if (architecture === 'arm64') p.variant = 'v8';
+  return p;
+}
+
+export interface PlatformChoice { os?: string; arch?: string; variant?: string }
+
+/** Parse "--platform os/arch[/variant]". */
+export function parsePlatform(s: string): PlatformChoice {
+  const parts = s.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
+    throw new BerthError('INVALID_ARGUMENT', `invalid platform ${JSON.stringify(s)}: expected OS/ARCH[/VARIANT], e.g. linux/amd64`);
+  }
+  return { os: parts[0], arch: normalizeArch(parts[1]!), variant: parts[2] };
+}
+
+function normalizeArch(a: string): string {
+  const map: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', i386: '386', armhf: 'arm', armel: 'arm' };
+  return map[a] ?? a;
+}
+
+/** Effective wanted platform: explicit choice overlaid on the host's. */
+export function wantedPlatform(choice: PlatformChoice = {}): Platform {
+  const host = hostPlatform();
+  const p: Platform = { os: choice.os ?? host.os, architecture: choice.arch ?? host.architecture };
+  const variant = choice.variant ?? (choice.arch === undefined || choice.arch === host.architecture ? host.variant : undefined);
+  if (variant) p.variant = variant;
+  return p;
+}
+
+function variantMatches(want: Platform, have: Platform): boolean {
+  if (!want.variant) return true;
+  if (!have.variant) return want.architecture === 'arm64' ? want.variant === 'v8' : false;
+  return want.variant === have.variant;
+}
+
+/**
+ * Choose the index entry for `want`: exact os/arch/variant first, then an entry without a
+ * variant. Attestation manifests (platform unknown/unknown) never match.
+ */
+export function choosePlatform(manifests: Descriptor[], want: Platform, what: string): Descriptor {
+  const candidates = manifests.filter((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture);
+  const exact = candidates.find((m) => variantMatches(want, m.platform!) && (!want.variant || m.platform!.variant === want.variant || (!m.platform!.variant && want.variant === 'v8')));
+  const chosen = exact ?? candidates.find((m) => variantMatches(want, m.platform!));
+  if (!chosen) {
+    const avail = manifests.filter((m) => m.platform && m.platform.os !== 'unknown')
+      .map((m) => [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'));
+    throw new BerthError('NO_MATCHING_PLATFORM',
+      `${what}: no image found in manifest list for platform ${[want.os, want.architecture, want.variant].filter(Boolean).join('/')}`,
+      { hint: avail.length ? `available: ${avail.join(', ')}; choose one with --platform` : undefined });
+  }
+  return chosen;
+}
+
+export function formatPlatform(p: { os: string; architecture: string; variant?: string }): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}

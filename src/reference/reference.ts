@@ -1,0 +1,135 @@
+import { BerthError } from '../errors.js';
+import { type Digest, parseDigest } from '../digest/digest.js';
+
+/**
+ * A docker-style image reference, already split. `domain` is empty only for references
+ * parsed without normalization. Both tag and digest may be set ("name:tag@digest").
+ */
+export interface Reference {
+  domain: string;
+  path: string;
+  tag?: string;
+  digest?: Digest;
+}
+
+export const DEFAULT_DOMAIN = 'docker.io';
+export const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
+export const LOCAL_DOMAIN = 'localhost';
+export const DEFAULT_TAG = 'latest';
+const NAME_MAX = 255;
+
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const ipv6 = '\\[(?:[a-fA-F0-9:]+)\\]';
+const domainRe = `(?:${domainComponent}(?:\\.${domainComponent})*|${ipv6})(?::[0-9]+)?`;
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const PATH_RE = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
+const DOMAIN_RE = new RegExp(`^${domainRe}$`);
+const ANCHORED_REF = new RegExp(
+  `^((?:${domainRe}/)?${pathComponent}(?:/${pathComponent})*)(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}))?$`,
+);
+
+function bad(input: string, why: string): BerthError {
+  const shown = input.length > 100 ? input.slice(0, 97) + '...' : input;
+  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`);
+}
+
+/** Does the first path component name a registry host (contains '.' or ':' or is localhost)? */
+function looksLikeDomain(first: string): boolean {
+  return first.includes('.') || first.includes(':') || first === LOCAL_DOMAIN || (first.startsWith('[') && first.includes(']'));
+}
+
+/** Parse without adding a default registry; domain is '' when the name has none. */
+export function parseReferenceRaw(input: string): Reference {
+  if (typeof input !== 'string' || input === '') throw bad(String(input ?? ''), 'repository name must have at least one component');
+  const m = ANCHORED_REF.exec(input);
+  if (!m) {
+    if (/[A-Z]/.test(input.split(/[:@]/)[0]!.split('/').slice(looksLikeDomain(input.split('/')[0]!) && input.includes('/') ? 1 : 0).join('/'))) {
+      throw bad(input, 'repository name must be lowercase');
+    }
+    if (input.startsWith(':') || input.startsWith('@')) throw bad(input, 'repository name must have at least one component');
+    const at = input.indexOf('@');
+    if (at >= 0) throw bad(input, 'invalid digest');
+    throw bad(input, 'expected [registry/]name[:tag][@digest]');
+  }
+  const name = m[1]!;
+  if (name.length > NAME_MAX) throw bad(input, `repository name must not be more than ${NAME_MAX} characters`);
+  let domain = '';
+  let path = name;
+  const slash = name.indexOf('/');
+  if (slash > 0 && looksLikeDomain(name.slice(0, slash))) {
+    domain = name.slice(0, slash);
+    path = name.slice(slash + 1);
+  }
+  const ref: Reference = { domain, path };
+  if (m[2] !== undefined) ref.tag = m[2];
+  if (m[3] !== undefined) {
+    try { ref.digest = parseDigest(m[3]); } catch (e) { throw bad(input, (e as Error).message); }
+  }
+  return ref;
+}
+
+/**
+ * Parse and normalize like docker: no registry -> docker.io, a one-component docker.io
+ * path -> library/NAME. Tag and digest are kept as given (no default tag added).
+ */
+export function parseNormalizedReference(input: string): Reference {
+  const r = parseReferenceRaw(input);
+  if (r.domain === LEGACY_DEFAULT_DOMAIN) r.domain = DEFAULT_DOMAIN;
+  if (r.domain === '') r.domain = DEFAULT_DOMAIN;
+  if (r.domain === DEFAULT_DOMAIN && !r.path.includes('/')) r.path = `library/${r.path}`;
+  return r;
+}
+
+/**
+ * Normalize a name created locally (tag, import, load of an unqualified RepoTag):
+ * no registry -> localhost/NAME, as podman does. Adds :latest when neither tag nor digest.
+ */
+export function parseLocalReference(input: string): Reference {
+  const r = parseReferenceRaw(input);
+  if (r.domain === '') r.domain = LOCAL_DOMAIN;
+  else if (r.domain === LEGACY_DEFAULT_DOMAIN) r.domain = DEFAULT_DOMAIN;
+  if (r.domain === DEFAULT_DOMAIN && !r.path.includes('/')) r.path = `library/${r.path}`;
+  return withDefaultTag(r);
+}
+
+/** True when the input has no registry component (podman's short-name rule). */
+export function isShortName(input: string): boolean {
+  const slash = input.indexOf('/');
+  if (slash < 0) return true;
+  return !looksLikeDomain(input.slice(0, slash));
+}
+
+export function withDefaultTag(r: Reference): Reference {
+  if (r.tag === undefined && r.digest === undefined) return { ...r, tag: DEFAULT_TAG };
+  return r;
+}
+
+/** "domain/path" (or just path when there is no domain). */
+export function repositoryName(r: Reference): string {
+  return r.domain ? `${r.domain}/${r.path}` : r.path;
+}
+
+export function formatReference(r: Reference): string {
+  let s = repositoryName(r);
+  if (r.tag !== undefined) s += `:${r.tag}`;
+  if (r.digest !== undefined) s += `@${r.digest}`;
+  return s;
+}
+
+/** Docker's short display form: drops docker.io/ and library/. */
+export function familiarName(r: Reference): string {
+  let repo = repositoryName(r);
+  if (r.domain === DEFAULT_DOMAIN) {
+    repo = r.path.startsWith('library/') && r.path.split('/').length === 2 ? r.path.slice(8) : r.path;
+  }
+  return repo + (r.tag !== undefined ? `:${r.tag}` : '') + (r.digest !== undefined ? `@${r.digest}` : '');
+}
+
+export function validateTag(tag: string): string {
+  if (!TAG_RE.test(tag)) throw new BerthError('INVALID_REFERENCE', `invalid tag ${JSON.stringify(tag.length > 140 ? tag.slice(0, 137) + '...' : tag)}: tags are up to 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'`);
+  return tag;
+}
+
+export function isValidRepositoryPath(p: string): boolean { return PATH_RE.test(p); }
+export function isValidDomain(d: string): boolean { return DOMAIN_RE.test(d); }

@@ -1,0 +1,405 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { BerthError } from '../errors.js';
+import type { Digest } from '../digest/digest.js';
+import { isAlive } from './blobs.js';
+
+/** One layer of one manifest, as stored. `digest` is the blob as kept (maybe compressed). */
+export interface LayerRecord {
+  digest: Digest;
+  diffID: Digest;
+  size: number;              // stored blob size
+  uncompressedSize: number;  // size of the uncompressed tar
+  mediaType: string;
+}
+
+export interface ManifestRecord {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  layers: LayerRecord[];
+}
+
+/** What the copy engine hands the index when an image is complete. */
+export interface NewImageRecord {
+  id: string;                 // config digest hex
+  configDigest: Digest;
+  configSize: number;
+  created?: string;           // config.created (RFC 3339)
+  architecture?: string;
+  os?: string;
+  labels?: Record<string, string>;
+  manifest: ManifestRecord;   // becomes the image's primary manifest
+  topLayer?: string;          // chain ID of the last layer (for parent/child relations)
+  parentLayer?: string;       // chain ID of the layer below the top
+  names: string[];            // fully normalized names to add (moved from other images)
+  /** The index the manifest was chosen from; it becomes the image's displayed Digest. */
+  index?: { digest: Digest; mediaType: string; size: number };
+  /** Extra blobs the image keeps alive (e.g. signatures). */
+  extraBlobs?: { digest: Digest; mediaType: string; size: number }[];
+}
+
+export interface ImageRow {
+  id: string;
+  configDigest: Digest;
+  configSize: number;
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  /** Displayed digest: the index digest when pulled through an index, else the manifest's. */
+  digest: Digest;
+  created: string | null;
+  added: string;
+  size: number;
+  architecture: string | null;
+  os: string | null;
+  labels: Record<string, string>;
+  readOnly: boolean;
+  topLayer: string | null;
+  parentLayer: string | null;
+  names: string[];
+  digests: Digest[];          // every manifest digest known for this image
+  namesHistory: string[];     // most recent first
+}
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * The image index (SQLite, WAL). Every state change is one transaction. An image row is
+ * inserted only after all of its blobs exist (checked inside the transaction). Blob
+ * writers announce blobs in a lease first, so gc never removes a blob a writer relies on.
+ */
+export class IndexDB {
+  readonly db: Database.Database;
+
+  constructor(root: string, opts: { readonly?: boolean } = {}) {
+    try {
+      this.db = new Database(join(root, 'index.db'), { timeout: 60_000, readonly: opts.readonly ?? false });
+    } catch (e) {
+      throw new BerthError('STORE_CORRUPT', `cannot open the image index in ${root}: ${(e as Error).message}`, { cause: e });
+    }
+    this.db.pragma('busy_timeout = 60000');
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.pragma('foreign_keys = ON');
+    if (!opts.readonly) this.migrate();
+  }
+
+  private migrate(): void {
+    const v = this.db.pragma('user_version', { simple: true }) as number;
+    if (v === SCHEMA_VERSION) return;
+    if (v > SCHEMA_VERSION) throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
+    this.db.transaction(() => {
+      const again = this.db.pragma('user_version', { simple: true }) as number;
+      if (again === SCHEMA_VERSION) return;
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS images (
+          id TEXT PRIMARY KEY,
+          config_digest TEXT NOT NULL,
+          config_size INTEGER NOT NULL,
+          manifest_digest TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          created TEXT,
+          added TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          architecture TEXT,
+          os TEXT,
+          labels TEXT NOT NULL DEFAULT '{}',
+          read_only INTEGER NOT NULL DEFAULT 0,
+          top_layer TEXT,
+          parent_layer TEXT
+        );
+        CREATE TABLE IF NOT EXISTS manifests (
+          digest TEXT PRIMARY KEY,
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS manifest_layers (
+          manifest_digest TEXT NOT NULL REFERENCES manifests(digest) ON DELETE CASCADE,
+          idx INTEGER NOT NULL,
+          digest TEXT NOT NULL,
+          diff_id TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          uncompressed_size INTEGER NOT NULL,
+          media_type TEXT NOT NULL,
+          PRIMARY KEY (manifest_digest, idx)
+        );
+        CREATE INDEX IF NOT EXISTS manifest_layers_digest ON manifest_layers(digest);
+        CREATE INDEX IF NOT EXISTS manifest_layers_diff ON manifest_layers(diff_id);
+        CREATE TABLE IF NOT EXISTS image_manifests (
+          image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          manifest_digest TEXT NOT NULL REFERENCES manifests(digest),
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (image_id, manifest_digest)
+        );
+        CREATE INDEX IF NOT EXISTS image_manifests_digest ON image_manifests(manifest_digest);
+        CREATE TABLE IF NOT EXISTS image_blobs (
+          image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          digest TEXT NOT NULL,
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          PRIMARY KEY (image_id, digest)
+        );
+        CREATE TABLE IF NOT EXISTS names (
+          name TEXT PRIMARY KEY,
+          image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS names_image ON names(image_id);
+        CREATE TABLE IF NOT EXISTS names_history (
+          image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (image_id, name)
+        );
+        CREATE TABLE IF NOT EXISTS leases (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          pid INTEGER NOT NULL,
+          started TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS lease_blobs (
+          lease_id INTEGER NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
+          digest TEXT NOT NULL,
+          PRIMARY KEY (lease_id, digest)
+        );
+        CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO counters VALUES ('seq', 0);
+      `);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  close(): void { this.db.close(); }
+
+  private nextSeq(): number {
+    const r = this.db.prepare(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number };
+    return r.value;
+  }
+
+  // ---- leases ---------------------------------------------------------------------------
+
+  openLease(): number {
+    const r = this.db.prepare(`INSERT INTO leases (pid, started) VALUES (?, ?) RETURNING id`).get(process.pid, new Date().toISOString()) as { id: number };
+    return r.id;
+  }
+
+  /** Announce that lease `id` is about to rely on blob `d` (call before checking/writing it). */
+  protectBlob(id: number, d: Digest): void {
+    this.db.prepare(`INSERT OR IGNORE INTO lease_blobs (lease_id, digest) VALUES (?, ?)`).run(id, d);
+  }
+
+  closeLease(id: number): void {
+    this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(id);
+  }
+
+  // ---- images ---------------------------------------------------------------------------
+
+  /**
+   * Record a complete image in one transaction. `blobExists` is consulted inside the
+   * transaction for every blob the image references; a missing blob aborts the write.
+   * Names are moved from whatever image had them. Returns the names that were taken from
+   * other images.
+   */
+  recordImage(img: NewImageRecord, blobExists: (d: Digest) => boolean, leaseId?: number): void {
+    const needed: Digest[] = [img.configDigest, img.manifest.digest, ...img.manifest.layers.map((l) => l.digest), ...(img.extraBlobs ?? []).map((b) => b.digest)];
+    if (img.index) needed.push(img.index.digest);
+    const displayDigest = img.index?.digest ?? img.manifest.digest;
+    const tx = this.db.transaction(() => {
+      for (const d of needed) {
+        if (!blobExists(d)) throw new BerthError('STORE_CORRUPT', `blob ${d} is missing; refusing to record image ${img.id.slice(0, 12)}`);
+      }
+      const now = new Date().toISOString();
+      const size = img.manifest.layers.reduce((a, l) => a + l.uncompressedSize, 0) + img.configSize + img.manifest.size;
+      const existing = this.db.prepare(`SELECT id FROM images WHERE id = ?`).get(img.id);
+      this.db.prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`)
+        .run(img.manifest.digest, img.manifest.mediaType, img.manifest.size);
+      const layerIns = this.db.prepare(`INSERT OR IGNORE INTO manifest_layers (manifest_digest, idx, digest, diff_id, size, uncompressed_size, media_type) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      img.manifest.layers.forEach((l, i) => layerIns.run(img.manifest.digest, i, l.digest, l.diffID, l.size, l.uncompressedSize, l.mediaType));
+      if (existing) {
+        this.db.prepare(`UPDATE images SET manifest_digest = ?, digest = ?, size = ? WHERE id = ?`).run(img.manifest.digest, displayDigest, size, img.id);
+      } else {
+        this.db.prepare(`INSERT INTO images (id, config_digest, config_size, manifest_digest, digest, created, added, size, architecture, os, labels, top_layer, parent_layer)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          img.id, img.configDigest, img.configSize, img.manifest.digest, displayDigest, img.created ?? null, now, size,
+          img.architecture ?? null, img.os ?? null, JSON.stringify(img.labels ?? {}), img.topLayer ?? null, img.parentLayer ?? null);
+      }
+      const linkManifest = this.db.prepare(`INSERT INTO image_manifests (image_id, manifest_digest, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
+      linkManifest.run(img.id, img.manifest.digest, this.nextSeq());
+      if (img.index) {
+        this.db.prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`).run(img.index.digest, img.index.mediaType, img.index.size);
+        linkManifest.run(img.id, img.index.digest, this.nextSeq());
+      }
+      const blobIns = this.db.prepare(`INSERT OR IGNORE INTO image_blobs (image_id, digest, media_type, size) VALUES (?, ?, ?, ?)`);
+      for (const b of img.extraBlobs ?? []) blobIns.run(img.id, b.digest, b.mediaType, b.size);
+      this.addNamesTx(img.id, img.names);
+      if (leaseId !== undefined) this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(leaseId);
+    });
+    tx.immediate();
+  }
+
+  private addNamesTx(id: string, names: string[]): void {
+    const upsert = this.db.prepare(`INSERT INTO names (name, image_id, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, seq = excluded.seq`);
+    const hist = this.db.prepare(`INSERT INTO names_history (image_id, name, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
+    const current = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`);
+    for (const n of names) {
+      const cur = current.get(n) as { image_id: string } | undefined;
+      if (cur?.image_id === id) continue;
+      const seq = this.nextSeq();
+      upsert.run(n, id, seq);
+      hist.run(id, n, seq);
+    }
+  }
+
+  /** Add names to an existing image (tag). */
+  addNames(id: string, names: string[]): void {
+    this.db.transaction(() => {
+      if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id)) throw new BerthError('IMAGE_NOT_FOUND', `image ${id.slice(0, 12)} no longer exists`);
+      this.addNamesTx(id, names);
+    }).immediate();
+  }
+
+  /** Remove names from an image (untag). Returns the names actually removed. */
+  removeNames(id: string, names: string[]): string[] {
+    const removed: string[] = [];
+    this.db.transaction(() => {
+      const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
+      for (const n of names) if (del.run(n, id).changes > 0) removed.push(n);
+    }).immediate();
+    return removed;
+  }
+
+  /**
+   * Delete image rows (and manifests no other image uses). Blobs are left for gc, which the
+   * caller runs afterwards. `check` runs inside the transaction and may throw to abort.
+   */
+  deleteImages(ids: string[], check?: (id: string) => void): void {
+    this.db.transaction(() => {
+      for (const id of ids) {
+        check?.(id);
+        this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id);
+      }
+      this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
+    }).immediate();
+  }
+
+  // ---- queries --------------------------------------------------------------------------
+
+  /** All images with names and digests; one query each table, assembled in memory. */
+  listImages(): ImageRow[] {
+    const rows = this.db.prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`).all() as RawImage[];
+    return this.assemble(rows);
+  }
+
+  getImage(id: string): ImageRow | undefined {
+    const rows = this.db.prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`).all(id) as RawImage[];
+    return this.assemble(rows, id)[0];
+  }
+
+  /** IDs starting with `prefix` (at most `limit`). */
+  idsWithPrefix(prefix: string, limit = 50): string[] {
+    return (this.db.prepare(`SELECT id FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).all(prefix, prefix + '\uffff', limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  imageIdForName(name: string): string | undefined {
+    return (this.db.prepare(`SELECT image_id FROM names WHERE name = ?`).get(name) as { image_id: string } | undefined)?.image_id;
+  }
+
+  imageIdsForManifest(d: Digest): string[] {
+    return (this.db.prepare(`SELECT image_id FROM image_manifests WHERE manifest_digest = ?`).all(d) as { image_id: string }[]).map((r) => r.image_id);
+  }
+
+  /** Names matching a SQL LIKE-free suffix test, e.g. "/alpine:latest" for short names. */
+  namesEndingWith(suffix: string): { name: string; image_id: string }[] {
+    return this.db.prepare(`SELECT name, image_id FROM names WHERE substr(name, -?) = ?`).all(suffix.length, suffix) as { name: string; image_id: string }[];
+  }
+
+  manifestLayers(manifestDigest: Digest): LayerRecord[] {
+    return (this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE manifest_digest = ? ORDER BY idx`).all(manifestDigest) as {
+      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string;
+    }[]).map((r) => ({ digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type }));
+  }
+
+  manifestInfo(d: Digest): { digest: Digest; mediaType: string; size: number } | undefined {
+    const r = this.db.prepare(`SELECT digest, media_type, size FROM manifests WHERE digest = ?`).get(d) as { digest: Digest; media_type: string; size: number } | undefined;
+    return r && { digest: r.digest, mediaType: r.media_type, size: r.size };
+  }
+
+  /** A stored layer blob with the given diffID, if any (to avoid re-storing the same content). */
+  layerByDiffID(diffID: Digest): LayerRecord | undefined {
+    const r = this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE diff_id = ? LIMIT 1`).get(diffID) as {
+      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string } | undefined;
+    return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
+  }
+
+  /** Layer record for a stored blob digest. */
+  layerByDigest(d: Digest): LayerRecord | undefined {
+    const r = this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE digest = ? LIMIT 1`).get(d) as {
+      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string } | undefined;
+    return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
+  }
+
+  /** Every blob digest some image references. */
+  referencedBlobs(): Set<string> {
+    const s = new Set<string>();
+    for (const r of this.db.prepare(`SELECT config_digest AS d FROM images UNION SELECT manifest_digest FROM image_manifests
+      UNION SELECT ml.digest FROM manifest_layers ml JOIN image_manifests im ON im.manifest_digest = ml.manifest_digest
+      UNION SELECT digest FROM image_blobs`).raw().all() as [string][]) s.add(r[0]);
+    return s;
+  }
+
+  /** Blobs protected by leases of live processes; leases of dead processes are dropped. */
+  protectedBlobs(): Set<string> {
+    const leases = this.db.prepare(`SELECT id, pid FROM leases`).all() as { id: number; pid: number }[];
+    const s = new Set<string>();
+    for (const l of leases) {
+      if (l.pid !== process.pid && !isAlive(l.pid)) { this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id); continue; }
+      for (const r of this.db.prepare(`SELECT digest FROM lease_blobs WHERE lease_id = ?`).raw().all(l.id) as [string][]) s.add(r[0]);
+    }
+    return s;
+  }
+
+  private assemble(rows: RawImage[], onlyId?: string): ImageRow[] {
+    if (rows.length === 0) return [];
+    const where = onlyId ? 'WHERE image_id = ?' : '';
+    const args = onlyId ? [onlyId] : [];
+    const names = new Map<string, string[]>();
+    for (const r of this.db.prepare(`SELECT image_id, name FROM names ${where} ORDER BY seq`).raw().all(...args) as [string, string][]) {
+      (names.get(r[0]) ?? names.set(r[0], []).get(r[0])!).push(r[1]);
+    }
+    const digests = new Map<string, Digest[]>();
+    for (const r of this.db.prepare(`SELECT image_id, manifest_digest FROM image_manifests ${where} ORDER BY seq DESC`).raw().all(...args) as [string, Digest][]) {
+      (digests.get(r[0]) ?? digests.set(r[0], []).get(r[0])!).push(r[1]);
+    }
+    const hist = new Map<string, string[]>();
+    for (const r of this.db.prepare(`SELECT image_id, name FROM names_history ${where} ORDER BY seq DESC`).raw().all(...args) as [string, string][]) {
+      (hist.get(r[0]) ?? hist.set(r[0], []).get(r[0])!).push(r[1]);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      configDigest: r.config_digest as Digest,
+      configSize: r.config_size,
+      manifestDigest: r.manifest_digest as Digest,
+      manifestMediaType: r.manifest_media_type,
+      digest: r.digest as Digest,
+      created: r.created,
+      added: r.added,
+      size: r.size,
+      architecture: r.architecture,
+      os: r.os,
+      labels: JSON.parse(r.labels) as Record<string, string>,
+      readOnly: r.read_only !== 0,
+      topLayer: r.top_layer,
+      parentLayer: r.parent_layer,
+      names: names.get(r.id) ?? [],
+      digests: digests.get(r.id) ?? [],
+      namesHistory: hist.get(r.id) ?? [],
+    }));
+  }
+}
+
+interface RawImage {
+  id: string; config_digest: string; config_size: number; manifest_digest: string; manifest_media_type: string; digest: string;
+  created: string | null; added: string; size: number; architecture: string | null; os: string | null;
+  labels: string; read_only: number; top_layer: string | null; parent_layer: string | null;
+}

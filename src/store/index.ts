@@ -1,0 +1,3 @@
+export * from './store.js';
+export * from './blobs.js';
+export * from './index-db.js';

@@ -1,0 +1,142 @@
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { BerthError } from '../../errors.js';
+import { type Digest, digestOf } from '../../digest/digest.js';
+import type { Descriptor } from '../../media/types.js';
+import type { Store, Lease } from '../../store/store.js';
+import type { LayerRecord } from '../../store/index-db.js';
+import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import { MT } from '../../media/types.js';
+
+/** The local store as a transport: "containers-storage:" in podman's terms. */
+export class LocalRef implements ImageRef {
+  readonly transport = 'containers-storage' as const;
+  constructor(readonly store: Store, readonly imageId?: string, readonly names: string[] = []) {}
+  toString(): string { return `containers-storage:${this.names[0] ?? this.imageId ?? ''}`; }
+}
+
+/** Docker-style chain IDs: chain(0) = diffID(0), chain(n) = sha256(chain(n-1) + " " + diffID(n)). */
+export function chainIDs(diffIDs: Digest[]): Digest[] {
+  const out: Digest[] = [];
+  for (const d of diffIDs) {
+    const prev = out[out.length - 1];
+    out.push(prev ? (`sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` as Digest) : d);
+  }
+  return out;
+}
+
+export class LocalSource implements ImageSource {
+  private layers: Map<string, LayerRecord>;
+  readonly manifestDigest: Digest;
+  constructor(readonly ref: LocalRef, readonly imageId: string) {
+    const row = ref.store.index.getImage(imageId);
+    if (!row) throw new BerthError('IMAGE_NOT_FOUND', `image ${imageId.slice(0, 12)} not known`);
+    this.manifestDigest = row.manifestDigest;
+    this.layers = new Map(ref.store.index.manifestLayers(row.manifestDigest).map((l) => [l.digest, l]));
+    this.mediaType = row.manifestMediaType;
+    this.nameList = row.names;
+  }
+  private mediaType: string;
+  private nameList: string[];
+
+  async getManifest(instance?: Digest): Promise<ManifestBytes> {
+    const d = instance ?? this.manifestDigest;
+    const info = this.ref.store.index.manifestInfo(d);
+    if (!info) throw new BerthError('IMAGE_NOT_FOUND', `manifest ${d} is not in the store`);
+    return { bytes: this.ref.store.blobs.readBytes(d, 4 << 20), mediaType: instance ? info.mediaType : this.mediaType };
+  }
+
+  async getBlob(desc: Descriptor, opts: { offset?: number } = {}): Promise<{ stream: Readable; size?: number; offset?: number }> {
+    const size = this.ref.store.blobs.size(desc.digest);
+    if (size === undefined) throw new BerthError('STORE_CORRUPT', `blob ${desc.digest} of image ${this.imageId.slice(0, 12)} is missing from the store`, { hint: 'run "berth system check"' });
+    return { stream: this.ref.store.blobs.open(desc.digest, { start: opts.offset }), size, offset: opts.offset ?? 0 };
+  }
+
+  layerHint(desc: Descriptor): LayerHint | undefined {
+    const l = this.layers.get(desc.digest);
+    return l && l.uncompressedSize >= 0 ? { diffID: l.diffID, uncompressedSize: l.uncompressedSize } : undefined;
+  }
+
+  names(): string[] { return this.nameList; }
+  async close(): Promise<void> {}
+}
+
+/**
+ * Writes into the local store. Every blob is protected by a lease before it is checked or
+ * written; commit records the image in one transaction after all blobs exist; close without
+ * commit removes the blobs this destination added.
+ */
+export class LocalDestination implements ImageDestination {
+  private lease: Lease;
+  private committed = false;
+  /** Image ID recorded by commit. */
+  imageId?: string;
+
+  constructor(readonly ref: LocalRef) {
+    this.lease = ref.store.lease();
+  }
+
+  supportedManifestTypes(): string[] { return [MT.OCIManifest, MT.DockerManifest]; }
+  desiredLayerCompression(): 'preserve' { return 'preserve'; }
+  needsDiffIDs(): boolean { return true; }
+
+  async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
+    const store = this.ref.store;
+    this.lease.protect(desc.digest);
+    const size = store.blobs.size(desc.digest);
+    if (size === undefined || size !== desc.size) return undefined;
+    const rec = store.index.layerByDigest(desc.digest);
+    const h = rec && rec.uncompressedSize >= 0 ? { diffID: rec.diffID, uncompressedSize: rec.uncompressedSize } : hint;
+    return { blob: { digest: desc.digest, size, mediaType: desc.mediaType }, hint: h };
+  }
+
+  async putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
+    if (meta.digest) this.lease.protect(meta.digest);
+    const r = await this.ref.store.blobs.write(stream, { digest: meta.digest, size: meta.size, what: meta.what }, (d) => { if (!meta.digest) this.lease.protect(d); });
+    if (r.created) this.lease.wrote(r.digest);
+    return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
+  }
+
+  async putManifest(m: ManifestBytes): Promise<void> {
+    const d = digestOf(m.bytes);
+    this.lease.protect(d);
+    const r = await this.ref.store.blobs.putBytes(m.bytes);
+    if (r.created) this.lease.wrote(r.digest);
+  }
+
+  async commit(info: CommitInfo): Promise<void> {
+    const store = this.ref.store;
+    if (info.index) {
+      this.lease.protect(info.index.digest);
+      const r = await store.blobs.putBytes(info.index.bytes, info.index.digest);
+      if (r.created) this.lease.wrote(r.digest);
+    }
+    const cfg = JSON.parse(info.config.bytes.toString('utf8')) as { created?: string; architecture?: string; os?: string; config?: { Labels?: Record<string, string> | null } };
+    const chains = chainIDs(info.layers.map((l) => l.diffID));
+    const id = info.config.desc.digest.slice(info.config.desc.digest.indexOf(':') + 1);
+    store.index.recordImage({
+      id,
+      configDigest: info.config.desc.digest,
+      configSize: info.config.desc.size,
+      created: cfg.created,
+      architecture: cfg.architecture,
+      os: cfg.os,
+      labels: cfg.config?.Labels ?? {},
+      manifest: {
+        digest: info.manifest.digest, mediaType: info.manifest.mediaType, size: info.manifest.bytes.length,
+        layers: info.layers.map((l) => ({ digest: l.desc.digest, diffID: l.diffID, size: l.desc.size, uncompressedSize: l.uncompressedSize, mediaType: l.desc.mediaType })),
+      },
+      index: info.index && { digest: info.index.digest, mediaType: info.index.mediaType, size: info.index.bytes.length },
+      topLayer: chains[chains.length - 1],
+      parentLayer: chains[chains.length - 2],
+      names: this.ref.names,
+    }, (d) => store.blobs.has(d), this.lease.id);
+    this.committed = true;
+    this.imageId = id;
+    this.lease.release();
+  }
+
+  async close(): Promise<void> {
+    if (!this.committed) this.lease.abort();
+  }
+}

@@ -1,0 +1,52 @@
+import { Transform, type TransformCallback, type Writable, type Readable } from 'node:stream';
+
+/**
+ * Passes chunks through unchanged and also writes them to `side` (e.g. a decompressor
+ * feeding a hasher), honouring the side's backpressure. Errors on the side fail this stream.
+ * Ends the side when this stream ends and waits for the side to finish before ending.
+ */
+export class Tee extends Transform {
+  constructor(private readonly side: Writable, private readonly sideDone: Promise<unknown>) {
+    super({ highWaterMark: 1 << 20 });
+    side.on('error', (e) => this.destroy(e));
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.side.write(chunk)) cb(null, chunk);
+    else this.side.once('drain', () => cb(null, chunk));
+  }
+  override _flush(cb: TransformCallback): void {
+    this.side.end();
+    this.sideDone.then(() => cb(), (e: Error) => cb(e));
+  }
+}
+
+/** Read a whole stream into memory, failing past `max` bytes. Only for small documents. */
+export async function readAll(stream: Readable, max: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    n += c.length;
+    if (n > max) {
+      stream.destroy();
+      const { BerthError } = await import('../errors.js');
+      throw new BerthError('TOO_LARGE', `${what} is larger than the ${max}-byte limit`);
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Run `fn` over items with at most `limit` in flight; stop starting new ones after the first failure. */
+export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let firstError: unknown;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try { await fn(items[i]!, i); } catch (e) { if (!failed) { failed = true; firstError = e; } }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw firstError;
+}

@@ -1,0 +1,253 @@
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { BerthError } from '../errors.js';
+
+/** One member of an uncompressed tar file, located by byte offset (no extraction). */
+export interface TarEntry {
+  name: string;          // as stored, normalized with path.posix.normalize, no leading "./" or "/"
+  rawName: string;
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  linkname: string;
+  offset: number;        // data start
+  size: number;
+}
+
+function parseOctal(buf: Buffer, off: number, len: number): number {
+  // GNU base-256 for large sizes
+  if (buf[off]! & 0x80) {
+    let v = 0;
+    for (let i = off + 1; i < off + len; i++) v = v * 256 + buf[i]!;
+    return v;
+  }
+  const s = buf.toString('ascii', off, off + len).replace(/\0.*$/s, '').trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) return NaN;
+  return parseInt(s, 8);
+}
+
+function cstr(buf: Buffer, off: number, len: number): string {
+  const end = buf.indexOf(0, off);
+  return buf.toString('utf8', off, end < 0 || end > off + len ? off + len : end);
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  while (i < data.length) {
+    const sp = data.indexOf(0x20, i);
+    if (sp < 0) break;
+    const len = parseInt(data.toString('ascii', i, sp), 10);
+    if (!Number.isFinite(len) || len <= 0) break;
+    const rec = data.toString('utf8', sp + 1, i + len - 1);
+    const eq = rec.indexOf('=');
+    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    i += len;
+  }
+  return out;
+}
+
+/** Clean a member name like Go's path.Clean relative to the archive root; '' for the root. */
+export function cleanMemberName(name: string): string {
+  let n = posix.normalize('/' + name).slice(1);
+  if (n.endsWith('/')) n = n.slice(0, -1);
+  return n;
+}
+
+/**
+ * Scan an uncompressed tar file's headers (seeking over data) and return its members.
+ * Truncated archives and corrupt headers fail with INVALID_ARCHIVE.
+ */
+export function indexTarFile(path: string, what: string): TarEntry[] {
+  const fd = openSync(path, 'r');
+  try {
+    const fileSize = fstatSync(fd).size;
+    const entries: TarEntry[] = [];
+    const hdr = Buffer.alloc(512);
+    let pos = 0;
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    let pax: Record<string, string> = {};
+    let sawEnd = false;
+    while (pos + 512 <= fileSize) {
+      if (readSync(fd, hdr, 0, 512, pos) !== 512) break;
+      if (hdr.every((b) => b === 0)) { sawEnd = true; break; }
+      // checksum
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : hdr[i]!;
+      const want = parseOctal(hdr, 148, 8);
+      if (want !== sum) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid tar header at offset ${pos} (not a tar archive, or corrupt)`);
+      const size = parseOctal(hdr, 124, 12);
+      if (!Number.isFinite(size) || size < 0) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid size in tar header at offset ${pos}`);
+      const typeflag = String.fromCharCode(hdr[156]!);
+      const dataOff = pos + 512;
+      const next = dataOff + Math.ceil(size / 512) * 512;
+      if (dataOff + size > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated (member at offset ${pos} needs ${size} bytes)`, { hint: 'the file is incomplete; create or download it again' });
+      const readData = () => { const b = Buffer.alloc(size); readSync(fd, b, 0, size, dataOff); return b; };
+      if (typeflag === 'L') { longName = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
+      if (typeflag === 'K') { longLink = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
+      if (typeflag === 'x') { if (size > 1 << 20) throw new BerthError('INVALID_ARCHIVE', `${what}: oversized pax header`); pax = parsePax(readData()); pos = next; continue; }
+      if (typeflag === 'g') { pos = next; continue; }
+      let name = cstr(hdr, 0, 100);
+      const magic = hdr.toString('ascii', 257, 263);
+      if (magic.startsWith('ustar')) {
+        const prefix = cstr(hdr, 345, 155);
+        if (prefix) name = `${prefix}/${name}`;
+      }
+      name = pax.path ?? longName ?? name;
+      const linkname = pax.linkpath ?? longLink ?? cstr(hdr, 157, 100);
+      const realSize = pax.size !== undefined ? Number(pax.size) : size;
+      longName = longLink = undefined;
+      pax = {};
+      const type: TarEntry['type'] = typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file'
+        : typeflag === '5' ? 'dir' : typeflag === '2' ? 'symlink' : typeflag === '1' ? 'hardlink' : 'other';
+      entries.push({ name: cleanMemberName(name), rawName: name, type, linkname, offset: dataOff, size: realSize });
+      pos = dataOff + Math.ceil(realSize / 512) * 512;
+      if (pos > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
+    }
+    if (!sawEnd && pos < fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
+    if (entries.length === 0) throw new BerthError('INVALID_ARCHIVE', `${what}: empty or not a tar archive`);
+    return entries;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Resolve a member name the way a careful reader must: clean it, refuse absolute paths and
+ * "..", follow at most one symlink (which must stay inside), and require a regular file.
+ * Duplicate names: the first one wins (as containers/image).
+ */
+export class TarMembers {
+  private byName = new Map<string, TarEntry>();
+  constructor(readonly entries: TarEntry[], private readonly what: string) {
+    for (const e of entries) if (!this.byName.has(e.name)) this.byName.set(e.name, e);
+  }
+
+  has(name: string): boolean {
+    try { this.resolve(name); return true; } catch { return false; }
+  }
+
+  resolve(name: string, role = 'member'): TarEntry {
+    if (typeof name !== 'string' || name === '') throw new BerthError('INVALID_ARCHIVE', `${this.what}: empty ${role} path`);
+    if (name.startsWith('/')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} path ${JSON.stringify(name)} is absolute`);
+    const norm = posix.normalize(name);
+    if (norm === '..' || norm.startsWith('../')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} path ${JSON.stringify(name)} points outside the archive`);
+    let e = this.byName.get(cleanMemberName(norm));
+    if (!e) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is missing from the archive`);
+    if (e.type === 'symlink' || e.type === 'hardlink') {
+      const target = e.type === 'symlink' && !e.linkname.startsWith('/') ? posix.join(posix.dirname(e.name), e.linkname) : e.linkname;
+      const t = posix.normalize(target);
+      if (e.linkname.startsWith('/') || t === '..' || t.startsWith('../')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is a link leading outside the archive`);
+      e = this.byName.get(cleanMemberName(t));
+      if (!e) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} links to a missing member`);
+    }
+    if (e.type !== 'file') throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is not a regular file`);
+    return e;
+  }
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+function octal(n: number, len: number): string {
+  return n.toString(8).padStart(len - 1, '0') + '\0';
+}
+
+export function tarHeader(name: string, size: number, type: '0' | '5' = '0', mode = 0o644, mtime = 0): Buffer {
+  const h = Buffer.alloc(512);
+  let nm = name;
+  let prefix = '';
+  if (Buffer.byteLength(nm) > 100) {
+    const cut = nm.lastIndexOf('/', 155);
+    if (cut <= 0 || Buffer.byteLength(nm.slice(cut + 1)) > 100) throw new BerthError('INTERNAL', `tar member name too long: ${name}`);
+    prefix = nm.slice(0, cut);
+    nm = nm.slice(cut + 1);
+  }
+  h.write(nm, 0, 100, 'utf8');
+  h.write(octal(mode, 8), 100, 'ascii');
+  h.write(octal(0, 8), 108, 'ascii');
+  h.write(octal(0, 8), 116, 'ascii');
+  if (size > 0o77777777777) {
+    h[124] = 0x80;
+    let v = size;
+    for (let i = 135; i > 124; i--) { h[i] = v % 256; v = Math.floor(v / 256); }
+  } else h.write(octal(size, 12), 124, 'ascii');
+  h.write(octal(mtime, 12), 136, 'ascii');
+  h.write('        ', 148, 'ascii');
+  h.write(type, 156, 'ascii');
+  h.write('ustar\0', 257, 'ascii');
+  h.write('00', 263, 'ascii');
+  if (prefix) h.write(prefix, 345, 155, 'utf8');
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += h[i]!;
+  h.write(octal(sum, 7) + ' ', 148, 'ascii');
+  return h;
+}
+
+/** Minimal sequential tar writer (regular files and directories) over a Writable. */
+export class TarWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  constructor(private readonly out: Writable) {}
+
+  private write(buf: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.out.write(buf)) resolve();
+      else {
+        const onDrain = () => { this.out.off('error', onErr); resolve(); };
+        const onErr = (e: Error) => { this.out.off('drain', onDrain); reject(e); };
+        this.out.once('drain', onDrain);
+        this.out.once('error', onErr);
+      }
+    });
+  }
+
+  /** Queue entries so concurrent callers are written one after another. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const p = this.chain.then(fn);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
+  addBuffer(name: string, data: Buffer, mode = 0o644): Promise<void> {
+    return this.enqueue(async () => {
+      await this.write(tarHeader(name, data.length, '0', mode));
+      await this.write(data);
+      await this.pad(data.length);
+    });
+  }
+
+  addDir(name: string): Promise<void> {
+    return this.enqueue(() => this.write(tarHeader(name.endsWith('/') ? name : name + '/', 0, '5', 0o755)));
+  }
+
+  /** Stream exactly `size` bytes from `src` as one member; fails if the stream is shorter or longer. */
+  addStream(name: string, size: number, src: Readable): Promise<void> {
+    return this.enqueue(async () => {
+      await this.write(tarHeader(name, size));
+      let n = 0;
+      for await (const chunk of src as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > size) throw new BerthError('SIZE_MISMATCH', `${name}: more data than the expected ${size} bytes`);
+        await this.write(chunk);
+      }
+      if (n !== size) throw new BerthError('SIZE_MISMATCH', `${name}: got ${n} bytes, expected ${size}`);
+      await this.pad(size);
+    });
+  }
+
+  private pad(size: number): Promise<void> {
+    const r = size % 512;
+    return r === 0 ? Promise.resolve() : this.write(Buffer.alloc(512 - r));
+  }
+
+  /** Write the end-of-archive marker and end the output. */
+  finish(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.write(Buffer.alloc(1024));
+      await new Promise<void>((resolve, reject) => { this.out.once('error', reject); this.out.end(resolve); });
+    });
+  }
+}
