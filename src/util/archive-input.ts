@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, openSync, readSync, closeSync, statSync, promises as fsp, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors.js';
 import { createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
@@ -78,6 +78,6 @@ export function readMember(path: string, offset: number, size: number): Buffer {
 }
 
 export function memberStream(path: string, offset: number, size: number): Readable {
-  if (size === 0) return createReadStream(path, { start: 0, end: -1 });
+  if (size === 0) return Readable.from([]);
   return createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
 }

@@ -4,7 +4,7 @@ import { BerthError } from '../../errors.js';
 import { type Digest, digestOf } from '../../digest/digest.js';
 import type { Descriptor } from '../../media/types.js';
 import type { Store, Lease } from '../../store/store.js';
-import type { LayerRecord } from '../../store/index-db.js';
+import type { LayerRecord, NewImageRecord } from '../../store/index-db.js';
 import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { MT } from '../../media/types.js';
 
@@ -71,9 +71,22 @@ export class LocalDestination implements ImageDestination {
   private committed = false;
   /** Image ID recorded by commit. */
   imageId?: string;
+  /** With `deferred`, commit only prepares the record; `recordAll` writes several at once. */
+  pending?: NewImageRecord;
 
-  constructor(readonly ref: LocalRef) {
+  constructor(readonly ref: LocalRef, private readonly opts: { deferred?: boolean } = {}) {
     this.lease = ref.store.lease();
+  }
+
+  /** Record the deferred images of several destinations in one transaction (all or nothing). */
+  static recordAll(store: Store, dests: LocalDestination[]): void {
+    store.index.db.transaction(() => {
+      for (const d of dests) {
+        if (!d.pending) throw new BerthError('INTERNAL', 'recordAll: destination was not committed');
+        store.index.recordImage(d.pending, (x) => store.blobs.has(x), d.lease.id);
+      }
+    }).immediate();
+    for (const d of dests) { d.committed = true; d.lease.release(); }
   }
 
   supportedManifestTypes(): string[] { return [MT.OCIManifest, MT.DockerManifest]; }
@@ -114,7 +127,7 @@ export class LocalDestination implements ImageDestination {
     const cfg = JSON.parse(info.config.bytes.toString('utf8')) as { created?: string; architecture?: string; os?: string; config?: { Labels?: Record<string, string> | null } };
     const chains = chainIDs(info.layers.map((l) => l.diffID));
     const id = info.config.desc.digest.slice(info.config.desc.digest.indexOf(':') + 1);
-    store.index.recordImage({
+    const record: NewImageRecord = {
       id,
       configDigest: info.config.desc.digest,
       configSize: info.config.desc.size,
@@ -130,7 +143,10 @@ export class LocalDestination implements ImageDestination {
       topLayer: chains[chains.length - 1],
       parentLayer: chains[chains.length - 2],
       names: this.ref.names,
-    }, (d) => store.blobs.has(d), this.lease.id);
+    };
+    this.imageId = id;
+    if (this.opts.deferred) { this.pending = record; return; }
+    store.index.recordImage(record, (d) => store.blobs.has(d), this.lease.id);
     this.committed = true;
     this.imageId = id;
     this.lease.release();

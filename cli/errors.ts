@@ -1,0 +1,21 @@
+import { BerthError } from '../src/errors.js';
+
+/** Print an error as one line; stack traces only for internal errors (or BERTH_DEBUG). Returns the exit code. */
+export function printError(e: unknown): number {
+  if (e instanceof BerthError) {
+    const hint = e.hint ? ` (${e.hint})` : '';
+    process.stderr.write(`Error: ${e.message}${hint}\n`);
+    if (process.env.BERTH_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as { code?: string; message?: string; stack?: string };
+  if (typeof err?.code === 'string' && err.code.startsWith('commander.')) return 125; // commander already printed it
+  if (err?.code === 'EPIPE') return 0;
+  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {
+    process.stderr.write(`Error: ${err.message}\n`);
+    return 125;
+  }
+  process.stderr.write(`Error: internal error: ${err?.message ?? String(e)}\n`);
+  if (err?.stack) process.stderr.write(`${err.stack}\n`);
+  return 125;
+}

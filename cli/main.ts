@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * berth CLI entry: finds the command, loads only its module (fast start-up), runs it, and
+ * turns BerthErrors into one-line messages with podman's exit codes.
+ */
+import { printError } from './errors.js';
+
+/** command words -> module under ./commands (loaded lazily). */
+const COMMANDS: Record<string, string> = {
+  load: 'load', 'image load': 'load',
+  save: 'save', 'image save': 'save',
+  import: 'import', 'image import': 'import',
+  copy: 'copy', 'image copy': 'copy',
+  'system check': 'system-check', 'system gc': 'system-gc', 'system prune': 'system-gc',
+  images: 'images', 'image ls': 'images', 'image list': 'images',
+  tag: 'tag', 'image tag': 'tag',
+  untag: 'untag', 'image untag': 'untag',
+  rmi: 'rmi', 'image rm': 'rmi',
+  'image prune': 'prune',
+  inspect: 'inspect', 'image inspect': 'inspect',
+  'image exists': 'exists',
+  history: 'history', 'image history': 'history',
+  'image tree': 'tree',
+  pull: 'pull', 'image pull': 'pull',
+  push: 'push', 'image push': 'push',
+  login: 'login', logout: 'logout',
+  search: 'search', 'image search': 'search',
+  'image list-tags': 'list-tags',
+};
+
+const GLOBAL_HELP = `Usage: berth [--root DIR] COMMAND [OPTIONS]
+
+Daemonless container image manager (podman-compatible image commands).
+
+Commands:
+  images      List images                     pull        Pull an image from a registry
+  tag         Add names to an image           push        Push an image to a registry or transport
+  untag       Remove names from an image      login       Log in to a registry
+  rmi         Remove images                   logout      Log out of a registry
+  inspect     Show image details (JSON)       search      List a repository's tags (--list-tags)
+  history     Show image history              load        Load images from an archive
+  save        Save images to an archive       import      Create an image from a rootfs tarball
+  copy        Copy an image between transports
+  image       exists | prune | tree | ls | rm | inspect | history | list-tags ...
+  system      check | gc
+
+Global options:
+  --root DIR  store directory (env BERTH_ROOT; default /var/lib/berth as root, $XDG_DATA_HOME/berth otherwise)
+  --version   print the version
+
+Run "berth COMMAND --help" for a command's options.
+`;
+
+export interface GlobalOptions { root?: string }
+
+async function main(argv: string[]): Promise<number> {
+  const global: GlobalOptions = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { rest.push(...argv.slice(i)); break; }
+    if (a === '--root') { global.root = argv[++i]; if (global.root === undefined) { printError(new Error('--root needs a directory')); return 125; } continue; }
+    if (a.startsWith('--root=')) { global.root = a.slice(7); continue; }
+    rest.push(a);
+  }
+  if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') { process.stdout.write(GLOBAL_HELP); return rest.length === 0 ? 125 : 0; }
+  if (rest[0] === '--version' || rest[0] === 'version') { process.stdout.write('berth version 0.1.0\n'); return 0; }
+  const two = rest.length > 1 ? `${rest[0]} ${rest[1]}` : '';
+  let mod: string | undefined;
+  let args: string[];
+  if (two && COMMANDS[two]) { mod = COMMANDS[two]; args = rest.slice(2); }
+  else { mod = COMMANDS[rest[0]!]; args = rest.slice(1); }
+  if (!mod) {
+    const word = rest[0] === 'image' || rest[0] === 'system' ? two || rest[0]! : rest[0]!;
+    process.stderr.write(`Error: unrecognized command \`berth ${word}\` (run "berth --help" for the list)\n`);
+    return 125;
+  }
+  const m = (await import(`./commands/${mod}.js`)) as { run(args: string[], g: GlobalOptions): Promise<number> };
+  return m.run(args, global);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => { process.exitCode = printError(e); },
+);

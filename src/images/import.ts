@@ -1,0 +1,78 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { BerthError } from '../errors.js';
+import { digestOf } from '../digest/digest.js';
+import { MT, type ImageConfig, serializeManifest } from '../media/index.js';
+import { autoDecompress } from '../compression/compression.js';
+import { parseLocalReference, formatReference } from '../reference/reference.js';
+import { hostPlatform, type PlatformChoice } from '../platform/platform.js';
+import { LocalDestination, LocalRef } from '../transports/local/local.js';
+import type { Store } from '../store/store.js';
+import { indexTarFile } from '../util/tar.js';
+import { applyChanges } from './changes.js';
+
+export interface ImportOptions {
+  /** Tarball path, or a stream (stdin). */
+  input: string | Readable;
+  /** Name for the new image (short names become localhost/NAME:latest). */
+  reference?: string;
+  changes?: string[];
+  message?: string;
+  platform?: PlatformChoice;
+}
+
+/**
+ * Turn a root filesystem tarball (plain, gzip, zstd, xz or bzip2) into a one-layer image.
+ * The layer is stored uncompressed (its digest is its diffID); the tar is checked to be a
+ * readable archive before the image is recorded.
+ */
+export async function importImage(store: Store, opts: ImportOptions): Promise<{ id: string; name?: string }> {
+  const name = opts.reference !== undefined ? formatReference(parseLocalReference(opts.reference)) : undefined;
+  const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const host = hostPlatform();
+  const cfg: ImageConfig = {
+    created,
+    architecture: opts.platform?.arch ?? host.architecture,
+    os: opts.platform?.os ?? 'linux',
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [] },
+    history: [],
+  };
+  if (opts.platform?.variant) cfg.variant = opts.platform.variant;
+  applyChanges(cfg, opts.changes ?? []);
+  const what = typeof opts.input === 'string' ? opts.input : 'stdin';
+  let raw: Readable;
+  if (typeof opts.input === 'string') {
+    raw = createReadStream(opts.input);
+    await new Promise<void>((resolve, reject) => {
+      raw.once('open', () => resolve());
+      raw.once('error', (e: NodeJS.ErrnoException) => reject(new BerthError('INVALID_ARGUMENT', `cannot open ${what}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
+    });
+  } else raw = opts.input;
+  const dest = new LocalDestination(new LocalRef(store, undefined, name ? [name] : []));
+  try {
+    const { stream } = await autoDecompress(raw);
+    const layer = await dest.putBlob(stream, { mediaType: MT.OCILayer, isConfig: false, what: `layer from ${what}` });
+    // a layer must be a tar archive: index it (reads headers only)
+    indexTarFile(store.blobs.path(layer.digest), `${what}`);
+    cfg.rootfs.diff_ids = [layer.digest];
+    cfg.history = [{ created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in / `, ...(opts.message ? { comment: opts.message } : {}) }];
+    const cfgBytes = Buffer.from(JSON.stringify(cfg));
+    const cfgDesc = { mediaType: MT.OCIConfig, digest: digestOf(cfgBytes), size: cfgBytes.length };
+    await dest.putBlob(Readable.from([cfgBytes]), { digest: cfgDesc.digest, size: cfgDesc.size, mediaType: MT.OCIConfig, isConfig: true, what: 'config' });
+    const layerDesc = { mediaType: MT.OCILayer, digest: layer.digest, size: layer.size };
+    const manifest = serializeManifest({ schemaVersion: 2, config: cfgDesc, layers: [layerDesc] }, MT.OCIManifest);
+    await dest.putManifest({ bytes: manifest, mediaType: MT.OCIManifest });
+    await dest.commit({
+      manifest: { digest: digestOf(manifest), mediaType: MT.OCIManifest, bytes: manifest },
+      config: { desc: cfgDesc, bytes: cfgBytes },
+      layers: [{ desc: layerDesc, diffID: layer.digest, uncompressedSize: layer.size }],
+    });
+    return { id: dest.imageId!, name };
+  } catch (e) {
+    if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE') throw new BerthError('INVALID_ARCHIVE', `${what} is not a valid tar archive: ${e.message.replace(/^[^:]*: /, '')}`);
+    throw e;
+  } finally {
+    await dest.close();
+  }
+}

@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+import { BerthError } from '../errors.js';
+import { formatReference } from '../reference/reference.js';
+import { copyImage, type CopyOptions } from '../copy/copy.js';
+import { DockerArchiveReader, DockerArchiveSource, DockerArchiveRef } from '../transports/docker-archive/index.js';
+import { LocalDestination, LocalRef } from '../transports/local/local.js';
+import type { ImageSource } from '../transports/types.js';
+import type { Store } from '../store/store.js';
+import { indexTarFile, TarMembers } from '../util/tar.js';
+import { openTarInput } from '../util/archive-input.js';
+import { loadOciArchiveSources } from './load-oci.js';
+
+export interface LoadOptions {
+  /** Archive path, or a stream (stdin). */
+  input: string | Readable;
+  /** Shown in messages; defaults to the path or "stdin". */
+  inputName?: string;
+  onProgress?: CopyOptions['onProgress'];
+  parallel?: number;
+}
+
+export interface LoadResult {
+  /** Names loaded ("docker.io/library/alpine:latest"), or "sha256:<id>" for untagged images. */
+  names: string[];
+  imageIds: string[];
+}
+
+/**
+ * Load every image (and every name) of a docker-archive or oci-archive into the store.
+ * All images are copied first and recorded in one transaction at the end, so a bad
+ * archive leaves the store as it was.
+ */
+export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadResult> {
+  const what = opts.inputName ?? (typeof opts.input === 'string' ? opts.input : 'stdin');
+  const file = await openTarInput(opts.input, what);
+  const sources: { src: ImageSource; names: string[] }[] = [];
+  const dests: LocalDestination[] = [];
+  try {
+    const members = new TarMembers(indexTarFile(file.path, what), what);
+    if (members.has('manifest.json')) {
+      const reader = await DockerArchiveReader.open(file.path, what);
+      for (const img of reader.images) {
+        sources.push({ src: new DockerArchiveSource(new DockerArchiveRef(what, { index: img.index }), reader, img, false), names: img.repoTags.map(formatReference) });
+      }
+    } else if (members.has('index.json') && members.has('oci-layout')) {
+      sources.push(...await loadOciArchiveSources(file.path, what));
+    } else {
+      throw new BerthError('INVALID_ARCHIVE', `${what}: payload does not match any of the supported image formats (docker-archive, oci-archive)`, { hint: 'create it with "berth save" or "podman save"' });
+    }
+    const results: string[] = [];
+    const ids: string[] = [];
+    for (const { src, names } of sources) {
+      const dest = new LocalDestination(new LocalRef(store, undefined, names), { deferred: true });
+      dests.push(dest);
+      const r = await copyImage(src, dest, { verifyDiffIDs: true, onProgress: opts.onProgress, parallel: opts.parallel });
+      ids.push(r.imageId);
+      results.push(...(names.length ? names : [`sha256:${r.imageId}`]));
+    }
+    LocalDestination.recordAll(store, dests);
+    return { names: results, imageIds: ids };
+  } finally {
+    for (const d of dests) await d.close();
+    for (const s of sources) await s.src.close();
+    await file.cleanup();
+  }
+}

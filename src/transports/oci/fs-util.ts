@@ -1,0 +1,134 @@
+import { constants, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../errors.js';
+import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../digest/digest.js';
+
+/** "blobs/<alg>/<hex>" for a digest validated first (a digest must never shape a path unchecked). */
+export function blobRelPath(d: string, what = 'blob digest'): string {
+  const dg = parseDigest(d, what);
+  return `blobs/${digestAlgorithm(dg)}/${digestHex(dg)}`;
+}
+
+export function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A temp name next to `target`'s directory entries, recognisable as ours. */
+export function tempName(dir: string, prefix = '.berth-tmp-'): string {
+  return join(dir, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Open `rel` below `root` for reading, refusing anything that resolves outside `rootReal`
+ * (symlinks leading out of the directory) and anything but a regular file.
+ * Returns undefined when the file does not exist.
+ */
+export async function openInside(root: string, rootReal: string, rel: string, what: string, role: string): Promise<{ fh: FileHandle; size: number } | undefined> {
+  let real: string;
+  try {
+    real = await fsp.realpath(join(root, rel));
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
+    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+  }
+  if (real !== rootReal && !real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep)) {
+    throw new BerthError('INVALID_ARCHIVE', `${what}: ${role} ${rel} is a symlink leading outside the directory`);
+  }
+  let fh: FileHandle;
+  try {
+    // realpath resolved every link; O_NOFOLLOW refuses a link swapped in since then
+    fh = await fsp.open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+  }
+  let st: Stats;
+  try { st = await fh.stat(); } catch (e) { await fh.close(); throw new BerthError('IO', `${what}: cannot stat ${role} ${rel}: ${(e as Error).message}`, { cause: e }); }
+  if (!st.isFile()) {
+    await fh.close();
+    throw new BerthError('INVALID_ARCHIVE', `${what}: ${role} ${rel} is not a regular file`);
+  }
+  return { fh, size: st.size };
+}
+
+/** Read a whole small file opened with openInside, failing past `max` bytes. */
+export async function readHandle(h: { fh: FileHandle; size: number }, max: number, what: string): Promise<Buffer> {
+  try {
+    if (h.size > max) throw new BerthError('TOO_LARGE', `${what} is ${h.size} bytes, over the ${max}-byte limit`);
+    const b = Buffer.alloc(h.size);
+    let got = 0;
+    while (got < h.size) {
+      const { bytesRead } = await h.fh.read(b, got, h.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return b.subarray(0, got);
+  } finally {
+    await h.fh.close();
+  }
+}
+
+export function handleStream(h: { fh: FileHandle; size: number }, offset = 0): Readable {
+  return h.fh.createReadStream({ start: offset, highWaterMark: 1 << 20, autoClose: true });
+}
+
+/** Write `data` to `path` via a temp file in the same directory, fsync, rename. */
+export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
+  const tmp = tempName(dirname(path));
+  try {
+    const fh = await fsp.open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface WrittenFile { size: number; digest?: Digest }
+
+/**
+ * Copy `stream` into a fresh temp file `tmp` (fsync'd), hashing on the way when `hash` is
+ * given. On any stream error the temp file is removed and the error rethrown: the caller
+ * renames it into place only after the stream ended cleanly (i.e. the engine verified it).
+ */
+export async function streamToTemp(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await fsp.open(tmp, 'wx', 0o644);
+    let n = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash?.update(chunk);
+      n += chunk.length;
+      let off = 0;
+      while (off < chunk.length) {
+        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+        off += bytesWritten;
+      }
+    }
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    return n;
+  } catch (e) {
+    if (fh) await fh.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    if (!stream.destroyed) stream.destroy();
+    throw e;
+  }
+}
+
+export async function pathExists(p: string): Promise<boolean> {
+  try { await fsp.lstat(p); return true; } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+}
