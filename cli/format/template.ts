@@ -18,14 +18,25 @@
  *   - arrays behave like slices;
  *   - `Map` instances and objects with a null prototype behave like Go maps
  *     (a missing key yields "<no value>");
- *   - class instances behave like structs (missing field is an error; functions found on
- *     them are called as methods);
+ *   - class instances behave like structs (missing field is an error); getters and
+ *     prototype methods are evaluated like Go methods (`{{.Short 12}}` passes arguments),
+ *     while an own property holding a function is a func-valued field (use `call`);
  *   - plain objects behave like structs when every key starts with an upper-case letter
  *     (Go's exported-field convention: `{ID, Repository}` rows), and like maps otherwise
  *     (`{"org.opencontainers.image.version": ...}` labels), so `{{.Labels.foo}}` on a label
  *     map prints "<no value>" as podman does while a typo such as `{{.Repo}}` on a row
  *     fails with the list of valid fields.
- * Every error is a one-line `BerthError('INVALID_ARGUMENT', 'template: ...')`.
+ *   - objects with their own `toString` (class instances, Date) print via it, like a Go
+ *     Stringer; other objects print as `map[k:v …]` with sorted keys.
+ * Every error is a one-line `BerthError('INVALID_ARGUMENT', 'template: ...')`; execution
+ * errors name the failing action (`at <.Foo>`), parse errors the line.
+ *
+ * Known differences from Go: a JS number has no int/float distinction, so integral
+ * floats print as integers (`{{1e6}}` → 1000000, Go: 1e+06) and `eq 1 1.0` is true;
+ * `\xNN` escapes above 0x7f yield the code point U+00NN rather than a raw byte; JS
+ * `null` is lenient (field access and `index` on it give nothing instead of a nil-pointer
+ * error; `len` gives 0); string arguments of the podman functions accept numbers and
+ * booleans (printed with %v) where Go would report a type error.
  */
 import { BerthError } from '../../src/errors.js';
 
@@ -46,7 +57,7 @@ function templateError(message: string, hint?: string): BerthError {
 }
 
 function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ');
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\t/g, ' ');
 }
 
 class ParseError extends Error {}
@@ -170,7 +181,7 @@ function lex(src: string): Tok[] {
     for (;;) {
       if (isSpaceCh(src[p]) && src[p + 1] === '-' && src.startsWith('}}', p + 2)) {
         if (depth > 0) err(p, 'unclosed left paren');
-        toks.push({ k: 'rdelim', v: '}}', pos: p + 2 });
+        toks.push({ k: 'rdelim', v: '}}', pos: p });
         trimNext = true;
         p += 4;
         break;
@@ -461,7 +472,7 @@ class Parser {
         this.next();
         const t = this.nextNonSpace();
         if (t.k === 'keyword' && t.v === 'define') {
-          this.parseDefinition('define');
+          this.defineBody(this.parseDefinition('define'));
           continue;
         }
         this.i = save;
@@ -533,7 +544,7 @@ class Parser {
         case 'if': return this.control('if');
         case 'range': return this.control('range');
         case 'with': return this.control('with');
-        case 'template': return this.templateControl(t);
+        case 'template': return this.templateControl();
         case 'define': this.error('unexpected <define> in command: define is only allowed at the top level', t);
       }
     }
@@ -581,7 +592,7 @@ class Parser {
     return { k: context, pipe, list, elseList };
   }
 
-  private templateControl(kw: Tok): TNode {
+  private templateControl(): TNode {
     const name = this.templateName(this.nextNonSpace(), 'template');
     let pipe: Pipe | null = null;
     if (this.peekNonSpace().k !== 'rdelim') {
@@ -589,15 +600,14 @@ class Parser {
     } else {
       this.nextNonSpace();
     }
-    return { k: 'template', name, pipe, src: this.src.slice(kw.pos, this.toks[this.i - 1].pos + 2) };
+    return { k: 'template', name, pipe, src: `template ${JSON.stringify(name)}` };
   }
 
   private blockControl(): TNode {
-    const start = this.toks[this.i - 1];
     const name = this.templateName(this.nextNonSpace(), 'block');
     const pipe = this.pipeline('block', 'rdelim');
     this.defineBody(name);
-    return { k: 'template', name, pipe, src: this.src.slice(start.pos, pipe.src ? start.pos + 5 : start.pos) };
+    return { k: 'template', name, pipe, src: `block ${JSON.stringify(name)}` };
   }
 
   private pipeline(context: string, end: 'rdelim' | 'rparen'): Pipe {
@@ -631,13 +641,6 @@ class Parser {
       }
       this.i = save;
       break;
-    }
-    if (pipe.decl.length === 2 && !(this.toks[this.i - 1].k === 'declare' || this.toks[this.i - 1].k === 'assign')) {
-      // "$i, $e" must be followed by := or =
-      const t = this.peekNonSpace();
-      if (t.k !== 'declare' && t.k !== 'assign') this.unexpected(t, context);
-      this.nextNonSpace();
-      pipe.isAssign = t.k === 'assign';
     }
     for (;;) {
       const t = this.nextNonSpace();
@@ -763,7 +766,7 @@ class Parser {
     }
     const bad = (): never => this.error(`illegal number syntax: ${JSON.stringify(t.v)}`, t);
     if (s.includes('_')) {
-      if (/^_|_$|__|_\.|\._/.test(s) || (!/^0[xXbBoO]/.test(s) && /^0_/.test(s) === false && s.startsWith('_'))) bad();
+      if (/^_|_$|__|_\.|\._|_[eEpP]|[eEpP][+-]?_/.test(s)) bad();
       s = s.replace(/_/g, '');
     }
     let v: number;
@@ -880,10 +883,15 @@ function getProp(o: object, name: string): unknown {
   return NOT_FOUND;
 }
 
+function isNativeProto(p: object): boolean {
+  const ctor = (p as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && Function.prototype.toString.call(ctor).includes('[native code]');
+}
+
 function fieldNames(o: object): string[] {
   const names = new Set<string>(Object.keys(o));
   let p = Object.getPrototypeOf(o);
-  while (p !== null && p !== Object.prototype) {
+  while (p !== null && p !== Object.prototype && !isNativeProto(p)) {
     for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor') names.add(k);
     p = Object.getPrototypeOf(p);
   }
@@ -968,11 +976,62 @@ function runeCount(s: string): number {
   return n;
 }
 
-/** Shortest decimal digits and exponent of a finite non-zero |x| (or rounded to `sig` digits). */
-function decimalDigits(x: number, sig?: number): { digits: string; exp: number } {
-  const s = sig === undefined ? Math.abs(x).toExponential() : Math.abs(x).toExponential(sig - 1);
-  const [m, e] = s.split('e');
-  return { digits: m.replace('.', ''), exp: Number.parseInt(e, 10) };
+/** A decimal value 0.d1d2d3… × 10^dp; `digits` has no leading or trailing zeros ('' is zero). */
+interface Dec {
+  digits: string;
+  dp: number;
+}
+
+/** Shortest digits that round-trip (what Go's shortest formatting and JS both produce). */
+function shortestDec(ax: number): Dec {
+  if (ax === 0) return { digits: '', dp: 0 };
+  const [m, e] = ax.toExponential().split('e');
+  return { digits: m.replace('.', '').replace(/0+$/, ''), dp: Number.parseInt(e, 10) + 1 };
+}
+
+/** The exact decimal expansion of a finite non-negative double. */
+function exactDec(ax: number): Dec {
+  if (ax === 0) return { digits: '', dp: 0 };
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, ax);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const expBits = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (expBits === 0) {
+    e = -1074;
+  } else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  let digits: string;
+  let dp: number;
+  if (e >= 0) {
+    digits = (mant << BigInt(e)).toString();
+    dp = digits.length;
+  } else {
+    digits = (mant * 5n ** BigInt(-e)).toString();
+    dp = digits.length + e;
+  }
+  return { digits: digits.replace(/0+$/, ''), dp };
+}
+
+/** Rounds to nd significant digits, ties to even (like Go's decimal.Round). */
+function roundDec(d: Dec, nd: number): Dec {
+  if (nd < 0 || nd >= d.digits.length) return d;
+  const next = d.digits.charCodeAt(nd) - 48;
+  let up: boolean;
+  if (next === 5 && nd + 1 === d.digits.length) up = nd > 0 && (d.digits.charCodeAt(nd - 1) - 48) % 2 === 1;
+  else up = next >= 5;
+  if (!up) {
+    const digits = d.digits.slice(0, nd).replace(/0+$/, '');
+    return { digits, dp: digits === '' ? 0 : d.dp };
+  }
+  let i = nd - 1;
+  while (i >= 0 && d.digits[i] === '9') i--;
+  if (i < 0) return { digits: '1', dp: d.dp + 1 };
+  return { digits: d.digits.slice(0, i) + String.fromCharCode(d.digits.charCodeAt(i) + 1), dp: d.dp };
 }
 
 function expSuffix(exp: number, upper: boolean): string {
@@ -980,73 +1039,82 @@ function expSuffix(exp: number, upper: boolean): string {
   return `${upper ? 'E' : 'e'}${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
 }
 
-function fixedFromDigits(digits: string, exp: number, decimals: number): string {
-  // value = 0.d1d2d3... * 10^(exp+1)
-  const dp = exp + 1;
-  let intPart: string;
-  let frac: string;
-  if (dp <= 0) {
-    intPart = '0';
-    frac = '0'.repeat(-dp) + digits;
-  } else if (dp >= digits.length) {
-    intPart = digits + '0'.repeat(dp - digits.length);
-    frac = '';
-  } else {
-    intPart = digits.slice(0, dp);
-    frac = digits.slice(dp);
+/** %e layout: d.ddd…e±dd with `prec` digits after the point. */
+function layoutE(d: Dec, prec: number, upper: boolean): string {
+  let out = d.digits[0] ?? '0';
+  if (prec > 0) {
+    const rest = d.digits.slice(1, prec + 1);
+    out += `.${rest}${'0'.repeat(prec - rest.length)}`;
   }
-  frac = frac.length >= decimals ? frac.slice(0, decimals) : frac + '0'.repeat(decimals - frac.length);
-  return decimals > 0 ? `${intPart}.${frac}` : intPart;
+  return out + expSuffix(d.digits === '' ? 0 : d.dp - 1, upper);
 }
 
-function nonFinite(x: number, plusSign: boolean): string {
+/** %f layout with `prec` digits after the point. */
+function layoutF(d: Dec, prec: number): string {
+  let out: string;
+  if (d.dp > 0) {
+    const int = d.digits.slice(0, d.dp);
+    out = int + '0'.repeat(d.dp - int.length);
+  } else {
+    out = '0';
+  }
+  if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      const j = d.dp + i;
+      out += j >= 0 && j < d.digits.length ? d.digits[j] : '0';
+    }
+  }
+  return out;
+}
+
+function nonFinite(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
-  return x > 0 ? (plusSign ? '+Inf' : '+Inf') : '-Inf';
+  return x > 0 ? '+Inf' : '-Inf';
+}
+
+function signOf(x: number): string {
+  return x < 0 || Object.is(x, -0) ? '-' : '';
 }
 
 /** Go %g / %v formatting of a float64 (`prec` undefined = shortest). */
 function formatFloatG(x: number, prec: number | undefined, upper = false): string {
-  if (!Number.isFinite(x)) return nonFinite(x, true);
-  const neg = x < 0 || Object.is(x, -0);
-  if (x === 0) return neg ? '-0' : '0';
-  let digits: string;
-  let exp: number;
+  if (!Number.isFinite(x)) return nonFinite(x);
+  const ax = Math.abs(x);
+  let d: Dec;
   let eprec: number;
+  let p: number;
   if (prec === undefined) {
-    ({ digits, exp } = decimalDigits(x));
+    d = shortestDec(ax);
+    p = d.digits.length;
     eprec = 6;
   } else {
-    const p = prec === 0 ? 1 : prec;
-    ({ digits, exp } = decimalDigits(x, p));
-    digits = digits.replace(/0+$/, '') || '0';
+    p = prec === 0 ? 1 : prec;
+    d = roundDec(exactDec(ax), p);
     eprec = p;
-    if (eprec > digits.length && digits.length >= exp + 1) eprec = digits.length;
+    if (eprec > d.digits.length && d.digits.length >= d.dp) eprec = d.digits.length;
   }
-  let out: string;
+  const exp = d.dp - 1;
+  let body: string;
   if (exp < -4 || exp >= eprec) {
-    out = digits[0] + (digits.length > 1 ? `.${digits.slice(1)}` : '') + expSuffix(exp, upper);
+    if (p > d.digits.length) p = d.digits.length;
+    body = layoutE(d, p - 1, upper);
   } else {
-    out = fixedFromDigits(digits, exp, Math.max(digits.length - (exp + 1), 0));
+    if (p > d.dp) p = d.digits.length;
+    body = layoutF(d, Math.max(p - d.dp, 0));
   }
-  return (neg ? '-' : '') + out;
+  return signOf(x) + body;
 }
 
 function formatFloatE(x: number, prec: number, upper: boolean): string {
-  if (!Number.isFinite(x)) return nonFinite(x, true);
-  const neg = x < 0 || Object.is(x, -0);
-  if (x === 0) return `${neg ? '-' : ''}0${prec > 0 ? `.${'0'.repeat(prec)}` : ''}${expSuffix(0, upper)}`;
-  const { digits, exp } = decimalDigits(x, prec + 1);
-  return `${neg ? '-' : ''}${digits[0]}${prec > 0 ? `.${digits.slice(1)}` : ''}${expSuffix(exp, upper)}`;
+  if (!Number.isFinite(x)) return nonFinite(x);
+  return signOf(x) + layoutE(roundDec(exactDec(Math.abs(x)), prec + 1), prec, upper);
 }
 
 function formatFloatF(x: number, prec: number): string {
-  if (!Number.isFinite(x)) return nonFinite(x, true);
-  if (Math.abs(x) < 1e21) {
-    const s = x.toFixed(prec);
-    return Object.is(x, -0) || (x < 0 && !s.startsWith('-')) ? `-${s}` : s;
-  }
-  const { digits, exp } = decimalDigits(x);
-  return (x < 0 ? '-' : '') + fixedFromDigits(digits, exp, prec);
+  if (!Number.isFinite(x)) return nonFinite(x);
+  const d = exactDec(Math.abs(x));
+  return signOf(x) + layoutF(roundDec(d, d.dp + prec), prec);
 }
 
 function formatNumber(x: number): string {
@@ -1238,7 +1306,6 @@ function fmtFloatVerb(x: number, verb: string, spec: Spec): string {
   }
   if (spec.plus && !s.startsWith('-') && !s.startsWith('+')) s = `+${s}`;
   else if (spec.space && !s.startsWith('-') && !s.startsWith('+')) s = ` ${s}`;
-  if (s === '+Inf' && !spec.plus) s = '+Inf';
   const finite = Number.isFinite(x);
   return padTo(s, { ...spec, zero: spec.zero && finite }, true);
 }
@@ -1259,7 +1326,7 @@ function hexString(s: string, verb: string, spec: Spec): string {
 function fmtArg(arg: unknown, verb: string, spec: Spec, depth = 0): string {
   if (verb === 'T') return padTo(goTypeName(arg), spec);
   if (arg === null || arg === undefined) {
-    return verb === 'v' || verb === 's' ? padTo('<nil>', spec) : badVerb(verb, arg);
+    return verb === 'v' ? padTo('<nil>', spec) : badVerb(verb, arg);
   }
   if (verb === 'v' && spec.sharp) {
     if (typeof arg === 'string') return padTo(goQuote(arg), spec);
@@ -1480,14 +1547,11 @@ function goTitle(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    const p = prev.codePointAt(0)!;
     let sep: boolean;
-    if (p <= 0x7f) sep = !/[0-9A-Za-z_]/.test(prev);
+    if (prev.codePointAt(0)! <= 0x7f) sep = !/[0-9A-Za-z_]/.test(prev);
     else sep = !LETTER_DIGIT_RE.test(prev) && SPACE_RE.test(prev);
     out += sep ? mapRunes(ch, (c) => c.toUpperCase()) : ch;
     prev = ch;
-    void cp;
   }
   return out;
 }
@@ -1615,13 +1679,9 @@ function builtinEq(a: unknown, ...rest: unknown[]): boolean {
 function builtinLt(a: unknown, b: unknown): boolean {
   const ka = compareKind(a);
   const kb = compareKind(b);
-  if (ka === 'bool' || ka === 'nil' || ka === 'other' || kb === 'bool' || kb === 'nil' || kb === 'other') {
-    if (ka !== kb && ka !== 'nil' && kb !== 'nil' && ka !== 'other' && kb !== 'other') {
-      throw new Error('incompatible types for comparison');
-    }
-    throw new Error('invalid type for comparison');
-  }
+  if (ka === 'nil' || ka === 'other' || kb === 'nil' || kb === 'other') throw new Error('invalid type for comparison');
   if (ka !== kb) throw new Error('incompatible types for comparison');
+  if (ka === 'bool') throw new Error('invalid type for comparison');
   return (a as number | string) < (b as number | string);
 }
 
@@ -2015,9 +2075,12 @@ class Executor {
         if (hasArgs) throw new ExecError(`at <${node.src}>: ${name} is not a method but has arguments`);
         return receiver.has(name) ? receiver.get(name) : undefined;
       }
-      const v = getProp(receiver, name);
+      const own = hasOwn.call(receiver, name);
+      const v = own ? (receiver as Obj)[name] : getProp(receiver, name);
       if (v !== NOT_FOUND) {
-        if (typeof v === 'function') {
+        // Prototype functions are methods (called, with arguments); an own property holding
+        // a function is a func-valued field, as in Go (use `call` to invoke it).
+        if (typeof v === 'function' && !own) {
           const argv: unknown[] = [];
           for (let i = 1; i < args.length; i++) argv.push(this.evalArg(dot, args[i]));
           if (final !== MISSING) argv.push(final);
@@ -2052,7 +2115,7 @@ class Executor {
       case 'var': v = this.evalVariable(dot, a, [a], MISSING); break;
       case 'pipe': v = this.evalPipeline(dot, a.pipe); break;
       case 'chain': v = this.evalFieldChain(dot, this.evalArg(dot, a.base), a, a.path, [a], MISSING); break;
-      case 'ident': v = this.callFunction(dot, a, NO_ARGS_FOR(a), MISSING, a.src); break;
+      case 'ident': v = this.callFunction(dot, a, [a], MISSING, a.src); break;
     }
     return v === undefined ? null : v;
   }
@@ -2098,10 +2161,8 @@ class Executor {
   }
 }
 
+/** The argument list of a bare field access (the operand itself, no arguments). */
 const NO_ARGS: readonly Operand[] = [{ k: 'dot', src: '.' }];
-function NO_ARGS_FOR(a: Operand): readonly Operand[] {
-  return [a];
-}
 
 // ---------------------------------------------------------------------------------------
 // Public API
@@ -2148,6 +2209,7 @@ export function compileTemplate(src: string, opts: CompileOptions = {}): Templat
       const hint = m ? `available functions: ${[...funcs.keys()].sort().join(', ')}` : undefined;
       throw templateError(e.message, hint);
     }
+    if (e instanceof RangeError) throw templateError('max expression depth exceeded');
     throw e;
   }
 }

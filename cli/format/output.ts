@@ -1,0 +1,188 @@
+/**
+ * podman-compatible `--format` handling for list/inspect style commands (the rules of
+ * containers/common `pkg/report` and podman's `cmd/podman`):
+ *
+ *   - no --format            → the command's default template, as a table: a header row
+ *                              then one row per item, aligned by the tabwriter;
+ *   - --format json          → the rows as a JSON array, 4-space indented (json.MarshalIndent)
+ *                              plus a newline (also `{{json}}` / `{{json.}}`);
+ *   - --format 'table …'     → header row + rows, aligned; in the format, `\t`/`\n` typed
+ *                              literally become tab/newline and every space becomes a tab;
+ *   - --format '…'           → the template rendered once per row, no header, no alignment,
+ *                              each rendering followed by a newline unless the template
+ *                              already ends with one; `\t`/`\n` typed literally are
+ *                              turned into tab/newline. A template that contains its own
+ *                              `{{range .}}…{{end}}` is executed once over the whole list.
+ *
+ * As in podman, the header row is produced by executing the same template against a
+ * single "header" item whose fields hold the column names: `headers[field]` (upper-cased)
+ * when given, otherwise the field name split at camel-case boundaries and upper-cased
+ * (`CreatedSince` → `CREATED SINCE`).
+ */
+import { compileTemplate, goJSON, type FuncMap, type Template } from './template.js';
+import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
+import { BerthError } from '../../src/errors.js';
+
+export interface RenderOutputOptions {
+  /** The user's --format value; undefined or '' means "not given". */
+  format?: string;
+  /** Row template used without --format, e.g. '{{.Repository}}\t{{.Tag}}\t{{.ID}}'.
+   * May also be a 'table …' format or a full '{{range .}}…{{end}}' template. */
+  defaultTemplate: string;
+  /** Column header overrides keyed by field name, e.g. { ID: 'IMAGE ID' }. */
+  headers: Record<string, string>;
+  /** --noheading: omit the header row of table output. */
+  noHeading?: boolean;
+  /** Value printed for --format json; defaults to `rows`. */
+  json?: unknown;
+  /** Extra template functions. */
+  funcs?: FuncMap;
+}
+
+const JSON_FORMAT_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
+const RANGE_RE = /\{\{[\t\n\f\r ]*range[\t\n\f\r ]*\.[\t\n\f\r ]*\}\}[\s\S]*\{\{[\t\n\f\r ]*end[\t\n\f\r ]*-?[\t\n\f\r ]*\}\}/;
+
+/** Whether --format asks for JSON output ("json", "{{json}}", "{{ json. }}"; not "{{json .}}"). */
+export function isJSONFormat(format: string): boolean {
+  return JSON_FORMAT_RE.test(format);
+}
+
+/** Whether a format is a table format ("table " prefix). */
+export function isTableFormat(format: string): boolean {
+  return format.startsWith('table ');
+}
+
+/**
+ * podman's report.NormalizeFormat: for a table format, removes "table ", turns literal
+ * `\t` and `\n` into tab and newline and every space into a tab; otherwise only turns
+ * literal `\t`/`\n` into tab/newline. Appends a newline when missing.
+ */
+export function normalizeFormat(format: string): string {
+  let f: string;
+  if (isTableFormat(format)) {
+    f = format.replace(/table |\\t| |\\n/g, (m) => (m === '\\n' ? '\n' : m === 'table ' ? '' : '\t'));
+  } else {
+    f = format.replace(/\\t|\\n/g, (m) => (m === '\\t' ? '\t' : '\n'));
+  }
+  return f.endsWith('\n') ? f : `${f}\n`;
+}
+
+/** Wraps a template in {{range .}}…{{end -}} unless it already ranges over the list. */
+export function enforceRange(format: string): string {
+  return RANGE_RE.test(format) ? format : `{{range .}}${format}{{end -}}`;
+}
+
+/** Splits a Go-style identifier at camel-case boundaries ("PDFLoader" → ["PDF", "Loader"]). */
+export function splitCamelCase(name: string): string[] {
+  const classOf = (ch: string): number => {
+    if (/\p{Ll}/u.test(ch)) return 1;
+    if (/\p{Lu}/u.test(ch)) return 2;
+    if (/\p{Nd}/u.test(ch)) return 3;
+    return 4;
+  };
+  const runs: string[][] = [];
+  let last = 0;
+  for (const ch of name) {
+    const c = classOf(ch);
+    if (c === last && runs.length > 0) runs[runs.length - 1].push(ch);
+    else runs.push([ch]);
+    last = c;
+  }
+  // An upper-case run followed by a lower-case run gives its last letter to the latter.
+  for (let i = 0; i < runs.length - 1; i++) {
+    if (classOf(runs[i][0]) === 2 && classOf(runs[i + 1][0]) === 1) {
+      runs[i + 1].unshift(runs[i].pop()!);
+    }
+  }
+  return runs.filter((r) => r.length > 0).map((r) => r.join(''));
+}
+
+/** The default column header for a field: "CreatedSince" → "CREATED SINCE". */
+export function headerForField(field: string): string {
+  return splitCamelCase(field).join(' ').toUpperCase();
+}
+
+/** The header item: answers every field with its column name. */
+class HeaderRow extends Map<string, string> {
+  override has(_key: string): boolean {
+    return true;
+  }
+
+  override get(key: string): string {
+    return super.has(key) ? super.get(key)! : headerForField(key);
+  }
+}
+
+/** Builds the item the table template is executed against to print the header row. */
+export function headerRow(headers: Record<string, string>): Map<string, string> {
+  const row = new HeaderRow();
+  for (const [k, v] of Object.entries(headers)) row.set(k, v.toUpperCase());
+  return row;
+}
+
+/** JSON like podman's `json.MarshalIndent(x, "", "    ")` + newline. */
+export function formatJSON(value: unknown): string {
+  return `${goJSON(value, { indent: '    ', escapeHTML: true })}\n`;
+}
+
+function compileWithFallback(
+  primary: string,
+  fallback: string | undefined,
+  bare: string,
+  funcs?: FuncMap,
+): Template {
+  let error: unknown;
+  try {
+    return compileTemplate(primary, { funcs });
+  } catch (e) {
+    if (!(e instanceof BerthError)) throw e;
+    error = e;
+  }
+  // podman retries without the \t/\n/space munging, so `{{printf "\n"}}` still parses.
+  if (fallback !== undefined && fallback !== primary) {
+    try {
+      return compileTemplate(fallback, { funcs });
+    } catch (e) {
+      if (!(e instanceof BerthError)) throw e;
+      error = e;
+    }
+  }
+  // Both failed: the user's text on its own (without the {{range}} wrapper) usually gives
+  // the clearest message, e.g. "unclosed action" for "{{.ID".
+  try {
+    compileTemplate(bare, { funcs });
+  } catch (e) {
+    if (e instanceof BerthError) throw e;
+  }
+  throw error;
+}
+
+/** Renders `rows` following podman's --format rules (see the module comment). */
+export function renderOutput(rows: readonly object[], opts: RenderOutputOptions): string {
+  const format = opts.format;
+  const userFormat = format !== undefined && format !== '';
+  if (userFormat && isJSONFormat(format)) return formatJSON(opts.json === undefined ? rows : opts.json);
+
+  let primary: string;
+  let fallback: string | undefined;
+  let table = true;
+  const source = userFormat ? format : opts.defaultTemplate;
+  const bare = normalizeFormat(source);
+  if (isTableFormat(source)) {
+    primary = `{{range .}}${normalizeFormat(source)}{{end -}}`;
+    fallback = `{{range .}}${source.slice('table '.length)}{{end -}}`;
+  } else if (userFormat) {
+    primary = enforceRange(normalizeFormat(source));
+    fallback = enforceRange(source);
+    table = false;
+  } else {
+    primary = enforceRange(normalizeFormat(source));
+  }
+
+  const tpl = compileWithFallback(primary, fallback, bare, opts.funcs);
+  if (!table) return tpl.execute(rows);
+  let text = '';
+  if (!opts.noHeading) text += tpl.execute([headerRow(opts.headers)]);
+  text += tpl.execute(rows);
+  return tabwrite(text, PODMAN_TABWRITER_OPTIONS);
+}
