@@ -1,0 +1,2 @@
+export * from './authfile.js';
+export * from './credhelper.js';

@@ -1,0 +1,4 @@
+export * from './registries.js';
+export * from './shortnames.js';
+export * from './certs.js';
+export * from './policy.js';
