@@ -73,10 +73,15 @@ function externalFilter(cmd: string, args: string[], alg: string): Duplex {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  // The output ends only once the program exited successfully: a failing decompressor
+  // (truncated or corrupt input) must fail the stream, not end it early as if complete.
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  child.stdout.pipe(out, { end: false });
+  const duplex = Duplex.from({ writable: child.stdin, readable: out });
   child.on('error', (e) => duplex.destroy(new BerthError('UNSUPPORTED', `cannot run ${cmd} for ${alg} data: ${e.message}`, { hint: `install ${cmd}` })));
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) duplex.destroy(corrupt(alg, new Error(stderr.trim().split('\n')[0] || `${cmd} exited ${code}`)));
+  child.on('close', (code, signal) => {
+    if (code === 0) out.end();
+    else duplex.destroy(corrupt(alg, new Error(stderr.trim().split('\n')[0] || (code !== null ? `${cmd} exited ${code}` : `${cmd} was killed by ${signal}`))));
   });
   child.stdin.on('error', () => { /* reported through close */ });
   duplex.on('close', () => { if (child.exitCode === null) child.kill(); });

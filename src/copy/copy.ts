@@ -153,14 +153,13 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     }
     emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: 0, total: layer.size });
     const { stream: raw } = await src.getBlob(layer);
-    const verifier = new DigestVerifier({ digest: layer.digest, size: layer.size, what });
-    raw.on('error', (e) => verifier.destroy(e));
-    let counted = 0;
     let lastEmit = 0;
-    verifier.on('data', (c: Buffer) => {
-      counted += c.length;
-      if (counted - lastEmit >= 4 << 20) { lastEmit = counted; emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: counted, total: layer.size }); }
+    const verifier = new DigestVerifier({
+      digest: layer.digest, size: layer.size, what,
+      // progress from inside the verifier: a 'data' listener would switch the stream to flowing mode
+      onBytes: (n) => { if (n - lastEmit >= 4 << 20) { lastEmit = n; emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size }); } },
     });
+    raw.on('error', (e) => verifier.destroy(e));
     let out: Readable = raw.pipe(verifier);
     let diffSink: HashSink | undefined;
     let sideDone: Promise<void> | undefined;
@@ -175,7 +174,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         out.on('error', (e) => tee.destroy(e));
         out = out.pipe(tee);
       }
-      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what });
+      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
       const diffID = diffSink ? diffSink.digest : srcHint?.diffID ?? diffIDs[i]!;
       const usize = diffSink ? diffSink.bytes : srcHint?.uncompressedSize ?? -1;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
@@ -196,7 +195,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         final = tarStream.pipe(comp);
       }
       const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
-      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what });
+      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
       const diffID = hashSide.digest;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
       committed[i] = { desc: { mediaType: outMediaType, digest: stored.digest, size: stored.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID, uncompressedSize: hashSide.bytes };
@@ -243,6 +242,15 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     manifestBytes: outBytes,
     config,
   };
+}
+
+/** zlib/zstd failures surface as generic errors; name them as corrupt layer data. */
+function corruptData(e: unknown, what: string): unknown {
+  const inner = (e instanceof BerthError && e.cause ? e.cause : e) as { code?: string; message?: string };
+  if (typeof inner?.code === 'string' && inner.code.startsWith('Z_')) {
+    return new BerthError('INVALID_ARCHIVE', `${what}: corrupt compressed data (${inner.message})`, { cause: e });
+  }
+  return e;
 }
 
 function diffIdMismatch(i: number, blob: Digest, src: string): BerthError {

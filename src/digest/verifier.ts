@@ -12,6 +12,8 @@ export interface VerifyExpectation {
   maxSize?: number;
   /** Names the input in errors, e.g. "layer sha256:ab12… from docker-archive:x.tar". */
   what: string;
+  /** Called with the running byte count (for progress); must not throw. */
+  onBytes?: (bytes: number) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class DigestVerifier extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.expect.onBytes?.(this.count);
     cb(null, chunk);
   }
 

@@ -23,7 +23,7 @@ export interface SaveOptions {
 
 /** Anything that receives images one by one and is finished (or aborted) at the end. */
 export interface SaveTarget {
-  newDestination(tags: Reference[]): ImageDestination;
+  newDestination(tags: Reference[]): ImageDestination | Promise<ImageDestination>;
   finish(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -70,7 +70,7 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
   try {
     for (const g of groups) {
       const src = new LocalSource(new LocalRef(store, g.id), g.id);
-      const dest = target.newDestination(g.tags);
+      const dest = await target.newDestination(g.tags);
       try {
         await copyImage(src, dest, { onProgress: opts.onProgress });
       } finally {

@@ -10,7 +10,9 @@ export function parseStrictJSON(text: string, what: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new BerthError('INVALID_MANIFEST', `${what} is not valid JSON: ${(e as Error).message}`);
+    // V8 quotes a snippet of the input in its message; keep the error on one line
+    const msg = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+    throw new BerthError('INVALID_MANIFEST', `${what} is not valid JSON: ${msg.length > 200 ? msg.slice(0, 197) + '...' : msg}`);
   }
   const dup = findDuplicateKey(text);
   if (dup !== undefined) throw new BerthError('INVALID_MANIFEST', `${what} has duplicate key ${JSON.stringify(dup)}`);

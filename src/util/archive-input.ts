@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, openSync, readSync, closeSync, statSync, promises as fsp, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,7 @@ function tempDir(): string {
  * can seek in. A plain regular file is used in place; compressed files and streams are
  * decompressed/copied to a temporary file first.
  */
-export async function openTarInput(input: string | Readable, what: string): Promise<TarFile> {
+export async function openTarInput(input: string | Readable, what: string, opts: SpoolOptions = {}): Promise<TarFile> {
   if (typeof input === 'string') {
     let st;
     try { st = statSync(input); } catch (e) {
@@ -36,17 +37,32 @@ export async function openTarInput(input: string | Readable, what: string): Prom
       closeSync(fd);
       const alg = sniffCompression(head.subarray(0, n));
       if (alg === 'none') return { path: input, compression: 'none', cleanup: async () => {} };
-      return spool(createReadStream(input), alg, what);
+      return spool(createReadStream(input), alg, what, opts);
     }
-    return spool(createReadStream(input), undefined, what);
+    return spool(createReadStream(input), undefined, what, opts);
   }
-  return spool(input, undefined, what);
+  return spool(input, undefined, what, opts);
 }
 
-async function spool(src: Readable, alg: Algorithm | undefined, what: string): Promise<TarFile> {
-  const dir = tempDir();
-  const path = join(dir, 'archive.tar');
-  const cleanup = () => fsp.rm(dir, { recursive: true, force: true });
+export interface SpoolOptions {
+  /**
+   * Where to spool compressed input or streams. The store passes its tmp dir: the file is
+   * named "<pid>-..." there, so the store removes it after a crash (stale temp cleanup).
+   */
+  tmpDir?: string;
+}
+
+async function spool(src: Readable, alg: Algorithm | undefined, what: string, opts: SpoolOptions): Promise<TarFile> {
+  let path: string;
+  let cleanup: () => Promise<void>;
+  if (opts.tmpDir) {
+    path = join(opts.tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}-archive.tar`);
+    cleanup = () => fsp.rm(path, { force: true });
+  } else {
+    const dir = tempDir();
+    path = join(dir, 'archive.tar');
+    cleanup = () => fsp.rm(dir, { recursive: true, force: true });
+  }
   try {
     const { head, stream } = await peekStream(src, 6);
     if (head.length === 0) throw new BerthError('INVALID_ARCHIVE', `${what} is empty`);
@@ -56,7 +72,11 @@ async function spool(src: Readable, alg: Algorithm | undefined, what: string): P
     return { path, compression: a, cleanup };
   } catch (e) {
     await cleanup();
-    if (e instanceof BerthError) throw e;
+    if (e instanceof BerthError) {
+      // decompressor errors do not know which input they came from
+      if (e.message.startsWith(`${what}:`)) throw e;
+      throw new BerthError(e.code, `${what}: ${e.message}`, { hint: e.hint, cause: e });
+    }
     throw new BerthError('INVALID_ARCHIVE', `${what}: cannot read archive: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -6,17 +6,27 @@ import { Transform, type TransformCallback, type Writable, type Readable } from 
  * Ends the side when this stream ends and waits for the side to finish before ending.
  */
 export class Tee extends Transform {
+  private sideError?: Error;
   constructor(private readonly side: Writable, private readonly sideDone: Promise<unknown>) {
     super({ highWaterMark: 1 << 20 });
-    side.on('error', (e) => this.destroy(e));
+    // A side failure (e.g. corrupt gzip while hashing the diffID) is held until the main
+    // stream ends, so upstream checks (digest/size at EOF) report first when they fail too.
+    side.on('error', (e) => { this.sideError ??= e; });
+    sideDone.catch((e: Error) => { this.sideError ??= e; });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.sideError || this.side.destroyed) { cb(null, chunk); return; }
     if (this.side.write(chunk)) cb(null, chunk);
-    else this.side.once('drain', () => cb(null, chunk));
+    else {
+      const onDrain = () => { this.side.off('close', onDrain); this.side.off('drain', onDrain); cb(null, chunk); };
+      this.side.once('drain', onDrain);
+      this.side.once('close', onDrain);
+    }
   }
   override _flush(cb: TransformCallback): void {
+    if (this.sideError) { cb(this.sideError); return; }
     this.side.end();
-    this.sideDone.then(() => cb(), (e: Error) => cb(e));
+    this.sideDone.then(() => cb(this.sideError ?? null), (e: Error) => cb(e));
   }
 }
 

@@ -96,7 +96,9 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       }
       name = pax.path ?? longName ?? name;
       const linkname = pax.linkpath ?? longLink ?? cstr(hdr, 157, 100);
-      const realSize = pax.size !== undefined ? Number(pax.size) : size;
+      const realSize = pax.size !== undefined ? (/^\d+$/.test(pax.size) ? Number(pax.size) : NaN) : size;
+      if (!Number.isSafeInteger(realSize)) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid size in the pax header at offset ${pos}`);
+      if (dataOff + realSize > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated (member at offset ${pos} needs ${realSize} bytes)`, { hint: 'the file is incomplete; create or download it again' });
       longName = longLink = undefined;
       pax = {};
       const type: TarEntry['type'] = typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file'
@@ -105,6 +107,7 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       pos = dataOff + Math.ceil(realSize / 512) * 512;
       if (pos > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
     }
+    if (entries.length === 0 && !sawEnd) throw new BerthError('INVALID_ARCHIVE', `${what}: empty or not a tar archive`);
     if (!sawEnd && pos < fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
     if (entries.length === 0) throw new BerthError('INVALID_ARCHIVE', `${what}: empty or not a tar archive`);
     return entries;

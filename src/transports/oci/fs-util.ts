@@ -16,6 +16,16 @@ export function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Await a filesystem operation, reporting its failure as an IO BerthError naming `what`. */
+export async function io<T>(p: Promise<T>, what: string): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof BerthError) throw e;
+    throw new BerthError('IO', `${what}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** A temp name next to `target`'s directory entries, recognisable as ours. */
 export function tempName(dir: string, prefix = '.berth-tmp-'): string {
   return join(dir, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -89,7 +99,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
     await fsp.rename(tmp, path);
   } catch (e) {
     await fsp.rm(tmp, { force: true });
-    throw e;
+    throw new BerthError('IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -101,21 +111,31 @@ export interface WrittenFile { size: number; digest?: Digest }
  * renames it into place only after the stream ended cleanly (i.e. the engine verified it).
  */
 export async function streamToTemp(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
+  // The engine may already have a 'data' listener (progress) on the stream, which makes it
+  // flow: pause before the first await so no chunk is emitted before we read. A short
+  // stream can also fail verification before we start reading: catch that error now.
+  stream.pause();
+  let early: unknown;
+  const onError = (e: unknown) => { early ??= e; };
+  stream.on('error', onError);
   let fh: FileHandle | undefined;
   try {
-    fh = await fsp.open(tmp, 'wx', 0o644);
+    const what = `cannot write ${tmp}`;
+    fh = await io(fsp.open(tmp, 'wx', 0o644), what);
+    if (early) throw early;
     let n = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash?.update(chunk);
       n += chunk.length;
       let off = 0;
       while (off < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+        const { bytesWritten } = await io(fh.write(chunk, off, chunk.length - off), what);
         off += bytesWritten;
       }
     }
-    await fh.sync();
-    await fh.close();
+    if (early) throw early;
+    await io(fh.sync(), what);
+    await io(fh.close(), what);
     fh = undefined;
     return n;
   } catch (e) {
@@ -123,6 +143,8 @@ export async function streamToTemp(stream: Readable, tmp: string, hash?: { updat
     await fsp.rm(tmp, { force: true });
     if (!stream.destroyed) stream.destroy();
     throw e;
+  } finally {
+    stream.off('error', onError);
   }
 }
 

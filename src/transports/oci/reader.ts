@@ -29,8 +29,8 @@ const MAX_LAYOUT_FILE = 64 * 1024;
 const IMAGE_TYPES: string[] = [MT.OCIManifest, MT.OCIIndex, MT.DockerManifest, MT.DockerManifestList];
 
 export interface ReaderOptions {
-  /** Syntax hint for choosing an image, e.g. 'add ":NAME" to "oci:/x"'. */
-  chooseHint: string;
+  /** Hint for choosing an image; `example` is a ref name (or "@N") from the layout. */
+  chooseHint(example: string): string;
   /** Whether "@N" selects entries (oci:) — used in listings of unnamed entries. */
   indexSyntax: boolean;
   /** Builds the ref of a source opened by entry (for messages and policy). */
@@ -97,7 +97,7 @@ export class OciLayoutReader {
     }
     if (all.length === 1) return all[0]!;
     if (all.length === 0) throw new BerthError('IMAGE_NOT_FOUND', `${this.what}: index.json lists no images`);
-    throw new BerthError('AMBIGUOUS_IMAGE', `${this.what} holds ${all.length} images, choose one (${this.available(all)})`, { hint: this.opts.chooseHint });
+    throw new BerthError('AMBIGUOUS_IMAGE', `${this.what} holds ${all.length} images, choose one (${this.available(all)})`, { hint: this.opts.chooseHint(all.find((e) => e.refName)?.refName ?? (this.opts.indexSyntax ? '@0' : 'NAME')) });
   }
 
   private available(all: OciImageEntry[]): string {

@@ -1,0 +1,30 @@
+import { BerthError } from '../../errors.js';
+import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../digest/digest.js';
+import type { ImageRef } from '../types.js';
+
+/** "dir:PATH": containers/image's directory transport (the whole string is the path). */
+export class DirRef implements ImageRef {
+  readonly transport = 'dir' as const;
+  constructor(readonly path: string) {
+    if (path === '') throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path is empty');
+    if (path.includes('\0')) throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path contains a NUL byte');
+  }
+  toString(): string { return `dir:${this.path}`; }
+}
+
+/** Parse the part after "dir:". */
+export function parseDirRef(s: string): DirRef {
+  return new DirRef(s);
+}
+
+/** File name of a blob: the hex for sha256, "<alg>-<hex>" otherwise (digest validated first). */
+export function dirBlobName(d: string): string {
+  const dg: Digest = parseDigest(d, 'blob digest');
+  const alg = digestAlgorithm(dg);
+  return alg === 'sha256' ? digestHex(dg) : `${alg}-${digestHex(dg)}`;
+}
+
+/** "manifest.json", or "<blob name>.manifest.json" for an index instance. */
+export function dirManifestName(instance?: string): string {
+  return instance === undefined ? 'manifest.json' : `${dirBlobName(instance)}.manifest.json`;
+}

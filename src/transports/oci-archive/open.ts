@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+import { OciLayoutReader, type OciImageEntry } from '../oci/reader.js';
+import { OciSource } from '../oci/source.js';
+import { OciArchiveRef } from './ref.js';
+import { TarLayoutFiles } from './tar-files.js';
+
+/**
+ * Open and validate an oci-archive (a path, or a stream such as stdin; compressed allowed).
+ * The reader lists the images and opens sources for them; close it after its sources.
+ */
+export async function openOciArchive(input: string | Readable, name = typeof input === 'string' ? input : '-'): Promise<OciLayoutReader> {
+  const what = `oci-archive:${name}`;
+  const files = await TarLayoutFiles.open(input, what);
+  return OciLayoutReader.open(files, {
+    chooseHint: (ex) => `add ":NAME" to the reference, e.g. "${what}:${ex}"`,
+    indexSyntax: false,
+    refFor: (e) => new OciArchiveRef(name, undefined, e.index),
+  });
+}
+
+/** The images (index.json entries) of an oci-archive. */
+export async function listOciArchiveImages(input: string | Readable): Promise<OciImageEntry[]> {
+  const r = await openOciArchive(input);
+  try { return r.images(); } finally { await r.close(); }
+}
+
+/** A source for "oci-archive:PATH[:REF]"; it owns (and on close cleans up) the archive reader. */
+export async function openOciArchiveSource(ref: OciArchiveRef): Promise<OciSource> {
+  const reader = await openOciArchive(ref.path);
+  try {
+    const entry = reader.select({ image: ref.image, sourceIndex: ref.sourceIndex });
+    return new OciSource(ref, reader, entry, true);
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}

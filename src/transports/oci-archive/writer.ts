@@ -1,0 +1,195 @@
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../errors.js';
+import type { Digest } from '../../digest/digest.js';
+import { isIndexMediaType, isManifestMediaType, parseManifestDocument, MAX_MANIFEST_SIZE, type Descriptor } from '../../media/index.js';
+import { TarWriter } from '../../util/tar.js';
+import type { OciDestination } from '../oci/destination.js';
+import { blobRelPath, errnoCode, io, tempName } from '../oci/fs-util.js';
+import { OciLayoutWriter } from '../oci/writer.js';
+import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import { OciArchiveRef } from './ref.js';
+
+/**
+ * Writes one or more images into an oci-archive: `open(path)`, `newDestination(refName?)`
+ * per image (copy, commit, close), then `finish()`, which tars the staged layout into PATH
+ * atomically (temp file + rename). `abort()` leaves PATH untouched. The layout is staged in
+ * a temp directory next to PATH, so the final rename stays on one filesystem.
+ */
+export class OciArchiveWriter {
+  private state: 'open' | 'finished' | 'aborted' = 'open';
+
+  private constructor(readonly path: string, private readonly stage: string, private readonly layout: OciLayoutWriter) {}
+
+  static async open(path: string): Promise<OciArchiveWriter> {
+    const what = `oci-archive:${path}`;
+    const dir = dirname(resolve(path));
+    try {
+      if ((await fsp.stat(path)).isDirectory()) throw new BerthError('INVALID_ARGUMENT', `${what}: ${path} is a directory`);
+    } catch (e) {
+      if (e instanceof BerthError) throw e;
+      if (errnoCode(e) !== 'ENOENT') throw new BerthError('IO', `${what}: ${(e as Error).message}`, { cause: e });
+    }
+    let stage: string;
+    try {
+      stage = await fsp.mkdtemp(join(dir, '.berth-oci-archive-'));
+    } catch (e) {
+      const why = errnoCode(e) === 'ENOENT' ? `directory ${dir} does not exist` : (e as Error).message;
+      throw new BerthError(errnoCode(e) === 'ENOENT' ? 'INVALID_ARGUMENT' : 'IO', `cannot write ${what}: ${why}`, { cause: e });
+    }
+    try {
+      const layout = await OciLayoutWriter.openWith({
+        root: stage, what, fresh: true, persistEachCommit: false,
+        refFor: (n) => new OciArchiveRef(path, n),
+      });
+      return new OciArchiveWriter(path, stage, layout);
+    } catch (e) {
+      await fsp.rm(stage, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** A destination for one image of the archive; `refName` becomes its ref name annotation. */
+  newDestination(refName?: string): OciDestination {
+    if (this.state !== 'open') throw new BerthError('INTERNAL', `oci-archive:${this.path}: writer already ${this.state}`);
+    return this.layout.newDestination(refName);
+  }
+
+  get committedImages(): number { return this.layout.committedImages; }
+
+  /** Tar the layout into PATH (replacing it atomically) and remove the staging directory. */
+  async finish(): Promise<void> {
+    if (this.state !== 'open') throw new BerthError('INTERNAL', `oci-archive:${this.path}: writer already ${this.state}`);
+    const tmp = tempName(dirname(resolve(this.path)), '.berth-oci-archive-') + '.tar';
+    try {
+      await this.layout.finish();
+      const blobs = await reachableBlobs(this.stage, this.layout.indexJson().descriptors(), `oci-archive:${this.path}`);
+      await io(writeLayoutTar(this.stage, blobs, tmp), `cannot write oci-archive:${this.path}`);
+      await io(fsp.rename(tmp, this.path), `cannot write oci-archive:${this.path}`);
+      this.state = 'finished';
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      await this.abort();
+      throw e;
+    } finally {
+      await fsp.rm(this.stage, { recursive: true, force: true });
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'finished') return;
+    this.state = 'aborted';
+    await this.layout.abort();
+    await fsp.rm(this.stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Blobs reachable from index.json (manifests, nested indexes, configs, layers): only these
+ * go into the archive, so blobs left by an image that was not committed are not shipped.
+ */
+async function reachableBlobs(root: string, top: Descriptor[], what: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const queue: Descriptor[] = [...top];
+  while (queue.length) {
+    const d = queue.shift()!;
+    if (seen.has(d.digest)) continue;
+    seen.add(d.digest);
+    const rel = blobRelPath(d.digest);
+    let present = true;
+    try { await fsp.stat(join(root, rel)); } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      present = false;
+    }
+    if (!present) {
+      if (d.urls?.length) continue; // foreign layer: referenced by URL, not shipped
+      throw new BerthError('INTERNAL', `${what}: blob ${d.digest} referenced by the layout was never written`);
+    }
+    out.push(rel);
+    if (isIndexMediaType(d.mediaType) || isManifestMediaType(d.mediaType)) {
+      const doc = parseManifestDocument(await readSmall(join(root, rel)), d.mediaType, `manifest ${d.digest} of ${what}`);
+      if (doc.kind === 'index') queue.push(...doc.index.manifests);
+      else if (doc.kind === 'manifest') queue.push(doc.manifest.config, ...doc.manifest.layers);
+    }
+  }
+  return out;
+}
+
+async function readSmall(p: string): Promise<Buffer> {
+  const st = await fsp.stat(p);
+  if (st.size > MAX_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `${basename(p)} is over the ${MAX_MANIFEST_SIZE}-byte limit`);
+  return fsp.readFile(p);
+}
+
+/** The tar containers/image produces for a layout: directories, blobs, index.json, oci-layout. */
+async function writeLayoutTar(root: string, blobRels: string[], tmp: string): Promise<void> {
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => {});
+  const tw = new TarWriter(out);
+  const work = (async () => {
+    await tw.addDir('blobs/');
+    const byAlg = new Map<string, string[]>();
+    for (const rel of blobRels) {
+      const alg = rel.split('/')[1]!;
+      if (!byAlg.has(alg)) byAlg.set(alg, []);
+      byAlg.get(alg)!.push(rel);
+    }
+    for (const alg of [...byAlg.keys()].sort()) {
+      await tw.addDir(`blobs/${alg}/`);
+      for (const rel of byAlg.get(alg)!.sort()) {
+        const p = join(root, rel);
+        const { size } = await fsp.stat(p);
+        await tw.addStream(rel, size, createReadStream(p, { highWaterMark: 1 << 20 }) as Readable);
+      }
+    }
+    await tw.addBuffer('index.json', await fsp.readFile(join(root, 'index.json')));
+    await tw.addBuffer('oci-layout', await fsp.readFile(join(root, 'oci-layout')));
+    await tw.finish();
+  })();
+  try {
+    await Promise.race([work, failed]);
+  } catch (e) {
+    out.destroy();
+    throw e;
+  }
+  const fh = await fsp.open(tmp, 'r+');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+/**
+ * Standalone destination for "oci-archive:PATH[:REF]": one image; commit writes PATH.
+ * Close without commit leaves PATH as it was.
+ */
+export class OciArchiveDestination implements ImageDestination {
+  private constructor(readonly ref: OciArchiveRef, private readonly writer: OciArchiveWriter, private readonly inner: OciDestination) {}
+
+  static async open(ref: OciArchiveRef): Promise<OciArchiveDestination> {
+    if (ref.sourceIndex !== undefined) throw new BerthError('INVALID_ARGUMENT', `${ref}: a destination cannot use a source index`);
+    const writer = await OciArchiveWriter.open(ref.path);
+    return new OciArchiveDestination(ref, writer, writer.newDestination(ref.image));
+  }
+
+  supportedManifestTypes(): string[] { return this.inner.supportedManifestTypes(); }
+  desiredLayerCompression(): 'preserve' | 'none' { return this.inner.desiredLayerCompression(); }
+  needsDiffIDs(): boolean { return this.inner.needsDiffIDs(); }
+  tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> { return this.inner.tryReuseBlob(desc, hint); }
+  putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> { return this.inner.putBlob(stream, meta); }
+  putManifest(m: ManifestBytes, instance?: Digest): Promise<void> { return this.inner.putManifest(m, instance); }
+
+  async commit(info: CommitInfo): Promise<void> {
+    await this.inner.commit(info);
+    await this.writer.finish();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    await this.writer.abort(); // no-op after finish
+  }
+}
+
+export function openOciArchiveDestination(ref: OciArchiveRef): Promise<OciArchiveDestination> {
+  return OciArchiveDestination.open(ref);
+}
