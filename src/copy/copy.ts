@@ -114,8 +114,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     outType = destTypes.includes(manifestMediaType) ? manifestMediaType : destTypes[0]!;
   }
   const mode = dest.desiredLayerCompression();
-  const targets: Compression[] = srcManifest.layers.map((l) => {
-    const c = layerCompression(l.mediaType);
+  const hints = srcManifest.layers.map((l) => src.layerHint?.(l));
+  const actualCompression: Compression[] = srcManifest.layers.map((l, i) => hints[i]?.compression ?? layerCompression(l.mediaType));
+  const targets: Compression[] = srcManifest.layers.map((_l, i) => {
+    const c = actualCompression[i]!;
     if (mode === 'none') return 'none';
     const want = opts.compression?.format;
     if (opts.compression?.force && want) return want;
@@ -136,9 +138,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const committed: CommittedLayer[] = new Array(n);
   await forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
     const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
-    const srcComp = layerCompression(layer.mediaType);
+    const srcComp = actualCompression[i]!;
     const target = targets[i]!;
-    const srcHint = src.layerHint?.(layer) ?? (srcComp === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
+    const srcHint = hints[i] ?? (srcComp === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
     const outMediaType = target === srcComp ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, target);
 
     if (target === srcComp) {

@@ -32,6 +32,11 @@ export interface ManifestBytes {
 export interface LayerHint {
   diffID: Digest;
   uncompressedSize: number;
+  /**
+   * Actual compression of the bytes the source delivers, when known. It can differ from the
+   * media type: docker archives label uncompressed layers ".tar.gzip", as containers/image does.
+   */
+  compression?: 'none' | 'gzip' | 'zstd';
 }
 
 /**

@@ -5,7 +5,7 @@ import { BerthError } from '../../errors.js';
 import { type Digest, digestOf, parseDigest } from '../../digest/digest.js';
 import { MT, MAX_ARCHIVE_MANIFEST_SIZE, MAX_CONFIG_SIZE, type Descriptor, parseImageConfig, parseStrictJSON, serializeManifest } from '../../media/index.js';
 import { sniffCompression } from '../../compression/compression.js';
-import { type Reference, parseNormalizedReference, formatReference } from '../../reference/reference.js';
+import { type Reference, parseNormalizedReference, parseLocalReference, formatReference } from '../../reference/reference.js';
 import { indexTarFile, TarMembers, type TarEntry } from '../../util/tar.js';
 import { openTarInput, readMember, memberStream, type TarFile } from '../../util/archive-input.js';
 import type { ImageRef, ImageSource, LayerHint, ManifestBytes } from '../types.js';
@@ -14,6 +14,8 @@ export interface ArchiveImage {
   index: number;
   configPath: string;
   repoTags: Reference[];
+  /** The RepoTags as podman names them when loading: short names go under localhost/. */
+  localNames: string[];
   layerPaths: string[];
 }
 
@@ -49,7 +51,8 @@ export class DockerArchiveReader {
       // resolve every member now so unsafe or missing paths fail before anything is copied
       members.resolve(o.Config, 'config');
       (o.Layers as string[]).forEach((l) => members.resolve(l, 'layer'));
-      return { index: i, configPath: o.Config, repoTags, layerPaths: o.Layers as string[] };
+      const localNames = (tags as string[]).map((t) => formatReference(parseLocalReference(t)));
+      return { index: i, configPath: o.Config, repoTags, localNames, layerPaths: o.Layers as string[] };
     });
   }
 
@@ -144,8 +147,10 @@ export class DockerArchiveSource implements ImageSource {
       if (c === 'none') {
         // uncompressed: the layer's digest must be its diffID (the engine verifies while copying)
         const d = parseDigest(diffIDs[i]);
-        layers.push({ mediaType: MT.DockerLayer, digest: d, size: entry.size });
-        this.layerEntries.set(d, { entry, hint: { diffID: d, uncompressedSize: entry.size } });
+        // labelled ".tar.gzip" although uncompressed, exactly as containers/image does, so the
+        // synthesized manifest (and its digest) is the one podman computes for the same archive
+        layers.push({ mediaType: MT.DockerLayerGzip, digest: d, size: entry.size });
+        this.layerEntries.set(d, { entry, hint: { diffID: d, uncompressedSize: entry.size, compression: 'none' } });
       } else if (c === 'gzip' || c === 'zstd') {
         // compressed member: describe it as it is; the engine checks its diffID on the way
         const d = await hashRange(this.reader.file.path, entry.offset, entry.size);

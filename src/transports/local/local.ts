@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { openSync, readSync, closeSync } from 'node:fs';
+import { sniffCompression } from '../../compression/compression.js';
 import { createHash } from 'node:crypto';
 import { BerthError } from '../../errors.js';
 import { type Digest, digestOf } from '../../digest/digest.js';
@@ -23,6 +25,17 @@ export function chainIDs(diffIDs: Digest[]): Digest[] {
     out.push(prev ? (`sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` as Digest) : d);
   }
   return out;
+}
+
+function sniffBlob(store: Store, d: Digest): 'none' | 'gzip' | 'zstd' | undefined {
+  try {
+    const fd = openSync(store.blobs.path(d), 'r');
+    const head = Buffer.alloc(6);
+    const n = readSync(fd, head, 0, 6, 0);
+    closeSync(fd);
+    const c = sniffCompression(head.subarray(0, n));
+    return c === 'none' || c === 'gzip' || c === 'zstd' ? c : undefined;
+  } catch { return undefined; }
 }
 
 export class LocalSource implements ImageSource {
@@ -54,7 +67,10 @@ export class LocalSource implements ImageSource {
 
   layerHint(desc: Descriptor): LayerHint | undefined {
     const l = this.layers.get(desc.digest);
-    return l && l.uncompressedSize >= 0 ? { diffID: l.diffID, uncompressedSize: l.uncompressedSize } : undefined;
+    if (!l || l.uncompressedSize < 0) return undefined;
+    // what the bytes really are (media types of docker archives can say gzip for plain tar)
+    const compression = l.diffID === l.digest ? 'none' : sniffBlob(this.ref.store, desc.digest);
+    return { diffID: l.diffID, uncompressedSize: l.uncompressedSize, ...(compression ? { compression } : {}) };
   }
 
   names(): string[] { return this.nameList; }
