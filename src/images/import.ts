@@ -56,7 +56,7 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     // a layer must be a tar archive: index it (reads headers only)
     indexTarFile(store.blobs.path(layer.digest), `${what}`);
     cfg.rootfs.diff_ids = [layer.digest];
-    cfg.history = [{ created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in / `, ...(opts.message ? { comment: opts.message } : {}) }];
+    cfg.history = [{ created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in /`, ...(opts.message ? { comment: opts.message } : {}) }];
     const cfgBytes = Buffer.from(JSON.stringify(cfg));
     const cfgDesc = { mediaType: MT.OCIConfig, digest: digestOf(cfgBytes), size: cfgBytes.length };
     await dest.putBlob(Readable.from([cfgBytes]), { digest: cfgDesc.digest, size: cfgDesc.size, mediaType: MT.OCIConfig, isConfig: true, what: 'config' });

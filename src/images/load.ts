@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { BerthError } from '../errors.js';
-import { formatReference } from '../reference/reference.js';
 import { copyImage, type CopyOptions } from '../copy/copy.js';
 import { DockerArchiveReader, DockerArchiveSource, DockerArchiveRef } from '../transports/docker-archive/index.js';
 import { LocalDestination, LocalRef } from '../transports/local/local.js';
@@ -32,7 +31,7 @@ export interface LoadResult {
  */
 export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadResult> {
   const what = opts.inputName ?? (typeof opts.input === 'string' ? opts.input : 'stdin');
-  const file = await openTarInput(opts.input, what);
+  const file = await openTarInput(opts.input, what, { tmpDir: store.blobs.tmpDir });
   const sources: { src: ImageSource; names: string[] }[] = [];
   const dests: LocalDestination[] = [];
   try {
@@ -40,7 +39,7 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
     if (members.has('manifest.json')) {
       const reader = await DockerArchiveReader.open(file.path, what);
       for (const img of reader.images) {
-        sources.push({ src: new DockerArchiveSource(new DockerArchiveRef(what, { index: img.index }), reader, img, false), names: img.repoTags.map(formatReference) });
+        sources.push({ src: new DockerArchiveSource(new DockerArchiveRef(what, { index: img.index }), reader, img, false), names: img.localNames });
       }
     } else if (members.has('index.json') && members.has('oci-layout')) {
       sources.push(...await loadOciArchiveSources(file.path, what));

@@ -44,9 +44,9 @@ export function parseReferenceRaw(input: string): Reference {
   if (typeof input !== 'string' || input === '') throw bad(String(input ?? ''), 'repository name must have at least one component');
   const m = ANCHORED_REF.exec(input);
   if (!m) {
-    if (/[A-Z]/.test(input.split(/[:@]/)[0]!.split('/').slice(looksLikeDomain(input.split('/')[0]!) && input.includes('/') ? 1 : 0).join('/'))) {
-      throw bad(input, 'repository name must be lowercase');
-    }
+    // as docker/reference: if the lowercased input parses, the only problem is uppercase
+    // (the registry part may be uppercase, so looking at the first component is not enough)
+    if (ANCHORED_REF.test(input.toLowerCase())) throw bad(input, 'repository name must be lowercase');
     if (input.startsWith(':') || input.startsWith('@')) throw bad(input, 'repository name must have at least one component');
     const at = input.indexOf('@');
     if (at >= 0) throw bad(input, 'invalid digest');
@@ -61,6 +61,9 @@ export function parseReferenceRaw(input: string): Reference {
     domain = name.slice(0, slash);
     path = name.slice(slash + 1);
   }
+  // the anchored pattern lets an uppercase first component through as a "domain"; when it
+  // is not one, it is part of the path, which must be lowercase
+  if (!PATH_RE.test(path)) throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : 'invalid repository path');
   const ref: Reference = { domain, path };
   if (m[2] !== undefined) ref.tag = m[2];
   if (m[3] !== undefined) {

@@ -63,6 +63,20 @@ export interface ImageRow {
 
 const SCHEMA_VERSION = 1;
 
+/** Run `fn`, retrying while SQLite reports SQLITE_BUSY without having waited itself. */
+function retryBusy<T>(fn: () => T, root: string, timeoutMs = 60_000): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      if (Date.now() > deadline) throw new BerthError('STORE_LOCKED', `the image index in ${root} stayed locked for ${timeoutMs / 1000}s`, { cause: e });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+    }
+  }
+}
+
 /**
  * The image index (SQLite, WAL). Every state change is one transaction. An image row is
  * inserted only after all of its blobs exist (checked inside the transaction). Blob
@@ -79,7 +93,10 @@ export class IndexDB {
     }
     this.db.pragma('busy_timeout = 60000');
     if (!opts.readonly) {
-      this.db.pragma('journal_mode = WAL');
+      // Switching a fresh database to WAL needs an exclusive lock, and SQLite answers
+      // SQLITE_BUSY there without calling the busy handler when two processes race to
+      // create the store: retry until the other one is done.
+      retryBusy(() => this.db.pragma('journal_mode = WAL'), root);
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.pragma('foreign_keys = ON');
@@ -299,6 +316,13 @@ export class IndexDB {
   /** IDs starting with `prefix` (at most `limit`). */
   idsWithPrefix(prefix: string, limit = 50): string[] {
     return (this.db.prepare(`SELECT id FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).all(prefix, prefix + '\uffff', limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** IDs of images whose top or parent layer (chain ID) is one of `layers` (image relations). */
+  imageIdsByLayers(layers: string[]): string[] {
+    if (layers.length === 0) return [];
+    const q = layers.map(() => '?').join(', ');
+    return (this.db.prepare(`SELECT id FROM images WHERE top_layer IN (${q}) OR parent_layer IN (${q}) ORDER BY rowid`).raw().all(...layers, ...layers) as [string][]).map((r) => r[0]);
   }
 
   imageIdForName(name: string): string | undefined {

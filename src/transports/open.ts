@@ -24,6 +24,8 @@ export interface OpenContext {
   registry?: RegistryAccessOptions;
   /** Separate registry flags for the destination side (copy --dest-*), defaulting to `registry`. */
   destRegistry?: RegistryAccessOptions;
+  /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
+  mountFrom?: string[];
 }
 
 /** Open an image source for "transport:location". The caller closes it. */
@@ -82,7 +84,9 @@ export async function openDestinationByName(name: string, ctx: OpenContext): Pro
       const { parseDockerRef, DockerDestination } = await import('./docker/index.js');
       const { dockerAccess } = await import('../images/registry-access.js');
       const ref = parseDockerRef(rest);
-      return { dest: new DockerDestination(ref, dockerAccess(ref, ctx.destRegistry ?? ctx.registry)), finish: noop, abort: noop };
+      // mount hints are repositories of the same registry only
+      const mountFrom = (ctx.mountFrom ?? []).filter((n) => n.startsWith(`${ref.registry}/`) && n !== ref.name).map((n) => n.slice(ref.registry.length + 1));
+      return { dest: new DockerDestination(ref, { ...dockerAccess(ref, ctx.destRegistry ?? ctx.registry), ...(mountFrom.length ? { mountFrom } : {}) }), finish: noop, abort: noop };
     }
     case 'docker-archive': {
       const { parseDockerArchiveRef, DockerArchiveWriter } = await import('./docker-archive/index.js');

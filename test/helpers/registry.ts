@@ -421,13 +421,17 @@ async function spawnRegistry(configPath: string, cwd: string, url: string, timeo
   return { logs: () => log, kill };
 }
 
-/** Whether anything answers an HTTP(S) GET at url (any status). Certificates are not verified here. */
+/**
+ * Whether the registry answers an HTTP(S) GET at url (any status, but it must carry the
+ * Docker-Distribution-API-Version header so that another server that grabbed the port does not
+ * count). Certificates are not verified here.
+ */
 function probe(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https:') ? https : http;
     const req = mod.request(url, { method: 'GET', timeout: 1000, rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
-      resolve(true);
+      resolve(res.headers['docker-distribution-api-version'] !== undefined);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(false));

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
@@ -14,7 +14,6 @@ import * as path from 'node:path';
 import { startRegistry, libtrustKeyId, type Registry } from '../helpers/registry.js';
 import { startEchoServer, startFaultProxy, type EchoServer, type FaultProxy } from '../helpers/fault-proxy.js';
 import { run, scratchPodman, skipUnlessTools, writeTinyOciLayout, type ScratchPodman } from '../helpers/tools.js';
-import { generateKeyPairSync } from 'node:crypto';
 
 const skipRegistry = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 
@@ -308,6 +307,20 @@ describe('registry helper: token auth', { skip: skipRegistry }, () => {
     assert.equal(await statusWith(`${Buffer.from(JSON.stringify(hdr)).toString('base64url')}.${parts[1]}.${parts[2]}`), 401);
   });
 
+  test('TLS registry with an https issuer; without htpasswd everyone gets what they ask', async (t) => {
+    const r2 = await startRegistry({ tls: true, token: { issuerTls: true } });
+    t.after(() => r2.stop());
+    const ti = r2.tokenIssuer!;
+    assert.match(ti.realm, /^https:\/\/127\.0\.0\.1:\d+\/token$/);
+    const ch = parseChallenge((await request(`${r2.url}/v2/`, { ca: r2.caCert })).headers['www-authenticate'] as string);
+    assert.equal(ch['realm'], ti.realm);
+    const tr = await request(`${ti.realm}?service=${ti.service}&scope=repository:a/b:pull,push`, { ca: r2.caCert });
+    assert.equal(tr.status, 200);
+    const { token } = JSON.parse(tr.body.toString()) as { token: string };
+    const up = await request(`${r2.url}/v2/a/b/blobs/uploads/`, { method: 'POST', ca: r2.caCert, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(up.status, 202);
+  });
+
   test('libtrustKeyId has the libtrust shape', () => {
     assert.match(reg.tokenIssuer!.keyId, /^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
   });
@@ -374,6 +387,18 @@ describe('tools: real skopeo and podman with scratch stores', { skip: skipRegist
     const noCa = await pm.run(['push', `${plain.host}/infra/tiny:v1`, `docker://${secure.host}/infra/tiny:v3`]);
     assert.notEqual(noCa.code, 0);
     assert.match(noCa.stderr, /certificate|x509/i);
+  });
+
+  test('podman and skopeo read the scratch signature policy, not the system one', async (t) => {
+    const strict = await scratchPodman();
+    t.after(() => strict.cleanup());
+    await fsp.writeFile(strict.policyPath, JSON.stringify({ default: [{ type: 'reject' }] }));
+    const pull = await strict.run(['pull', '--tls-verify=false', `${plain.host}/infra/tiny:v1`]);
+    assert.notEqual(pull.code, 0);
+    assert.match(pull.stderr, /rejected by policy/);
+    const copy = await strict.skopeo(['copy', '--src-tls-verify=false', `docker://${plain.host}/infra/tiny:v1`, `oci:${strict.dir}/out:x`]);
+    assert.notEqual(copy.code, 0);
+    assert.match(copy.stderr, /rejected by policy/);
   });
 
   test('skopeo pushes through bearer-token auth', async () => {

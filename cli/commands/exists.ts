@@ -1,0 +1,30 @@
+/**
+ * berth image exists IMAGE — exit 0 if the image is in the store, 1 if not; no output.
+ * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
+ */
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import { tryLookupImage } from '../../src/images/lookup.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth image exists IMAGE',
+  description: 'Check if an image exists in local storage (exit code 0 if it does, 1 if not).',
+  flags: [],
+  minArgs: 1,
+  maxArgs: 1,
+};
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  try {
+    return tryLookupImage(store, p.args[0]!) ? 0 : 1;
+  } catch (e) {
+    // a name that cannot be parsed names no local image (podman: "image not known")
+    if (e instanceof BerthError && (e.code === 'INVALID_REFERENCE' || e.code === 'IMAGE_NOT_FOUND')) return 1;
+    throw e;
+  } finally { store.close(); }
+}

@@ -1,0 +1,93 @@
+/**
+ * berth history / image history IMAGE — podman history: columns ID CREATED CREATED BY SIZE
+ * COMMENT, newest entry first; "<missing>" for entries whose layer is not the top layer of
+ * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
+ * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
+ */
+import { Store } from '../../src/store/store.js';
+import { lookupImage } from '../../src/images/lookup.js';
+import { imageHistory, type HistoryLayer } from '../../src/images/history.js';
+import { GoTime, humanSince, humanSize } from '../../src/images/duration.js';
+import { GoStruct, encodeGoJSON } from '../../src/images/inspect.js';
+import { BerthError } from '../../src/errors.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth history [options] IMAGE',
+  description: 'Show the history of an image.',
+  flags: [
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or a Go template (.ID .Created .CreatedAt .CreatedBy .CreatedSince .Comment .Size .Tags)' },
+    { name: 'human', short: 'H', type: 'bool', def: true, help: 'display sizes and dates in human readable format' },
+    { name: 'no-trunc', type: 'bool', help: 'do not truncate the output' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'display the numeric IDs only' },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+};
+
+/** The fields podman's historyReporter offers to templates. */
+export class HistoryReporter {
+  readonly #l: HistoryLayer;
+  readonly #human: boolean;
+  readonly #noTrunc: boolean;
+  readonly #now: number;
+  constructor(l: HistoryLayer, human: boolean, noTrunc: boolean, now: number) {
+    this.#l = l; this.#human = human; this.#noTrunc = noTrunc; this.#now = now;
+  }
+
+  get ID(): string { const id = this.#l.id; return !this.#noTrunc && id.length >= 12 ? id.slice(0, 12) : id; }
+  get Created(): string { return this.#human ? humanSince(this.#l.created, this.#now) : this.#l.created.rfc3339(false); }
+  get CreatedBy(): string {
+    const b = Buffer.from(this.#l.createdBy);
+    return !this.#noTrunc && b.length > 45 ? `${b.subarray(0, 42).toString()}...` : this.#l.createdBy;
+  }
+  get Size(): string { return humanSize(this.#l.size, 3); }
+  get Comment(): string { return this.#l.comment; }
+  get Tags(): string[] { return this.#l.tags; }
+  get CreatedAt(): string { return GoTime.fromUnix(this.#l.created.unix()).inLocal().rfc3339(false); }
+  get CreatedSince(): string { return this.Created; }
+}
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  let layers: HistoryLayer[];
+  try {
+    const { id } = lookupImage(store, p.args[0]!);
+    const row = store.index.getImage(id);
+    if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${p.args[0]}: image not known`);
+    layers = imageHistory(store, row);
+  } finally { store.close(); }
+
+  const format = p.flags.format as string | undefined;
+  const { isJSONFormat, renderOutput } = await import('../format/output.js');
+  if (format !== undefined && isJSONFormat(format)) {
+    if (layers.length === 0) { process.stdout.write('[]\n'); return 0; }
+    const json = layers.map((l) => new GoStruct({
+      id: l.id,
+      created: l.created,
+      CreatedBy: l.createdBy || undefined,
+      tags: l.tags.length ? l.tags : undefined,
+      size: l.size,
+      comment: l.comment || undefined,
+      Created: l.created.rfc3339(false),
+    }));
+    process.stdout.write(`${encodeGoJSON(json, { escapeHTML: true })}\n`);
+    return 0;
+  }
+  const now = Date.now();
+  const rows = layers.map((l) => new HistoryReporter(l, p.flags.human !== false, p.flags['no-trunc'] === true, now));
+  let out: string;
+  if (p.flags.quiet === true) out = renderOutput(rows, { format: '{{range .}}{{.ID}}\n{{end -}}', defaultTemplate: '', headers: {} });
+  else {
+    out = renderOutput(rows, {
+      format: p.changed.has('format') ? format : undefined,
+      defaultTemplate: '{{range .}}{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}\n{{end -}}',
+      headers: { CreatedBy: 'CREATED BY' },
+    });
+  }
+  process.stdout.write(out);
+  return 0;
+}

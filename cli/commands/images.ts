@@ -1,0 +1,240 @@
+/**
+ * berth images / image ls / image list [IMAGE] — podman images: one row per tagged name
+ * (or one "<none>" row), sorted newest first by default; `--format json` gives podman's
+ * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
+ * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
+ */
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import type { ImageRow } from '../../src/store/index-db.js';
+import { listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/images/list.js';
+import { GoTime, humanSince, humanSizeSpaced } from '../../src/images/duration.js';
+import { encodeGoJSON } from '../../src/images/inspect.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SORT_KEYS = ['created', 'id', 'repository', 'size', 'tag'] as const;
+
+const SPEC: CommandSpec = {
+  usage: 'berth images [options] [IMAGE]',
+  description: 'List images in local storage.',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'show all images (default hides intermediate images)' },
+    { name: 'filter', short: 'f', type: 'array', arg: 'FILTER', help: 'filter output (key=value or key!=value; repeatable): after, before, containers, dangling, digest, id, intermediate, label, manifest, readonly, reference, since, until' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or a Go template ("table ..." for a table)' },
+    { name: 'digests', type: 'bool', help: 'show digests' },
+    { name: 'history', type: 'bool', help: 'display the image name history' },
+    { name: 'noheading', short: 'n', type: 'bool', help: 'do not print column headings' },
+    { name: 'no-trunc', type: 'bool', help: 'do not truncate output' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'display only image IDs' },
+    {
+      name: 'sort', type: 'string', def: 'created', arg: 'KEY', help: `sort by ${SORT_KEYS.join(', ')} (default created)`, choices: SORT_KEYS,
+      choiceError: (v) => `${JSON.stringify(v)} is not a valid field for sorting. Choose from: ${SORT_KEYS.join(', ')}`,
+    },
+  ],
+  maxArgs: 1,
+};
+
+/** RepoDigests per names array (shared by all rows of one image). */
+const digestMemo = new WeakMap<string[], string[]>();
+
+/** One output row, with the fields podman's imageReporter offers to templates. */
+export class ImageReporter {
+  readonly #row: ImageRow;
+  readonly #set: ImageSet;
+  readonly #noTrunc: boolean;
+  readonly #now: number;
+  #created?: GoTime;
+
+  constructor(row: ImageRow, set: ImageSet,
+    /** Names shown for the image (all, or those a reference filter selected). */
+    readonly Names: string[],
+    readonly Repository: string,
+    readonly Tag: string,
+    noTrunc: boolean, now: number) {
+    this.#row = row; this.#set = set; this.#noTrunc = noTrunc; this.#now = now;
+  }
+
+  /** Creation time at second precision, as podman keeps it for listings. */
+  static created(r: ImageReporter): GoTime { return (r.#created ??= GoTime.fromUnix(createdTime(r.#row).unix())); }
+  static row(r: ImageReporter): ImageRow { return r.#row; }
+
+  get ID(): string { return this.#noTrunc ? `sha256:${this.#row.id}` : this.#row.id.slice(0, 12); }
+  get Id(): string { return this.#row.id; }
+  get ParentId(): string { return this.#set.parent(this.#row)?.id ?? ''; }
+  get RepoTags(): string[] { return this.Names; }
+  get RepoDigests(): string[] {
+    let d = digestMemo.get(this.Names);
+    if (!d) { d = repoDigests(this.Names, this.#row); digestMemo.set(this.Names, d); }
+    return d;
+  }
+  get Created(): string { return humanSince(ImageReporter.created(this), this.#now); }
+  get CreatedAt(): string { return ImageReporter.created(this).toString(); }
+  get CreatedSince(): string { return this.Created; }
+  get CreatedTime(): string { return this.CreatedAt; }
+  get Size(): string { return humanSizeSpaced(this.#row.size); }
+  get SharedSize(): number { return 0; }
+  get VirtualSize(): number { return this.#row.size; }
+  get Labels(): Record<string, string> { return Object.assign(Object.create(null) as Record<string, string>, this.#row.labels); }
+  get Containers(): number { return 0; }
+  get ReadOnly(): boolean { return this.#row.readOnly; }
+  get IsReadOnly(): boolean { return this.#row.readOnly; }
+  get Dangling(): boolean { return this.#set.isDangling(this.#row); }
+  get IsDangling(): boolean { return this.Dangling; }
+  get Digest(): string { return this.#row.digest; }
+  get History(): string { return this.#row.namesHistory.join(', '); }
+  get Arch(): string { return ''; }
+  get Os(): string { return ''; }
+  get IsManifestList(): boolean | null { return null; }
+
+  /** podman's JSON for one row (ImageSummary + Created + CreatedAt; RepoTags null). */
+  static json(r: ImageReporter): object {
+    const row = r.#row;
+    const created = ImageReporter.created(r);
+    const o: Record<string, unknown> = {
+      Id: row.id,
+      ParentId: r.ParentId,
+      RepoTags: null,
+      RepoDigests: r.RepoDigests,
+      Size: row.size,
+      SharedSize: 0,
+      VirtualSize: row.size,
+      Labels: labelsMap(row.labels),
+      Containers: 0,
+    };
+    if (row.readOnly) o.ReadOnly = true;
+    if (r.Dangling) o.Dangling = true;
+    if (row.digest) o.Digest = row.digest;
+    if (row.namesHistory.length) o.History = row.namesHistory;
+    if (r.Names.length) o.Names = r.Names;
+    o.Created = created.unix();
+    o.CreatedAt = created.rfc3339(true);
+    return o;
+  }
+}
+
+function labelsMap(l: Record<string, string>): Record<string, string> | null {
+  const keys = Object.keys(l);
+  if (keys.length === 0) return null;
+  return Object.assign(Object.create(null) as Record<string, string>, l);
+}
+
+/** The default table (podman lsFormatFromFlags). */
+function defaultFormat(o: { digests: boolean; history: boolean; readOnly: boolean }): string {
+  const row = ['{{if .Repository}}{{.Repository}}{{else}}<none>{{end}}', '{{if .Tag}}{{.Tag}}{{else}}<none>{{end}}'];
+  if (o.digests) row.push('{{.Digest}}');
+  row.push('{{.ID}}', '{{.Created}}', '{{.Size}}');
+  if (o.history) row.push('{{if .History}}{{.History}}{{else}}<none>{{end}}');
+  if (o.readOnly) row.push('{{.ReadOnly}}');
+  return `{{range . }}${row.join('\t')}\n{{end -}}`;
+}
+
+const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
+
+/** Width of a cell as Go's tabwriter counts it (runes). */
+function runes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0xdc00 || c > 0xdfff) n++; }
+  return n;
+}
+
+/**
+ * What podman's tabwriter (minwidth 12, padding 2, spaces) makes of lines that all have the
+ * same number of cells: every column but the last padded to max(12, widest cell + 2).
+ */
+export function alignTable(lines: readonly string[][]): string {
+  if (lines.length === 0) return '';
+  const ncol = lines[0]!.length;
+  const widths: number[] = [];
+  for (let c = 0; c < ncol - 1; c++) {
+    let w = 12;
+    for (const l of lines) { const x = runes(l[c]!) + 2; if (x > w) w = x; }
+    widths.push(w);
+  }
+  let out = '';
+  for (const l of lines) {
+    for (let c = 0; c < ncol - 1; c++) out += l[c]! + ' '.repeat(widths[c]! - runes(l[c]!));
+    out += `${l[ncol - 1]}\n`;
+  }
+  return out;
+}
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const filters = [...(p.flags.filter as string[])];
+  if (filters.length > 0 && p.args.length > 0) throw new BerthError('INVALID_ARGUMENT', 'cannot specify an image and a filter(s)');
+  if (p.args.length > 0) filters.push(`reference=${p.args[0]}`);
+  const noTrunc = p.flags['no-trunc'] === true;
+  const format = p.flags.format as string | undefined;
+  const sortKey = p.flags.sort as string;
+
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  let out: string;
+  try {
+    const now = Date.now();
+    const { images, set } = listImages(store, { all: p.flags.all === true, filters, now: new Date(now) });
+    const rows: ImageReporter[] = [];
+    let readOnly = false;
+    for (const img of images) {
+      const tagged: ImageReporter[] = [];
+      const untagged: ImageReporter[] = [];
+      for (const n of img.names) {
+        const [repo, tag] = repoAndTag(n);
+        (tag === '<none>' ? untagged : tagged).push(new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now));
+      }
+      if (tagged.length) rows.push(...tagged);
+      else if (untagged.length) rows.push(untagged[0]!);
+      else rows.push(new ImageReporter(img.row, set, img.names, '<none>', '<none>', noTrunc, now));
+      if (img.row.readOnly) readOnly = true;
+    }
+    // stable sort (podman's order among equal keys is unspecified)
+    const byKey: Record<string, (a: ImageReporter, b: ImageReporter) => number> = {
+      id: (a, b) => cmp(a.Id, b.Id),
+      repository: (a, b) => cmp(a.Repository, b.Repository) || cmp(a.Tag, b.Tag),
+      size: (a, b) => cmp(a.VirtualSize, b.VirtualSize),
+      tag: (a, b) => cmp(a.Tag, b.Tag),
+      created: (a, b) => ImageReporter.created(b).compare(ImageReporter.created(a)),
+    };
+    rows.sort(byKey[sortKey] ?? byKey.created!);
+
+    const digests = p.flags.digests === true;
+    const history = p.flags.history === true;
+    if (format !== undefined && JSON_RE.test(format)) {
+      // every row of an image has the same JSON (podman repeats the ImageSummary per name)
+      const memo = new Map<string, string>();
+      const items = rows.map((r) => {
+        const k = ImageReporter.row(r).id;
+        let e = memo.get(k);
+        if (e === undefined) { e = encodeGoJSON(ImageReporter.json(r), { indent: '    ', escapeHTML: true, base: '    ' }); memo.set(k, e); }
+        return e;
+      });
+      out = items.length ? `[\n    ${items.join(',\n    ')}\n]\n` : '[]\n';
+    } else if (p.flags.quiet === true) {
+      const seen = new Set<string>();
+      out = '';
+      for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); out += `${r.ID}\n`; }
+    } else if (!p.changed.has('format')) {
+      // the default table, without the template engine (same output, much faster for many rows)
+      const head = ['REPOSITORY', 'TAG', ...(digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE', ...(history ? ['HISTORY'] : []), ...(readOnly ? ['R/O'] : [])];
+      const lines = p.flags.noheading === true ? [] : [head];
+      for (const r of rows) {
+        lines.push([r.Repository || '<none>', r.Tag || '<none>', ...(digests ? [r.Digest] : []), r.ID, r.Created, r.Size,
+          ...(history ? [r.History || '<none>'] : []), ...(readOnly ? [String(r.ReadOnly)] : [])]);
+      }
+      out = alignTable(lines);
+    } else {
+      const { renderOutput } = await import('../format/output.js');
+      out = renderOutput(rows, {
+        format,
+        defaultTemplate: defaultFormat({ digests, history, readOnly }),
+        headers: { ID: 'IMAGE ID', ReadOnly: 'R/O' },
+        noHeading: p.flags.noheading === true,
+      });
+    }
+  } finally { store.close(); }
+  process.stdout.write(out);
+  return 0;
+}

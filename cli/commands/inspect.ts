@@ -1,0 +1,58 @@
+/**
+ * berth inspect / berth image inspect IMAGE... — podman's image inspect: a JSON array
+ * (5-space indent, no HTML escaping, as podman's PrintGenericJSON), or a Go template per
+ * image. Images that are not found are reported after the others; the exit code is then 125.
+ * Kept light for start-up time: no commander, the template engine only with --format.
+ */
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import { lookupImage } from '../../src/images/lookup.js';
+import { inspectImage, encodeGoJSON } from '../../src/images/inspect.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth inspect [options] IMAGE [IMAGE...]',
+  description: 'Display the configuration of one or more images (podman image inspect).',
+  flags: [
+    { name: 'format', short: 'f', type: 'string', def: 'json', arg: 'FORMAT', help: 'json, or a Go template such as {{.Id}} {{.Size}}' },
+    { name: 'type', short: 't', type: 'string', def: 'image', arg: 'TYPE', help: 'object type: image (berth has only images; "all" is accepted)', choices: ['image', 'all'] },
+    { name: 'size', short: 's', type: 'bool', help: 'accepted for compatibility (the size is always shown)' },
+  ],
+  minArgs: 1,
+  missingArgs: 'no names or ids specified',
+};
+
+const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const format = (p.flags.format as string | undefined) ?? 'json';
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const found: { json: object; template: object }[] = [];
+  const errors: BerthError[] = [];
+  try {
+    for (const name of p.args) {
+      try {
+        const { id } = lookupImage(store, name);
+        found.push(inspectImage(store, id));
+      } catch (e) {
+        if (e instanceof BerthError && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'AMBIGUOUS_IMAGE' || e.code === 'INVALID_REFERENCE')) errors.push(e);
+        else throw e;
+      }
+    }
+  } finally { store.close(); }
+
+  let out: string;
+  if (format === '' || JSON_RE.test(format)) {
+    out = `${encodeGoJSON(found.map((f) => f.json), { indent: '     ', escapeHTML: false })}\n`;
+  } else {
+    const { renderOutput } = await import('../format/output.js');
+    out = renderOutput(found.map((f) => f.template), { format, defaultTemplate: format, headers: {} });
+  }
+  process.stdout.write(out);
+  if (errors.length === 0) return 0;
+  for (const e of errors) process.stderr.write(`Error: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+  return 125;
+}

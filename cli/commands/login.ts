@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline';
+import { login, loggedInUser } from '../../src/images/login.js';
+import { command, parse, usageError } from '../common.js';
+import { parseBool } from '../registry-flags.js';
+import type { GlobalOptions } from '../main.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function ask(question: string, hidden: boolean): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  if (hidden) (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => { if (s.includes(question)) process.stderr.write(question); };
+  const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+  rl.close();
+  if (hidden) process.stderr.write('\n');
+  return answer;
+}
+
+export async function run(argv: string[], _g: GlobalOptions): Promise<number> {
+  const c = command('login', 'Log in to a registry (credentials are checked, then stored in auth.json)')
+    .argument('<registry>', 'HOST[:PORT][/NAMESPACE]')
+    .option('-u, --username <name>', 'username')
+    .option('-p, --password <password>', 'password (prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin')
+    .option('--authfile <file>', 'auth.json to write (default: REGISTRY_AUTH_FILE or $XDG_RUNTIME_DIR/containers/auth.json)')
+    .option('--get-login', 'print the username stored for the registry')
+    .option('--tls-verify [bool]', 'require HTTPS and verify certificates')
+    .option('--cert-dir <dir>', 'certificates for the registry')
+    .option('-v, --verbose', 'print the auth file that was written');
+  const p = parse(c, argv);
+  if (typeof p === 'number') return p;
+  const o = p.opts as Record<string, string | boolean | undefined>;
+  const registry = p.args[0]!;
+  const authfile = (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE;
+  if (o.getLogin) {
+    process.stdout.write(`${await loggedInUser(registry, { authfile })}\n`);
+    return 0;
+  }
+  if (o.password !== undefined && o.passwordStdin) throw usageError('--password and --password-stdin cannot be used together');
+  let username = o.username as string | undefined;
+  let password = o.password as string | undefined;
+  if (o.passwordStdin) {
+    if (username === undefined) throw usageError('--password-stdin needs --username');
+    password = await readStdin();
+  }
+  const interactive = !!process.stdin.isTTY;
+  if (username === undefined) {
+    if (!interactive) throw usageError('no username given', 'use -u USER (and -p or --password-stdin)');
+    username = await ask('Username: ', false);
+  }
+  if (password === undefined) {
+    if (!interactive) throw usageError('no password given', 'use -p PASSWORD or --password-stdin');
+    password = await ask('Password: ', true);
+  }
+  const r = await login(registry, { username, password, authfile, tlsVerify: parseBool(o.tlsVerify, '--tls-verify'), certDir: o.certDir as string | undefined });
+  if (o.verbose) process.stdout.write(`Used: ${r.file}\n`);
+  process.stdout.write('Login Succeeded!\n');
+  return 0;
+}

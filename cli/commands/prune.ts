@@ -1,0 +1,69 @@
+/**
+ * berth image prune — remove dangling images (all unused images with -a), repeatedly until
+ * none is left; prints the removed IDs. Without -f it asks for confirmation when stdin is a
+ * terminal; when it is not, an answer may be piped in ("echo y | berth image prune"), and
+ * no answer means nothing is removed (an error, never a hang and never a silent prune).
+ */
+import { readSync } from 'node:fs';
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import { pruneImages } from '../../src/images/remove.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth image prune [options]',
+  description: 'Remove all dangling images from local storage.',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'remove all images not in use by containers, not just dangling ones' },
+    { name: 'filter', type: 'array', arg: 'FILTER', help: "provide filter values (e.g. 'label=<key>=<value>', 'until=24h'); repeatable" },
+    { name: 'force', short: 'f', type: 'bool', help: 'do not prompt for confirmation' },
+    { name: 'external', type: 'bool', help: 'accepted for compatibility (berth has no containers)' },
+    { name: 'build-cache', type: 'bool', help: 'accepted for compatibility (berth keeps no build cache)' },
+  ],
+  maxArgs: 0,
+};
+
+/** Read one line from stdin, synchronously (a TTY or a pipe); undefined at end of input. */
+function readLine(): string | undefined {
+  const buf = Buffer.alloc(1);
+  let line = '';
+  for (;;) {
+    let n: number;
+    try { n = readSync(0, buf, 0, 1, null); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      if (code === 'EOF') n = 0; else throw e;
+    }
+    if (n === 0) return line === '' ? undefined : line;
+    const c = buf.toString('latin1');
+    if (c === '\n') return line;
+    line += c;
+  }
+}
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const all = p.flags.all === true;
+  if (p.flags.force !== true) {
+    const tty = process.stdin.isTTY === true;
+    if (tty) {
+      process.stdout.write(all
+        ? 'WARNING! This command removes all images without at least one container associated with them.\nAre you sure you want to continue? [y/N] '
+        : 'WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ');
+    }
+    const answer = readLine();
+    if (answer === undefined && !tty) {
+      throw new BerthError('INVALID_ARGUMENT', 'image prune needs a confirmation and stdin is not a terminal', { hint: 'use -f/--force, or pipe the answer: echo y | berth image prune' });
+    }
+    if (!answer || answer.trim().toLowerCase()[0] !== 'y') return 0;
+  }
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  let removed: string[];
+  try {
+    removed = pruneImages(store, { all, filters: p.flags.filter as string[] });
+  } finally { store.close(); }
+  process.stdout.write(removed.map((id) => `${id}\n`).join(''));
+  return 0;
+}

@@ -1,0 +1,41 @@
+/**
+ * berth rmi / image rm IMAGE... — podman rmi: prints "Untagged: NAME" lines, then
+ * "Deleted: ID" lines; every failure on its own "Error: ..." line. Exit code 0; 1 when the
+ * only failures are missing images; 2 when an image is in use; 125 otherwise.
+ */
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import { removeImages } from '../../src/images/remove.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth rmi [options] IMAGE [IMAGE...]',
+  description: 'Remove one or more images from local storage (a name only untags while other names remain).',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'remove all images' },
+    { name: 'force', short: 'f', type: 'bool', help: 'remove images with several names by ID; implies --ignore' },
+    { name: 'ignore', short: 'i', type: 'bool', help: 'ignore errors if a specified image does not exist' },
+    { name: 'no-prune', type: 'bool', help: 'do not remove dangling parent images' },
+  ],
+};
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const all = p.flags.all === true;
+  const force = p.flags.force === true;
+  if (p.args.length === 0 && !all) throw new BerthError('INVALID_ARGUMENT', 'image name or ID must be specified');
+  if (p.args.length > 0 && all) throw new BerthError('INVALID_ARGUMENT', 'when using the --all switch, you may not pass any images names or IDs');
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  let report;
+  try {
+    report = removeImages(store, p.args, { force, ignore: force || p.flags.ignore === true, noPrune: p.flags['no-prune'] === true });
+  } finally { store.close(); }
+  let out = '';
+  for (const u of report.untagged) out += `Untagged: ${u}\n`;
+  for (const d of report.deleted) out += `Deleted: ${d}\n`;
+  process.stdout.write(out);
+  for (const f of report.failures) process.stderr.write(`Error: ${f.error.message}${f.error.hint ? ` (${f.error.hint})` : ''}\n`);
+  return report.exitCode;
+}

@@ -1,0 +1,36 @@
+/**
+ * berth image tree IMAGE — podman image tree: the image's layers from the base up, marked
+ * with the names of the images whose top layer they are; --whatrequires shows the layers
+ * built on top of the image instead.
+ */
+import { Store } from '../../src/store/store.js';
+import { BerthError } from '../../src/errors.js';
+import { lookupImage } from '../../src/images/lookup.js';
+import { imageTree } from '../../src/images/tree.js';
+import { parseArgs, type CommandSpec } from './image-args.js';
+import type { GlobalOptions } from '../main.js';
+
+const SPEC: CommandSpec = {
+  usage: 'berth image tree [options] IMAGE',
+  description: 'Print the layer hierarchy of an image.',
+  flags: [
+    { name: 'whatrequires', type: 'bool', help: 'show all child images and layers of the specified image' },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+};
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const p = parseArgs(argv, SPEC);
+  if (p === 0) return 0;
+  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  let out: string;
+  try {
+    const { id } = lookupImage(store, p.args[0]!);
+    const row = store.index.getImage(id);
+    if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${p.args[0]}: image not known`);
+    out = imageTree(store, row, p.flags.whatrequires === true);
+  } finally { store.close(); }
+  process.stdout.write(`${out}\n`);
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import type { RegistryAccessOptions } from '../src/images/registry-access.js';
+import { usageError } from './common.js';
+
+/** The registry flags pull, push, login and search share. */
+export function addRegistryFlags(c: Command): Command {
+  return c
+    .option('--tls-verify [bool]', 'require HTTPS and verify certificates (default: registries.conf)')
+    .option('--cert-dir <dir>', 'use certificates (*.crt, *.cert, *.key) from this directory')
+    .option('--creds <user[:password]>', 'credentials for the registry')
+    .option('--authfile <file>', 'auth.json to use (default: REGISTRY_AUTH_FILE or the containers lookup)')
+    .option('--retry <n>', 'retries for failed transfers', '3')
+    .option('--retry-delay <duration>', 'delay between retries (e.g. 2s, 500ms)');
+}
+
+export function parseBool(v: unknown, flag: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === 'false') return false;
+  throw usageError(`invalid ${flag} value ${JSON.stringify(v)}`, 'use true or false');
+}
+
+export function parseDurationMs(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw usageError(`invalid ${flag} ${JSON.stringify(v)}`, 'use a duration such as 500ms, 2s or 1m');
+  const n = Number(m[1]);
+  return Math.round(n * ({ ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] ?? 's'] ?? 1000));
+}
+
+export function registryAccess(o: Record<string, unknown>): RegistryAccessOptions {
+  const retry = o.retry !== undefined ? Number(o.retry) : undefined;
+  if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) throw usageError(`invalid --retry ${JSON.stringify(o.retry)}`, 'use a whole number');
+  if (o.authfile !== undefined && typeof o.authfile !== 'string') throw usageError('--authfile needs a file');
+  return {
+    tlsVerify: parseBool(o.tlsVerify, '--tls-verify'),
+    certDir: o.certDir as string | undefined,
+    creds: o.creds as string | undefined,
+    authfile: (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE,
+    retry: retry !== undefined ? { max: retry, delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined } : undefined,
+  };
+}

@@ -1,0 +1,70 @@
+import { BerthError } from '../errors.js';
+import { setCredentials, removeCredentials, removeAllCredentials, getCredentials, type AuthOptions } from '../auth/authfile.js';
+import { loadTlsMaterial } from '../config/certs.js';
+import { loadRegistriesConf, isInsecureRegistry } from '../config/registries.js';
+import { DEFAULT_DOMAIN } from '../reference/reference.js';
+
+export interface LoginOptions {
+  username: string;
+  password: string;
+  authfile?: string;
+  tlsVerify?: boolean;
+  certDir?: string;
+}
+
+/**
+ * The key a login is stored under: "host[:port]" or "host[:port]/namespace/repo". Schemes and
+ * trailing slashes are dropped; docker.io aliases collapse to docker.io.
+ */
+export function normalizeLoginKey(input: string): string {
+  let k = input.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (k === '' || /\s|@/.test(k)) throw new BerthError('INVALID_ARGUMENT', `invalid registry ${JSON.stringify(input)}: expected HOST[:PORT][/NAMESPACE]`);
+  if (k.startsWith('index.docker.io') || k.startsWith('registry-1.docker.io')) k = DEFAULT_DOMAIN + k.slice(k.indexOf('/') < 0 ? k.length : k.indexOf('/'));
+  if (k.endsWith('/v1') || k.endsWith('/v2')) k = k.slice(0, -3);
+  return k;
+}
+
+/** Check the credentials against the registry, then store them (auth.json, mode 0600). */
+export async function login(registry: string, opts: LoginOptions): Promise<{ key: string; file: string }> {
+  const key = normalizeLoginKey(registry);
+  const host = key.split('/')[0]!;
+  if (opts.username === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a username (-u)');
+  if (opts.password === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a password (-p or --password-stdin)');
+  const conf = loadRegistriesConf();
+  const insecure = opts.tlsVerify === false || (opts.tlsVerify === undefined && isInsecureRegistry(conf, host));
+  const tls = loadTlsMaterial(host, { certDir: opts.certDir });
+  const { RegistryClient } = await import('../transports/docker/client.js');
+  const client = new RegistryClient({
+    host, insecure, tls: tls.ca.length || tls.cert ? tls : undefined,
+    credentials: { username: opts.username, password: opts.password }, retry: { max: 1, delayMs: 500 },
+  });
+  try {
+    await client.checkAuth();
+  } finally {
+    await client.close();
+  }
+  const file = await setCredentials(key, { username: opts.username, password: opts.password }, { authfile: opts.authfile });
+  return { key, file };
+}
+
+export async function logout(registry: string | undefined, opts: AuthOptions & { all?: boolean }): Promise<string> {
+  if (opts.all) {
+    if (registry !== undefined) throw new BerthError('INVALID_ARGUMENT', '--all takes no registry');
+    await removeAllCredentials(opts);
+    return 'Removed login credentials for all registries';
+  }
+  if (registry === undefined) throw new BerthError('INVALID_ARGUMENT', 'logout needs a registry (or --all)');
+  const key = normalizeLoginKey(registry);
+  if (!(await removeCredentials(key, opts))) {
+    throw new BerthError('INVALID_ARGUMENT', `not logged into ${key}`);
+  }
+  return `Removed login credentials for ${key}`;
+}
+
+/** The username stored for a registry (login --get-login). */
+export async function loggedInUser(registry: string, opts: AuthOptions): Promise<string> {
+  const key = normalizeLoginKey(registry);
+  const e = await getCredentials(key, opts);
+  if (!e || !('username' in e) || !e.username) throw new BerthError('UNAUTHORIZED', `not logged into ${key}`);
+  return e.username;
+}

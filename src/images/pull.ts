@@ -1,0 +1,153 @@
+import { BerthError, isBerthError } from '../errors.js';
+import { type Reference, formatReference, isShortName, parseNormalizedReference, repositoryName } from '../reference/reference.js';
+import { loadRegistriesConf, pullSources, type RegistriesConf } from '../config/registries.js';
+import { resolveShortName } from '../config/shortnames.js';
+import { copyImage, type CopyOptions } from '../copy/copy.js';
+import type { PlatformChoice } from '../platform/platform.js';
+import type { PolicyCheck } from '../copy/policy.js';
+import { LocalDestination, LocalRef } from '../transports/local/local.js';
+import { splitTransport, openSourceByName } from '../transports/open.js';
+import type { ImageSource, ProgressEvent } from '../transports/types.js';
+import type { Store } from '../store/store.js';
+import { tryLookupImage } from './lookup.js';
+import { dockerAccess, type RegistryAccessOptions } from './registry-access.js';
+
+export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
+
+export interface PullOptions extends RegistryAccessOptions {
+  policy?: PullPolicy;
+  platform?: PlatformChoice;
+  allTags?: boolean;
+  /** Layers copied at once (containers.conf image_parallel_copies; default sensible for the machine). */
+  parallel?: number;
+  /** Short-name prompting is possible only with a TTY (podman: stdin and stdout). */
+  isTTY?: boolean;
+  prompt?: (choices: string[]) => Promise<number>;
+  onProgress?: (e: ProgressEvent) => void;
+  policyCheck?: PolicyCheck;
+}
+
+export interface PullResult {
+  /** Image IDs pulled (or found locally), one per pulled tag. */
+  ids: string[];
+  /** Fully qualified names recorded. */
+  names: string[];
+}
+
+/**
+ * Pull as podman does: a name with a transport goes to that transport; a docker reference goes
+ * through short-name resolution (aliases, search registries, short-name-mode) and
+ * registries.conf (blocked, mirrors, rewrites); the first candidate that pulls wins.
+ */
+export async function pullImage(store: Store, name: string, opts: PullOptions = {}): Promise<PullResult> {
+  const policy = opts.policy ?? 'missing';
+  if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy ${JSON.stringify(policy)}: use always, missing, never or newer`);
+  const emit = opts.onProgress ?? (() => {});
+  const conf = opts.registriesConf ?? loadRegistriesConf();
+  const access = { ...opts, registriesConf: conf };
+
+  // explicit transport (docker://, oci:, docker-archive: ...)
+  const colon = name.indexOf(':');
+  const maybeTransport = colon > 0 ? name.slice(0, colon) : '';
+  if (['docker-archive', 'oci-archive', 'oci', 'dir', 'containers-storage'].includes(maybeTransport)) {
+    if (opts.allTags) throw new BerthError('INVALID_ARGUMENT', '--all-tags works only with registry references');
+    splitTransport(name);
+    const src = await openSourceByName(name, { store: () => store, registry: access });
+    try {
+      const names = src.names?.().length ? src.names() : src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
+      const id = await copyInto(store, src, names, opts);
+      return { ids: [id], names };
+    } finally { await src.close(); }
+  }
+  const plain = maybeTransport === 'docker' ? stripDockerPrefix(name) : name;
+
+  if (opts.allTags) {
+    const ref = parseNormalizedReference(plain);
+    if (ref.tag || ref.digest) throw new BerthError('INVALID_ARGUMENT', `--all-tags: ${plain} must not have a tag or digest`);
+    const { parseDockerRef, listTags } = await import('../transports/docker/index.js');
+    const dref = parseDockerRef(`//${repositoryName(ref)}`);
+    const tags = await listTags(dref, dockerAccess(dref, access));
+    const out: PullResult = { ids: [], names: [] };
+    for (const tag of tags) {
+      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, allTags: false, policy: 'always' });
+      out.ids.push(...r.ids);
+      out.names.push(...r.names);
+    }
+    return out;
+  }
+
+  // local first, as the policy says
+  if (policy === 'missing' || policy === 'never') {
+    const local = tryLookupImage(store, plain);
+    if (local) return { ids: [local.id], names: local.matchedName ? [local.matchedName] : [] };
+    if (policy === 'never') throw new BerthError('IMAGE_NOT_FOUND', `${plain}: image not known locally and the pull policy is "never"`);
+  }
+
+  const resolution = await resolveShortName(plain, conf, { isTTY: !!opts.isTTY, prompt: opts.prompt });
+  if (resolution.description) emit({ kind: 'message', text: resolution.description });
+  const errors: string[] = [];
+  for (const cand of resolution.candidates) {
+    const candName = formatReference(cand.ref);
+    if (isShortName(plain) || resolution.candidates.length > 1) emit({ kind: 'message', text: `Trying to pull ${candName}...` });
+    try {
+      const id = await pullCandidate(store, cand.ref, policy, access, opts);
+      try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
+      return { ids: [id], names: [candName] };
+    } catch (e) {
+      if (!isBerthError(e) || resolution.candidates.length === 1) throw e;
+      errors.push(`${candName}: ${e.message}`);
+    }
+  }
+  throw new BerthError('IMAGE_NOT_FOUND', `${plain}: no candidate could be pulled: ${errors.join('; ')}`);
+}
+
+function stripDockerPrefix(name: string): string {
+  if (!name.startsWith('docker://')) throw new BerthError('INVALID_REFERENCE', `invalid docker reference ${JSON.stringify(name)}: expected docker://[registry/]name[:tag][@digest]`);
+  return name.slice('docker://'.length);
+}
+
+function withTag(r: Reference): Reference {
+  return r.tag === undefined && r.digest === undefined ? { ...r, tag: 'latest' } : r;
+}
+
+/** Pull one fully qualified reference, trying mirrors and the primary location in order. */
+async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, access: RegistryAccessOptions & { registriesConf: RegistriesConf }, opts: PullOptions): Promise<string> {
+  const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
+  const sources = pullSources(access.registriesConf, ref);
+  const localName = ref.digest && ref.tag === undefined ? `${repositoryName(ref)}@${ref.digest}` : formatReference(ref.digest ? { ...ref } : withTag(ref));
+  const errors: string[] = [];
+  for (const s of sources) {
+    const dref = parseDockerRef(`//${formatReference(s.ref)}`);
+    const src = new DockerSource(dref, { ...dockerAccess(dref, { ...access, tlsVerify: access.tlsVerify ?? (s.insecure ? false : undefined) }) });
+    try {
+      if (policy === 'newer') {
+        const local = tryLookupImage(store, localName);
+        if (local) {
+          const head = await (await src.client()).headManifest(dref.repository, dref.digest ?? dref.tag!);
+          const row = store.index.getImage(local.id);
+          if (head?.digest && row && row.digests.includes(head.digest)) return local.id;
+        }
+      }
+      return await copyInto(store, src, [localName], opts, ref.digest);
+    } catch (e) {
+      if (!isBerthError(e) || sources.length === 1) throw e;
+      errors.push(`${formatReference(s.ref)}: ${e.message}`);
+    } finally {
+      await src.close();
+    }
+  }
+  throw new BerthError('REGISTRY_ERROR', `pulling ${formatReference(ref)} failed from every source: ${errors.join('; ')}`);
+}
+
+async function copyInto(store: Store, src: ImageSource, names: string[], opts: PullOptions, expectedDigest?: CopyOptions['expectedDigest']): Promise<string> {
+  const dest = new LocalDestination(new LocalRef(store, undefined, names));
+  try {
+    const r = await copyImage(src, dest, {
+      platform: opts.platform, parallel: opts.parallel, onProgress: opts.onProgress, verifyDiffIDs: true,
+      expectedDigest, policy: opts.policyCheck,
+    });
+    return r.imageId;
+  } finally {
+    await dest.close();
+  }
+}

@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import { BerthError } from '../errors.js';
+import { formatReference, isShortName, parseReferenceRaw } from '../reference/reference.js';
+import { copyImage, type CopyResult } from '../copy/copy.js';
+import { LocalRef, LocalSource } from '../transports/local/local.js';
+import { openDestinationByName, TRANSPORTS } from '../transports/open.js';
+import type { ProgressEvent } from '../transports/types.js';
+import type { Store } from '../store/store.js';
+import { lookupImage } from './lookup.js';
+import type { RegistryAccessOptions } from './registry-access.js';
+
+export interface PushOptions extends RegistryAccessOptions {
+  /** Manifest format: oci or v2s2 (default: keep the image's). */
+  format?: 'oci' | 'v2s2';
+  compressionFormat?: 'gzip' | 'zstd';
+  compressionLevel?: number;
+  /** Recompress layers that are already compressed differently. */
+  forceCompression?: boolean;
+  /** Write the pushed manifest digest to this file. */
+  digestfile?: string;
+  /** berth stores no signatures; accepted so podman scripts keep working. */
+  removeSignatures?: boolean;
+  parallel?: number;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+/**
+ * Push a local image to any transport. Without a destination the image's own name is used
+ * (it must name a registry). Layers stored compressed are sent as they are unless another
+ * compression is asked for.
+ */
+export async function pushImage(store: Store, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+  if (opts.compressionLevel !== undefined && !opts.compressionFormat && !Number.isInteger(opts.compressionLevel)) {
+    throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
+  }
+  const { id, matchedName } = lookupImage(store, source);
+  let dest = destination ?? source;
+  const hasTransport = TRANSPORTS.some((t) => dest.startsWith(`${t}:`));
+  if (!hasTransport) {
+    if (destination === undefined && matchedName) dest = matchedName;
+    if (isShortName(dest) && destination === undefined) {
+      const img = store.index.getImage(id)!;
+      const qualified = img.names.find((n) => !n.startsWith('localhost/'));
+      if (!qualified) throw new BerthError('INVALID_ARGUMENT', `${source}: the image has no name that includes a registry`, { hint: 'give a destination, e.g. "berth push IMAGE registry.example.com/repo:tag"' });
+      dest = qualified;
+    }
+    const r = parseReferenceRaw(dest);
+    if (r.domain === 'localhost') throw new BerthError('INVALID_ARGUMENT', `cannot push to ${dest}: "localhost" names local images, not a registry`, { hint: 'give a destination with a registry host' });
+    dest = `docker://${formatReference(r)}`;
+  }
+  const src = new LocalSource(new LocalRef(store, id), id);
+  const row = store.index.getImage(id)!;
+  const mountFrom = [...new Set(row.names.map((n) => n.replace(/[:@][^/]*$/, '')))];
+  const opened = await openDestinationByName(dest, { store: () => store, registry: opts, destRegistry: opts, mountFrom });
+  try {
+    const r = await copyImage(src, opened.dest, {
+      format: opts.format,
+      compression: opts.compressionFormat || opts.compressionLevel !== undefined || opts.forceCompression
+        ? { format: opts.compressionFormat ?? 'gzip', level: opts.compressionLevel, force: opts.forceCompression }
+        : undefined,
+      parallel: opts.parallel,
+      onProgress: opts.onProgress,
+    });
+    await opened.dest.close();
+    await opened.finish();
+    if (opts.digestfile) writeFileSync(opts.digestfile, r.manifestDigest);
+    return { ...r, destination: dest };
+  } catch (e) {
+    await opened.dest.close().catch(() => {});
+    await opened.abort().catch(() => {});
+    throw e;
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Image removal with podman's rules (containers/common libimage `Runtime.RemoveImages` and
+ * `Image.removeRecursive`; podman `pkg/domain/infra/abi/images.go` Remove / Prune):
+ *
+ *  - removing by *name* untags that name; the image itself goes only when no name is left;
+ *  - an image with several names is not removed by ID (or by digest) without `force`;
+ *  - a removed image's untagged parent without other children is removed too (unless
+ *    `noPrune`); an image that still has children is deleted but not reported "Deleted";
+ *  - a missing image is an error unless `ignore` (or `force`);
+ *  - errors do not stop the other removals; the exit code is 2 if an image is in use,
+ *    1 if the only errors are missing images, 125 otherwise.
+ *
+ * Afterwards the store's garbage collector removes blobs no image references any more.
+ */
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { ImageRow } from '../store/index-db.js';
+import { tryLookupImage } from './lookup.js';
+import { ImageSet } from './list.js';
+import { compileImageFilters } from './filters.js';
+import { normalizeName } from './tag.js';
+
+/**
+ * Containers that use an image. berth manages no containers, so the default finds none;
+ * a container store plugs in here (`RemoveOptions.containersUsing`). With `force`, podman
+ * removes those containers first; without it the removal fails with exit code 2.
+ */
+export type ContainersUsing = (imageId: string) => string[];
+export const noContainers: ContainersUsing = () => [];
+
+export interface RemoveOptions {
+  /** Remove images with several names by ID, and (in podman) the containers using them. */
+  force?: boolean;
+  /** A missing image is not an error. */
+  ignore?: boolean;
+  /** Keep dangling parents of removed images. */
+  noPrune?: boolean;
+  /** Without names: remove the images matching these filters ("key=value"). */
+  filters?: string[];
+  containersUsing?: ContainersUsing;
+  now?: Date;
+}
+
+export type FailureKind = 'not-found' | 'in-use' | 'other';
+export interface RemoveFailure { kind: FailureKind; error: BerthError }
+
+export interface RemoveReport {
+  /** Names removed ("Untagged: NAME"), in order. */
+  untagged: string[];
+  /** Image IDs removed ("Deleted: ID"), in order. */
+  deleted: string[];
+  /** IDs of every image processed (removed, or deleted while it still had children). */
+  processed: string[];
+  failures: RemoveFailure[];
+  /** podman's rmi exit code: 0, 1 (missing image only), 2 (in use), 125 (other). */
+  exitCode: number;
+}
+
+interface PerImage { untagged: string[]; removed: boolean }
+
+function exitCodeOf(failures: RemoveFailure[]): number {
+  if (failures.length === 0) return 0;
+  if (failures.some((f) => f.kind === 'in-use')) return 2;
+  if (failures.every((f) => f.kind === 'not-found')) return 1;
+  return 125;
+}
+
+function asFailure(e: unknown): RemoveFailure {
+  const err = e instanceof BerthError ? e : new BerthError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
+  const kind: FailureKind = err.code === 'IMAGE_NOT_FOUND' ? 'not-found' : (err as { inUseByContainer?: boolean }).inUseByContainer ? 'in-use' : 'other';
+  return { kind, error: err };
+}
+
+function fmtNames(names: readonly string[]): string { return `[${names.join(' ')}]`; }
+
+/**
+ * Remove the images `names` resolve to (in order), or with no names the images matching
+ * `opts.filters`. Never throws for per-image problems: they are in `failures`.
+ */
+export function removeImages(store: Store, names: readonly string[], opts: RemoveOptions = {}): RemoveReport {
+  const failures: RemoveFailure[] = [];
+  const set = ImageSet.load(store);
+  const order: string[] = [];
+  const refs = new Map<string, string[]>();
+
+  if (names.length > 0) {
+    for (const name of names) {
+      let hit;
+      try {
+        hit = tryLookupImage(store, name);
+        if (!hit) throw new BerthError('IMAGE_NOT_FOUND', `${name}: image not known`);
+      } catch (e) {
+        if (opts.ignore && e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND') continue;
+        failures.push(asFailure(e));
+        continue;
+      }
+      if (!refs.has(hit.id)) { refs.set(hit.id, []); order.push(hit.id); }
+      refs.get(hit.id)!.push(hit.matchedName ?? name);
+    }
+  } else {
+    let compiled;
+    try {
+      compiled = compileImageFilters(store, set, ['readonly=false', ...(opts.filters ?? [])], opts.now ?? new Date());
+    } catch (e) {
+      failures.push(asFailure(e));
+      return { untagged: [], deleted: [], processed: [], failures, exitCode: exitCodeOf(failures) };
+    }
+    for (const r of set.rows) if (compiled.matches(r)) { order.push(r.id); refs.set(r.id, ['']); }
+  }
+
+  const reports = new Map<string, PerImage>();
+  const processed: string[] = [];
+  const seen = new Set<string>();
+  const gone = new Set<string>();
+  const containersUsing = opts.containersUsing ?? noContainers;
+
+  const removeRecursive = (row: ImageRow, referencedBy: string): void => {
+    if (row.readOnly) throw new BerthError('INVALID_ARGUMENT', `cannot remove read-only image ${JSON.stringify(row.id)}`);
+    let rep = reports.get(row.id);
+    if (rep?.removed) return;
+    if (!rep) { rep = { untagged: [], removed: false }; reports.set(row.id, rep); }
+    if (gone.has(row.id)) return;
+
+    let skipRemove = false;
+    const numNames = row.names.length;
+    if (referencedBy !== '' && numNames !== 1) {
+      const byID = row.id.startsWith(referencedBy);
+      const byDigest = referencedBy.startsWith('sha256:');
+      if (!opts.force) {
+        if (byID && numNames > 1) {
+          throw new BerthError('IMAGE_IN_USE', `unable to delete image ${JSON.stringify(row.id)} by ID with more than one tag (${fmtNames(row.names)}): please force removal`, { hint: 'remove the names with "berth untag", or use -f' });
+        }
+        if (byDigest && numNames > 1) {
+          throw new BerthError('IMAGE_IN_USE', `unable to delete image ${JSON.stringify(row.id)} by digest with more than one tag (${fmtNames(row.names)}): please force removal`, { hint: 'remove the names with "berth untag", or use -f' });
+        }
+      }
+      if (!byID && !byDigest) {
+        const name = referencedBy.startsWith('sha256:') ? referencedBy : normalizeName(referencedBy);
+        if (!row.names.includes(name)) throw new BerthError('INVALID_ARGUMENT', `${name}: tag not known`);
+        store.index.removeNames(row.id, [name]);
+        row.names = row.names.filter((n) => n !== name);
+        rep.untagged.push(name);
+        skipRemove = row.names.length > 0;
+      }
+    }
+    if (!seen.has(row.id)) { seen.add(row.id); processed.push(row.id); }
+    if (skipRemove) return;
+
+    checkNotInUse(row.id, containersUsing, opts.force ?? false);
+
+    const hasChildren = set.hasChildren(row);
+    const parent = set.parent(row);
+    const namesAtDeletion = [...row.names];
+    store.index.deleteImages([row.id], (id) => {
+      // the image must be as we saw it: a name added meanwhile by another process wins
+      const now = store.index.getImage(id);
+      if (!now) return;
+      const extra = now.names.filter((n) => !namesAtDeletion.includes(n));
+      if (extra.length) throw new BerthError('IMAGE_IN_USE', `image ${id.slice(0, 12)} was tagged ${extra.join(', ')} meanwhile; not removed`);
+    });
+    gone.add(row.id);
+    set.forget(row.id);
+    rep.untagged.push(...namesAtDeletion);
+    if (!hasChildren) rep.removed = true;
+    if (opts.noPrune || !parent || gone.has(parent.id)) return;
+    if (!set.isDangling(parent)) return;
+    removeRecursive(parent, '');
+  };
+
+  for (const id of order) {
+    const row = set.byId.get(id);
+    if (!row) { if (!gone.has(id)) failures.push(asFailure(new BerthError('IMAGE_NOT_FOUND', `${id}: image not known`))); continue; }
+    for (const ref of refs.get(id) ?? ['']) {
+      try { removeRecursive(row, ref); } catch (e) { failures.push(asFailure(e)); }
+    }
+  }
+
+  const untagged: string[] = [];
+  const deleted: string[] = [];
+  for (const id of processed) {
+    const rep = reports.get(id);
+    if (!rep) continue;
+    untagged.push(...rep.untagged);
+    if (rep.removed) deleted.push(id);
+  }
+  if (gone.size > 0) store.gc();
+  return { untagged, deleted, processed: processed.filter((id) => gone.has(id)), failures, exitCode: exitCodeOf(failures) };
+}
+
+/**
+ * The place where "image in use by a container" is decided. Throws (exit code 2) when a
+ * container uses the image and `force` is not set.
+ */
+export function checkNotInUse(imageId: string, containersUsing: ContainersUsing, force: boolean): void {
+  const users = containersUsing(imageId);
+  if (users.length === 0) return;
+  if (force) return; // a container store would remove `users` here first
+  const e = new BerthError('IMAGE_IN_USE', `image is in use by a container: consider listing external containers and force-removing image`, { hint: `containers: ${users.map((c) => c.slice(0, 12)).join(', ')}` });
+  (e as { inUseByContainer?: boolean }).inUseByContainer = true;
+  throw e;
+}
+
+export interface PruneOptions {
+  /** Remove every image not used by a container, not only dangling ones. */
+  all?: boolean;
+  /** Extra filters (podman documents label and until). */
+  filters?: string[];
+  containersUsing?: ContainersUsing;
+  now?: Date;
+}
+
+/**
+ * podman image prune: repeatedly remove the images matching the filters (dangling ones
+ * unless `all`) until none is left to remove. Returns the removed IDs in order.
+ */
+export function pruneImages(store: Store, opts: PruneOptions = {}): string[] {
+  const filters = [...(opts.filters ?? [])];
+  if (!opts.all && !filters.some((f) => /^dangling!?=/.test(f))) filters.push('dangling=true');
+  filters.push('containers=false');
+  const removed: string[] = [];
+  for (let round = 0; round < 10_000; round++) {
+    const r = removeImages(store, [], { filters, containersUsing: opts.containersUsing, now: opts.now });
+    if (r.failures.length) throw r.failures[0]!.error;
+    removed.push(...r.processed);
+    if (r.processed.length === 0) break;
+  }
+  return removed;
+}

@@ -1,0 +1,65 @@
+/**
+ * tag / untag (containers/common libimage `Image.Tag`, `Image.Untag`, `NormalizeName`):
+ * names are normalized the podman way — a name without a registry gets "localhost/", a
+ * name without tag or digest gets ":latest", "docker.io/x" becomes "docker.io/library/x".
+ * Tagging by digest is refused; untagging a name the image does not have is an error.
+ */
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { parseLocalReference, formatReference } from '../reference/reference.js';
+import { lookupImage } from './lookup.js';
+
+/** libimage NormalizeName: the stored form of a user-given name (tag kept, digest kept). */
+export function normalizeName(name: string): string {
+  let r;
+  try { r = parseLocalReference(name); } catch (e) {
+    throw new BerthError('INVALID_REFERENCE', `normalizing name ${JSON.stringify(name)}: ${(e as Error).message.replace(/^invalid reference format "[^"]*": /, '')}`, { cause: e });
+  }
+  // name:tag@digest: the digest is the truth, the tag is dropped
+  if (r.tag !== undefined && r.digest !== undefined) r = { ...r, tag: undefined };
+  return formatReference(r);
+}
+
+/** The name `tag` stores for a target (short names → localhost/NAME:latest). */
+export function tagTargetName(target: string): string {
+  if (target.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${target}: tag by digest not supported`);
+  const n = normalizeName(target);
+  if (n.includes('@')) throw new BerthError('INVALID_REFERENCE', `${target}: tag by digest not supported`);
+  return n;
+}
+
+/**
+ * Add names to the image `source` resolves to. Every target is validated before any is
+ * added; names are moved from other images that had them. Returns the image ID and the
+ * stored names.
+ */
+export function tagImage(store: Store, source: string, targets: readonly string[]): { id: string; names: string[] } {
+  if (targets.length === 0) throw new BerthError('INVALID_ARGUMENT', 'at least one target name is required');
+  const names = targets.map(tagTargetName);
+  const { id } = lookupImage(store, source);
+  store.index.addNames(id, names);
+  return { id, names };
+}
+
+/**
+ * Remove names from an image; with no names, remove all of them. A name the image does
+ * not carry is an error ("NAME: tag not known") and nothing is removed.
+ */
+export function untagImage(store: Store, image: string, names: readonly string[] = []): { id: string; removed: string[] } {
+  const { id } = lookupImage(store, image);
+  const row = store.index.getImage(id);
+  if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`);
+  let wanted: string[];
+  if (names.length === 0) wanted = [...row.names];
+  else {
+    wanted = names.map((n) => {
+      if (n.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${n}: untag by digest not supported`);
+      return normalizeName(n);
+    });
+    for (const n of wanted) {
+      if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`, { hint: `the image's names are: ${row.names.join(', ') || '(none)'}` });
+    }
+  }
+  const removed = wanted.length ? store.index.removeNames(id, wanted) : [];
+  return { id, removed };
+}

@@ -1,0 +1,102 @@
+/**
+ * docker:// as an ImageDestination. Blobs the registry has are skipped (HEAD), blobs known in
+ * another repository of the same registry are mounted, others are streamed up; the manifest
+ * is written last, by tag (or by digest for digest-only references). Nothing is buffered:
+ * streams of unknown digest go up with one PATCH while being hashed.
+ */
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../errors.js';
+import { type Digest, digestOf } from '../../digest/digest.js';
+import { MT, type Descriptor } from '../../media/types.js';
+import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import type { RegistryClient } from './client.js';
+import { clientFor, type DockerTransportOptions } from './options.js';
+import type { DockerRef } from './reference.js';
+
+export interface DockerDestinationOptions extends DockerTransportOptions {
+  /**
+   * Repositories of the same registry that may already hold a blob (e.g. the source repository
+   * when copying within one registry): tried as cross-repository mounts before uploading.
+   */
+  mountFrom?: string[] | ((digest: Digest) => string[] | undefined);
+}
+
+export class DockerDestination implements ImageDestination {
+  private clientP?: Promise<{ client: RegistryClient; owned: boolean }>;
+  /** Digest of the manifest written by putManifest (no instance). */
+  manifestDigest?: Digest;
+
+  constructor(readonly ref: DockerRef, private readonly opts: DockerDestinationOptions = {}) {}
+
+  async client(): Promise<RegistryClient> {
+    this.clientP ??= clientFor(this.ref, this.opts, ['pull', 'push']);
+    return (await this.clientP).client;
+  }
+
+  supportedManifestTypes(): string[] {
+    return [MT.OCIManifest, MT.DockerManifest, MT.OCIIndex, MT.DockerManifestList];
+  }
+  desiredLayerCompression(): 'preserve' { return 'preserve'; }
+  needsDiffIDs(): boolean { return false; }
+
+  async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
+    const c = await this.client();
+    const repo = this.ref.repository;
+    const size = await c.blobSize(repo, desc.digest);
+    if (size !== undefined && (size === desc.size || size === -1)) {
+      return { blob: { digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, hint };
+    }
+    for (const from of this.mountCandidates(desc.digest)) {
+      if (await c.mountBlob(repo, desc.digest, from)) {
+        return { blob: { digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, hint };
+      }
+    }
+    return undefined;
+  }
+
+  private mountCandidates(d: Digest): string[] {
+    const m = this.opts.mountFrom;
+    const list = typeof m === 'function' ? m(d) ?? [] : m ?? [];
+    return [...new Set(list)].filter((r) => r !== this.ref.repository);
+  }
+
+  async putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
+    let c: RegistryClient;
+    try {
+      c = await this.client();
+    } catch (e) {
+      stream.destroy();
+      throw e;
+    }
+    const r = await c.uploadBlob(this.ref.repository, stream, { digest: meta.digest, size: meta.size, what: meta.what });
+    return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
+  }
+
+  async putManifest(m: ManifestBytes, instance?: Digest): Promise<void> {
+    const c = await this.client();
+    const digest = digestOf(m.bytes);
+    if (instance !== undefined) {
+      if (instance !== digest) throw new BerthError('DIGEST_MISMATCH', `manifest instance ${instance} does not match its content (${digest})`);
+      await c.putManifest(this.ref.repository, instance, m.bytes, m.mediaType);
+      return;
+    }
+    const want = this.ref.digest;
+    if (want && want !== digest) {
+      throw new BerthError('DIGEST_MISMATCH', `cannot write ${this.ref}: the image's manifest digest is ${digest}`, {
+        hint: 'push by tag, or to the digest the image really has',
+      });
+    }
+    await c.putManifest(this.ref.repository, this.ref.tag ?? digest, m.bytes, m.mediaType);
+    this.manifestDigest = digest;
+  }
+
+  /** Registries make a manifest visible when it is written; nothing left to do. */
+  async commit(_info: CommitInfo): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.clientP) {
+      const { client, owned } = await this.clientP.catch(() => ({ client: undefined, owned: false }));
+      if (owned && client) await client.close();
+    }
+  }
+}

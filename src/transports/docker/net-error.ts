@@ -1,0 +1,31 @@
+/** Transport failures as one-line BerthError('NETWORK') messages, with a TLS-specific hint. */
+import { BerthError } from '../../errors.js';
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|ERR_SSL|EPROTO/;
+
+export function networkError(e: unknown, what: string, url?: URL): BerthError {
+  if (e instanceof BerthError) return e;
+  const code = (e as { code?: unknown }).code;
+  const host = url ? url.host : '';
+  if (typeof code === 'string' && TLS_CODES.test(code)) {
+    return new BerthError('NETWORK', `${what}: TLS connection to ${host} failed: ${describeError(e)}`, {
+      cause: e,
+      hint: 'pass the registry CA (--cert-dir / certs.d), or use --tls-verify=false for a registry you trust',
+    });
+  }
+  return new BerthError('NETWORK', `${what}: ${host ? `cannot talk to ${host}: ` : ''}${describeError(e)}`, {
+    cause: e,
+    hint: 'check the network and the registry address; transient errors are retried (see --retry)',
+  });
+}
+
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  let msg = e.message.split('\n')[0]!;
+  // OpenSSL: "80FC...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/..."
+  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(msg);
+  if (ssl) msg = ssl[1]!;
+  msg = msg.slice(0, 200);
+  return typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
+}

@@ -1,0 +1,60 @@
+/**
+ * `docker://host/repo[:tag][@digest]` references. The part after "docker:" must start with
+ * "//"; the name is normalized like docker (docker.io, library/) and gets ":latest" when it
+ * has neither tag nor digest, as containers/image's docker transport does.
+ */
+import { BerthError } from '../../errors.js';
+import {
+  type Reference, DEFAULT_DOMAIN, formatReference, parseNormalizedReference, withDefaultTag,
+} from '../../reference/reference.js';
+import type { ImageRef } from '../types.js';
+
+export class DockerRef implements ImageRef {
+  readonly transport = 'docker' as const;
+  readonly dockerReference: Reference;
+
+  constructor(ref: Reference) {
+    if (!ref.domain) throw new BerthError('INVALID_REFERENCE', `docker reference ${JSON.stringify(formatReference(ref))} has no registry`);
+    this.dockerReference = withDefaultTag({ ...ref });
+  }
+
+  /** Registry name as written in references and auth files ("docker.io", "quay.io", "127.0.0.1:5000"). */
+  get registry(): string { return this.dockerReference.domain; }
+  /** Repository path inside the registry ("library/alpine"). */
+  get repository(): string { return this.dockerReference.path; }
+  /** "registry/repository", the key per-repository credentials are looked up by. */
+  get name(): string { return `${this.dockerReference.domain}/${this.dockerReference.path}`; }
+  get tag(): string | undefined { return this.dockerReference.tag; }
+  get digest() { return this.dockerReference.digest; }
+
+  toString(): string { return `docker://${formatReference(this.dockerReference)}`; }
+}
+
+/**
+ * Parse the location part of a docker transport reference (what follows "docker:").
+ * "//quay.io/podman/hello:latest" -> quay.io/podman/hello:latest.
+ */
+export function parseDockerRef(location: string): DockerRef {
+  if (typeof location !== 'string' || !location.startsWith('//')) {
+    throw new BerthError('INVALID_REFERENCE', `invalid docker reference ${JSON.stringify(show(location))}: expected docker://[registry/]name[:tag][@digest]`, {
+      hint: 'the docker transport needs "//" after "docker:", e.g. docker://quay.io/podman/hello',
+    });
+  }
+  return new DockerRef(parseNormalizedReference(location.slice(2)));
+}
+
+/** Parse a full "docker://..." string (accepts the transport prefix). */
+export function parseDockerTransportString(s: string): DockerRef {
+  if (!s.startsWith('docker:')) throw new BerthError('INVALID_REFERENCE', `${JSON.stringify(show(s))} is not a docker:// reference`);
+  return parseDockerRef(s.slice('docker:'.length));
+}
+
+/** The host the registry API really lives on (docker.io is served by registry-1.docker.io). */
+export function registryApiHost(domain: string): string {
+  return domain === DEFAULT_DOMAIN ? 'registry-1.docker.io' : domain;
+}
+
+function show(s: unknown): string {
+  const t = String(s);
+  return t.length > 100 ? t.slice(0, 97) + '...' : t;
+}

@@ -1,0 +1,67 @@
+/**
+ * docker:// as an ImageSource: manifests by tag or digest (verified by the client), blobs as
+ * resuming streams, foreign-URL layers fetched without credentials.
+ */
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../digest/digest.js';
+import type { Descriptor } from '../../media/types.js';
+import type { ImageSource, ManifestBytes } from '../types.js';
+import type { ManifestResult, RegistryClient } from './client.js';
+import { ForeignFetcher } from './foreign.js';
+import { clientFor, type DockerTransportOptions } from './options.js';
+import type { DockerRef } from './reference.js';
+
+export type DockerSourceOptions = DockerTransportOptions;
+
+export class DockerSource implements ImageSource {
+  private clientP?: Promise<{ client: RegistryClient; owned: boolean }>;
+  private top?: Promise<ManifestResult>;
+  private foreign?: ForeignFetcher;
+
+  constructor(readonly ref: DockerRef, private readonly opts: DockerSourceOptions = {}) {}
+
+  /** The registry client (created on first use). */
+  async client(): Promise<RegistryClient> {
+    this.clientP ??= clientFor(this.ref, this.opts, ['pull']);
+    return (await this.clientP).client;
+  }
+
+  /**
+   * The top-level manifest (by the reference's digest when it has one, else its tag), or the
+   * manifest `instance` of an index. Digests are verified by the client.
+   */
+  async getManifest(instance?: Digest): Promise<ManifestBytes> {
+    const c = await this.client();
+    if (instance !== undefined) {
+      const m = await c.getManifest(this.ref.repository, instance);
+      return { bytes: m.bytes, mediaType: m.mediaType };
+    }
+    this.top ??= c.getManifest(this.ref.repository, this.ref.digest ?? this.ref.tag!);
+    this.top.catch(() => { this.top = undefined; });
+    const m = await this.top;
+    return { bytes: m.bytes, mediaType: m.mediaType };
+  }
+
+  /** Digest of the top-level manifest (fetches it when needed). */
+  async manifestDigest(): Promise<Digest> {
+    await this.getManifest();
+    return (await this.top!).digest;
+  }
+
+  async getBlob(desc: Descriptor, opts: { offset?: number } = {}): Promise<{ stream: Readable; size?: number; offset?: number }> {
+    if (desc.urls && desc.urls.length > 0) {
+      this.foreign ??= new ForeignFetcher(this.opts);
+      return this.foreign.fetch(desc.urls, desc.digest, { offset: opts.offset, size: desc.size });
+    }
+    const c = await this.client();
+    return c.getBlob(this.ref.repository, desc.digest, { offset: opts.offset, size: desc.size });
+  }
+
+  async close(): Promise<void> {
+    await this.foreign?.close();
+    if (this.clientP) {
+      const { client, owned } = await this.clientP.catch(() => ({ client: undefined, owned: false }));
+      if (owned && client) await client.close();
+    }
+  }
+}
