@@ -1,6 +1,7 @@
 import { copyByName } from '../../src/images/copy.js';
 import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
 import type { Store } from '../../src/store/store.js';
+import { policyJsonCheck } from '../../src/copy/policy-json.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -21,6 +22,8 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     .option('--src-cert-dir <dir>', 'certificates for the source registry')
     .option('--dest-cert-dir <dir>', 'certificates for the destination registry')
     .option('--authfile <file>', 'auth.json to use')
+    .option('--policy <file>', 'policy.json to use instead of the default lookup')
+    .option('--insecure-policy', 'do not evaluate any signature policy')
     .option('-q, --quiet', 'suppress progress output');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
@@ -50,6 +53,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       compression: cf ? { format: cf as 'gzip' | 'zstd' } : undefined,
       platform,
       onProgress: logProgress(!!o.quiet),
+      policy: o.insecurePolicy ? undefined : policyJsonCheck({ path: o.policy as string | undefined }),
     });
     if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);
   } finally {

@@ -2,6 +2,7 @@ import { pullImage, type PullPolicy } from '../../src/images/pull.js';
 import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
+import { policyJsonCheck } from '../../src/copy/policy-json.js';
 import { addRegistryFlags, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -15,6 +16,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     .option('--variant <variant>', 'architecture variant to choose')
     .option('--policy <policy>', 'always, missing, never or newer', 'always')
     .option('--jobs <n>', 'layers downloaded at once')
+    .option('--signature-policy <file>', 'policy.json to use instead of the default lookup')
     .option('-q, --quiet', 'print only the image ID');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
@@ -33,6 +35,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       const r = await pullImage(store, name, {
         ...registryAccess(o), policy: o.policy as PullPolicy, platform, allTags: !!o.allTags, parallel: jobs,
         isTTY: !!(process.stdin.isTTY && process.stdout.isTTY), onProgress: progress.onProgress,
+        policyCheck: policyJsonCheck({ path: o.signaturePolicy as string | undefined }),
       });
       progress.done();
       for (const id of new Set(r.ids)) process.stdout.write(`${id}\n`);
