@@ -121,6 +121,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     if (mode === 'none') return 'none';
     const want = opts.compression?.format;
     if (opts.compression?.force && want) return want;
+    // a compressed layer is recompressed when another algorithm is asked for (as containers/image does)
+    if (want && c !== 'none' && c !== want) return want;
     if (c === 'none' && (want || dest.ref.transport === 'docker')) return want ?? 'gzip';
     return c;
   });

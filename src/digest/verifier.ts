@@ -66,6 +66,9 @@ export class DigestVerifier extends Transform {
     return this.result;
   }
   get bytes(): number { return this.count; }
+  /** What this verifier enforces (lets a consumer that would verify the same skip re-hashing). */
+  get expectedDigest(): Digest | undefined { return this.expect.digest; }
+  get expectedSize(): number | undefined { return this.expect.size; }
 }
 
 /** A sink that only hashes (for computing diffIDs of a decompressed side-stream). */

@@ -1,4 +1,4 @@
-import { createWriteStream, promises as fsp, createReadStream } from 'node:fs';
+import { createWriteStream, promises as fsp, createReadStream, openSync, statSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
@@ -7,7 +7,7 @@ import { BerthError } from '../../errors.js';
 import { type Digest, digestHex } from '../../digest/digest.js';
 import { DigestVerifier } from '../../digest/verifier.js';
 import { MT, type Descriptor } from '../../media/types.js';
-import { type Reference, formatReference, familiarName } from '../../reference/reference.js';
+import { type Reference, formatReference } from '../../reference/reference.js';
 import { TarWriter } from '../../util/tar.js';
 import type { CommitInfo, ImageDestination, ImageRef, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 
@@ -31,8 +31,21 @@ export class DockerArchiveWriter {
   }
 
   static toFile(path: string): DockerArchiveWriter {
+    // fail here, before anything is copied, when the file cannot be created (and never leave
+    // an unhandled stream error behind)
+    let isDir = false;
+    try { isDir = statSync(path).isDirectory(); } catch { /* does not exist yet: fine */ }
+    if (isDir) throw new BerthError('INVALID_ARGUMENT', `cannot write the archive to ${path}: it is a directory`, { hint: 'give a file name' });
     const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o644);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? `directory ${dirname(path)} does not exist` : err.code === 'EACCES' ? 'permission denied' : err.message;
+      throw new BerthError('IO', `cannot write the archive to ${path}: ${why}`, { cause: e });
+    }
+    const out = createWriteStream(tmp, { fd, highWaterMark: 1 << 20 });
     return new DockerArchiveWriter(out, path, path, tmp);
   }
 
@@ -112,6 +125,11 @@ export class DockerArchiveDestination implements ImageDestination {
   async putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
     if (meta.digest !== undefined && meta.size !== undefined) {
       const name = meta.isConfig ? `${digestHex(meta.digest)}.json` : `${digestHex(meta.digest)}.tar`;
+      // the engine's own verifier already enforces this digest and size: do not hash twice
+      if (stream instanceof DigestVerifier && stream.expectedDigest === meta.digest && stream.expectedSize === meta.size) {
+        await this.writer.addMember(name, meta.size, stream);
+        return { digest: meta.digest, size: meta.size, mediaType: meta.mediaType };
+      }
       const v = new DigestVerifier({ digest: meta.digest, size: meta.size, what: meta.what });
       stream.on('error', (e) => v.destroy(e));
       await this.writer.addMember(name, meta.size, stream.pipe(v));
@@ -133,7 +151,7 @@ export class DockerArchiveDestination implements ImageDestination {
   async commit(info: CommitInfo): Promise<void> {
     this.writer.addItem({
       Config: `${digestHex(info.config.desc.digest)}.json`,
-      RepoTags: this.tags.length ? this.tags.map(familiarTag) : null,
+      RepoTags: this.tags.length ? this.tags.map(qualifiedTag) : null,
       Layers: info.layers.map((l) => `${digestHex(l.desc.digest)}.tar`),
     });
   }
@@ -143,7 +161,10 @@ export class DockerArchiveDestination implements ImageDestination {
   }
 }
 
-/** docker's RepoTags use familiar names for Docker Hub ("alpine:latest"); others stay qualified. */
-function familiarTag(r: Reference): string {
-  return familiarName({ ...r, digest: undefined });
+/**
+ * RepoTags are written fully qualified, as podman does: podman (and berth) load a short
+ * RepoTag such as "alpine:3" as "localhost/alpine:3", so familiar names would not round-trip.
+ */
+function qualifiedTag(r: Reference): string {
+  return formatReference({ ...r, digest: undefined });
 }

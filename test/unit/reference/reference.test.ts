@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  familiarName, formatReference, isShortName, parseLocalReference, parseNormalizedReference, parseReferenceRaw, validateTag,
+} from '../../../src/reference/index.js';
+import { BerthError } from '../../../src/errors.js';
+
+const HEX = 'f'.repeat(64);
+
+function rejects(input: string, re: RegExp) {
+  assert.throws(() => parseNormalizedReference(input), (e: unknown) => {
+    assert.ok(e instanceof BerthError, String(e));
+    assert.equal(e.code, 'INVALID_REFERENCE');
+    assert.match(e.message, /^invalid reference format /);
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'));
+    return true;
+  }, input);
+}
+
+// catalogue section A (docker/reference reference_test.go)
+test('empty name', () => rejects('', /repository name must have at least one component/));
+test(':justtag', () => rejects(':justtag', /at least one component/));
+test('@digest without a name', () => rejects(`@sha256:${HEX}`, /at least one component/));
+test('Uppercase:tag', () => rejects('Uppercase:tag', /repository name must be lowercase/));
+test('uppercase after a registry with a port', () => rejects('test:5000/Uppercase/lowercase:tag', /repository name must be lowercase/));
+test('FOOBAR (podman save FOOBAR)', () => rejects('FOOBAR', /repository name must be lowercase/));
+test('name over 255 characters', () => {
+  const input = 'a/'.repeat(128) + 'a:tag';
+  rejects(input, /must not be more than 255 characters/);
+  // 255 exactly is fine
+  const ok = 'a/'.repeat(127) + 'a';
+  assert.equal(ok.length, 255);
+  assert.equal(parseReferenceRaw(ok).path, ok);
+});
+test('invalid characters', () => rejects('aa/asdf$$^/aa', /expected \[registry\/\]name/));
+test('space', () => rejects('a b', /expected/));
+test('short digest (34 hex)', () => rejects(`repo@sha256:${'f'.repeat(34)}`, /invalid digest|sha256 needs 64/));
+test('unsupported digest algorithm', () => rejects(`validname@invaliddigest:${HEX}`, /unsupported algorithm/));
+test('digest path traversal', () => rejects('repo@sha256:../../etc/passwd', /invalid digest/));
+test('tag of 129 characters', () => {
+  rejects(`repo:${'a'.repeat(129)}`, /expected/);
+  assert.equal(parseReferenceRaw(`repo:${'a'.repeat(128)}`).tag, 'a'.repeat(128));
+  assert.throws(() => validateTag('a'.repeat(129)), /up to 128 characters/);
+  assert.throws(() => validateTag('-a'), /not starting with/);
+  assert.equal(validateTag('A_b.1-2'), 'A_b.1-2');
+});
+test('uppercase tags and registry names are allowed', () => {
+  assert.deepEqual(parseNormalizedReference('lowercase:Uppercase'), { domain: 'docker.io', path: 'library/lowercase', tag: 'Uppercase' });
+  assert.deepEqual(parseNormalizedReference('Test.Example.com:5000/foo:1'), { domain: 'Test.Example.com:5000', path: 'foo', tag: '1' });
+});
+
+test('normalization: docker.io/foo -> docker.io/library/foo', () => {
+  assert.equal(formatReference(parseNormalizedReference('docker.io/foo')), 'docker.io/library/foo');
+  assert.equal(formatReference(parseNormalizedReference('foo')), 'docker.io/library/foo');
+  assert.equal(formatReference(parseNormalizedReference('foo:1')), 'docker.io/library/foo:1');
+  assert.equal(formatReference(parseNormalizedReference('index.docker.io/foo')), 'docker.io/library/foo');
+  assert.equal(formatReference(parseNormalizedReference('someone/foo:1')), 'docker.io/someone/foo:1');
+  assert.equal(formatReference(parseNormalizedReference('docker.io/someone/foo')), 'docker.io/someone/foo');
+  assert.equal(formatReference(parseNormalizedReference('quay.io/foo')), 'quay.io/foo');
+});
+
+test('localhost is a registry, and local names go under localhost/', () => {
+  assert.deepEqual(parseNormalizedReference('localhost/foo:1'), { domain: 'localhost', path: 'foo', tag: '1' });
+  assert.deepEqual(parseNormalizedReference('localhost:5000/foo'), { domain: 'localhost:5000', path: 'foo' });
+  assert.equal(formatReference(parseLocalReference('foo')), 'localhost/foo:latest');
+  assert.equal(formatReference(parseLocalReference('foo:1')), 'localhost/foo:1');
+  assert.equal(formatReference(parseLocalReference('someone/foo:1')), 'localhost/someone/foo:1');
+  assert.equal(formatReference(parseLocalReference('localhost/foo')), 'localhost/foo:latest');
+  assert.equal(formatReference(parseLocalReference('docker.io/foo')), 'docker.io/library/foo:latest');
+  assert.equal(formatReference(parseLocalReference('quay.io/a/b:2')), 'quay.io/a/b:2');
+  assert.equal(formatReference(parseLocalReference(`foo@sha256:${HEX}`)), `localhost/foo@sha256:${HEX}`, 'no tag added to a digest reference');
+});
+
+test('short names', () => {
+  assert.equal(isShortName('foo'), true);
+  assert.equal(isShortName('someone/foo'), true);
+  assert.equal(isShortName('localhost/foo'), false);
+  assert.equal(isShortName('quay.io/foo'), false);
+  assert.equal(isShortName('myhost:5000/foo'), false);
+});
+
+test('tag and digest together', () => {
+  const r = parseNormalizedReference(`quay.io/a/b:1@sha256:${HEX}`);
+  assert.deepEqual(r, { domain: 'quay.io', path: 'a/b', tag: '1', digest: `sha256:${HEX}` });
+  assert.equal(formatReference(r), `quay.io/a/b:1@sha256:${HEX}`);
+});
+
+test('raw parsing keeps the name as given', () => {
+  assert.deepEqual(parseReferenceRaw('foo/bar:1'), { domain: '', path: 'foo/bar', tag: '1' });
+  assert.deepEqual(parseReferenceRaw('[::1]:5000/foo'), { domain: '[::1]:5000', path: 'foo' });
+  assert.deepEqual(parseReferenceRaw('a.b-c__d/e'), { domain: 'a.b-c__d', path: 'e' });
+});
+
+test('path component grammar', () => {
+  for (const ok of ['a', 'a-b', 'a--b', 'a_b', 'a__b', 'a.b', 'a0/b1/c2']) assert.doesNotThrow(() => parseReferenceRaw(ok), ok);
+  for (const bad of ['-a', 'a-', 'a___b', 'a..b', '_a', 'a/', '/a', 'a//b']) assert.throws(() => parseReferenceRaw(bad), BerthError, bad);
+});
+
+test('familiar names drop docker.io and library/', () => {
+  assert.equal(familiarName(parseNormalizedReference('docker.io/library/alpine:3')), 'alpine:3');
+  assert.equal(familiarName(parseNormalizedReference('docker.io/someone/tool:1')), 'someone/tool:1');
+  assert.equal(familiarName(parseNormalizedReference('quay.io/x/y:1')), 'quay.io/x/y:1');
+});
