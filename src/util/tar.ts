@@ -191,9 +191,16 @@ export function tarHeader(name: string, size: number, type: '0' | '5' = '0', mod
 export class TarWriter {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  constructor(private readonly out: Writable) {}
+  /** Set by the first failed entry or output error: the archive is broken from then on. */
+  private failure?: unknown;
+  constructor(private readonly out: Writable) {
+    // never leave an output error unhandled (e.g. a write racing an abort that destroyed it)
+    out.on('error', (e) => { this.failure ??= e; });
+  }
 
   private write(buf: Buffer): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.out.destroyed || this.out.writableEnded) return Promise.reject(new BerthError('IO', 'the archive output was closed'));
     return new Promise((resolve, reject) => {
       if (this.out.write(buf)) resolve();
       else {
@@ -207,8 +214,9 @@ export class TarWriter {
 
   /** Queue entries so concurrent callers are written one after another. */
   private enqueue(fn: () => Promise<void>): Promise<void> {
-    const p = this.chain.then(fn);
-    this.chain = p.catch(() => {});
+    // after a failure (a member may be half written) nothing more is written
+    const p = this.chain.then(() => { if (this.failure !== undefined) throw this.failure; return fn(); });
+    this.chain = p.catch((e: unknown) => { this.failure ??= e; });
     return p;
   }
 
@@ -226,7 +234,7 @@ export class TarWriter {
 
   /** Stream exactly `size` bytes from `src` as one member; fails if the stream is shorter or longer. */
   addStream(name: string, size: number, src: Readable): Promise<void> {
-    return this.enqueue(async () => {
+    const p = this.enqueue(async () => {
       await this.write(tarHeader(name, size));
       let n = 0;
       for await (const chunk of src as AsyncIterable<Buffer>) {
@@ -237,6 +245,9 @@ export class TarWriter {
       if (n !== size) throw new BerthError('SIZE_MISMATCH', `${name}: got ${n} bytes, expected ${size}`);
       await this.pad(size);
     });
+    // a source that was never (fully) read must not stay open
+    p.catch(() => { if (!src.destroyed) src.destroy(); });
+    return p;
   }
 
   private pad(size: number): Promise<void> {

@@ -181,12 +181,6 @@ export function dockerArchive(images: BuiltImage[], opts: ArchiveOptions = {}): 
   return tarBuffer(entries);
 }
 
-/** Write a buffer to `path` and return the path. */
-export async function writeFile(path: string, data: Buffer | string): Promise<string> {
-  await fsp.writeFile(path, data);
-  return path;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Big archives, written as a stream (never held in memory).
 
