@@ -3,6 +3,7 @@ import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.
 import type { Store } from '../../src/store/store.js';
 import { policyJsonCheck } from '../../src/copy/policy-json.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
+import { lightRuntime } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(argv: string[], g: GlobalOptions): Promise<number> {
@@ -27,6 +28,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     .option('-q, --quiet', 'suppress progress output');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
+  lightRuntime();
   const o = p.opts as Record<string, string | boolean | undefined>;
   const [src, dst] = p.args as [string, string];
   if (o.format !== undefined && o.format !== 'oci' && o.format !== 'v2s2') throw usageError(`invalid --format ${JSON.stringify(o.format)}`, 'use oci or v2s2');

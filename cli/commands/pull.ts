@@ -3,7 +3,7 @@ import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
 import { policyJsonCheck } from '../../src/copy/policy-json.js';
-import { addRegistryFlags, registryAccess } from '../registry-flags.js';
+import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(argv: string[], g: GlobalOptions): Promise<number> {
@@ -20,6 +20,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     .option('-q, --quiet', 'print only the image ID');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
+  lightRuntime();
   const o = p.opts as Record<string, string | boolean | undefined>;
   let platform: PlatformChoice = {};
   if (o.platform) {

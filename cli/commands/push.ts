@@ -1,7 +1,7 @@
 import { pushImage } from '../../src/images/push.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
-import { addRegistryFlags, registryAccess } from '../registry-flags.js';
+import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(argv: string[], g: GlobalOptions): Promise<number> {
@@ -18,6 +18,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     .option('-q, --quiet', 'suppress progress output');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
+  lightRuntime();
   const o = p.opts as Record<string, string | boolean | undefined>;
   if (o.format !== undefined && o.format !== 'oci' && o.format !== 'v2s2') throw usageError(`invalid --format ${JSON.stringify(o.format)}`, 'use oci or v2s2');
   const cf = o.compressionFormat as string | undefined;

@@ -1,4 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { availableParallelism } from 'node:os';
 import { BerthError } from '../errors.js';
@@ -11,7 +12,7 @@ import {
 } from '../media/index.js';
 import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
 import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent } from '../transports/types.js';
-import { Tee, forEachLimit, readAll } from '../util/streams.js';
+import { Coalesce, SideTap, Tee, GROUP_BYTES, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
 
 export interface CopyOptions {
@@ -163,22 +164,31 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       // progress from inside the verifier: a 'data' listener would switch the stream to flowing mode
       onBytes: (n) => { if (n - lastEmit >= 4 << 20) { lastEmit = n; emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size }); } },
     });
-    raw.on('error', (e) => verifier.destroy(e));
-    let out: Readable = raw.pipe(verifier);
+    // network chunks are small (~64 KiB): regroup them so that hashing, zlib and file writes
+    // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
+    const grouped = new Coalesce(GROUP_BYTES);
+    raw.on('error', (e) => grouped.destroy(e));
     let diffSink: HashSink | undefined;
     let sideDone: Promise<void> | undefined;
+    let unverified: Readable = raw.pipe(grouped);
+    if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
+      // hash the decompressed side-stream to learn (and check) the diffID. The side taps the
+      // bytes just before the verifier, so the verifier is what the destination reads (and the
+      // store need not hash the blob again); a side failure is reported after the digest check.
+      const dec = srcComp === 'gzip' ? createGunzip({ chunkSize: GROUP_BYTES }) : createDecompressor(srcComp as Algorithm);
+      diffSink = new HashSink();
+      sideDone = pipeline(dec, diffSink);
+      sideDone.catch(() => { /* awaited after the digest check */ });
+      const tap = new SideTap(dec, sideDone);
+      grouped.on('error', (e) => tap.destroy(e));
+      unverified = grouped.pipe(tap);
+    }
+    unverified.on('error', (e) => verifier.destroy(e));
+    const out: Readable = unverified.pipe(verifier);
 
     if (target === srcComp) {
-      if (needDiff && srcComp !== 'none' && !srcHint) {
-        // hash the decompressed side-stream to learn (and check) the diffID
-        const dec = createDecompressor(srcComp as Algorithm);
-        diffSink = new HashSink();
-        sideDone = pipeline(dec, diffSink);
-        const tee = new Tee(dec, sideDone);
-        out.on('error', (e) => tee.destroy(e));
-        out = out.pipe(tee);
-      }
       const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
+      if (sideDone) await sideDone.catch((e) => { throw corruptData(e, what); });
       const diffID = diffSink ? diffSink.digest : srcHint?.diffID ?? diffIDs[i]!;
       const usize = diffSink ? diffSink.bytes : srcHint?.uncompressedSize ?? -1;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);

@@ -1,5 +1,5 @@
 import { BerthError, isBerthError } from '../errors.js';
-import { type Reference, formatReference, isShortName, parseNormalizedReference, repositoryName } from '../reference/reference.js';
+import { type Reference, formatReference, parseNormalizedReference, repositoryName } from '../reference/reference.js';
 import { loadRegistriesConf, pullSources, type RegistriesConf } from '../config/registries.js';
 import { resolveShortName } from '../config/shortnames.js';
 import { copyImage, type CopyOptions } from '../copy/copy.js';
@@ -88,14 +88,14 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
   const errors: string[] = [];
   for (const cand of resolution.candidates) {
     const candName = formatReference(cand.ref);
-    if (isShortName(plain) || resolution.candidates.length > 1) emit({ kind: 'message', text: `Trying to pull ${candName}...` });
+    emit({ kind: 'message', text: `Trying to pull ${candName}...` }); // podman prints it for every candidate
     try {
       const id = await pullCandidate(store, cand.ref, policy, access, opts);
       try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
       return { ids: [id], names: [candName] };
     } catch (e) {
       if (!isBerthError(e) || resolution.candidates.length === 1) throw e;
-      errors.push(`${candName}: ${e.message}`);
+      errors.push(e.message.includes(candName) ? e.message : `${candName}: ${e.message}`);
     }
   }
   throw new BerthError('IMAGE_NOT_FOUND', `${plain}: no candidate could be pulled: ${errors.join('; ')}`);
@@ -131,7 +131,7 @@ async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, a
       return await copyInto(store, src, [localName], opts, ref.digest);
     } catch (e) {
       if (!isBerthError(e) || sources.length === 1) throw e;
-      errors.push(`${formatReference(s.ref)}: ${e.message}`);
+      errors.push(e.message.includes(formatReference(s.ref)) ? e.message : `${formatReference(s.ref)}: ${e.message}`);
     } finally {
       await src.close();
     }

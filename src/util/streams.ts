@@ -60,3 +60,55 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, i
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failed) throw firstError;
 }
+
+/** Chunk size the copy engine regroups network data into. */
+export const GROUP_BYTES = 1 << 20;
+
+/** Passes the bytes through in chunks of at least `min` bytes (the last one may be shorter). */
+export class Coalesce extends Transform {
+  private parts: Buffer[] = [];
+  private n = 0;
+  constructor(private readonly min: number) { super({ highWaterMark: min }); }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.n === 0 && chunk.length >= this.min) { cb(null, chunk); return; }
+    this.parts.push(chunk);
+    this.n += chunk.length;
+    if (this.n >= this.min) this.release();
+    cb();
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.n > 0) this.release();
+    cb();
+  }
+  private release(): void {
+    const b = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.n);
+    this.parts = [];
+    this.n = 0;
+    this.push(b);
+  }
+}
+
+/**
+ * Passes chunks through unchanged and also writes them to `side` (a decompressor feeding a
+ * hasher), honouring its backpressure. Unlike Tee it never fails because of the side: the
+ * caller awaits the side's completion itself, after the main stream was verified.
+ */
+export class SideTap extends Transform {
+  private sideFailed = false;
+  constructor(private readonly side: Writable, sideDone: Promise<unknown>) {
+    super({ highWaterMark: GROUP_BYTES });
+    side.on('error', () => { this.sideFailed = true; });
+    sideDone.catch(() => { this.sideFailed = true; });
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.sideFailed || this.side.destroyed) { cb(null, chunk); return; }
+    if (this.side.write(chunk)) { cb(null, chunk); return; }
+    const go = () => { this.side.off('drain', go); this.side.off('close', go); cb(null, chunk); };
+    this.side.once('drain', go);
+    this.side.once('close', go);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (!this.sideFailed && !this.side.destroyed) this.side.end();
+    cb();
+  }
+}

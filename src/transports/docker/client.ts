@@ -234,7 +234,7 @@ export class RegistryClient {
   }
 
   private fetchToken(ch: AuthChallenge, scopes: Scope[], repo: string): Promise<BearerToken> {
-    const where = `${this.host}/${repo}`;
+    const where = repo ? `${this.host}/${repo}` : this.host;
     return requestBearerToken({
       send: (req) => sendWithRetry(this.http, async () => req, this.sendOpts(`requesting a token for ${where}`, true)),
       challenge: ch,

@@ -3,10 +3,29 @@
  * control headers: Authorization, Proxy-Authorization and Cookie never go to another origin
  * (scheme+host+port), https never silently downgrades to http, and the hop count is bounded.
  */
+import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
+import type { Agent as UndiciAgent } from 'undici';
 import { BerthError } from '../../errors.js';
+
+/**
+ * undici's package entry also loads fetch, WebSocket, cookies, mocks...: ~50 ms and ~9 MB per
+ * process. The dispatcher plus its request API is all we use; when undici's layout does not
+ * offer them (another version), fall back to the package entry.
+ */
+function loadAgent(): typeof UndiciAgent {
+  const require = createRequire(import.meta.url);
+  try {
+    const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+    const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: Record<string, unknown> };
+    // what undici's index.js does: the request API lives on Dispatcher.prototype
+    if (typeof Dispatcher.prototype.request !== 'function') Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
+    if (typeof Agent === 'function' && typeof (Agent.prototype as { request?: unknown }).request === 'function') return Agent;
+  } catch { /* not this layout */ }
+  return (require('undici') as { Agent: typeof UndiciAgent }).Agent;
+}
+const Agent = loadAgent();
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM), added to the system roots. */
@@ -55,7 +74,7 @@ const SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export class HttpTransport {
-  readonly agent: Agent;
+  readonly agent: UndiciAgent;
   constructor(readonly opts: HttpTransportOptions) {
     const tls = opts.tls;
     this.agent = new Agent({

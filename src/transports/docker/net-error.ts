@@ -7,6 +7,13 @@ export function networkError(e: unknown, what: string, url?: URL): BerthError {
   if (e instanceof BerthError) return e;
   const code = (e as { code?: unknown }).code;
   const host = url ? url.host : '';
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    // what podman reports as "http: server gave HTTP response to HTTPS client"
+    return new BerthError('NETWORK', `${what}: ${host} answered an HTTPS request with plain HTTP (${code})`, {
+      cause: e,
+      hint: 'for a plain-HTTP registry you trust use --tls-verify=false, or set insecure = true for it in registries.conf',
+    });
+  }
   if (typeof code === 'string' && TLS_CODES.test(code)) {
     return new BerthError('NETWORK', `${what}: TLS connection to ${host} failed: ${describeError(e)}`, {
       cause: e,
