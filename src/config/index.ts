@@ -2,3 +2,4 @@ export * from './registries.js';
 export * from './shortnames.js';
 export * from './certs.js';
 export * from './policy.js';
+export * from './containers-conf.js';
