@@ -11,46 +11,18 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
 import { run, runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
 import { buildImage, type TestImage } from './docker-fixtures.js';
+import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('skopeo') : '/usr/bin/docker-registry not installed';
 const T = { timeout: 90_000 };
 
 // ---------------------------------------------------------------------------------------------
 // berth with an isolated environment (own HOME, XDG dirs, registries.conf, auth file, store)
 
-interface Berth {
-  dir: string;
-  root: string;
-  env: Record<string, string | undefined>;
-  run(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string; root?: string }): Promise<RunResult>;
-  cleanup(): Promise<void>;
-}
-
-async function scratchBerth(registriesConf = 'unqualified-search-registries = []\n'): Promise<Berth> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-pp-'));
-  const home = path.join(dir, 'home');
-  for (const d of ['home/.config', 'run', 'cache', 'data', 'tmp']) await fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 });
-  const conf = path.join(dir, 'registries.conf');
-  await fsp.writeFile(conf, registriesConf);
-  const env = {
-    HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data'), TMPDIR: path.join(dir, 'tmp'),
-    CONTAINERS_REGISTRIES_CONF: conf, REGISTRY_AUTH_FILE: path.join(dir, 'auth.json'),
-    DOCKER_CONFIG: undefined, BERTH_ROOT: undefined, BERTH_DEBUG: undefined, BERTH_PARALLEL_COPIES: undefined,
-  };
-  const root = path.join(dir, 'store');
-  return {
-    dir, root, env,
-    run: (args, o = {}) => run(process.execPath, [CLI, '--root', o.root ?? root, ...args], { env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '', timeoutMs: 60_000 }),
-    cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
-  };
-}
 
 /** Write an OCI layout holding `img` under `tag`. */
 async function writeLayout(dir: string, img: TestImage, tag: string): Promise<void> {

@@ -10,52 +10,13 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { run, writeTinyOciLayout, type RunResult, type TinyImage } from '../helpers/tools.js';
+import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 const T = { timeout: 60_000 };
 
-interface Berth {
-  dir: string;
-  home: string;
-  root: string;
-  authFile: string;
-  confPath: string;
-  env: Record<string, string | undefined>;
-  /** every result, to check that no secret was ever printed */
-  outputs: RunResult[];
-  run(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string; root?: string }): Promise<RunResult>;
-  cleanup(): Promise<void>;
-}
-
-async function scratchBerth(registriesConf = 'unqualified-search-registries = []\n'): Promise<Berth> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-auth-'));
-  const home = path.join(dir, 'home');
-  for (const d of ['home/.config', 'run', 'cache', 'data', 'tmp']) await fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 });
-  const confPath = path.join(dir, 'registries.conf');
-  await fsp.writeFile(confPath, registriesConf);
-  const authFile = path.join(dir, 'auth.json');
-  const env = {
-    HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data'), TMPDIR: path.join(dir, 'tmp'),
-    CONTAINERS_REGISTRIES_CONF: confPath, REGISTRY_AUTH_FILE: authFile,
-    DOCKER_CONFIG: undefined, BERTH_ROOT: undefined, BERTH_DEBUG: undefined, BERTH_PARALLEL_COPIES: undefined,
-  };
-  const root = path.join(dir, 'store');
-  const outputs: RunResult[] = [];
-  return {
-    dir, home, root, authFile, confPath, env, outputs,
-    run: async (args, o = {}) => {
-      const r = await run(process.execPath, [CLI, '--root', o.root ?? root, ...args], { env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '', timeoutMs: 45_000 });
-      outputs.push(r);
-      return r;
-    },
-    cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
-  };
-}
 
 function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);

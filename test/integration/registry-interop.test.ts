@@ -11,42 +11,14 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { run, runOk, scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type TinyImage } from '../helpers/tools.js';
 import { buildImage, type TestImage } from './docker-fixtures.js';
+import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('podman', 'skopeo') : '/usr/bin/docker-registry not installed';
 const T = { timeout: 120_000 };
 
-interface Berth {
-  dir: string;
-  run(args: string[], opts?: { root?: string }): Promise<RunResult>;
-  store(): string;
-  cleanup(): Promise<void>;
-}
-
-async function scratchBerth(): Promise<Berth> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-interop-'));
-  const home = path.join(dir, 'home');
-  for (const d of ['home/.config', 'run', 'cache', 'data', 'tmp']) await fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 });
-  const conf = path.join(dir, 'registries.conf');
-  await fsp.writeFile(conf, 'unqualified-search-registries = []\n');
-  const env = {
-    HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data'), TMPDIR: path.join(dir, 'tmp'),
-    CONTAINERS_REGISTRIES_CONF: conf, REGISTRY_AUTH_FILE: path.join(dir, 'auth.json'),
-    DOCKER_CONFIG: undefined, BERTH_ROOT: undefined, BERTH_DEBUG: undefined, BERTH_PARALLEL_COPIES: undefined,
-  };
-  let n = 0;
-  return {
-    dir,
-    run: (args, o = {}) => run(process.execPath, [CLI, '--root', o.root ?? path.join(dir, 'store'), ...args], { env, input: '', timeoutMs: 60_000 }),
-    store: () => path.join(dir, `store-${n++}`),
-    cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
-  };
-}
 
 function assertOk(r: RunResult, what: string): RunResult {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);

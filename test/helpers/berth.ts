@@ -1,0 +1,56 @@
+/**
+ * berth's CLI in an isolated environment: its own HOME, XDG dirs, registries.conf, auth file
+ * and store, so tests never read or write the machine's configuration.
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from './tools.js';
+
+export const BERTH_CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+export interface ScratchBerth {
+  dir: string;
+  home: string;
+  /** The default store (--root). */
+  root: string;
+  authFile: string;
+  confPath: string;
+  env: Record<string, string | undefined>;
+  /** Every result of run(), for checks over all output (e.g. no secret ever printed). */
+  outputs: RunResult[];
+  /** Run berth; stdin is an empty pipe unless `input` is given (never a TTY). */
+  run(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string; root?: string }): Promise<RunResult>;
+  /** A fresh store directory. */
+  store(): string;
+  cleanup(): Promise<void>;
+}
+
+export async function scratchBerth(registriesConf = 'unqualified-search-registries = []\n'): Promise<ScratchBerth> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
+  const home = path.join(dir, 'home');
+  for (const d of ['home/.config', 'run', 'cache', 'data', 'tmp']) await fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 });
+  const confPath = path.join(dir, 'registries.conf');
+  await fsp.writeFile(confPath, registriesConf);
+  const authFile = path.join(dir, 'auth.json');
+  const env = {
+    HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data'), TMPDIR: path.join(dir, 'tmp'),
+    CONTAINERS_REGISTRIES_CONF: confPath, REGISTRY_AUTH_FILE: authFile, CONTAINERS_CONF: path.join(dir, 'containers.conf'),
+    DOCKER_CONFIG: undefined, BERTH_ROOT: undefined, BERTH_DEBUG: undefined,
+  };
+  const root = path.join(dir, 'store');
+  const outputs: RunResult[] = [];
+  let n = 0;
+  return {
+    dir, home, root, authFile, confPath, env, outputs,
+    run: async (args, o = {}) => {
+      const r = await run(process.execPath, [BERTH_CLI, '--root', o.root ?? root, ...args], { env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '', timeoutMs: 60_000 });
+      outputs.push(r);
+      return r;
+    },
+    store: () => path.join(dir, `store-${n++}`),
+    cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
+  };
+}
