@@ -70,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
   let args: string[];
   if (two && COMMANDS[two]) { mod = COMMANDS[two]; args = rest.slice(2); }
   else { mod = COMMANDS[rest[0]!]; args = rest.slice(1); }
+  if (!mod && (rest[0] === 'image' || rest[0] === 'system') && (rest.length === 1 || rest[1]!.startsWith('-'))) {
+    const subs = Object.keys(COMMANDS).filter((k) => k.startsWith(`${rest[0]} `)).map((k) => k.slice(rest[0]!.length + 1));
+    process.stderr.write(`Error: missing command 'berth ${rest[0]} COMMAND' (commands: ${subs.join(', ')})\n`);
+    return 125;
+  }
   if (!mod) {
     const word = rest[0] === 'image' || rest[0] === 'system' ? two || rest[0]! : rest[0]!;
     process.stderr.write(`Error: unrecognized command \`berth ${word}\` (run "berth --help" for the list)\n`);

@@ -126,7 +126,8 @@ export class DockerArchiveSource implements ImageSource {
     this.configEntry = reader.members.resolve(image.configPath, 'config');
   }
 
-  names(): string[] { return this.image.repoTags.map(formatReference); }
+  /** Names as podman gives them on load (short RepoTags go under localhost/). */
+  names(): string[] { return this.image.localNames; }
 
   async getManifest(instance?: Digest): Promise<ManifestBytes> {
     if (instance) throw new BerthError('UNSUPPORTED', `${this.ref}: docker archives have no manifest lists`);
