@@ -22,12 +22,10 @@ DANGLING=${DANGLING:-5}
 RUNS=${RUNS:-20}
 OUT=${OUT:-$repo/bench/out}
 
-for tool in node podman hyperfine; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
-done
-if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -f "$repo/dist/src/images/list.js" ]; then
-  (cd "$repo" && npx tsc -p tsconfig.json >/dev/null) || true
-fi
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+need node podman hyperfine
+ensure_built cli/main.js src/images/list.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
 PODMAN_DIR=

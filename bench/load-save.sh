@@ -18,12 +18,10 @@ CONTENT=${CONTENT:-random}
 SIZE_MB=${SIZE_MB:-300}
 OUT=${OUT:-$repo/bench/out}
 
-for tool in node podman hyperfine /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
-done
-if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -f "$repo/dist/test/helpers/archives.js" ]; then
-  (cd "$repo" && npx tsc -p tsconfig.json >/dev/null) || true
-fi
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+need node podman hyperfine /usr/bin/time
+ensure_built cli/main.js test/helpers/archives.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench.XXXXXX")
 PODMAN_DIR=
@@ -64,17 +62,6 @@ hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$OUT/save.json"
   --prepare "rm -f $q_out" -n 'podman save' "$podman save -q -o $q_out $name"
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
-peak() { # peak LABEL PREPARE COMMAND...
-  local label=$1 prep=$2 max=0 kb
-  shift 2
-  for _ in 1 2 3; do
-    eval "$prep"
-    /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>&1
-    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-    [ "${kb:-0}" -gt "$max" ] && max=$kb
-  done
-  printf '%s\t%s\n' "$label" "$max"
-}
 berth_cmd=(node "$repo/dist/cli/main.js" --root "$broot")
 {
   peak 'berth load' "$empty_berth" "${berth_cmd[@]}" load -q -i "$archive"

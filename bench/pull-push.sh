@@ -24,12 +24,10 @@ repo=$(dirname "$here")
 RUNS=${RUNS:-5}
 OUT=${OUT:-$repo/bench/out}
 
-for tool in node podman skopeo hyperfine /usr/bin/time /usr/bin/docker-registry; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
-done
-if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -f "$repo/dist/test/helpers/registry.js" ]; then
-  (cd "$repo" && npx tsc -p tsconfig.json >/dev/null) || true
-fi
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+need node podman skopeo hyperfine /usr/bin/time /usr/bin/docker-registry
+ensure_built cli/main.js test/helpers/registry.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-pp.XXXXXX")
 PODMAN_DIR=
@@ -94,17 +92,6 @@ for img in text random; do
 done
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
-peak() { # peak LABEL PREPARE COMMAND...
-  local label=$1 prep=$2 max=0 kb
-  shift 2
-  for _ in 1 2 3; do
-    eval "$prep"
-    /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>&1
-    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-    [ "${kb:-0}" -gt "$max" ] && max=$kb
-  done
-  printf '%s\t%s\n' "$label" "$max"
-}
 berth_cmd=(node "$repo/dist/cli/main.js" --root "$broot")
 {
   # push first: the store holds both images now; the pulls empty it

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { OciLayoutReader, type OciImageEntry } from '../oci/reader.js';
-import { OciSource } from '../oci/source.js';
+import type { OciSource } from '../oci/source.js';
+import { ownedSource } from '../oci/open.js';
 import { OciArchiveRef } from './ref.js';
 import { TarLayoutFiles } from './tar-files.js';
 
@@ -26,12 +27,5 @@ export async function listOciArchiveImages(input: string | Readable): Promise<Oc
 
 /** A source for "oci-archive:PATH[:REF]"; it owns (and on close cleans up) the archive reader. */
 export async function openOciArchiveSource(ref: OciArchiveRef): Promise<OciSource> {
-  const reader = await openOciArchive(ref.path);
-  try {
-    const entry = reader.select({ image: ref.image, sourceIndex: ref.sourceIndex });
-    return new OciSource(ref, reader, entry, true);
-  } catch (e) {
-    await reader.close();
-    throw e;
-  }
+  return ownedSource(await openOciArchive(ref.path), ref);
 }

@@ -2,6 +2,7 @@ import { DirLayoutFiles } from './layout-files.js';
 import { OciLayoutReader, type OciImageEntry } from './reader.js';
 import { OciRef } from './ref.js';
 import { OciSource } from './source.js';
+import type { ImageRef } from '../types.js';
 
 /** Open and validate an OCI layout directory. Close the reader when done (after its sources). */
 export async function openOciLayout(dir: string): Promise<OciLayoutReader> {
@@ -22,7 +23,11 @@ export async function listOciImages(dir: string): Promise<OciImageEntry[]> {
 
 /** A source for "oci:DIR[:REF]" (REF matched against the ref name annotation; none: the only image). */
 export async function openOciSource(ref: OciRef): Promise<OciSource> {
-  const reader = await openOciLayout(ref.dir);
+  return ownedSource(await openOciLayout(ref.dir), ref);
+}
+
+/** A source for the image `ref` selects; it owns the reader (closed with it, or now on failure). */
+export async function ownedSource(reader: OciLayoutReader, ref: ImageRef & { image?: string; sourceIndex?: number }): Promise<OciSource> {
   try {
     const entry = reader.select({ image: ref.image, sourceIndex: ref.sourceIndex });
     return new OciSource(ref, reader, entry, true);

@@ -3,23 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { isBerthError } from '../../../src/errors.js';
 import type { Digest } from '../../../src/digest/digest.js';
 import { OciRef, openOciSource } from '../../../src/transports/oci/index.js';
 import { DirDestination, DirRef, DirSource, parseDirRef } from '../../../src/transports/dir/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
+  expectError,
 } from './oci-fixture.js';
 
-function expectError(code: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(isBerthError(e), `expected a BerthError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  };
-}
 
 test('parseDirRef', () => {
   assert.equal(parseDirRef('/tmp/a:b').path, '/tmp/a:b');

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync, truncateSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { isBerthError } from '../../../src/errors.js';
 import { copyImage } from '../../../src/copy/copy.js';
 import { indexTarFile, tarHeader } from '../../../src/util/tar.js';
 import { OciRef, openOciSource } from '../../../src/transports/oci/index.js';
@@ -12,19 +11,11 @@ import {
 } from '../../../src/transports/oci-archive/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, openStore, sha, storeSource, storeState, tempDir, writeLayout, type BuiltImage,
+  expectError,
 } from './oci-fixture.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 
-function expectError(code: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(isBerthError(e), `expected a BerthError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  };
-}
 
 type Member = { name: string; data?: Buffer | string; type?: 'file' | 'dir' | 'symlink'; linkname?: string };
 

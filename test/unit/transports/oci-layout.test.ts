@@ -13,19 +13,11 @@ import {
 import type { Digest } from '../../../src/digest/digest.js';
 import {
   buildImage, buildIndex, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
+  expectError,
 } from './oci-fixture.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 
-function expectError(code: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(isBerthError(e), `expected a BerthError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  };
-}
 
 test('parseOciRef follows containers/image splitting and validation', () => {
   const a = parseOciRef('/tmp/x:v1');
