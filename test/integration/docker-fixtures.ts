@@ -105,3 +105,16 @@ export async function scratchStore(): Promise<{ store: Store; dir: string; clean
 export function storeSnapshot(store: Store): { images: string[]; blobs: string[] } {
   return { images: store.index.listImages().map((i) => i.id).sort(), blobs: store.blobs.list().map(String).sort() };
 }
+
+/** Write an OCI layout holding `img` under `tag`. */
+export async function writeLayout(dir: string, img: TestImage, tag: string): Promise<void> {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  await fsp.mkdir(blobs, { recursive: true });
+  for (const [d, b] of img.blobs) await fsp.writeFile(path.join(blobs, d.slice(7)), b);
+  await fsp.writeFile(path.join(blobs, img.manifestDigest.slice(7)), img.manifest);
+  await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await fsp.writeFile(path.join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+  }));
+}

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
 import { run, runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
-import { buildImage, type TestImage } from './docker-fixtures.js';
+import { buildImage, writeLayout, type TestImage } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('skopeo') : '/usr/bin/docker-registry not installed';
@@ -24,18 +24,6 @@ const T = { timeout: 90_000 };
 // berth with an isolated environment (own HOME, XDG dirs, registries.conf, auth file, store)
 
 
-/** Write an OCI layout holding `img` under `tag`. */
-async function writeLayout(dir: string, img: TestImage, tag: string): Promise<void> {
-  const blobs = path.join(dir, 'blobs', 'sha256');
-  await fsp.mkdir(blobs, { recursive: true });
-  for (const [d, b] of img.blobs) await fsp.writeFile(path.join(blobs, d.slice(7)), b);
-  await fsp.writeFile(path.join(blobs, img.manifestDigest.slice(7)), img.manifest);
-  await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await fsp.writeFile(path.join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
-  }));
-}
 
 const hex = (d: string) => d.slice(d.indexOf(':') + 1);
 const short = (d: string) => hex(d).slice(0, 12);

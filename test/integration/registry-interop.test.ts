@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { run, runOk, scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type TinyImage } from '../helpers/tools.js';
-import { buildImage, type TestImage } from './docker-fixtures.js';
+import { buildImage, writeLayout, type TestImage } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('podman', 'skopeo') : '/usr/bin/docker-registry not installed';
@@ -29,17 +29,6 @@ const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('h
 const HOST_ARCH = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
 const OTHER_ARCH = HOST_ARCH === 'arm64' ? 'amd64' : 'arm64';
 
-async function writeLayout(dir: string, img: TestImage, tag: string): Promise<void> {
-  const blobs = path.join(dir, 'blobs', 'sha256');
-  await fsp.mkdir(blobs, { recursive: true });
-  for (const [d, b] of img.blobs) await fsp.writeFile(path.join(blobs, d.slice(7)), b);
-  await fsp.writeFile(path.join(blobs, img.manifestDigest.slice(7)), img.manifest);
-  await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await fsp.writeFile(path.join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
-  }));
-}
 
 /** An OCI layout whose tag names an image index over two single-platform images. */
 async function writeIndexLayout(dir: string, tag: string): Promise<Record<string, TinyImage>> {
