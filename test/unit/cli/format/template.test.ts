@@ -8,8 +8,8 @@ import {
   goJSON,
   goQuote,
   BUILTIN_FUNCTIONS,
-} from '../../../cli/format/template.js';
-import { BerthError } from '../../../src/errors.js';
+} from '../../../../cli/format/template.js';
+import { BerthError } from '../../../../src/errors.js';
 
 const r = (src: string, data?: unknown): string => renderTemplate(src, data);
 

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { isBerthError } from '../../../src/errors.js';
-import { parseContentRange, resolveResume, resumingStream, type OpenedBlob } from '../../../src/transports/docker/blob-stream.js';
-import { linkNext } from '../../../src/transports/docker/client.js';
+import { isBerthError } from '../../../../src/errors.js';
+import { parseContentRange, resolveResume, resumingStream, type OpenedBlob } from '../../../../src/transports/docker/blob-stream.js';
+import { linkNext } from '../../../../src/transports/docker/client.js';
 
 /** A body that delivers `data` and then fails with `code` (or ends cleanly). */
 function body(data: Buffer, failCode?: string): Readable {

@@ -10,8 +10,8 @@ import {
   headerForField,
   formatJSON,
   type RenderOutputOptions,
-} from '../../../cli/format/output.js';
-import { BerthError } from '../../../src/errors.js';
+} from '../../../../cli/format/output.js';
+import { BerthError } from '../../../../src/errors.js';
 
 const sp = (n: number): string => ' '.repeat(n);
 

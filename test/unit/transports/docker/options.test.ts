@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getCredentials } from '../../../src/auth/authfile.js';
-import type { loadTlsMaterial } from '../../../src/config/certs.js';
-import { parseDockerRef, resolveCredentials, type DockerTransportOptions } from '../../../src/transports/docker/index.js';
+import { getCredentials } from '../../../../src/auth/authfile.js';
+import type { loadTlsMaterial } from '../../../../src/config/certs.js';
+import { parseDockerRef, resolveCredentials, type DockerTransportOptions } from '../../../../src/transports/docker/index.js';
 
 describe('docker transport options', () => {
   test('the auth file lookup and certs.d material plug in as they are (type check)', () => {

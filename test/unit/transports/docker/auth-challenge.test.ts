@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   formatScope, insufficientScopes, mergeScopes, parseScope, parseWWWAuthenticate, scopeKey,
-} from '../../../src/transports/docker/auth-challenge.js';
+} from '../../../../src/transports/docker/auth-challenge.js';
 
 describe('parseWWWAuthenticate', () => {
   test('docker Bearer challenge', () => {

@@ -9,10 +9,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { isBerthError } from '../../../src/errors.js';
-import { HttpTransport } from '../../../src/transports/docker/http.js';
-import { discard } from '../../../src/transports/docker/body.js';
-import { MANIFEST_ACCEPT, RegistryClient } from '../../../src/transports/docker/client.js';
+import { isBerthError } from '../../../../src/errors.js';
+import { HttpTransport } from '../../../../src/transports/docker/http.js';
+import { discard } from '../../../../src/transports/docker/body.js';
+import { MANIFEST_ACCEPT, RegistryClient } from '../../../../src/transports/docker/client.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 interface Srv { url: string; host: string; reqs: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }>; handle: Handler; close(): Promise<void> }

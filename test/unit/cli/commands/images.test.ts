@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, type CommandSpec } from '../../../cli/commands/image-args.js';
-import { alignTable } from '../../../cli/commands/images.js';
-import { tabwrite } from '../../../cli/format/tabwriter.js';
-import { isBerthError } from '../../../src/errors.js';
+import { parseArgs, type CommandSpec } from '../../../../cli/commands/image-args.js';
+import { alignTable } from '../../../../cli/commands/images.js';
+import { tabwrite } from '../../../../cli/format/tabwriter.js';
+import { isBerthError } from '../../../../src/errors.js';
 
 const SPEC: CommandSpec = {
   usage: 'berth x [options] IMAGE',

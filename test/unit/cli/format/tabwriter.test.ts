@@ -6,7 +6,7 @@ import {
   TabwriterFlags,
   PODMAN_TABWRITER_OPTIONS,
   type TabwriterOptions,
-} from '../../../cli/format/tabwriter.js';
+} from '../../../../cli/format/tabwriter.js';
 
 const sp = (n: number): string => ' '.repeat(n);
 const opts = (minWidth: number, tabWidth: number, padding: number, padChar: string, flags = 0): TabwriterOptions => ({

@@ -4,17 +4,17 @@ import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync, readd
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { isBerthError } from '../../../src/errors.js';
-import { copyImage } from '../../../src/copy/copy.js';
-import { hostPlatform } from '../../../src/platform/platform.js';
+import { isBerthError } from '../../../../src/errors.js';
+import { copyImage } from '../../../../src/copy/copy.js';
+import { hostPlatform } from '../../../../src/platform/platform.js';
 import {
   OciRef, parseOciRef, openOciSource, openOciDestination, openOciLayout, listOciImages, OciLayoutWriter,
-} from '../../../src/transports/oci/index.js';
-import type { Digest } from '../../../src/digest/digest.js';
+} from '../../../../src/transports/oci/index.js';
+import type { Digest } from '../../../../src/digest/digest.js';
 import {
   buildImage, buildIndex, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
   expectError,
-} from './oci-fixture.js';
+} from '../oci-fixture.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BerthError } from '../../../src/errors.js';
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, resolveRetry, sleep } from '../../../src/transports/docker/retry.js';
+import { BerthError } from '../../../../src/errors.js';
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, resolveRetry, sleep } from '../../../../src/transports/docker/retry.js';
 
 describe('retry policy', () => {
   test('statuses: 429 and 502-504 only', () => {

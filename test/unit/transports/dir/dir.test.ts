@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Digest } from '../../../src/digest/digest.js';
-import { OciRef, openOciSource } from '../../../src/transports/oci/index.js';
-import { DirDestination, DirRef, DirSource, parseDirRef } from '../../../src/transports/dir/index.js';
+import type { Digest } from '../../../../src/digest/digest.js';
+import { OciRef, openOciSource } from '../../../../src/transports/oci/index.js';
+import { DirDestination, DirRef, DirSource, parseDirRef } from '../../../../src/transports/dir/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
   expectError,
-} from './oci-fixture.js';
+} from '../oci-fixture.js';
 
 
 test('parseDirRef', () => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isBerthError } from '../../../src/errors.js';
-import { parseDockerRef, parseDockerTransportString, registryApiHost } from '../../../src/transports/docker/reference.js';
+import { isBerthError } from '../../../../src/errors.js';
+import { parseDockerRef, parseDockerTransportString, registryApiHost } from '../../../../src/transports/docker/reference.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 

@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync, truncateSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { copyImage } from '../../../src/copy/copy.js';
-import { indexTarFile, tarHeader } from '../../../src/util/tar.js';
-import { OciRef, openOciSource } from '../../../src/transports/oci/index.js';
+import { copyImage } from '../../../../src/copy/copy.js';
+import { indexTarFile, tarHeader } from '../../../../src/util/tar.js';
+import { OciRef, openOciSource } from '../../../../src/transports/oci/index.js';
 import {
   OciArchiveRef, OciArchiveWriter, listOciArchiveImages, openOciArchive, openOciArchiveDestination, openOciArchiveSource, parseOciArchiveRef,
-} from '../../../src/transports/oci-archive/index.js';
+} from '../../../../src/transports/oci-archive/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, openStore, sha, storeSource, storeState, tempDir, writeLayout, type BuiltImage,
   expectError,
-} from './oci-fixture.js';
+} from '../oci-fixture.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 
@@ -177,7 +177,7 @@ test('bad oci-archives are refused and leave the store unchanged', async (t) => 
     'INVALID_ARCHIVE', /oci-archive:.*archive is truncated/);
   // a layer member that is a symlink leading outside the archive
   const escaping = layoutMembers(img).filter((m) => !m.name.endsWith(hex(img.layerDigest)));
-  escaping.push({ name: `blobs/sha256/${hex(img.layerDigest)}`, type: 'symlink', linkname: '../../../../etc/passwd' });
+  escaping.push({ name: `blobs/sha256/${hex(img.layerDigest)}`, type: 'symlink', linkname: '../../../../../etc/passwd' });
   await attempt(rawTar(escaping), 'INVALID_ARCHIVE', /blob "blobs\/sha256\/[0-9a-f]{64}" is a link leading outside the archive/);
   // absolute symlink
   const abs = layoutMembers(img).filter((m) => !m.name.endsWith(hex(img.layerDigest)));

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { isBerthError } from '../../../src/errors.js';
-import type { HttpRequest, HttpResponse } from '../../../src/transports/docker/http.js';
-import { TokenCache, parseTokenResponse, requestBearerToken, type BearerToken } from '../../../src/transports/docker/token.js';
+import { isBerthError } from '../../../../src/errors.js';
+import type { HttpRequest, HttpResponse } from '../../../../src/transports/docker/http.js';
+import { TokenCache, parseTokenResponse, requestBearerToken, type BearerToken } from '../../../../src/transports/docker/token.js';
 
 function fakeSend(status: number, body: string | Buffer, headers: Record<string, string> = {}) {
   const seen: HttpRequest[] = [];
