@@ -4,6 +4,7 @@
  * turns BerthErrors into one-line messages with podman's exit codes.
  */
 import { printError } from './errors.js';
+import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES } from '../src/log.js';
 
 /** command words -> module under ./commands (loaded lazily). */
 const COMMANDS: Record<string, string> = {
@@ -61,6 +62,17 @@ async function main(argv: string[]): Promise<number> {
     if (a === '--') { rest.push(...argv.slice(i)); break; }
     if (a === '--root') { global.root = argv[++i]; if (global.root === undefined) { printError(new Error('--root needs a directory')); return 125; } continue; }
     if (a.startsWith('--root=')) { global.root = a.slice(7); continue; }
+    if (a === '--debug') { setLogLevel('debug'); continue; }
+    if (a === '--log-level' || a.startsWith('--log-level=')) {
+      const v = a === '--log-level' ? argv[++i] : a.slice(12);
+      const level = v === undefined ? undefined : parseLogLevel(v);
+      if (!level) {
+        process.stderr.write(v === undefined ? 'Error: flag needs an argument: --log-level\n' : `Log Level ${JSON.stringify(v)} is not supported, choose from: ${LOG_LEVEL_NAMES.join(', ')}\n`);
+        return v === undefined ? 125 : 1;
+      }
+      setLogLevel(level);
+      continue;
+    }
     rest.push(a);
   }
   if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') { process.stdout.write(GLOBAL_HELP); return rest.length === 0 ? 125 : 0; }

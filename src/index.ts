@@ -1,5 +1,6 @@
 // berth's public API: re-exports only.
 export { BerthError, isBerthError, type ErrorCode } from './errors.js';
+export { log, setLogLevel, logLevel, setLogSink, logEnabled, parseLogLevel, formatLogLine, LOG_LEVEL_NAMES, type LogLevel, type LogSink, type LogMessage, type Logger } from './log.js';
 export * from './digest/index.js';
 export * from './reference/index.js';
 export * from './media/index.js';

@@ -39,6 +39,9 @@
  * booleans (printed with %v) where Go would report a type error.
  */
 import { BerthError } from '../../src/errors.js';
+import { goQuote, quoteRune, PRINT_RE } from '../../src/util/go-quote.js';
+
+export { goQuote };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TemplateFunc = (...args: any[]) => unknown;
@@ -1238,37 +1241,6 @@ function padTo(s: string, spec: Spec, numeric = false): string {
 function badVerb(verb: string, arg: unknown): string {
   if (arg === null || arg === undefined) return `%!${verb}(<nil>)`;
   return `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`;
-}
-
-/** strconv.Quote */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    out += quoteRune(cp, ch, '"');
-  }
-  return `${out}"`;
-}
-
-const PRINT_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-function quoteRune(cp: number, ch: string, quote: string): string {
-  if (ch === quote || ch === '\\') return `\\${ch}`;
-  if (cp === 0x20 || (cp > 0x20 && cp < 0x7f)) return ch;
-  if (cp >= 0x80 && PRINT_RE.test(ch)) return ch;
-  switch (cp) {
-    case 7: return '\\a';
-    case 8: return '\\b';
-    case 12: return '\\f';
-    case 10: return '\\n';
-    case 13: return '\\r';
-    case 9: return '\\t';
-    case 11: return '\\v';
-  }
-  if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  if (cp >= 0xd800 && cp <= 0xdfff) return '\\ufffd';
-  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return `\\U${cp.toString(16).padStart(8, '0')}`;
 }
 
 function fmtInteger(x: bigint, verb: string, spec: Spec): string {
