@@ -2,7 +2,9 @@
  * BerthError: every failure a user can cause or see carries a stable `code`, a one-line
  * `message` (what failed and on which input), an optional `hint` (what to do), and the
  * underlying `cause`. The CLI prints `Error: message` (+ hint) and never a stack trace
- * for these. Messages must never contain credentials or whole manifests.
+ * for these. Messages must never contain credentials or whole manifests. `subject` names the
+ * input the error is about (an image name, a file, a registry) and `data` holds structured
+ * details, so callers never take messages apart.
  */
 export type ErrorCode =
   | 'INVALID_ARGUMENT'      // a flag, option or positional argument is malformed
@@ -28,19 +30,26 @@ export type ErrorCode =
   | 'SHORT_NAME'            // short-name resolution failed (ambiguous, no TTY, no search registries)
   | 'CONFIG'                // a configuration file is invalid
   | 'IO'                    // filesystem error
+  | 'ABORTED'               // the caller's AbortSignal fired
   | 'INTERNAL';             // a bug: printed with details
 
 export class BerthError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
+  /** The input the error is about, as the caller gave it (image name, file, registry). */
+  readonly subject?: string;
+  /** Structured details (e.g. `candidates` of an ambiguous name); keys depend on `code`. */
+  readonly data?: Readonly<Record<string, unknown>>;
   override readonly cause?: unknown;
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; subject?: string; data?: Record<string, unknown> } = {}) {
     super(message);
     this.name = 'BerthError';
     this.code = code;
     this.hint = opts.hint;
     this.cause = opts.cause;
+    if (opts.subject !== undefined) this.subject = opts.subject;
+    if (opts.data !== undefined) this.data = opts.data;
   }
 
   /** Exit code used by the CLI (podman: 125 for generic errors; `image exists` uses 1). */

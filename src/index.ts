@@ -25,9 +25,13 @@ export { listRepositoryTags } from './images/tags.js';
 export { listImages, type ListImagesOptions, type ListedImage } from './images/list.js';
 export { tagImage, untagImage } from './images/tag.js';
 export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
-export { inspectImage, type ImageInspect } from './images/inspect.js';
+export { Image, openImage } from './images/image.js';
+export { inspectImage, type ImageInspect, type ImageInspectConfig, type ImageInspectHistory, type ImageInspectHealthcheck, type InspectTime } from './images/inspect.js';
 export { imageHistory, type HistoryLayer } from './images/history.js';
 export { imageTree } from './images/tree.js';
+// Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
+export { encodeGoJSON, GoStruct, goMap } from './images/inspect.js';
+export { GoTime, parseRFC3339, humanSince, humanSize, humanSizeSpaced } from './images/duration.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';
 export * as config from './config/index.js';
 export * as auth from './auth/index.js';

@@ -4,12 +4,7 @@
  * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
-import { Store } from '../../src/store/store.js';
-import { lookupImage } from '../../src/images/lookup.js';
-import { imageHistory, type HistoryLayer } from '../../src/images/history.js';
-import { GoTime, humanSince, humanSize } from '../../src/images/duration.js';
-import { GoStruct, encodeGoJSON } from '../../src/images/inspect.js';
-import { BerthError } from '../../src/errors.js';
+import { Store, imageHistory, GoTime, humanSince, humanSize, GoStruct, encodeGoJSON, type HistoryLayer } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -55,10 +50,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   let layers: HistoryLayer[];
   try {
-    const { id } = lookupImage(store, p.args[0]!);
-    const row = store.index.getImage(id);
-    if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${p.args[0]}: image not known`);
-    layers = imageHistory(store, row);
+    layers = imageHistory(store, p.args[0]!);
   } finally { store.close(); }
 
   const format = p.flags.format as string | undefined;

@@ -4,10 +4,7 @@
  * image. Images that are not found are reported after the others; the exit code is then 125.
  * Kept light for start-up time: no commander, the template engine only with --format.
  */
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import { lookupImage } from '../../src/images/lookup.js';
-import { inspectImage, encodeGoJSON } from '../../src/images/inspect.js';
+import { Store, BerthError, inspectImage, encodeGoJSON, type ImageInspect } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -30,13 +27,12 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   if (p === 0) return 0;
   const format = (p.flags.format as string | undefined) ?? 'json';
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
-  const found: { json: object; template: object }[] = [];
+  const found: ImageInspect[] = [];
   const errors: BerthError[] = [];
   try {
     for (const name of p.args) {
       try {
-        const { id } = lookupImage(store, name);
-        found.push(inspectImage(store, id));
+        found.push(inspectImage(store, name));
       } catch (e) {
         if (e instanceof BerthError && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'AMBIGUOUS_IMAGE' || e.code === 'INVALID_REFERENCE')) errors.push(e);
         else throw e;
@@ -46,10 +42,11 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
 
   let out: string;
   if (format === '' || JSON_RE.test(format)) {
-    out = `${encodeGoJSON(found.map((f) => f.json), { indent: '     ', escapeHTML: false })}\n`;
+    out = `${encodeGoJSON(found, { indent: '     ', escapeHTML: false })}\n`;
   } else {
     const { renderOutput } = await import('../format/output.js');
-    out = renderOutput(found.map((f) => f.template), { format, defaultTemplate: format, headers: {} });
+    const { inspectTemplateView } = await import('../format/inspect-view.js');
+    out = renderOutput(found.map(inspectTemplateView), { format, defaultTemplate: format, headers: {} });
   }
   process.stdout.write(out);
   if (errors.length === 0) return 0;

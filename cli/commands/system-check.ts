@@ -14,7 +14,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     for (const prob of r.problems) process.stdout.write(`${prob.message}\n`);
     if (o.repair && r.problems.length) {
       const ids = [...new Set(r.problems.map((x) => x.image).filter((x): x is string => !!x))];
-      store.index.deleteImages(ids);
+      store.deleteImages(ids);
       const gc = store.gc();
       process.stdout.write(`Removed ${ids.length} damaged image(s), ${gc.removed} blob(s)\n`);
       return 0;

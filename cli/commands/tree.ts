@@ -3,10 +3,7 @@
  * with the names of the images whose top layer they are; --whatrequires shows the layers
  * built on top of the image instead.
  */
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import { lookupImage } from '../../src/images/lookup.js';
-import { imageTree } from '../../src/images/tree.js';
+import { Store, imageTree } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -26,10 +23,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   let out: string;
   try {
-    const { id } = lookupImage(store, p.args[0]!);
-    const row = store.index.getImage(id);
-    if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${p.args[0]}: image not known`);
-    out = imageTree(store, row, p.flags.whatrequires === true);
+    out = imageTree(store, p.args[0]!, p.flags.whatrequires === true);
   } finally { store.close(); }
   process.stdout.write(`${out}\n`);
   return 0;

@@ -71,7 +71,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
     try { id = tryLookupImage(store, value)?.id; } catch (e) {
       throw filterError(`could not find local image for filter ${JSON.stringify(key)}=${JSON.stringify(value)}: ${(e as Error).message}`);
     }
-    const row = id ? (set.byId.get(id) ?? store.index.getImage(id)) : undefined;
+    const row = id ? (set.byId.get(id) ?? store.getImage(id)) : undefined;
     if (!row) throw filterError(`could not find local image for filter ${JSON.stringify(key)}=${JSON.stringify(value)}: ${value}: image not known`);
     return createdTime(row);
   };

@@ -11,6 +11,7 @@ import type { ImageRow } from '../store/index-db.js';
 import type { Digest } from '../digest/digest.js';
 import { chainIDs } from '../transports/local/local.js';
 import { GoTime, parseRFC3339 } from './duration.js';
+import { lookupRecord } from './lookup.js';
 
 export interface HistoryLayer {
   /** Image ID, or "<missing>". */
@@ -30,8 +31,8 @@ export function imagesOnLayers(store: Store, chains: readonly string[]): Map<str
   const out = new Map<string, ImageRow[]>();
   if (chains.length === 0) return out;
   const wanted = new Set(chains);
-  for (const id of store.index.imageIdsByLayers([...wanted])) {
-    const r = store.index.getImage(id);
+  for (const id of store.imageIdsByLayers([...wanted])) {
+    const r = store.getImage(id);
     if (!r?.topLayer || !wanted.has(r.topLayer)) continue;
     const a = out.get(r.topLayer);
     if (a) a.push(r); else out.set(r.topLayer, [r]);
@@ -41,15 +42,21 @@ export function imagesOnLayers(store: Store, chains: readonly string[]): Map<str
 
 /** The layers of an image, base first, with their chain IDs. */
 export function imageLayers(store: Store, row: ImageRow): { chain: string; diffID: Digest; size: number }[] {
-  const layers = store.index.manifestLayers(row.manifestDigest);
+  const layers = store.manifestLayers(row.manifestDigest);
   const chains = chainIDs(layers.map((l) => l.diffID));
   return layers.map((l, i) => ({ chain: chains[i]!, diffID: l.diffID, size: Math.max(0, l.uncompressedSize) }));
 }
 
-export function imageHistory(store: Store, row: ImageRow): HistoryLayer[] {
+/** The history of an image: any input `lookupImage` accepts (name, short name, full or partial ID, digest, name@digest). */
+export function imageHistory(store: Store, nameOrId: string): HistoryLayer[] {
+  return historyOfRow(store, lookupRecord(store, nameOrId));
+}
+
+/** The history of one stored image record, newest entry first. */
+export function historyOfRow(store: Store, row: ImageRow): HistoryLayer[] {
   let cfg: { history?: unknown };
   try {
-    cfg = JSON.parse(store.blobs.readBytes(row.configDigest, 4 << 20).toString('utf8')) as { history?: unknown };
+    cfg = JSON.parse(store.readBlob(row.configDigest, 4 << 20).toString('utf8')) as { history?: unknown };
   } catch (e) {
     if (e instanceof BerthError) throw e;
     throw new BerthError('STORE_CORRUPT', `image ${row.id.slice(0, 12)}: cannot read its config: ${(e as Error).message}`);

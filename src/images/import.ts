@@ -54,7 +54,7 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     const { stream } = await autoDecompress(raw);
     const layer = await dest.putBlob(stream, { mediaType: MT.OCILayer, isConfig: false, what: `layer from ${what}` });
     // a layer must be a tar archive: index it (reads headers only)
-    indexTarFile(store.blobs.path(layer.digest), `${what}`);
+    indexTarFile(store.blobPath(layer.digest), `${what}`);
     cfg.rootfs.diff_ids = [layer.digest];
     cfg.history = [{ created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in /`, ...(opts.message ? { comment: opts.message } : {}) }];
     const cfgBytes = Buffer.from(JSON.stringify(cfg));

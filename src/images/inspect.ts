@@ -16,6 +16,7 @@ import type { ImageRow } from '../store/index-db.js';
 import { MT } from '../media/types.js';
 import { GoTime, parseRFC3339 } from './duration.js';
 import { neighbourhood, repoDigests, repoTags, type ImageSet } from './list.js';
+import { lookupRecord } from './lookup.js';
 
 /** An object goJSON encodes as a Go struct (fields in insertion order, even lower-case ones). */
 export class GoStruct {
@@ -73,12 +74,6 @@ export function encodeGoJSON(value: unknown, opts: { indent?: string; escapeHTML
   return enc(value, opts.base ?? '');
 }
 
-/** Attach a JSON form to a template view (used by `{{json .}}`), invisible to field lookup errors. */
-function withJSON<T extends object>(view: T, json: unknown): T {
-  Object.defineProperty(view, 'toJSON', { value: () => json, enumerable: false });
-  return view;
-}
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const nonEmpty = (v: unknown): boolean => {
@@ -88,13 +83,13 @@ const nonEmpty = (v: unknown): boolean => {
   return true;
 };
 
-function goTimeOf(v: unknown): GoTime | string | null {
+function goTimeOf(v: unknown): InspectTime | null {
   if (typeof v !== 'string') return null;
   return parseRFC3339(v) ?? v;
 }
 
 /** ociv1.ImageConfig as podman shows it (omitempty fields in OCI order). */
-function ociConfig(c: Record<string, unknown>): Record<string, unknown> {
+function ociConfig(c: Record<string, unknown>): ImageInspectConfig {
   const out: Record<string, unknown> = {};
   const set = (k: string, v: unknown) => { if (nonEmpty(v)) out[k] = v; };
   set('User', c.User);
@@ -117,29 +112,97 @@ function mapToEmpty(o: Record<string, unknown>): Record<string, object> {
 }
 
 /** Docker's Schema2HealthConfig, field order as Go's struct. */
-function healthcheck(h: unknown): Record<string, unknown> | undefined {
+function healthcheck(h: unknown): ImageInspectHealthcheck | undefined {
   if (!isObj(h)) return undefined;
   const out: Record<string, unknown> = {};
   for (const k of ['Test', 'StartPeriod', 'StartInterval', 'Interval', 'Timeout', 'Retries']) if (nonEmpty(h[k])) out[k] = h[k];
   return out;
 }
 
+/** A time as Go's time.Time: prints RFC 3339 in JSON; the config's raw string when it does not parse. */
+export type InspectTime = GoTime | string;
+
+/** ociv1.ImageConfig as podman shows it: only the fields that are set, in OCI order. */
+export interface ImageInspectConfig {
+  User?: string;
+  /** A Go map (sorted keys in JSON). */
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  ArgsEscaped?: boolean;
+}
+
+/** One entry of the config's history (ociv1.History: JSON names, omitted when empty). */
+export interface ImageInspectHistory {
+  created?: InspectTime | null;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** Docker's Schema2HealthConfig (durations in nanoseconds). */
+export interface ImageInspectHealthcheck {
+  Test?: string[];
+  StartPeriod?: number;
+  StartInterval?: number;
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+}
+
+/**
+ * podman's `image inspect` data (libimage ImageData), key for key and in podman's order, so
+ * `encodeGoJSON(inspect, { indent: '     ', escapeHTML: false })` prints podman's JSON.
+ * Maps (Labels, Annotations, Config.ExposedPorts, Config.Volumes) are null-prototype objects
+ * (sorted keys in JSON); `null` stands for Go's nil; "GraphDriver" is left out (no graph driver).
+ */
 export interface ImageInspect {
-  json: GoStruct;
-  template: object;
+  Id: string;
+  /** The digest the image was pulled or loaded by (the index's when it came through one). */
+  Digest: string;
+  /** Names with a tag. */
+  RepoTags: string[];
+  /** repo@digest for every repository and manifest digest, sorted. */
+  RepoDigests: string[];
+  /** ID of the image with the same layers minus the top one and one history entry fewer, or "". */
+  Parent: string;
+  Comment: string;
+  Created: InspectTime | null;
+  Config: ImageInspectConfig;
+  Version: string;
+  Author: string;
+  Architecture: string;
+  Os: string;
+  Size: number;
+  VirtualSize: number;
+  RootFS: { Type: string; Layers: string[] | null };
+  Labels: Record<string, string> | null;
+  Annotations: Record<string, string> | null;
+  ManifestType: string;
+  User: string;
+  History: ImageInspectHistory[] | null;
+  /** Names the image has had, most recent first. */
+  NamesHistory: string[] | null;
+  /** Docker images only, when the config has one. */
+  Healthcheck?: ImageInspectHealthcheck;
 }
 
-/** Inspect one image by ID. `set` may be a listing's ImageSet (to reuse relations). */
-export function inspectImage(store: Store, id: string, set?: ImageSet): ImageInspect {
-  const row = set?.byId.get(id) ?? store.index.getImage(id);
-  if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${id}: image not known`);
-  return inspectRow(store, row, set);
+/** Inspect one image: any input `lookupImage` accepts (name, short name, full or partial ID, digest, name@digest). */
+export function inspectImage(store: Store, nameOrId: string): ImageInspect {
+  return inspectRow(store, lookupRecord(store, nameOrId));
 }
 
+/** The inspect data of one stored image record. `set` may be a listing's ImageSet (to reuse relations). */
 export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageInspect {
   let cfg: Record<string, unknown>;
   try {
-    const parsed = JSON.parse(store.blobs.readBytes(row.configDigest, 4 << 20).toString('utf8')) as unknown;
+    const parsed = JSON.parse(store.readBlob(row.configDigest, 4 << 20).toString('utf8')) as unknown;
     if (!isObj(parsed)) throw new Error('not a JSON object');
     cfg = parsed;
   } catch (e) {
@@ -152,10 +215,10 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
 
   let annotations: Record<string, string> = {};
   let comment = '';
-  let health: Record<string, unknown> | undefined;
+  let health: ImageInspectHealthcheck | undefined;
   if (row.manifestMediaType === MT.OCIManifest) {
     try {
-      const m = JSON.parse(store.blobs.readBytes(row.manifestDigest, 4 << 20).toString('utf8')) as { annotations?: unknown };
+      const m = JSON.parse(store.readBlob(row.manifestDigest, 4 << 20).toString('utf8')) as { annotations?: unknown };
       if (isObj(m.annotations)) annotations = m.annotations as Record<string, string>;
     } catch { /* annotations stay empty */ }
     comment = history && history.length > 0 ? str(history[0]!.comment) : '';
@@ -169,78 +232,38 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
   const relRow = rel.byId.get(row.id) ?? row;
   const parent = rel.parent(relRow)?.id ?? '';
 
-  const created = goTimeOf(cfg.created);
-  const tags = repoTags(row.names);
-  const digests = repoDigests(row.names, row);
-  const config = ociConfig(container);
-  const layers = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids : null;
-  const labels = isObj(container.Labels) ? goMap(container.Labels as Record<string, string>) : null;
-  const namesHistory = row.namesHistory.length ? row.namesHistory : null;
-
-  const jsonHistory = history && history.map((h) => new GoStruct({
-    created: typeof h.created === 'string' ? goTimeOf(h.created) : undefined,
-    created_by: nonEmpty(h.created_by) ? h.created_by : undefined,
-    author: nonEmpty(h.author) ? h.author : undefined,
-    comment: nonEmpty(h.comment) ? h.comment : undefined,
-    empty_layer: h.empty_layer === true ? true : undefined,
-  }));
-  const json = new GoStruct({
+  const jsonHistory = history && history.map((h) => {
+    const e: ImageInspectHistory = {};
+    if (typeof h.created === 'string') e.created = goTimeOf(h.created);
+    if (nonEmpty(h.created_by)) e.created_by = h.created_by as string;
+    if (nonEmpty(h.author)) e.author = h.author as string;
+    if (nonEmpty(h.comment)) e.comment = h.comment as string;
+    if (h.empty_layer === true) e.empty_layer = true;
+    return e;
+  });
+  const data: ImageInspect = {
     Id: row.id,
     Digest: row.digest,
-    RepoTags: tags,
-    RepoDigests: digests,
+    RepoTags: repoTags(row.names),
+    RepoDigests: repoDigests(row.names, row),
     Parent: parent,
     Comment: comment,
-    Created: created,
-    Config: config,
+    Created: goTimeOf(cfg.created),
+    Config: ociConfig(container),
     Version: str(cfg.docker_version),
     Author: str(cfg.author),
     Architecture: str(cfg.architecture),
     Os: str(cfg.os),
     Size: row.size,
     VirtualSize: row.size,
-    RootFS: { Type: str(rootfs.type), Layers: layers },
-    Labels: labels,
+    RootFS: { Type: str(rootfs.type), Layers: Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids as string[] : null },
+    Labels: isObj(container.Labels) ? goMap(container.Labels as Record<string, string>) : null,
     Annotations: goMap(annotations),
     ManifestType: row.manifestMediaType,
     User: str(container.User),
     History: jsonHistory,
-    NamesHistory: namesHistory,
-    Healthcheck: health,
-  });
-
-  const template = withJSON({
-    ID: row.id,
-    Id: row.id,
-    Digest: row.digest,
-    RepoTags: tags,
-    RepoDigests: digests,
-    Parent: parent,
-    Comment: comment,
-    Created: created,
-    // Go prints nil slices as [] and nil maps as map[]: the template view uses empty ones
-    Config: withJSON({ User: '', ExposedPorts: goMap({}), Env: [], Entrypoint: [], Cmd: [], Volumes: goMap({}), WorkingDir: '', Labels: goMap({}), StopSignal: '', ArgsEscaped: false, ...config }, config),
-    Version: str(cfg.docker_version),
-    Author: str(cfg.author),
-    Architecture: str(cfg.architecture),
-    Os: str(cfg.os),
-    Size: row.size,
-    VirtualSize: row.size,
-    RootFS: withJSON({ Type: str(rootfs.type), Layers: layers ?? [] }, { Type: str(rootfs.type), Layers: layers }),
-    Labels: labels ?? goMap({}),
-    Annotations: goMap(annotations),
-    ManifestType: row.manifestMediaType,
-    User: str(container.User),
-    History: (history ?? []).map((h, i) => withJSON({
-      Created: typeof h.created === 'string' ? goTimeOf(h.created) : null,
-      CreatedBy: str(h.created_by),
-      Author: str(h.author),
-      Comment: str(h.comment),
-      EmptyLayer: h.empty_layer === true,
-    }, jsonHistory![i])),
-    NamesHistory: row.namesHistory,
-    HealthCheck: health ?? null,
-  }, json);
-
-  return { json, template };
+    NamesHistory: row.namesHistory.length ? row.namesHistory : null,
+  };
+  if (health) data.Healthcheck = health;
+  return data;
 }

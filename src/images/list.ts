@@ -70,7 +70,7 @@ function areParentAndChild(parent: ConfigSummary, child: ConfigSummary): boolean
 
 /**
  * A snapshot of (some or all) images with lazily computed relations. Built from
- * `store.index.listImages()` for listings, or from a handful of rows for single-image
+ * `store.listImages()` for listings, or from a handful of rows for single-image
  * commands (then `complete` is false and relation queries go to the index).
  */
 export class ImageSet {
@@ -92,7 +92,7 @@ export class ImageSet {
   }
 
   static load(store: Store): ImageSet {
-    return new ImageSet(store, store.index.listImages());
+    return new ImageSet(store, store.listImages());
   }
 
   /** Config diffIDs + history of an image (read once; null if unreadable). */
@@ -100,7 +100,7 @@ export class ImageSet {
     let c = this.configs.get(row.id);
     if (c !== undefined) return c;
     try {
-      const doc = JSON.parse(this.store.blobs.readBytes(row.configDigest, 4 << 20).toString('utf8')) as { rootfs?: { diff_ids?: unknown }; history?: unknown };
+      const doc = JSON.parse(this.store.readBlob(row.configDigest, 4 << 20).toString('utf8')) as { rootfs?: { diff_ids?: unknown }; history?: unknown };
       const diffIDs = Array.isArray(doc.rootfs?.diff_ids) ? (doc.rootfs!.diff_ids as unknown[]).map(String) : [];
       c = { diffIDs, history: historyKeys(doc.history) };
     } catch {
@@ -194,11 +194,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 export function neighbourhood(store: Store, row: ImageRow): ImageSet {
   const layers = [row.topLayer, row.parentLayer].filter((x): x is string => !!x);
   const ids = new Set<string>([row.id]);
-  if (layers.length) for (const id of store.index.imageIdsByLayers(layers)) ids.add(id);
+  if (layers.length) for (const id of store.imageIdsByLayers(layers)) ids.add(id);
   else return ImageSet.load(store); // layerless images relate to other layerless ones: rare, load all
   const rows: ImageRow[] = [];
   for (const id of ids) {
-    const r = id === row.id ? row : store.index.getImage(id);
+    const r = id === row.id ? row : store.getImage(id);
     if (r) rows.push(r);
   }
   return new ImageSet(store, rows);

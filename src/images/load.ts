@@ -31,7 +31,7 @@ export interface LoadResult {
  */
 export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadResult> {
   const what = opts.inputName ?? (typeof opts.input === 'string' ? opts.input : 'stdin');
-  const file = await openTarInput(opts.input, what, { tmpDir: store.blobs.tmpDir });
+  const file = await openTarInput(opts.input, what, { tmpDir: store.tempDir });
   const sources: { src: ImageSource; names: string[] }[] = [];
   const dests: LocalDestination[] = [];
   try {

@@ -2,6 +2,7 @@ import { BerthError } from '../errors.js';
 import { parseDigest } from '../digest/digest.js';
 import { type Reference, parseReferenceRaw, isShortName, formatReference, repositoryName, DEFAULT_DOMAIN, LOCAL_DOMAIN } from '../reference/reference.js';
 import type { Store } from '../store/store.js';
+import type { ImageRow } from '../store/index-db.js';
 
 export interface LookupResult {
   id: string;
@@ -17,16 +18,23 @@ export interface LookupResult {
  */
 export function lookupImage(store: Store, input: string): LookupResult {
   const r = tryLookupImage(store, input);
-  if (!r) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { hint: 'list local images with "berth images"' });
+  if (!r) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { hint: 'list local images with "berth images"', subject: input });
   return r;
 }
 
+/** The current record of the image `input` names (as `lookupImage`). */
+export function lookupRecord(store: Store, input: string): ImageRow {
+  const { id } = lookupImage(store, input);
+  const row = store.getImage(id);
+  if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { subject: input });
+  return row;
+}
+
 export function tryLookupImage(store: Store, input: string): LookupResult | undefined {
-  const idx = store.index;
   if (input === '') throw new BerthError('INVALID_REFERENCE', 'empty image name');
   // 1. full ID / sha256:ID
   const idInput = input.startsWith('sha256:') ? input.slice(7) : input;
-  if (/^[a-f0-9]{64}$/.test(idInput) && idx.getImage(idInput)) return { id: idInput };
+  if (/^[a-f0-9]{64}$/.test(idInput) && store.getImage(idInput)) return { id: idInput };
   if (input.startsWith('sha256:')) {
     if (!/^[a-f0-9]{1,64}$/.test(idInput)) throw new BerthError('INVALID_REFERENCE', `invalid image ID ${JSON.stringify(input)}`);
     return byPrefix(store, idInput, input);
@@ -41,16 +49,16 @@ export function tryLookupImage(store: Store, input: string): LookupResult | unde
   const tagged = ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
   if (ref.digest) {
     // name@digest: the tag is ignored; the repository must have an image with that manifest digest
-    const ids = idx.imageIdsForManifest(ref.digest);
+    const ids = store.imageIdsForManifest(ref.digest);
     const repoCandidates = candidateRepos(ref, input);
     for (const id of ids) {
-      const img = idx.getImage(id)!;
+      const img = store.getImage(id)!;
       const hit = img.names.find((n) => repoCandidates.some((repo) => n.startsWith(repo + ':') || n.startsWith(repo + '@')));
       if (hit) return { id, matchedName: `${repositoryName(parseReferenceRaw(hit))}@${ref.digest}` };
     }
     // pulled by digest only: stored name is repo@digest
     for (const repo of repoCandidates) {
-      const id = idx.imageIdForName(`${repo}@${ref.digest}`);
+      const id = store.imageIdForName(`${repo}@${ref.digest}`);
       if (id) return { id, matchedName: `${repo}@${ref.digest}` };
     }
     return undefined;
@@ -58,13 +66,13 @@ export function tryLookupImage(store: Store, input: string): LookupResult | unde
   const names = candidateNames(tagged, input);
   const found = new Map<string, string>();
   for (const n of names) {
-    const id = idx.imageIdForName(n);
+    const id = store.imageIdForName(n);
     if (id && !found.has(id)) found.set(id, n);
   }
   if (isShortName(input) && found.size === 0) {
     // any registry: "*/<path>:<tag>" (podman matches short names against all local names)
     const suffix = `/${formatReference({ domain: '', path: tagged.path, tag: tagged.tag })}`;
-    for (const row of idx.namesEndingWith(suffix)) {
+    for (const row of store.namesEndingWith(suffix)) {
       const r = parseReferenceRaw(row.name);
       if (r.path === tagged.path && !found.has(row.image_id)) found.set(row.image_id, row.name);
     }
@@ -80,7 +88,7 @@ export function tryLookupImage(store: Store, input: string): LookupResult | unde
 }
 
 function byPrefix(store: Store, prefix: string, input: string): LookupResult | undefined {
-  const ids = store.index.idsWithPrefix(prefix, 11);
+  const ids = store.imageIdsWithPrefix(prefix, 11);
   if (ids.length === 0) return undefined;
   if (ids.length > 1) {
     throw new BerthError('AMBIGUOUS_IMAGE', `image ID prefix ${JSON.stringify(input)} is ambiguous: it matches ${ids.length > 10 ? 'more than 10' : ids.length} images (${ids.slice(0, 10).map((i) => i.slice(0, 12)).join(', ')})`, { hint: 'type more characters of the ID' });

@@ -124,7 +124,7 @@ async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, a
         const local = tryLookupImage(store, localName);
         if (local) {
           const head = await (await src.client()).headManifest(dref.repository, dref.digest ?? dref.tag!);
-          const row = store.index.getImage(local.id);
+          const row = store.getImage(local.id);
           if (head?.digest && row && row.digests.includes(head.digest)) return local.id;
         }
       }

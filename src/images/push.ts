@@ -39,7 +39,7 @@ export async function pushImage(store: Store, source: string, destination: strin
   if (!hasTransport) {
     if (destination === undefined && matchedName) dest = matchedName;
     if (isShortName(dest) && destination === undefined) {
-      const img = store.index.getImage(id)!;
+      const img = store.getImage(id)!;
       const qualified = img.names.find((n) => !n.startsWith('localhost/'));
       if (!qualified) throw new BerthError('INVALID_ARGUMENT', `${source}: the image has no name that includes a registry`, { hint: 'give a destination, e.g. "berth push IMAGE registry.example.com/repo:tag"' });
       dest = qualified;
@@ -49,7 +49,7 @@ export async function pushImage(store: Store, source: string, destination: strin
     dest = `docker://${formatReference(r)}`;
   }
   const src = new LocalSource(new LocalRef(store, id), id);
-  const row = store.index.getImage(id)!;
+  const row = store.getImage(id)!;
   const mountFrom = [...new Set(row.names.map((n) => n.replace(/[:@][^/]*$/, '')))];
   const opened = await openDestinationByName(dest, { store: () => store, registry: opts, destRegistry: opts, mountFrom });
   try {

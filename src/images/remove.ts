@@ -137,7 +137,7 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
       if (!byID && !byDigest) {
         const name = referencedBy.startsWith('sha256:') ? referencedBy : normalizeName(referencedBy);
         if (!row.names.includes(name)) throw new BerthError('INVALID_ARGUMENT', `${name}: tag not known`);
-        store.index.removeNames(row.id, [name]);
+        store.removeNames(row.id, [name]);
         row.names = row.names.filter((n) => n !== name);
         rep.untagged.push(name);
         skipRemove = row.names.length > 0;
@@ -151,9 +151,9 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
     const hasChildren = set.hasChildren(row);
     const parent = set.parent(row);
     const namesAtDeletion = [...row.names];
-    store.index.deleteImages([row.id], (id) => {
+    store.deleteImages([row.id], (id) => {
       // the image must be as we saw it: a name added meanwhile by another process wins
-      const now = store.index.getImage(id);
+      const now = store.getImage(id);
       if (!now) return;
       const extra = now.names.filter((n) => !namesAtDeletion.includes(n));
       if (extra.length) throw new BerthError('IMAGE_IN_USE', `image ${id.slice(0, 12)} was tagged ${extra.join(', ')} meanwhile; not removed`);

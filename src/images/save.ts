@@ -42,7 +42,7 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     if (r.digest) return [];
     const n = isShortName(name) ? (r.tag ? parseNormalizedReference(name) : { ...parseNormalizedReference(name), tag: 'latest' }) : parseNormalizedReference(name);
     // podman keeps the name as the image knows it (localhost/ for local short names)
-    const img = store.index.getImage(id)!;
+    const img = store.getImage(id)!;
     const known = img.names.find((x) => x.endsWith(`/${r.path}:${r.tag ?? 'latest'}`) || x === `${n.domain}/${n.path}:${n.tag ?? 'latest'}`);
     return [known ? parseReferenceRaw(known) : { ...n, tag: n.tag ?? 'latest' }];
   };

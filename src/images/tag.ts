@@ -37,7 +37,7 @@ export function tagImage(store: Store, source: string, targets: readonly string[
   if (targets.length === 0) throw new BerthError('INVALID_ARGUMENT', 'at least one target name is required');
   const names = targets.map(tagTargetName);
   const { id } = lookupImage(store, source);
-  store.index.addNames(id, names);
+  store.addNames(id, names);
   return { id, names };
 }
 
@@ -47,7 +47,7 @@ export function tagImage(store: Store, source: string, targets: readonly string[
  */
 export function untagImage(store: Store, image: string, names: readonly string[] = []): { id: string; removed: string[] } {
   const { id } = lookupImage(store, image);
-  const row = store.index.getImage(id);
+  const row = store.getImage(id);
   if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`);
   let wanted: string[];
   if (names.length === 0) wanted = [...row.names];
@@ -60,6 +60,6 @@ export function untagImage(store: Store, image: string, names: readonly string[]
       if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`, { hint: `the image's names are: ${row.names.join(', ') || '(none)'}` });
     }
   }
-  const removed = wanted.length ? store.index.removeNames(id, wanted) : [];
+  const removed = wanted.length ? store.removeNames(id, wanted) : [];
   return { id, removed };
 }

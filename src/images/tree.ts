@@ -12,6 +12,7 @@ import { chainIDs } from '../transports/local/local.js';
 import { humanSize } from './duration.js';
 import { repoTags } from './list.js';
 import { imageLayers, imagesOnLayers } from './history.js';
+import { lookupRecord } from './lookup.js';
 
 /** A gotree node: text and children. */
 export interface TextTree { text: string; items: TextTree[] }
@@ -64,7 +65,12 @@ function nodeTags(images: readonly ImageRow[]): string[] {
   return [...seen];
 }
 
-export function imageTree(store: Store, row: ImageRow, whatRequires = false): string {
+/** The layer tree of an image (podman image tree): any input `lookupImage` accepts. */
+export function imageTree(store: Store, nameOrId: string, whatRequires = false): string {
+  return treeOfRow(store, lookupRecord(store, nameOrId), whatRequires);
+}
+
+export function treeOfRow(store: Store, row: ImageRow, whatRequires = false): string {
   const header = [
     `Image ID: ${row.id.slice(0, 12)}`,
     `Tags:     ${goList(repoTags(row.names))}`,
@@ -85,10 +91,10 @@ export function imageTree(store: Store, row: ImageRow, whatRequires = false): st
   // The whole layer tree: every image's layers, linked by chain ID.
   interface Node { layerID: string; size: number; parent?: Node; children: Node[]; images: ImageRow[] }
   const nodes = new Map<string, Node>();
-  const rows = store.index.listImages();
+  const rows = store.listImages();
   for (const r of rows) {
     if (!r.topLayer) continue;
-    const layers = store.index.manifestLayers(r.manifestDigest);
+    const layers = store.manifestLayers(r.manifestDigest);
     const chains = chainIDs(layers.map((l) => l.diffID));
     const ids = storageLayerIDs(layers.map((l) => l.diffID));
     let prev: Node | undefined;

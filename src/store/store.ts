@@ -6,8 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { type Digest, digestAlgorithm, parseDigest } from '../digest/digest.js';
+import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
-import { IndexDB } from './index-db.js';
+import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
 
 export interface StoreOptions {
   /** Store directory; default: $BERTH_ROOT, else /var/lib/berth for root, else $XDG_DATA_HOME/berth. */
@@ -84,6 +85,91 @@ export class Store {
   close(): void { this.index.close(); }
 
   lease(): Lease { return new Lease(this, this.index.openLease()); }
+
+  // ---- image records: the queries and state changes the image service uses ------------
+
+  /** The record of the image with this full (64-hex) ID, or undefined. Never throws for a missing image. */
+  getImage(id: string): ImageRow | undefined { return this.index.getImage(id); }
+
+  /** Every image record, names and digests included (one read of the index). */
+  listImages(): ImageRow[] { return this.index.listImages(); }
+
+  /** Full IDs starting with the hex `prefix`, sorted, at most `limit`. */
+  imageIdsWithPrefix(prefix: string, limit = 50): string[] { return this.index.idsWithPrefix(prefix, limit); }
+
+  /** The ID of the image carrying exactly this normalized name (`domain/path:tag` or `domain/path@digest`). */
+  imageIdForName(name: string): string | undefined { return this.index.imageIdForName(name); }
+
+  /** IDs of images one of whose manifests (or the index they were pulled through) has digest `d`. */
+  imageIdsForManifest(d: Digest): string[] { return this.index.imageIdsForManifest(d); }
+
+  /** Stored names ending with `suffix` (e.g. "/alpine:latest"), with their image IDs. */
+  namesEndingWith(suffix: string): { name: string; image_id: string }[] { return this.index.namesEndingWith(suffix); }
+
+  /** IDs, in insertion order, of images whose top or parent layer (chain ID) is one of `chains`. */
+  imageIdsByLayers(chains: string[]): string[] { return this.index.imageIdsByLayers(chains); }
+
+  /** The layers of a stored manifest, base first; [] for an unknown manifest. */
+  manifestLayers(manifestDigest: Digest): LayerRecord[] { return this.index.manifestLayers(manifestDigest); }
+
+  /** Media type and size of a stored manifest (or index), or undefined. */
+  manifestInfo(d: Digest): { digest: Digest; mediaType: string; size: number } | undefined { return this.index.manifestInfo(d); }
+
+  /** The layer record of a stored layer blob, if some manifest uses it. */
+  layerByDigest(d: Digest): LayerRecord | undefined { return this.index.layerByDigest(d); }
+
+  /** Add normalized names to an image, moving them from images that had them (one transaction). IMAGE_NOT_FOUND if the image is gone. */
+  addNames(id: string, names: string[]): void { this.index.addNames(id, names); }
+
+  /** Remove names from an image (one transaction); returns the names that were removed. */
+  removeNames(id: string, names: string[]): string[] { return this.index.removeNames(id, names); }
+
+  /**
+   * Delete image records in one transaction; `check` runs inside it for each ID and may throw
+   * to abort (nothing is deleted then). Blobs stay until `gc`.
+   */
+  deleteImages(ids: string[], check?: (id: string) => void): void { this.index.deleteImages(ids, check); }
+
+  /**
+   * Record complete images, all or nothing, in one transaction: every blob each record
+   * references must exist (else STORE_CORRUPT and nothing is recorded). Each record's lease
+   * is closed by the same transaction.
+   */
+  recordImages(records: readonly { record: NewImageRecord; lease?: Lease }[]): void {
+    const tx = () => { for (const r of records) this.index.recordImage(r.record, (d) => this.blobs.has(d), r.lease?.id); };
+    if (records.length === 1) tx(); else this.index.db.transaction(tx).immediate();
+  }
+
+  // ---- blobs ---------------------------------------------------------------------------
+
+  /** Whether a verified blob with this digest is present. */
+  hasBlob(d: Digest): boolean { return this.blobs.has(d); }
+
+  /** Size of a stored blob, or undefined when it is absent. */
+  blobSize(d: Digest): number | undefined { return this.blobs.size(d); }
+
+  /** The file of a stored blob (read-only: never write to it). */
+  blobPath(d: Digest): string { return this.blobs.path(d); }
+
+  /** Stream a stored blob from `start`. */
+  openBlob(d: Digest, opts: { start?: number } = {}): Readable { return this.blobs.open(d, opts); }
+
+  /** A stored blob's bytes: STORE_CORRUPT when missing, TOO_LARGE over `max` bytes. */
+  readBlob(d: Digest, max: number): Buffer { return this.blobs.readBytes(d, max); }
+
+  /**
+   * Stream content into the store, verified against `expect` while writing; visible under
+   * its digest only once verified. `beforeVisible` runs with the digest just before (for leases).
+   */
+  writeBlob(src: Readable, expect: { digest?: Digest; size?: number; maxSize?: number; what: string }, beforeVisible?: (d: Digest) => void): Promise<{ digest: Digest; size: number; created: boolean }> {
+    return this.blobs.write(src, expect, beforeVisible);
+  }
+
+  /** Store small in-memory content (manifests, configs); DIGEST_MISMATCH when `expected` differs. */
+  putBlob(data: Uint8Array, expected?: Digest): Promise<{ digest: Digest; created: boolean }> { return this.blobs.putBytes(data, expected); }
+
+  /** The store's directory for temporary files (same file system as the blobs). */
+  get tempDir(): string { return this.blobs.tmpDir; }
 
   /**
    * Remove blobs that no image references and no live writer protects. Runs inside one

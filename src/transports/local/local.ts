@@ -29,7 +29,7 @@ export function chainIDs(diffIDs: Digest[]): Digest[] {
 
 function sniffBlob(store: Store, d: Digest): 'none' | 'gzip' | 'zstd' | undefined {
   try {
-    const fd = openSync(store.blobs.path(d), 'r');
+    const fd = openSync(store.blobPath(d), 'r');
     const head = Buffer.alloc(6);
     const n = readSync(fd, head, 0, 6, 0);
     closeSync(fd);
@@ -42,10 +42,10 @@ export class LocalSource implements ImageSource {
   private layers: Map<string, LayerRecord>;
   readonly manifestDigest: Digest;
   constructor(readonly ref: LocalRef, readonly imageId: string) {
-    const row = ref.store.index.getImage(imageId);
+    const row = ref.store.getImage(imageId);
     if (!row) throw new BerthError('IMAGE_NOT_FOUND', `image ${imageId.slice(0, 12)} not known`);
     this.manifestDigest = row.manifestDigest;
-    this.layers = new Map(ref.store.index.manifestLayers(row.manifestDigest).map((l) => [l.digest, l]));
+    this.layers = new Map(ref.store.manifestLayers(row.manifestDigest).map((l) => [l.digest, l]));
     this.mediaType = row.manifestMediaType;
     this.nameList = row.names;
   }
@@ -54,15 +54,15 @@ export class LocalSource implements ImageSource {
 
   async getManifest(instance?: Digest): Promise<ManifestBytes> {
     const d = instance ?? this.manifestDigest;
-    const info = this.ref.store.index.manifestInfo(d);
+    const info = this.ref.store.manifestInfo(d);
     if (!info) throw new BerthError('IMAGE_NOT_FOUND', `manifest ${d} is not in the store`);
-    return { bytes: this.ref.store.blobs.readBytes(d, 4 << 20), mediaType: instance ? info.mediaType : this.mediaType };
+    return { bytes: this.ref.store.readBlob(d, 4 << 20), mediaType: instance ? info.mediaType : this.mediaType };
   }
 
   async getBlob(desc: Descriptor, opts: { offset?: number } = {}): Promise<{ stream: Readable; size?: number; offset?: number }> {
-    const size = this.ref.store.blobs.size(desc.digest);
+    const size = this.ref.store.blobSize(desc.digest);
     if (size === undefined) throw new BerthError('STORE_CORRUPT', `blob ${desc.digest} of image ${this.imageId.slice(0, 12)} is missing from the store`, { hint: 'run "berth system check"' });
-    return { stream: this.ref.store.blobs.open(desc.digest, { start: opts.offset }), size, offset: opts.offset ?? 0 };
+    return { stream: this.ref.store.openBlob(desc.digest, { start: opts.offset }), size, offset: opts.offset ?? 0 };
   }
 
   layerHint(desc: Descriptor): LayerHint | undefined {
@@ -96,12 +96,10 @@ export class LocalDestination implements ImageDestination {
 
   /** Record the deferred images of several destinations in one transaction (all or nothing). */
   static recordAll(store: Store, dests: LocalDestination[]): void {
-    store.index.db.transaction(() => {
-      for (const d of dests) {
-        if (!d.pending) throw new BerthError('INTERNAL', 'recordAll: destination was not committed');
-        store.index.recordImage(d.pending, (x) => store.blobs.has(x), d.lease.id);
-      }
-    }).immediate();
+    store.recordImages(dests.map((d) => {
+      if (!d.pending) throw new BerthError('INTERNAL', 'recordAll: destination was not committed');
+      return { record: d.pending, lease: d.lease };
+    }));
     for (const d of dests) { d.committed = true; d.lease.release(); }
   }
 
@@ -112,16 +110,16 @@ export class LocalDestination implements ImageDestination {
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const store = this.ref.store;
     this.lease.protect(desc.digest);
-    const size = store.blobs.size(desc.digest);
+    const size = store.blobSize(desc.digest);
     if (size === undefined || size !== desc.size) return undefined;
-    const rec = store.index.layerByDigest(desc.digest);
+    const rec = store.layerByDigest(desc.digest);
     const h = rec && rec.uncompressedSize >= 0 ? { diffID: rec.diffID, uncompressedSize: rec.uncompressedSize } : hint;
     return { blob: { digest: desc.digest, size, mediaType: desc.mediaType }, hint: h };
   }
 
   async putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
     if (meta.digest) this.lease.protect(meta.digest);
-    const r = await this.ref.store.blobs.write(stream, { digest: meta.digest, size: meta.size, what: meta.what }, (d) => { if (!meta.digest) this.lease.protect(d); });
+    const r = await this.ref.store.writeBlob(stream, { digest: meta.digest, size: meta.size, what: meta.what }, (d) => { if (!meta.digest) this.lease.protect(d); });
     if (r.created) this.lease.wrote(r.digest);
     return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
   }
@@ -129,7 +127,7 @@ export class LocalDestination implements ImageDestination {
   async putManifest(m: ManifestBytes): Promise<void> {
     const d = digestOf(m.bytes);
     this.lease.protect(d);
-    const r = await this.ref.store.blobs.putBytes(m.bytes);
+    const r = await this.ref.store.putBlob(m.bytes);
     if (r.created) this.lease.wrote(r.digest);
   }
 
@@ -137,7 +135,7 @@ export class LocalDestination implements ImageDestination {
     const store = this.ref.store;
     if (info.index) {
       this.lease.protect(info.index.digest);
-      const r = await store.blobs.putBytes(info.index.bytes, info.index.digest);
+      const r = await store.putBlob(info.index.bytes, info.index.digest);
       if (r.created) this.lease.wrote(r.digest);
     }
     const cfg = JSON.parse(info.config.bytes.toString('utf8')) as { created?: string; architecture?: string; os?: string; config?: { Labels?: Record<string, string> | null } };
@@ -162,7 +160,7 @@ export class LocalDestination implements ImageDestination {
     };
     this.imageId = id;
     if (this.opts.deferred) { this.pending = record; return; }
-    store.index.recordImage(record, (d) => store.blobs.has(d), this.lease.id);
+    store.recordImages([{ record, lease: this.lease }]);
     this.committed = true;
     this.imageId = id;
     this.lease.release();

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectImage, encodeGoJSON } from '../../../src/images/inspect.js';
+import { inspectTemplateView } from '../../../cli/format/inspect-view.js';
 import { imageHistory } from '../../../src/images/history.js';
 import { imageTree, printTree } from '../../../src/images/tree.js';
 import { tempStore, writeImage, writeParentAndChild } from './fixture.js';
@@ -15,13 +16,13 @@ import { makeTar } from '../../helpers/tools.js';
 test('inspect: fields, RepoTags/RepoDigests, Parent, OCI comment and annotations', async (t) => {
   const { store } = tempStore(t);
   const pc = await writeParentAndChild(store, { parentNames: ['localhost/base:1'], childNames: ['quay.io/x/app:1', 'localhost/app:latest'], base: 'b', top: 't' });
-  store.index.addNames(pc.child.id, [`quay.io/x/app@${pc.child.manifestDigest}`]);
+  store.addNames(pc.child.id, [`quay.io/x/app@${pc.child.manifestDigest}`]);
   const img = await writeImage(store, {
     names: ['localhost/oci:1'], created: '2024-05-06T07:08:09.123Z', author: 'me', env: ['A=1'], cmd: ['sh'],
     labels: { z: '1', a: '2' }, annotations: { 'org.example': 'x' },
     history: [{ created: '2024-05-06T07:08:09.123Z', created_by: 'ADD x', comment: 'first comment' }, { created_by: 'ENV A=1', empty_layer: true }],
   });
-  const i = inspectImage(store, img.id).json as Record<string, unknown>;
+  const i = inspectImage(store, img.id) as unknown as Record<string, unknown>;
   assert.deepEqual(Object.keys(i), ['Id', 'Digest', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Config', 'Version', 'Author',
     'Architecture', 'Os', 'Size', 'VirtualSize', 'RootFS', 'Labels', 'Annotations', 'ManifestType', 'User', 'History', 'NamesHistory']);
   assert.equal(i.Comment, 'first comment', 'OCI: the first history entry\'s comment');
@@ -32,21 +33,21 @@ test('inspect: fields, RepoTags/RepoDigests, Parent, OCI comment and annotations
   assert.equal(encodeGoJSON(i.History), '[{"created":"2024-05-06T07:08:09.123Z","created_by":"ADD x","comment":"first comment"},{"created_by":"ENV A=1","empty_layer":true}]');
   assert.equal(i.Parent, '');
 
-  const c = inspectImage(store, pc.child.id).json as Record<string, unknown>;
+  const c = inspectImage(store, pc.child.id) as unknown as Record<string, unknown>;
   assert.deepEqual(c.RepoTags, ['quay.io/x/app:1', 'localhost/app:latest'], 'tagged names only');
   assert.deepEqual(c.RepoDigests, [`localhost/app@${pc.child.manifestDigest}`, `quay.io/x/app@${pc.child.manifestDigest}`]);
   assert.equal(c.Parent, pc.parent.id);
   assert.equal(encodeGoJSON(c.Annotations), '{}');
   assert.equal(c.Labels, null);
-  assert.equal((inspectImage(store, pc.parent.id).json as Record<string, unknown>).Parent, '');
+  assert.equal(inspectImage(store, pc.parent.id).Parent, '');
 
   // template view: Go field names
-  const tv = inspectImage(store, img.id).template as Record<string, unknown>;
+  const tv = inspectTemplateView(inspectImage(store, img.id)) as Record<string, unknown>;
   assert.equal(tv.ID, img.id);
   assert.equal(tv.Id, img.id);
   assert.equal(String(tv.Created), '2024-05-06 07:08:09.123 +0000 UTC');
   assert.equal(((tv.History as Record<string, unknown>[])[1]!).CreatedBy, 'ENV A=1');
-  assert.equal(encodeGoJSON(tv), encodeGoJSON(inspectImage(store, img.id).json), '{{json .}} gives the JSON view');
+  assert.equal(encodeGoJSON(tv), encodeGoJSON(inspectImage(store, img.id)), '{{json .}} gives the JSON view');
 });
 
 test('inspect: docker image comment, healthcheck, no created', async (t) => {
@@ -55,7 +56,7 @@ test('inspect: docker image comment, healthcheck, no created', async (t) => {
     docker: true, created: null, names: ['localhost/d:1'],
     extra: { comment: 'docker comment', docker_version: '20.10.7', container_config: { Healthcheck: { Test: ['CMD', 'true'], Interval: 1000000000 } } },
   });
-  const i = inspectImage(store, img.id).json as Record<string, unknown>;
+  const i = inspectImage(store, img.id) as unknown as Record<string, unknown>;
   assert.equal(i.Comment, 'docker comment');
   assert.equal(i.Version, '20.10.7');
   assert.equal(i.Created, null);
@@ -67,8 +68,8 @@ test('inspect: docker image comment, healthcheck, no created', async (t) => {
 test('history: IDs of the images on each layer, "<missing>", sizes, tags', async (t) => {
   const { store } = tempStore(t);
   const pc = await writeParentAndChild(store, { parentNames: ['localhost/base:1'], childNames: ['localhost/child:1'], base: 'base', top: 'top' });
-  const child = store.index.getImage(pc.child.id)!;
-  const h = imageHistory(store, child);
+  const child = store.getImage(pc.child.id)!;
+  const h = imageHistory(store, child.id);
   assert.deepEqual(h.map((e) => [e.id, e.createdBy, e.size, e.tags]), [
     [pc.child.id, 'RUN make', makeTar({ 'f.txt': 'top' }).length, ['localhost/child:1']],
     [pc.parent.id, 'ADD base', makeTar({ 'f.txt': 'base' }).length, ['localhost/base:1']],
@@ -77,7 +78,7 @@ test('history: IDs of the images on each layer, "<missing>", sizes, tags', async
     layers: ['one'], names: ['localhost/e:1'],
     history: [{ created: '2024-01-01T00:00:00Z', created_by: 'ADD one' }, { created_by: 'ENV X=1', empty_layer: true }, { created_by: 'CMD ["sh"]', empty_layer: true, comment: 'c' }],
   });
-  const he = imageHistory(store, store.index.getImage(e.id)!);
+  const he = imageHistory(store, e.id);
   assert.deepEqual(he.map((x) => [x.id, x.size, x.comment, x.tags]), [
     [e.id, 0, 'c', ['localhost/e:1']],
     ['<missing>', 0, '', ['localhost/e:1']],
@@ -86,7 +87,7 @@ test('history: IDs of the images on each layer, "<missing>", sizes, tags', async
   assert.equal(he[0]!.created.rfc3339(), '0001-01-01T00:00:00Z', 'no created: Go zero time');
   assert.equal(he[2]!.created.rfc3339(), '2024-01-01T00:00:00Z');
   const none = await writeImage(store, { layers: ['x2'], history: [] });
-  assert.deepEqual(imageHistory(store, store.index.getImage(none.id)!), []);
+  assert.deepEqual(imageHistory(store, none.id), []);
 });
 
 test('tree: layers base first, "Top Layer of" names, --whatrequires branches', async (t) => {
@@ -94,13 +95,13 @@ test('tree: layers base first, "Top Layer of" names, --whatrequires branches', a
   const pc = await writeParentAndChild(store, { parentNames: ['localhost/base:1'], childNames: ['localhost/child:1'], base: 'base', top: 'top' });
   const other = await writeImage(store, { layers: ['base', 'other'], names: ['localhost/other:1'] });
   const size = makeTar({ 'f.txt': 'base' }).length;
-  const child = store.index.getImage(pc.child.id)!;
+  const child = store.getImage(pc.child.id)!;
   const chain0 = pc.parent.diffIDs[0]!.slice(7, 19);
   const sz = (n: number) => {
     const s = n >= 1000 ? `${Number((n / 1000).toPrecision(4))}kB` : `${n}B`;
     return s.padStart(7);
   };
-  const out = imageTree(store, child);
+  const out = imageTree(store, child.id);
   const lines = out.split('\n');
   assert.equal(lines[0], `Image ID: ${pc.child.id.slice(0, 12)}`);
   assert.equal(lines[1], 'Tags:     [localhost/child:1]');
@@ -111,8 +112,8 @@ test('tree: layers base first, "Top Layer of" names, --whatrequires branches', a
   assert.equal(lines[6], '');
   assert.equal(lines.length, 7);
 
-  const base = store.index.getImage(pc.parent.id)!;
-  const wr = imageTree(store, base, true).split('\n');
+  const base = store.getImage(pc.parent.id)!;
+  const wr = imageTree(store, base.id, true).split('\n');
   // libimage imageTreeTraverseChildren: a linear start, then each sibling layer is its own
   // subtree added to the current tree (here: the root)
   assert.equal(wr[4], `├── ID: ${chain0} Size: ${sz(size)} Top Layer of: [localhost/base:1]`);
