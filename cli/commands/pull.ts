@@ -2,7 +2,6 @@ import { pullImage, type PullPolicy } from '../../src/images/pull.js';
 import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
-import { loadEngineSettings } from '../../src/config/containers-conf.js';
 import { policyJsonCheck } from '../../src/copy/policy-json.js';
 import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -28,8 +27,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     if (o.arch || o.os || o.variant) throw usageError('--platform cannot be combined with --arch, --os or --variant');
     platform = parsePlatform(o.platform as string);
   } else platform = { arch: o.arch as string | undefined, os: o.os as string | undefined, variant: o.variant as string | undefined };
-  const conf = loadEngineSettings().imageParallelCopies;
-  const jobs = o.jobs !== undefined ? Number(o.jobs) : conf ? conf : undefined;
+  const jobs = o.jobs !== undefined ? Number(o.jobs) : undefined;
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw usageError(`invalid --jobs ${JSON.stringify(o.jobs)}`, 'use a whole number of at least 1');
   const progress = progressRenderer({ quiet: !!o.quiet });
   const store = openStore(g);

@@ -1,7 +1,6 @@
 import { pushImage } from '../../src/images/push.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
-import { loadEngineSettings } from '../../src/config/containers-conf.js';
 import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -26,8 +25,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   if (cf !== undefined && cf !== 'gzip' && cf !== 'zstd') throw usageError(`invalid --compression-format ${JSON.stringify(cf)}`, 'use gzip or zstd');
   const level = o.compressionLevel !== undefined ? Number(o.compressionLevel) : undefined;
   if (level !== undefined && !Number.isInteger(level)) throw usageError(`invalid --compression-level ${JSON.stringify(o.compressionLevel)}`);
-  const conf = loadEngineSettings().imageParallelCopies;
-  const jobs = o.jobs !== undefined ? Number(o.jobs) : conf ? conf : undefined;
+  const jobs = o.jobs !== undefined ? Number(o.jobs) : undefined;
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw usageError(`invalid --jobs ${JSON.stringify(o.jobs)}`);
   const progress = progressRenderer({ quiet: !!o.quiet });
   const store = openStore(g);

@@ -3,3 +3,5 @@ export * from './shortnames.js';
 export * from './certs.js';
 export * from './policy.js';
 export * from './containers-conf.js';
+export * from './registry-access.js';
+export * from './context.js';

@@ -14,6 +14,7 @@ import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform
 import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent } from '../transports/types.js';
 import { Coalesce, SideTap, Tee, GROUP_BYTES, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
+import { planLayer, type CompressionRequest } from './compression-plan.js';
 
 export interface CopyOptions {
   /** Platform to pick from an index (default: this machine). */
@@ -21,7 +22,7 @@ export interface CopyOptions {
   /** Force the destination manifest format. */
   format?: 'oci' | 'v2s2';
   /** Compression for layers the destination compresses (registry): gzip (default) or zstd. */
-  compression?: { format: 'gzip' | 'zstd'; level?: number; force?: boolean };
+  compression?: CompressionRequest;
   /** Expected digest of the top-level manifest (by-digest references). */
   expectedDigest?: Digest;
   /** Verify every layer's diffID against the config (default: when the destination needs diffIDs). */
@@ -114,19 +115,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   } else {
     outType = destTypes.includes(manifestMediaType) ? manifestMediaType : destTypes[0]!;
   }
-  const mode = dest.desiredLayerCompression();
+  const desire = dest.desiredLayerCompression();
   const hints = srcManifest.layers.map((l) => src.layerHint?.(l));
   const actualCompression: Compression[] = srcManifest.layers.map((l, i) => hints[i]?.compression ?? layerCompression(l.mediaType));
-  const targets: Compression[] = srcManifest.layers.map((_l, i) => {
-    const c = actualCompression[i]!;
-    if (mode === 'none') return 'none';
-    const want = opts.compression?.format;
-    if (opts.compression?.force && want) return want;
-    // a compressed layer is recompressed when another algorithm is asked for (as containers/image does)
-    if (want && c !== 'none' && c !== want) return want;
-    if (c === 'none' && (want || dest.ref.transport === 'docker')) return want ?? 'gzip';
-    return c;
-  });
+  const targets: Compression[] = actualCompression.map((c) => planLayer(c, desire, opts.compression).target);
   if (manifestFlavour(outType) === 'docker' && targets.includes('zstd')) {
     if (opts.format === 'v2s2') throw new BerthError('INVALID_ARGUMENT', 'zstd-compressed layers cannot be stored in a docker v2s2 manifest', { hint: 'use --format oci' });
     outType = MT.OCIManifest;

@@ -1,8 +1,11 @@
 import { copyImage, type CopyOptions, type CopyResult } from '../copy/copy.js';
-import { openDestinationByName, openSourceByName, type OpenContext } from '../transports/open.js';
+import type { ContextOptions } from '../config/context.js';
+import { parseImageName } from '../transports/registry.js';
+import { imageContext } from './context.js';
 
 export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest'> {
-  context: OpenContext;
+  /** Registry flags (registry / destRegistry), the store opener, mount hints. */
+  context: ContextOptions;
 }
 
 /**
@@ -10,12 +13,14 @@ export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest'> {
  * are preserved whenever the destination accepts the source's manifest unchanged.
  */
 export async function copyByName(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult> {
-  const source = await openSourceByName(src, opts.context);
+  const { context, ...copyOpts } = opts;
+  const ctx = imageContext(context);
+  const source = await parseImageName(src).newSource(ctx);
   try {
-    const opened = await openDestinationByName(dst, opts.context);
+    const opened = await parseImageName(dst).newDestination(ctx);
     try {
       const digest = source.ref.dockerReference?.digest;
-      const r = await copyImage(source, opened.dest, { ...opts, expectedDigest: digest });
+      const r = await copyImage(source, opened.dest, { ...copyOpts, expectedDigest: digest });
       await opened.dest.close();
       await opened.finish();
       return r;

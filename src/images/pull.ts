@@ -1,16 +1,18 @@
 import { BerthError, isBerthError } from '../errors.js';
 import { type Reference, formatReference, parseNormalizedReference, repositoryName } from '../reference/reference.js';
-import { loadRegistriesConf, pullSources, type RegistriesConf } from '../config/registries.js';
+import { pullSources } from '../config/registries.js';
+import type { SystemContext } from '../config/context.js';
 import { resolveShortName } from '../config/shortnames.js';
 import { copyImage, type CopyOptions } from '../copy/copy.js';
 import type { PlatformChoice } from '../platform/platform.js';
 import type { PolicyCheck } from '../copy/policy.js';
 import { LocalDestination, LocalRef } from '../transports/local/local.js';
-import { splitTransport, openSourceByName } from '../transports/open.js';
+import { parseImageName, transportOf } from '../transports/registry.js';
 import type { ImageSource, ProgressEvent } from '../transports/types.js';
 import type { Store } from '../store/store.js';
 import { tryLookupImage } from './lookup.js';
-import { dockerAccess, type RegistryAccessOptions } from './registry-access.js';
+import type { RegistryAccessOptions } from './registry-access.js';
+import { imageContext } from './context.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -18,7 +20,7 @@ export interface PullOptions extends RegistryAccessOptions {
   policy?: PullPolicy;
   platform?: PlatformChoice;
   allTags?: boolean;
-  /** Layers copied at once (containers.conf image_parallel_copies; default sensible for the machine). */
+  /** Layers copied at once (default: containers.conf image_parallel_copies, else sensible for the machine). */
   parallel?: number;
   /** Short-name prompting is possible only with a TTY (podman: stdin and stdout). */
   isTTY?: boolean;
@@ -43,33 +45,37 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
   const policy = opts.policy ?? 'missing';
   if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy ${JSON.stringify(policy)}: use always, missing, never or newer`);
   const emit = opts.onProgress ?? (() => {});
-  const conf = opts.registriesConf ?? loadRegistriesConf();
-  const access = { ...opts, registriesConf: conf };
+  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
+  const conf = ctx.registriesConf();
+  const parallel = ctx.parallelCopies(opts.parallel);
 
-  // explicit transport (docker://, oci:, docker-archive: ...)
-  const colon = name.indexOf(':');
-  const maybeTransport = colon > 0 ? name.slice(0, colon) : '';
-  if (['docker-archive', 'oci-archive', 'oci', 'dir', 'containers-storage'].includes(maybeTransport)) {
+  // explicit transport (oci:, docker-archive: ...); docker:// names are registry references
+  const transport = transportOf(name)?.name;
+  if (transport !== undefined && transport !== 'docker') {
     if (opts.allTags) throw new BerthError('INVALID_ARGUMENT', '--all-tags works only with registry references');
-    splitTransport(name);
-    const src = await openSourceByName(name, { store: () => store, registry: access });
+    const src = await parseImageName(name).newSource(ctx);
     try {
       const names = src.names?.().length ? src.names() : src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
-      const id = await copyInto(store, src, names, opts);
+      const id = await copyInto(store, src, names, { ...opts, parallel });
       return { ids: [id], names };
     } finally { await src.close(); }
   }
-  const plain = maybeTransport === 'docker' ? stripDockerPrefix(name) : name;
+  // the docker transport checks its own syntax ("docker://NAME"); NAME is then pulled as typed
+  let plain = name;
+  if (transport === 'docker') {
+    parseImageName(name);
+    plain = name.slice('docker://'.length);
+  }
 
   if (opts.allTags) {
     const ref = parseNormalizedReference(plain);
     if (ref.tag || ref.digest) throw new BerthError('INVALID_ARGUMENT', `--all-tags: ${plain} must not have a tag or digest`);
     const { parseDockerRef, listTags } = await import('../transports/docker/index.js');
     const dref = parseDockerRef(`//${repositoryName(ref)}`);
-    const tags = await listTags(dref, dockerAccess(dref, access));
+    const tags = await listTags(dref, ctx.registry(dref.registry, 'source'));
     const out: PullResult = { ids: [], names: [] };
     for (const tag of tags) {
-      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, allTags: false, policy: 'always' });
+      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, registriesConf: conf, parallel, allTags: false, policy: 'always' });
       out.ids.push(...r.ids);
       out.names.push(...r.names);
     }
@@ -90,7 +96,7 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
     const candName = formatReference(cand.ref);
     emit({ kind: 'message', text: `Trying to pull ${candName}...` }); // podman prints it for every candidate
     try {
-      const id = await pullCandidate(store, cand.ref, policy, access, opts);
+      const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel });
       try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
       return { ids: [id], names: [candName] };
     } catch (e) {
@@ -101,24 +107,21 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
   throw new BerthError('IMAGE_NOT_FOUND', `${plain}: no candidate could be pulled: ${errors.join('; ')}`);
 }
 
-function stripDockerPrefix(name: string): string {
-  if (!name.startsWith('docker://')) throw new BerthError('INVALID_REFERENCE', `invalid docker reference ${JSON.stringify(name)}: expected docker://[registry/]name[:tag][@digest]`);
-  return name.slice('docker://'.length);
-}
-
 function withTag(r: Reference): Reference {
   return r.tag === undefined && r.digest === undefined ? { ...r, tag: 'latest' } : r;
 }
 
 /** Pull one fully qualified reference, trying mirrors and the primary location in order. */
-async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, access: RegistryAccessOptions & { registriesConf: RegistriesConf }, opts: PullOptions): Promise<string> {
+async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, ctx: SystemContext, opts: PullOptions): Promise<string> {
   const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
-  const sources = pullSources(access.registriesConf, ref);
+  const sources = pullSources(ctx.registriesConf(), ref);
   const localName = ref.digest && ref.tag === undefined ? `${repositoryName(ref)}@${ref.digest}` : formatReference(ref.digest ? { ...ref } : withTag(ref));
   const errors: string[] = [];
   for (const s of sources) {
     const dref = parseDockerRef(`//${formatReference(s.ref)}`);
-    const src = new DockerSource(dref, { ...dockerAccess(dref, { ...access, tlsVerify: access.tlsVerify ?? (s.insecure ? false : undefined) }) });
+    // a location registries.conf marks insecure is reached so unless --tls-verify says otherwise
+    const access = ctx.registry(dref.registry, 'source');
+    const src = new DockerSource(dref, opts.tlsVerify === undefined && s.insecure ? { ...access, insecure: true } : access);
     try {
       if (policy === 'newer') {
         const local = tryLookupImage(store, localName);

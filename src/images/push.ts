@@ -3,11 +3,12 @@ import { BerthError } from '../errors.js';
 import { formatReference, isShortName, parseReferenceRaw } from '../reference/reference.js';
 import { copyImage, type CopyResult } from '../copy/copy.js';
 import { LocalRef, LocalSource } from '../transports/local/local.js';
-import { openDestinationByName, TRANSPORTS } from '../transports/open.js';
+import { parseImageName, transportOf } from '../transports/registry.js';
 import type { ProgressEvent } from '../transports/types.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
+import { imageContext } from './context.js';
 
 export interface PushOptions extends RegistryAccessOptions {
   /** Manifest format: oci or v2s2 (default: keep the image's). */
@@ -20,6 +21,7 @@ export interface PushOptions extends RegistryAccessOptions {
   digestfile?: string;
   /** berth stores no signatures; accepted so podman scripts keep working. */
   removeSignatures?: boolean;
+  /** Layers copied at once (default: containers.conf image_parallel_copies, else sensible for the machine). */
   parallel?: number;
   onProgress?: (e: ProgressEvent) => void;
 }
@@ -33,10 +35,11 @@ export async function pushImage(store: Store, source: string, destination: strin
   if (opts.compressionLevel !== undefined && !opts.compressionFormat && !Number.isInteger(opts.compressionLevel)) {
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }
+  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
+  const parallel = ctx.parallelCopies(opts.parallel);
   const { id, matchedName } = lookupImage(store, source);
   let dest = destination ?? source;
-  const hasTransport = TRANSPORTS.some((t) => dest.startsWith(`${t}:`));
-  if (!hasTransport) {
+  if (!transportOf(dest)) {
     if (destination === undefined && matchedName) dest = matchedName;
     if (isShortName(dest) && destination === undefined) {
       const img = store.getImage(id)!;
@@ -51,14 +54,14 @@ export async function pushImage(store: Store, source: string, destination: strin
   const src = new LocalSource(new LocalRef(store, id), id);
   const row = store.getImage(id)!;
   const mountFrom = [...new Set(row.names.map((n) => n.replace(/[:@][^/]*$/, '')))];
-  const opened = await openDestinationByName(dest, { store: () => store, registry: opts, destRegistry: opts, mountFrom });
+  const opened = await parseImageName(dest).newDestination({ ...ctx, mountFrom });
   try {
     const r = await copyImage(src, opened.dest, {
       format: opts.format,
       compression: opts.compressionFormat || opts.compressionLevel !== undefined || opts.forceCompression
         ? { format: opts.compressionFormat ?? 'gzip', level: opts.compressionLevel, force: opts.forceCompression }
         : undefined,
-      parallel: opts.parallel,
+      parallel,
       onProgress: opts.onProgress,
     });
     await opened.dest.close();

@@ -1,52 +1,10 @@
-import { BerthError } from '../errors.js';
-import { loadRegistriesConf, isInsecureRegistry, type RegistriesConf } from '../config/registries.js';
-import { loadTlsMaterial } from '../config/certs.js';
-import { getCredentials } from '../auth/authfile.js';
-import type { DockerRef, DockerTransportOptions, RegistryCredentials } from '../transports/docker/index.js';
+import { loadRegistriesConf } from '../config/registries.js';
+import { registryAccess, type RegistryAccessOptions } from '../config/registry-access.js';
+import type { DockerRef, DockerTransportOptions } from '../transports/docker/index.js';
 
-/** How to reach registries: the flags podman users know. One object per operation. */
-export interface RegistryAccessOptions {
-  /** --tls-verify: false allows http and skips certificate checks; undefined follows registries.conf. */
-  tlsVerify?: boolean;
-  /** --cert-dir: replaces the certs.d lookup. */
-  certDir?: string;
-  /** --creds USER[:PASS]. */
-  creds?: string;
-  /** --authfile. */
-  authfile?: string;
-  /** registries.conf to use (default lookup otherwise). */
-  registriesConf?: RegistriesConf;
-  retry?: { max: number; delayMs?: number };
-  signal?: AbortSignal;
-}
+export { parseCreds, type RegistryAccessOptions } from '../config/registry-access.js';
 
-export function parseCreds(creds: string): RegistryCredentials {
-  const i = creds.indexOf(':');
-  const username = i < 0 ? creds : creds.slice(0, i);
-  const password = i < 0 ? '' : creds.slice(i + 1);
-  if (username === '') throw new BerthError('INVALID_ARGUMENT', '--creds needs USERNAME[:PASSWORD] with a non-empty username');
-  return { username, password };
-}
-
-/**
- * Transport options for one registry reference: TLS material from certs.d (or --cert-dir),
- * insecure from --tls-verify=false or registries.conf, credentials from --creds or auth.json
- * (most specific key first, looked up lazily and only for this registry).
- */
+/** Transport options for one registry reference (see config/registry-access.ts). */
 export function dockerAccess(ref: DockerRef, o: RegistryAccessOptions = {}): DockerTransportOptions {
-  const conf = o.registriesConf ?? loadRegistriesConf();
-  const insecure = o.tlsVerify === false || (o.tlsVerify === undefined && isInsecureRegistry(conf, ref.registry));
-  const tls = loadTlsMaterial(ref.registry, { certDir: o.certDir });
-  const explicit = o.creds !== undefined ? parseCreds(o.creds) : undefined;
-  return {
-    insecure,
-    tls: tls.ca.length || tls.cert ? tls : undefined,
-    credentials: explicit ?? (async (name: string) => {
-      const e = await getCredentials(name, { authfile: o.authfile });
-      if (!e) return undefined;
-      return 'identityToken' in e ? { identityToken: e.identityToken } : { username: e.username, password: e.password };
-    }),
-    retry: o.retry ? { max: o.retry.max, delayMs: o.retry.delayMs } : undefined,
-    signal: o.signal,
-  };
+  return registryAccess(ref.registry, o, o.registriesConf ?? loadRegistriesConf());
 }

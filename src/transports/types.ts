@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../digest/digest.js';
 import type { Descriptor } from '../media/types.js';
 import type { Reference } from '../reference/reference.js';
+import type { Store } from '../store/store.js';
+import type { DockerTransportOptions } from './docker/options.js';
 
 export type TransportName = 'docker' | 'docker-archive' | 'oci-archive' | 'oci' | 'dir' | 'containers-storage';
 
@@ -15,12 +17,49 @@ export interface ImageRef {
   readonly dockerReference?: Reference;
   /** "transport:location" for messages. Never contains credentials. */
   toString(): string;
+  /**
+   * The policy.json scope of this location (containers-policy.json(5)): the docker reference
+   * for docker, the absolute path for oci/oci-archive/dir; "" when the transport has none.
+   */
+  policyScope(): string;
 }
 
-/** Per-operation context transports may need (credentials, TLS, store...). Typed per transport. */
+/**
+ * Everything a transport needs from outside for one operation, built once by the caller
+ * (config/context.ts builds it from registries.conf, auth files, certs.d and the flags).
+ * Transports never read configuration themselves.
+ */
 export interface TransportContext {
+  /** How to reach one registry (TLS, insecure, credentials, retries) for one side of a copy. */
+  registry(host: string, side: 'source' | 'destination'): DockerTransportOptions;
+  /** The local store (containers-storage:), opened on first use. */
+  store(): Store;
+  /** Which local image a name, short name or (partial) ID means: the image service's rule. */
+  lookupImage(store: Store, name: string): { id: string };
+  /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
+  mountFrom?: string[];
   /** Cancels in-flight I/O. */
   signal?: AbortSignal;
+}
+
+/** A destination plus what must happen after the image was copied into it. */
+export interface OpenedDestination {
+  dest: ImageDestination;
+  /** Finish multi-image containers (archives); called after a successful copy and dest.close(). */
+  finish(): Promise<void>;
+  /** Discard a partially written target (after dest.close()). */
+  abort(): Promise<void>;
+}
+
+/**
+ * A location parsed from "transport:rest" by the transport registry (transports/registry.ts).
+ * Parsing does no I/O; newSource/newDestination open it with the operation's context.
+ */
+export interface ImageReference extends ImageRef {
+  /** Open for reading. The caller closes the source. */
+  newSource(ctx: TransportContext): Promise<ImageSource>;
+  /** Open for writing. The caller closes `dest`, then calls finish (success) or abort. */
+  newDestination(ctx: TransportContext): Promise<OpenedDestination>;
 }
 
 export interface ManifestBytes {
@@ -63,6 +102,8 @@ export interface ImageSource {
   close(): Promise<void>;
 }
 
+export type LayerCompressionDesire = 'preserve' | 'compress' | 'decompress';
+
 /** A blob as stored by a destination. */
 export interface StoredBlob {
   digest: Digest;
@@ -104,8 +145,12 @@ export interface ImageDestination {
   readonly ref: ImageRef;
   /** Manifest media types accepted, preferred first. */
   supportedManifestTypes(): string[];
-  /** 'none' when layers must be stored uncompressed (docker-archive); 'preserve' otherwise. */
-  desiredLayerCompression(): 'preserve' | 'none';
+  /**
+   * What the destination wants done with layer compression: 'decompress' when it stores layers
+   * uncompressed (docker-archive), 'compress' when it wants compressed layers (registries),
+   * 'preserve' to keep each layer as the source has it. The copy engine plans from this alone.
+   */
+  desiredLayerCompression(): LayerCompressionDesire;
   /** Whether the engine must report diffIDs of every layer (local store: yes). */
   needsDiffIDs(): boolean;
   /** If the destination already has this blob, return how it has it (skip the transfer). */

@@ -75,6 +75,7 @@ export function bigLayer(size: number): LayerSpec {
 export class MemoryRef implements ImageRef {
   readonly transport = 'oci' as const;
   toString(): string { return 'oci:memory-test-image'; }
+  policyScope(): string { return ''; }
 }
 
 export class MemorySource implements ImageSource {

@@ -1,15 +1,26 @@
 import { BerthError } from '../../errors.js';
 import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../digest/digest.js';
-import type { ImageRef } from '../types.js';
+import { resolve } from 'node:path';
+import type { ImageReference, ImageSource, OpenedDestination } from '../types.js';
+import { openedDestination } from '../opened.js';
 
 /** "dir:PATH": containers/image's directory transport (the whole string is the path). */
-export class DirRef implements ImageRef {
+export class DirRef implements ImageReference {
   readonly transport = 'dir' as const;
   constructor(readonly path: string) {
     if (path === '') throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path is empty');
     if (path.includes('\0')) throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path contains a NUL byte');
   }
   toString(): string { return `dir:${this.path}`; }
+  policyScope(): string { return resolve(this.path); }
+  async newSource(): Promise<ImageSource> {
+    const { DirSource } = await import('./source.js');
+    return DirSource.open(this);
+  }
+  async newDestination(): Promise<OpenedDestination> {
+    const { DirDestination } = await import('./destination.js');
+    return openedDestination(await DirDestination.open(this));
+  }
 }
 
 /** Parse the part after "dir:". */

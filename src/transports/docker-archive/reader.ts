@@ -8,7 +8,7 @@ import { sniffCompression } from '../../compression/compression.js';
 import { type Reference, parseNormalizedReference, parseLocalReference, formatReference } from '../../reference/reference.js';
 import { indexTarFile, TarMembers, type TarEntry } from '../../util/tar.js';
 import { openTarInput, readMember, memberStream, type TarFile } from '../../util/archive-input.js';
-import type { ImageRef, ImageSource, LayerHint, ManifestBytes } from '../types.js';
+import type { ImageRef, ImageReference, ImageSource, LayerHint, ManifestBytes, OpenedDestination } from '../types.js';
 
 export interface ArchiveImage {
   index: number;
@@ -87,12 +87,27 @@ export class DockerArchiveReader {
   async close(): Promise<void> { await this.file.cleanup(); }
 }
 
-export class DockerArchiveRef implements ImageRef {
+export class DockerArchiveRef implements ImageReference {
   readonly transport = 'docker-archive' as const;
   constructor(readonly path: string, readonly selector: { ref?: Reference; index?: number } = {}) {}
   get dockerReference(): Reference | undefined { return this.selector.ref; }
   toString(): string {
     return `docker-archive:${this.path}${this.selector.ref ? ':' + formatReference(this.selector.ref) : this.selector.index !== undefined ? ':@' + this.selector.index : ''}`;
+  }
+  policyScope(): string { return ''; }
+
+  async newSource(): Promise<ImageSource> {
+    const reader = await DockerArchiveReader.open(this.path, `docker-archive:${this.path}`);
+    try {
+      return new DockerArchiveSource(this, reader, reader.select(this.selector), true);
+    } catch (e) { await reader.close(); throw e; }
+  }
+
+  async newDestination(): Promise<OpenedDestination> {
+    if (this.selector.index !== undefined) throw new BerthError('INVALID_REFERENCE', `docker-archive destination ${JSON.stringify(`${this.path}:@${this.selector.index}`)} cannot use @N`);
+    const { DockerArchiveWriter } = await import('./writer.js');
+    const w = DockerArchiveWriter.toFile(this.path);
+    return { dest: w.newDestination(this.selector.ref ? [this.selector.ref] : []), finish: () => w.finish(), abort: () => w.abort() };
   }
 }
 

@@ -103,6 +103,7 @@ export class DockerArchiveDestRef implements ImageRef {
   constructor(readonly target: string, readonly tags: Reference[]) {}
   get dockerReference(): Reference | undefined { return this.tags[0]; }
   toString(): string { return `docker-archive:${this.target}${this.tags[0] ? ':' + formatReference(this.tags[0]) : ''}`; }
+  policyScope(): string { return ''; }
 }
 
 export class DockerArchiveDestination implements ImageDestination {
@@ -113,7 +114,7 @@ export class DockerArchiveDestination implements ImageDestination {
   }
 
   supportedManifestTypes(): string[] { return [MT.DockerManifest]; }
-  desiredLayerCompression(): 'none' { return 'none'; }
+  desiredLayerCompression(): 'decompress' { return 'decompress'; }
   needsDiffIDs(): boolean { return false; }
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {

@@ -36,7 +36,8 @@ export class DockerDestination implements ImageDestination {
   supportedManifestTypes(): string[] {
     return [MT.OCIManifest, MT.DockerManifest, MT.OCIIndex, MT.DockerManifestList];
   }
-  desiredLayerCompression(): 'preserve' { return 'preserve'; }
+  /** Registries serve compressed layers: uncompressed ones are compressed on the way. */
+  desiredLayerCompression(): 'compress' { return 'compress'; }
   needsDiffIDs(): boolean { return false; }
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {

@@ -7,9 +7,10 @@ import { BerthError } from '../../errors.js';
 import {
   type Reference, DEFAULT_DOMAIN, formatReference, parseNormalizedReference, withDefaultTag,
 } from '../../reference/reference.js';
-import type { ImageRef } from '../types.js';
+import type { ImageReference, ImageSource, OpenedDestination, TransportContext } from '../types.js';
+import { openedDestination } from '../opened.js';
 
-export class DockerRef implements ImageRef {
+export class DockerRef implements ImageReference {
   readonly transport = 'docker' as const;
   readonly dockerReference: Reference;
 
@@ -28,6 +29,19 @@ export class DockerRef implements ImageRef {
   get digest() { return this.dockerReference.digest; }
 
   toString(): string { return `docker://${formatReference(this.dockerReference)}`; }
+  policyScope(): string { return formatReference(this.dockerReference); }
+
+  async newSource(ctx: TransportContext): Promise<ImageSource> {
+    const { DockerSource } = await import('./source.js');
+    return new DockerSource(this, ctx.registry(this.registry, 'source'));
+  }
+
+  async newDestination(ctx: TransportContext): Promise<OpenedDestination> {
+    const { DockerDestination } = await import('./destination.js');
+    // mount hints are repositories of the same registry only
+    const mountFrom = (ctx.mountFrom ?? []).filter((n) => n.startsWith(`${this.registry}/`) && n !== this.name).map((n) => n.slice(this.registry.length + 1));
+    return openedDestination(new DockerDestination(this, { ...ctx.registry(this.registry, 'destination'), ...(mountFrom.length ? { mountFrom } : {}) }));
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ export class LocalRef implements ImageRef {
   readonly transport = 'containers-storage' as const;
   constructor(readonly store: Store, readonly imageId?: string, readonly names: string[] = []) {}
   toString(): string { return `containers-storage:${this.names[0] ?? this.imageId ?? ''}`; }
+  policyScope(): string { return ''; }
 }
 
 /** Docker-style chain IDs: chain(0) = diffID(0), chain(n) = sha256(chain(n-1) + " " + diffID(n)). */

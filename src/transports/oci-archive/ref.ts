@@ -1,13 +1,14 @@
 import { BerthError } from '../../errors.js';
 import { checkPathAndImage, splitPathAndImage } from '../oci/ref.js';
-import type { ImageRef } from '../types.js';
+import { resolve } from 'node:path';
+import type { ImageReference, ImageSource, OpenedDestination } from '../types.js';
 
 /**
  * "oci-archive:PATH[:REF]": a tar (possibly compressed, when reading) of an OCI layout.
  * `sourceIndex` selects the n-th index.json entry; it has no string syntax (as in
  * containers/image) and is set by readers listing a multi-image archive.
  */
-export class OciArchiveRef implements ImageRef {
+export class OciArchiveRef implements ImageReference {
   readonly transport = 'oci-archive' as const;
   readonly image?: string;
   readonly sourceIndex?: number;
@@ -25,6 +26,17 @@ export class OciArchiveRef implements ImageRef {
   toString(): string {
     if (this.sourceIndex !== undefined) return `oci-archive:${this.path} (image ${this.sourceIndex + 1})`;
     return this.image ? `oci-archive:${this.path}:${this.image}` : `oci-archive:${this.path}`;
+  }
+
+  policyScope(): string { return resolve(this.path); }
+  async newSource(): Promise<ImageSource> {
+    const { openOciArchiveSource } = await import('./open.js');
+    return openOciArchiveSource(this);
+  }
+  async newDestination(): Promise<OpenedDestination> {
+    const { OciArchiveWriter } = await import('./writer.js');
+    const w = await OciArchiveWriter.open(this.path);
+    return { dest: w.newDestination(this.image), finish: () => w.finish(), abort: () => w.abort() };
   }
 }
 

@@ -8,7 +8,7 @@ import { TarWriter } from '../../util/tar.js';
 import type { OciDestination } from '../oci/destination.js';
 import { blobRelPath, errnoCode, io, tempName } from '../oci/fs-util.js';
 import { OciLayoutWriter } from '../oci/writer.js';
-import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import type { CommitInfo, ImageDestination, LayerCompressionDesire, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { OciArchiveRef } from './ref.js';
 
 /**
@@ -173,7 +173,7 @@ export class OciArchiveDestination implements ImageDestination {
   }
 
   supportedManifestTypes(): string[] { return this.inner.supportedManifestTypes(); }
-  desiredLayerCompression(): 'preserve' | 'none' { return this.inner.desiredLayerCompression(); }
+  desiredLayerCompression(): LayerCompressionDesire { return this.inner.desiredLayerCompression(); }
   needsDiffIDs(): boolean { return this.inner.needsDiffIDs(); }
   tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> { return this.inner.tryReuseBlob(desc, hint); }
   putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> { return this.inner.putBlob(stream, meta); }

@@ -1,5 +1,7 @@
 import { BerthError } from '../../errors.js';
-import type { ImageRef } from '../types.js';
+import { resolve } from 'node:path';
+import type { ImageReference, ImageSource, OpenedDestination } from '../types.js';
+import { openedDestination } from '../opened.js';
 
 /** The index.json annotation naming an image (image-spec "org.opencontainers.image.ref.name"). */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
@@ -39,7 +41,7 @@ export function checkPathAndImage(transport: string, input: string, path: string
  * "oci:DIR[:REF]" or "oci:DIR:@N" (N-th entry of index.json, sources only). Cheap value:
  * no I/O until a source or destination is opened.
  */
-export class OciRef implements ImageRef {
+export class OciRef implements ImageReference {
   readonly transport = 'oci' as const;
   /** REF: the ref name to match/write; undefined when not given. */
   readonly image?: string;
@@ -59,6 +61,16 @@ export class OciRef implements ImageRef {
   toString(): string {
     if (this.sourceIndex !== undefined) return `oci:${this.dir}:@${this.sourceIndex}`;
     return this.image ? `oci:${this.dir}:${this.image}` : `oci:${this.dir}`;
+  }
+
+  policyScope(): string { return resolve(this.dir); }
+  async newSource(): Promise<ImageSource> {
+    const { openOciSource } = await import('./open.js');
+    return openOciSource(this);
+  }
+  async newDestination(): Promise<OpenedDestination> {
+    const { openOciDestination } = await import('./writer.js');
+    return openedDestination(await openOciDestination(this));
   }
 }
 

@@ -1,0 +1,66 @@
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { TransportContext } from '../transports/types.js';
+import type { DockerTransportOptions } from '../transports/docker/index.js';
+import { loadRegistriesConf, type RegistriesConf } from './registries.js';
+import { loadEngineSettings, type EngineSettings } from './containers-conf.js';
+import { registryAccess, type RegistryAccessOptions } from './registry-access.js';
+
+/** What an operation's context is built from: the flags, plus anything already loaded. */
+export interface ContextOptions {
+  /** Registry flags; both sides of a copy unless `destRegistry` is given. */
+  registry?: RegistryAccessOptions;
+  /** Registry flags of the destination side (copy --dest-*). */
+  destRegistry?: RegistryAccessOptions;
+  /** registries.conf; default: the usual lookup, read once on first use. */
+  registriesConf?: RegistriesConf;
+  /** containers.conf settings; default: read once on first use. */
+  engine?: EngineSettings;
+  /** Opens the local store (containers-storage:). */
+  store?: () => Store;
+  /** Which local image a name means; the image service injects its lookup rule. */
+  lookupImage?: (store: Store, name: string) => { id: string };
+  /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
+  mountFrom?: string[];
+  signal?: AbortSignal;
+}
+
+/** The context of one operation: what transports need, plus the configuration it came from. */
+export interface SystemContext extends TransportContext {
+  registriesConf(): RegistriesConf;
+  /** containers.conf settings ([engine] image_parallel_copies...). */
+  engine(): EngineSettings;
+  /** Layers copied at once: `explicit`, else containers.conf's image_parallel_copies (0: the engine's default). */
+  parallelCopies(explicit?: number): number | undefined;
+}
+
+function missing(what: string): never {
+  throw new BerthError('INVALID_ARGUMENT', `containers-storage: needs ${what}`, { hint: 'pass a store to the operation' });
+}
+
+/**
+ * Build an operation's context once: configuration files are read lazily, at most once, and
+ * only when something needs them (a docker:// name, a parallel copy...).
+ */
+export function buildContext(o: ContextOptions = {}): SystemContext {
+  let conf = o.registriesConf ?? o.registry?.registriesConf;
+  let engine = o.engine;
+  const ctx: SystemContext = {
+    registriesConf: () => (conf ??= loadRegistriesConf()),
+    engine: () => (engine ??= loadEngineSettings()),
+    parallelCopies(explicit) {
+      const fromConf = ctx.engine().imageParallelCopies;
+      return explicit ?? (fromConf ? fromConf : undefined);
+    },
+    registry(host: string, side: 'source' | 'destination'): DockerTransportOptions {
+      const flags = (side === 'destination' ? o.destRegistry ?? o.registry : o.registry) ?? {};
+      const access = registryAccess(host, flags, flags.registriesConf ?? ctx.registriesConf());
+      return access.signal || !o.signal ? access : { ...access, signal: o.signal };
+    },
+    store: o.store ?? (() => missing('a store')),
+    lookupImage: o.lookupImage ?? (() => missing('an image lookup')),
+    ...(o.mountFrom ? { mountFrom: o.mountFrom } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  return ctx;
+}
