@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { Store } from '../src/store/store.js';
-import { BerthError } from '../src/errors.js';
-import type { ProgressEvent } from '../src/transports/types.js';
+import { Store, BerthError, type ProgressEvent } from '../src/index.js';
 import type { GlobalOptions } from './main.js';
 
 export function openStore(g: GlobalOptions): Store {

@@ -4,7 +4,7 @@
  * turns BerthErrors into one-line messages with podman's exit codes.
  */
 import { printError } from './errors.js';
-import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES } from '../src/log.js';
+import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES } from '../src/index.js';
 
 /** command words -> module under ./commands (loaded lazily). */
 const COMMANDS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { ProgressEvent } from '../src/transports/types.js';
+import { type ProgressEvent } from '../src/index.js';
 import { logProgress } from './common.js';
 
 /**

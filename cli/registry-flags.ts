@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
-import type { RegistryAccessOptions } from '../src/images/registry-access.js';
+import { type RegistryAccessOptions } from '../src/index.js';
 import { usageError } from './common.js';
 
 /** The registry flags pull, push, login and search share. */

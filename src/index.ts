@@ -11,6 +11,7 @@ export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, ty
 export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
 export { copyImage, defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
 export type { PolicyCheck } from './copy/policy.js';
+export { policyJsonCheck } from './copy/policy-json.js';
 export { LocalRef, LocalSource, LocalDestination, chainIDs } from './transports/local/local.js';
 export { openSourceByName, openDestinationByName, splitTransport, TRANSPORTS, type OpenContext } from './transports/open.js';
 export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';
@@ -22,7 +23,7 @@ export { pullImage, type PullOptions, type PullPolicy, type PullResult } from '.
 export { pushImage, type PushOptions } from './images/push.js';
 export { login, logout, loggedInUser, type LoginOptions } from './images/login.js';
 export { listRepositoryTags } from './images/tags.js';
-export { listImages, type ListImagesOptions, type ListedImage } from './images/list.js';
+export { listImages, repoAndTag, repoTags, repoDigests, createdTime, type ImageSet, type ListImagesOptions, type ListedImage } from './images/list.js';
 export { tagImage, untagImage } from './images/tag.js';
 export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
 export { Image, openImage } from './images/image.js';
@@ -32,6 +33,7 @@ export { imageTree } from './images/tree.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
 export { encodeGoJSON, GoStruct, goMap } from './images/inspect.js';
 export { GoTime, parseRFC3339, humanSince, humanSize, humanSizeSpaced } from './images/duration.js';
+export { goQuote, quoteRune, PRINT_RE } from './util/go-quote.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';
 export * as config from './config/index.js';
 export * as auth from './auth/index.js';

@@ -1,7 +1,4 @@
-import { copyByName } from '../../src/images/copy.js';
-import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
-import type { Store } from '../../src/store/store.js';
-import { policyJsonCheck } from '../../src/copy/policy-json.js';
+import { copyByName, parsePlatform, type PlatformChoice, type Store, policyJsonCheck } from '../../src/index.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
 import { lightRuntime } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';

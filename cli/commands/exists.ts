@@ -2,9 +2,7 @@
  * berth image exists IMAGE — exit 0 if the image is in the store, 1 if not; no output.
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import { tryLookupImage } from '../../src/images/lookup.js';
+import { Store, BerthError, tryLookupImage } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -8,7 +8,7 @@
  *
  * Not a command module itself (main.ts maps no command word to it).
  */
-import { BerthError } from '../../src/errors.js';
+import { BerthError } from '../../src/index.js';
 
 export interface FlagSpec {
   /** Long name without dashes ("no-trunc"). */

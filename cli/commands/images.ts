@@ -4,12 +4,7 @@
  * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import type { ImageRow } from '../../src/store/index-db.js';
-import { listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/images/list.js';
-import { GoTime, humanSince, humanSizeSpaced } from '../../src/images/duration.js';
-import { encodeGoJSON } from '../../src/images/inspect.js';
+import { Store, BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, encodeGoJSON } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -1,5 +1,4 @@
-import { importImage } from '../../src/images/import.js';
-import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
+import { importImage, parsePlatform, type PlatformChoice } from '../../src/index.js';
 import { command, openStore, parse, collect, usageError } from '../common.js';
 import type { GlobalOptions } from '../main.js';
 

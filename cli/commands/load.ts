@@ -1,4 +1,4 @@
-import { loadImages } from '../../src/images/load.js';
+import { loadImages } from '../../src/index.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
 import type { GlobalOptions } from '../main.js';
 

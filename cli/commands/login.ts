@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { login, loggedInUser } from '../../src/images/login.js';
+import { login, loggedInUser } from '../../src/index.js';
 import { command, parse, usageError } from '../common.js';
 import { parseBool } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';

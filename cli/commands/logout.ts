@@ -1,4 +1,4 @@
-import { logout } from '../../src/images/login.js';
+import { logout } from '../../src/index.js';
 import { command, parse } from '../common.js';
 import type { GlobalOptions } from '../main.js';
 

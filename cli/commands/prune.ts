@@ -5,9 +5,7 @@
  * no answer means nothing is removed (an error, never a hang and never a silent prune).
  */
 import { readSync } from 'node:fs';
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import { pruneImages } from '../../src/images/remove.js';
+import { Store, BerthError, pruneImages } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

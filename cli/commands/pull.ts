@@ -1,8 +1,6 @@
-import { pullImage, type PullPolicy } from '../../src/images/pull.js';
-import { parsePlatform, type PlatformChoice } from '../../src/platform/platform.js';
+import { pullImage, type PullPolicy, parsePlatform, type PlatformChoice, policyJsonCheck } from '../../src/index.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
-import { policyJsonCheck } from '../../src/copy/policy-json.js';
 import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -1,4 +1,4 @@
-import { pushImage } from '../../src/images/push.js';
+import { pushImage } from '../../src/index.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
 import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';

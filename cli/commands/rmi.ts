@@ -3,9 +3,7 @@
  * "Deleted: ID" lines; every failure on its own "Error: ..." line. Exit code 0; 1 when the
  * only failures are missing images; 2 when an image is in use; 125 otherwise.
  */
-import { Store } from '../../src/store/store.js';
-import { BerthError } from '../../src/errors.js';
-import { removeImages } from '../../src/images/remove.js';
+import { Store, BerthError, removeImages } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

@@ -1,4 +1,4 @@
-import { saveImages, type SaveFormat } from '../../src/images/save.js';
+import { saveImages, type SaveFormat } from '../../src/index.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
 import type { GlobalOptions } from '../main.js';
 

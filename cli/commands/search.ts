@@ -1,4 +1,4 @@
-import { listRepositoryTags } from '../../src/images/tags.js';
+import { listRepositoryTags } from '../../src/index.js';
 import { command, parse, usageError } from '../common.js';
 import { addRegistryFlags, registryAccess } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';

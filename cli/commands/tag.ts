@@ -2,8 +2,7 @@
  * berth tag SOURCE TARGET... — add names to an image (podman tag). A target without a
  * registry becomes localhost/NAME, one without a tag gets :latest. No output on success.
  */
-import { Store } from '../../src/store/store.js';
-import { tagImage } from '../../src/images/tag.js';
+import { Store, tagImage } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

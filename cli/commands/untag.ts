@@ -2,8 +2,7 @@
  * berth untag IMAGE [NAME...] — remove names from an image (podman untag); with no NAME,
  * every name. A NAME the image does not have is an error and nothing is removed.
  */
-import { Store } from '../../src/store/store.js';
-import { untagImage } from '../../src/images/tag.js';
+import { Store, untagImage } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 

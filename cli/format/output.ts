@@ -21,7 +21,7 @@
  */
 import { compileTemplate, goJSON, type FuncMap, type Template } from './template.js';
 import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
-import { BerthError } from '../../src/errors.js';
+import { BerthError } from '../../src/index.js';
 
 export interface RenderOutputOptions {
   /** The user's --format value; undefined or '' means "not given". */

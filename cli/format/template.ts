@@ -38,8 +38,7 @@
  * error; `len` gives 0); string arguments of the podman functions accept numbers and
  * booleans (printed with %v) where Go would report a type error.
  */
-import { BerthError } from '../../src/errors.js';
-import { goQuote, quoteRune, PRINT_RE } from '../../src/util/go-quote.js';
+import { BerthError, goQuote, quoteRune, PRINT_RE } from '../../src/index.js';
 
 export { goQuote };
 
