@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { type RegistryAccessOptions } from '../src/index.js';
 import { usageError } from './common.js';
+import { parseGoDuration } from '../src/images/duration.js';
 
 /** The registry flags pull, push, login and search share. */
 export function addRegistryFlags(c: Command): Command {
@@ -21,11 +22,11 @@ export function parseBool(v: unknown, flag: string): boolean | undefined {
   throw usageError(`invalid ${flag} value ${JSON.stringify(v)}`, 'use true or false');
 }
 
+/** A Go duration ("500ms", "2s", "1m30s"), in milliseconds; podman's words when it is not one. */
 export function parseDurationMs(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw usageError(`invalid ${flag} ${JSON.stringify(v)}`, 'use a duration such as 500ms, 2s or 1m');
-  const n = Number(m[1]);
-  return Math.round(n * ({ ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] ?? 's'] ?? 1000));
+  const ns = parseGoDuration(v);
+  if (ns < 0) throw usageError(`invalid ${flag} ${JSON.stringify(v)}: must not be negative`);
+  return Math.round(ns / 1e6);
 }
 
 export function registryAccess(o: Record<string, unknown>): RegistryAccessOptions {

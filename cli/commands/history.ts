@@ -4,7 +4,7 @@
  * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
-import { Store, imageHistory, GoTime, humanSince, humanSize, GoStruct, encodeGoJSON, type HistoryLayer } from '../../src/index.js';
+import { Store, imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, encodeGoJSON, type HistoryLayer } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -37,7 +37,7 @@ export class HistoryReporter {
     const b = Buffer.from(this.#l.createdBy);
     return !this.#noTrunc && b.length > 45 ? `${b.subarray(0, 42).toString()}...` : this.#l.createdBy;
   }
-  get Size(): string { return humanSize(this.#l.size, 3); }
+  get Size(): string { return humanSizeSpaced(this.#l.size); }
   get Comment(): string { return this.#l.comment; }
   get Tags(): string[] { return this.#l.tags; }
   get CreatedAt(): string { return GoTime.fromUnix(this.#l.created.unix()).inLocal().rfc3339(false); }

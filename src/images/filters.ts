@@ -63,7 +63,8 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
     if (prev !== undefined && prev !== value) throw filterError(`specifying ${JSON.stringify(key)} filter more than once with different values is not supported`);
     seenBool.set(key, value);
     const b = parseGoBool(value);
-    if (b === undefined) throw filterError(`invalid value ${JSON.stringify(value)} for the ${key} filter: expected true or false`);
+    if (b === undefined) // podman's words (key and value appear in this order in its message)
+    if (b === undefined) throw filterError(`non-boolean value ${JSON.stringify(key)} for ${value} filter: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
     return b;
   };
   const imageTime = (key: string, value: string): GoTime => {
@@ -84,7 +85,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
     const eq = f.indexOf('=');
     if (ne >= 0 && (eq < 0 || ne < eq)) { key = f.slice(0, ne); value = f.slice(ne + 2); negate = true; }
     else if (eq >= 0) { key = f.slice(0, eq); value = f.slice(eq + 1); }
-    else throw filterError(`invalid image filter ${JSON.stringify(f)}: must be in the format "filter=value" or "filter!=value"`);
+    else throw filterError(`invalid image filter ${JSON.stringify(f)}: must be in the format "filter=value or filter!=value"`);
 
     let pred: Pred;
     switch (key) {
@@ -103,7 +104,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
       case 'until': {
         let t: GoTime;
         try { t = parseTimestampFilter(value, now); } catch (e) {
-          throw filterError(`invalid value ${JSON.stringify(value)} for the until filter: ${(e as Error).message}`, 'use a Go duration such as 24h, an RFC 3339 time or Unix seconds');
+          throw e instanceof BerthError ? e : filterError((e as Error).message);
         }
         pred = (r) => createdTime(r).before(t);
         break;
@@ -112,7 +113,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
         const prev = seenBool.get(key);
         if (prev !== undefined && prev !== value) throw filterError(`specifying "containers" filter more than once with different values is not supported`);
         seenBool.set(key, value);
-        if (value !== 'true' && value !== 'false' && value !== 'external') throw filterError(`unsupported value ${JSON.stringify(value)} for containers filter`, 'use true, false or external');
+        if (value !== 'true' && value !== 'false' && value !== 'external') throw filterError(`unsupported value ${JSON.stringify(value)} for containers filter`);
         // berth manages no containers: no image is used by one
         const want = value === 'true';
         pred = () => !want;
@@ -142,7 +143,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
         pred = (r) => r.id.startsWith(value);
         break;
       case 'digest': {
-        if (!value.startsWith('sha256:')) throw filterError(`invalid value ${JSON.stringify(value)} for digest filter`, 'digests start with "sha256:"');
+        if (!value.startsWith('sha256:')) throw filterError(`invalid value ${JSON.stringify(value)} for digest filter`);
         pred = (r) => r.digest.startsWith(value) || r.digests.some((d) => d.startsWith(value));
         break;
       }
@@ -153,7 +154,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
         (negate ? unwantedRefs : wantedRefs).push(value);
         continue;
       default:
-        throw filterError(`unsupported image filter ${JSON.stringify(key)}`, `valid filters: ${IMAGE_FILTER_KEYS.join(', ')}`);
+        throw filterError(`unsupported image filter ${JSON.stringify(key)}`);
     }
     add(key, negate ? (r) => !pred(r) : pred);
   }

@@ -24,6 +24,21 @@ export interface LoadResult {
   imageIds: string[];
 }
 
+/** podman's words when an input is neither archive format, with the reason for each format. */
+function unsupportedPayload(reasons: string[]): BerthError {
+  return new BerthError('INVALID_ARCHIVE', `payload does not match any of the supported image formats:\n${reasons.map((r) => ` * ${r}`).join('\n')}`);
+}
+
+function archiveMembers(file: string, what: string): TarMembers {
+  try {
+    return new TarMembers(indexTarFile(file, what), what);
+  } catch (e) {
+    // not a tar at all (a truncated or damaged tar keeps its own message)
+    if (!(e instanceof BerthError) || !e.message.includes('not a tar archive')) throw e;
+    throw unsupportedPayload([`oci-archive: ${e.message}`, `docker-archive: ${e.message}`]);
+  }
+}
+
 /**
  * Load every image (and every name) of a docker-archive or oci-archive into the store.
  * All images are copied first and recorded in one transaction at the end, so a bad
@@ -35,7 +50,7 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
   const sources: { src: ImageSource; names: string[] }[] = [];
   const dests: LocalDestination[] = [];
   try {
-    const members = new TarMembers(indexTarFile(file.path, what), what);
+    const members = archiveMembers(file.path, what);
     if (members.has('manifest.json')) {
       const reader = await DockerArchiveReader.open(file.path, what);
       for (const img of reader.images) {
@@ -44,7 +59,10 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
     } else if (members.has('index.json') && members.has('oci-layout')) {
       sources.push(...await loadOciArchiveSources(file.path, what));
     } else {
-      throw new BerthError('INVALID_ARCHIVE', `${what}: payload does not match any of the supported image formats (docker-archive, oci-archive)`, { hint: 'create it with "berth save" or "podman save"' });
+      throw unsupportedPayload([
+        `oci-archive: ${what}: no ${members.has('index.json') ? 'oci-layout' : 'index.json'} in the archive`,
+        `docker-archive: ${what}: no manifest.json in the archive`,
+      ]);
     }
     const results: string[] = [];
     const ids: string[] = [];

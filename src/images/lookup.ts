@@ -18,7 +18,7 @@ export interface LookupResult {
  */
 export function lookupImage(store: Store, input: string): LookupResult {
   const r = tryLookupImage(store, input);
-  if (!r) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { hint: 'list local images with "berth images"', subject: input });
+  if (!r) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { subject: input });
   return r;
 }
 

@@ -43,7 +43,7 @@ export interface PullResult {
  */
 export async function pullImage(store: Store, name: string, opts: PullOptions = {}): Promise<PullResult> {
   const policy = opts.policy ?? 'missing';
-  if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy ${JSON.stringify(policy)}: use always, missing, never or newer`);
+  if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});
   const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
   const conf = ctx.registriesConf();
@@ -86,7 +86,7 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
   if (policy === 'missing' || policy === 'never') {
     const local = tryLookupImage(store, plain);
     if (local) return { ids: [local.id], names: local.matchedName ? [local.matchedName] : [] };
-    if (policy === 'never') throw new BerthError('IMAGE_NOT_FOUND', `${plain}: image not known locally and the pull policy is "never"`);
+    if (policy === 'never') throw new BerthError('IMAGE_NOT_FOUND', `${plain}: image not known`);
   }
 
   const resolution = await resolveShortName(plain, conf, { isTTY: !!opts.isTTY, prompt: opts.prompt });
@@ -115,7 +115,8 @@ function withTag(r: Reference): Reference {
 async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, ctx: SystemContext, opts: PullOptions): Promise<string> {
   const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
   const sources = pullSources(ctx.registriesConf(), ref);
-  const localName = ref.digest && ref.tag === undefined ? `${repositoryName(ref)}@${ref.digest}` : formatReference(ref.digest ? { ...ref } : withTag(ref));
+  // NAME:TAG@DIGEST is recorded as NAME@DIGEST: the digest is the truth (podman's NormalizeName)
+  const localName = ref.digest ? `${repositoryName(ref)}@${ref.digest}` : formatReference(withTag(ref));
   const errors: string[] = [];
   for (const s of sources) {
     const dref = parseDockerRef(`//${formatReference(s.ref)}`);

@@ -57,7 +57,7 @@ export function untagImage(store: Store, image: string, names: readonly string[]
       return normalizeName(n);
     });
     for (const n of wanted) {
-      if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`, { hint: `the image's names are: ${row.names.join(', ') || '(none)'}` });
+      if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
     }
   }
   const removed = wanted.length ? store.removeNames(id, wanted) : [];

@@ -257,15 +257,24 @@ export class IndexDB {
 
   private addNamesTx(id: string, names: string[]): void {
     const upsert = this.db.prepare(`INSERT INTO names (name, image_id, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, seq = excluded.seq`);
-    const hist = this.db.prepare(`INSERT INTO names_history (image_id, name, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
     const current = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`);
     for (const n of names) {
       const cur = current.get(n) as { image_id: string } | undefined;
       if (cur?.image_id === id) continue;
-      const seq = this.nextSeq();
-      upsert.run(n, id, seq);
-      hist.run(id, n, seq);
+      upsert.run(n, id, this.nextSeq());
     }
+    if (names.length) this.renewNamesHistoryTx(id);
+  }
+
+  /**
+   * After a change of an image's names, each remaining name moves to the front of its names
+   * history, in name order (so the last name ends up first), as containers/storage does:
+   * a removed name stays in the history behind the current ones.
+   */
+  private renewNamesHistoryTx(id: string): void {
+    const hist = this.db.prepare(`INSERT INTO names_history (image_id, name, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
+    const names = this.db.prepare(`SELECT name FROM names WHERE image_id = ? ORDER BY seq`).pluck().all(id) as string[];
+    for (const n of names) hist.run(id, n, this.nextSeq());
   }
 
   /** Add names to an existing image (tag). */
@@ -282,6 +291,7 @@ export class IndexDB {
     this.db.transaction(() => {
       const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
       for (const n of names) if (del.run(n, id).changes > 0) removed.push(n);
+      if (removed.length) this.renewNamesHistoryTx(id);
     }).immediate();
     return removed;
   }
