@@ -46,7 +46,7 @@ function archiveMembers(file: string, what: string): TarMembers {
  */
 export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadResult> {
   const what = opts.inputName ?? (typeof opts.input === 'string' ? opts.input : 'stdin');
-  const file = await openTarInput(opts.input, what, { tmpDir: store.tempDir });
+  const file = await openTarInput(opts.input, what, { tempPath: (sfx) => store.tempPath(sfx) });
   const sources: { src: ImageSource; names: string[] }[] = [];
   const dests: LocalDestination[] = [];
   try {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { BerthError, wrapError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '../digest/digest.js';
 import { DigestVerifier } from '../digest/verifier.js';
+import { isWriterAlive } from './liveness.js';
 
 /**
  * Content-addressed blob files under ROOT/blobs/<alg>/<hex>. A blob becomes visible under
@@ -16,7 +17,11 @@ export class BlobStore {
   readonly dir: string;
   readonly tmpDir: string;
 
-  constructor(readonly root: string) {
+  /**
+   * `owner` gives this process's writer id (see liveness.ts); temp names start with it so
+   * other processes can tell whether the writer still runs.
+   */
+  constructor(readonly root: string, private readonly owner: () => string = () => String(process.pid)) {
     this.dir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
     mkdirSync(join(this.dir, 'sha256'), { recursive: true });
@@ -35,9 +40,9 @@ export class BlobStore {
     try { return statSync(this.path(d)).size; } catch { return undefined; }
   }
 
-  /** A fresh temp path whose name carries our pid, so stale ones can be recognized. */
-  tempPath(): string {
-    return join(this.tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+  /** A fresh temp path whose name starts with our writer id, so stale ones can be recognized. */
+  tempPath(suffix = ''): string {
+    return join(this.tmpDir, `${this.owner()}-${randomBytes(8).toString('hex')}${suffix}`);
   }
 
   /**
@@ -124,18 +129,16 @@ export class BlobStore {
   /** Remove temp files left by processes that no longer run (crash, SIGKILL). */
   cleanStaleTemp(): number {
     let n = 0;
+    const alive = new Map<string, boolean>();
     for (const name of safeReaddir(this.tmpDir)) {
-      const pid = Number(name.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
-      if (pid === process.pid) continue;
+      const owner = name.split('-')[0]!;
+      let live = alive.get(owner);
+      if (live === undefined) alive.set(owner, live = isWriterAlive(this.root, owner));
+      if (live) continue;
       try { unlinkSync(join(this.tmpDir, name)); n++; } catch { /* raced with another cleaner */ }
     }
     return n;
   }
-}
-
-export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function safeReaddir(d: string): string[] {

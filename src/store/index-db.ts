@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { Digest } from '../digest/digest.js';
-import { isAlive } from './blobs.js';
+import { isWriterAlive } from './liveness.js';
 
 /** One layer of one manifest, as stored. `digest` is the blob as kept (maybe compressed). */
 export interface LayerRecord {
@@ -61,7 +61,7 @@ export interface ImageRow {
   namesHistory: string[];     // most recent first
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /** Run `fn`, retrying while SQLite reports SQLITE_BUSY without having waited itself. */
 function retryBusy<T>(fn: () => T, root: string, timeoutMs = 60_000): T {
@@ -85,7 +85,7 @@ function retryBusy<T>(fn: () => T, root: string, timeoutMs = 60_000): T {
 export class IndexDB {
   readonly db: Database.Database;
 
-  constructor(root: string, opts: { readonly?: boolean } = {}) {
+  constructor(private readonly root: string, opts: { readonly?: boolean } = {}) {
     try {
       this.db = new Database(join(root, 'index.db'), { timeout: 60_000, readonly: opts.readonly ?? false });
     } catch (e) {
@@ -110,6 +110,8 @@ export class IndexDB {
     this.db.transaction(() => {
       const again = this.db.pragma('user_version', { simple: true }) as number;
       if (again === SCHEMA_VERSION) return;
+      // schema 2: leases name their writer by owner id (liveness.ts), not by PID
+      if (again === 1) this.db.exec(`ALTER TABLE leases ADD COLUMN owner TEXT`);
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS images (
           id TEXT PRIMARY KEY,
@@ -173,7 +175,8 @@ export class IndexDB {
         CREATE TABLE IF NOT EXISTS leases (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
           pid INTEGER NOT NULL,
-          started TEXT NOT NULL
+          started TEXT NOT NULL,
+          owner TEXT
         );
         CREATE TABLE IF NOT EXISTS lease_blobs (
           lease_id INTEGER NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
@@ -196,8 +199,9 @@ export class IndexDB {
 
   // ---- leases ---------------------------------------------------------------------------
 
-  openLease(): number {
-    const r = this.db.prepare(`INSERT INTO leases (pid, started) VALUES (?, ?) RETURNING id`).get(process.pid, new Date().toISOString()) as { id: number };
+  /** A lease of the writer `owner` (its id from liveness.ts; the lease dies with that process). */
+  openLease(owner: string): number {
+    const r = this.db.prepare(`INSERT INTO leases (pid, started, owner) VALUES (?, ?, ?) RETURNING id`).get(process.pid, new Date().toISOString(), owner) as { id: number };
     return r.id;
   }
 
@@ -384,10 +388,14 @@ export class IndexDB {
 
   /** Blobs protected by leases of live processes; leases of dead processes are dropped. */
   protectedBlobs(): Set<string> {
-    const leases = this.db.prepare(`SELECT id, pid FROM leases`).all() as { id: number; pid: number }[];
+    const leases = this.db.prepare(`SELECT id, pid, owner FROM leases`).all() as { id: number; pid: number; owner: string | null }[];
     const s = new Set<string>();
+    const alive = new Map<string, boolean>();
     for (const l of leases) {
-      if (l.pid !== process.pid && !isAlive(l.pid)) { this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id); continue; }
+      const owner = l.owner ?? String(l.pid); // leases of older berth versions carry only a PID
+      let live = alive.get(owner);
+      if (live === undefined) alive.set(owner, live = isWriterAlive(this.root, owner));
+      if (!live) { this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id); continue; }
       for (const r of this.db.prepare(`SELECT digest FROM lease_blobs WHERE lease_id = ?`).raw().all(l.id) as [string][]) s.add(r[0]);
     }
     return s;

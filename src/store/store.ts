@@ -9,6 +9,7 @@ import { type Digest, digestAlgorithm, parseDigest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
+import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
 
 export interface StoreOptions {
   /** Store directory; default: $BERTH_ROOT, else /var/lib/berth for root, else $XDG_DATA_HOME/berth. */
@@ -72,19 +73,27 @@ export class Store {
     } catch (e) {
       throw new BerthError('IO', `cannot create store directory ${root}: ${(e as Error).message}`, { hint: 'choose another with --root or BERTH_ROOT' });
     }
-    this.blobs = new BlobStore(root);
+    this.blobs = new BlobStore(root, () => this.owner());
     this.index = new IndexDB(root);
   }
+
+  private ownerId?: string;
+  /** This process's writer id on this store (taken on first write; see liveness.ts). */
+  owner(): string { return this.ownerId ??= acquireOwner(this.root); }
 
   static open(opts: StoreOptions = {}): Store {
     const s = new Store(opts.root ?? defaultStoreRoot());
     s.blobs.cleanStaleTemp();
+    cleanStaleLocks(s.root);
     return s;
   }
 
-  close(): void { this.index.close(); }
+  close(): void {
+    this.index.close();
+    if (this.ownerId !== undefined) { this.ownerId = undefined; releaseOwner(this.root); }
+  }
 
-  lease(): Lease { return new Lease(this, this.index.openLease()); }
+  lease(): Lease { return new Lease(this, this.index.openLease(this.owner())); }
 
   // ---- image records: the queries and state changes the image service uses ------------
 
@@ -170,6 +179,12 @@ export class Store {
 
   /** The store's directory for temporary files (same file system as the blobs). */
   get tempDir(): string { return this.blobs.tmpDir; }
+
+  /**
+   * A fresh temp file path in the store, named so that the store removes it once this
+   * process is gone (crash, SIGKILL). `suffix` ends the name.
+   */
+  tempPath(suffix = ''): string { return this.blobs.tempPath(suffix); }
 
   /**
    * Remove blobs that no image references and no live writer protects. Runs inside one

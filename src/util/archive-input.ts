@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream, openSync, readSync, closeSync, statSync, promises as fsp, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,17 +45,17 @@ export async function openTarInput(input: string | Readable, what: string, opts:
 
 export interface SpoolOptions {
   /**
-   * Where to spool compressed input or streams. The store passes its tmp dir: the file is
-   * named "<pid>-..." there, so the store removes it after a crash (stale temp cleanup).
+   * Where to spool compressed input or streams. The store passes its temp-file namer: the
+   * name carries the writer's id, so the store removes the file after a crash.
    */
-  tmpDir?: string;
+  tempPath?: (suffix: string) => string;
 }
 
 async function spool(src: Readable, alg: Algorithm | undefined, what: string, opts: SpoolOptions): Promise<TarFile> {
   let path: string;
   let cleanup: () => Promise<void>;
-  if (opts.tmpDir) {
-    path = join(opts.tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}-archive.tar`);
+  if (opts.tempPath) {
+    path = opts.tempPath('-archive.tar');
     cleanup = () => fsp.rm(path, { force: true });
   } else {
     const dir = tempDir();

@@ -141,10 +141,12 @@ test('stale temp files are removed only for processes that are gone', async () =
   } finally { live.kill('SIGKILL'); }
 });
 
-test('the temp path carries our pid', () => {
+test('the temp path carries our writer id, whose lock file we hold', () => {
   const s = freshStore();
   try {
-    assert.match(path.basename(s.blobs.tempPath()), new RegExp(`^${process.pid}-[a-f0-9]{16}$`));
+    assert.match(path.basename(s.blobs.tempPath()), new RegExp(`^${s.owner()}-[a-f0-9]{16}$`));
+    assert.match(s.owner(), /^[0-9a-f]{32}$/);
+    assert.ok(fs.existsSync(path.join(s.root, 'locks', `${s.owner()}.db`)));
     assert.equal(path.dirname(s.blobs.tempPath()), s.blobs.tmpDir);
   } finally { s.close(); }
 });
