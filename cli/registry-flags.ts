@@ -1,8 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
-import { type RegistryAccessOptions } from '../src/index.js';
+import { parseGoDuration, type RegistryAccessOptions } from '../src/index.js';
 import { usageError } from './common.js';
-import { parseGoDuration } from '../src/images/duration.js';
 
 /** The registry flags pull, push, login and search share. */
 export function addRegistryFlags(c: Command): Command {

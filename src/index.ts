@@ -31,9 +31,13 @@ export { inspectImage, type ImageInspect, type ImageInspectConfig, type ImageIns
 export { imageHistory, type HistoryLayer } from './images/history.js';
 export { imageTree } from './images/tree.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
-export { encodeGoJSON, GoStruct, goMap } from './images/inspect.js';
-export { GoTime, parseRFC3339, humanSince, humanSize, humanSizeSpaced } from './images/duration.js';
-export { goQuote, quoteRune, PRINT_RE } from './util/go-quote.js';
+export { goJSON, GoStruct, goMap, type GoJSONOptions } from './go/json.js';
+export { GoTime, parseRFC3339 } from './go/time.js';
+export { humanSince, humanSize, humanSizeSpaced } from './go/units.js';
+export { goQuote, quoteRune, isPrintRune } from './go/quote.js';
+export { formatValue, goSprint, goSprintf, goSprintln, runeCount } from './go/fmt.js';
+export { goTypeName, isArrayLike, isStringer, isStructLike, mapEntries, sortedKeys } from './go/value.js';
+export { parseGoDuration } from './go/duration.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';
 export * as config from './config/index.js';
 export * as auth from './auth/index.js';

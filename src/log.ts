@@ -14,7 +14,7 @@
  * The CLI sets the level from `--log-level`/`--debug`; library users may call setLogLevel and
  * setLogSink (e.g. to route lines to their own logger).
  */
-import { goQuote } from './util/go-quote.js';
+import { goQuote } from './go/quote.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic';
 

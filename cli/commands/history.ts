@@ -4,7 +4,7 @@
  * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
-import { Store, imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, encodeGoJSON, type HistoryLayer } from '../../src/index.js';
+import { Store, imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON, type HistoryLayer } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -66,7 +66,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       comment: l.comment || undefined,
       Created: l.created.rfc3339(false),
     }));
-    process.stdout.write(`${encodeGoJSON(json, { escapeHTML: true })}\n`);
+    process.stdout.write(`${goJSON(json)}\n`);
     return 0;
   }
   const now = Date.now();

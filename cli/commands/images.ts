@@ -4,7 +4,7 @@
  * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
-import { Store, BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, encodeGoJSON } from '../../src/index.js';
+import { Store, BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -203,7 +203,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       const items = rows.map((r) => {
         const k = ImageReporter.row(r).id;
         let e = memo.get(k);
-        if (e === undefined) { e = encodeGoJSON(ImageReporter.json(r), { indent: '    ', escapeHTML: true, base: '    ' }); memo.set(k, e); }
+        if (e === undefined) { e = goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' }); memo.set(k, e); }
         return e;
       });
       out = items.length ? `[\n    ${items.join(',\n    ')}\n]\n` : '[]\n';

@@ -4,7 +4,7 @@
  * image. Images that are not found are reported after the others; the exit code is then 125.
  * Kept light for start-up time: no commander, the template engine only with --format.
  */
-import { Store, BerthError, inspectImage, encodeGoJSON, type ImageInspect } from '../../src/index.js';
+import { Store, BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
 import { parseArgs, type CommandSpec } from './image-args.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -42,7 +42,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
 
   let out: string;
   if (format === '' || JSON_RE.test(format)) {
-    out = `${encodeGoJSON(found, { indent: '     ', escapeHTML: false })}\n`;
+    out = `${goJSON(found, { indent: '     ', escapeHTML: false })}\n`;
   } else {
     const { renderOutput } = await import('../format/output.js');
     const { inspectTemplateView } = await import('../format/inspect-view.js');

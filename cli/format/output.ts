@@ -19,9 +19,9 @@
  * when given, otherwise the field name split at camel-case boundaries and upper-cased
  * (`CreatedSince` → `CREATED SINCE`).
  */
-import { compileTemplate, goJSON, type FuncMap, type Template } from './template.js';
+import { compileTemplate, type FuncMap, type Template } from './template.js';
 import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
-import { BerthError } from '../../src/index.js';
+import { BerthError, goJSON } from '../../src/index.js';
 
 export interface RenderOutputOptions {
   /** The user's --format value; undefined or '' means "not given". */
@@ -122,7 +122,7 @@ export function headerRow(headers: Record<string, string>): Map<string, string> 
 
 /** JSON like podman's `json.MarshalIndent(x, "", "    ")` + newline. */
 export function formatJSON(value: unknown): string {
-  return `${goJSON(value, { indent: '    ', escapeHTML: true })}\n`;
+  return `${goJSON(value, { indent: '    ', maps: 'inferred' })}\n`;
 }
 
 function compileWithFallback(

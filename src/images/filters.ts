@@ -23,7 +23,7 @@ import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { tryLookupImage } from './lookup.js';
 import { parseReferenceRaw, parseNormalizedReference, formatReference, repositoryName, type Reference } from '../reference/reference.js';
-import { parseTimestampFilter, type GoTime } from './duration.js';
+import { parseTimestampFilter, type GoTime } from '../go/time.js';
 import { createdTime, type ImageSet } from './list.js';
 
 export const IMAGE_FILTER_KEYS = ['after', 'before', 'containers', 'dangling', 'digest', 'id', 'intermediate', 'label', 'manifest', 'readonly', 'reference', 'since', 'until'] as const;

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import type { Digest } from '../digest/digest.js';
 import { chainIDs } from '../transports/local/local.js';
-import { GoTime, parseRFC3339 } from './duration.js';
+import { GoTime, parseRFC3339 } from '../go/time.js';
 import { lookupRecord } from './lookup.js';
 
 export interface HistoryLayer {

@@ -14,65 +14,10 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { MT } from '../media/types.js';
-import { GoTime, parseRFC3339 } from './duration.js';
+import { GoStruct, goMap } from '../go/json.js';
+import { GoTime, parseRFC3339 } from '../go/time.js';
 import { neighbourhood, repoDigests, repoTags, type ImageSet } from './list.js';
 import { lookupRecord } from './lookup.js';
-
-/** An object goJSON encodes as a Go struct (fields in insertion order, even lower-case ones). */
-export class GoStruct {
-  constructor(fields: Record<string, unknown>) {
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) (this as Record<string, unknown>)[k] = v;
-  }
-}
-
-/** A Go map: sorted keys in JSON, "<no value>" for a missing key in templates. */
-export function goMap<T>(o: Record<string, T> | null | undefined): Record<string, T> | null {
-  if (o === null || o === undefined || typeof o !== 'object') return null;
-  return Object.assign(Object.create(null) as Record<string, T>, o);
-}
-
-/**
- * Go encoding/json output for the values built here: objects with a null prototype are
- * maps (sorted keys), other objects are structs (keys in insertion order), values with a
- * toJSON() (GoTime) use it. `indent` '' gives compact output (json.Encoder), otherwise
- * MarshalIndent-style; `escapeHTML` as json.Marshal (podman's inspect turns it off).
- */
-export function encodeGoJSON(value: unknown, opts: { indent?: string; escapeHTML?: boolean; /** current indentation (for an element of an enclosing array) */ base?: string } = {}): string {
-  const indent = opts.indent ?? '';
-  const html = opts.escapeHTML ?? true;
-  const quote = (s: string): string => {
-    let q = JSON.stringify(s);
-    if (/[\u2028\u2029]/.test(q)) q = q.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-    if (html && /[<>&]/.test(q)) q = q.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
-    return q;
-  };
-  const enc = (v: unknown, cur: string): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'string') return quote(v);
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v !== 'object') return 'null';
-    const tj = (v as { toJSON?: () => unknown }).toJSON;
-    if (typeof tj === 'function') return enc(tj.call(v), cur);
-    const inner = cur + indent;
-    const wrap = (open: string, items: string[], close: string): string => {
-      if (items.length === 0) return open + close;
-      if (!indent) return open + items.join(',') + close;
-      return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${cur}${close}`;
-    };
-    if (Array.isArray(v)) return wrap('[', v.map((x) => enc(x, inner)), ']');
-    let keys = Object.keys(v);
-    if (Object.getPrototypeOf(v) === null) keys = keys.sort();
-    const items: string[] = [];
-    for (const k of keys) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x === undefined) continue;
-      items.push(`${quote(k)}:${indent ? ' ' : ''}${enc(x, inner)}`);
-    }
-    return wrap('{', items, '}');
-  };
-  return enc(value, opts.base ?? '');
-}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -158,7 +103,7 @@ export interface ImageInspectHealthcheck {
 
 /**
  * podman's `image inspect` data (libimage ImageData), key for key and in podman's order, so
- * `encodeGoJSON(inspect, { indent: '     ', escapeHTML: false })` prints podman's JSON.
+ * `goJSON(inspect, { indent: '     ', escapeHTML: false })` prints podman's JSON.
  * Maps (Labels, Annotations, Config.ExposedPorts, Config.Volumes) are null-prototype objects
  * (sorted keys in JSON); `null` stands for Go's nil; "GraphDriver" is left out (no graph driver).
  */

@@ -14,7 +14,7 @@
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { parseReferenceRaw, repositoryName } from '../reference/reference.js';
-import { GoTime, parseRFC3339 } from './duration.js';
+import { GoTime, parseRFC3339 } from '../go/time.js';
 import { compileImageFilters, type CompiledFilters } from './filters.js';
 
 /** The parts of an image config the parent/child check compares. */

@@ -1,3 +1,4 @@
+import { goJSON } from '../go/json.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 
 /**
@@ -21,11 +22,6 @@ function dockerDescriptorJSON(d: Descriptor): Record<string, unknown> {
   if (d.annotations && Object.keys(d.annotations).length) o.annotations = d.annotations;
   if (d.platform) o.platform = d.platform;
   return o;
-}
-
-/** Go's encoding/json escapes <, > and & in strings; match it for identical bytes. */
-export function goJSON(v: unknown): string {
-  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function serializeManifest(m: ImageManifest, mediaType: string): Buffer {

@@ -1,6 +1,6 @@
 import { BerthError } from '../../errors.js';
 import { MT, parseManifestDocument, type Descriptor, type ImageIndex } from '../../media/index.js';
-import { goJSON } from '../../media/serialize.js';
+import { goJSON } from '../../go/json.js';
 import { REF_NAME_ANNOTATION } from './ref.js';
 
 type Obj = Record<string, unknown>;

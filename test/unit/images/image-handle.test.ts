@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openImage, Image, inspectImage, imageHistory, imageTree, tagImage, encodeGoJSON, isBerthError } from '../../../src/index.js';
+import { openImage, Image, inspectImage, imageHistory, imageTree, tagImage, goJSON, isBerthError } from '../../../src/index.js';
 import { tempStore, writeImage, tempDir } from './fixture.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -14,10 +14,10 @@ test('one lookup rule: name, short name, full/partial/sha256 ID, name@digest all
   const { store } = tempStore(t);
   const img = await writeImage(store, { names: ['quay.io/x/app:1', 'localhost/app:latest'] });
   const inputs = ['quay.io/x/app:1', 'app', 'localhost/app', img.id, img.id.slice(0, 12), `sha256:${img.id}`, `quay.io/x/app@${img.manifestDigest}`];
-  const expected = encodeGoJSON(inspectImage(store, img.id));
+  const expected = goJSON(inspectImage(store, img.id));
   for (const input of inputs) {
     assert.equal(openImage(store, input).id, img.id, input);
-    assert.equal(encodeGoJSON(inspectImage(store, input)), expected, `inspect ${input}`);
+    assert.equal(goJSON(inspectImage(store, input)), expected, `inspect ${input}`);
     assert.deepEqual(imageHistory(store, input), imageHistory(store, img.id), `history ${input}`);
     assert.equal(imageTree(store, input), imageTree(store, img.id), `tree ${input}`);
   }

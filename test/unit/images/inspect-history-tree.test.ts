@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inspectImage, encodeGoJSON } from '../../../src/images/inspect.js';
+import { goJSON } from '../../../src/go/json.js';
+import { inspectImage } from '../../../src/images/inspect.js';
 import { inspectTemplateView } from '../../../cli/format/inspect-view.js';
 import { imageHistory } from '../../../src/images/history.js';
 import { imageTree, printTree } from '../../../src/images/tree.js';
@@ -28,16 +29,16 @@ test('inspect: fields, RepoTags/RepoDigests, Parent, OCI comment and annotations
   assert.equal(i.Comment, 'first comment', 'OCI: the first history entry\'s comment');
   assert.equal(i.Author, 'me');
   assert.equal(JSON.stringify(i.Created), '"2024-05-06T07:08:09.123Z"');
-  assert.equal(encodeGoJSON(i.Config), '{"Env":["A=1"],"Cmd":["sh"],"Labels":{"a":"2","z":"1"}}');
-  assert.equal(encodeGoJSON(i.Annotations), '{"org.example":"x"}');
-  assert.equal(encodeGoJSON(i.History), '[{"created":"2024-05-06T07:08:09.123Z","created_by":"ADD x","comment":"first comment"},{"created_by":"ENV A=1","empty_layer":true}]');
+  assert.equal(goJSON(i.Config), '{"Env":["A=1"],"Cmd":["sh"],"Labels":{"a":"2","z":"1"}}');
+  assert.equal(goJSON(i.Annotations), '{"org.example":"x"}');
+  assert.equal(goJSON(i.History), '[{"created":"2024-05-06T07:08:09.123Z","created_by":"ADD x","comment":"first comment"},{"created_by":"ENV A=1","empty_layer":true}]');
   assert.equal(i.Parent, '');
 
   const c = inspectImage(store, pc.child.id) as unknown as Record<string, unknown>;
   assert.deepEqual(c.RepoTags, ['quay.io/x/app:1', 'localhost/app:latest'], 'tagged names only');
   assert.deepEqual(c.RepoDigests, [`localhost/app@${pc.child.manifestDigest}`, `quay.io/x/app@${pc.child.manifestDigest}`]);
   assert.equal(c.Parent, pc.parent.id);
-  assert.equal(encodeGoJSON(c.Annotations), '{}');
+  assert.equal(goJSON(c.Annotations), '{}');
   assert.equal(c.Labels, null);
   assert.equal(inspectImage(store, pc.parent.id).Parent, '');
 
@@ -47,7 +48,7 @@ test('inspect: fields, RepoTags/RepoDigests, Parent, OCI comment and annotations
   assert.equal(tv.Id, img.id);
   assert.equal(String(tv.Created), '2024-05-06 07:08:09.123 +0000 UTC');
   assert.equal(((tv.History as Record<string, unknown>[])[1]!).CreatedBy, 'ENV A=1');
-  assert.equal(encodeGoJSON(tv), encodeGoJSON(inspectImage(store, img.id)), '{{json .}} gives the JSON view');
+  assert.equal(goJSON(tv), goJSON(inspectImage(store, img.id)), '{{json .}} gives the JSON view');
 });
 
 test('inspect: docker image comment, healthcheck, no created', async (t) => {
@@ -61,7 +62,7 @@ test('inspect: docker image comment, healthcheck, no created', async (t) => {
   assert.equal(i.Version, '20.10.7');
   assert.equal(i.Created, null);
   assert.equal(i.ManifestType, 'application/vnd.docker.distribution.manifest.v2+json');
-  assert.equal(encodeGoJSON(i.Healthcheck), '{"Test":["CMD","true"],"Interval":1000000000}');
+  assert.equal(goJSON(i.Healthcheck), '{"Test":["CMD","true"],"Interval":1000000000}');
   assert.equal(Object.keys(i).at(-1), 'Healthcheck');
 });
 

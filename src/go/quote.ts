@@ -8,12 +8,18 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
-export const PRINT_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+const PRINT_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
+/** strconv.IsPrint for a non-ASCII character: letters, marks, numbers, punctuation, symbols. */
+export function isPrintRune(ch: string): boolean {
+  return PRINT_RE.test(ch);
+}
+
+/** One character of a Go quoted string or rune literal delimited by `quote`. */
 export function quoteRune(cp: number, ch: string, quote: string): string {
   if (ch === quote || ch === '\\') return `\\${ch}`;
   if (cp === 0x20 || (cp > 0x20 && cp < 0x7f)) return ch;
-  if (cp >= 0x80 && PRINT_RE.test(ch)) return ch;
+  if (cp >= 0x80 && isPrintRune(ch)) return ch;
   switch (cp) {
     case 7: return '\\a';
     case 8: return '\\b';

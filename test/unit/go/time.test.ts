@@ -7,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBerthError } from '../../../src/errors.js';
-import {
-  GoTime, parseGoDuration, parseRFC3339, parseTimestampFilter, humanDuration, humanSize, humanSizeSpaced, formatG,
-} from '../../../src/images/duration.js';
+import { parseGoDuration } from '../../../src/go/duration.js';
+import { formatFloatG as formatG } from '../../../src/go/fmt.js';
+import { GoTime, parseRFC3339, parseTimestampFilter } from '../../../src/go/time.js';
+import { humanDuration, humanSize, humanSizeSpaced } from '../../../src/go/units.js';
 
 test('parseGoDuration', () => {
   const ok: [string, number][] = [
@@ -100,4 +101,8 @@ test('humanSize (go-units HumanSizeWithPrecision) and the images SIZE column', (
   assert.equal(formatG(0.0001234, 3), '0.000123');
   assert.equal(formatG(0.00001234, 3), '1.23e-05');
   assert.equal(formatG(123456, 3), '1.23e+05');
+  // Exact halves round to even, as Go's strconv does (100.5 and 1.125 are exact doubles).
+  assert.equal(humanSize(100_500), '100kB');
+  assert.equal(humanSize(1125), '1.12kB');
+  assert.equal(humanSize(1375), '1.38kB');
 });

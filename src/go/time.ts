@@ -1,19 +1,15 @@
 /**
- * Go-compatible times, durations and human-readable units, as podman prints and parses them:
- *
- *  - `GoTime`: an instant with nanosecond precision and the zone offset it was written with
- *    (what Go's `time.Time` keeps after parsing a config's "created" field), printable like
- *    Go's `Time.String()` and `Format(time.RFC3339Nano)`;
- *  - `parseGoDuration`: Go's `time.ParseDuration` ("1h30m", "1.5s", "300ms");
- *  - `parseTimestampFilter`: the `until=` filter value rules of containers/common
- *    `pkg/timetype.GetTimestamp` + `ParseTimestamps` (Go duration before now, RFC 3339 in
- *    several precisions, a date, or Unix seconds[.fraction]);
- *  - `humanDuration` / `humanSize`: docker/go-units `HumanDuration` and
- *    `HumanSizeWithPrecision` (decimal units, Go `%.Ng` formatting).
+ * Go's time.Time as podman prints and parses it: `GoTime` is an instant with nanosecond
+ * precision and the zone offset it was written with (what Go keeps after parsing a config's
+ * "created" field), printable like `Time.String()` and `Format(time.RFC3339Nano)`;
+ * `parseRFC3339` reads such a field; `parseTimestampFilter` reads an `until=` filter value as
+ * containers/common `pkg/timetype.GetTimestamp` + `ParseTimestamps` do (a Go duration before
+ * now, RFC 3339 in several precisions, a date, or Unix seconds[.fraction]).
  *
  * Written from the documented behaviour of those Go functions; no Go code was copied.
  */
 import { BerthError } from '../errors.js';
+import { parseGoDuration } from './duration.js';
 
 const NS_PER_SEC = 1_000_000_000;
 
@@ -179,42 +175,6 @@ export function parseRFC3339(s: string): GoTime | undefined {
 }
 
 // ---------------------------------------------------------------------------------------
-// Durations
-
-const UNIT_NS: Record<string, number> = {
-  ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
-};
-
-/** Go's time.ParseDuration; returns nanoseconds (as a float). */
-export function parseGoDuration(s: string): number {
-  const bad = (why = 'invalid duration'): BerthError => new BerthError('INVALID_ARGUMENT', `time: ${why} ${JSON.stringify(s)}`);
-  let rest = s;
-  let neg = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) { neg = rest[0] === '-'; rest = rest.slice(1); }
-  if (rest === '0') return 0;
-  if (rest === '') throw bad();
-  let total = 0;
-  while (rest !== '') {
-    const m = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    const intPart = m[1] ?? '';
-    const fracPart = m[2];
-    if (intPart === '' && (fracPart === undefined || fracPart === '')) throw bad();
-    rest = rest.slice(m[0].length);
-    const u = /^[^\d.]+/.exec(rest);
-    if (!u) throw bad('missing unit in duration');
-    const unit = u[0];
-    const mult = UNIT_NS[unit];
-    if (mult === undefined) throw new BerthError('INVALID_ARGUMENT', `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(s)}`);
-    rest = rest.slice(unit.length);
-    let v = (intPart === '' ? 0 : Number(intPart)) * mult;
-    if (fracPart) v += Number(`0.${fracPart}`) * mult;
-    total += v;
-    if (total > 9223372036854775807) throw bad();
-  }
-  return neg ? -total : total;
-}
-
-// ---------------------------------------------------------------------------------------
 // The until= filter (containers/common pkg/timetype GetTimestamp + ParseTimestamps)
 
 /** Offset in seconds of the local zone at `at` (Go's time.FixedZone(reference.Zone())). */
@@ -276,65 +236,4 @@ function parseLayoutTime(value: string, inLocation: boolean, localOff: number): 
   }
   const num = (s: string | undefined): number => (s ? Number(s) : 0);
   return civilToTime({ y: +m[1]!, m: +m[2]!, d: +m[3]!, hh: num(m[4]), mm: num(m[5]), ss: num(m[6]), nsec: fracToNanos(m[7]) }, offset, utc);
-}
-
-// ---------------------------------------------------------------------------------------
-// Human-readable output (docker/go-units)
-
-/** go-units HumanDuration of a duration in milliseconds ("3 hours", "About a minute"). */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
-}
-
-/** "N units ago" for an instant, as podman's CREATED columns print it. */
-export function humanSince(t: GoTime, now: number = Date.now()): string {
-  return `${humanDuration(now - t.ms)} ago`;
-}
-
-/** Go's fmt "%.<prec>g" of a non-negative float. */
-export function formatG(x: number, prec: number): string {
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : x < 0 ? '-Inf' : 'NaN';
-  if (prec === 0) prec = 1;
-  if (x === 0) return '0';
-  const e = x.toExponential(prec - 1); // d.ddde±x, correctly rounded
-  const [mant, expStr] = e.split('e') as [string, string];
-  const exp = Number(expStr);
-  if (exp < -4 || exp >= prec) {
-    const m = mant.includes('.') ? mant.replace(/0+$/, '').replace(/\.$/, '') : mant;
-    const ae = Math.abs(exp);
-    return `${m}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
-  }
-  const f = x.toFixed(Math.max(0, prec - 1 - exp));
-  return f.includes('.') ? f.replace(/0+$/, '').replace(/\.$/, '') : f;
-}
-
-const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-/** go-units HumanSizeWithPrecision: decimal units, no space ("11.4kB", "1e+03kB"). */
-export function humanSize(bytes: number, precision = 3): string {
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) { size /= 1000; i++; }
-  return `${formatG(size, precision)}${DECIMAL_UNITS[i]}`;
-}
-
-/** podman images' SIZE column: humanSize with precision 3 and a space before the unit ("11.4 kB"). */
-export function humanSizeSpaced(bytes: number): string {
-  const s = humanSize(bytes, 3);
-  let j = s.length - 1;
-  while (j >= 0 && !/[0-9]/.test(s[j]!)) j--;
-  return `${s.slice(0, j + 1)} ${s.slice(j + 1)}`;
 }
