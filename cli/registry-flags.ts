@@ -10,8 +10,8 @@ export function addRegistryFlags(c: Command): Command {
     .option('--cert-dir <dir>', 'use certificates (*.crt, *.cert, *.key) from this directory')
     .option('--creds <user[:password]>', 'credentials for the registry')
     .option('--authfile <file>', 'auth.json to use (default: REGISTRY_AUTH_FILE or the containers lookup)')
-    .option('--retry <n>', 'retries for failed transfers', '3')
-    .option('--retry-delay <duration>', 'delay between retries (e.g. 2s, 500ms)');
+    .option('--retry <n>', 'number of times to retry in case of failure when performing pull or push (default: containers.conf [engine] retry, else 3)')
+    .option('--retry-delay <duration>', 'delay between retries in case of pull or push failures (default: containers.conf [engine] retry_delay, else 1s)');
 }
 
 export function parseBool(v: unknown, flag: string): boolean | undefined {
@@ -37,7 +37,7 @@ export function registryAccess(o: Record<string, unknown>): RegistryAccessOption
     certDir: o.certDir as string | undefined,
     creds: o.creds as string | undefined,
     authfile: (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE,
-    retry: retry !== undefined ? { max: retry, delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined } : undefined,
+    retry: { max: retry, delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined },
   };
 }
 

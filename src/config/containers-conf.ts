@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { parse } from 'smol-toml';
 import { BerthError } from '../errors.js';
+import { parseGoDuration } from '../go/duration.js';
 
 /** The containers.conf settings berth honours. */
 export interface EngineSettings {
   /** [engine] image_parallel_copies: layers copied at once (0 = default). */
   imageParallelCopies?: number;
+  /** [engine] retry: retries of a failed pull or push request (podman's default 3). */
+  retry?: number;
+  /** [engine] retry_delay: a Go duration, in milliseconds (podman's default 1s). */
+  retryDelayMs?: number;
 }
 
 /**
@@ -34,6 +39,20 @@ export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env, opts: {
       const v = Number(n);
       if (!Number.isInteger(v) || v < 0) throw new BerthError('CONFIG', `${f}: engine.image_parallel_copies must be 0 or more`);
       out.imageParallelCopies = v;
+    }
+    const retry = engine?.retry;
+    if (retry !== undefined) {
+      const v = Number(retry);
+      if ((typeof retry !== 'number' && typeof retry !== 'bigint') || !Number.isInteger(v) || v < 0) throw new BerthError('CONFIG', `${f}: engine.retry must be a whole number, 0 or more`);
+      out.retry = v;
+    }
+    const delay = engine?.retry_delay;
+    if (delay !== undefined && delay !== '') {
+      if (typeof delay !== 'string') throw new BerthError('CONFIG', `${f}: engine.retry_delay must be a duration string such as "5s"`);
+      let ns: number;
+      try { ns = parseGoDuration(delay); } catch (e) { throw new BerthError('CONFIG', `${f}: engine.retry_delay: ${(e as Error).message}`); }
+      if (ns < 0) throw new BerthError('CONFIG', `${f}: engine.retry_delay must not be negative`);
+      out.retryDelayMs = Math.round(ns / 1e6);
     }
   }
   return out;

@@ -38,6 +38,13 @@ function missing(what: string): never {
   throw new BerthError('INVALID_ARGUMENT', `containers-storage: needs ${what}`, { hint: 'pass a store to the operation' });
 }
 
+/** Retries: the flags, else containers.conf's [engine] retry and retry_delay. */
+function retrySettings(flags: RegistryAccessOptions['retry'], engine: EngineSettings): RegistryAccessOptions['retry'] {
+  const max = flags?.max ?? engine.retry;
+  const delayMs = flags?.delayMs ?? engine.retryDelayMs;
+  return max === undefined && delayMs === undefined ? undefined : { max, delayMs };
+}
+
 /**
  * Build an operation's context once: configuration files are read lazily, at most once, and
  * only when something needs them (a docker:// name, a parallel copy...).
@@ -54,7 +61,7 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
     },
     registry(host: string, side: 'source' | 'destination'): DockerTransportOptions {
       const flags = (side === 'destination' ? o.destRegistry ?? o.registry : o.registry) ?? {};
-      const access = registryAccess(host, flags, flags.registriesConf ?? ctx.registriesConf());
+      const access = registryAccess(host, { ...flags, retry: retrySettings(flags.retry, ctx.engine()) }, flags.registriesConf ?? ctx.registriesConf());
       return access.signal || !o.signal ? access : { ...access, signal: o.signal };
     },
     store: o.store ?? (() => missing('a store')),

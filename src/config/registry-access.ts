@@ -16,7 +16,8 @@ export interface RegistryAccessOptions {
   authfile?: string;
   /** registries.conf to use (default lookup otherwise). */
   registriesConf?: RegistriesConf;
-  retry?: { max: number; delayMs?: number };
+  /** --retry / --retry-delay; what is not given comes from containers.conf (podman: 3 retries, 1s apart). */
+  retry?: { max?: number; delayMs?: number };
   signal?: AbortSignal;
 }
 
@@ -45,7 +46,7 @@ export function registryAccess(host: string, o: RegistryAccessOptions, conf: Reg
       if (!e) return undefined;
       return 'identityToken' in e ? { identityToken: e.identityToken } : { username: e.username, password: e.password };
     }),
-    retry: o.retry ? { max: o.retry.max, delayMs: o.retry.delayMs } : undefined,
+    retry: o.retry ? { ...(o.retry.max !== undefined ? { max: o.retry.max } : {}), ...(o.retry.delayMs !== undefined ? { delayMs: o.retry.delayMs } : {}) } : undefined,
     signal: o.signal,
   };
 }

@@ -34,3 +34,19 @@ export function parseGoDuration(s: string): number {
   return neg ? -total : total;
 }
 
+/** Go's time.Duration String for a whole number of milliseconds ("0s", "500ms", "1.5s", "1m30s", "1h0m0s"). */
+export function formatGoDuration(ms: number): string {
+  const neg = ms < 0;
+  let v = Math.round(Math.abs(ms));
+  if (v === 0) return '0s';
+  const frac = (n: number, digits: number) => { const f = String(n).padStart(digits, '0').replace(/0+$/, ''); return f ? `.${f}` : ''; };
+  let out: string;
+  if (v < 1000) out = `${v}ms`;
+  else {
+    const h = Math.floor(v / 3_600_000); v -= h * 3_600_000;
+    const m = Math.floor(v / 60_000); v -= m * 60_000;
+    const s = `${Math.floor(v / 1000)}${frac(v % 1000, 3)}s`;
+    out = h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
+  }
+  return neg ? `-${out}` : out;
+}

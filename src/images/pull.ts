@@ -94,9 +94,10 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
   const errors: string[] = [];
   for (const cand of resolution.candidates) {
     const candName = formatReference(cand.ref);
-    emit({ kind: 'message', text: `Trying to pull ${candName}...` }); // podman prints it for every candidate
     try {
-      const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel });
+      // podman prints it for every candidate it actually pulls (not when --policy newer keeps the local image)
+      const announce = () => emit({ kind: 'message', text: `Trying to pull ${candName}...` });
+      const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel }, announce);
       try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
       return { ids: [id], names: [candName] };
     } catch (e) {
@@ -112,12 +113,13 @@ function withTag(r: Reference): Reference {
 }
 
 /** Pull one fully qualified reference, trying mirrors and the primary location in order. */
-async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, ctx: SystemContext, opts: PullOptions): Promise<string> {
+async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, ctx: SystemContext, opts: PullOptions, announce: () => void): Promise<string> {
   const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
   const sources = pullSources(ctx.registriesConf(), ref);
   // NAME:TAG@DIGEST is recorded as NAME@DIGEST: the digest is the truth (podman's NormalizeName)
   const localName = ref.digest ? `${repositoryName(ref)}@${ref.digest}` : formatReference(withTag(ref));
   const errors: string[] = [];
+  let announced = false;
   for (const s of sources) {
     const dref = parseDockerRef(`//${formatReference(s.ref)}`);
     // a location registries.conf marks insecure is reached so unless --tls-verify says otherwise
@@ -132,6 +134,7 @@ async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, c
           if (head?.digest && row && row.digests.includes(head.digest)) return local.id;
         }
       }
+      if (!announced) { announced = true; announce(); }
       return await copyInto(store, src, [localName], opts, ref.digest);
     } catch (e) {
       if (!isBerthError(e) || sources.length === 1) throw e;

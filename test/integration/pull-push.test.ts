@@ -165,6 +165,7 @@ describe('berth pull / push through the CLI', { skip }, () => {
     r = await b.run(['pull', '--policy', 'newer', '--tls-verify=false', ref], { root });
     assertOk(r, 'pull --policy newer');
     assert.equal(r.stdout, `${hex(imgA.configDigest)}\n`);
+    assert.equal(r.stderr, '', 'nothing pulled, nothing said (as podman: no "Trying to pull")');
     assert.equal(manifestReqs(proxy.requests, 'HEAD').length, 1);
     assert.equal(manifestReqs(proxy.requests, 'GET').length, 0);
     assert.deepEqual(blobGets(proxy.requests), []);
@@ -174,6 +175,7 @@ describe('berth pull / push through the CLI', { skip }, () => {
     r = await b.run(['pull', '--policy', 'newer', '--tls-verify=false', ref], { root });
     assertOk(r, 'pull --policy newer after the tag moved');
     assert.equal(r.stdout, `${hex(imgB.configDigest)}\n`);
+    assert.match(r.stderr, new RegExp(`^Trying to pull ${ref.replace(/[.]/g, '\\.')}\\.\\.\\.\n`));
     const ids = await b.run(['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], { root });
     assert.ok(ids.stdout.includes(`${imgB.configDigest} ${ref}`), ids.stdout);
 

@@ -25,8 +25,8 @@ import { DEFAULT_LOW_SPEED, type LowSpeedLimit, clean, discard, errorDetail, rea
 import { openedBlob, resolveResume, resumingStream, type ResolvedResume, type ResumeOptions } from './blob-stream.js';
 import { HttpTransport, header, type HttpRequest, type HttpResponse, type TlsMaterial } from './http.js';
 import { registryApiHost } from './reference.js';
-import { sendWithRetry, type RetryEvent } from './request.js';
-import { resolveRetry, type ResolvedRetry, type RetryOptions } from './retry.js';
+import { announceRetry, sendWithRetry, type RetryEvent } from './request.js';
+import { backoffDelay, isRetryableError, isRetryableStatus, resolveRetry, sleep, type ResolvedRetry, type RetryOptions } from './retry.js';
 import { type BearerToken, type RegistryCredentials, TokenCache, requestBearerToken } from './token.js';
 
 export type { RegistryCredentials, TlsMaterial, RetryOptions, ResumeOptions, LowSpeedLimit, RetryEvent };
@@ -153,14 +153,30 @@ export class RegistryClient {
   /** "https://host" once pinged. */
   get baseUrl(): string | undefined { return this.base?.origin; }
 
+  /** Ping attempts: https then (insecure) http is one attempt, retried as a whole, as podman does. */
   private async doPing(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pingOnce();
+      } catch (e) {
+        const retryable = isRetryableError(e) || (e instanceof BerthError && typeof e.data?.status === 'number' && isRetryableStatus(e.data.status));
+        if (attempt >= this.retry.max || !retryable || this.opts.signal?.aborted) throw e;
+        const delayMs = backoffDelay(attempt, this.retry);
+        announceRetry(delayMs, attempt + 1, this.retry.max, (e as Error).message);
+        this.opts.onRetry?.({ what: `pinging registry ${this.host}`, attempt: attempt + 1, delayMs, reason: (e as Error).message });
+        await sleep(delayMs, this.opts.signal);
+      }
+    }
+  }
+
+  private async pingOnce(): Promise<void> {
     const schemes = this.opts.insecure ? ['https', 'http'] : ['https'];
     const errors: unknown[] = [];
     for (const scheme of schemes) {
       const base = new URL(`${scheme}://${this.apiHost}`);
       const what = `pinging registry ${this.host}`;
       try {
-        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url: new URL('/v2/', base) }), this.sendOpts(what, true));
+        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url: new URL('/v2/', base) }), { ...this.sendOpts(what, true), retry: { ...this.retry, max: 0 } });
         if (res.status === 200 || res.status === 401) {
           this.challenges = res.url.origin === base.origin ? supported(parseWWWAuthenticate(res.headers['www-authenticate'])) : [];
           await discard(res);
@@ -170,6 +186,7 @@ export class RegistryClient {
         const detail = await errorDetail(res);
         throw new BerthError('REGISTRY_ERROR', `${what}: ${scheme}://${this.apiHost}/v2/ answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`, {
           hint: res.status >= 500 ? 'the registry is unavailable; try again later' : 'is this a container registry (API v2)?',
+          data: { status: res.status },
         });
       } catch (e) {
         errors.push(e);

@@ -1,12 +1,16 @@
 /**
- * Sending with retries: transient network errors and 429/502/503/504 are retried with
- * exponential backoff (Retry-After honoured, capped) — but only when the request body can be
- * sent again. Failures become BerthError('NETWORK') with a one-line message.
+ * Sending with retries: transient network errors and 429/502/503/504 are retried after the
+ * retry delay (podman: containers.conf retry_delay or --retry-delay, default 1s; Retry-After
+ * honoured, capped) — but only when the request body can be sent again. Every retry is
+ * announced as podman does ("Failed, retrying in 1s ... (1/3). Error: ..."). Failures become
+ * BerthError('NETWORK') with a one-line message.
  */
 import { BerthError } from '../../errors.js';
 import { discard } from './body.js';
 import { describeError, networkError } from './net-error.js';
 import { header, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
+import { log } from '../../log.js';
+import { formatGoDuration } from '../../go/duration.js';
 import { abortError, backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type ResolvedRetry } from './retry.js';
 
 export interface RetryEvent {
@@ -38,6 +42,7 @@ export async function sendWithRetry(http: HttpTransport, build: () => Promise<Ht
       if (e instanceof BerthError) throw e;
       if (o.replayable && attempt < o.retry.max && isRetryableError(e)) {
         const delay = backoffDelay(attempt, o.retry);
+        announceRetry(delay, attempt + 1, o.retry.max, networkError(e, o.what, req.url).message);
         o.onRetry?.({ what: o.what, attempt: attempt + 1, delayMs: delay, reason: describeError(e) });
         await sleep(delay, o.signal);
         continue;
@@ -48,6 +53,7 @@ export async function sendWithRetry(http: HttpTransport, build: () => Promise<Ht
       const fallback = backoffDelay(attempt, o.retry);
       const delay = Math.min(o.retry.maxDelayMs, parseRetryAfter(header(res.headers, 'retry-after'), fallback));
       await discard(res);
+      announceRetry(delay, attempt + 1, o.retry.max, `${o.what}: the registry answered HTTP ${res.status}`);
       o.onRetry?.({ what: o.what, attempt: attempt + 1, delayMs: delay, reason: `HTTP ${res.status}` });
       await sleep(delay, o.signal);
       continue;
@@ -56,3 +62,8 @@ export async function sendWithRetry(http: HttpTransport, build: () => Promise<Ht
   }
 }
 
+
+/** containers/common's retry notice, word for word. */
+export function announceRetry(delayMs: number, attempt: number, max: number, error: string): void {
+  log.warn(`Failed, retrying in ${formatGoDuration(delayMs)} ... (${attempt}/${max}). Error: ${error}`);
+}

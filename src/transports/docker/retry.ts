@@ -9,8 +9,10 @@ import { BerthError } from '../../errors.js';
 export interface RetryOptions {
   /** Retries after the first attempt (default 3). */
   max?: number;
-  /** First backoff delay in ms (default 1000); doubles per attempt. */
+  /** Delay between attempts in ms (default 1000, as podman's); with `exponential`, the first one. */
   delayMs?: number;
+  /** Double the delay per attempt (default false: podman waits the same delay every time). */
+  exponential?: boolean;
   /** Cap on any single wait, including Retry-After (default 60000). */
   maxDelayMs?: number;
 }
@@ -18,6 +20,7 @@ export interface RetryOptions {
 export interface ResolvedRetry {
   max: number;
   delayMs: number;
+  exponential: boolean;
   maxDelayMs: number;
 }
 
@@ -25,6 +28,7 @@ export function resolveRetry(r: RetryOptions = {}): ResolvedRetry {
   return {
     max: Math.max(0, Math.floor(r.max ?? 3)),
     delayMs: Math.max(0, r.delayMs ?? 1000),
+    exponential: r.exponential ?? false,
     maxDelayMs: Math.max(0, r.maxDelayMs ?? 60_000),
   };
 }
@@ -66,9 +70,9 @@ export function parseRetryAfter(value: string | undefined, fallbackMs: number, n
   return fallbackMs;
 }
 
-/** Exponential backoff for attempt 0, 1, 2...: delay * 2^attempt, capped. */
+/** The wait before retry `attempt + 1` (attempt 0, 1, 2...): the delay, or delay * 2^attempt when exponential; capped. */
 export function backoffDelay(attempt: number, r: ResolvedRetry): number {
-  return Math.min(r.maxDelayMs, r.delayMs * 2 ** Math.min(attempt, 20));
+  return Math.min(r.maxDelayMs, r.exponential ? r.delayMs * 2 ** Math.min(attempt, 20) : r.delayMs);
 }
 
 /** setTimeout as a promise that rejects when `signal` aborts. */

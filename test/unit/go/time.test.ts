@@ -7,10 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBerthError } from '../../../src/errors.js';
-import { parseGoDuration } from '../../../src/go/duration.js';
+import { formatGoDuration, parseGoDuration } from '../../../src/go/duration.js';
 import { formatFloatG as formatG } from '../../../src/go/fmt.js';
 import { GoTime, parseRFC3339, parseTimestampFilter } from '../../../src/go/time.js';
 import { humanDuration, humanSize, humanSizeSpaced } from '../../../src/go/units.js';
+
+test('formatGoDuration: Go time.Duration.String', () => {
+  const cases: [number, string][] = [[0, '0s'], [1, '1ms'], [500, '500ms'], [1000, '1s'], [1500, '1.5s'], [5000, '5s'], [1001, '1.001s'],
+    [60_000, '1m0s'], [90_000, '1m30s'], [3_600_000, '1h0m0s'], [3_661_500, '1h1m1.5s'], [-2000, '-2s']];
+  for (const [ms, want] of cases) assert.equal(formatGoDuration(ms), want, String(ms));
+});
 
 test('parseGoDuration', () => {
   const ok: [string, number][] = [

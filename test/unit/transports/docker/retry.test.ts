@@ -33,10 +33,12 @@ describe('retry policy', () => {
     assert.equal(parseRetryAfter(undefined, 100, now), 100);
   });
 
-  test('exponential backoff with a cap; defaults', () => {
-    const r = resolveRetry({ delayMs: 100, maxDelayMs: 1000, max: 5 });
+  test('podman waits the same delay every time; exponential backoff on request; cap; defaults', () => {
+    assert.deepEqual([0, 1, 2].map((a) => backoffDelay(a, resolveRetry({ delayMs: 100 }))), [100, 100, 100]);
+    const r = resolveRetry({ delayMs: 100, maxDelayMs: 1000, max: 5, exponential: true });
     assert.deepEqual([0, 1, 2, 3, 4, 50].map((a) => backoffDelay(a, r)), [100, 200, 400, 800, 1000, 1000]);
-    assert.deepEqual(resolveRetry(), { max: 3, delayMs: 1000, maxDelayMs: 60_000 });
+    assert.equal(backoffDelay(0, resolveRetry({ delayMs: 5000, maxDelayMs: 1000 })), 1000);
+    assert.deepEqual(resolveRetry(), { max: 3, delayMs: 1000, exponential: false, maxDelayMs: 60_000 });
     assert.equal(resolveRetry({ max: -1 }).max, 0);
   });
 
