@@ -52,19 +52,71 @@ export class BerthError extends Error {
     if (opts.data !== undefined) this.data = opts.data;
   }
 
+  /**
+   * What went wrong, without the subject in front: `data.reason` when the error was made by
+   * `subjectError`, else the whole message.
+   */
+  get reason(): string {
+    const r = this.data?.reason;
+    return typeof r === 'string' ? r : this.message;
+  }
+
   /** Exit code used by the CLI (podman: 125 for generic errors; `image exists` uses 1). */
   get exitCode(): number {
     return 125;
   }
 }
 
+/**
+ * An error about one input, worded "SUBJECT: REASON"; `subject` and `data.reason` keep the
+ * parts, so a caller that rewords it for its own context never takes the message apart.
+ */
+export function subjectError(code: ErrorCode, subject: string, reason: string, opts: { hint?: string; cause?: unknown; data?: Record<string, unknown> } = {}): BerthError {
+  return new BerthError(code, `${subject}: ${reason}`, { ...opts, subject, data: { ...opts.data, reason } });
+}
+
+/** The reason of any error: a BerthError's `reason`, another error's message. */
+export function reasonOf(e: unknown): string {
+  return e instanceof BerthError ? e.reason : e instanceof Error ? e.message : String(e);
+}
+
 export function isBerthError(e: unknown, code?: ErrorCode): e is BerthError {
   return e instanceof BerthError && (code === undefined || e.code === code);
 }
 
-/** Wrap an unknown error as a BerthError unless it already is one. */
+/** Whether `e` is what an aborted AbortSignal makes operations throw (or our ABORTED). */
+export function isAbortError(e: unknown): boolean {
+  if (e instanceof BerthError) return e.code === 'ABORTED';
+  const x = e as { name?: unknown; code?: unknown } | null;
+  return typeof x === 'object' && x !== null && (x.name === 'AbortError' || x.code === 'ABORT_ERR');
+}
+
+/** The error for an operation stopped by its AbortSignal; a reason the caller gave is kept as `cause`. */
+export function abortedError(reason?: unknown): BerthError {
+  if (reason instanceof BerthError && reason.code === 'ABORTED') return reason;
+  const own = reason instanceof Error && !isAbortError(reason) ? `: ${reason.message}` : '';
+  return new BerthError('ABORTED', `operation cancelled${own}`, { cause: reason });
+}
+
+/**
+ * Run `fn`; when `signal` has fired by the time it fails, the failure is ABORTED whatever the
+ * layer that noticed it made of it (a broken stream, a failed write, a network error).
+ */
+export async function abortable<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  if (signal?.aborted) throw abortedError(signal.reason);
+  try {
+    return await fn();
+  } catch (e) {
+    if (signal?.aborted) throw abortedError(signal.reason);
+    if (isAbortError(e)) throw abortedError(e);
+    throw e;
+  }
+}
+
+/** Wrap an unknown error as a BerthError unless it already is one (an abort stays ABORTED). */
 export function wrapError(e: unknown, code: ErrorCode, message: string, hint?: string): BerthError {
   if (e instanceof BerthError) return e;
+  if (isAbortError(e)) return abortedError(e);
   const detail = e instanceof Error ? e.message : String(e);
   return new BerthError(code, `${message}: ${detail}`, { hint, cause: e });
 }

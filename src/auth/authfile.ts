@@ -467,7 +467,7 @@ export async function removeCredentials(key: string, opts: AuthOptions = {}): Pr
 }
 
 function isMissingHelper(e: unknown): boolean {
-  return e instanceof BerthError && e.code === 'CONFIG' && /not found in \$PATH/.test(e.message);
+  return e instanceof BerthError && e.code === 'CONFIG' && e.data?.missingHelper !== undefined;
 }
 
 /**

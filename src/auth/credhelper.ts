@@ -86,7 +86,7 @@ function run(suffix: string, action: string, input: string, opts: HelperOptions)
 function spawnError(bin: string, e: unknown): BerthError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    return new BerthError('CONFIG', `credential helper ${bin} not found in $PATH`, { cause: e, hint: `install ${bin}, or remove it from credHelpers (auth.json) / credential-helpers (registries.conf)` });
+    return new BerthError('CONFIG', `credential helper ${bin} not found in $PATH`, { cause: e, subject: bin, data: { missingHelper: bin }, hint: `install ${bin}, or remove it from credHelpers (auth.json) / credential-helpers (registries.conf)` });
   }
   if (code === 'EACCES') return new BerthError('CONFIG', `credential helper ${bin} is not executable`, { cause: e });
   return new BerthError('CONFIG', `running credential helper ${bin}: ${(e as Error).message}`, { cause: e });

@@ -1,3 +1,4 @@
+import { abortable } from '../errors.js';
 import { copyImage, type CopyOptions, type CopyResult } from '../copy/copy.js';
 import type { ContextOptions } from '../config/context.js';
 import { parseImageName } from '../transports/registry.js';
@@ -13,6 +14,10 @@ export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest'> {
  * are preserved whenever the destination accepts the source's manifest unchanged.
  */
 export async function copyByName(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult> {
+  return abortable(opts.context.signal, () => copyByNameNow(src, dst, opts));
+}
+
+async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult> {
   const { context, ...copyOpts } = opts;
   const ctx = imageContext(context);
   const source = await parseImageName(src).newSource(ctx);

@@ -70,7 +70,7 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     });
     return { id: dest.imageId!, name };
   } catch (e) {
-    if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE') throw new BerthError('INVALID_ARCHIVE', `${what} is not a valid tar archive: ${e.message.replace(/^[^:]*: /, '')}`);
+    if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE') throw new BerthError('INVALID_ARCHIVE', `${what} is not a valid tar archive: ${e.reason}`, { subject: what, cause: e });
     throw e;
   } finally {
     await dest.close();

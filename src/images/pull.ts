@@ -1,4 +1,4 @@
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError, isBerthError, abortable } from '../errors.js';
 import { type Reference, formatReference, parseNormalizedReference, repositoryName } from '../reference/reference.js';
 import { pullSources } from '../config/registries.js';
 import type { SystemContext } from '../config/context.js';
@@ -42,6 +42,10 @@ export interface PullResult {
  * registries.conf (blocked, mirrors, rewrites); the first candidate that pulls wins.
  */
 export async function pullImage(store: Store, name: string, opts: PullOptions = {}): Promise<PullResult> {
+  return abortable(opts.signal, () => pullImageNow(store, name, opts));
+}
+
+async function pullImageNow(store: Store, name: string, opts: PullOptions = {}): Promise<PullResult> {
   const policy = opts.policy ?? 'missing';
   if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});

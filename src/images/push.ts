@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { BerthError } from '../errors.js';
+import { BerthError, abortable } from '../errors.js';
 import { formatReference, isShortName, parseReferenceRaw } from '../reference/reference.js';
 import { copyImage, type CopyResult } from '../copy/copy.js';
 import { LocalRef, LocalSource } from '../transports/local/local.js';
@@ -32,6 +32,10 @@ export interface PushOptions extends RegistryAccessOptions {
  * compression is asked for.
  */
 export async function pushImage(store: Store, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+  return abortable(opts.signal, () => pushImageNow(store, source, destination, opts));
+}
+
+async function pushImageNow(store: Store, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
   if (opts.compressionLevel !== undefined && !opts.compressionFormat && !Number.isInteger(opts.compressionLevel)) {
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }

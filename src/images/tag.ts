@@ -4,7 +4,7 @@
  * name without tag or digest gets ":latest", "docker.io/x" becomes "docker.io/library/x".
  * Tagging by digest is refused; untagging a name the image does not have is an error.
  */
-import { BerthError } from '../errors.js';
+import { BerthError, reasonOf } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parseLocalReference, formatReference } from '../reference/reference.js';
 import { lookupImage } from './lookup.js';
@@ -13,7 +13,7 @@ import { lookupImage } from './lookup.js';
 export function normalizeName(name: string): string {
   let r;
   try { r = parseLocalReference(name); } catch (e) {
-    throw new BerthError('INVALID_REFERENCE', `normalizing name ${JSON.stringify(name)}: ${(e as Error).message.replace(/^invalid reference format "[^"]*": /, '')}`, { cause: e });
+    throw new BerthError('INVALID_REFERENCE', `normalizing name ${JSON.stringify(name)}: ${reasonOf(e)}`, { cause: e });
   }
   // name:tag@digest: the digest is the truth, the tag is dropped
   if (r.tag !== undefined && r.digest !== undefined) r = { ...r, tag: undefined };

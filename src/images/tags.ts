@@ -1,9 +1,13 @@
-import { BerthError } from '../errors.js';
+import { BerthError, abortable } from '../errors.js';
 import { parseNormalizedReference, repositoryName } from '../reference/reference.js';
 import { dockerAccess, type RegistryAccessOptions } from './registry-access.js';
 
 /** Every tag of a repository ("[docker://]registry/repo"), following Link pagination. */
 export async function listRepositoryTags(repo: string, opts: RegistryAccessOptions = {}): Promise<{ name: string; tags: string[] }> {
+  return abortable(opts.signal, () => listRepositoryTagsNow(repo, opts));
+}
+
+async function listRepositoryTagsNow(repo: string, opts: RegistryAccessOptions = {}): Promise<{ name: string; tags: string[] }> {
   const plain = repo.startsWith('docker://') ? repo.slice(9) : repo;
   const ref = parseNormalizedReference(plain);
   if (ref.tag || ref.digest) throw new BerthError('INVALID_ARGUMENT', `${repo}: give a repository without a tag or digest`);

@@ -31,7 +31,7 @@ const ANCHORED_REF = new RegExp(
 
 function bad(input: string, why: string): BerthError {
   const shown = input.length > 100 ? input.slice(0, 97) + '...' : input;
-  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`);
+  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`, { subject: input, data: { reason: why } });
 }
 
 /** Does the first path component name a registry host (contains '.' or ':' or is localhost)? */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError } from '../errors.js';
+import { BerthError, subjectError } from '../errors.js';
 import { createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
 
 /** An uncompressed tar file on disk, possibly a temporary copy that `cleanup` removes. */
@@ -73,8 +73,8 @@ async function spool(src: Readable, alg: Algorithm | undefined, what: string, op
     await cleanup();
     if (e instanceof BerthError) {
       // decompressor errors do not know which input they came from
-      if (e.message.startsWith(`${what}:`)) throw e;
-      throw new BerthError(e.code, `${what}: ${e.message}`, { hint: e.hint, cause: e });
+      if (e.subject === what) throw e;
+      throw subjectError(e.code, what, e.message, { hint: e.hint, cause: e });
     }
     throw new BerthError('INVALID_ARCHIVE', `${what}: cannot read archive: ${(e as Error).message}`, { cause: e });
   }

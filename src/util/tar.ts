@@ -1,7 +1,7 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { BerthError } from '../errors.js';
+import { BerthError, subjectError } from '../errors.js';
 
 /** One member of an uncompressed tar file, located by byte offset (no extraction). */
 export interface TarEntry {
@@ -76,17 +76,17 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       let sum = 0;
       for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : hdr[i]!;
       const want = parseOctal(hdr, 148, 8);
-      if (want !== sum) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid tar header at offset ${pos} (not a tar archive, or corrupt)`);
+      if (want !== sum) throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`);
       const size = parseOctal(hdr, 124, 12);
-      if (!Number.isFinite(size) || size < 0) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid size in tar header at offset ${pos}`);
+      if (!Number.isFinite(size) || size < 0) throw subjectError('INVALID_ARCHIVE', what, `invalid size in tar header at offset ${pos}`);
       const typeflag = String.fromCharCode(hdr[156]!);
       const dataOff = pos + 512;
       const next = dataOff + Math.ceil(size / 512) * 512;
-      if (dataOff + size > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated (member at offset ${pos} needs ${size} bytes)`, { hint: 'the file is incomplete; create or download it again' });
+      if (dataOff + size > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${size} bytes)`, { hint: 'the file is incomplete; create or download it again' });
       const readData = () => { const b = Buffer.alloc(size); readSync(fd, b, 0, size, dataOff); return b; };
       if (typeflag === 'L') { longName = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
       if (typeflag === 'K') { longLink = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
-      if (typeflag === 'x') { if (size > 1 << 20) throw new BerthError('INVALID_ARCHIVE', `${what}: oversized pax header`); pax = parsePax(readData()); pos = next; continue; }
+      if (typeflag === 'x') { if (size > 1 << 20) throw subjectError('INVALID_ARCHIVE', what, `oversized pax header`); pax = parsePax(readData()); pos = next; continue; }
       if (typeflag === 'g') { pos = next; continue; }
       let name = cstr(hdr, 0, 100);
       const magic = hdr.toString('ascii', 257, 263);
@@ -97,19 +97,19 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       name = pax.path ?? longName ?? name;
       const linkname = pax.linkpath ?? longLink ?? cstr(hdr, 157, 100);
       const realSize = pax.size !== undefined ? (/^\d+$/.test(pax.size) ? Number(pax.size) : NaN) : size;
-      if (!Number.isSafeInteger(realSize)) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid size in the pax header at offset ${pos}`);
-      if (dataOff + realSize > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated (member at offset ${pos} needs ${realSize} bytes)`, { hint: 'the file is incomplete; create or download it again' });
+      if (!Number.isSafeInteger(realSize)) throw subjectError('INVALID_ARCHIVE', what, `invalid size in the pax header at offset ${pos}`);
+      if (dataOff + realSize > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${realSize} bytes)`, { hint: 'the file is incomplete; create or download it again' });
       longName = longLink = undefined;
       pax = {};
       const type: TarEntry['type'] = typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file'
         : typeflag === '5' ? 'dir' : typeflag === '2' ? 'symlink' : typeflag === '1' ? 'hardlink' : 'other';
       entries.push({ name: cleanMemberName(name), rawName: name, type, linkname, offset: dataOff, size: realSize });
       pos = dataOff + Math.ceil(realSize / 512) * 512;
-      if (pos > fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
+      if (pos > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated`);
     }
-    if (entries.length === 0 && !sawEnd) throw new BerthError('INVALID_ARCHIVE', `${what}: empty or not a tar archive`);
-    if (!sawEnd && pos < fileSize) throw new BerthError('INVALID_ARCHIVE', `${what}: archive is truncated`);
-    if (entries.length === 0) throw new BerthError('INVALID_ARCHIVE', `${what}: empty or not a tar archive`);
+    if (entries.length === 0 && !sawEnd) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`);
+    if (!sawEnd && pos < fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated`);
+    if (entries.length === 0) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`);
     return entries;
   } finally {
     closeSync(fd);
@@ -132,20 +132,20 @@ export class TarMembers {
   }
 
   resolve(name: string, role = 'member'): TarEntry {
-    if (typeof name !== 'string' || name === '') throw new BerthError('INVALID_ARCHIVE', `${this.what}: empty ${role} path`);
-    if (name.startsWith('/')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} path ${JSON.stringify(name)} is absolute`);
+    if (typeof name !== 'string' || name === '') throw subjectError('INVALID_ARCHIVE', this.what, `empty ${role} path`);
+    if (name.startsWith('/')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} path ${JSON.stringify(name)} is absolute`);
     const norm = posix.normalize(name);
-    if (norm === '..' || norm.startsWith('../')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} path ${JSON.stringify(name)} points outside the archive`);
+    if (norm === '..' || norm.startsWith('../')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} path ${JSON.stringify(name)} points outside the archive`);
     let e = this.byName.get(cleanMemberName(norm));
-    if (!e) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is missing from the archive`);
+    if (!e) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is missing from the archive`);
     if (e.type === 'symlink' || e.type === 'hardlink') {
       const target = e.type === 'symlink' && !e.linkname.startsWith('/') ? posix.join(posix.dirname(e.name), e.linkname) : e.linkname;
       const t = posix.normalize(target);
-      if (e.linkname.startsWith('/') || t === '..' || t.startsWith('../')) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is a link leading outside the archive`);
+      if (e.linkname.startsWith('/') || t === '..' || t.startsWith('../')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is a link leading outside the archive`);
       e = this.byName.get(cleanMemberName(t));
-      if (!e) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} links to a missing member`);
+      if (!e) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} links to a missing member`);
     }
-    if (e.type !== 'file') throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${JSON.stringify(name)} is not a regular file`);
+    if (e.type !== 'file') throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is not a regular file`);
     return e;
   }
 }

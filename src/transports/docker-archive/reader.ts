@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { BerthError } from '../../errors.js';
+import { BerthError, reasonOf } from '../../errors.js';
 import { type Digest, digestOf, parseDigest } from '../../digest/digest.js';
 import { MT, MAX_ARCHIVE_MANIFEST_SIZE, MAX_CONFIG_SIZE, type Descriptor, parseImageConfig, parseStrictJSON, serializeManifest } from '../../media/index.js';
 import { sniffCompression } from '../../compression/compression.js';
@@ -42,7 +42,7 @@ export class DockerArchiveReader {
       const repoTags = tags.map((t) => {
         let r: Reference;
         try { r = parseNormalizedReference(t); } catch (e) {
-          throw new BerthError('INVALID_ARCHIVE', `${w}: invalid reference ${JSON.stringify(t)} in RepoTags: ${(e as Error).message.replace(/^invalid reference format [^:]*: /, '')}`);
+          throw new BerthError('INVALID_ARCHIVE', `${w}: invalid reference ${JSON.stringify(t)} in RepoTags: ${reasonOf(e)}`, { cause: e });
         }
         if (r.digest) throw new BerthError('INVALID_ARCHIVE', `${w}: RepoTags entry ${JSON.stringify(t)} must not contain a digest`);
         if (r.tag === undefined) throw new BerthError('INVALID_ARCHIVE', `${w}: RepoTags entry ${JSON.stringify(t)} has no tag`);

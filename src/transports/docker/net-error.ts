@@ -1,10 +1,11 @@
 /** Transport failures as one-line BerthError('NETWORK') messages, with a TLS-specific hint. */
-import { BerthError } from '../../errors.js';
+import { BerthError, abortedError, isAbortError } from '../../errors.js';
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|ERR_SSL|EPROTO/;
 
 export function networkError(e: unknown, what: string, url?: URL): BerthError {
   if (e instanceof BerthError) return e;
+  if (isAbortError(e)) return abortedError(e);
   const code = (e as { code?: unknown }).code;
   const host = url ? url.host : '';
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {

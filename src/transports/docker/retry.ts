@@ -4,7 +4,7 @@
  * 400/401/403/404 and other statuses are final; bodies that cannot be replayed are never retried
  * (the caller decides that).
  */
-import { BerthError } from '../../errors.js';
+import { BerthError, abortedError } from '../../errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3). */
@@ -87,6 +87,5 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new BerthError('NETWORK', 'operation cancelled');
+  return abortedError(signal.reason);
 }
