@@ -7,7 +7,7 @@ export * from './media/index.js';
 export * from './platform/index.js';
 export { sniffCompression, createCompressor, createDecompressor, type Algorithm } from './compression/index.js';
 export type * from './transports/types.js';
-export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, type CheckProblem } from './store/store.js';
+export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, type CheckProblem, type RepairReport } from './store/store.js';
 export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
 export { copyImage, defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
 export type { PolicyCheck } from './copy/policy.js';

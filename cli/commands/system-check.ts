@@ -4,7 +4,7 @@ import type { GlobalOptions } from '../main.js';
 export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   const c = command('system check', 'Check the store: every image\'s manifests, config and layers are present and match their digests')
     .option('--quick', 'check presence and sizes only, do not re-hash content')
-    .option('-r, --repair', 'remove images that are damaged');
+    .option('-r, --repair', 'remove images that are still damaged when verified again; move foreign files in blobs/ to ROOT/quarantine/');
   const p = parse(c, argv);
   if (typeof p === 'number') return p;
   const o = p.opts as { quick?: boolean; repair?: boolean };
@@ -13,11 +13,15 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     const r = await store.check({ quick: o.quick });
     for (const prob of r.problems) process.stdout.write(`${prob.message}\n`);
     if (o.repair && r.problems.length) {
-      const ids = [...new Set(r.problems.map((x) => x.image).filter((x): x is string => !!x))];
-      store.deleteImages(ids);
-      const gc = store.gc();
-      process.stdout.write(`Removed ${ids.length} damaged image(s), ${gc.removed} blob(s)\n`);
-      return 0;
+      const rep = store.repair(r, { quick: o.quick });
+      for (const id of rep.removedImages) process.stdout.write(`Removed damaged image ${id.slice(0, 12)}\n`);
+      for (const id of rep.keptImages) process.stdout.write(`Kept image ${id.slice(0, 12)}: not damaged any more\n`);
+      for (const [from, to] of rep.quarantined) process.stdout.write(`Moved ${from} to ${to}\n`);
+      process.stdout.write(`Removed ${rep.removedImages.length} damaged image(s), ${rep.removedBlobs} blob(s)\n`);
+      if (rep.remaining.length === 0) return 0;
+      for (const prob of rep.remaining) process.stdout.write(`not repaired: ${prob.message}\n`);
+      process.stdout.write(`${rep.remaining.length} problem(s) remain\n`);
+      return 1;
     }
     process.stdout.write(`Checked ${r.images} image(s), ${r.blobs} blob(s): ${r.problems.length ? `${r.problems.length} problem(s)` : 'no problems'}` +
       `${r.unreferencedBlobs ? `; ${r.unreferencedBlobs} unreferenced blob(s) ("berth system gc" removes them)` : ''}\n`);

@@ -1,7 +1,7 @@
-import { createReadStream, createWriteStream, promises as fsp, existsSync, readdirSync, statSync, unlinkSync, mkdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp, existsSync, readdirSync, statSync, unlinkSync, mkdirSync, readFileSync, utimesSync, openSync, readSync, closeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, wrapError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '../digest/digest.js';
@@ -68,8 +68,9 @@ export class BlobStore {
       const final = this.path(digest);
       mkdirSync(join(this.dir, digestAlgorithm(digest)), { recursive: true });
       const created = !existsSync(final);
-      if (created) await fsp.rename(tmp, final);
-      else await fsp.unlink(tmp);
+      // verified bytes always win: replacing an existing copy repairs it if it was damaged
+      seal(tmp);
+      await fsp.rename(tmp, final);
       return { digest, size: verifier.bytes, created };
     } catch (e) {
       await fsp.unlink(tmp).catch(() => {});
@@ -82,18 +83,60 @@ export class BlobStore {
     const digest = digestOf(data, expected ? digestAlgorithm(expected) : 'sha256');
     if (expected && digest !== expected) throw new BerthError('DIGEST_MISMATCH', `content digest ${digest} does not match expected ${expected}`);
     const final = this.path(digest);
-    if (existsSync(final)) return { digest, created: false };
+    const existed = existsSync(final);
+    // small content: compare the stored copy and replace it when damaged
+    if (existed && this.size(digest) === data.length && this.hashSync(digest) === digest) return { digest, created: false };
     const tmp = this.tempPath();
-    const fh = await fsp.open(tmp, 'wx');
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await fsp.open(tmp, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      mkdirSync(join(this.dir, digestAlgorithm(digest)), { recursive: true });
+      seal(tmp);
+      await fsp.rename(tmp, final);
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => {});
+      throw wrapError(e, 'IO', `writing blob ${digest} to the store`);
     }
-    mkdirSync(join(this.dir, digestAlgorithm(digest)), { recursive: true });
-    await fsp.rename(tmp, final);
-    return { digest, created: true };
+    return { digest, created: !existed };
+  }
+
+  /**
+   * Whether a stored blob may have changed since it was verified: every verified blob gets
+   * a fixed mtime (`seal`), which any later write, truncation or copy without -p changes.
+   * (Silent media damage keeps the mtime: `berth system check` hashes everything.)
+   */
+  inDoubt(d: Digest): boolean {
+    try { return statSync(this.path(d)).mtimeMs !== SEALED_MTIME.getTime(); } catch { return true; }
+  }
+
+  /** Hash a stored blob again; when it matches its digest, seal it (see `inDoubt`). */
+  async verify(d: Digest, size?: number): Promise<boolean> {
+    const actual = this.size(d);
+    if (actual === undefined || (size !== undefined && actual !== size)) return false;
+    const h = createHash(digestAlgorithm(d));
+    try {
+      await pipeline(this.open(d), new Writable({ write(c: Buffer, _e, cb) { h.update(c); cb(); } }));
+    } catch { return false; }
+    const ok = `${digestAlgorithm(d)}:${h.digest('hex')}` === d;
+    if (ok) seal(this.path(d));
+    return ok;
+  }
+
+  /** The digest of a stored blob's current content, synchronously (for checks under the write lock); undefined when absent. */
+  hashSync(d: Digest): string | undefined {
+    let fd: number;
+    try { fd = openSync(this.path(d), 'r'); } catch { return undefined; }
+    try {
+      const h = createHash(digestAlgorithm(d));
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+      return `${digestAlgorithm(d)}:${h.digest('hex')}`;
+    } finally { closeSync(fd); }
   }
 
   open(d: Digest, opts: { start?: number } = {}): Readable {
@@ -139,6 +182,13 @@ export class BlobStore {
     }
     return n;
   }
+}
+
+/** The mtime of a verified blob file (see `BlobStore.inDoubt`). */
+const SEALED_MTIME = new Date(Date.UTC(2000, 0, 1));
+
+function seal(path: string): void {
+  try { utimesSync(path, SEALED_MTIME, SEALED_MTIME); } catch { /* the blob will just be re-verified when reused */ }
 }
 
 function safeReaddir(d: string): string[] {

@@ -1,14 +1,12 @@
-import { mkdirSync, existsSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
-import { type Digest, digestAlgorithm, parseDigest } from '../digest/digest.js';
+import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
+import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
 
 export interface StoreOptions {
@@ -58,8 +56,7 @@ export class Lease {
   }
 }
 
-export interface CheckProblem { kind: 'missing-blob' | 'corrupt-blob' | 'missing-manifest' | 'foreign-file'; image?: string; digest?: string; message: string }
-export interface CheckReport { images: number; blobs: number; problems: CheckProblem[]; unreferencedBlobs: number; staleTemp: number }
+export type { CheckProblem, CheckReport, RepairReport } from './check.js';
 
 export class Store {
   readonly root: string;
@@ -160,6 +157,12 @@ export class Store {
   /** The file of a stored blob (read-only: never write to it). */
   blobPath(d: Digest): string { return this.blobs.path(d); }
 
+  /** Whether a stored blob may have changed since it was verified (cheap: one stat). */
+  blobInDoubt(d: Digest): boolean { return this.blobs.inDoubt(d); }
+
+  /** Hash a stored blob again: true when present with this size and content. */
+  verifyBlob(d: Digest, size?: number): Promise<boolean> { return this.blobs.verify(d, size); }
+
   /** Stream a stored blob from `start`. */
   openBlob(d: Digest, opts: { start?: number } = {}): Readable { return this.blobs.open(d, opts); }
 
@@ -207,51 +210,12 @@ export class Store {
   }
 
   /** Verify the index against the blobs. `quick` checks presence and sizes, not hashes. */
-  async check(opts: { quick?: boolean } = {}): Promise<CheckReport> {
-    const problems: CheckProblem[] = [];
-    const images = this.index.listImages();
-    const verified = new Map<string, boolean>();
-    const verifyBlob = async (d: Digest, size: number | undefined, image: string, role: string) => {
-      const key = d;
-      if (verified.has(key)) { if (!verified.get(key)) problems.push({ kind: 'corrupt-blob', image, digest: d, message: `image ${image.slice(0, 12)}: ${role} ${d} is damaged` }); return; }
-      const actual = this.blobs.size(d);
-      if (actual === undefined) {
-        verified.set(key, false);
-        problems.push({ kind: 'missing-blob', image, digest: d, message: `image ${image.slice(0, 12)}: ${role} ${d} is missing` });
-        return;
-      }
-      let ok = size === undefined || actual === size;
-      if (ok && !opts.quick) ok = (await hashFile(this.blobs, d)) === d;
-      verified.set(key, ok);
-      if (!ok) problems.push({ kind: 'corrupt-blob', image, digest: d, message: `image ${image.slice(0, 12)}: ${role} ${d} is damaged (content does not match its digest)` });
-    };
-    for (const img of images) {
-      await verifyBlob(img.configDigest, img.configSize, img.id, 'config');
-      for (const md of img.digests) {
-        const info = this.index.manifestInfo(md);
-        if (!info) { problems.push({ kind: 'missing-manifest', image: img.id, digest: md, message: `image ${img.id.slice(0, 12)}: manifest record ${md} is missing` }); continue; }
-        await verifyBlob(md, info.size, img.id, 'manifest');
-        for (const l of this.index.manifestLayers(md)) await verifyBlob(l.digest, l.size, img.id, 'layer');
-      }
-    }
-    const referenced = this.index.referencedBlobs();
-    const onDisk = this.blobs.list();
-    const unreferencedBlobs = onDisk.filter((d) => !referenced.has(d)).length;
-    for (const alg of safeReaddir(this.blobs.dir)) {
-      for (const name of safeReaddir(join(this.blobs.dir, alg))) {
-        try { parseDigest(`${alg}:${name}`); } catch { problems.push({ kind: 'foreign-file', message: `unexpected file blobs/${alg}/${name}` }); }
-      }
-    }
-    return { images: images.length, blobs: onDisk.length, problems, unreferencedBlobs, staleTemp: safeReaddir(this.blobs.tmpDir).length };
-  }
+  check(opts: { quick?: boolean } = {}): Promise<CheckReport> { return checkStore(this, opts); }
+
+  /**
+   * Repair what `check` reported: each image is verified again under the write lock and
+   * removed only if still damaged; foreign files go to ROOT/quarantine/; then gc.
+   */
+  repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport { return repairStore(this, report, opts); }
 }
 
-function safeReaddir(d: string): string[] {
-  try { return existsSync(d) ? readdirSync(d) : []; } catch { return []; }
-}
-
-async function hashFile(blobs: BlobStore, d: Digest): Promise<string> {
-  const h = createHash(digestAlgorithm(d));
-  await pipeline(blobs.open(d), new Writable({ write(c, _e, cb) { h.update(c); cb(); } }));
-  return `${digestAlgorithm(d)}:${h.digest('hex')}`;
-}

@@ -10,6 +10,9 @@ import type { LayerRecord, NewImageRecord } from '../../store/index-db.js';
 import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { MT } from '../../media/types.js';
 
+/** Stored blobs up to this size are always hashed again before reuse (configs, small layers). */
+const REVERIFY_ALWAYS_BYTES = 1 << 20;
+
 /** The local store as a transport: "containers-storage:" in podman's terms. */
 export class LocalRef implements ImageRef {
   readonly transport = 'containers-storage' as const;
@@ -113,6 +116,9 @@ export class LocalDestination implements ImageDestination {
     this.lease.protect(desc.digest);
     const size = store.blobSize(desc.digest);
     if (size === undefined || size !== desc.size) return undefined;
+    // a copy changed since it was verified (or a small one: cheap) is hashed again; a damaged
+    // one is not reused, and the verified download replaces it
+    if ((desc.size <= REVERIFY_ALWAYS_BYTES || store.blobInDoubt(desc.digest)) && !(await store.verifyBlob(desc.digest, desc.size))) return undefined;
     const rec = store.layerByDigest(desc.digest);
     const h = rec && rec.uncompressedSize >= 0 ? { diffID: rec.diffID, uncompressedSize: rec.uncompressedSize } : hint;
     return { blob: { digest: desc.digest, size, mediaType: desc.mediaType }, hint: h };
