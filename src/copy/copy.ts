@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { BerthError } from '../errors.js';
 import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
-import { createCompressor, createDecompressor, type Algorithm } from '../compression/compression.js';
+import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
 import {
   MT, MAX_CONFIG_SIZE, type Compression, type Descriptor, type ImageConfig, type ImageManifest,
   layerCompression, layerMediaType, manifestFlavour, parseImageConfig, parseManifestDocument, serializeManifest,
@@ -133,10 +133,12 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const committed: CommittedLayer[] = new Array(n);
   await forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
     const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
-    const srcComp = actualCompression[i]!;
-    const target = targets[i]!;
-    const srcHint = hints[i] ?? (srcComp === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
-    const outMediaType = target === srcComp ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, target);
+    let srcComp = actualCompression[i]!;
+    let target = targets[i]!;
+    const hintFor = (c: Compression) => hints[i] ?? (c === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
+    let srcHint = hintFor(srcComp);
+    const outTypeFor = (c: Compression, t: Compression) => (t === c ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t));
+    let outMediaType = outTypeFor(srcComp, target);
 
     if (target === srcComp) {
       const reused = await dest.tryReuseBlob(layer, srcHint);
@@ -149,7 +151,20 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       }
     }
     emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: 0, total: layer.size });
-    const { stream: raw } = await src.getBlob(layer);
+    let { stream: raw } = await src.getBlob(layer);
+    if (!hints[i]?.compression) {
+      // the media type may not say how the bytes are compressed (skopeo labels the uncompressed
+      // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide
+      const peeked = await peekStream(raw, 6);
+      raw = peeked.stream;
+      const real = sniffCompression(peeked.head);
+      if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
+        target = planLayer(real, desire, opts.compression).target;
+        srcComp = real;
+        srcHint = hintFor(real);
+        outMediaType = outTypeFor(real, target);
+      }
+    }
     let lastEmit = 0;
     const verifier = new DigestVerifier({
       digest: layer.digest, size: layer.size, what,
