@@ -5,8 +5,10 @@
  * (containers/common `pkg/auth`): semantics read there, code is berth's own.
  *
  * Files, when neither `authfile` nor $REGISTRY_AUTH_FILE nor $DOCKER_CONFIG is set:
- *   read, in order: $XDG_RUNTIME_DIR/containers/auth.json (or /run/containers/$UID/auth.json;
- *   ~/.config/containers/auth.json off Linux) — the primary file, also the one written —,
+ *   read, in order: $XDG_RUNTIME_DIR/containers/auth.json (without it: /run/containers/0/auth.json
+ *   for root, podman's runtime directory for other users — /run/user/$UID or
+ *   $TMPDIR/storage-run-$UID —; ~/.config/containers/auth.json off Linux) — the primary file,
+ *   also the one written —,
  *   $XDG_CONFIG_HOME/containers/auth.json (or ~/.config/…), ~/.docker/config.json,
  *   ~/.dockercfg (legacy format).
  * `authfile` (--authfile), else $REGISTRY_AUTH_FILE: that one file replaces the whole chain.
@@ -71,7 +73,31 @@ function primaryPath(opts: AuthOptions): string | BerthError {
     return path.join(runtimeDir, 'containers/auth.json');
   }
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return `/run/containers/${uid}/auth.json`;
+  if (uid === 0) return `/run/containers/${uid}/auth.json`;
+  const dir = rootlessRuntimeDir(uid, env);
+  return typeof dir === 'string' ? path.join(dir, 'containers/auth.json') : dir;
+}
+
+/**
+ * podman's runtime directory for a user without $XDG_RUNTIME_DIR (it sets the variable to
+ * this before containers/image looks for auth.json; containers/storage homedir.GetRuntimeDir):
+ * /run/user/UID when that is the user's own private directory, else $TMPDIR/storage-run-UID —
+ * which must then be the user's own private directory too, or nobody's yet (created 0700 on
+ * the first login), so that another user cannot plant credentials there.
+ */
+function rootlessRuntimeDir(uid: number, env: NodeJS.ProcessEnv): string | BerthError {
+  const privateDir = (p: string): boolean | undefined => {
+    let st: fs.Stats;
+    try { st = fs.lstatSync(p); } catch { return undefined; }
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o722) === 0o700;
+  };
+  const run = `/run/user/${uid}`;
+  if (privateDir(run)) return run;
+  const tmp = path.join(env.TMPDIR || '/tmp', `storage-run-${uid}`);
+  if (privateDir(tmp) === false) {
+    return new BerthError('CONFIG', `path ${JSON.stringify(tmp)} exists and it is not writeable only by the current user`, { hint: 'remove it, or set $XDG_RUNTIME_DIR' });
+  }
+  return tmp;
 }
 
 function layout(opts: AuthOptions): Layout {

@@ -1,4 +1,5 @@
-import { BerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
+import { log } from '../log.js';
 import { isInsecureRegistry, type RegistriesConf } from './registries.js';
 import { loadTlsMaterial } from './certs.js';
 import { getCredentials } from '../auth/authfile.js';
@@ -42,7 +43,16 @@ export function registryAccess(host: string, o: RegistryAccessOptions, conf: Reg
     insecure,
     tls: tls.ca.length || tls.cert ? tls : undefined,
     credentials: explicit ?? (async (name: string) => {
-      const e = await getCredentials(name, { authfile: o.authfile });
+      let e;
+      try {
+        e = await getCredentials(name, { authfile: o.authfile, warn: (m) => log.debug(m) });
+      } catch (err) {
+        // a credentials file that cannot be read must not stop what needs no credentials:
+        // say so, and go on anonymously (the registry asks for credentials if it wants them)
+        if (!isBerthError(err, 'IO')) throw err;
+        log.warn(`${err.message}; continuing without credentials`);
+        return undefined;
+      }
       if (!e) return undefined;
       return 'identityToken' in e ? { identityToken: e.identityToken } : { username: e.username, password: e.password };
     }),
