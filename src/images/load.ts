@@ -34,7 +34,7 @@ function archiveMembers(file: string, what: string): TarMembers {
     return new TarMembers(indexTarFile(file, what), what);
   } catch (e) {
     // not a tar at all (a truncated or damaged tar keeps its own message)
-    if (!(e instanceof BerthError) || !e.message.includes('not a tar archive')) throw e;
+    if (!(e instanceof BerthError) || e.data?.notTar !== true) throw e;
     throw unsupportedPayload([`oci-archive: ${e.message}`, `docker-archive: ${e.message}`]);
   }
 }

@@ -31,37 +31,50 @@ export class Lease {
   private closed = false;
   constructor(private readonly store: Store, readonly id: number) {}
 
-  protect(d: Digest): void { this.store.index.protectBlob(this.id, d); }
+  protect(d: Digest): void { storeInternals(this.store).index.protectBlob(this.id, d); }
   /** Remember that this lease wrote `d` (so abort can take it back). */
   wrote(d: Digest): void { this.created.add(d); }
 
   release(): void {
     if (this.closed) return;
     this.closed = true;
-    this.store.index.closeLease(this.id);
+    storeInternals(this.store).index.closeLease(this.id);
   }
 
   /** Undo: drop the lease and remove blobs it created that no image or other lease uses. */
   abort(): void {
     if (this.closed) return;
     this.closed = true;
-    const idx = this.store.index;
+    const { index: idx, blobs } = storeInternals(this.store);
     idx.db.transaction(() => {
       idx.closeLease(this.id);
       if (this.created.size === 0) return;
       const referenced = idx.referencedBlobs();
       const protectedSet = idx.protectedBlobs();
-      for (const d of this.created) if (!referenced.has(d) && !protectedSet.has(d)) this.store.blobs.remove(d);
+      for (const d of this.created) if (!referenced.has(d) && !protectedSet.has(d)) blobs.remove(d);
     }).immediate();
   }
 }
 
 export type { CheckProblem, CheckReport, RepairReport } from './check.js';
 
+/**
+ * The store's parts, for the store's own code and its tests (the package entry does not
+ * export it): the blob directory and the SQLite index behind the Store methods.
+ */
+export function storeInternals(s: Store): { blobs: BlobStore; index: IndexDB } {
+  // element access is TypeScript's sanctioned way past `private`: this is the one place using it
+  return { blobs: s['blobs'], index: s['index'] };
+}
+
+/**
+ * The local image store: content-addressed blobs plus the SQLite index, used only through
+ * these methods (each state change is one transaction; see the contracts on each method).
+ */
 export class Store {
   readonly root: string;
-  readonly blobs: BlobStore;
-  readonly index: IndexDB;
+  private readonly blobs: BlobStore;
+  private readonly index: IndexDB;
 
   private constructor(root: string) {
     this.root = root;
@@ -210,12 +223,12 @@ export class Store {
   }
 
   /** Verify the index against the blobs. `quick` checks presence and sizes, not hashes. */
-  check(opts: { quick?: boolean } = {}): Promise<CheckReport> { return checkStore(this, opts); }
+  check(opts: { quick?: boolean } = {}): Promise<CheckReport> { return checkStore({ root: this.root, ...storeInternals(this) }, opts); }
 
   /**
    * Repair what `check` reported: each image is verified again under the write lock and
    * removed only if still damaged; foreign files go to ROOT/quarantine/; then gc.
    */
-  repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport { return repairStore(this, report, opts); }
+  repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport { return repairStore({ root: this.root, ...storeInternals(this), gc: () => this.gc() }, report, opts); }
 }
 

@@ -3,6 +3,9 @@ import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, subjectError } from '../errors.js';
 
+/** `data` of the errors that say the input is not a tar archive at all (rather than a damaged one). */
+export const NOT_TAR = { notTar: true } as const;
+
 /** One member of an uncompressed tar file, located by byte offset (no extraction). */
 export interface TarEntry {
   name: string;          // as stored, normalized with path.posix.normalize, no leading "./" or "/"
@@ -76,7 +79,7 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       let sum = 0;
       for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : hdr[i]!;
       const want = parseOctal(hdr, 148, 8);
-      if (want !== sum) throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`);
+      if (want !== sum) throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`, { data: NOT_TAR });
       const size = parseOctal(hdr, 124, 12);
       if (!Number.isFinite(size) || size < 0) throw subjectError('INVALID_ARCHIVE', what, `invalid size in tar header at offset ${pos}`);
       const typeflag = String.fromCharCode(hdr[156]!);
@@ -107,9 +110,9 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       pos = dataOff + Math.ceil(realSize / 512) * 512;
       if (pos > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated`);
     }
-    if (entries.length === 0 && !sawEnd) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`);
+    if (entries.length === 0 && !sawEnd) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`, { data: NOT_TAR });
     if (!sawEnd && pos < fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated`);
-    if (entries.length === 0) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`);
+    if (entries.length === 0) throw subjectError('INVALID_ARCHIVE', what, `empty or not a tar archive`, { data: NOT_TAR });
     return entries;
   } finally {
     closeSync(fd);

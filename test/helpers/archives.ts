@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { Store } from '../../src/store/store.js';
+import { Store, storeInternals } from '../../src/store/store.js';
 import { makeTar, run, type RunOptions, type RunResult } from './tools.js';
 
 export { makeTar };
@@ -325,8 +325,8 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
   let images: unknown[];
   let leases: number;
   try {
-    images = store.index.listImages().sort((a, b) => a.id.localeCompare(b.id));
-    leases = (store.index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n;
+    images = store.listImages().sort((a, b) => a.id.localeCompare(b.id));
+    leases = (storeInternals(store).index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n;
   } finally {
     store.close();
   }
@@ -338,7 +338,7 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
 export function storeImages(root: string): { id: string; names: string[] }[] {
   const store = Store.open({ root });
   try {
-    return store.index.listImages().map((i) => ({ id: i.id, names: [...i.names].sort() })).sort((a, b) => a.id.localeCompare(b.id));
+    return store.listImages().map((i) => ({ id: i.id, names: [...i.names].sort() })).sort((a, b) => a.id.localeCompare(b.id));
   } finally {
     store.close();
   }
@@ -347,7 +347,7 @@ export function storeImages(root: string): { id: string; names: string[] }[] {
 /** Blob digests referenced by images in the store (library view). */
 export function referencedBlobs(root: string): string[] {
   const store = Store.open({ root });
-  try { return [...store.index.referencedBlobs()].sort(); } finally { store.close(); }
+  try { return [...storeInternals(store).index.referencedBlobs()].sort(); } finally { store.close(); }
 }
 
 /** Blob digests present on disk. */

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { Digest } from '../../src/digest/digest.js';
 import type { Descriptor } from '../../src/media/types.js';
 import type { ImageRef, ImageSource, ManifestBytes } from '../../src/transports/types.js';
-import { Store } from '../../src/store/store.js';
+import { Store, storeInternals } from '../../src/store/store.js';
 import { makeTar } from '../helpers/tools.js';
 
 export const sha256 = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
@@ -104,7 +104,7 @@ export async function scratchStore(): Promise<{ store: Store; dir: string; clean
 
 /** What a store holds (to prove a failed pull left nothing behind). */
 export function storeSnapshot(store: Store): { images: string[]; blobs: string[] } {
-  return { images: store.index.listImages().map((i) => i.id).sort(), blobs: store.blobs.list().map(String).sort() };
+  return { images: store.listImages().map((i) => i.id).sort(), blobs: storeInternals(store).blobs.list().map(String).sort() };
 }
 
 /** Write an OCI layout holding `img` under `tag`. */

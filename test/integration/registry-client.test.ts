@@ -35,7 +35,7 @@ async function pull(ref: string, opts: DockerTransportOptions = {}) {
   const dest = new LocalDestination(new LocalRef(s.store, undefined, [ref]));
   try {
     const r = await copyImage(src, dest);
-    const row = s.store.index.getImage(r.imageId);
+    const row = s.store.getImage(r.imageId);
     return { result: r, row, store: s.store };
   } finally {
     await dest.close();

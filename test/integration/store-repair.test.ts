@@ -17,6 +17,7 @@ import { berth, dockerArchive, makeImage, makeTar, spawnBerth, storeImages, type
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { loadImages, removeImages, Store } from '../../src/index.js';
+import { storeInternals } from '../../src/store/store.js';
 
 let dir: string;
 let img: BuiltImage;
@@ -54,7 +55,7 @@ test('repair re-verifies under the write lock: an image stored again while the c
   scribble(blobFile(root, img.diffIDs[0]!));
   // hold the store's write lock: the checker can read and report, but waits before repairing
   const store = Store.open({ root });
-  store.index.db.exec('BEGIN IMMEDIATE');
+  storeInternals(store).index.db.exec('BEGIN IMMEDIATE');
   let committed = false;
   try {
     const child = spawnBerth(root, ['system', 'check', '--repair']);
@@ -72,7 +73,7 @@ test('repair re-verifies under the write lock: an image stored again while the c
     assert.deepEqual(rm.deleted, [img.id]);
     assert.equal(fs.existsSync(blobFile(root, img.diffIDs[0]!)), false, 'the damaged layer was collected');
     await loadImages(store, { input: archive });
-    store.index.db.exec('COMMIT');
+    storeInternals(store).index.db.exec('COMMIT');
     committed = true;
     const code = await exited;
     assert.equal(code, 0, stdout + stderr);
@@ -80,7 +81,7 @@ test('repair re-verifies under the write lock: an image stored again while the c
     assert.match(stdout, /^Removed 0 damaged image\(s\), 0 blob\(s\)$/m);
     assert.equal(stderr, '');
   } finally {
-    if (!committed) store.index.db.exec('ROLLBACK');
+    if (!committed) storeInternals(store).index.db.exec('ROLLBACK');
     store.close();
   }
   assert.deepEqual(storeImages(root), [{ id: img.id, names: ['example.com/repair/app:1'] }]);

@@ -44,7 +44,7 @@ before(async () => {
   appManifest = app.manifestDigest;
   await put('appV2', { names: ['quay.io/acme/app:v2'], created: '2024-03-02T00:00:00Z', labels: { tier: 'frontend' } });
   const tool = await put('tool', { created: '2023-01-01T00:00:00Z' });
-  store.index.addNames(tool.id, [`quay.io/acme/tool@${tool.manifestDigest}`]);
+  store.addNames(tool.id, [`quay.io/acme/tool@${tool.manifestDigest}`]);
   await put('dangling', { created: '2024-04-01T00:00:00Z', labels: { tier: 'base' } });
   const pc = await writeParentAndChild(store, { childNames: ['localhost/child:1'], created: '2023-06-01T00:00:00Z' });
   ids.parent = pc.parent.id; byId.set(pc.parent.id, 'parent');

@@ -9,9 +9,9 @@ import { isBerthError } from '../../../src/errors.js';
 import { tagImage, untagImage, normalizeName } from '../../../src/images/tag.js';
 import { removeImages, pruneImages } from '../../../src/images/remove.js';
 import { tempStore, writeImage, writeParentAndChild } from './fixture.js';
-import type { Store } from '../../../src/store/store.js';
+import { storeInternals, type Store } from '../../../src/store/store.js';
 
-const names = (store: Store, id: string) => store.index.getImage(id)?.names;
+const names = (store: Store, id: string) => store.getImage(id)?.names;
 
 test('normalizeName (libimage NormalizeName)', () => {
   assert.equal(normalizeName('foo'), 'localhost/foo:latest');
@@ -52,7 +52,7 @@ test('untag: named, all, unknown name', async (t) => {
   assert.throws(() => untagImage(store, 'a', ['sha256:abc']), /untag by digest not supported/);
   untagImage(store, a.id);
   assert.deepEqual(names(store, a.id), []);
-  assert.deepEqual(store.index.getImage(a.id)!.namesHistory.slice(0, 3).sort(), ['localhost/a:2', 'localhost/a:latest', 'quay.io/a/a:3']);
+  assert.deepEqual(store.getImage(a.id)!.namesHistory.slice(0, 3).sort(), ['localhost/a:2', 'localhost/a:latest', 'quay.io/a/a:3']);
 });
 
 test('rmi by name untags while other names remain; by ID needs force', async (t) => {
@@ -64,12 +64,12 @@ test('rmi by name untags while other names remain; by ID needs force', async (t)
   r = removeImages(store, [a.id.slice(0, 12)]);
   assert.equal(r.exitCode, 125);
   assert.match(r.failures[0]!.error.message, new RegExp(`^unable to delete image "${a.id}" by ID with more than one tag \\(\\[localhost/a:2 localhost/a:3\\]\\): please force removal$`));
-  assert.ok(store.index.getImage(a.id));
+  assert.ok(store.getImage(a.id));
   r = removeImages(store, [`sha256:${a.id}`]);
   assert.match(r.failures[0]!.error.message, /by digest with more than one tag/);
   r = removeImages(store, [a.id], { force: true });
   assert.deepEqual([r.untagged, r.deleted, r.exitCode], [['localhost/a:2', 'localhost/a:3'], [a.id], 0]);
-  assert.equal(store.index.getImage(a.id), undefined);
+  assert.equal(store.getImage(a.id), undefined);
 });
 
 test('rmi of the last name deletes the image and collects its blobs', async (t) => {
@@ -79,10 +79,10 @@ test('rmi of the last name deletes the image and collects its blobs', async (t) 
   const b = await writeImage(store, { names: ['localhost/b:1'], layers: [shared], created: '2024-02-01T00:00:00Z' });
   const r = removeImages(store, ['a:1']);
   assert.deepEqual([r.untagged, r.deleted], [['localhost/a:1'], [a.id]]);
-  assert.equal(store.blobs.has(a.configDigest), false, 'config blob collected');
-  assert.equal(store.blobs.has(a.manifestDigest), false, 'manifest blob collected');
-  assert.equal(store.blobs.has(a.diffIDs[0]!), true, 'the layer shared with b stays');
-  assert.ok(store.index.getImage(b.id));
+  assert.equal(store.hasBlob(a.configDigest), false, 'config blob collected');
+  assert.equal(store.hasBlob(a.manifestDigest), false, 'manifest blob collected');
+  assert.equal(store.hasBlob(a.diffIDs[0]!), true, 'the layer shared with b stays');
+  assert.ok(store.getImage(b.id));
 });
 
 test('rmi exit codes: missing only → 1, ignore → 0, mixed → removes the rest', async (t) => {
@@ -107,12 +107,12 @@ test('rmi removes the dangling parent of a removed child; --no-prune keeps it', 
   const two = await writeParentAndChild(store, { childNames: ['localhost/child:2'] });
   r = removeImages(store, ['child:2'], { noPrune: true });
   assert.deepEqual(r.deleted, [two.child.id]);
-  assert.ok(store.index.getImage(two.parent.id), 'parent kept');
+  assert.ok(store.getImage(two.parent.id), 'parent kept');
   // a tagged parent is not removed with its child
   const three = await writeParentAndChild(store, { parentNames: ['localhost/base:3'], childNames: ['localhost/child:3'], childAddsLayer: false });
   r = removeImages(store, ['child:3']);
   assert.deepEqual(r.deleted, [three.child.id]);
-  assert.ok(store.index.getImage(three.parent.id));
+  assert.ok(store.getImage(three.parent.id));
 });
 
 test('rmi of an image that still has children: deleted but not reported "Deleted" (podman compat)', async (t) => {
@@ -120,9 +120,9 @@ test('rmi of an image that still has children: deleted but not reported "Deleted
   const pc = await writeParentAndChild(store, { parentNames: ['localhost/base:1'], childNames: ['localhost/child:1'] });
   const r = removeImages(store, ['base:1']);
   assert.deepEqual([r.untagged, r.deleted, r.exitCode], [['localhost/base:1'], [], 0]);
-  assert.equal(store.index.getImage(pc.parent.id), undefined);
-  assert.ok(store.index.getImage(pc.child.id));
-  assert.ok(store.blobs.has(pc.parent.diffIDs[0]!), 'the base layer stays: the child uses it');
+  assert.equal(store.getImage(pc.parent.id), undefined);
+  assert.ok(store.getImage(pc.child.id));
+  assert.ok(store.hasBlob(pc.parent.diffIDs[0]!), 'the base layer stays: the child uses it');
 });
 
 test('the "in use by a container" hook: exit code 2 without force', async (t) => {
@@ -133,7 +133,7 @@ test('the "in use by a container" hook: exit code 2 without force', async (t) =>
   assert.equal(r.exitCode, 2);
   assert.equal(r.failures[0]!.kind, 'in-use');
   assert.match(r.failures[0]!.error.message, /image is in use by a container/);
-  assert.ok(store.index.getImage(a.id));
+  assert.ok(store.getImage(a.id));
   r = removeImages(store, ['a:1'], { containersUsing, force: true });
   assert.deepEqual(r.deleted, [a.id]);
 });
@@ -145,8 +145,8 @@ test('rmi --all (no names, no filters): every image', async (t) => {
   await writeImage(store, {});
   const r = removeImages(store, []);
   assert.equal(r.exitCode, 0);
-  assert.equal(store.index.listImages().length, 0);
-  assert.equal(store.blobs.list().length, 0, 'every blob collected');
+  assert.equal(store.listImages().length, 0);
+  assert.equal(storeInternals(store).blobs.list().length, 0, 'every blob collected');
 });
 
 test('prune: dangling images (and parents becoming dangling) until none is left', async (t) => {
@@ -161,10 +161,10 @@ test('prune: dangling images (and parents becoming dangling) until none is left'
   assert.deepEqual(pruneImages(store, { filters: ['until=2030-01-01T00:00:00Z'] }).sort(), [chain.child.id, chain.parent.id].sort());
   assert.deepEqual(pruneImages(store, {}), [dangling2.id]);
   assert.deepEqual(pruneImages(store, {}), []);
-  const left = store.index.listImages().map((r) => r.id).sort();
+  const left = store.listImages().map((r) => r.id).sort();
   assert.deepEqual(left, [tagged.id, kept.parent.id, kept.child.id].sort());
   const all = pruneImages(store, { all: true });
   assert.equal(all.length, 3);
-  assert.equal(store.index.listImages().length, 0);
+  assert.equal(store.listImages().length, 0);
   assert.throws(() => pruneImages(store, { filters: ['bogus=1'] }), /unsupported image filter "bogus"/);
 });

@@ -6,7 +6,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { Store } from '../../../src/store/index.js';
+import { Store, storeInternals } from '../../../src/store/index.js';
 import { digestOf } from '../../../src/digest/index.js';
 import { BerthError } from '../../../src/errors.js';
 
@@ -25,25 +25,25 @@ const DATA = Buffer.from('layer bytes '.repeat(5000));
 const D = digestOf(DATA);
 
 function assertNothingStored(s: Store) {
-  assert.deepEqual(s.blobs.list(), []);
-  assert.deepEqual(fs.readdirSync(s.blobs.tmpDir), [], 'temp file removed');
+  assert.deepEqual(storeInternals(s).blobs.list(), []);
+  assert.deepEqual(fs.readdirSync(storeInternals(s).blobs.tmpDir), [], 'temp file removed');
 }
 
 test('write: verified content becomes visible under its digest', async () => {
   const s = freshStore();
   try {
-    const r = await s.blobs.write(chunked(DATA), { digest: D, size: DATA.length, what: 'blob' });
+    const r = await s.writeBlob(chunked(DATA), { digest: D, size: DATA.length, what: 'blob' });
     assert.deepEqual(r, { digest: D, size: DATA.length, created: true });
-    assert.deepEqual(fs.readFileSync(s.blobs.path(D)), DATA);
-    assert.equal(s.blobs.path(D), path.join(s.root, 'blobs', 'sha256', D.slice(7)));
-    assert.equal(s.blobs.has(D), true);
-    assert.equal(s.blobs.size(D), DATA.length);
-    const again = await s.blobs.write(chunked(DATA), { digest: D, size: DATA.length, what: 'blob' });
+    assert.deepEqual(fs.readFileSync(s.blobPath(D)), DATA);
+    assert.equal(s.blobPath(D), path.join(s.root, 'blobs', 'sha256', D.slice(7)));
+    assert.equal(s.hasBlob(D), true);
+    assert.equal(s.blobSize(D), DATA.length);
+    const again = await s.writeBlob(chunked(DATA), { digest: D, size: DATA.length, what: 'blob' });
     assert.equal(again.created, false);
-    assert.deepEqual(fs.readdirSync(s.blobs.tmpDir), []);
+    assert.deepEqual(fs.readdirSync(storeInternals(s).blobs.tmpDir), []);
     // digest computed when not known
     const other = Buffer.from('other');
-    const r2 = await s.blobs.write(Readable.from([other]), { what: 'x' });
+    const r2 = await s.writeBlob(Readable.from([other]), { what: 'x' });
     assert.equal(r2.digest, digestOf(other));
   } finally { s.close(); }
 });
@@ -53,25 +53,25 @@ test('write: a wrong digest leaves nothing behind', async () => {
   try {
     const tampered = Buffer.from(DATA);
     tampered[10] ^= 0xff;
-    await assert.rejects(s.blobs.write(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }), (e: unknown) => {
+    await assert.rejects(s.writeBlob(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }), (e: unknown) => {
       assert.ok(e instanceof BerthError);
       assert.equal(e.code, 'DIGEST_MISMATCH');
       assert.match(e.message, /^layer 1\/1 of x\.tar: content digest/);
       return true;
     });
     assertNothingStored(s);
-    assert.equal(s.blobs.has(D), false);
+    assert.equal(s.hasBlob(D), false);
   } finally { s.close(); }
 });
 
 test('write: early EOF and trailing bytes leave nothing behind', async () => {
   const s = freshStore();
   try {
-    await assert.rejects(s.blobs.write(chunked(DATA.subarray(0, 1234)), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
+    await assert.rejects(s.writeBlob(chunked(DATA.subarray(0, 1234)), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
     assertNothingStored(s);
-    await assert.rejects(s.blobs.write(chunked(Buffer.concat([DATA, Buffer.from('!')])), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
+    await assert.rejects(s.writeBlob(chunked(Buffer.concat([DATA, Buffer.from('!')])), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
     assertNothingStored(s);
-    await assert.rejects(s.blobs.write(chunked(DATA), { maxSize: 100, what: 'b' }), { code: 'TOO_LARGE' });
+    await assert.rejects(s.writeBlob(chunked(DATA), { maxSize: 100, what: 'b' }), { code: 'TOO_LARGE' });
     assertNothingStored(s);
   } finally { s.close(); }
 });
@@ -82,7 +82,7 @@ test('write: a failing source leaves nothing behind and names the blob', async (
     const src = new Readable({ read() {} });
     src.push(DATA.subarray(0, 5000));
     setTimeout(() => src.destroy(new Error('connection reset')), 10);
-    await assert.rejects(s.blobs.write(src, { digest: D, size: DATA.length, what: 'layer from net' }), (e: unknown) => {
+    await assert.rejects(s.writeBlob(src, { digest: D, size: DATA.length, what: 'layer from net' }), (e: unknown) => {
       assert.ok(e instanceof BerthError);
       assert.match(e.message, /layer from net.*connection reset/);
       return true;
@@ -94,21 +94,21 @@ test('write: a failing source leaves nothing behind and names the blob', async (
 test('putBytes verifies the expected digest', async () => {
   const s = freshStore();
   try {
-    await assert.rejects(s.blobs.putBytes(Buffer.from('x'), D), { code: 'DIGEST_MISMATCH' });
+    await assert.rejects(s.putBlob(Buffer.from('x'), D), { code: 'DIGEST_MISMATCH' });
     assertNothingStored(s);
-    const r = await s.blobs.putBytes(Buffer.from('x'));
+    const r = await s.putBlob(Buffer.from('x'));
     assert.equal(r.digest, digestOf(Buffer.from('x')));
-    assert.equal((await s.blobs.putBytes(Buffer.from('x'))).created, false);
+    assert.equal((await s.putBlob(Buffer.from('x'))).created, false);
   } finally { s.close(); }
 });
 
 test('readBytes enforces its limit and reports missing blobs', async () => {
   const s = freshStore();
   try {
-    await s.blobs.putBytes(DATA);
-    assert.deepEqual(s.blobs.readBytes(D, DATA.length), DATA);
-    assert.throws(() => s.blobs.readBytes(D, 10), { code: 'TOO_LARGE' });
-    assert.throws(() => s.blobs.readBytes(digestOf('nope'), 10), { code: 'STORE_CORRUPT' });
+    await s.putBlob(DATA);
+    assert.deepEqual(s.readBlob(D, DATA.length), DATA);
+    assert.throws(() => s.readBlob(D, 10), { code: 'TOO_LARGE' });
+    assert.throws(() => s.readBlob(digestOf('nope'), 10), { code: 'STORE_CORRUPT' });
   } finally { s.close(); }
 });
 
@@ -136,7 +136,7 @@ test('stale temp files are removed only for processes that are gone', async () =
     const s2 = Store.open({ root });
     try {
       assert.deepEqual(fs.readdirSync(tmp), [files.mine], 'our own temp files are never removed by ourselves');
-      assert.equal(s2.blobs.cleanStaleTemp(), 0);
+      assert.equal(storeInternals(s2).blobs.cleanStaleTemp(), 0);
     } finally { s2.close(); }
   } finally { live.kill('SIGKILL'); }
 });
@@ -144,10 +144,10 @@ test('stale temp files are removed only for processes that are gone', async () =
 test('the temp path carries our writer id, whose lock file we hold', () => {
   const s = freshStore();
   try {
-    assert.match(path.basename(s.blobs.tempPath()), new RegExp(`^${s.owner()}-[a-f0-9]{16}$`));
+    assert.match(path.basename(s.tempPath()), new RegExp(`^${s.owner()}-[a-f0-9]{16}$`));
     assert.match(s.owner(), /^[0-9a-f]{32}$/);
     assert.ok(fs.existsSync(path.join(s.root, 'locks', `${s.owner()}.db`)));
-    assert.equal(path.dirname(s.blobs.tempPath()), s.blobs.tmpDir);
+    assert.equal(path.dirname(s.tempPath()), storeInternals(s).blobs.tmpDir);
   } finally { s.close(); }
 });
 

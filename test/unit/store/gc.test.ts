@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Store, type NewImageRecord } from '../../../src/store/index.js';
+import { Store, storeInternals, type NewImageRecord } from '../../../src/store/index.js';
 import { digestOf, type Digest } from '../../../src/digest/index.js';
 import { MT } from '../../../src/media/index.js';
 
@@ -18,11 +18,11 @@ function freshStore(): Store { return Store.open({ root: path.join(dir, `s${++n}
 /** Put a tiny image's blobs into the store and return its record (not yet recorded). */
 async function putImage(s: Store, seed: string): Promise<{ rec: NewImageRecord; blobs: Digest[] }> {
   const layer = Buffer.from(`layer ${seed}`);
-  const layerD = (await s.blobs.putBytes(layer)).digest;
+  const layerD = (await s.putBlob(layer)).digest;
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layerD] }, seed }));
-  const configD = (await s.blobs.putBytes(config)).digest;
+  const configD = (await s.putBlob(config)).digest;
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.OCIManifest, config: { mediaType: MT.OCIConfig, digest: configD, size: config.length }, layers: [{ mediaType: MT.OCILayer, digest: layerD, size: layer.length }] }));
-  const manifestD = (await s.blobs.putBytes(manifest)).digest;
+  const manifestD = (await s.putBlob(manifest)).digest;
   return {
     blobs: [layerD, configD, manifestD].sort() as Digest[],
     rec: {
@@ -39,13 +39,13 @@ test('gc removes unreferenced blobs and keeps referenced ones', async () => {
   try {
     const a = await putImage(s, 'a');
     const b = await putImage(s, 'b');
-    s.index.recordImage(a.rec, (d) => s.blobs.has(d));
+    storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d));
     const r = s.gc();
     assert.equal(r.removed, 3);
     assert.ok(r.bytes > 0);
-    assert.deepEqual(s.blobs.list().sort(), a.blobs);
-    assert.deepEqual([...s.index.referencedBlobs()].sort(), a.blobs);
-    for (const d of b.blobs) assert.equal(s.blobs.has(d), false);
+    assert.deepEqual(storeInternals(s).blobs.list().sort(), a.blobs);
+    assert.deepEqual([...storeInternals(s).index.referencedBlobs()].sort(), a.blobs);
+    for (const d of b.blobs) assert.equal(s.hasBlob(d), false);
     assert.deepEqual(s.gc(), { removed: 0, bytes: 0 });
   } finally { s.close(); }
 });
@@ -57,12 +57,12 @@ test('a live lease protects its blobs from gc until released', async () => {
     const data = Buffer.from('in flight');
     const d = digestOf(data);
     lease.protect(d); // announced before it is written, as writers must
-    await s.blobs.putBytes(data);
+    await s.putBlob(data);
     assert.equal(s.gc().removed, 0);
-    assert.equal(s.blobs.has(d), true);
+    assert.equal(s.hasBlob(d), true);
     lease.release();
     assert.equal(s.gc().removed, 1);
-    assert.equal(s.blobs.has(d), false);
+    assert.equal(s.hasBlob(d), false);
   } finally { s.close(); }
 });
 
@@ -71,17 +71,17 @@ test('a lease of another live process protects; one of a dead process does not a
   const live = spawn('sleep', ['30']);
   try {
     const dead = await deadPid();
-    const d1 = (await s.blobs.putBytes(Buffer.from('held by live'))).digest;
-    const d2 = (await s.blobs.putBytes(Buffer.from('held by dead'))).digest;
-    const ins = s.index.db.prepare(`INSERT INTO leases (pid, started) VALUES (?, ?) RETURNING id`);
+    const d1 = (await s.putBlob(Buffer.from('held by live'))).digest;
+    const d2 = (await s.putBlob(Buffer.from('held by dead'))).digest;
+    const ins = storeInternals(s).index.db.prepare(`INSERT INTO leases (pid, started) VALUES (?, ?) RETURNING id`);
     const liveLease = (ins.get(live.pid, new Date().toISOString()) as { id: number }).id;
     const deadLease = (ins.get(dead, new Date().toISOString()) as { id: number }).id;
-    s.index.protectBlob(liveLease, d1);
-    s.index.protectBlob(deadLease, d2);
+    storeInternals(s).index.protectBlob(liveLease, d1);
+    storeInternals(s).index.protectBlob(deadLease, d2);
     assert.equal(s.gc().removed, 1);
-    assert.equal(s.blobs.has(d1), true);
-    assert.equal(s.blobs.has(d2), false);
-    const leases = (s.index.db.prepare('SELECT id FROM leases').all() as { id: number }[]).map((r) => r.id);
+    assert.equal(s.hasBlob(d1), true);
+    assert.equal(s.hasBlob(d2), false);
+    const leases = (storeInternals(s).index.db.prepare('SELECT id FROM leases').all() as { id: number }[]).map((r) => r.id);
     assert.deepEqual(leases, [liveLease], 'the dead lease was dropped');
   } finally { live.kill('SIGKILL'); s.close(); }
 });
@@ -90,17 +90,17 @@ test('lease.abort removes what it wrote unless an image or another lease uses it
   const s = freshStore();
   try {
     const a = await putImage(s, 'kept');
-    s.index.recordImage(a.rec, (d) => s.blobs.has(d));
+    storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d));
     const l1 = s.lease();
     const l2 = s.lease();
-    const mine = (await s.blobs.putBytes(Buffer.from('only mine'))).digest;
-    const shared = (await s.blobs.putBytes(Buffer.from('shared'))).digest;
+    const mine = (await s.putBlob(Buffer.from('only mine'))).digest;
+    const shared = (await s.putBlob(Buffer.from('shared'))).digest;
     for (const d of [mine, shared, ...a.blobs]) { l1.protect(d); l1.wrote(d); }
     l2.protect(shared);
     l1.abort();
-    assert.equal(s.blobs.has(mine), false);
-    assert.equal(s.blobs.has(shared), true, 'protected by the other lease');
-    for (const d of a.blobs) assert.equal(s.blobs.has(d), true, 'referenced by an image');
+    assert.equal(s.hasBlob(mine), false);
+    assert.equal(s.hasBlob(shared), true, 'protected by the other lease');
+    for (const d of a.blobs) assert.equal(s.hasBlob(d), true, 'referenced by an image');
     l2.release();
     l1.abort(); // idempotent
   } finally { s.close(); }
@@ -110,10 +110,10 @@ test('recordImage refuses an image whose blobs are missing and records nothing',
   const s = freshStore();
   try {
     const a = await putImage(s, 'incomplete');
-    s.blobs.remove(a.rec.manifest.layers[0]!.digest);
-    assert.throws(() => s.index.recordImage(a.rec, (d) => s.blobs.has(d)), { code: 'STORE_CORRUPT' });
-    assert.deepEqual(s.index.listImages(), []);
-    assert.equal(s.index.imageIdForName('example.com/incomplete:1'), undefined);
+    storeInternals(s).blobs.remove(a.rec.manifest.layers[0]!.digest);
+    assert.throws(() => storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d)), { code: 'STORE_CORRUPT' });
+    assert.deepEqual(s.listImages(), []);
+    assert.equal(s.imageIdForName('example.com/incomplete:1'), undefined);
   } finally { s.close(); }
 });
 
@@ -123,10 +123,10 @@ test('recording closes the lease in the same transaction', async () => {
     const lease = s.lease();
     const a = await putImage(s, 'leased');
     for (const d of a.blobs) lease.protect(d);
-    s.index.recordImage(a.rec, (d) => s.blobs.has(d), lease.id);
-    assert.equal((s.index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n, 0);
+    storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d), lease.id);
+    assert.equal((storeInternals(s).index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n, 0);
     assert.equal(s.gc().removed, 0);
-    assert.deepEqual(s.index.listImages().map((i) => i.names), [['example.com/leased:1']]);
+    assert.deepEqual(s.listImages().map((i) => i.names), [['example.com/leased:1']]);
   } finally { s.close(); }
 });
 
@@ -134,15 +134,15 @@ test('check reports missing and damaged blobs, and counts unreferenced ones', as
   const s = freshStore();
   try {
     const a = await putImage(s, 'checked');
-    s.index.recordImage(a.rec, (d) => s.blobs.has(d));
-    await s.blobs.putBytes(Buffer.from('stray'));
+    storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d));
+    await s.putBlob(Buffer.from('stray'));
     let r = await s.check();
     assert.deepEqual(r.problems, []);
     assert.equal(r.images, 1);
     assert.equal(r.blobs, 4);
     assert.equal(r.unreferencedBlobs, 1);
     const layer = a.rec.manifest.layers[0]!.digest;
-    const p = s.blobs.path(layer);
+    const p = s.blobPath(layer);
     const orig = fs.readFileSync(p);
     const bad = Buffer.from(orig);
     bad[0] ^= 1;
@@ -153,7 +153,7 @@ test('check reports missing and damaged blobs, and counts unreferenced ones', as
     fs.unlinkSync(p);
     r = await s.check({ quick: true });
     assert.deepEqual(r.problems.map((x) => [x.kind, x.digest]), [['missing-blob', layer]]);
-    fs.writeFileSync(path.join(s.blobs.dir, 'sha256', 'not-a-digest'), 'x');
+    fs.writeFileSync(path.join(storeInternals(s).blobs.dir, 'sha256', 'not-a-digest'), 'x');
     r = await s.check({ quick: true });
     assert.ok(r.problems.some((x) => x.kind === 'foreign-file'));
   } finally { s.close(); }

@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Store } from '../../../src/store/index.js';
+import { Store, storeInternals } from '../../../src/store/index.js';
 import { isOwnerAlive, cleanStaleLocks } from '../../../src/store/liveness.js';
 import { haveTool } from '../../helpers/tools.js';
 import type { Digest } from '../../../src/digest/index.js';
@@ -33,10 +33,10 @@ async function startWriter(root: string, prefix: string[] = []): Promise<{ child
     import * as fs from 'node:fs';
     import * as path from 'node:path';
     const s = Store.open({ root: ${JSON.stringify(root)} });
-    const d = (await s.blobs.putBytes(Buffer.from('kept by a live writer ' + Math.random()))).digest;
+    const d = (await s.putBlob(Buffer.from('kept by a live writer ' + Math.random()))).digest;
     const lease = s.lease();
     lease.protect(d);
-    const tmp = s.blobs.tempPath();
+    const tmp = s.tempPath();
     fs.writeFileSync(tmp, 'partial');
     process.stdout.write(s.owner() + ' ' + d + ' ' + path.basename(tmp) + '\\n');
     setInterval(() => {}, 1000);`;
@@ -73,7 +73,7 @@ for (const ns of [false, true]) {
       try {
         assert.ok(fs.existsSync(path.join(root, 'tmp', w.temp)), 'temp file of the running writer kept');
         assert.equal(s.gc().removed, 0, 'blob protected by the running writer kept');
-        assert.equal(s.blobs.has(w.digest as Digest), true);
+        assert.equal(s.hasBlob(w.digest as Digest), true);
         assert.equal(cleanStaleLocks(root), 0);
       } finally { s.close(); }
       await kill(w.child);
@@ -84,7 +84,7 @@ for (const ns of [false, true]) {
       try {
         assert.equal(fs.existsSync(path.join(root, 'tmp', w.temp)), false, 'temp file of the dead writer removed');
         assert.equal(s2.gc().removed, 1, 'blob of the dead writer no longer protected');
-        assert.equal((s2.index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n, 0, 'dead lease dropped');
+        assert.equal((storeInternals(s2).index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n, 0, 'dead lease dropped');
       } finally { s2.close(); }
       // the lock file of a dead writer goes once it is old enough not to be a starting process
       const lock = path.join(root, 'locks', `${w.owner}.db`);
@@ -100,7 +100,7 @@ for (const ns of [false, true]) {
 test('a store closes its lock file; a reader never takes one', () => {
   const root = path.join(dir, `s${++n}`);
   const r = Store.open({ root });
-  r.index.listImages();
+  r.listImages();
   r.close();
   assert.deepEqual(fs.existsSync(path.join(root, 'locks')) ? fs.readdirSync(path.join(root, 'locks')) : [], []);
   const w = Store.open({ root });

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { isBerthError } from '../../../src/errors.js';
 import { TarWriter } from '../../../src/util/tar.js';
 import { hostPlatform } from '../../../src/platform/platform.js';
-import { Store } from '../../../src/store/store.js';
+import { Store, storeInternals } from '../../../src/store/store.js';
 import { LocalDestination, LocalRef, LocalSource } from '../../../src/transports/local/local.js';
 import type { ImageDestination, ImageSource } from '../../../src/transports/types.js';
 import { copyImage, type CopyResult } from '../../../src/copy/copy.js';
@@ -121,7 +121,7 @@ export function openStore(t: { after(fn: () => void): void }, root: string): Sto
 
 /** Snapshot of what a store holds, to assert failed copies left it unchanged. */
 export function storeState(store: Store): string {
-  return JSON.stringify({ images: store.index.listImages().map((i) => i.id).sort(), blobs: [...store.blobs.list()].sort() });
+  return JSON.stringify({ images: store.listImages().map((i) => i.id).sort(), blobs: [...storeInternals(store).blobs.list()].sort() });
 }
 
 /** Copy into the local store under `name`; always closes both sides. */

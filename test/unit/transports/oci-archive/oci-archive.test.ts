@@ -119,7 +119,7 @@ test('several images in one oci-archive (save/load)', async (t) => {
     const r = await copyIntoStore(src, store2, e.refName);
     assert.equal(r.manifestDigest, e.descriptor.digest);
   }
-  assert.deepEqual(store2.index.listImages().map((i) => i.id).sort(), [hex(a.configDigest), hex(b.configDigest)].sort());
+  assert.deepEqual(store2.listImages().map((i) => i.id).sort(), [hex(a.configDigest), hex(b.configDigest)].sort());
   await assert.rejects(openOciArchiveSource(new OciArchiveRef(archive)), expectError('AMBIGUOUS_IMAGE', /holds 2 images, choose one \(available: "localhost\/a:latest", "localhost\/b:latest"\)/));
 });
 

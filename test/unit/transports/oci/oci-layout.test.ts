@@ -54,7 +54,7 @@ test('oci layout -> store -> oci layout round trip keeps digests and bytes', asy
   assert.equal(r.imageId, hex(img.configDigest));
   assert.equal(r.manifestDigest, img.manifestDigest);
   assert.equal(r.dest.imageId, hex(img.configDigest));
-  assert.deepEqual(store.index.getImage(r.imageId)?.names, ['localhost/x:latest']);
+  assert.deepEqual(store.getImage(r.imageId)?.names, ['localhost/x:latest']);
 
   // store -> new layout (created on demand)
   const outDir = join(dir, 'out', 'layout');
