@@ -14,6 +14,7 @@
  * Not supported: the HTML filter and escaped segments (Go's 0xff escape byte cannot
  * occur in a JavaScript string).
  */
+import { runeCount } from '../../src/index.js';
 
 export const TabwriterFlags = {
   /** Force right-alignment of cell content. */
@@ -52,21 +53,6 @@ interface Cell {
   text: string;
   width: number;
   htab: boolean;
-}
-
-function runeCount(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length - 1; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
 }
 
 class Formatter {
