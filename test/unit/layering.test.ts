@@ -60,3 +60,33 @@ test('the copy engine (src/copy/) never tests a transport name', () => {
   }
   assert.deepEqual(bad, []);
 });
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+test('cli/ imports nothing from src/ but the public entry src/index.ts', () => {
+  const files = sources(join(ROOT, 'cli'));
+  assert.ok(files.length > 20, `expected the CLI sources under ${ROOT}cli`);
+  const entry = join(SRC, 'index.js');
+  const bad: string[] = [];
+  let viaEntry = 0;
+  for (const f of files) {
+    for (const spec of imports(readFileSync(f, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(f), spec);
+      if (target === entry) viaEntry++;
+      else if (target.startsWith(SRC)) bad.push(`${relative(ROOT, f)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.ok(viaEntry > 10, 'the commands use the library through its entry');
+});
+
+test('the README layout section names every directory of src/ and cli/, and only those', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = /^## Layout\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
+  assert.ok(section, 'README.md has a "## Layout" section');
+  const named = new Set([...section.matchAll(/`((?:src|cli)\/[\w-]+)\/`/g)].map((m) => m[1]!));
+  const actual = new Set(['src', 'cli'].flatMap((top) => readdirSync(join(ROOT, top), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${top}/${e.name}`)));
+  assert.deepEqual([...actual].filter((d) => !named.has(d)).sort(), [], 'directories the README does not describe');
+  assert.deepEqual([...named].filter((d) => !actual.has(d)).sort(), [], 'directories the README names that do not exist');
+});
