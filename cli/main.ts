@@ -12,7 +12,7 @@ const COMMANDS: Record<string, string> = {
   save: 'save', 'image save': 'save',
   import: 'import', 'image import': 'import',
   copy: 'copy', 'image copy': 'copy',
-  'system check': 'system-check', 'system gc': 'system-gc', 'system prune': 'system-gc',
+  'system check': 'system-check', 'system gc': 'system-gc', 'system recover': 'system-recover', 'system prune': 'system-gc',
   images: 'images', 'image ls': 'images', 'image list': 'images',
   tag: 'tag', 'image tag': 'tag',
   untag: 'untag', 'image untag': 'untag',
@@ -43,7 +43,7 @@ Commands:
   save        Save images to an archive       import      Create an image from a rootfs tarball
   copy        Copy an image between transports
   image       exists | prune | tree | ls | rm | inspect | history | list-tags ...
-  system      check | gc
+  system      check | gc | recover
 
 Global options:
   --root DIR  store directory (env BERTH_ROOT; default /var/lib/berth as root, $XDG_DATA_HOME/berth otherwise)

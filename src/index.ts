@@ -9,6 +9,7 @@ export { sniffCompression, createCompressor, createDecompressor, type Algorithm 
 export type * from './transports/types.js';
 export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, type CheckProblem, type RepairReport } from './store/store.js';
 export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
+export { recoverStore, type RecoverReport } from './store/recover.js';
 export { copyImage, defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
 export type { PolicyCheck } from './copy/policy.js';
 export { policyJsonCheck } from './copy/policy-json.js';

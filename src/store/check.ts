@@ -74,7 +74,7 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
   const out: RepairReport = { removedImages: [], keptImages: [], quarantined: [], removedBlobs: 0, remaining: [] };
   const ids = [...new Set(report.problems.map((p) => p.image).filter((x): x is string => !!x))];
   for (const id of ids) {
-    s.index.db.transaction(() => {
+    s.index.transaction(() => {
       const img = s.index.getImage(id);
       const damaged: Digest[] = [];
       let broken = false;
@@ -89,7 +89,7 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
       const referenced = s.index.referencedBlobs();
       for (const d of damaged) if (!referenced.has(d)) s.blobs.remove(d);
       out.removedImages.push(id);
-    }).immediate();
+    });
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   for (const p of report.problems) {

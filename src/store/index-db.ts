@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { Digest } from '../digest/digest.js';
 import { isWriterAlive } from './liveness.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { randomBytes } from 'node:crypto';
 
 /** One layer of one manifest, as stored. `digest` is the blob as kept (maybe compressed). */
 export interface LayerRecord {
@@ -85,9 +87,18 @@ function retryBusy<T>(fn: () => T, root: string, timeoutMs = 60_000): T {
 export class IndexDB {
   readonly db: Database.Database;
 
-  constructor(private readonly root: string, opts: { readonly?: boolean } = {}) {
+  /** The names journal (absent for an index being rebuilt by recover). */
+  private readonly journal?: Journal;
+  /** Journal entries of the open transaction, appended just before it commits. */
+  private pending: JournalEntry[] = [];
+  /** Whether the open transaction is ours (else a caller began it by hand). */
+  private outer = false;
+
+  /** `file`: another database file than ROOT/index.db (recover builds one aside, unjournaled). */
+  constructor(private readonly root: string, opts: { readonly?: boolean; file?: string } = {}) {
+    if (!opts.file) this.journal = new Journal(root);
     try {
-      this.db = new Database(join(root, 'index.db'), { timeout: 60_000, readonly: opts.readonly ?? false });
+      this.db = new Database(opts.file ?? join(root, 'index.db'), { timeout: 60_000, readonly: opts.readonly ?? false });
     } catch (e) {
       throw new BerthError('STORE_CORRUPT', `cannot open the image index in ${root}: ${(e as Error).message}`, { cause: e });
     }
@@ -101,6 +112,57 @@ export class IndexDB {
     }
     this.db.pragma('foreign_keys = ON');
     if (!opts.readonly) this.migrate();
+    if (!opts.readonly && this.journal && !this.journal.exists()) this.snapshotToJournal();
+  }
+
+  /**
+   * Run `fn` as one immediate transaction (a savepoint when nested). The journal entries it
+   * logs are appended, fsync'd, just before the outermost transaction commits; if the commit
+   * fails after that, an abort entry follows.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) {
+      const mark = this.pending.length;
+      let r: T;
+      try { r = this.db.transaction(fn)(); } catch (e) { this.pending.length = mark; throw e; }
+      if (!this.outer) this.flushPending(randomBytes(8).toString('hex')); // a transaction begun by hand: append now
+      return r;
+    }
+    const tx = randomBytes(8).toString('hex');
+    let appended = false;
+    this.outer = true;
+    try {
+      return this.db.transaction(() => {
+        const r = fn();
+        appended = this.flushPending(tx);
+        return r;
+      }).immediate();
+    } catch (e) {
+      this.pending = [];
+      if (appended) this.journal!.abort(tx);
+      throw e;
+    } finally { this.outer = false; }
+  }
+
+  private log(e: JournalEntry): void { this.pending.push(e); }
+
+  private flushPending(tx: string): boolean {
+    const entries = this.pending;
+    this.pending = [];
+    if (!this.journal || entries.length === 0) return false;
+    this.journal.append(tx, entries);
+    return true;
+  }
+
+  /** A store without a journal (older berth, or the file was deleted): record today's names. */
+  private snapshotToJournal(): void {
+    this.transaction(() => {
+      if (this.journal!.exists()) return;
+      const images = this.db.prepare(`SELECT id, manifest_digest, digest FROM images ORDER BY rowid`).all() as { id: string; manifest_digest: string; digest: string }[];
+      for (const i of images) this.log({ op: 'image', id: i.id, manifest: i.manifest_digest, digest: i.digest });
+      for (const r of this.db.prepare(`SELECT name, image_id FROM names ORDER BY seq`).all() as { name: string; image_id: string }[]) this.log({ op: 'name', name: r.name, id: r.image_id });
+      if (this.pending.length === 0) this.journal!.create();
+    });
   }
 
   private migrate(): void {
@@ -226,7 +288,7 @@ export class IndexDB {
     const needed: Digest[] = [img.configDigest, img.manifest.digest, ...img.manifest.layers.map((l) => l.digest), ...(img.extraBlobs ?? []).map((b) => b.digest)];
     if (img.index) needed.push(img.index.digest);
     const displayDigest = img.index?.digest ?? img.manifest.digest;
-    const tx = this.db.transaction(() => {
+    this.transaction(() => {
       for (const d of needed) {
         if (!blobExists(d)) throw new BerthError('STORE_CORRUPT', `blob ${d} is missing; refusing to record image ${img.id.slice(0, 12)}`);
       }
@@ -253,10 +315,10 @@ export class IndexDB {
       }
       const blobIns = this.db.prepare(`INSERT OR IGNORE INTO image_blobs (image_id, digest, media_type, size) VALUES (?, ?, ?, ?)`);
       for (const b of img.extraBlobs ?? []) blobIns.run(img.id, b.digest, b.mediaType, b.size);
+      this.log({ op: 'image', id: img.id, manifest: img.manifest.digest, digest: displayDigest });
       this.addNamesTx(img.id, img.names);
       if (leaseId !== undefined) this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(leaseId);
     });
-    tx.immediate();
   }
 
   private addNamesTx(id: string, names: string[]): void {
@@ -266,6 +328,7 @@ export class IndexDB {
       const cur = current.get(n) as { image_id: string } | undefined;
       if (cur?.image_id === id) continue;
       upsert.run(n, id, this.nextSeq());
+      this.log({ op: 'name', name: n, id });
     }
     if (names.length) this.renewNamesHistoryTx(id);
   }
@@ -283,20 +346,20 @@ export class IndexDB {
 
   /** Add names to an existing image (tag). */
   addNames(id: string, names: string[]): void {
-    this.db.transaction(() => {
+    this.transaction(() => {
       if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id)) throw new BerthError('IMAGE_NOT_FOUND', `image ${id.slice(0, 12)} no longer exists`);
       this.addNamesTx(id, names);
-    }).immediate();
+    });
   }
 
   /** Remove names from an image (untag). Returns the names actually removed. */
   removeNames(id: string, names: string[]): string[] {
     const removed: string[] = [];
-    this.db.transaction(() => {
+    this.transaction(() => {
       const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
-      for (const n of names) if (del.run(n, id).changes > 0) removed.push(n);
+      for (const n of names) if (del.run(n, id).changes > 0) { removed.push(n); this.log({ op: 'untag', name: n, id }); }
       if (removed.length) this.renewNamesHistoryTx(id);
-    }).immediate();
+    });
     return removed;
   }
 
@@ -305,16 +368,23 @@ export class IndexDB {
    * caller runs afterwards. `check` runs inside the transaction and may throw to abort.
    */
   deleteImages(ids: string[], check?: (id: string) => void): void {
-    this.db.transaction(() => {
+    this.transaction(() => {
       for (const id of ids) {
         check?.(id);
-        this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id);
+        if (this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id).changes > 0) this.log({ op: 'rmi', id });
       }
       this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
-    }).immediate();
+    });
+  }
+
+  /** Remove every name of image `id` (names history stays). */
+  dropNames(id: string): void {
+    this.transaction(() => { this.db.prepare(`DELETE FROM names WHERE image_id = ?`).run(id); });
   }
 
   // ---- queries --------------------------------------------------------------------------
+
+  nameCount(): number { return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n; }
 
   /** All images with names and digests; one query each table, assembled in memory. */
   listImages(): ImageRow[] {

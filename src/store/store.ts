@@ -156,7 +156,7 @@ export class Store {
    */
   recordImages(records: readonly { record: NewImageRecord; lease?: Lease }[]): void {
     const tx = () => { for (const r of records) this.index.recordImage(r.record, (d) => this.blobs.has(d), r.lease?.id); };
-    if (records.length === 1) tx(); else this.index.db.transaction(tx).immediate();
+    if (records.length === 1) tx(); else this.index.transaction(tx);
   }
 
   // ---- blobs ---------------------------------------------------------------------------

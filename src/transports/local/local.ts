@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { sniffCompression } from '../../compression/compression.js';
-import { createHash } from 'node:crypto';
 import { BerthError } from '../../errors.js';
 import { type Digest, digestOf } from '../../digest/digest.js';
 import type { Descriptor } from '../../media/types.js';
@@ -9,6 +8,7 @@ import type { Store, Lease } from '../../store/store.js';
 import type { LayerRecord, NewImageRecord } from '../../store/index-db.js';
 import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { MT } from '../../media/types.js';
+import { chainIDs } from '../../digest/chain.js';
 
 /** Stored blobs up to this size are always hashed again before reuse (configs, small layers). */
 const REVERIFY_ALWAYS_BYTES = 1 << 20;
@@ -21,15 +21,7 @@ export class LocalRef implements ImageRef {
   policyScope(): string { return ''; }
 }
 
-/** Docker-style chain IDs: chain(0) = diffID(0), chain(n) = sha256(chain(n-1) + " " + diffID(n)). */
-export function chainIDs(diffIDs: Digest[]): Digest[] {
-  const out: Digest[] = [];
-  for (const d of diffIDs) {
-    const prev = out[out.length - 1];
-    out.push(prev ? (`sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` as Digest) : d);
-  }
-  return out;
-}
+export { chainIDs } from '../../digest/chain.js';
 
 function sniffBlob(store: Store, d: Digest): 'none' | 'gzip' | 'zstd' | undefined {
   try {

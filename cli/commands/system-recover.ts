@@ -1,0 +1,15 @@
+import { defaultStoreRoot, recoverStore } from '../../src/index.js';
+import { command, parse } from '../common.js';
+import type { GlobalOptions } from '../main.js';
+
+export async function run(argv: string[], g: GlobalOptions): Promise<number> {
+  const c = command('system recover', 'Rebuild the image index from the blobs; names come back from the names journal');
+  const p = parse(c, argv);
+  if (typeof p === 'number') return p;
+  // no Store.open: the index may be missing or unreadable, which is what this command is for
+  const r = await recoverStore(g.root ?? defaultStoreRoot());
+  for (const s of r.skipped) process.stdout.write(`skipped manifest ${s.digest}: ${s.reason}\n`);
+  if (r.previousIndex) process.stdout.write(`The unreadable index was kept as ${r.previousIndex}\n`);
+  process.stdout.write(`Recovered ${r.images} image(s), ${r.names} name(s)\n`);
+  return 0;
+}
