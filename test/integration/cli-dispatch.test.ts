@@ -14,7 +14,7 @@ test('CLI dispatch: help, version, unknown and incomplete commands', async (t) =
   for (const [args, msg] of [
     [['frob'], 'Error: unrecognized command `berth frob` (run "berth --help" for the list)\n'],
     [['image', 'frob'], 'Error: unrecognized command `berth image frob` (run "berth --help" for the list)\n'],
-    [['system'], "Error: missing command 'berth system COMMAND' (commands: check, gc, prune)\n"],
+    [['system'], "Error: missing command 'berth system COMMAND' (commands: check, gc, recover, prune)\n"],
   ] as [string[], string][]) {
     const r = await b.run(args);
     assert.equal(r.code, 125, args.join(' '));

@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal } from '../../../src/store/journal.js';
-import { Store } from '../../../src/store/index.js';
+import { Store, storeInternals } from '../../../src/store/index.js';
 import { BerthError } from '../../../src/errors.js';
 
 let dir: string;
@@ -30,8 +30,9 @@ test('a failed index transaction journals nothing that counts', () => {
   const root = path.join(dir, 'store');
   const s = Store.open({ root });
   try {
-    assert.throws(() => s.index.addNames('0'.repeat(64), ['example.com/x:1']), (e: unknown) => e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND');
-    assert.throws(() => s.index.transaction(() => { s.index.dropNames('x'); throw new Error('boom'); }), /boom/);
+    const { index } = storeInternals(s);
+    assert.throws(() => index.addNames('0'.repeat(64), ['example.com/x:1']), (e: unknown) => e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND');
+    assert.throws(() => index.transaction(() => { index.dropNames('x'); throw new Error('boom'); }), /boom/);
     assert.deepEqual(new Journal(root).read(), []);
     assert.ok(fs.existsSync(path.join(root, 'names.journal')), 'created with the store');
   } finally { s.close(); }
