@@ -29,7 +29,7 @@ export function parseGoDuration(s: string): number {
     let v = (intPart === '' ? 0 : Number(intPart)) * mult;
     if (fracPart) v += Number(`0.${fracPart}`) * mult;
     total += v;
-    if (total > 9223372036854775807) throw bad();
+    if (total > 2 ** 63) throw bad(); // past int64 (the nearest double to 2^63-1 is 2^63)
   }
   return neg ? -total : total;
 }

@@ -3,7 +3,7 @@
  * formatting with Go's exact rounding (strconv: shortest, or correctly rounded to a precision
  * with ties to even), `Sprintf`/`Sprint`/`Sprintln`, and strconv.Quote.
  */
-import { goQuote, quoteRune } from './quote.js';
+import { canBackquote, goQuote, quoteRune } from './quote.js';
 import { goTypeName, isArrayLike, isStringer, mapEntries } from './value.js';
 
 /** Length in code points (Go counts runes for widths and precisions). */
@@ -324,7 +324,7 @@ function fmtArg(arg: unknown, verb: string, spec: Spec, depth = 0): string {
         case 'q': {
           let s = arg;
           if (spec.prec !== undefined) s = [...s].slice(0, spec.prec).join('');
-          if (spec.sharp && !/[`\u0000-\u0008\u000a-\u001f\u007f]/.test(s)) return padTo(`\`${s}\``, spec);
+          if (spec.sharp && canBackquote(s)) return padTo(`\`${s}\``, spec);
           return padTo(goQuote(s), spec);
         }
         case 'x':

@@ -34,3 +34,12 @@ export function quoteRune(cp: number, ch: string, quote: string): string {
   if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
   return `\\U${cp.toString(16).padStart(8, '0')}`;
 }
+
+/** strconv.CanBackquote: whether `s` can be written as a raw string literal without change. */
+export function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if ((cp < 0x20 && ch !== '\t') || ch === '`' || cp === 0x7f || cp === 0xfeff) return false;
+  }
+  return true;
+}
