@@ -140,13 +140,17 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     const outTypeFor = (c: Compression, t: Compression) => (t === c ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t));
     let outMediaType = outTypeFor(srcComp, target);
 
-    if (target === srcComp) {
-      const reused = await dest.tryReuseBlob(layer, srcHint);
+    // as containers/image: the destination may hold the source's blob already, even where the
+    // plan would compress it (not when a compression was asked for explicitly)
+    if (target === srcComp || !opts.compression) {
+      const reused = await dest.tryReuseBlob(layer, srcHint).catch((e: unknown) => {
+        throw e instanceof BerthError ? new BerthError(e.code, `trying to reuse blob ${layer.digest} at destination: ${e.message}`, { cause: e, hint: e.hint, data: e.data as Record<string, unknown> | undefined }) : e;
+      });
       const hint = reused?.hint ?? srcHint;
       if (reused && (!needDiff || hint)) {
         if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
-        committed[i] = { desc: { ...layer, mediaType: outMediaType, digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
+        committed[i] = { desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
         return;
       }
     }

@@ -40,6 +40,10 @@ export async function login(registry: string, opts: LoginOptions): Promise<{ key
   });
   try {
     await client.checkAuth();
+  } catch (e) {
+    // podman's words (the registry's own reason stays available as the cause)
+    if (e instanceof BerthError && e.code === 'UNAUTHORIZED') throw new BerthError('UNAUTHORIZED', `logging into ${JSON.stringify(key)}: invalid username/password`, { cause: e, subject: key });
+    throw e;
   } finally {
     await client.close();
   }

@@ -4,7 +4,8 @@ import { pullSources } from '../config/registries.js';
 import type { SystemContext } from '../config/context.js';
 import { resolveShortName } from '../config/shortnames.js';
 import { copyImage, type CopyOptions } from '../copy/copy.js';
-import type { PlatformChoice } from '../platform/platform.js';
+import { platformMismatch, type PlatformChoice } from '../platform/platform.js';
+import { log } from '../log.js';
 import type { PolicyCheck } from '../copy/policy.js';
 import { LocalDestination, LocalRef } from '../transports/local/local.js';
 import { parseImageName, transportOf } from '../transports/registry.js';
@@ -157,6 +158,10 @@ async function copyInto(store: Store, src: ImageSource, names: string[], opts: P
       platform: opts.platform, parallel: opts.parallel, onProgress: opts.onProgress, verifyDiffIDs: true,
       expectedDigest, policy: opts.policyCheck,
     });
+    // as podman: the image is kept, with a warning (on the progress output, else in the log)
+    const mismatch = platformMismatch(r.config, opts.platform);
+    if (mismatch && opts.onProgress) opts.onProgress({ kind: 'message', text: `WARNING: ${mismatch}` });
+    else if (mismatch) log.warn(mismatch);
     return r.imageId;
   } finally {
     await dest.close();

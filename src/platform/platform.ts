@@ -63,3 +63,24 @@ export function choosePlatform(manifests: Descriptor[], want: Platform, what: st
 export function formatPlatform(p: { os: string; architecture: string; variant?: string }): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
+
+/** containerd's normal form: arm64's "v8" and amd64's "v1" are the default variants (no variant). */
+function normalForm(p: { os: string; architecture: string; variant?: string }): { os: string; architecture: string; variant?: string } {
+  const arch = normalizeArch(p.architecture);
+  const variant = (arch === 'arm64' && ['8', 'v8', 'v8.0'].includes(p.variant ?? '')) || (arch === 'amd64' && p.variant === 'v1') ? undefined : p.variant || undefined;
+  return { os: p.os, architecture: arch, ...(variant ? { variant } : {}) };
+}
+
+/**
+ * libimage's check after a pull: podman's words when the image's platform is not the one
+ * asked for (or the host's), e.g. "image platform (linux/amd64) does not match the expected
+ * platform (linux/arm64)"; undefined when it matches (a wanted platform without variant
+ * matches any variant).
+ */
+export function platformMismatch(have: { os?: string; architecture?: string; variant?: string }, choice: PlatformChoice = {}): string | undefined {
+  const want = normalForm(wantedPlatform(choice));
+  if (choice.variant === undefined) delete want.variant;
+  const got = normalForm({ os: have.os ?? '', architecture: have.architecture ?? '', variant: have.variant });
+  if (got.os === want.os && got.architecture === want.architecture && (!want.variant || want.variant === got.variant)) return undefined;
+  return `image platform (${formatPlatform(got)}) does not match the expected platform (${formatPlatform(want)})`;
+}

@@ -173,3 +173,33 @@ describe('history sizes', () => {
     } finally { await b.cleanup(); }
   });
 });
+
+describe('platform mismatch', () => {
+  test('--platform linux/arm64 on an amd64-only image: pulled, with podman\'s warning', T, async () => {
+    const b = await scratchBerth();
+    try {
+      const img = await writeTinyOciLayout(path.join(b.dir, 'layout'), { architecture: 'amd64' });
+      const r = ok(await b.run(['pull', '--platform', 'linux/arm64', `oci:${img.dir}:latest`], { root: b.store() }), 'pull');
+      assert.equal(r.stdout, `${hex(img.configDigest)}\n`);
+      assert.ok(r.stderr.split('\n').includes('WARNING: image platform (linux/amd64) does not match the expected platform (linux/arm64)'), r.stderr);
+      const q = ok(await b.run(['pull', '-q', '--arch', 'arm64', '--variant', 'v7', `oci:${img.dir}:latest`], { root: b.store() }), 'pull -q');
+      assert.match(q.stderr, /^time="[^"]+" level=warning msg="image platform \(linux\/amd64\) does not match the expected platform \(linux\/arm64\/v7\)"\n$/);
+      const same = ok(await b.run(['pull', '-q', '--platform', 'linux/amd64', `oci:${img.dir}:latest`], { root: b.store() }), 'pull matching');
+      assert.equal(same.stderr, '');
+      if (skipPodman === false) {
+        const p = await scratchPodman();
+        try {
+          // (podman names oci: pulls after the directory, which is not lowercase here: use an archive with a name)
+          const root = b.store();
+          ok(await b.run(['pull', '-q', `oci:${img.dir}:latest`], { root }), 'pull');
+          ok(await b.run(['tag', hex(img.configDigest), 'localhost/plat:1'], { root }), 'tag');
+          const archive = path.join(b.dir, 'plat.tar');
+          ok(await b.run(['save', '-o', archive, 'localhost/plat:1'], { root }), 'save');
+          const pr = ok(await p.run(['pull', '--platform', 'linux/arm64', `docker-archive:${archive}`]), 'podman pull');
+          // podman 4.3.1 prints the platforms as Go structs; later versions as os/arch, like berth
+          assert.match(pr.stderr, /^WARNING: image platform \(.*amd64.*\) does not match the expected platform \(.*arm64.*\)$/m);
+        } finally { await p.cleanup(); }
+      }
+    } finally { await b.cleanup(); }
+  });
+});

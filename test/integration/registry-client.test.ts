@@ -258,7 +258,7 @@ describe('docker:// with htpasswd Basic auth', { skip: skipRegistry }, () => {
     const pulled = await pull(`//${reg.host}/berth/basic:v1`, { tls, credentials: async (name) => { asked.push(name); return { username: 'alice', password: 's3cret' }; } });
     assert.equal(pulled.result.manifestDigest, img.manifestDigest);
     assert.deepEqual(asked, [`${reg.host}/berth/basic`]);
-    await assert.rejects(pull(`//${reg.host}/berth/basic:v1`, { tls }), (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes(`${reg.host}/berth/basic`) && /login/.test(e.hint ?? ''));
+    await assert.rejects(pull(`//${reg.host}/berth/basic:v1`, { tls }), (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes(`${reg.host}/berth/basic`) && /login/.test(String(e.data?.advice ?? '')));
     await assert.rejects(pull(`//${reg.host}/berth/basic:v1`, { tls, credentials: { username: 'alice', password: 'wrong' } }), (e) => isBerthError(e, 'UNAUTHORIZED') && !e.message.includes('wrong'));
   });
 });

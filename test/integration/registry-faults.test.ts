@@ -200,11 +200,11 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     // Basic: with credentials one authenticated try; without, no retry at all
     reset();
     proxy.addRule({ match: (q) => q.path.startsWith('/v2/faults/'), action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1', { credentials: { username: 'u', password: 'p' } }), (e) => isBerthError(e, 'UNAUTHORIZED') && !e.message.includes('p@') && /credentials/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1', { credentials: { username: 'u', password: 'p' } }), (e) => isBerthError(e, 'UNAUTHORIZED') && !e.message.includes('p@') && e.data?.credentials === true && /credentials/.test(String(e.data?.advice)));
     assert.equal(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length, 2);
     reset();
     proxy.addRule({ match: (q) => q.path.startsWith('/v2/faults/'), action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'UNAUTHORIZED') && /login/.test(e.hint ?? ''));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'UNAUTHORIZED') && /login/.test(String(e.data?.advice ?? '')));
     assert.equal(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length, 1);
   });
 

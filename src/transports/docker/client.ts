@@ -308,10 +308,15 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * A refusal in containers/image's words: the registry's error code and message
+   * ("unauthorized: authentication required"); what to do goes in `data.advice`.
+   */
   private unauthorized(c: Call, status: number, detail: string): BerthError {
     const creds = this.opts.credentials !== undefined;
-    return new BerthError('UNAUTHORIZED', `${c.what}: ${creds ? 'the registry refused the credentials' : 'authentication required'} (HTTP ${status}${detail ? `, ${detail}` : ''})`, {
-      hint: creds ? `check the credentials for ${this.host} (berth login ${this.host})` : `log in first: berth login ${this.host}`,
+    const reason = detail ? registryErrorText(detail) : status === 401 ? 'unauthorized: authentication required' : `HTTP ${status}`;
+    return new BerthError('UNAUTHORIZED', `${c.what}: ${reason}`, {
+      data: { status, advice: creds ? `check the credentials for ${this.host} (berth login ${this.host})` : `log in first: berth login ${this.host}`, credentials: creds },
     });
   }
 
@@ -426,7 +431,7 @@ export class RegistryClient {
   async blobSize(repo: string, digest: Digest): Promise<number | undefined> {
     checkRepo(repo);
     parseDigest(digest, 'blob digest');
-    const c: Call = { method: 'HEAD', repo, path: `/v2/${repo}/blobs/${digest}`, what: `checking blob ${digest} in ${this.host}/${repo}` };
+    const c: Call = { method: 'HEAD', repo, path: `/v2/${repo}/blobs/${digest}`, what: `checking whether a blob ${digest} exists in ${this.host}/${repo}` };
     const res = await this.call(c);
     await discard(res);
     if (res.status === 404) return undefined;
@@ -727,3 +732,9 @@ export function linkNext(v: string | string[] | undefined): string | undefined {
   return undefined;
 }
 
+
+/** A registry error "CODE: message" as containers/image prints it: the code in lower case, "_" as " ". */
+function registryErrorText(detail: string): string {
+  const m = /^([A-Z][A-Z_]*): (.*)$/.exec(detail);
+  return m ? `${m[1]!.toLowerCase().replace(/_/g, ' ')}: ${m[2]}` : detail;
+}
