@@ -12,7 +12,7 @@ export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './st
 export { recoverStore, type RecoverReport } from './store/recover.js';
 export { copyImage, defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
 export type { PolicyCheck } from './copy/policy.js';
-export { policyJsonCheck } from './copy/policy-json.js';
+export { policyJsonCheck } from './config/policy-check.js';
 export { LocalRef, LocalSource, LocalDestination, chainIDs } from './transports/local/local.js';
 export { openSourceByName, openDestinationByName, splitTransport, TRANSPORTS, type OpenContext } from './transports/open.js';
 export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';

@@ -1,4 +1,4 @@
-import { copyByName, parsePlatform, type PlatformChoice, type Store, policyJsonCheck } from '../../src/index.js';
+import { copyByName, parsePlatform, type PlatformChoice, type Store } from '../../src/index.js';
 import { command, openStore, parse, logProgress, usageError } from '../common.js';
 import { lightRuntime } from '../registry-flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -47,12 +47,13 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
         store: () => (store ??= openStore(g)),
         registry: { tlsVerify: bool(o.srcTlsVerify, '--src-tls-verify'), creds: o.srcCreds as string | undefined, certDir: o.srcCertDir as string | undefined, authfile: o.authfile as string | undefined },
         destRegistry: { tlsVerify: bool(o.destTlsVerify, '--dest-tls-verify'), creds: o.destCreds as string | undefined, certDir: o.destCertDir as string | undefined, authfile: o.authfile as string | undefined },
+        signaturePolicy: o.policy as string | undefined,
+        insecurePolicy: !!o.insecurePolicy,
       },
       format: o.format as 'oci' | 'v2s2' | undefined,
       compression: cf ? { format: cf as 'gzip' | 'zstd' } : undefined,
       platform,
       onProgress: logProgress(!!o.quiet),
-      policy: o.insecurePolicy ? undefined : policyJsonCheck({ path: o.policy as string | undefined }),
     });
     if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);
   } finally {

@@ -1,4 +1,4 @@
-import { pullImage, type PullPolicy, parsePlatform, type PlatformChoice, policyJsonCheck } from '../../src/index.js';
+import { pullImage, type PullPolicy, parsePlatform, type PlatformChoice } from '../../src/index.js';
 import { command, openStore, parse, usageError } from '../common.js';
 import { progressRenderer } from '../progress.js';
 import { addRegistryFlags, lightRuntime, registryAccess } from '../registry-flags.js';
@@ -34,7 +34,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       const r = await pullImage(store, name, {
         ...registryAccess(o), policy: o.policy as PullPolicy, platform, allTags: !!o.allTags, parallel: jobs,
         isTTY: !!(process.stdin.isTTY && process.stdout.isTTY), onProgress: progress.onProgress,
-        policyCheck: policyJsonCheck({ path: o.signaturePolicy as string | undefined }),
+        signaturePolicy: o.signaturePolicy as string | undefined,
       });
       progress.done();
       for (const id of new Set(r.ids)) process.stdout.write(`${id}\n`);

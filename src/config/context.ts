@@ -5,6 +5,8 @@ import type { DockerTransportOptions } from '../transports/docker/index.js';
 import { loadRegistriesConf, type RegistriesConf } from './registries.js';
 import { loadEngineSettings, type EngineSettings } from './containers-conf.js';
 import { registryAccess, type RegistryAccessOptions } from './registry-access.js';
+import { policyJsonCheck } from './policy-check.js';
+import { acceptAnything, type PolicyCheck } from '../copy/policy.js';
 
 /** What an operation's context is built from: the flags, plus anything already loaded. */
 export interface ContextOptions {
@@ -22,6 +24,10 @@ export interface ContextOptions {
   lookupImage?: (store: Store, name: string) => { id: string };
   /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
   mountFrom?: string[];
+  /** policy.json to use instead of the default lookup (--signature-policy, copy --policy). */
+  signaturePolicy?: string;
+  /** Evaluate no signature policy at all (copy --insecure-policy). */
+  insecurePolicy?: boolean;
   signal?: AbortSignal;
 }
 
@@ -32,6 +38,8 @@ export interface SystemContext extends TransportContext {
   engine(): EngineSettings;
   /** Layers copied at once: `explicit`, else containers.conf's image_parallel_copies (0: the engine's default). */
   parallelCopies(explicit?: number): number | undefined;
+  /** The signature policy (policy.json) every image read must pass; the file is read on first use. */
+  policy(): PolicyCheck;
 }
 
 function missing(what: string): never {
@@ -52,6 +60,7 @@ function retrySettings(flags: RegistryAccessOptions['retry'], engine: EngineSett
 export function buildContext(o: ContextOptions = {}): SystemContext {
   let conf = o.registriesConf ?? o.registry?.registriesConf;
   let engine = o.engine;
+  let policy: PolicyCheck | undefined;
   const ctx: SystemContext = {
     registriesConf: () => (conf ??= loadRegistriesConf()),
     engine: () => (engine ??= loadEngineSettings()),
@@ -59,6 +68,7 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
       const fromConf = ctx.engine().imageParallelCopies;
       return explicit ?? (fromConf ? fromConf : undefined);
     },
+    policy: () => (policy ??= o.insecurePolicy ? acceptAnything : policyJsonCheck({ path: o.signaturePolicy })),
     registry(host: string, side: 'source' | 'destination'): DockerTransportOptions {
       const flags = (side === 'destination' ? o.destRegistry ?? o.registry : o.registry) ?? {};
       const access = registryAccess(host, { ...flags, retry: retrySettings(flags.retry, ctx.engine()) }, flags.registriesConf ?? ctx.registriesConf());

@@ -5,3 +5,4 @@ export * from './policy.js';
 export * from './containers-conf.js';
 export * from './registry-access.js';
 export * from './context.js';
+export * from './policy-check.js';

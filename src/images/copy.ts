@@ -5,7 +5,7 @@ import { parseImageName } from '../transports/registry.js';
 import { imageContext } from './context.js';
 
 export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest'> {
-  /** Registry flags (registry / destRegistry), the store opener, mount hints. */
+  /** Registry flags (registry / destRegistry), the store opener, the signature policy. */
   context: ContextOptions;
 }
 
@@ -25,7 +25,7 @@ async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions):
     const opened = await parseImageName(dst).newDestination(ctx);
     try {
       const digest = source.ref.dockerReference?.digest;
-      const r = await copyImage(source, opened.dest, { ...copyOpts, expectedDigest: digest });
+      const r = await copyImage(source, opened.dest, { ...copyOpts, policy: copyOpts.policy ?? ctx.policy(), expectedDigest: digest });
       await opened.dest.close();
       await opened.finish();
       return r;

@@ -27,6 +27,9 @@ export interface PullOptions extends RegistryAccessOptions {
   isTTY?: boolean;
   prompt?: (choices: string[]) => Promise<number>;
   onProgress?: (e: ProgressEvent) => void;
+  /** policy.json to use instead of the default lookup (--signature-policy). */
+  signaturePolicy?: string;
+  /** Replaces the policy.json check. */
   policyCheck?: PolicyCheck;
 }
 
@@ -50,7 +53,8 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
   const policy = opts.policy ?? 'missing';
   if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});
-  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
+  const ctx = imageContext({ store: () => store, registry: opts, signaturePolicy: opts.signaturePolicy, signal: opts.signal });
+  const policyCheck = opts.policyCheck ?? ctx.policy();
   const conf = ctx.registriesConf();
   const parallel = ctx.parallelCopies(opts.parallel);
 
@@ -61,7 +65,7 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
     const src = await parseImageName(name).newSource(ctx);
     try {
       const names = src.names?.().length ? src.names() : src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
-      const id = await copyInto(store, src, names, { ...opts, parallel });
+      const id = await copyInto(store, src, names, { ...opts, parallel, policyCheck });
       return { ids: [id], names };
     } finally { await src.close(); }
   }
@@ -80,7 +84,7 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
     const tags = await listTags(dref, ctx.registry(dref.registry, 'source'));
     const out: PullResult = { ids: [], names: [] };
     for (const tag of tags) {
-      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, registriesConf: conf, parallel, allTags: false, policy: 'always' });
+      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, registriesConf: conf, parallel, policyCheck, allTags: false, policy: 'always' });
       out.ids.push(...r.ids);
       out.names.push(...r.names);
     }
@@ -102,7 +106,7 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
     try {
       // podman prints it for every candidate it actually pulls (not when --policy newer keeps the local image)
       const announce = () => emit({ kind: 'message', text: `Trying to pull ${candName}...` });
-      const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel }, announce);
+      const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel, policyCheck }, announce);
       try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
       return { ids: [id], names: [candName] };
     } catch (e) {

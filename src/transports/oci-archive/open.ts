@@ -3,6 +3,8 @@ import { OciLayoutReader, type OciImageEntry } from '../oci/reader.js';
 import type { OciSource } from '../oci/source.js';
 import { ownedSource } from '../oci/open.js';
 import { OciArchiveRef } from './ref.js';
+import { parseNormalizedReference, formatReference } from '../../reference/reference.js';
+import { lastCloses, type NamedSource } from '../opened.js';
 import { TarLayoutFiles } from './tar-files.js';
 
 /**
@@ -28,4 +30,24 @@ export async function listOciArchiveImages(input: string | Readable): Promise<Oc
 /** A source for "oci-archive:PATH[:REF]"; it owns (and on close cleans up) the archive reader. */
 export async function openOciArchiveSource(ref: OciArchiveRef): Promise<OciSource> {
   return ownedSource(await openOciArchive(ref.path), ref);
+}
+
+/**
+ * Sources for every image of an oci-archive (an uncompressed tar at `path`), named after their
+ * `org.opencontainers.image.ref.name` annotation when it is a full reference; a bare tag or no
+ * annotation leaves the image unnamed. The last source closes the shared reader.
+ */
+export async function openOciArchiveImages(path: string, what: string): Promise<NamedSource[]> {
+  const reader = await openOciArchive(path, what);
+  const out = reader.images().map((e): NamedSource => {
+    let names: string[] = [];
+    if (e.refName && /[/:]/.test(e.refName)) {
+      try {
+        const r = parseNormalizedReference(e.refName);
+        if (!r.digest) names = [formatReference(r.tag ? r : { ...r, tag: 'latest' })];
+      } catch { /* not a reference: unnamed */ }
+    }
+    return { src: reader.openSource(e.index), names };
+  });
+  return lastCloses(out, () => reader.close());
 }

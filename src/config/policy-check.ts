@@ -1,6 +1,6 @@
 import { BerthError } from '../errors.js';
-import { loadPolicy, evaluatePolicy, type Policy } from '../config/policy.js';
-import type { PolicyCheck } from './policy.js';
+import { loadPolicy, evaluatePolicy, type Policy } from './policy.js';
+import type { PolicyCheck } from '../copy/policy.js';
 
 /**
  * A PolicyCheck backed by policy.json. `reject` refuses; requirements that need signature
