@@ -3,8 +3,10 @@
  * berth CLI entry: finds the command, loads only its module (fast start-up), runs it, and
  * turns BerthErrors into one-line messages with podman's exit codes.
  */
-import { printError } from './errors.js';
-import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES } from '../src/index.js';
+// The library and the error printer are imported when needed, so --help and --version stay instant.
+type Library = typeof import('../src/index.js');
+const library = (): Promise<Library> => import('../src/index.js');
+const printError = async (e: unknown): Promise<number> => (await import('./errors.js')).printError(e);
 
 /** command words -> module under ./commands (loaded lazily). */
 const COMMANDS: Record<string, string> = {
@@ -60,17 +62,18 @@ async function main(argv: string[]): Promise<number> {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') { rest.push(...argv.slice(i)); break; }
-    if (a === '--root') { global.root = argv[++i]; if (global.root === undefined) { printError(new Error('--root needs a directory')); return 125; } continue; }
+    if (a === '--root') { global.root = argv[++i]; if (global.root === undefined) return printError(new Error('--root needs a directory')); continue; }
     if (a.startsWith('--root=')) { global.root = a.slice(7); continue; }
-    if (a === '--debug') { setLogLevel('debug'); continue; }
+    if (a === '--debug') { (await library()).setLogLevel('debug'); continue; }
     if (a === '--log-level' || a.startsWith('--log-level=')) {
       const v = a === '--log-level' ? argv[++i] : a.slice(12);
-      const level = v === undefined ? undefined : parseLogLevel(v);
+      const lib = await library();
+      const level = v === undefined ? undefined : lib.parseLogLevel(v);
       if (!level) {
-        process.stderr.write(v === undefined ? 'Error: flag needs an argument: --log-level\n' : `Log Level ${JSON.stringify(v)} is not supported, choose from: ${LOG_LEVEL_NAMES.join(', ')}\n`);
+        process.stderr.write(v === undefined ? 'Error: flag needs an argument: --log-level\n' : `Log Level ${JSON.stringify(v)} is not supported, choose from: ${lib.LOG_LEVEL_NAMES.join(', ')}\n`);
         return v === undefined ? 125 : 1;
       }
-      setLogLevel(level);
+      lib.setLogLevel(level);
       continue;
     }
     rest.push(a);
@@ -98,5 +101,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (e: unknown) => { process.exitCode = printError(e); },
+  async (e: unknown) => { process.exitCode = await printError(e); },
 );

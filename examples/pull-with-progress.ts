@@ -15,8 +15,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const store = Store.open({ root });
   const onProgress = (e: ProgressEvent): void => {
-    if (e.kind === 'blob' && e.state === 'done') process.stdout.write(`${e.isConfig ? 'config' : 'layer'} ${e.digest} ${e.bytes ?? 0} bytes\n`);
-    else if (e.kind === 'blob' && e.state === 'exists') process.stdout.write(`${e.isConfig ? 'config' : 'layer'} ${e.digest} already present\n`);
+    if (e.kind === 'blob' && e.state === 'done')
+      process.stdout.write(`${e.isConfig ? 'config' : 'layer'} ${e.digest} ${e.bytes ?? 0} bytes\n`);
+    else if (e.kind === 'blob' && e.state === 'exists')
+      process.stdout.write(`${e.isConfig ? 'config' : 'layer'} ${e.digest} already present\n`);
   };
   try {
     const result = await pullImage(store, image, { onProgress, tlsVerify: flags.includes('--tls-verify=false') ? false : undefined });
@@ -24,11 +26,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // every failure a user can cause is a BerthError with a stable code
-    if (isBerthError(e)) { process.stderr.write(`${e.code}: ${e.message}\n`); return 1; }
+    if (isBerthError(e)) {
+      process.stderr.write(`${e.code}: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   } finally {
     store.close();
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+process.exitCode = await main(process.argv.slice(2));

@@ -11,11 +11,18 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = join(ROOT, 'src', 'index.ts');
 const OUT = join(ROOT, 'docs', 'api.md');
 
-const program = ts.createProgram([ENTRY], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, types: ['node'] });
+const program = ts.createProgram([ENTRY], {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  types: ['node'],
+});
 const checker = program.getTypeChecker();
 const entry = program.getSourceFile(ENTRY);
 const moduleSymbol = checker.getSymbolAtLocation(entry);
-const FMT = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.WriteArrowStyleSignature;
+const FMT =
+  ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.WriteArrowStyleSignature;
 
 const resolve = (s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
 const doc = (s) => ts.displayPartsToString(s.getDocumentationComment(checker)).trim();
@@ -42,9 +49,10 @@ function members(type, decl) {
     const t = checker.getTypeOfSymbolAtLocation(m, decl);
     const calls = t.getCallSignatures();
     const optional = m.flags & ts.SymbolFlags.Optional ? '?' : '';
-    const line = calls.length && m.flags & ts.SymbolFlags.Method
-      ? calls.map((c) => `${m.name}${checker.signatureToString(c, decl, FMT)}`).join('; ')
-      : `${m.name}${optional}: ${checker.typeToString(t, decl, FMT)}`;
+    const line =
+      calls.length && m.flags & ts.SymbolFlags.Method
+        ? calls.map((c) => `${m.name}${checker.signatureToString(c, decl, FMT)}`).join('; ')
+        : `${m.name}${optional}: ${checker.typeToString(t, decl, FMT)}`;
     const d = oneLine(doc(m));
     out.push(`- \`${oneLine(line)}\`${d ? ` — ${d}` : ''}`);
   }
@@ -60,7 +68,8 @@ function section(exportName, sym, depth) {
   const d = doc(s);
   if (s.flags & ts.SymbolFlags.Module && !(s.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function))) {
     out.push(`${h} namespace \`${exportName}\``, '');
-    for (const e of checker.getExportsOfModule(s).sort((a, b) => a.name.localeCompare(b.name))) out.push(...section(`${exportName}.${e.name}`, e, depth + 1));
+    for (const e of checker.getExportsOfModule(s).sort((a, b) => a.name.localeCompare(b.name)))
+      out.push(...section(`${exportName}.${e.name}`, e, depth + 1));
     return out;
   }
   if (s.flags & ts.SymbolFlags.Class) {
@@ -90,13 +99,39 @@ function section(exportName, sym, depth) {
   }
   if (s.flags & ts.SymbolFlags.TypeAlias) {
     const t = checker.getDeclaredTypeOfSymbol(s);
-    out.push(`${h} type \`${exportName}\``, '', `<sub>${where(s)}</sub>`, '', '```ts', `type ${exportName} = ${checker.typeToString(t, decl, FMT | ts.TypeFormatFlags.InTypeAlias)}`, '```', '');
+    out.push(
+      `${h} type \`${exportName}\``,
+      '',
+      `<sub>${where(s)}</sub>`,
+      '',
+      '```ts',
+      `type ${exportName} = ${checker.typeToString(t, decl, FMT | ts.TypeFormatFlags.InTypeAlias)}`,
+      '```',
+      '',
+    );
     if (d) out.push(d, '');
     return out;
   }
   if (s.flags & ts.SymbolFlags.Variable) {
     const t = checker.getTypeOfSymbolAtLocation(s, decl);
-    out.push(`${h} const \`${exportName}\``, '', `<sub>${where(s)}</sub>`, '', '```ts', `const ${exportName}: ${checker.typeToString(t, decl, FMT)}`, '```', '');
+    // a constant typed as a function (`typeof f`, e.g. an operation loaded on first call) is that function
+    const target = t.getSymbol();
+    if (target && target.flags & ts.SymbolFlags.Function && target !== s) {
+      out.push(`${h} function \`${exportName}\``, '', `<sub>${where(target)}</sub>`, '', '```ts', ...signatures(exportName, t), '```', '');
+      const td = d || doc(target);
+      if (td) out.push(td, '');
+      return out;
+    }
+    out.push(
+      `${h} const \`${exportName}\``,
+      '',
+      `<sub>${where(s)}</sub>`,
+      '',
+      '```ts',
+      `const ${exportName}: ${checker.typeToString(t, decl, FMT)}`,
+      '```',
+      '',
+    );
     if (d) out.push(d, '');
     return out;
   }
@@ -116,12 +151,22 @@ const lines = [
   '',
 ];
 for (const e of exportsList) lines.push(...section(e.name, e, 2));
-const text = `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+const text = `${lines
+  .join('\n')
+  .replace(/\n{3,}/g, '\n\n')
+  .trimEnd()}\n`;
 
 if (process.argv.includes('--check')) {
   let old = '';
-  try { old = readFileSync(OUT, 'utf8'); } catch { /* missing */ }
-  if (old !== text) { process.stderr.write('docs/api.md is out of date: run "npm run docs"\n'); process.exit(1); }
+  try {
+    old = readFileSync(OUT, 'utf8');
+  } catch {
+    /* missing */
+  }
+  if (old !== text) {
+    process.stderr.write('docs/api.md is out of date: run "npm run docs"\n');
+    process.exit(1);
+  }
 } else {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, text);

@@ -14,8 +14,8 @@ import { historyOfRow, type HistoryLayer } from './history.js';
 import { treeOfRow } from './tree.js';
 import { tagImage, untagImage } from './tag.js';
 import { removeImages, type RemoveOptions, type RemoveReport } from './remove.js';
-import { saveImages, type SaveOptions } from './save.js';
-import { pushImage, type PushOptions } from './push.js';
+import type { SaveOptions } from './save.js';
+import type { PushOptions } from './push.js';
 
 export class Image {
   private constructor(
@@ -46,22 +46,34 @@ export class Image {
   }
 
   /** The image's names, most recently added first. */
-  names(): string[] { return this.record().names; }
+  names(): string[] {
+    return this.record().names;
+  }
 
   /** podman's `image inspect` data. */
-  inspect(): ImageInspect { return inspectRow(this.store, this.record()); }
+  inspect(): ImageInspect {
+    return inspectRow(this.store, this.record());
+  }
 
   /** The image's history, newest entry first (podman's `history`). */
-  history(): HistoryLayer[] { return historyOfRow(this.store, this.record()); }
+  history(): HistoryLayer[] {
+    return historyOfRow(this.store, this.record());
+  }
 
   /** The layer tree as `podman image tree` prints it (`whatRequires`: the images built on this one). */
-  tree(opts: { whatRequires?: boolean } = {}): string { return treeOfRow(this.store, this.record(), opts.whatRequires === true); }
+  tree(opts: { whatRequires?: boolean } = {}): string {
+    return treeOfRow(this.store, this.record(), opts.whatRequires === true);
+  }
 
   /** Add names (short names become localhost/NAME:latest); returns the stored names. */
-  tag(...names: string[]): string[] { return tagImage(this.store, this.id, names).names; }
+  tag(...names: string[]): string[] {
+    return tagImage(this.store, this.id, names).names;
+  }
 
   /** Remove the given names, or every name when none is given; returns the names removed. */
-  untag(...names: string[]): string[] { return untagImage(this.store, this.id, names).removed; }
+  untag(...names: string[]): string[] {
+    return untagImage(this.store, this.id, names).removed;
+  }
 
   /**
    * Remove the image (all its names; an image with several names needs `force`, as podman's
@@ -74,15 +86,20 @@ export class Image {
   }
 
   /** Save this image (under the name it was opened by, if any) to an archive or layout. */
-  save(opts: Omit<SaveOptions, 'images' | 'multiImage'>): Promise<void> {
+  async save(opts: Omit<SaveOptions, 'images' | 'multiImage'>): Promise<void> {
+    // loaded on first use, like the other operations that move images
+    const { saveImages } = await import('./save.js');
     return saveImages(this.store, { ...opts, images: [this.matchedName ?? this.id] });
   }
 
   /** Push to `destination` (any transport; default: the image's registry name). */
-  push(destination?: string, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+  async push(destination?: string, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+    const { pushImage } = await import('./push.js');
     return pushImage(this.store, this.matchedName ?? this.id, destination, opts);
   }
 }
 
 /** The image `nameOrId` names (see `Image.open`). */
-export function openImage(store: Store, nameOrId: string): Image { return Image.open(store, nameOrId); }
+export function openImage(store: Store, nameOrId: string): Image {
+  return Image.open(store, nameOrId);
+}

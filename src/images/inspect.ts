@@ -14,7 +14,7 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { MT } from '../media/types.js';
-import { GoStruct, goMap } from '../go/json.js';
+import { goMap } from '../go/json.js';
 import { GoTime, parseRFC3339 } from '../go/time.js';
 import { neighbourhood, repoDigests, repoTags, type ImageSet } from './list.js';
 import { lookupRecord } from './lookup.js';

@@ -37,7 +37,9 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
       const { id } = await importImage(store, { input: tar, reference: 'seed:1' });
       await pushImage(store, 'seed:1', `docker://${name}`, { tlsVerify: false });
       return id;
-    } finally { store.close(); }
+    } finally {
+      store.close();
+    }
   }
 
   before(async () => {
@@ -57,7 +59,9 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = await run(process.execPath, [tsc, '-p', path.join(ROOT, 'examples', 'tsconfig.json')], { cwd: ROOT });
     assert.equal(r.code, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
-    const cfg = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'tsconfig.json'), 'utf8')) as { compilerOptions: { strict?: boolean } };
+    const cfg = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { strict?: boolean };
+    };
     assert.equal(cfg.compilerOptions.strict, true);
     for (const f of fs.readdirSync(path.join(ROOT, 'examples')).filter((x) => x.endsWith('.ts'))) {
       const src = fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8');
@@ -68,9 +72,15 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
   });
 
   test('the package entry is the only importable module', T, async () => {
-    const ok = await run(process.execPath, ['--input-type=module', '-e', "const b = await import('berth'); console.log(typeof b.Store, typeof b.openImage)"], { cwd: ROOT });
+    const ok = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const b = await import('berth'); console.log(typeof b.Store, typeof b.openImage)"],
+      { cwd: ROOT },
+    );
     assert.equal(ok.stdout.trim(), 'function function', ok.stderr);
-    const internal = await run(process.execPath, ['--input-type=module', '-e', "await import('berth/dist/src/store/index-db.js')"], { cwd: ROOT });
+    const internal = await run(process.execPath, ['--input-type=module', '-e', "await import('berth/dist/src/store/index-db.js')"], {
+      cwd: ROOT,
+    });
     assert.notEqual(internal.code, 0);
     assert.match(internal.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
@@ -82,8 +92,14 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
     const pull = await ex('pull-with-progress', store, imageName, '--tls-verify=false');
     const lines = pull.stdout.trim().split('\n');
     assert.equal(lines.at(-1), imageId, 'prints the pulled image ID');
-    assert.ok(lines.some((l) => /^layer sha256:[0-9a-f]{64} \d+ bytes$/.test(l)), `a progress line per layer:\n${pull.stdout}`);
-    assert.ok(lines.some((l) => l.startsWith(`config sha256:${imageId} `)), 'the config is reported');
+    assert.ok(
+      lines.some((l) => /^layer sha256:[0-9a-f]{64} \d+ bytes$/.test(l)),
+      `a progress line per layer:\n${pull.stdout}`,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith(`config sha256:${imageId} `)),
+      'the config is reported',
+    );
 
     const list = await ex('list-images', store);
     assert.match(list.stdout, new RegExp(`^${imageName.replace(/[.:/]/g, '\\$&')} ${imageId.slice(0, 12)} \\d+$`, 'm'));
@@ -93,8 +109,15 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
     assert.equal(tag.stdout.split('\n')[0], imageId);
     const s = Store.open({ root: store });
     try {
-      assert.deepEqual(listImages(s).images.flatMap((i) => i.names).sort(), [imageName, 'localhost/renamed:2'].sort());
-    } finally { s.close(); }
+      assert.deepEqual(
+        listImages(s)
+          .images.flatMap((i) => i.names)
+          .sort(),
+        [imageName, 'localhost/renamed:2'].sort(),
+      );
+    } finally {
+      s.close();
+    }
 
     const archive = path.join(work, 'saved.tar');
     const save = await ex('save-image', store, 'renamed:2', archive);
@@ -121,7 +144,10 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
       const ac = new AbortController();
       let copying = 0;
       const onProgress = (e: ProgressEvent) => {
-        if (e.kind === 'blob' && e.state === 'copying' && !e.isConfig && (e.bytes ?? 0) > 0) { copying++; ac.abort(); }
+        if (e.kind === 'blob' && e.state === 'copying' && !e.isConfig && (e.bytes ?? 0) > 0) {
+          copying++;
+          ac.abort();
+        }
       };
       await assert.rejects(pullImage(store, bigName, { tlsVerify: false, signal: ac.signal, onProgress }), (e: unknown) => {
         assert.ok(isBerthError(e), String(e));
@@ -132,12 +158,17 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
       // a reason given by the caller is kept
       const why = new AbortController();
       why.abort(new Error('user pressed stop'));
-      await assert.rejects(pullImage(store, bigName, { tlsVerify: false, signal: why.signal }), (e: unknown) => isBerthError(e, 'ABORTED') && /user pressed stop/.test(e.message));
+      await assert.rejects(
+        pullImage(store, bigName, { tlsVerify: false, signal: why.signal }),
+        (e: unknown) => isBerthError(e, 'ABORTED') && /user pressed stop/.test(e.message),
+      );
 
       assert.deepEqual(store.listImages(), [], 'no image recorded');
       store.gc();
       const blobs = fs.readdirSync(path.join(root, 'blobs', 'sha256'));
       assert.deepEqual(blobs, [], 'no blob left behind');
-    } finally { store.close(); }
+    } finally {
+      store.close();
+    }
   });
 });

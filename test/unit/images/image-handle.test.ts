@@ -13,7 +13,15 @@ import { readFileSync } from 'node:fs';
 test('one lookup rule: name, short name, full/partial/sha256 ID, name@digest all name the same image', async (t) => {
   const { store } = tempStore(t);
   const img = await writeImage(store, { names: ['quay.io/x/app:1', 'localhost/app:latest'] });
-  const inputs = ['quay.io/x/app:1', 'app', 'localhost/app', img.id, img.id.slice(0, 12), `sha256:${img.id}`, `quay.io/x/app@${img.manifestDigest}`];
+  const inputs = [
+    'quay.io/x/app:1',
+    'app',
+    'localhost/app',
+    img.id,
+    img.id.slice(0, 12),
+    `sha256:${img.id}`,
+    `quay.io/x/app@${img.manifestDigest}`,
+  ];
   const expected = goJSON(inspectImage(store, img.id));
   for (const input of inputs) {
     assert.equal(openImage(store, input).id, img.id, input);
@@ -38,11 +46,17 @@ test('Image handle: inspect, history, tag, untag, names read afresh', async (t) 
   assert.deepEqual([...h.names()].sort(), ['localhost/h:1', 'localhost/h:2', 'quay.io/y/h:3']);
   assert.deepEqual(h.inspect().RepoTags.slice().sort(), ['localhost/h:1', 'localhost/h:2', 'quay.io/y/h:3']);
   assert.deepEqual(h.untag('h:2'), ['localhost/h:2']);
-  assert.throws(() => h.untag('h:9'), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT') && /localhost\/h:9: tag not known/.test(e.message));
+  assert.throws(
+    () => h.untag('h:9'),
+    (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT') && /localhost\/h:9: tag not known/.test(e.message),
+  );
   assert.deepEqual(h.untag().sort(), ['localhost/h:1', 'quay.io/y/h:3']);
   assert.deepEqual(h.names(), []);
   assert.equal(Image.tryOpen(store, 'h:1'), undefined);
-  assert.throws(() => openImage(store, 'nope'), (e: unknown) => isBerthError(e, 'IMAGE_NOT_FOUND') && e.subject === 'nope');
+  assert.throws(
+    () => openImage(store, 'nope'),
+    (e: unknown) => isBerthError(e, 'IMAGE_NOT_FOUND') && e.subject === 'nope',
+  );
 });
 
 test('Image handle: save then remove; a removed image gives IMAGE_NOT_FOUND', async (t) => {
@@ -54,6 +68,9 @@ test('Image handle: save then remove; a removed image gives IMAGE_NOT_FOUND', as
   assert.ok(readFileSync(out).includes(Buffer.from('localhost/s:1')), 'the archive names the image by the name it was opened with');
   const report = h.remove();
   assert.deepEqual(report.deleted, [img.id]);
-  assert.throws(() => h.inspect(), (e: unknown) => isBerthError(e, 'IMAGE_NOT_FOUND'));
+  assert.throws(
+    () => h.inspect(),
+    (e: unknown) => isBerthError(e, 'IMAGE_NOT_FOUND'),
+  );
   assert.equal(store.getImage(img.id), undefined);
 });

@@ -1,0 +1,33 @@
+/**
+ * The long-running operations of the public entry, loaded on their first call: the transports,
+ * the copy engine and what they import stay unloaded for commands that never move an image (a
+ * listing or an inspect starts faster). Each constant has exactly the type, and so the
+ * contract, of the function it forwards to.
+ */
+type Pull = typeof import('./images/pull.js');
+type Push = typeof import('./images/push.js');
+type Load = typeof import('./images/load.js');
+type Save = typeof import('./images/save.js');
+type Import = typeof import('./images/import.js');
+type CopyByName = typeof import('./images/copy.js');
+type Login = typeof import('./images/login.js');
+type Tags = typeof import('./images/tags.js');
+type Open = typeof import('./transports/open.js');
+type Copy = typeof import('./copy/copy.js');
+type Recover = typeof import('./store/recover.js');
+
+export const pullImage: Pull['pullImage'] = async (...a) => (await import('./images/pull.js')).pullImage(...a);
+export const pushImage: Push['pushImage'] = async (...a) => (await import('./images/push.js')).pushImage(...a);
+export const loadImages: Load['loadImages'] = async (...a) => (await import('./images/load.js')).loadImages(...a);
+export const saveImages: Save['saveImages'] = async (...a) => (await import('./images/save.js')).saveImages(...a);
+export const importImage: Import['importImage'] = async (...a) => (await import('./images/import.js')).importImage(...a);
+export const copyByName: CopyByName['copyByName'] = async (...a) => (await import('./images/copy.js')).copyByName(...a);
+export const login: Login['login'] = async (...a) => (await import('./images/login.js')).login(...a);
+export const logout: Login['logout'] = async (...a) => (await import('./images/login.js')).logout(...a);
+export const loggedInUser: Login['loggedInUser'] = async (...a) => (await import('./images/login.js')).loggedInUser(...a);
+export const listRepositoryTags: Tags['listRepositoryTags'] = async (...a) => (await import('./images/tags.js')).listRepositoryTags(...a);
+export const openSourceByName: Open['openSourceByName'] = async (...a) => (await import('./transports/open.js')).openSourceByName(...a);
+export const openDestinationByName: Open['openDestinationByName'] = async (...a) =>
+  (await import('./transports/open.js')).openDestinationByName(...a);
+export const copyImage: Copy['copyImage'] = async (...a) => (await import('./copy/copy.js')).copyImage(...a);
+export const recoverStore: Recover['recoverStore'] = async (...a) => (await import('./store/recover.js')).recoverStore(...a);
