@@ -50,6 +50,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   }
   process.stdout.write(out);
   if (errors.length === 0) return 0;
-  for (const e of errors) process.stderr.write(`Error: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+  // podman's words: "inspecting object: NAME: image not known"
+  for (const e of errors) process.stderr.write(`Error: ${e.code === 'IMAGE_NOT_FOUND' ? 'inspecting object: ' : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
   return 125;
 }

@@ -126,6 +126,18 @@ describe('names', { skip: skipRegistry }, () => {
     ok(await b.run(['untag', imageId, `${reg.host}/names/tiny@${digest}`], { root }), 'untag NAME@DIGEST');
   });
 
+  test('pull of a tag the registry does not have: podman\'s words', { ...T, skip: skipPodman }, async () => {
+    const p: ScratchPodman = await scratchPodman();
+    try {
+      const ref = `${reg.host}/names/tiny:nosuchtag`;
+      const [pr, br] = [await p.run(['pull', '--tls-verify=false', ref]), await b.run(['pull', '--tls-verify=false', ref], { root: b.store() })];
+      const err = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('Error: '));
+      assert.equal(err(br), `Error: initializing source docker://${ref}: reading manifest nosuchtag in ${reg.host}/names/tiny: manifest unknown: manifest unknown`);
+      assert.equal(err(br), err(pr));
+      assert.equal(br.code, pr.code);
+    } finally { await p.cleanup(); }
+  });
+
   test('names history after tag, rmi and untag: as podman (containers/storage order)', { ...T, skip: skipPodman }, async () => {
     const p: ScratchPodman = await scratchPodman();
     try {

@@ -37,6 +37,7 @@ const ROWS: Row[] = [
   { failure: 'untag of a name the image does not have', args: () => ['untag', IMAGE, 'localhost/words/other:1'], code: 125, first: () => 'Error: localhost/words/other:1: tag not known' },
   { failure: 'untag of an unknown image', args: () => ['untag', 'nosuch'], code: 125, first: () => 'Error: nosuch: image not known' },
   { failure: 'rmi of an unknown image', args: () => ['rmi', 'nosuch'], code: 1, first: () => 'Error: nosuch: image not known' },
+  { failure: 'image inspect of an unknown image', args: () => ['image', 'inspect', 'nosuch'], code: 125, first: () => 'Error: inspecting object: nosuch: image not known' },
   { failure: 'history of an unknown image', args: () => ['history', 'nosuch'], code: 125, first: () => 'Error: nosuch: image not known' },
   { failure: 'tag of an unknown image', args: () => ['tag', 'nosuch', 'localhost/x:1'], code: 125, first: () => 'Error: nosuch: image not known' },
   { failure: 'load -i of a file that is no archive', args: (v) => ['load', '-i', v.junk], code: 125, first: () => 'Error: payload does not match any of the supported image formats:' },

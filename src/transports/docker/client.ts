@@ -352,7 +352,8 @@ export class RegistryClient {
     const res = await this.call(c);
     if (res.status === 404) {
       const detail = await errorDetail(res);
-      throw new BerthError('IMAGE_NOT_FOUND', `${name}: manifest unknown${detail ? ` (${detail})` : ''}`);
+      // containers/image's words, as podman prints them
+      throw new BerthError('IMAGE_NOT_FOUND', `initializing source docker://${name}: reading manifest ${ref.value} in ${this.host}/${repo}: ${detail ? registryErrorText(detail) : 'manifest unknown'}`, { subject: name });
     }
     if (res.status !== 200) throw await this.statusError(c, res);
     const bytes = await readCapped(res, MAX_MANIFEST_SIZE, `manifest ${name}`, this.lowSpeed);
