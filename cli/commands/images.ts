@@ -167,7 +167,8 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   const sortKey = p.flags.sort as string;
 
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
-  let out: string;
+  let out = '';
+  let jsonRows: { rows: ImageReporter[]; entry: (r: ImageReporter) => Buffer } | undefined;
   try {
     const now = Date.now();
     const { images, set } = listImages(store, { all: p.flags.all === true, filters, now: new Date(now) });
@@ -198,15 +199,16 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
     const digests = p.flags.digests === true;
     const history = p.flags.history === true;
     if (format !== undefined && JSON_RE.test(format)) {
-      // every row of an image has the same JSON (podman repeats the ImageSummary per name)
-      const memo = new Map<string, string>();
-      const items = rows.map((r) => {
+      // podman prints one entry per row, each with all the image's names: encode each image
+      // once and stream the rows, so memory stays linear in the names however many rows repeat
+      const memo = new Map<string, Buffer>();
+      const entry = (r: ImageReporter): Buffer => {
         const k = ImageReporter.row(r).id;
         let e = memo.get(k);
-        if (e === undefined) { e = goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' }); memo.set(k, e); }
+        if (e === undefined) { e = Buffer.from(goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' })); memo.set(k, e); }
         return e;
-      });
-      out = items.length ? `[\n    ${items.join(',\n    ')}\n]\n` : '[]\n';
+      };
+      jsonRows = { rows, entry };
     } else if (p.flags.quiet === true) {
       const seen = new Set<string>();
       out = '';
@@ -230,6 +232,12 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
       });
     }
   } finally { store.close(); }
+  if (jsonRows) {
+    const { writeJSONArray } = await import('../format/output.js');
+    const { rows, entry } = jsonRows;
+    await writeJSONArray((function* () { for (const r of rows) yield entry(r); })());
+    return 0;
+  }
   process.stdout.write(out);
   return 0;
 }

@@ -16,7 +16,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   if (typeof p === 'number') return p;
   const o = p.opts as { output?: string; format: string; multiImageArchive?: boolean; quiet?: boolean };
   if (!FORMATS.includes(o.format)) throw usageError(`unknown --format ${JSON.stringify(o.format)}`, `use one of ${FORMATS.join(', ')}`);
-  if (!o.output) {
+  if (o.output === undefined) {
     if (o.format === 'oci-dir' || o.format === 'docker-dir') throw usageError(`--format ${o.format} needs -o DIR`);
     if (process.stdout.isTTY) throw usageError('refusing to write an archive to a terminal', 'use -o FILE or redirect stdout');
   }
@@ -24,7 +24,7 @@ export async function run(argv: string[], g: GlobalOptions): Promise<number> {
   try {
     await saveImages(store, {
       images: p.args, format: o.format as SaveFormat, output: o.output ?? process.stdout, multiImage: o.multiImageArchive,
-      onProgress: o.output ? logProgress(o.quiet ?? false) : undefined,
+      onProgress: o.output !== undefined ? logProgress(o.quiet ?? false) : undefined,
     });
   } finally { store.close(); }
   return 0;

@@ -125,6 +125,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     if (!destTypes.includes(outType)) throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store zstd layers`);
   }
   const flavour = manifestFlavour(outType);
+  const flavourChanges = manifestFlavour(manifestMediaType) !== flavour;
   const verifyDiffIDs = opts.verifyDiffIDs ?? dest.needsDiffIDs();
   const needDiff = verifyDiffIDs || dest.needsDiffIDs();
 
@@ -137,7 +138,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     let target = targets[i]!;
     const hintFor = (c: Compression) => hints[i] ?? (c === 'none' ? { diffID: layer.digest, uncompressedSize: layer.size } : undefined);
     let srcHint = hintFor(srcComp);
-    const outTypeFor = (c: Compression, t: Compression) => (t === c ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t));
+    // a rewritten manifest labels each layer by what its bytes are: docker archives label
+    // plain tar layers as gzip, which an OCI manifest must not repeat
+    const relabel = (c: Compression) => flavourChanges && isKnownLayerType(layer.mediaType) && layerCompression(layer.mediaType) !== c;
+    const outTypeFor = (c: Compression, t: Compression) => (t === c && !relabel(c) ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t));
     let outMediaType = outTypeFor(srcComp, target);
 
     // as containers/image: the destination may hold the source's blob already, even where the
@@ -151,6 +155,17 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
         committed[i] = { desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
+        return;
+      }
+    } else if (target === 'none' && srcHint && srcHint.uncompressedSize >= 0) {
+      // decompressing a layer whose tar digest is known: the destination may hold it already
+      // (e.g. a base layer shared by several images of one archive)
+      const tarDesc: Descriptor = { mediaType: outMediaType, digest: srcHint.diffID, size: srcHint.uncompressedSize };
+      const reused = await dest.tryReuseBlob(tarDesc, srcHint);
+      if (reused) {
+        if (verifyDiffIDs && srcHint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+        emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
+        committed[i] = { desc: { ...tarDesc, digest: reused.blob.digest, size: reused.blob.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID: srcHint.diffID, uncompressedSize: srcHint.uncompressedSize };
         return;
       }
     }
@@ -221,6 +236,12 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       }
       const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
       const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
+      // a destination must read the whole stream before putBlob resolves (the tar hash is
+      // complete only then); waiting here instead could hang on a destination that did not
+      if (!hashSide.writableFinished) {
+        final.destroy();
+        throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
+      }
       const diffID = hashSide.digest;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
       committed[i] = { desc: { mediaType: outMediaType, digest: stored.digest, size: stored.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID, uncompressedSize: hashSide.bytes };
@@ -282,10 +303,12 @@ function diffIdMismatch(i: number, blob: Digest, src: string): BerthError {
   return new BerthError('DIGEST_MISMATCH', `layer ${i + 1} (blob ${blob}) of ${src} does not match the config's DiffID`, { hint: 'the image is corrupt or was tampered with; nothing was stored' });
 }
 
+const KNOWN_LAYER_TYPES = [MT.DockerLayer, MT.DockerLayerGzip, MT.DockerLayerZstd, MT.OCILayer, MT.OCILayerGzip, MT.OCILayerZstd] as string[];
+function isKnownLayerType(mt: string): boolean { return KNOWN_LAYER_TYPES.includes(mt); }
+
 /** Same compression, other manifest flavour: map docker <-> OCI layer types. */
 function convertLayerType(mt: string, flavour: 'oci' | 'docker'): string {
-  const known = [MT.DockerLayer, MT.DockerLayerGzip, MT.DockerLayerZstd, MT.OCILayer, MT.OCILayerGzip, MT.OCILayerZstd] as string[];
-  if (!known.includes(mt)) return mt;
+  if (!isKnownLayerType(mt)) return mt;
   return layerMediaType(flavour, layerCompression(mt));
 }
 

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { BerthError, abortable } from '../errors.js';
 import { formatReference, isShortName, parseReferenceRaw } from '../reference/reference.js';
 import { copyImage, type CopyResult } from '../copy/copy.js';
@@ -9,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
 import { imageContext } from './context.js';
+import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 
 export interface PushOptions extends RegistryAccessOptions {
   /** Manifest format: oci or v2s2 (default: keep the image's). */
@@ -39,6 +39,7 @@ async function pushImageNow(store: Store, source: string, destination: string | 
   if (opts.compressionLevel !== undefined && !opts.compressionFormat && !Number.isInteger(opts.compressionLevel)) {
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }
+  if (opts.digestfile !== undefined) checkOutputPath(opts.digestfile, 'digest file path');
   const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
   const parallel = ctx.parallelCopies(opts.parallel);
   const { id, matchedName } = lookupImage(store, source);
@@ -70,7 +71,9 @@ async function pushImageNow(store: Store, source: string, destination: string | 
     });
     await opened.dest.close();
     await opened.finish();
-    if (opts.digestfile) writeFileSync(opts.digestfile, r.manifestDigest);
+    if (opts.digestfile !== undefined) {
+      await writeOutputFile(opts.digestfile, r.manifestDigest, `pushed ${r.manifestDigest}, but cannot write the digest file ${opts.digestfile}`);
+    }
     return { ...r, destination: dest };
   } catch (e) {
     await opened.dest.close().catch(() => {});

@@ -1,8 +1,4 @@
-import { createReadStream, promises as fsp, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors.js';
 import { formatReference } from '../reference/reference.js';
 import { OciArchiveWriter } from '../transports/oci-archive/index.js';
@@ -13,18 +9,7 @@ import type { SaveFormat, SaveTarget } from './save.js';
 /** Save targets other than docker-archive (oci-archive, oci-dir, docker-dir). */
 export async function openSaveTarget(format: SaveFormat, output: string | Writable): Promise<SaveTarget> {
   if (format === 'oci-archive') {
-    if (typeof output === 'string') return ociArchive(await OciArchiveWriter.open(output));
-    // stdout: stage the archive in a temp file, then stream it out
-    const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'berth-save-'));
-    const path = join(dir, 'archive.tar');
-    const inner = ociArchive(await OciArchiveWriter.open(path));
-    return {
-      newDestination: inner.newDestination,
-      async finish() {
-        try { await inner.finish(); await pipeline(createReadStream(path), output, { end: false }); } finally { await fsp.rm(dir, { recursive: true, force: true }); }
-      },
-      async abort() { try { await inner.abort(); } finally { await fsp.rm(dir, { recursive: true, force: true }); } },
-    };
+    return ociArchive(typeof output === 'string' ? await OciArchiveWriter.open(output) : await OciArchiveWriter.toStream(output));
   }
   if (typeof output !== 'string') throw new BerthError('INVALID_ARGUMENT', `--format ${format} writes a directory: give -o DIR`);
   if (format === 'oci-dir') {

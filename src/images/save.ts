@@ -8,6 +8,7 @@ import type { ImageDestination } from '../transports/types.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import { openSaveTarget } from './save-targets.js';
+import { checkOutputPath } from '../util/output-file.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
@@ -31,6 +32,7 @@ export interface SaveTarget {
 export async function saveImages(store: Store, opts: SaveOptions): Promise<void> {
   const format = opts.format ?? 'docker-archive';
   if (opts.images.length === 0) throw new BerthError('INVALID_ARGUMENT', 'save needs at least one image');
+  if (typeof opts.output === 'string') checkOutputPath(opts.output, 'output path', 'give a file name, or leave out -o to write to stdout');
   if (opts.multiImage && format !== 'docker-archive' && format !== 'oci-archive') {
     throw new BerthError('INVALID_ARGUMENT', `--multi-image-archive works only with --format docker-archive or oci-archive, not ${format}`);
   }
@@ -65,7 +67,7 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     throw new BerthError('INVALID_ARGUMENT', `${format} holds one image; use docker-archive or oci-archive for several`);
   }
   const target: SaveTarget = format === 'docker-archive'
-    ? (typeof opts.output === 'string' ? DockerArchiveWriter.toFile(opts.output) : DockerArchiveWriter.toStream(opts.output))
+    ? (typeof opts.output === 'string' ? await DockerArchiveWriter.toFile(opts.output) : DockerArchiveWriter.toStream(opts.output))
     : await openSaveTarget(format, opts.output);
   try {
     for (const g of groups) {

@@ -46,6 +46,15 @@ export async function readAll(stream: Readable, max: number, what: string): Prom
   return Buffer.concat(chunks);
 }
 
+/**
+ * Read a stream to its end and discard the bytes (a writer that already holds the content).
+ * Resolves only after 'end', so verifiers and side hashes in the stream have run; rejects
+ * with the stream's error.
+ */
+export async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream as AsyncIterable<Buffer>) { /* discard */ }
+}
+
 /** Run `fn` over items with at most `limit` in flight; stop starting new ones after the first failure. */
 export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Store, storeInternals } from '../../src/store/store.js';
+import assert from 'node:assert/strict';
 import { makeTar, run, type RunOptions, type RunResult } from './tools.js';
 
 export { makeTar };
@@ -355,4 +356,28 @@ export function blobsOnDisk(root: string): string[] {
   const out: string[] = [];
   for (const alg of listDir(path.join(root, 'blobs'))) for (const hex of listDir(path.join(root, 'blobs', alg))) out.push(`${alg}:${hex}`);
   return out.sort();
+}
+
+const PAYLOAD = 'Error: payload does not match any of the supported image formats:';
+
+/**
+ * Assert the one-line error contract and return the message. A payload that is no archive at
+ * all gets podman's words: that line, then one " * FORMAT: reason" line per format (joined here).
+ */
+export function assertOneLineError(r: RunResult, mentions: string, pattern: RegExp): string {
+  assert.notEqual(r.code, 0, `expected failure, got exit 0; stdout: ${r.stdout}`);
+  assert.equal(r.signal, null);
+  let lines = r.stderr.split('\n').filter((l) => l !== '');
+  if (lines[0] === PAYLOAD) {
+    assert.deepEqual(lines.slice(1).map((l) => l.split(':')[0]), [' * oci-archive', ' * docker-archive'], r.stderr);
+    lines = [lines.join('')];
+  }
+  assert.equal(lines.length, 1, `stderr must be exactly one line, got:\n${r.stderr}`);
+  const line = lines[0]!;
+  assert.match(line, /^Error: /);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  assert.doesNotMatch(line, /internal error/i);
+  assert.ok(line.includes(mentions), `error should name ${mentions}: ${line}`);
+  assert.match(line, pattern);
+  return line;
 }

@@ -13,9 +13,9 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import {
-  berth, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot, type BuiltImage,
+  assertOneLineError, berth, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot, type BuiltImage,
 } from '../helpers/archives.js';
-import { haveTool, rmrf, type RunResult } from '../helpers/tools.js';
+import { haveTool, rmrf } from '../helpers/tools.js';
 
 let dir: string;
 let root: string;
@@ -34,30 +34,6 @@ before(async () => {
 });
 
 after(async () => { await rmrf(dir); });
-
-const PAYLOAD = 'Error: payload does not match any of the supported image formats:';
-
-/**
- * Assert the one-line error contract and return the message. A payload that is no archive at
- * all gets podman's words: that line, then one " * FORMAT: reason" line per format (joined here).
- */
-function assertOneLineError(r: RunResult, mentions: string, pattern: RegExp): string {
-  assert.notEqual(r.code, 0, `expected failure, got exit 0; stdout: ${r.stdout}`);
-  assert.equal(r.signal, null);
-  let lines = r.stderr.split('\n').filter((l) => l !== '');
-  if (lines[0] === PAYLOAD) {
-    assert.deepEqual(lines.slice(1).map((l) => l.split(':')[0]), [' * oci-archive', ' * docker-archive'], r.stderr);
-    lines = [lines.join('')];
-  }
-  assert.equal(lines.length, 1, `stderr must be exactly one line, got:\n${r.stderr}`);
-  const line = lines[0]!;
-  assert.match(line, /^Error: /);
-  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
-  assert.doesNotMatch(line, /internal error/i);
-  assert.ok(line.includes(mentions), `error should name ${mentions}: ${line}`);
-  assert.match(line, pattern);
-  return line;
-}
 
 let n = 0;
 /** Write `data` as a new archive file, run berth, check error contract + unchanged store. */

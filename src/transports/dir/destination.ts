@@ -6,6 +6,7 @@ import { BerthError } from '../../errors.js';
 import { type Digest, digestAlgorithm, parseDigest } from '../../digest/digest.js';
 import { MT, type Descriptor } from '../../media/index.js';
 import { errnoCode, io, streamToTemp, tempName, writeFileAtomic } from '../oci/fs-util.js';
+import { trackTemp } from '../../util/output-file.js';
 import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { DirRef, dirBlobName, dirManifestName } from './ref.js';
 import { DIR_MAX_VERSION, DIR_VERSION_1_1, DIR_VERSION_1_2, dirVersionGreater, formatDirVersion, parseDirVersion } from './version.js';
@@ -24,7 +25,12 @@ export class DirDestination implements ImageDestination {
   private committed = false;
   private closed = false;
 
-  private constructor(readonly ref: DirRef, private readonly stage: string, private readonly createdRoot: boolean) {}
+  /** The staging directory is removed if the process is interrupted. */
+  private readonly untrackStage: () => void;
+
+  private constructor(readonly ref: DirRef, private readonly stage: string, private readonly createdRoot: boolean) {
+    this.untrackStage = trackTemp(stage);
+  }
 
   static async open(ref: DirRef): Promise<DirDestination> {
     const what = ref.toString();
@@ -121,6 +127,7 @@ export class DirDestination implements ImageDestination {
       }
       for (const n of await fsp.readdir(this.stage)) await fsp.rename(join(this.stage, n), join(root, n));
       await fsp.rmdir(this.stage);
+      this.untrackStage();
     })(), `${this.ref}: cannot replace the directory's contents`);
     await writeFileAtomic(join(root, 'version'), formatDirVersion(this.nonSha256 ? DIR_VERSION_1_2 : DIR_VERSION_1_1));
     this.committed = true;
@@ -131,6 +138,7 @@ export class DirDestination implements ImageDestination {
     this.closed = true;
     if (this.committed) return;
     await fsp.rm(this.stage, { recursive: true, force: true });
+    this.untrackStage();
     if (this.createdRoot) await fsp.rmdir(this.ref.path).catch(() => {});
   }
 }

@@ -106,7 +106,7 @@ export class DockerArchiveRef implements ImageReference {
   async newDestination(): Promise<OpenedDestination> {
     if (this.selector.index !== undefined) throw new BerthError('INVALID_REFERENCE', `docker-archive destination ${JSON.stringify(`${this.path}:@${this.selector.index}`)} cannot use @N`);
     const { DockerArchiveWriter } = await import('./writer.js');
-    const w = DockerArchiveWriter.toFile(this.path);
+    const w = await DockerArchiveWriter.toFile(this.path);
     return { dest: w.newDestination(this.selector.ref ? [this.selector.ref] : []), finish: () => w.finish(), abort: () => w.abort() };
   }
 }

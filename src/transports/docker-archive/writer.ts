@@ -1,5 +1,6 @@
-import { createWriteStream, promises as fsp, createReadStream, openSync, statSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { createWriteStream, promises as fsp, createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +10,8 @@ import { DigestVerifier } from '../../digest/verifier.js';
 import { MT, type Descriptor } from '../../media/types.js';
 import { type Reference, formatReference } from '../../reference/reference.js';
 import { TarWriter } from '../../util/tar.js';
+import { drain } from '../../util/streams.js';
+import { openOutputFile, trackTemp, type OutputFile } from '../../util/output-file.js';
 import type { CommitInfo, ImageDestination, ImageRef, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 
 interface ManifestItem { Config: string; RepoTags: string[] | null; Layers: string[] }
@@ -16,41 +19,27 @@ interface ManifestItem { Config: string; RepoTags: string[] | null; Layers: stri
 /**
  * Writes a docker-archive (several images allowed) as one tar stream: config as
  * "<hex>.json", layers uncompressed as "<diffID hex>.tar", manifest.json last. A file target
- * is written to a temp file and renamed on finish, so a failed save leaves nothing behind.
+ * goes through an OutputFile: a failed or interrupted save leaves nothing behind, and a
+ * device or FIFO is written in place.
  */
 export class DockerArchiveWriter {
   private tar: TarWriter;
   private items: ManifestItem[] = [];
   private written = new Set<string>();
-  private tmpPath?: string;
   private finished = false;
 
-  private constructor(private readonly out: Writable, readonly target: string, private readonly finalPath?: string, tmpPath?: string) {
+  private constructor(private readonly out: Writable, readonly target: string, readonly scratchDir: string, private readonly file?: OutputFile) {
     this.tar = new TarWriter(out);
-    this.tmpPath = tmpPath;
   }
 
-  static toFile(path: string): DockerArchiveWriter {
-    // fail here, before anything is copied, when the file cannot be created (and never leave
-    // an unhandled stream error behind)
-    let isDir = false;
-    try { isDir = statSync(path).isDirectory(); } catch { /* does not exist yet: fine */ }
-    if (isDir) throw new BerthError('INVALID_ARGUMENT', `cannot write the archive to ${path}: it is a directory`, { hint: 'give a file name' });
-    const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    let fd: number;
-    try {
-      fd = openSync(tmp, 'wx', 0o644);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? `directory ${dirname(path)} does not exist` : err.code === 'EACCES' ? 'permission denied' : err.message;
-      throw new BerthError('IO', `cannot write the archive to ${path}: ${why}`, { cause: e });
-    }
-    const out = createWriteStream(tmp, { fd, highWaterMark: 1 << 20 });
-    return new DockerArchiveWriter(out, path, path, tmp);
+  /** Fails here, before anything is copied, when the file cannot be created. */
+  static async toFile(path: string): Promise<DockerArchiveWriter> {
+    const file = await openOutputFile(path, `cannot write the archive to ${path}`);
+    return new DockerArchiveWriter(file.stream, path, file.scratchDir, file);
   }
 
   static toStream(out: Writable, name = 'stdout'): DockerArchiveWriter {
-    return new DockerArchiveWriter(out, name);
+    return new DockerArchiveWriter(out, name, process.env.TMPDIR || tmpdir());
   }
 
   newDestination(tags: Reference[]): DockerArchiveDestination {
@@ -59,7 +48,9 @@ export class DockerArchiveWriter {
 
   /** @internal */ hasMember(name: string): boolean { return this.written.has(name); }
   /** @internal */ async addMember(name: string, size: number, stream: Readable): Promise<void> {
-    if (this.written.has(name)) { stream.resume(); return; }
+    // already written (another image, or the same layer twice in one image): read the copy
+    // to its end so the engine's verification and side hashes complete, then skip it
+    if (this.written.has(name)) { await drain(stream); return; }
     this.written.add(name);
     try {
       await this.tar.addStream(name, size, stream);
@@ -83,18 +74,13 @@ export class DockerArchiveWriter {
     }
     await this.tar.addBuffer('repositories', Buffer.from(JSON.stringify(repos)));
     await this.tar.finish();
-    if (this.finalPath && this.tmpPath) {
-      const fh = await fsp.open(this.tmpPath, 'r');
-      await fh.sync();
-      await fh.close();
-      await fsp.rename(this.tmpPath, this.finalPath);
-    }
+    await this.file?.commit();
   }
 
   async abort(): Promise<void> {
     this.finished = true;
-    this.out.destroy();
-    if (this.tmpPath) await fsp.rm(this.tmpPath, { force: true });
+    if (this.file) await this.file.discard();
+    else this.out.destroy();
   }
 }
 
@@ -137,14 +123,19 @@ export class DockerArchiveDestination implements ImageDestination {
       return { digest: meta.digest, size: meta.size, mediaType: meta.mediaType };
     }
     // unknown size (decompressing without a hint): spool to learn digest and size first
-    const tmp = join(dirname(this.writer.target === 'stdout' ? join(process.env.TMPDIR || '/tmp', 'x') : this.writer.target), `.berth-layer-${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(this.writer.scratchDir, `.berth-layer-${randomBytes(6).toString('hex')}.tmp`);
+    const untrack = trackTemp(tmp);
     this.tmpFiles.push(tmp);
-    const v = new DigestVerifier({ what: meta.what });
-    await pipeline(stream, v, createWriteStream(tmp));
-    const digest = v.digest as Digest;
-    await this.writer.addMember(`${digestHex(digest)}.tar`, v.bytes, createReadStream(tmp));
-    await fsp.rm(tmp, { force: true });
-    return { digest, size: v.bytes, mediaType: meta.mediaType };
+    try {
+      const v = new DigestVerifier({ what: meta.what });
+      await pipeline(stream, v, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      const digest = v.digest as Digest;
+      await this.writer.addMember(`${digestHex(digest)}.tar`, v.bytes, createReadStream(tmp));
+      return { digest, size: v.bytes, mediaType: meta.mediaType };
+    } finally {
+      await fsp.rm(tmp, { force: true });
+      untrack();
+    }
   }
 
   async putManifest(_m: ManifestBytes): Promise<void> { /* docker-archive has no manifest blob; manifest.json is written on commit */ }

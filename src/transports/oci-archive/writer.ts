@@ -1,51 +1,66 @@
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { BerthError } from '../../errors.js';
 import type { Digest } from '../../digest/digest.js';
 import { isIndexMediaType, isManifestMediaType, parseManifestDocument, MAX_MANIFEST_SIZE, type Descriptor } from '../../media/index.js';
 import { TarWriter } from '../../util/tar.js';
 import type { OciDestination } from '../oci/destination.js';
-import { blobRelPath, errnoCode, io, tempName } from '../oci/fs-util.js';
+import { blobRelPath, errnoCode, io } from '../oci/fs-util.js';
+import { openOutputFile, trackTemp, type OutputFile } from '../../util/output-file.js';
 import { OciLayoutWriter } from '../oci/writer.js';
 import type { CommitInfo, ImageDestination, LayerCompressionDesire, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { OciArchiveRef } from './ref.js';
 
 /**
- * Writes one or more images into an oci-archive: `open(path)`, `newDestination(refName?)`
- * per image (copy, commit, close), then `finish()`, which tars the staged layout into PATH
- * atomically (temp file + rename). `abort()` leaves PATH untouched. The layout is staged in
- * a temp directory next to PATH, so the final rename stays on one filesystem.
+ * Writes one or more images into an oci-archive: `open(path)` (or `toStream(out)`),
+ * `newDestination(refName?)` per image (copy, commit, close), then `finish()`, which tars the
+ * staged layout into the output. A file goes through an OutputFile (temp file + rename for a
+ * regular file, in place for a device or FIFO); `abort()` leaves it untouched. The layout is
+ * staged in a temp directory beside the file (or in the temp directory for other outputs).
  */
 export class OciArchiveWriter {
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
-  private constructor(readonly path: string, private readonly stage: string, private readonly layout: OciLayoutWriter) {}
+  private constructor(
+    readonly path: string, private readonly stage: string, private readonly untrackStage: () => void,
+    private readonly layout: OciLayoutWriter, private readonly out: Writable, private readonly file?: OutputFile,
+  ) {}
 
   static async open(path: string): Promise<OciArchiveWriter> {
-    const what = `oci-archive:${path}`;
-    const dir = dirname(resolve(path));
+    const file = await openOutputFile(path, `cannot write oci-archive:${path}`);
     try {
-      if ((await fsp.stat(path)).isDirectory()) throw new BerthError('INVALID_ARGUMENT', `${what}: ${path} is a directory`);
+      return await OciArchiveWriter.staged(path, file.scratchDir, file.stream, file);
     } catch (e) {
-      if (e instanceof BerthError) throw e;
-      if (errnoCode(e) !== 'ENOENT') throw new BerthError('IO', `${what}: ${(e as Error).message}`, { cause: e });
+      await file.discard();
+      throw e;
     }
+  }
+
+  /** Write the archive to a stream (stdout); `name` names it in messages. */
+  static toStream(out: Writable, name = 'stdout'): Promise<OciArchiveWriter> {
+    return OciArchiveWriter.staged(name, process.env.TMPDIR || tmpdir(), out);
+  }
+
+  private static async staged(path: string, scratchDir: string, out: Writable, file?: OutputFile): Promise<OciArchiveWriter> {
+    const what = `oci-archive:${path}`;
     let stage: string;
     try {
-      stage = await fsp.mkdtemp(join(dir, '.berth-oci-archive-'));
+      stage = await fsp.mkdtemp(join(scratchDir, '.berth-oci-archive-'));
     } catch (e) {
-      const why = errnoCode(e) === 'ENOENT' ? `directory ${dir} does not exist` : (e as Error).message;
-      throw new BerthError(errnoCode(e) === 'ENOENT' ? 'INVALID_ARGUMENT' : 'IO', `cannot write ${what}: ${why}`, { cause: e });
+      throw new BerthError('IO', `cannot write ${what}: cannot create a staging directory in ${scratchDir}: ${(e as Error).message}`, { cause: e });
     }
+    const untrack = trackTemp(stage);
     try {
       const layout = await OciLayoutWriter.openWith({
         root: stage, what, fresh: true, persistEachCommit: false,
         refFor: (n) => new OciArchiveRef(path, n),
       });
-      return new OciArchiveWriter(path, stage, layout);
+      return new OciArchiveWriter(path, stage, untrack, layout, out, file);
     } catch (e) {
       await fsp.rm(stage, { recursive: true, force: true });
+      untrack();
       throw e;
     }
   }
@@ -58,30 +73,38 @@ export class OciArchiveWriter {
 
   get committedImages(): number { return this.layout.committedImages; }
 
-  /** Tar the layout into PATH (replacing it atomically) and remove the staging directory. */
+  /** Tar the layout into the output (a file replaced atomically) and remove the staging directory. */
   async finish(): Promise<void> {
     if (this.state !== 'open') throw new BerthError('INTERNAL', `oci-archive:${this.path}: writer already ${this.state}`);
-    const tmp = tempName(dirname(resolve(this.path)), '.berth-oci-archive-') + '.tar';
     try {
       await this.layout.finish();
       const blobs = await reachableBlobs(this.stage, this.layout.indexJson().descriptors(), `oci-archive:${this.path}`);
-      await io(writeLayoutTar(this.stage, blobs, tmp), `cannot write oci-archive:${this.path}`);
-      await io(fsp.rename(tmp, this.path), `cannot write oci-archive:${this.path}`);
+      await io(writeLayoutTar(this.stage, blobs, this.out), `cannot write oci-archive:${this.path}`);
+      await this.file?.commit();
       this.state = 'finished';
     } catch (e) {
-      await fsp.rm(tmp, { force: true });
       await this.abort();
       throw e;
     } finally {
-      await fsp.rm(this.stage, { recursive: true, force: true });
+      await this.removeStage();
     }
   }
 
   async abort(): Promise<void> {
     if (this.state === 'finished') return;
     this.state = 'aborted';
-    await this.layout.abort();
+    try {
+      await this.layout.abort();
+    } finally {
+      if (this.file) await this.file.discard();
+      else this.out.destroy();
+      await this.removeStage();
+    }
+  }
+
+  private async removeStage(): Promise<void> {
     await fsp.rm(this.stage, { recursive: true, force: true });
+    this.untrackStage();
   }
 }
 
@@ -124,39 +147,26 @@ async function readSmall(p: string): Promise<Buffer> {
 }
 
 /** The tar containers/image produces for a layout: directories, blobs, index.json, oci-layout. */
-async function writeLayoutTar(root: string, blobRels: string[], tmp: string): Promise<void> {
-  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  failed.catch(() => {});
+async function writeLayoutTar(root: string, blobRels: string[], out: Writable): Promise<void> {
   const tw = new TarWriter(out);
-  const work = (async () => {
-    await tw.addDir('blobs/');
-    const byAlg = new Map<string, string[]>();
-    for (const rel of blobRels) {
-      const alg = rel.split('/')[1]!;
-      if (!byAlg.has(alg)) byAlg.set(alg, []);
-      byAlg.get(alg)!.push(rel);
-    }
-    for (const alg of [...byAlg.keys()].sort()) {
-      await tw.addDir(`blobs/${alg}/`);
-      for (const rel of byAlg.get(alg)!.sort()) {
-        const p = join(root, rel);
-        const { size } = await fsp.stat(p);
-        await tw.addStream(rel, size, createReadStream(p, { highWaterMark: 1 << 20 }) as Readable);
-      }
-    }
-    await tw.addBuffer('index.json', await fsp.readFile(join(root, 'index.json')));
-    await tw.addBuffer('oci-layout', await fsp.readFile(join(root, 'oci-layout')));
-    await tw.finish();
-  })();
-  try {
-    await Promise.race([work, failed]);
-  } catch (e) {
-    out.destroy();
-    throw e;
+  await tw.addDir('blobs/');
+  const byAlg = new Map<string, string[]>();
+  for (const rel of blobRels) {
+    const alg = rel.split('/')[1]!;
+    if (!byAlg.has(alg)) byAlg.set(alg, []);
+    byAlg.get(alg)!.push(rel);
   }
-  const fh = await fsp.open(tmp, 'r+');
-  try { await fh.sync(); } finally { await fh.close(); }
+  for (const alg of [...byAlg.keys()].sort()) {
+    await tw.addDir(`blobs/${alg}/`);
+    for (const rel of byAlg.get(alg)!.sort()) {
+      const p = join(root, rel);
+      const { size } = await fsp.stat(p);
+      await tw.addStream(rel, size, createReadStream(p, { highWaterMark: 1 << 20 }) as Readable);
+    }
+  }
+  await tw.addBuffer('index.json', await fsp.readFile(join(root, 'index.json')));
+  await tw.addBuffer('oci-layout', await fsp.readFile(join(root, 'oci-layout')));
+  await tw.finish();
 }
 
 /**

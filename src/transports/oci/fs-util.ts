@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors.js';
+import { trackTemp } from '../../util/output-file.js';
 import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../digest/digest.js';
 
 /** "blobs/<alg>/<hex>" for a digest validated first (a digest must never shape a path unchecked). */
@@ -88,6 +89,7 @@ export function handleStream(h: { fh: FileHandle; size: number }, offset = 0): R
 /** Write `data` to `path` via a temp file in the same directory, fsync, rename. */
 export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
   const tmp = tempName(dirname(path));
+  const untrack = trackTemp(tmp);
   try {
     const fh = await fsp.open(tmp, 'wx', 0o644);
     try {
@@ -100,6 +102,8 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     throw new BerthError('IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    untrack();
   }
 }
 
@@ -111,6 +115,12 @@ export interface WrittenFile { size: number; digest?: Digest }
  * renames it into place only after the stream ended cleanly (i.e. the engine verified it).
  */
 export async function streamToTemp(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
+  // an interrupt before the caller renames it removes it (the caller removes it on errors)
+  const untrack = trackTemp(tmp);
+  try { return await streamToTempFile(stream, tmp, hash); } finally { untrack(); }
+}
+
+async function streamToTempFile(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
   // The engine may already have a 'data' listener (progress) on the stream, which makes it
   // flow: pause before the first await so no chunk is emitted before we read. A short
   // stream can also fail verification before we start reading: catch that error now.
