@@ -157,7 +157,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         committed[i] = { desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
         return;
       }
-    } else if (target === 'none' && srcHint && srcHint.uncompressedSize >= 0) {
+    }
+    if (target === 'none' && srcComp !== 'none' && srcHint && srcHint.uncompressedSize >= 0) {
       // decompressing a layer whose tar digest is known: the destination may hold it already
       // (e.g. a base layer shared by several images of one archive)
       const tarDesc: Descriptor = { mediaType: outMediaType, digest: srcHint.diffID, size: srcHint.uncompressedSize };
