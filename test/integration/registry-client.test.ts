@@ -16,6 +16,7 @@ import {
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { MemorySource, buildImage, scratchStore, sha256, type TestImage } from './docker-fixtures.js';
+import { expectError } from '../helpers/expect-error.js';
 
 const skipRegistry = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 const FAST = { retry: { max: 2, delayMs: 10, maxDelayMs: 100 }, resume: { delayMs: 10 }, timeoutMs: 10_000 } satisfies DockerTransportOptions;
@@ -109,18 +110,18 @@ describe('docker:// over plain http (insecure)', { skip: skipRegistry }, () => {
       const ranged = await c.getBlob('berth/blobs', d, { offset: 1000 });
       assert.equal(ranged.offset, 1000);
       assert.deepEqual(await readAll(ranged.stream), data.subarray(1000));
-      await assert.rejects(c.getManifest('berth/blobs', 'missing'), (e) => isBerthError(e, 'IMAGE_NOT_FOUND') && /127\.0\.0\.1:\d+\/berth\/blobs:missing/.test(e.message));
-      await assert.rejects(c.getManifest('berth/blobs', '../../etc'), (e) => isBerthError(e, 'INVALID_REFERENCE'));
-      await assert.rejects(c.getBlob('berth/blobs', 'sha256:../../x' as never), (e) => isBerthError(e, 'INVALID_DIGEST'));
+      await assert.rejects(c.getManifest('berth/blobs', 'missing'), expectError('IMAGE_NOT_FOUND', /127\.0\.0\.1:\d+\/berth\/blobs:missing/));
+      await assert.rejects(c.getManifest('berth/blobs', '../../etc'), expectError('INVALID_REFERENCE'));
+      await assert.rejects(c.getBlob('berth/blobs', 'sha256:../../x' as never), expectError('INVALID_DIGEST'));
       // a wrong digest is refused by the registry and reported
-      await assert.rejects(c.uploadBlob('berth/blobs', Readable.from([Buffer.from('x')]), { digest: d, size: 1 }), (e) => isBerthError(e, 'REGISTRY_ERROR') && /DIGEST_INVALID|digest/i.test(e.message));
+      await assert.rejects(c.uploadBlob('berth/blobs', Readable.from([Buffer.from('x')]), { digest: d, size: 1 }), expectError('REGISTRY_ERROR', /DIGEST_INVALID|digest/i));
     } finally { await c.close(); }
   });
 
   test('without insecure, a plain-http registry is not contacted over http', async () => {
     const c = new RegistryClient({ host: reg.host, retry: { max: 0 } });
     try {
-      await assert.rejects(c.ping(), (e) => isBerthError(e, 'NETWORK'));
+      await assert.rejects(c.ping(), expectError('NETWORK'));
     } finally { await c.close(); }
   });
 
@@ -198,7 +199,7 @@ describe('docker:// over plain http (insecure)', { skip: skipRegistry }, () => {
         const bytes = Buffer.from(img.blobs.get(layer.digest)!);
         bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
         img.blobs.set(layer.digest, bytes);
-        await assert.rejects(push(img, `//${reg.host}/berth/tampered:${gzip ? 'gz' : 'raw'}`, { insecure: true }), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
+        await assert.rejects(push(img, `//${reg.host}/berth/tampered:${gzip ? 'gz' : 'raw'}`, { insecure: true }), expectError('DIGEST_MISMATCH'));
         assert.equal(await c.blobSize('berth/tampered', layer.digest), undefined);
         assert.equal(await c.headManifest('berth/tampered', gzip ? 'gz' : 'raw'), undefined);
       }
@@ -213,7 +214,7 @@ describe('docker:// over plain http (insecure)', { skip: skipRegistry }, () => {
       assert.equal((await c.getManifest('berth/bydigest', img.manifestDigest)).digest, img.manifestDigest);
     } finally { await c.close(); }
     const other = buildImage({ label: 'other' });
-    await assert.rejects(push(other, `//${reg.host}/berth/bydigest@${img.manifestDigest}`, { insecure: true }), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
+    await assert.rejects(push(other, `//${reg.host}/berth/bydigest@${img.manifestDigest}`, { insecure: true }), expectError('DIGEST_MISMATCH'));
   });
 });
 
@@ -287,7 +288,7 @@ describe('docker:// with Bearer tokens', { skip: skipRegistry }, () => {
 
     // anonymous push: the token grants no push: one retry, then UNAUTHORIZED
     const n0 = ti.requests.length;
-    await assert.rejects(push(buildImage({ label: 'anon' }), `//${reg.host}/berth/token:anon`, { insecure: true }), (e) => isBerthError(e, 'UNAUTHORIZED'));
+    await assert.rejects(push(buildImage({ label: 'anon' }), `//${reg.host}/berth/token:anon`, { insecure: true }), expectError('UNAUTHORIZED'));
     assert.ok(ti.requests.length - n0 <= 3, `bounded token requests: ${ti.requests.length - n0}`);
   });
 

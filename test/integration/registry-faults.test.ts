@@ -18,6 +18,7 @@ import {
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startEchoServer, startFaultProxy, type EchoServer, type FaultProxy } from '../helpers/fault-proxy.js';
 import { MemorySource, bigLayer, buildImage, scratchStore, sha256, storeSnapshot, type TestImage } from './docker-fixtures.js';
+import { expectError } from '../helpers/expect-error.js';
 
 const skipRegistry = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 const FAST = { insecure: true, retry: { max: 3, delayMs: 10, maxDelayMs: 2000 }, resume: { delayMs: 10 }, timeoutMs: 10_000 } satisfies DockerTransportOptions;
@@ -107,7 +108,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
         match: (q) => isGet(bigLayerPath)(q) && q.headers['range'] !== undefined, times: 1,
         action: { type: 'custom', handle: (_req, res) => { res.writeHead(206, { 'content-range': 'bytes 0-9/100', 'content-length': '10' }); res.end(Buffer.alloc(10)); } },
       });
-      await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), (e) => isBerthError(e, 'NETWORK') && /Content-Range/.test(e.message));
+      await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), expectError('NETWORK', /Content-Range/));
       assert.deepEqual(storeSnapshot(s.store), snap);
     } finally { await s.cleanup(); }
   });
@@ -149,7 +150,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
   test('endless 429/503 gives up after retry.max; 500, 400, 403 and 404 are never retried', async () => {
     reset();
     proxy.addRule({ match: isGet(manifestPath), action: { type: 'status', status: 503 } });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1', { retry: { max: 2, delayMs: 5 } }), (e) => isBerthError(e, 'REGISTRY_ERROR') && /503/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1', { retry: { max: 2, delayMs: 5 } }), expectError('REGISTRY_ERROR', /503/));
     assert.equal(proxy.requests.filter((q) => rpath(q) === manifestPath).length, 3);
     for (const [status, code] of [[500, 'REGISTRY_ERROR'], [400, 'REGISTRY_ERROR'], [403, 'UNAUTHORIZED'], [404, 'IMAGE_NOT_FOUND']] as const) {
       reset();
@@ -167,7 +168,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
 
     reset();
     proxy.addRule({ match: (q) => q.method === 'PUT' && q.path.includes('/blobs/uploads/'), action: { type: 'status', status: 503 } });
-    await assert.rejects(push(buildImage({ label: 'noretry' }), proxy.host, 'faults/noretry:v1'), (e) => isBerthError(e, 'REGISTRY_ERROR') && /503/.test(e.message));
+    await assert.rejects(push(buildImage({ label: 'noretry' }), proxy.host, 'faults/noretry:v1'), expectError('REGISTRY_ERROR', /503/));
     assert.equal(proxy.requests.filter((q) => q.method === 'PUT' && rpath(q).includes('/blobs/uploads/')).length, 1);
     assert.ok(proxy.requests.some((q) => q.method === 'DELETE' && rpath(q).includes('/blobs/uploads/')), 'the upload session is cancelled');
   });
@@ -193,7 +194,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
       match: (q) => q.path.startsWith('/v2/faults/'),
       action: { type: 'status', status: 401, headers: { 'www-authenticate': `Bearer realm="${echo.url}/token",service="fake",scope="repository:faults/small:pull repository:faults/other:pull",error="insufficient_scope"` } },
     });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'UNAUTHORIZED'));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('UNAUTHORIZED'));
     assert.ok(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length <= 2);
     assert.ok(echo.requests.length <= 1);
 
@@ -221,7 +222,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
       // tampered config
       reset();
       proxy.addRule({ match: isGet(`/v2/faults/big/blobs/${big.configDigest}`), times: 1, action: { type: 'tamper-body', offset: 3 } });
-      await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
+      await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), expectError('DIGEST_MISMATCH'));
       assert.deepEqual(storeSnapshot(s.store), snap);
     } finally { await s.cleanup(); }
   });
@@ -233,7 +234,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     const data = await fsp.readFile(p);
     data[data.length - 5] = data[data.length - 5]! ^ 1;
     await fsp.writeFile(p, data);
-    await assert.rejects(pull(reg.host, 'faults/rotten:v1'), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
+    await assert.rejects(pull(reg.host, 'faults/rotten:v1'), expectError('DIGEST_MISMATCH'));
   });
 
   test('manifest body not matching the requested digest is refused; by tag, a lying Docker-Content-Digest too', async () => {
@@ -242,14 +243,14 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
       match: (q) => q.method === 'GET' && q.path === `/v2/faults/small/manifests/${small.manifestDigest}`,
       action: { type: 'custom', handle: (_req, res) => { res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest }); res.end(big.manifest); } },
     });
-    await assert.rejects(pull(proxy.host, `faults/small@${small.manifestDigest}`), (e) => isBerthError(e, 'DIGEST_MISMATCH') && /requested digest/.test(e.message));
+    await assert.rejects(pull(proxy.host, `faults/small@${small.manifestDigest}`), expectError('DIGEST_MISMATCH', /requested digest/));
 
     reset();
     proxy.addRule({
       match: isGet(manifestPath),
       action: { type: 'custom', handle: (_req, res) => { res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest }); res.end(big.manifest); } },
     });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'DIGEST_MISMATCH') && /Docker-Content-Digest/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('DIGEST_MISMATCH', /Docker-Content-Digest/));
   });
 
   test('Content-Type: text/plain is not trusted; a declared type contradicting the body is refused', async () => {
@@ -263,27 +264,27 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     assert.equal(ok.manifestMediaType, 'application/vnd.oci.image.manifest.v1+json');
 
     serve('application/vnd.docker.distribution.manifest.v2+json', small.manifest);
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'INVALID_MANIFEST') && /does not match the declared type/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('INVALID_MANIFEST', /does not match the declared type/));
 
     const doc = JSON.parse(small.manifest.toString()) as Record<string, unknown>;
     serve('text/plain', Buffer.from(JSON.stringify({ ...doc, manifests: [] })));
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'INVALID_MANIFEST') && /ambiguous/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('INVALID_MANIFEST', /ambiguous/));
 
     serve('application/vnd.oci.image.index.v1+json', small.manifest);
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'INVALID_MANIFEST'));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('INVALID_MANIFEST'));
   });
 
   test('a 1 byte/s drip trips the idle timeout; a slow trickle trips the low-speed limit', async () => {
     reset();
     proxy.addRule({ match: isGet(manifestPath), action: { type: 'drip', bytes: 1, intervalMs: 1000 } });
     const t0 = Date.now();
-    await assert.rejects(pull(proxy.host, 'faults/small:v1', { idleTimeoutMs: 300 }), (e) => isBerthError(e, 'NETWORK'));
+    await assert.rejects(pull(proxy.host, 'faults/small:v1', { idleTimeoutMs: 300 }), expectError('NETWORK'));
     assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
 
     reset();
     proxy.addRule({ match: isGet(bigLayerPath), action: { type: 'drip', bytes: 100, intervalMs: 20 } });
     const t1 = Date.now();
-    await assert.rejects(pull(proxy.host, 'faults/big:v1', { lowSpeed: { bytesPerSecond: 50_000, windowMs: 400 } }), (e) => isBerthError(e, 'NETWORK') && /stalled/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/big:v1', { lowSpeed: { bytesPerSecond: 50_000, windowMs: 400 } }), expectError('NETWORK', /stalled/));
     assert.ok(Date.now() - t1 < 5000, `${Date.now() - t1} ms`);
   });
 
@@ -291,7 +292,7 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     reset();
     proxy.addRule({ match: isGet(bigLayerPath), action: { type: 'redirect', location: `${proxy.url}${bigLayerPath}?again` } });
     proxy.addRule({ match: (q) => q.path === bigLayerPath, action: { type: 'redirect', location: `${proxy.url}${bigLayerPath}` } });
-    await assert.rejects(pull(proxy.host, 'faults/big:v1', { maxRedirects: 5 }), (e) => isBerthError(e, 'REGISTRY_ERROR') && /too many redirects/.test(e.message));
+    await assert.rejects(pull(proxy.host, 'faults/big:v1', { maxRedirects: 5 }), expectError('REGISTRY_ERROR', /too many redirects/));
     assert.ok(proxy.requests.filter((q) => rpath(q) === bigLayerPath).length <= 6);
   });
 });
@@ -356,7 +357,7 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
       match: (q) => q.method === 'POST' && q.path.endsWith('/blobs/uploads/'),
       action: { type: 'status', status: 202, headers: { location: `${echo.url}/upload/session-1?_state=x` } },
     });
-    await assert.rejects(push(buildImage({ label: 'loc' }), proxy.host, 'sec/loc:v1', { credentials: creds }), (e) => isBerthError(e, 'REGISTRY_ERROR'));
+    await assert.rejects(push(buildImage({ label: 'loc' }), proxy.host, 'sec/loc:v1', { credentials: creds }), expectError('REGISTRY_ERROR'));
     assert.ok(echo.requests.length >= 1);
     assert.ok(echo.requests.every((q) => q.headers['authorization'] === undefined));
     assert.match(echo.requests[0]!.url, /^\/upload\/session-1\?_state=x&digest=sha256%3A[0-9a-f]{64}$/);
@@ -381,7 +382,7 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
       // a URL answering 401 with a challenge gets nothing either
       echo.response.status = 401;
       echo.response.headers = { 'www-authenticate': 'Basic realm="phish"' };
-      await assert.rejects(src.getBlob(desc), (e) => isBerthError(e, 'NETWORK') && /none of its 2 URL/.test(e.message));
+      await assert.rejects(src.getBlob(desc), expectError('NETWORK', /none of its 2 URL/));
       assert.equal(echo.requests.length, 2);
       assert.equal(echo.requests[1]!.headers['authorization'], undefined);
     } finally { await src.close(); }

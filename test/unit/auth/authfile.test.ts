@@ -21,6 +21,7 @@ import {
 } from '../../../src/auth/authfile.js';
 import { helperErase, helperGet, helperList, helperStore } from '../../../src/auth/credhelper.js';
 import { isBerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const roots: string[] = [];
 after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
@@ -246,8 +247,8 @@ test('setCredentials: atomic write, 0600 file, 0700 dirs, other keys and fields 
 test('keys with a scheme, "@" or a tag are rejected', async () => {
   const s = sandbox();
   for (const key of ['https://quay.io', 'http://quay.io/ns', 'quay.io/ns/repo@sha256:' + 'a'.repeat(64), 'quay.io/ns/repo:tag', '']) {
-    await assert.rejects(setCredentials(key, { username: 'u', password: 'p' }, s.opts), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'), key);
-    await assert.rejects(getCredentials(key, s.opts), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'), key);
+    await assert.rejects(setCredentials(key, { username: 'u', password: 'p' }, s.opts), expectError('INVALID_ARGUMENT'), key);
+    await assert.rejects(getCredentials(key, s.opts), expectError('INVALID_ARGUMENT'), key);
   }
   await setCredentials('localhost:5000/ns', { username: 'u', password: 'p' }, s.opts); // a port is fine
   assert.ok(!fs.existsSync(path.join(s.runtime, 'containers/.tmp-auth.json')));
@@ -263,7 +264,7 @@ test('$DOCKER_CONFIG: Docker-compatible writes', async () => {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.deepEqual(Object.keys(doc.auths), ['https://index.docker.io/v1/']);
   assert.equal(doc.currentContext, 'default');
-  await assert.rejects(setCredentials('quay.io/ns', { username: 'u', password: 'p' }, o), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT') && /Docker-compatible/.test((e as Error).message));
+  await assert.rejects(setCredentials('quay.io/ns', { username: 'u', password: 'p' }, o), expectError('INVALID_ARGUMENT', /Docker-compatible/));
   assert.equal(await removeCredentials('docker.io', o), true);
   assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')).auths, {});
 });
@@ -299,7 +300,7 @@ test('$XDG_RUNTIME_DIR missing: reads warn and go on, writes fail clearly', asyn
   assert.deepEqual(await getCredentials('quay.io', { env, home: s.home, warn: (m) => warnings.push(m) }), { username: 'u', password: 'p' });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /XDG_RUNTIME_DIR does not exist/);
-  await assert.rejects(setCredentials('quay.io', { username: 'u', password: 'p' }, { env, home: s.home }), (e: unknown) => isBerthError(e, 'CONFIG') && /XDG_RUNTIME_DIR/.test((e as Error).message));
+  await assert.rejects(setCredentials('quay.io', { username: 'u', password: 'p' }, { env, home: s.home }), expectError('CONFIG', /XDG_RUNTIME_DIR/));
 });
 
 // ---------------------------------------------------------------------------------------
@@ -327,7 +328,7 @@ test('credhelper: missing binary, failure, timeout are clear errors without secr
   const t0 = Date.now();
   await assert.rejects(helperGet('test', 'quay.io', { env: { ...s.env, FAKE_HELPER_SLEEP: '1' }, timeoutMs: 300 }), (e: unknown) => isBerthError(e) && /timed out/.test((e as Error).message));
   assert.ok(Date.now() - t0 < 5000);
-  await assert.rejects(helperGet('../evil', 'quay.io', { env: s.env }), (e: unknown) => isBerthError(e, 'CONFIG'));
+  await assert.rejects(helperGet('../evil', 'quay.io', { env: s.env }), expectError('CONFIG'));
 });
 
 // config.go findCredentialsInFile: credHelpers (by host) before auths within a file.
@@ -341,7 +342,7 @@ test('credHelpers in an auth file win over auths in that file, by host only', as
   assert.equal(await setCredentials('quay.io', { username: 'new', password: 'n' }, s.opts), 'credential helper: test');
   assert.equal(s.helperDb()['quay.io']!.Username, 'new');
   // namespaced keys cannot go to a helper
-  await assert.rejects(setCredentials('quay.io/ns', { username: 'x', password: 'y' }, { ...s.opts, credentialHelpers: ['test'] }), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'));
+  await assert.rejects(setCredentials('quay.io/ns', { username: 'x', password: 'y' }, { ...s.opts, credentialHelpers: ['test'] }), expectError('INVALID_ARGUMENT'));
   // "<token>" user means an identity token
   await helperStore('test', 'token.example.com', { username: '<token>', secret: 'refresh' }, { env: s.env });
   assert.deepEqual(await getCredentials('token.example.com/x', { ...s.opts, credentialHelpers: ['test'] }), { identityToken: 'refresh' });

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { certDirFor, loadTlsMaterial } from '../../../src/config/certs.js';
 import { isBerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const CERT = `-----BEGIN CERTIFICATE-----
 MIIBjzCCATWgAwIBAgIUbbo1UtO8dtIH5KxGT1GyTStvxZowCgYIKoZIzj0EAwIw
@@ -118,6 +119,6 @@ test('a .cert without .key, a .key without .cert, or a mismatched pair is a CONF
 test('a missing --cert-dir gives no material; a host with path separators is refused', () => {
   assert.deepEqual(loadTlsMaterial('x', { certDir: '/nonexistent/berth-certs' }), { ca: [], dir: '/nonexistent/berth-certs' });
   for (const bad of ['../etc', 'a/b', '..', '']) {
-    assert.throws(() => loadTlsMaterial(bad, { home: '/nonexistent', systemDirs: [] }), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'));
+    assert.throws(() => loadTlsMaterial(bad, { home: '/nonexistent', systemDirs: [] }), expectError('INVALID_ARGUMENT'));
   }
 });

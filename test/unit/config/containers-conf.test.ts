@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadEngineSettings } from '../../../src/config/containers-conf.js';
-import { BerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 test('containers.conf: CONTAINERS_CONF alone is read; image_parallel_copies parsed', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-cconf-'));
@@ -24,7 +24,7 @@ test('containers.conf: the user file overrides; bad values are one-line CONFIG e
   writeFileSync(user, '[engine]\nimage_parallel_copies = 2\n');
   assert.equal(loadEngineSettings({ XDG_CONFIG_HOME: dir }).imageParallelCopies, 2);
   writeFileSync(user, '[engine]\nimage_parallel_copies = "four"\n');
-  assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), (e: unknown) => e instanceof BerthError && e.code === 'CONFIG' && e.message.includes('image_parallel_copies must be a number') && !e.message.includes('\n'));
+  assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), expectError('CONFIG', /image_parallel_copies must be a number/));
   writeFileSync(user, '[engine\n');
-  assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), (e: unknown) => e instanceof BerthError && e.code === 'CONFIG' && e.message.startsWith(user));
+  assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), expectError('CONFIG', undefined, (e) => assert.ok(e.message.startsWith(user), e.message)));
 });

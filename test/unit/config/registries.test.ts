@@ -19,6 +19,7 @@ import {
 } from '../../../src/config/registries.js';
 import { formatReference, parseNormalizedReference } from '../../../src/reference/reference.js';
 import { isBerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 const roots: string[] = [];
@@ -222,7 +223,7 @@ location = "ok.example.com"
 [[registry.mirror]]
 location = "blocked.example.com/mirror"
 `);
-  assert.throws(() => pullSources(c, ref('blocked.example.com/foo:1')), (e: unknown) => isBerthError(e, 'BLOCKED_REGISTRY') && /blocked\.example\.com is blocked/.test((e as Error).message));
+  assert.throws(() => pullSources(c, ref('blocked.example.com/foo:1')), expectError('BLOCKED_REGISTRY', /blocked\.example\.com is blocked/));
   assert.equal(isBlockedRegistry(c, ref('blocked.example.com/foo:1')), true);
   assert.equal(isBlockedRegistry(c, ref('ok.example.com/foo:1')), false);
   assert.deepEqual(srcs(c, 'blocked-with-mirror.example.com/foo:1'), ['mirror.example.com/foo:1 (mirror)']);

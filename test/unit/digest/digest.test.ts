@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { digestAlgorithm, digestHex, digestOf, isDigest, matchesDigest, parseDigest } from '../../../src/digest/index.js';
-import { BerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const HEX = 'a'.repeat(64);
 
@@ -34,13 +34,7 @@ const BAD: [string, unknown, RegExp][] = [
 
 for (const [name, input, re] of BAD) {
   test(`parseDigest rejects ${name}`, () => {
-    assert.throws(() => parseDigest(input), (e: unknown) => {
-      assert.ok(e instanceof BerthError);
-      assert.equal(e.code, 'INVALID_DIGEST');
-      assert.match(e.message, re);
-      assert.ok(!e.message.includes('\n'), 'one-line message');
-      return true;
-    });
+    assert.throws(() => parseDigest(input), expectError('INVALID_DIGEST', re));
     assert.equal(isDigest(input), false);
   });
 }

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isBerthError } from '../../../src/errors.js';
 import { formatGoDuration, parseGoDuration } from '../../../src/go/duration.js';
 import { formatFloatG as formatG } from '../../../src/go/fmt.js';
 import { GoTime, parseRFC3339, parseTimestampFilter } from '../../../src/go/time.js';
 import { humanDuration, humanSize, humanSizeSpaced } from '../../../src/go/units.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 test('formatGoDuration: Go time.Duration.String', () => {
   const cases: [number, string][] = [[0, '0s'], [1, '1ms'], [500, '500ms'], [1000, '1s'], [1500, '1.5s'], [5000, '5s'], [1001, '1.001s'],
@@ -26,7 +26,7 @@ test('parseGoDuration', () => {
   ];
   for (const [s, ns] of ok) assert.equal(parseGoDuration(s), ns, s);
   for (const bad of ['', '1', '1x', 'h', '.s', '-', '1h2', 'one hour', '1 h']) {
-    assert.throws(() => parseGoDuration(bad), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'), bad);
+    assert.throws(() => parseGoDuration(bad), expectError('INVALID_ARGUMENT'), bad);
   }
 });
 
@@ -75,7 +75,7 @@ test('until= values (timetype.GetTimestamp + ParseTimestamps)', () => {
   assert.deepEqual([f.unix(), f.nsec], [1700000000, 500_000_000]);
   assert.equal(parseTimestampFilter('0', now).unix(), 0, '"0" is Unix time 0, not a duration');
   for (const bad of ['yesterday', '2024-13-01', '2024-02-30T00:00:00Z', '1h2', 'now']) {
-    assert.throws(() => parseTimestampFilter(bad, now), (e: unknown) => isBerthError(e, 'INVALID_ARGUMENT'), bad);
+    assert.throws(() => parseTimestampFilter(bad, now), expectError('INVALID_ARGUMENT'), bad);
   }
 });
 

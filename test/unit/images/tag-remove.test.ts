@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isBerthError } from '../../../src/errors.js';
 import { tagImage, untagImage, normalizeName } from '../../../src/images/tag.js';
 import { removeImages, pruneImages } from '../../../src/images/remove.js';
 import { tempStore, writeImage, writeParentAndChild } from './fixture.js';
 import { storeInternals, type Store } from '../../../src/store/store.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const names = (store: Store, id: string) => store.getImage(id)?.names;
 
@@ -39,7 +39,7 @@ test('tag adds normalized names, moves a name from another image, refuses digest
   assert.throws(() => tagImage(store, 'a', [`quay.io/q/x@sha256:${'1'.repeat(64)}`]), /tag by digest not supported/);
   assert.throws(() => tagImage(store, 'a', ['ok', 'BAD']), /repository name must be lowercase/);
   assert.ok(!names(store, a.id)!.includes('localhost/ok:latest'), 'nothing added when one target is bad');
-  assert.throws(() => tagImage(store, 'nothere', ['y']), (e: unknown) => isBerthError(e, 'IMAGE_NOT_FOUND') && /^nothere: image not known$/.test((e as Error).message));
+  assert.throws(() => tagImage(store, 'nothere', ['y']), expectError('IMAGE_NOT_FOUND', /^nothere: image not known$/));
 });
 
 test('untag: named, all, unknown name', async (t) => {

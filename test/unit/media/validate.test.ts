@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MT, parseImageConfig, parseManifestDocument, serializeManifest, validateDescriptor } from '../../../src/media/index.js';
-import { BerthError } from '../../../src/errors.js';
+import type { ErrorCode } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -14,13 +15,8 @@ const ociIndex = (extra: Record<string, unknown> = {}) => ({
 });
 const b = (o: unknown) => Buffer.from(JSON.stringify(o));
 
-function invalid(fn: () => unknown, re: RegExp, code = 'INVALID_MANIFEST') {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof BerthError, String(e));
-    assert.equal(e.code, code);
-    assert.match(e.message, re);
-    return true;
-  });
+function invalid(fn: () => unknown, re: RegExp, code: ErrorCode = 'INVALID_MANIFEST') {
+  assert.throws(fn, expectError(code, re));
 }
 
 test('valid OCI manifest and index', () => {

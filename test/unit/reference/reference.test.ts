@@ -4,18 +4,12 @@ import {
   familiarName, formatReference, isShortName, parseLocalReference, parseNormalizedReference, parseReferenceRaw, validateTag,
 } from '../../../src/reference/index.js';
 import { BerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 const HEX = 'f'.repeat(64);
 
 function rejects(input: string, re: RegExp) {
-  assert.throws(() => parseNormalizedReference(input), (e: unknown) => {
-    assert.ok(e instanceof BerthError, String(e));
-    assert.equal(e.code, 'INVALID_REFERENCE');
-    assert.match(e.message, /^invalid reference format /);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  }, input);
+  assert.throws(() => parseNormalizedReference(input), expectError('INVALID_REFERENCE', re, (e) => assert.match(e.message, /^invalid reference format /)), input);
 }
 
 // catalogue section A (docker/reference reference_test.go)

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { Store, storeInternals } from '../../../src/store/index.js';
 import { digestOf } from '../../../src/digest/index.js';
 import { BerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 let dir: string;
 let n = 0;
@@ -53,12 +54,7 @@ test('write: a wrong digest leaves nothing behind', async () => {
   try {
     const tampered = Buffer.from(DATA);
     tampered[10] ^= 0xff;
-    await assert.rejects(s.writeBlob(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }), (e: unknown) => {
-      assert.ok(e instanceof BerthError);
-      assert.equal(e.code, 'DIGEST_MISMATCH');
-      assert.match(e.message, /^layer 1\/1 of x\.tar: content digest/);
-      return true;
-    });
+    await assert.rejects(s.writeBlob(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }), expectError('DIGEST_MISMATCH', /^layer 1\/1 of x\.tar: content digest/));
     assertNothingStored(s);
     assert.equal(s.hasBlob(D), false);
   } finally { s.close(); }

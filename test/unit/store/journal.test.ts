@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal } from '../../../src/store/journal.js';
 import { Store, storeInternals } from '../../../src/store/index.js';
-import { BerthError } from '../../../src/errors.js';
+import { expectError } from '../../helpers/expect-error.js';
 
 let dir: string;
 before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-journal-')); });
@@ -31,7 +31,7 @@ test('a failed index transaction journals nothing that counts', () => {
   const s = Store.open({ root });
   try {
     const { index } = storeInternals(s);
-    assert.throws(() => index.addNames('0'.repeat(64), ['example.com/x:1']), (e: unknown) => e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND');
+    assert.throws(() => index.addNames('0'.repeat(64), ['example.com/x:1']), expectError('IMAGE_NOT_FOUND'));
     assert.throws(() => index.transaction(() => { index.dropNames('x'); throw new Error('boom'); }), /boom/);
     assert.deepEqual(new Journal(root).read(), []);
     assert.ok(fs.existsSync(path.join(root, 'names.journal')), 'created with the store');

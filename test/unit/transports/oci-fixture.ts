@@ -1,12 +1,10 @@
 /** Builds small OCI layouts by hand for the oci / oci-archive / dir transport tests. */
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { isBerthError } from '../../../src/errors.js';
 import { TarWriter } from '../../../src/util/tar.js';
 import { hostPlatform } from '../../../src/platform/platform.js';
 import { Store, storeInternals } from '../../../src/store/store.js';
@@ -160,15 +158,4 @@ export function listFiles(dir: string): string[] {
   };
   walk(dir, '');
   return out.sort();
-}
-
-/** assert.rejects/throws matcher: a one-line BerthError with this code and message. */
-export function expectError(code: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(isBerthError(e), `expected a BerthError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  };
 }

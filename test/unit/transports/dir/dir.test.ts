@@ -8,8 +8,9 @@ import { OciRef, openOciSource } from '../../../../src/transports/oci/index.js';
 import { DirDestination, DirRef, DirSource, parseDirRef } from '../../../../src/transports/dir/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
-  expectError,
 } from '../oci-fixture.js';
+import type { ErrorCode } from '../../../../src/errors.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 
 test('parseDirRef', () => {
@@ -131,7 +132,7 @@ test('bad dir: images are refused and leave the store unchanged', async (t) => {
     mutate(d);
     return d;
   };
-  const attempt = async (d: string, code: string, re: RegExp) => {
+  const attempt = async (d: string, code: ErrorCode, re: RegExp) => {
     await assert.rejects(async () => copyIntoStore(await DirSource.open(new DirRef(d)), store), expectError(code, re));
     assert.equal(storeState(store), before);
   };

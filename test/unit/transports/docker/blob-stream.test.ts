@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { isBerthError } from '../../../../src/errors.js';
 import { parseContentRange, resolveResume, resumingStream, type OpenedBlob } from '../../../../src/transports/docker/blob-stream.js';
 import { linkNext } from '../../../../src/transports/docker/client.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 /** A body that delivers `data` and then fails with `code` (or ends cleanly). */
 function body(data: Buffer, failCode?: string): Readable {
@@ -56,15 +57,15 @@ describe('resuming blob stream', () => {
     let reopened = 0;
     const reopen = async (off: number): Promise<OpenedBlob> => { reopened++; return { body: body(blob.subarray(off, off + 1500), 'ECONNRESET'), skip: 0, offset: off }; };
     const tiny = resumingStream({ body: body(blob.subarray(0, 500), 'ECONNRESET'), skip: 0, offset: 0 }, reopen, { what: 'blob x', resume: fast, size: blob.length });
-    await assert.rejects(readAll(tiny), (e) => isBerthError(e, 'NETWORK') && /connection lost at byte 500 of 20000/.test(e.message));
+    await assert.rejects(readAll(tiny), expectError('NETWORK', /connection lost at byte 500 of 20000/));
     assert.equal(reopened, 0);
 
     const other = resumingStream({ body: body(blob.subarray(0, 5000), 'EACCES'), skip: 0, offset: 0 }, reopen, { what: 'blob x', resume: fast });
-    await assert.rejects(readAll(other), (e) => isBerthError(e, 'NETWORK'));
+    await assert.rejects(readAll(other), expectError('NETWORK'));
     assert.equal(reopened, 0);
 
     const many = resumingStream({ body: body(blob.subarray(0, 1500), 'ECONNRESET'), skip: 0, offset: 0 }, reopen, { what: 'blob x', resume: fast });
-    await assert.rejects(readAll(many), (e) => isBerthError(e, 'NETWORK'));
+    await assert.rejects(readAll(many), expectError('NETWORK'));
     assert.equal(reopened, 3);
   });
 
@@ -87,7 +88,7 @@ describe('resuming blob stream', () => {
       for (let i = 0; i < 100; i++) { await new Promise((r) => setTimeout(r, 10)); yield Buffer.alloc(1); }
     })(), { objectMode: false });
     const s = resumingStream({ body: trickle, skip: 0, offset: 0 }, async () => { throw new Error('no'); }, { what: 'blob slow', resume: fast, lowSpeed: { bytesPerSecond: 1000, windowMs: 100 } });
-    await assert.rejects(readAll(s), (e) => isBerthError(e, 'NETWORK') && /stalled/.test(e.message));
+    await assert.rejects(readAll(s), expectError('NETWORK', /stalled/));
   });
 });
 

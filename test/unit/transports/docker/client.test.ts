@@ -13,6 +13,7 @@ import { isBerthError } from '../../../../src/errors.js';
 import { HttpTransport } from '../../../../src/transports/docker/http.js';
 import { discard } from '../../../../src/transports/docker/body.js';
 import { MANIFEST_ACCEPT, RegistryClient } from '../../../../src/transports/docker/client.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 interface Srv { url: string; host: string; reqs: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }>; handle: Handler; close(): Promise<void> }
@@ -103,7 +104,7 @@ describe('HttpTransport redirects', () => {
 
   test('bounded hops; 303 turns POST into GET; a streamed body is not resent', async () => {
     const tr = t();
-    await assert.rejects(tr.send({ method: 'GET', url: new URL(`${a.url}/loop`) }), (e) => isBerthError(e, 'REGISTRY_ERROR') && /too many redirects \(3\)/.test(e.message));
+    await assert.rejects(tr.send({ method: 'GET', url: new URL(`${a.url}/loop`) }), expectError('REGISTRY_ERROR', /too many redirects \(3\)/));
     a.reqs.length = 0;
     const r = await tr.send({ method: 'POST', url: new URL(`${a.url}/post303`), body: Buffer.from('x'), headers: { 'content-type': 'text/plain' } });
     assert.equal(r.status, 200);
@@ -113,14 +114,14 @@ describe('HttpTransport redirects', () => {
     assert.equal(buf.status, 200);
     assert.equal(a.reqs.at(-1)!.body.toString(), 'again');
     await discard(buf);
-    await assert.rejects(tr.send({ method: 'PUT', url: new URL(`${a.url}/put307`), body: Readable.from([Buffer.from('once')]) }), (e) => isBerthError(e, 'REGISTRY_ERROR'));
+    await assert.rejects(tr.send({ method: 'PUT', url: new URL(`${a.url}/put307`), body: Readable.from([Buffer.from('once')]) }), expectError('REGISTRY_ERROR'));
     await tr.close();
   });
 
   test('plain http only when allowed', async () => {
     const tr = new HttpTransport({ timeoutMs: 1000, idleTimeoutMs: 1000, maxRedirects: 3, userAgent: 'x' });
-    await assert.rejects(tr.send({ method: 'GET', url: new URL(`${a.url}/final`) }), (e) => isBerthError(e, 'INVALID_ARGUMENT'));
-    await assert.rejects(tr.send({ method: 'GET', url: new URL('ftp://127.0.0.1/x') }), (e) => isBerthError(e, 'INVALID_ARGUMENT'));
+    await assert.rejects(tr.send({ method: 'GET', url: new URL(`${a.url}/final`) }), expectError('INVALID_ARGUMENT'));
+    await assert.rejects(tr.send({ method: 'GET', url: new URL('ftp://127.0.0.1/x') }), expectError('INVALID_ARGUMENT'));
     await tr.close();
   });
 });
@@ -237,9 +238,9 @@ describe('RegistryClient caps and checks', () => {
     const c = new RegistryClient({ host: reg.host, ...FAST });
     try {
       mode = 'huge-cl';
-      await assert.rejects(c.getManifest('a/b', 'v1'), (e) => isBerthError(e, 'TOO_LARGE'));
+      await assert.rejects(c.getManifest('a/b', 'v1'), expectError('TOO_LARGE'));
       mode = 'huge-chunked';
-      await assert.rejects(c.getManifest('a/b', 'v1'), (e) => isBerthError(e, 'TOO_LARGE'));
+      await assert.rejects(c.getManifest('a/b', 'v1'), expectError('TOO_LARGE'));
     } finally { await c.close(); }
   });
 
@@ -248,7 +249,7 @@ describe('RegistryClient caps and checks', () => {
     try {
       mode = 'no-challenge';
       reg.reqs.length = 0;
-      await assert.rejects(c.getManifest('a/b', 'v1'), (e) => isBerthError(e, 'UNAUTHORIZED'));
+      await assert.rejects(c.getManifest('a/b', 'v1'), expectError('UNAUTHORIZED'));
       assert.equal(reg.reqs.filter((r) => r.url.includes('/manifests/')).length, 1);
     } finally { await c.close(); }
   });
@@ -261,15 +262,15 @@ describe('RegistryClient caps and checks', () => {
       assert.equal((await c.getManifest('a/b', 'v1')).digest, sha(MANIFEST));
       mode = '';
       assert.equal((await c.getManifest('a/b', sha(MANIFEST))).digest, sha(MANIFEST));
-      await assert.rejects(c.getManifest('a/b', 'sha256:' + 'e'.repeat(64)), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
-      await assert.rejects(c.getManifest('a/b', 'sha256:E' + 'e'.repeat(63)), (e) => isBerthError(e, 'INVALID_DIGEST'));
-      await assert.rejects(c.getManifest('../x', 'v1'), (e) => isBerthError(e, 'INVALID_REFERENCE'));
+      await assert.rejects(c.getManifest('a/b', 'sha256:' + 'e'.repeat(64)), expectError('DIGEST_MISMATCH'));
+      await assert.rejects(c.getManifest('a/b', 'sha256:E' + 'e'.repeat(63)), expectError('INVALID_DIGEST'));
+      await assert.rejects(c.getManifest('../x', 'v1'), expectError('INVALID_REFERENCE'));
     } finally { await c.close(); }
   });
 
   test('invalid hosts are rejected before any I/O', () => {
     for (const h of ['', 'a/b', 'user@host', 'host?x', 'a b']) {
-      assert.throws(() => new RegistryClient({ host: h }), (e) => isBerthError(e, 'INVALID_ARGUMENT'), h);
+      assert.throws(() => new RegistryClient({ host: h }), expectError('INVALID_ARGUMENT'), h);
     }
   });
 });
@@ -319,12 +320,12 @@ describe('RegistryClient uploads (protocol details)', () => {
       assert.equal(reg.reqs[2]!.body.length, 0);
 
       // known digest, unknown size: PATCH + PUT too, and the digest is checked
-      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: ('sha256:' + '0'.repeat(64)) as never }), (e) => isBerthError(e, 'DIGEST_MISMATCH'));
+      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: ('sha256:' + '0'.repeat(64)) as never }), expectError('DIGEST_MISMATCH'));
       assert.equal(reg.reqs.at(-1)!.method, 'DELETE', 'the session is cancelled');
 
       // the registry claims to have stored something else
       lie = true;
-      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }), (e) => isBerthError(e, 'REGISTRY_ERROR') && /stored/.test(e.message));
+      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }), expectError('REGISTRY_ERROR', /stored/));
       lie = false;
     } finally { await c.close(); }
   });

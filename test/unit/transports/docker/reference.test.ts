@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBerthError } from '../../../../src/errors.js';
 import { parseDockerRef, parseDockerTransportString, registryApiHost } from '../../../../src/transports/docker/reference.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -28,14 +29,14 @@ describe('docker:// references', () => {
 
   test('requires "//" and a valid name', () => {
     for (const bad of ['busybox', '/busybox', '', '//', '//quay.io/Upper', '//a/b:' + 't'.repeat(129), `//a@sha256:${'a'.repeat(34)}`, '//a/b@sha256:../../etc/passwd']) {
-      assert.throws(() => parseDockerRef(bad), (e) => isBerthError(e, 'INVALID_REFERENCE'), bad);
+      assert.throws(() => parseDockerRef(bad), expectError('INVALID_REFERENCE'), bad);
     }
     assert.throws(() => parseDockerRef('busybox'), (e) => isBerthError(e) && /"\/\/"/.test(e.hint ?? ''));
   });
 
   test('full transport strings and the docker.io API host', () => {
     assert.equal(parseDockerTransportString('docker://quay.io/podman/hello').toString(), 'docker://quay.io/podman/hello:latest');
-    assert.throws(() => parseDockerTransportString('oci:/x'), (e) => isBerthError(e, 'INVALID_REFERENCE'));
+    assert.throws(() => parseDockerTransportString('oci:/x'), expectError('INVALID_REFERENCE'));
     assert.equal(registryApiHost('docker.io'), 'registry-1.docker.io');
     assert.equal(registryApiHost('quay.io'), 'quay.io');
   });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { isBerthError } from '../../../../src/errors.js';
 import type { HttpRequest, HttpResponse } from '../../../../src/transports/docker/http.js';
 import { TokenCache, parseTokenResponse, requestBearerToken, type BearerToken } from '../../../../src/transports/docker/token.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 function fakeSend(status: number, body: string | Buffer, headers: Record<string, string> = {}) {
   const seen: HttpRequest[] = [];
@@ -62,23 +63,23 @@ describe('bearer tokens', () => {
   test('refusals and bad answers are clear errors', async () => {
     await assert.rejects(requestBearerToken({ ...fakeSend(401, '{"errors":[{"code":"UNAUTHORIZED","message":"bad"}]}'), challenge, scopes, credentials: { username: 'u', password: 'p' }, allowHttp: false, where: 'reg/a/b' }),
       (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes('reg/a/b') && e.message.includes('auth.example') && !e.message.includes('"p"'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(500, 'oops'), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'REGISTRY_ERROR'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, '{}'), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'UNAUTHORIZED') && /no token/.test(e.message));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, 'not json'), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'UNAUTHORIZED'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, JSON.stringify({ token: 'a\r\nX-Evil: 1' })), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'UNAUTHORIZED') && /invalid characters/.test(e.message));
+    await assert.rejects(requestBearerToken({ ...fakeSend(500, 'oops'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('REGISTRY_ERROR'));
+    await assert.rejects(requestBearerToken({ ...fakeSend(200, '{}'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED', /no token/));
+    await assert.rejects(requestBearerToken({ ...fakeSend(200, 'not json'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED'));
+    await assert.rejects(requestBearerToken({ ...fakeSend(200, JSON.stringify({ token: 'a\r\nX-Evil: 1' })), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED', /invalid characters/));
     const huge = Buffer.alloc((1 << 20) + 10, 0x61);
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'TOO_LARGE'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge, { 'content-length': String(huge.length) }), challenge, scopes, allowHttp: false, where: 'x' }), (e) => isBerthError(e, 'TOO_LARGE'));
+    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge), challenge, scopes, allowHttp: false, where: 'x' }), expectError('TOO_LARGE'));
+    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge, { 'content-length': String(huge.length) }), challenge, scopes, allowHttp: false, where: 'x' }), expectError('TOO_LARGE'));
   });
 
   test('realm checks: missing, bad scheme, embedded credentials, http with credentials', async () => {
     const { send } = fakeSend(200, '{"token":"x"}');
     const p = (realm: string | undefined, creds?: { username: string; password: string }, allowHttp = false) =>
       requestBearerToken({ send, challenge: { scheme: 'bearer', params: realm === undefined ? {} : { realm } }, scopes, credentials: creds, allowHttp, where: 'x' });
-    await assert.rejects(p(undefined), (e) => isBerthError(e, 'UNAUTHORIZED') && /no realm/.test(e.message));
-    await assert.rejects(p('file:///etc/passwd'), (e) => isBerthError(e, 'UNAUTHORIZED'));
-    await assert.rejects(p('https://user:pw@auth.example/t'), (e) => isBerthError(e, 'UNAUTHORIZED'));
-    await assert.rejects(p('http://auth.example/t', { username: 'u', password: 'p' }), (e) => isBerthError(e, 'UNAUTHORIZED') && /plain-http/.test(e.message));
+    await assert.rejects(p(undefined), expectError('UNAUTHORIZED', /no realm/));
+    await assert.rejects(p('file:///etc/passwd'), expectError('UNAUTHORIZED'));
+    await assert.rejects(p('https://user:pw@auth.example/t'), expectError('UNAUTHORIZED'));
+    await assert.rejects(p('http://auth.example/t', { username: 'u', password: 'p' }), expectError('UNAUTHORIZED', /plain-http/));
     assert.equal((await p('http://auth.example/t')).token, 'x', 'anonymous over http is fine');
     assert.equal((await p('http://auth.example/t', { username: 'u', password: 'p' }, true)).token, 'x', 'insecure registries may');
   });

@@ -11,8 +11,9 @@ import {
 } from '../../../../src/transports/oci-archive/index.js';
 import {
   buildImage, copyAndClose, copyIntoStore, hex, openStore, sha, storeSource, storeState, tempDir, writeLayout, type BuiltImage,
-  expectError,
 } from '../oci-fixture.js';
+import type { ErrorCode } from '../../../../src/errors.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 
@@ -162,7 +163,7 @@ test('bad oci-archives are refused and leave the store unchanged', async (t) => 
   await copyIntoStore(await openOciSource(new OciRef(join(dir, 'ok'))), store, 'localhost/ok:latest');
   const before = storeState(store);
   let n = 0;
-  const attempt = async (tar: Buffer | ((p: string) => void), code: string, re: RegExp, image?: string) => {
+  const attempt = async (tar: Buffer | ((p: string) => void), code: ErrorCode, re: RegExp, image?: string) => {
     const p = join(dir, `bad${n++}.tar`);
     if (typeof tar === 'function') tar(p); else writeFileSync(p, tar);
     await assert.rejects(async () => {

@@ -4,7 +4,6 @@ import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync, readd
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { isBerthError } from '../../../../src/errors.js';
 import { copyImage } from '../../../../src/copy/copy.js';
 import { hostPlatform } from '../../../../src/platform/platform.js';
 import {
@@ -13,8 +12,9 @@ import {
 import type { Digest } from '../../../../src/digest/digest.js';
 import {
   buildImage, buildIndex, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
-  expectError,
 } from '../oci-fixture.js';
+import type { ErrorCode } from '../../../../src/errors.js';
+import { expectError } from '../../../helpers/expect-error.js';
 
 const REF = 'org.opencontainers.image.ref.name';
 
@@ -245,7 +245,7 @@ test('bad layouts are refused with one-line errors and leave the store unchanged
     mutate?.(d);
     return d;
   };
-  const attempt = async (d: string, code: string, re: RegExp, image = 'latest') => {
+  const attempt = async (d: string, code: ErrorCode, re: RegExp, image = 'latest') => {
     await assert.rejects(async () => {
       const src = await openOciSource(new OciRef(d, image));
       await copyIntoStore(src, store);
@@ -310,7 +310,7 @@ test('copyImage into an oci destination fails cleanly on a corrupt source', asyn
   const out = join(dir, 'out');
   const dest = await openOciDestination(new OciRef(out, 'x'));
   const src = await openOciSource(new OciRef(join(dir, 'src')));
-  await assert.rejects(copyImage(src, dest), (e: unknown) => isBerthError(e, 'DIGEST_MISMATCH'));
+  await assert.rejects(copyImage(src, dest), expectError('DIGEST_MISMATCH'));
   await dest.close();
   await src.close();
   assert.ok(!existsSync(out), 'the layout directory created for the copy is gone');
