@@ -9,7 +9,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeTinyOciLayout, type RunResult, type TinyImage } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
-import { isBerthError, pullImage, Store } from '../../src/index.js';
+import { pullImage, Store } from '../../src/index.js';
+import { expectError } from '../helpers/expect-error.js';
 
 function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
@@ -70,7 +71,7 @@ describe('signature policy (policy.json) through pull and copy', () => {
     const store = Store.open({ root: b.store() });
     try {
       await assert.rejects(pullImage(store, `oci:${denied.dir}:latest`, { signaturePolicy: policy }),
-        (e: unknown) => isBerthError(e) && e.code === 'POLICY_DENIED');
+        expectError('POLICY_DENIED', /rejected/i));
       assert.equal(store.listImages().length, 0);
       const r = await pullImage(store, `oci:${allowed.dir}:latest`, { signaturePolicy: policy });
       assert.deepEqual(r.ids, [allowed.configDigest.slice('sha256:'.length)]);
