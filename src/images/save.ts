@@ -8,7 +8,7 @@ import type { ImageDestination } from '../transports/types.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import { openSaveTarget } from './save-targets.js';
-import { checkOutputPath } from '../util/output-file.js';
+import { checkOutputPath, outputWriteError } from '../util/output-file.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
@@ -83,6 +83,6 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     await target.finish();
   } catch (e) {
     await target.abort();
-    throw e;
+    throw outputWriteError(e, `cannot write the archive to ${typeof opts.output === 'string' ? opts.output : 'stdout'}`);
   }
 }

@@ -146,6 +146,17 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   };
 }
 
+/**
+ * A failed write to an output (a reader that went away, a full disk) as a BerthError naming
+ * it; anything else unchanged. Without this a broken pipe would look like success.
+ */
+export function outputWriteError(e: unknown, what: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof BerthError || err?.syscall !== 'write') return e;
+  const why = err.code === 'EPIPE' ? 'the reader closed the pipe' : err.code === 'ENOSPC' ? 'no space left on device' : err.message;
+  return new BerthError('IO', `${what}: ${why}`, { cause: e });
+}
+
 /** Write `data` as the whole content of `target` (temp file + rename, or in place). */
 export async function writeOutputFile(target: string, data: Buffer | string, what: string): Promise<void> {
   const out = await openOutputFile(target, what);

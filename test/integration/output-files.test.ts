@@ -120,6 +120,20 @@ describe('targets that are not regular files are written in place', () => {
   }
 });
 
+describe('a reader that goes away is an error, not a success', () => {
+  for (const format of FORMATS) {
+    test(`${format} to stdout whose reader closed the pipe: one-line error, non-zero exit`, async () => {
+      const child = spawnBerth(root, ['save', '-q', '--format', format, 'example.com/out:1']);
+      child.stdout!.destroy(); // nobody reads: the first write fails with EPIPE
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      assert.equal(code, 125, stderr);
+      assertOneLineError({ code, signal: null, stderr, stdout: '', stdoutBuf: Buffer.alloc(0), stderrBuf: Buffer.from(stderr), timedOut: false }, 'stdout', /reader closed the pipe|EPIPE/);
+    });
+  }
+});
+
 describe('empty output paths are refused', () => {
   for (const format of [...FORMATS, 'oci-dir', 'docker-dir']) {
     test(`save --format ${format} -o ""`, async () => {
