@@ -1,4 +1,3 @@
-import { Command, CommanderError } from 'commander';
 import { Store, BerthError, type ProgressEvent } from '../src/index.js';
 import type { GlobalOptions } from './main.js';
 
@@ -6,43 +5,14 @@ export function openStore(g: GlobalOptions): Store {
   return Store.open(g.root !== undefined ? { root: g.root } : {});
 }
 
-/**
- * A commander Command set up the way every berth command wants it: errors become one-line
- * BerthErrors (exit 125), no process.exit, unknown options rejected.
- */
-export function command(name: string, description: string): Command {
-  const c = new Command(name).description(description).exitOverride().configureOutput({
-    writeErr: (s) => {
-      // commander's own messages: keep them to one line, "Error: ..." like other errors
-      const line = s.trim().replace(/^error: /, '');
-      if (line) process.stderr.write(`Error: ${line}\n`);
-    },
-  });
-  c.helpOption('-h, --help', 'show help');
-  c.allowExcessArguments(false);
-  return c;
-}
-
-/** Parse argv with a command; returns undefined when help was shown (exit 0). */
-export function parse(c: Command, args: string[]): { opts: Record<string, unknown>; args: string[] } | number {
-  try {
-    c.parse(args, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
-      return 125;
-    }
-    throw e;
-  }
-  return { opts: c.opts(), args: c.args };
-}
-
 export function usageError(msg: string, hint?: string): BerthError {
   return new BerthError('INVALID_ARGUMENT', msg, { hint });
 }
 
-/** collect repeated options into an array (commander helper). */
-export function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
+/** --format of push and copy: "docker" is podman's other name for v2s2. */
+export function manifestFormat(f: string | undefined): 'oci' | 'v2s2' | undefined {
+  return f === 'docker' ? 'v2s2' : (f as 'oci' | 'v2s2' | undefined);
+}
 
 /**
  * Progress in logs (no TTY): one line per state change, as podman: "Copying blob sha256:abc... done".

@@ -9,7 +9,6 @@ export function printError(e: unknown): number {
     return e.exitCode;
   }
   const err = e as { code?: string; message?: string; stack?: string };
-  if (typeof err?.code === 'string' && err.code.startsWith('commander.')) return 125; // commander already printed it
   if (err?.code === 'EPIPE') return 0;
   if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {
     process.stderr.write(`Error: ${err.message}\n`);

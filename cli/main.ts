@@ -1,105 +1,134 @@
 #!/usr/bin/env node
 /**
- * berth CLI entry: finds the command, loads only its module (fast start-up), runs it, and
- * turns BerthErrors into one-line messages with podman's exit codes.
+ * berth CLI entry: parses the global flags, finds the command in the command table, parses
+ * its flags, loads only its module (fast start-up), runs it, and turns errors into one-line
+ * messages with podman's exit codes.
  */
-// The library and the error printer are imported when needed, so --help and --version stay instant.
-type Library = typeof import('../src/index.js');
-const library = (): Promise<Library> => import('../src/index.js');
-const printError = async (e: unknown): Promise<number> => (await import('./errors.js')).printError(e);
-
-/** command words -> module under ./commands (loaded lazily). */
-const COMMANDS: Record<string, string> = {
-  load: 'load', 'image load': 'load',
-  save: 'save', 'image save': 'save',
-  import: 'import', 'image import': 'import',
-  copy: 'copy', 'image copy': 'copy',
-  'system check': 'system-check', 'system gc': 'system-gc', 'system recover': 'system-recover', 'system prune': 'system-gc',
-  images: 'images', 'image ls': 'images', 'image list': 'images',
-  tag: 'tag', 'image tag': 'tag',
-  untag: 'untag', 'image untag': 'untag',
-  rmi: 'rmi', 'image rm': 'rmi',
-  'image prune': 'prune',
-  inspect: 'inspect', 'image inspect': 'inspect',
-  'image exists': 'exists',
-  history: 'history', 'image history': 'history',
-  'image tree': 'tree',
-  pull: 'pull', 'image pull': 'pull',
-  push: 'push', 'image push': 'push',
-  login: 'login', logout: 'logout',
-  search: 'search', 'image search': 'search',
-  'image list-tags': 'list-tags',
-};
-
-const GLOBAL_HELP = `Usage: berth [--root DIR] COMMAND [OPTIONS]
-
-Daemonless container image manager (podman-compatible image commands).
-
-Commands:
-  images      List images                     pull        Pull an image from a registry
-  tag         Add names to an image           push        Push an image to a registry or transport
-  untag       Remove names from an image      login       Log in to a registry
-  rmi         Remove images                   logout      Log out of a registry
-  inspect     Show image details (JSON)       search      List a repository's tags (--list-tags)
-  history     Show image history              load        Load images from an archive
-  save        Save images to an archive       import      Create an image from a rootfs tarball
-  copy        Copy an image between transports
-  image       exists | prune | tree | ls | rm | inspect | history | list-tags ...
-  system      check | gc | recover
-
-Global options:
-  --root DIR  store directory (env BERTH_ROOT; default /var/lib/berth as root, $XDG_DATA_HOME/berth otherwise)
-  --version   print the version
-
-Run "berth COMMAND --help" for a command's options.
-`;
+import { statSync } from 'node:fs';
+import { printError } from './errors.js';
+import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/index.js';
+import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, findCommand, type CommandDef } from './command-table.js';
+import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
+import { commandHelp, groupHelp, rootHelp } from './help.js';
 
 export interface GlobalOptions { root?: string }
 
-async function main(argv: string[]): Promise<number> {
-  const global: GlobalOptions = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
+export const VERSION = '0.1.0';
+
+/** A failure podman reports without "Error:" and with exit code 1 (bad --log-level, --config). */
+class EarlyExit extends Error {}
+
+/** Split off the leading flags (those before the first non-flag word). */
+function leadingFlags(argv: readonly string[], flags: readonly FlagSpec[]): number {
+  let i = 0;
+  while (i < argv.length) {
     const a = argv[i]!;
-    if (a === '--') { rest.push(...argv.slice(i)); break; }
-    if (a === '--root') { global.root = argv[++i]; if (global.root === undefined) return printError(new Error('--root needs a directory')); continue; }
-    if (a.startsWith('--root=')) { global.root = a.slice(7); continue; }
-    if (a === '--debug') { (await library()).setLogLevel('debug'); continue; }
-    if (a === '--log-level' || a.startsWith('--log-level=')) {
-      const v = a === '--log-level' ? argv[++i] : a.slice(12);
-      const lib = await library();
-      const level = v === undefined ? undefined : lib.parseLogLevel(v);
-      if (!level) {
-        process.stderr.write(v === undefined ? 'Error: flag needs an argument: --log-level\n' : `Log Level ${JSON.stringify(v)} is not supported, choose from: ${lib.LOG_LEVEL_NAMES.join(', ')}\n`);
-        return v === undefined ? 125 : 1;
-      }
-      lib.setLogLevel(level);
-      continue;
+    if (a === '--' || !a.startsWith('-') || a === '-') break;
+    i++;
+    if (a.includes('=')) continue;
+    const f = a.startsWith('--') ? flags.find((x) => x.name === a.slice(2)) : flags.find((x) => x.short === a.slice(-1));
+    if (f && f.type !== 'bool' && i < argv.length) i++;
+  }
+  return i;
+}
+
+function applyGlobals(pre: Parsed, cmd: Parsed | undefined): GlobalOptions {
+  const value = (name: string) => (cmd?.changed.has(name) ? cmd.flags[name] : pre.flags[name]);
+  const changed = (name: string) => pre.changed.has(name) || !!cmd?.changed.has(name);
+  let levelName = value('log-level') as string;
+  if (pre.flags.debug === true) {
+    if (changed('log-level')) throw new EarlyExit('Setting --log-level and --debug is not allowed');
+    levelName = 'debug';
+  }
+  const level = parseLogLevel(levelName.toLowerCase());
+  if (!level) throw new EarlyExit(`Log Level ${JSON.stringify(levelName)} is not supported, choose from: ${LOG_LEVEL_NAMES.join(', ')}`);
+  setLogLevel(level);
+  log.info(`berth filtering at log level ${level}`);
+  const config = pre.flags.config as string | undefined;
+  if (config !== undefined) {
+    // as podman: a directory holding config.json (it may not exist yet), used through DOCKER_CONFIG
+    try {
+      if (!statSync(config).isDirectory()) throw new EarlyExit(`Supplied --config file (${config}) is not a directory`);
+    } catch (e) {
+      if (e instanceof EarlyExit) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EarlyExit(`Supplied --config folder (${config}) exists but is not accessible: ${(e as Error).message}`);
     }
-    rest.push(a);
+    process.env.DOCKER_CONFIG = config;
   }
-  if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') { process.stdout.write(GLOBAL_HELP); return rest.length === 0 ? 125 : 0; }
-  if (rest[0] === '--version' || rest[0] === 'version') { process.stdout.write('berth version 0.1.0\n'); return 0; }
-  const two = rest.length > 1 ? `${rest[0]} ${rest[1]}` : '';
-  let mod: string | undefined;
-  let args: string[];
-  if (two && COMMANDS[two]) { mod = COMMANDS[two]; args = rest.slice(2); }
-  else { mod = COMMANDS[rest[0]!]; args = rest.slice(1); }
-  if (!mod && (rest[0] === 'image' || rest[0] === 'system') && (rest.length === 1 || rest[1]!.startsWith('-'))) {
-    const subs = Object.keys(COMMANDS).filter((k) => k.startsWith(`${rest[0]} `)).map((k) => k.slice(rest[0]!.length + 1));
-    process.stderr.write(`Error: missing command 'berth ${rest[0]} COMMAND' (commands: ${subs.join(', ')})\n`);
+  if (pre.flags.noout === true) {
+    // as podman: stdout goes nowhere (writes still complete, so piped output does not stall)
+    process.stdout.write = ((_chunk: unknown, enc?: unknown, cb?: unknown) => {
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') process.nextTick(done as () => void);
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  const root = value('root') as string | undefined;
+  return root !== undefined ? { root } : {};
+}
+
+async function main(argv: string[]): Promise<number> {
+  const rootSpec = { name: '', flags: [...PERSISTENT_FLAGS, ...ROOT_FLAGS], maxArgs: 0 };
+  const n = leadingFlags(argv, rootSpec.flags);
+  const pre = parseCommandLine(argv.slice(0, n), rootSpec);
+  let rest = argv.slice(n);
+  if (pre.help) { process.stdout.write(rootHelp()); return 0; }
+  if (pre.flags.version === true) { process.stdout.write(`berth version ${VERSION}\n`); return 0; }
+  if (rest[0] === '--') rest = rest.slice(1);
+  if (rest.length === 0) {
+    applyGlobals(pre, undefined);
+    process.stdout.write(rootHelp());
+    process.stderr.write("Error: missing command 'berth COMMAND'\n");
     return 125;
   }
-  if (!mod) {
-    const word = rest[0] === 'image' || rest[0] === 'system' ? two || rest[0]! : rest[0]!;
-    process.stderr.write(`Error: unrecognized command \`berth ${word}\` (run "berth --help" for the list)\n`);
+  let words = rest[0]!;
+  let args = rest.slice(1);
+  if (GROUPS.some((g) => g.name === words)) {
+    // persistent flags may come between the group and its command
+    const skip = leadingFlags(args, PERSISTENT_FLAGS);
+    const before = args.slice(0, skip);
+    const sub = args[skip];
+    if (before.includes('--help') || before.includes('-h')) { process.stdout.write(groupHelp(words)); return 0; }
+    if (sub === undefined) {
+      process.stdout.write(groupHelp(words));
+      process.stderr.write(`Error: missing command 'berth ${words} COMMAND'\n`);
+      return 125;
+    }
+    words = `${words} ${sub}`;
+    args = [...before, ...args.slice(skip + 1)];
+  }
+  const def = findCommand(words);
+  if (!def) {
+    process.stderr.write(`Error: unrecognized command \`berth ${words}\`\n`);
     return 125;
   }
-  const m = (await import(`./commands/${mod}.js`)) as { run(args: string[], g: GlobalOptions): Promise<number> };
-  return m.run(args, global);
+  const p = parseCommandLine(args, { ...def, name: words, flags: [...def.flags, ...PERSISTENT_FLAGS] });
+  if (p.help) { process.stdout.write(commandHelp(def)); return 0; }
+  const g = applyGlobals(pre, p);
+  if (def.name === 'help') return help(p.args);
+  if (def.name === 'version') { process.stdout.write(`berth version ${VERSION}\n`); return 0; }
+  const m = (await import(`./commands/${def.module}.js`)) as { run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise<number> };
+  return m.run(p, g, def);
+}
+
+/** `berth help [COMMAND...]`. */
+function help(words: string[]): number {
+  if (words.length === 0) { process.stdout.write(rootHelp()); return 0; }
+  const name = words.join(' ');
+  if (words.length === 1 && GROUPS.some((g) => g.name === name)) { process.stdout.write(groupHelp(name)); return 0; }
+  const def = findCommand(name);
+  if (!def) {
+    process.stderr.write(`Error: unknown help topic \`${name}\`\n`);
+    return 125;
+  }
+  process.stdout.write(commandHelp(def));
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  async (e: unknown) => { process.exitCode = await printError(e); },
+  (e: unknown) => {
+    if (e instanceof EarlyExit) { process.stderr.write(`${e.message}\n`); process.exitCode = 1; return; }
+    process.exitCode = printError(e);
+  },
 );

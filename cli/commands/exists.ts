@@ -3,20 +3,11 @@
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
 import { Store, BerthError, tryLookupImage } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth image exists IMAGE',
-  description: 'Check if an image exists in local storage (exit code 0 if it does, 1 if not).',
-  flags: [],
-  minArgs: 1,
-  maxArgs: 1,
-};
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   try {
     return tryLookupImage(store, p.args[0]!) ? 0 : 1;

@@ -5,21 +5,9 @@
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
 import { Store, imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON, type HistoryLayer } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth history [options] IMAGE',
-  description: 'Show the history of an image.',
-  flags: [
-    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or a Go template (.ID .Created .CreatedAt .CreatedBy .CreatedSince .Comment .Size .Tags)' },
-    { name: 'human', short: 'H', type: 'bool', def: true, help: 'display sizes and dates in human readable format' },
-    { name: 'no-trunc', type: 'bool', help: 'do not truncate the output' },
-    { name: 'quiet', short: 'q', type: 'bool', help: 'display the numeric IDs only' },
-  ],
-  minArgs: 1,
-  maxArgs: 1,
-};
 
 /** The fields podman's historyReporter offers to templates. */
 export class HistoryReporter {
@@ -44,9 +32,7 @@ export class HistoryReporter {
   get CreatedSince(): string { return this.Created; }
 }
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   let layers: HistoryLayer[];
   try {

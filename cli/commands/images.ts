@@ -5,30 +5,10 @@
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
 import { Store, BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SORT_KEYS = ['created', 'id', 'repository', 'size', 'tag'] as const;
 
-const SPEC: CommandSpec = {
-  usage: 'berth images [options] [IMAGE]',
-  description: 'List images in local storage.',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', help: 'show all images (default hides intermediate images)' },
-    { name: 'filter', short: 'f', type: 'array', arg: 'FILTER', help: 'filter output (key=value or key!=value; repeatable): after, before, containers, dangling, digest, id, intermediate, label, manifest, readonly, reference, since, until' },
-    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or a Go template ("table ..." for a table)' },
-    { name: 'digests', type: 'bool', help: 'show digests' },
-    { name: 'history', type: 'bool', help: 'display the image name history' },
-    { name: 'noheading', short: 'n', type: 'bool', help: 'do not print column headings' },
-    { name: 'no-trunc', type: 'bool', help: 'do not truncate output' },
-    { name: 'quiet', short: 'q', type: 'bool', help: 'display only image IDs' },
-    {
-      name: 'sort', type: 'string', def: 'created', arg: 'KEY', help: `sort by ${SORT_KEYS.join(', ')} (default created)`, choices: SORT_KEYS,
-      choiceError: (v) => `${JSON.stringify(v)} is not a valid field for sorting. Choose from: ${SORT_KEYS.join(', ')}`,
-    },
-  ],
-  maxArgs: 1,
-};
 
 /** RepoDigests per names array (shared by all rows of one image). */
 const digestMemo = new WeakMap<string[], string[]>();
@@ -156,9 +136,7 @@ export function alignTable(lines: readonly string[][]): string {
   return out;
 }
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const filters = [...(p.flags.filter as string[])];
   if (filters.length > 0 && p.args.length > 0) throw new BerthError('INVALID_ARGUMENT', 'cannot specify an image and a filter(s)');
   if (p.args.length > 0) filters.push(`reference=${p.args[0]}`);

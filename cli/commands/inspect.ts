@@ -5,26 +5,13 @@
  * Kept light for start-up time: no commander, the template engine only with --format.
  */
 import { Store, BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth inspect [options] IMAGE [IMAGE...]',
-  description: 'Display the configuration of one or more images (podman image inspect).',
-  flags: [
-    { name: 'format', short: 'f', type: 'string', def: 'json', arg: 'FORMAT', help: 'json, or a Go template such as {{.Id}} {{.Size}}' },
-    { name: 'type', short: 't', type: 'string', def: 'image', arg: 'TYPE', help: 'object type: image (berth has only images; "all" is accepted)', choices: ['image', 'all'] },
-    { name: 'size', short: 's', type: 'bool', help: 'accepted for compatibility (the size is always shown)' },
-  ],
-  minArgs: 1,
-  missingArgs: 'no names or ids specified',
-};
 
 const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const format = (p.flags.format as string | undefined) ?? 'json';
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   const found: ImageInspect[] = [];

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { login, loggedInUser } from '../../src/index.js';
-import { command, parse, usageError } from '../common.js';
-import { parseBool } from '../registry-flags.js';
+import { usageError } from '../common.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 async function readStdin(): Promise<string> {
@@ -19,24 +19,13 @@ async function ask(question: string, hidden: boolean): Promise<string> {
   return answer;
 }
 
-export async function run(argv: string[], _g: GlobalOptions): Promise<number> {
-  const c = command('login', 'Log in to a registry (credentials are checked, then stored in auth.json)')
-    .argument('<registry>', 'HOST[:PORT][/NAMESPACE]')
-    .option('-u, --username <name>', 'username')
-    .option('-p, --password <password>', 'password (prefer --password-stdin)')
-    .option('--password-stdin', 'read the password from stdin')
-    .option('--authfile <file>', 'auth.json to write (default: REGISTRY_AUTH_FILE or $XDG_RUNTIME_DIR/containers/auth.json)')
-    .option('--get-login', 'print the username stored for the registry')
-    .option('--tls-verify [bool]', 'require HTTPS and verify certificates')
-    .option('--cert-dir <dir>', 'certificates for the registry')
-    .option('-v, --verbose', 'print the auth file that was written');
-  const p = parse(c, argv);
-  if (typeof p === 'number') return p;
+export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
   const o = p.opts as Record<string, string | boolean | undefined>;
   const registry = p.args[0]!;
   const authfile = (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE;
+  const compatAuthFile = o.compatAuthFile as string | undefined;
   if (o.getLogin) {
-    process.stdout.write(`${await loggedInUser(registry, { authfile })}\n`);
+    process.stdout.write(`${await loggedInUser(registry, { authfile, compatAuthFile })}\n`);
     return 0;
   }
   if (o.password !== undefined && o.passwordStdin) throw usageError('--password and --password-stdin cannot be used together');
@@ -55,7 +44,7 @@ export async function run(argv: string[], _g: GlobalOptions): Promise<number> {
     if (!interactive) throw usageError('no password given', 'use -p PASSWORD or --password-stdin');
     password = await ask('Password: ', true);
   }
-  const r = await login(registry, { username, password, authfile, tlsVerify: parseBool(o.tlsVerify, '--tls-verify'), certDir: o.certDir as string | undefined });
+  const r = await login(registry, { username, password, authfile, compatAuthFile, tlsVerify: o.tlsVerify as boolean | undefined, certDir: o.certDir as string | undefined });
   if (o.verbose) process.stdout.write(`Used: ${r.file}\n`);
   process.stdout.write('Login Succeeded!\n');
   return 0;

@@ -6,21 +6,9 @@
  */
 import { readSync } from 'node:fs';
 import { Store, BerthError, pruneImages } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth image prune [options]',
-  description: 'Remove all dangling images from local storage.',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', help: 'remove all images not in use by containers, not just dangling ones' },
-    { name: 'filter', type: 'array', arg: 'FILTER', help: "provide filter values (e.g. 'label=<key>=<value>', 'until=24h'); repeatable" },
-    { name: 'force', short: 'f', type: 'bool', help: 'do not prompt for confirmation' },
-    { name: 'external', type: 'bool', help: 'accepted for compatibility (berth has no containers)' },
-    { name: 'build-cache', type: 'bool', help: 'accepted for compatibility (berth keeps no build cache)' },
-  ],
-  maxArgs: 0,
-};
 
 /** Read one line from stdin, synchronously (a TTY or a pipe); undefined at end of input. */
 function readLine(): string | undefined {
@@ -40,9 +28,7 @@ function readLine(): string | undefined {
   }
 }
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const all = p.flags.all === true;
   if (p.flags.force !== true) {
     const tty = process.stdin.isTTY === true;

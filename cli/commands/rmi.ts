@@ -4,23 +4,11 @@
  * only failures are missing images; 2 when an image is in use; 125 otherwise.
  */
 import { Store, BerthError, removeImages } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth rmi [options] IMAGE [IMAGE...]',
-  description: 'Remove one or more images from local storage (a name only untags while other names remain).',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', help: 'remove all images' },
-    { name: 'force', short: 'f', type: 'bool', help: 'remove images with several names by ID; implies --ignore' },
-    { name: 'ignore', short: 'i', type: 'bool', help: 'ignore errors if a specified image does not exist' },
-    { name: 'no-prune', type: 'bool', help: 'do not remove dangling parent images' },
-  ],
-};
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const all = p.flags.all === true;
   const force = p.flags.force === true;
   if (p.args.length === 0 && !all) throw new BerthError('INVALID_ARGUMENT', 'image name or ID must be specified');

@@ -1,12 +1,8 @@
-import { command, openStore, parse } from '../common.js';
+import { openStore } from '../common.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const c = command('system check', 'Check the store: every image\'s manifests, config and layers are present and match their digests')
-    .option('--quick', 'check presence and sizes only, do not re-hash content')
-    .option('-r, --repair', 'remove images that are still damaged when verified again; move foreign files in blobs/ to ROOT/quarantine/');
-  const p = parse(c, argv);
-  if (typeof p === 'number') return p;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts as { quick?: boolean; repair?: boolean };
   const store = openStore(g);
   try {

@@ -1,10 +1,8 @@
-import { command, openStore, parse } from '../common.js';
+import { openStore } from '../common.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const c = command('system gc', 'Remove blobs that no image references');
-  const p = parse(c, argv);
-  if (typeof p === 'number') return p;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g);
   try {
     const r = store.gc();

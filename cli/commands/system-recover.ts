@@ -1,11 +1,8 @@
 import { defaultStoreRoot, recoverStore } from '../../src/index.js';
-import { command, parse } from '../common.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const c = command('system recover', 'Rebuild the image index from the blobs; names come back from the names journal');
-  const p = parse(c, argv);
-  if (typeof p === 'number') return p;
+export async function run(_p: Parsed, g: GlobalOptions): Promise<number> {
   // no Store.open: the index may be missing or unreadable, which is what this command is for
   const r = await recoverStore(g.root ?? defaultStoreRoot());
   for (const s of r.skipped) process.stdout.write(`skipped manifest ${s.digest}: ${s.reason}\n`);

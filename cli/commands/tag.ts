@@ -3,19 +3,11 @@
  * registry becomes localhost/NAME, one without a tag gets :latest. No output on success.
  */
 import { Store, tagImage } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth tag IMAGE TARGET_NAME [TARGET_NAME...]',
-  description: 'Add an additional name to a local image.',
-  flags: [],
-  minArgs: 2,
-};
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   try {
     tagImage(store, p.args[0]!, p.args.slice(1));

@@ -4,22 +4,11 @@
  * built on top of the image instead.
  */
 import { Store, imageTree } from '../../src/index.js';
-import { parseArgs, type CommandSpec } from './image-args.js';
+import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-const SPEC: CommandSpec = {
-  usage: 'berth image tree [options] IMAGE',
-  description: 'Print the layer hierarchy of an image.',
-  flags: [
-    { name: 'whatrequires', type: 'bool', help: 'show all child images and layers of the specified image' },
-  ],
-  minArgs: 1,
-  maxArgs: 1,
-};
 
-export async function run(argv: string[], g: GlobalOptions): Promise<number> {
-  const p = parseArgs(argv, SPEC);
-  if (p === 0) return 0;
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = Store.open(g.root !== undefined ? { root: g.root } : {});
   let out: string;
   try {

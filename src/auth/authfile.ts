@@ -34,6 +34,8 @@ export type AuthEntry = Credentials | { identityToken: string; username?: string
 export interface AuthOptions {
   /** --authfile: replaces the chain */
   authfile?: string;
+  /** --compat-auth-file: a Docker config.json used instead of the chain, written Docker-compatibly. */
+  compatAuthFile?: string;
   env?: NodeJS.ProcessEnv;
   home?: string;
   /** registries.conf `credential-helpers`; default ["containers-auth.json"] (the files). */
@@ -103,6 +105,10 @@ function rootlessRuntimeDir(uid: number, env: NodeJS.ProcessEnv): string | Berth
 function layout(opts: AuthOptions): Layout {
   const env = envOf(opts);
   const explicit = opts.authfile || env.REGISTRY_AUTH_FILE;
+  if (opts.compatAuthFile) {
+    if (explicit) throw new BerthError('INVALID_ARGUMENT', 'options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously');
+    return { read: [{ path: opts.compatAuthFile, legacy: false }], write: { path: opts.compatAuthFile, dockerCompat: true } };
+  }
   if (explicit) return { read: [{ path: explicit, legacy: false }], write: { path: explicit, dockerCompat: false } };
   if (env.DOCKER_CONFIG) {
     const p = path.join(env.DOCKER_CONFIG, 'config.json');

@@ -29,6 +29,8 @@ export interface CopyOptions {
   verifyDiffIDs?: boolean;
   /** Maximum layers transferred at once. */
   parallel?: number;
+  /** Write every layer uncompressed (save --uncompressed); the destination must accept that. */
+  decompress?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   policy?: PolicyCheck;
 }
@@ -118,7 +120,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const desire = dest.desiredLayerCompression();
   const hints = srcManifest.layers.map((l) => src.layerHint?.(l));
   const actualCompression: Compression[] = srcManifest.layers.map((l, i) => hints[i]?.compression ?? layerCompression(l.mediaType));
-  const targets: Compression[] = actualCompression.map((c) => planLayer(c, desire, opts.compression).target);
+  const targets: Compression[] = actualCompression.map((c) => planLayer(c, opts.decompress ? 'decompress' : desire, opts.compression).target);
   if (manifestFlavour(outType) === 'docker' && targets.includes('zstd')) {
     if (opts.format === 'v2s2') throw new BerthError('INVALID_ARGUMENT', 'zstd-compressed layers cannot be stored in a docker v2s2 manifest', { hint: 'use --format oci' });
     outType = MT.OCIManifest;

@@ -10,6 +10,9 @@
  */
 import { BerthError } from '../errors.js';
 import { parseGoDuration } from './duration.js';
+import { goQuote } from './quote.js';
+
+const INT64_MAX = (1n << 63n) - 1n;
 
 const NS_PER_SEC = 1_000_000_000;
 
@@ -204,6 +207,12 @@ export function parseTimestampFilter(value: string, now: Date = new Date()): GoT
   }
   const m = /^([+-]?\d+)(?:\.(\d+))?$/.exec(value);
   if (!m) throw new BerthError('INVALID_ARGUMENT', `failed to parse value as time or duration: ${JSON.stringify(value)}`);
+  // strconv.ParseInt(_, 10, 64) for both parts, as containers/common's ParseTimestamps
+  for (const part of [m[1]!, m[2]]) {
+    if (part !== undefined && (BigInt(part) > INT64_MAX || BigInt(part) < -INT64_MAX - 1n)) {
+      throw new BerthError('INVALID_ARGUMENT', `strconv.ParseInt: parsing ${goQuote(part)}: value out of range`);
+    }
+  }
   const sec = Number(m[1]);
   const nsStr = m[2] ?? '';
   const nsec = nsStr ? Math.trunc(Number(nsStr) * 10 ** (9 - nsStr.length)) : 0;

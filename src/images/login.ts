@@ -1,5 +1,5 @@
 import { BerthError } from '../errors.js';
-import { setCredentials, removeCredentials, removeAllCredentials, getCredentials, type AuthOptions } from '../auth/authfile.js';
+import { setCredentials, removeCredentials, removeAllCredentials, getCredentials, defaultAuthFile, type AuthOptions } from '../auth/authfile.js';
 import { loadTlsMaterial } from '../config/certs.js';
 import { loadRegistriesConf, isInsecureRegistry } from '../config/registries.js';
 import { DEFAULT_DOMAIN } from '../reference/reference.js';
@@ -8,6 +8,8 @@ export interface LoginOptions {
   username: string;
   password: string;
   authfile?: string;
+  /** A Docker config.json to use instead of auth.json (podman's --compat-auth-file). */
+  compatAuthFile?: string;
   tlsVerify?: boolean;
   certDir?: string;
 }
@@ -30,6 +32,8 @@ export async function login(registry: string, opts: LoginOptions): Promise<{ key
   const host = key.split('/')[0]!;
   if (opts.username === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a username (-u)');
   if (opts.password === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a password (-p or --password-stdin)');
+  const authOpts = { authfile: opts.authfile, compatAuthFile: opts.compatAuthFile };
+  if (authOpts.compatAuthFile) defaultAuthFile(authOpts); // conflicting options fail before any request
   const conf = loadRegistriesConf();
   const insecure = opts.tlsVerify === false || (opts.tlsVerify === undefined && isInsecureRegistry(conf, host));
   const tls = loadTlsMaterial(host, { certDir: opts.certDir });
@@ -47,7 +51,7 @@ export async function login(registry: string, opts: LoginOptions): Promise<{ key
   } finally {
     await client.close();
   }
-  const file = await setCredentials(key, { username: opts.username, password: opts.password }, { authfile: opts.authfile });
+  const file = await setCredentials(key, { username: opts.username, password: opts.password }, authOpts);
   return { key, file };
 }
 

@@ -19,6 +19,8 @@ export interface SaveOptions {
   /** File or directory; a stream for archives written to stdout. */
   output: string | Writable;
   multiImage?: boolean;
+  /** Write layers uncompressed also where the format allows compressed ones (oci-archive, oci-dir, docker-dir). */
+  uncompressed?: boolean;
   onProgress?: CopyOptions['onProgress'];
 }
 
@@ -74,7 +76,7 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
       const src = new LocalSource(new LocalRef(store, g.id), g.id);
       const dest = await target.newDestination(g.tags);
       try {
-        await copyImage(src, dest, { onProgress: opts.onProgress });
+        await copyImage(src, dest, { onProgress: opts.onProgress, decompress: opts.uncompressed });
       } finally {
         await dest.close();
         await src.close();

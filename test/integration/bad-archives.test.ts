@@ -361,7 +361,7 @@ describe('save rejects bad requests', () => {
     const out = path.join(dir, 'bogus.tar');
     const before = await storeSnapshot(root);
     const r = await berth(root, ['save', '--format', 'bogus', '-o', out, 'example.com/base:1']);
-    assertOneLineError(r, 'bogus', /unknown --format/);
+    assertOneLineError(r, 'format', /^Error: format value must be one of oci-dir oci-archive docker-dir docker-archive$/);
     assert.equal(fs.existsSync(out), false);
     assert.deepEqual(await storeSnapshot(root), before);
   });

@@ -283,6 +283,6 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assert.match(r.stderr, /localhost/);
     r = await b.run(['push', '--compression-format', 'brotli', `${proxy.host}/pp/app:a`, `${proxy.host}/pp/x:1`]);
     assert.equal(r.code, 125);
-    assert.match(r.stderr, /invalid --compression-format "brotli"/);
+    assert.equal(r.stderr, 'Error: cannot find compressor for "brotli"\n');
   });
 });

@@ -1,0 +1,368 @@
+/**
+ * Every berth command in one declarative table: words, aliases, arguments, flags (type,
+ * default, help). The parser, `--help`, `berth help CMD`, the group help (`berth image
+ * --help`) and shell completion are all generated from it. Command code lives in
+ * ./commands/<module>.ts and is loaded only when the command runs.
+ */
+import type { FlagSpec } from './flags.js';
+
+export interface CommandDef {
+  /** Command words after "berth" ("pull", "image tree"). */
+  name: string;
+  /** Other command words that run the same command ("image pull", "image ls"). */
+  aliases?: readonly string[];
+  /** Module under ./commands (without extension). */
+  module: string;
+  /** One line, shown in command lists and as the first line of --help. */
+  summary: string;
+  /** Longer description for --help (defaults to the summary). */
+  description?: string;
+  /** What follows the command words in the Usage line ("[options] IMAGE [IMAGE...]"). */
+  usage: string;
+  examples?: readonly string[];
+  flags: readonly FlagSpec[];
+  minArgs?: number;
+  maxArgs?: number;
+  /** podman's message when arguments are missing (instead of cobra's count message). */
+  missingArgs?: string;
+  /** What shell completion offers for positional arguments. */
+  completeArgs?: 'file' | 'image' | 'none' | readonly string[];
+}
+
+export interface GroupDef { name: string; summary: string; description: string }
+
+/** Flags every command accepts (pflag persistent flags of the root command). */
+export const PERSISTENT_FLAGS: readonly FlagSpec[] = [
+  { name: 'root', type: 'string', arg: 'DIR', complete: 'dir', help: 'store directory (env BERTH_ROOT; default /var/lib/berth as root, $XDG_DATA_HOME/berth otherwise)' },
+  { name: 'log-level', type: 'string', def: 'warn', arg: 'string', help: 'log messages at and above this level (trace, debug, info, warn, warning, error, fatal, panic)' },
+];
+
+/** Flags accepted only before the command word (the root command's local flags). */
+export const ROOT_FLAGS: readonly FlagSpec[] = [
+  { name: 'config', type: 'string', arg: 'DIR', complete: 'dir', help: 'directory of a Docker config.json to use for credentials (sets DOCKER_CONFIG)' },
+  { name: 'debug', short: 'D', type: 'bool', help: 'same as --log-level=debug' },
+  { name: 'noout', type: 'bool', help: 'do not write to stdout' },
+  { name: 'version', short: 'v', type: 'bool', help: 'print the version' },
+];
+
+export const GROUPS: readonly GroupDef[] = [
+  { name: 'image', summary: 'Manage images', description: 'Manage the images of the store (every image command also has a top-level form).' },
+  { name: 'system', summary: 'Manage the store', description: 'Check, repair and clean the store.' },
+];
+
+const REGISTRY_FLAGS: readonly FlagSpec[] = [
+  { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to use (default: REGISTRY_AUTH_FILE or the containers lookup)' },
+  { name: 'cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'use certificates (*.crt, *.cert, *.key) from this directory' },
+  { name: 'creds', type: 'string', arg: 'USER[:PASSWORD]', complete: 'none', help: 'credentials for the registry' },
+  { name: 'tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates (default true, unless registries.conf marks the registry insecure)' },
+  { name: 'retry', type: 'uint', complete: 'none', help: 'retries after a failed transfer (default 3)' },
+  { name: 'retry-delay', type: 'duration', complete: 'none', help: 'delay between retries, a Go duration such as 500ms or 2s (default: exponential from 1s)' },
+];
+
+const PLATFORM_FLAGS: readonly FlagSpec[] = [
+  { name: 'platform', type: 'string', arg: 'OS/ARCH[/VARIANT]', complete: 'none', help: 'platform to choose (cannot be combined with --arch, --os, --variant)' },
+  { name: 'arch', type: 'string', arg: 'ARCH', complete: 'none', help: 'architecture to choose instead of the machine\'s' },
+  { name: 'os', type: 'string', arg: 'OS', complete: 'none', help: 'operating system to choose instead of the machine\'s' },
+  { name: 'variant', type: 'string', arg: 'VARIANT', complete: 'none', help: 'architecture variant to choose' },
+];
+
+const JOBS: FlagSpec = { name: 'jobs', type: 'uint', min: 1, complete: 'none', help: 'layers transferred at once (default: image_parallel_copies in containers.conf, else twice the CPUs, 2 to 6)' };
+const MANIFEST_FORMATS = ['oci', 'v2s2', 'docker'] as const;
+const COMPRESSORS = ['gzip', 'zstd'] as const;
+const compressorError = (v: string) => `cannot find compressor for ${JSON.stringify(v)}`;
+const SORT_KEYS = ['created', 'id', 'repository', 'size', 'tag'] as const;
+const SAVE_FORMATS = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'] as const;
+const quiet = (help: string): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', help });
+
+export const COMMANDS: readonly CommandDef[] = [
+  {
+    name: 'pull', aliases: ['image pull'], module: 'pull', summary: 'Pull images from a registry',
+    description: 'Copy images from a registry (or from oci:, oci-archive:, docker-archive:, dir:) into the store and print their IDs.\nShort names are resolved through registries.conf.',
+    usage: '[options] IMAGE [IMAGE...]', minArgs: 1, completeArgs: 'image',
+    examples: ['berth pull quay.io/libpod/alpine:latest', 'berth pull --platform linux/arm64 docker.io/library/busybox', 'berth pull docker-archive:/tmp/image.tar'],
+    flags: [
+      { name: 'all-tags', short: 'a', type: 'bool', help: 'pull every tag of the repository' },
+      ...PLATFORM_FLAGS,
+      ...REGISTRY_FLAGS,
+      JOBS,
+      { name: 'policy', type: 'string', def: 'always', choices: ['always', 'missing', 'never', 'newer'], help: 'when to pull: always, missing, never or newer', choiceError: (v) => `unsupported pull policy ${JSON.stringify(v)}` },
+      quiet('print only the image IDs'),
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
+      { name: 'disable-content-trust', type: 'bool', hidden: true, help: 'accepted for compatibility (does nothing)' },
+    ],
+  },
+  {
+    name: 'push', aliases: ['image push'], module: 'push', summary: 'Push an image to a registry or any transport',
+    description: 'Copy an image from the store to [docker://]REGISTRY/REPO[:TAG] or to another transport (oci:DIR, docker-archive:FILE, ...).\nWithout DESTINATION the image\'s name is used. Prints the manifest digest.',
+    usage: '[options] IMAGE [DESTINATION]', minArgs: 1, maxArgs: 2, completeArgs: 'image',
+    examples: ['berth push localhost:5000/app:1.0', 'berth push app:1.0 oci-archive:/tmp/app.tar', 'berth push --format docker app docker://registry.example.com/app'],
+    flags: [
+      ...REGISTRY_FLAGS,
+      { name: 'compression-format', type: 'string', choices: COMPRESSORS, choiceError: compressorError, help: 'compress uncompressed layers with gzip or zstd' },
+      { name: 'compression-level', type: 'int', complete: 'none', help: 'compression level (gzip 1-9, zstd 1-20)' },
+      { name: 'digestfile', type: 'string', complete: 'file', help: 'write the manifest digest to this file' },
+      { name: 'force-compression', type: 'bool', help: 'recompress layers that are compressed differently' },
+      { name: 'format', short: 'f', type: 'string', choices: MANIFEST_FORMATS, choiceError: (v) => `unknown format ${JSON.stringify(v)}. Choose on of the supported formats: 'oci', 'v2s2', or 'docker'`, help: 'manifest format of the destination: oci, v2s2 (or docker, the same)' },
+      JOBS,
+      quiet('do not print progress'),
+      { name: 'remove-signatures', type: 'bool', help: 'do not copy signatures (berth stores none)' },
+      { name: 'disable-content-trust', type: 'bool', hidden: true, help: 'accepted for compatibility (does nothing)' },
+    ],
+  },
+  {
+    name: 'login', module: 'login', summary: 'Log in to a registry',
+    description: 'Check credentials against a registry and store them in auth.json (written atomically, mode 0600).',
+    usage: '[options] REGISTRY', minArgs: 1, maxArgs: 1, completeArgs: 'none',
+    examples: ['berth login -u me --password-stdin registry.example.com < pass.txt', 'berth login --get-login registry.example.com'],
+    flags: [
+      { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to write (default: REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json)' },
+      { name: 'cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'use certificates (*.crt, *.cert, *.key) from this directory' },
+      { name: 'compat-auth-file', type: 'string', complete: 'file', help: 'use this Docker config.json (written Docker-compatibly) instead of auth.json; not with --authfile' },
+      { name: 'get-login', type: 'bool', help: 'print the username stored for the registry' },
+      { name: 'password', short: 'p', type: 'string', complete: 'none', help: 'password (prefer --password-stdin)' },
+      { name: 'password-stdin', type: 'bool', help: 'read the password from stdin' },
+      { name: 'tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates (default true, unless registries.conf marks the registry insecure)' },
+      { name: 'username', short: 'u', type: 'string', complete: 'none', help: 'username' },
+      { name: 'verbose', short: 'v', type: 'bool', help: 'print the auth file that was written' },
+    ],
+  },
+  {
+    name: 'logout', module: 'logout', summary: 'Log out of a registry',
+    description: 'Remove stored credentials for a registry (or for every registry with --all).',
+    usage: '[options] REGISTRY', maxArgs: 1, completeArgs: 'none',
+    examples: ['berth logout registry.example.com', 'berth logout --all'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'remove the credentials of every registry' },
+      { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to edit' },
+      { name: 'compat-auth-file', type: 'string', complete: 'file', help: 'use this Docker config.json instead of auth.json; not with --authfile' },
+    ],
+  },
+  {
+    name: 'search', aliases: ['image search'], module: 'search', summary: 'List the tags of a repository (--list-tags)',
+    description: 'List the tags of a registry repository, following the registry\'s pagination. Only --list-tags is offered.',
+    usage: '[options] REGISTRY/REPOSITORY', minArgs: 1, maxArgs: 1, completeArgs: 'none',
+    examples: ['berth search --list-tags quay.io/libpod/alpine'],
+    flags: [
+      ...REGISTRY_FLAGS.filter((f) => f.name !== 'retry' && f.name !== 'retry-delay'),
+      { name: 'format', type: 'string', complete: 'none', help: 'json, or a Go template over {{.Name}} {{.Tag}}' },
+      { name: 'limit', type: 'int', min: 0, complete: 'none', help: 'print at most this many tags (0: all)' },
+      { name: 'list-tags', type: 'bool', help: 'list the tags of the repository' },
+      { name: 'no-trunc', type: 'bool', help: 'accepted for compatibility (tags are never truncated)' },
+    ],
+  },
+  {
+    name: 'image list-tags', module: 'list-tags', summary: 'List the tags of a repository',
+    usage: '[options] REGISTRY/REPOSITORY', minArgs: 1, maxArgs: 1, completeArgs: 'none',
+    examples: ['berth image list-tags quay.io/libpod/alpine'],
+    flags: [
+      ...REGISTRY_FLAGS.filter((f) => f.name !== 'retry' && f.name !== 'retry-delay'),
+      { name: 'format', type: 'string', complete: 'none', help: 'json, or a Go template over {{.Name}} {{.Tag}}' },
+      { name: 'limit', type: 'int', min: 0, complete: 'none', help: 'print at most this many tags (0: all)' },
+    ],
+  },
+  {
+    name: 'images', aliases: ['image ls', 'image list'], module: 'images', summary: 'List images in the store',
+    description: 'List images: one row per name, <none> for images without names, newest first.',
+    usage: '[options] [IMAGE]', maxArgs: 1, completeArgs: 'image',
+    examples: ['berth images', 'berth images --filter dangling=true', 'berth images --format "{{.ID}} {{.Repository}}:{{.Tag}}"'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'show all images (default hides intermediate images)' },
+      { name: 'digests', type: 'bool', help: 'show digests' },
+      { name: 'filter', short: 'f', type: 'array', arg: 'FILTER', complete: 'none', help: 'filter output (key=value or key!=value; repeatable): after, before, containers, dangling, digest, id, intermediate, label, manifest, readonly, reference, since, until' },
+      { name: 'format', type: 'string', arg: 'FORMAT', complete: 'none', help: 'json, or a Go template ("table ..." for a table)' },
+      { name: 'history', type: 'bool', help: 'display the image name history' },
+      { name: 'no-trunc', type: 'bool', help: 'do not truncate output' },
+      { name: 'noheading', short: 'n', type: 'bool', help: 'do not print column headings' },
+      quiet('display only image IDs'),
+      {
+        name: 'sort', type: 'string', def: 'created', arg: 'KEY', choices: SORT_KEYS, help: `sort by ${SORT_KEYS.join(', ')}`,
+        choiceError: (v) => `${JSON.stringify(v)} is not a valid field for sorting. Choose from: ${SORT_KEYS.join(', ')}`,
+      },
+    ],
+  },
+  {
+    name: 'tag', aliases: ['image tag'], module: 'tag', summary: 'Add names to an image',
+    description: 'Add one or more names to a local image (short names become localhost/NAME:latest).',
+    usage: 'IMAGE TARGET_NAME [TARGET_NAME...]', minArgs: 2, completeArgs: 'image',
+    examples: ['berth tag 0e3dbe6ffa3c myimage:1.0', 'berth tag alpine registry.example.com/alpine:3'],
+    flags: [],
+  },
+  {
+    name: 'untag', aliases: ['image untag'], module: 'untag', summary: 'Remove names from an image',
+    description: 'Remove names from a local image (every name when none is given). The image stays in the store.',
+    usage: 'IMAGE [NAME...]', minArgs: 1, completeArgs: 'image',
+    examples: ['berth untag myimage:1.0 myimage:1.0', 'berth untag 0e3dbe6ffa3c'],
+    flags: [],
+  },
+  {
+    name: 'rmi', aliases: ['image rm'], module: 'rmi', summary: 'Remove images',
+    description: 'Remove images from the store (a name only untags while the image has other names).',
+    usage: '[options] IMAGE [IMAGE...]', completeArgs: 'image',
+    examples: ['berth rmi alpine', 'berth rmi -f 0e3dbe6ffa3c', 'berth rmi -a'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'remove all images' },
+      { name: 'force', short: 'f', type: 'bool', help: 'remove images with several names by ID; implies --ignore' },
+      { name: 'ignore', short: 'i', type: 'bool', help: 'ignore errors when an image does not exist' },
+      { name: 'no-prune', type: 'bool', help: 'do not remove dangling parent images' },
+    ],
+  },
+  {
+    name: 'image prune', module: 'prune', summary: 'Remove dangling images',
+    description: 'Remove dangling images (every image with --all), asking first unless --force is given.',
+    usage: '[options]', maxArgs: 0,
+    examples: ['berth image prune -f', 'berth image prune -a -f --filter until=24h'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'remove all images, not only dangling ones' },
+      { name: 'build-cache', type: 'bool', hidden: true, help: 'accepted for compatibility (berth keeps no build cache)' },
+      { name: 'external', type: 'bool', hidden: true, help: 'accepted for compatibility (berth has no containers)' },
+      { name: 'filter', type: 'array', arg: 'FILTER', complete: 'none', help: 'remove only images matching label=KEY[=VALUE], label!=..., until=TIME (repeatable)' },
+      { name: 'force', short: 'f', type: 'bool', help: 'do not ask for confirmation' },
+    ],
+  },
+  {
+    name: 'inspect', aliases: ['image inspect'], module: 'inspect', summary: 'Show image details',
+    description: 'Display the configuration of one or more images as JSON (or through a Go template).',
+    usage: '[options] IMAGE [IMAGE...]', minArgs: 1, missingArgs: 'no names or ids specified', completeArgs: 'image',
+    examples: ['berth inspect alpine', 'berth inspect --format "{{.Id}} {{.Size}}" alpine'],
+    flags: [
+      { name: 'format', short: 'f', type: 'string', def: 'json', arg: 'FORMAT', complete: 'none', help: 'json, or a Go template such as {{.Id}} {{.Size}}' },
+      { name: 'size', short: 's', type: 'bool', hidden: true, help: 'accepted for compatibility (the size is always shown)' },
+      { name: 'type', short: 't', type: 'string', def: 'image', arg: 'TYPE', choices: ['image', 'all'], choiceError: (v) => `invalid type ${JSON.stringify(v)}: must be "image" or "all"`, help: 'object type: image (berth has only images; "all" is accepted)' },
+    ],
+  },
+  {
+    name: 'image exists', module: 'exists', summary: 'Check if an image exists',
+    description: 'Exit 0 when the image is in the store, 1 when it is not (nothing is printed).',
+    usage: 'IMAGE', minArgs: 1, maxArgs: 1, completeArgs: 'image',
+    examples: ['berth image exists alpine && echo present'],
+    flags: [],
+  },
+  {
+    name: 'history', aliases: ['image history'], module: 'history', summary: 'Show the history of an image',
+    usage: '[options] IMAGE', minArgs: 1, maxArgs: 1, completeArgs: 'image',
+    examples: ['berth history alpine', 'berth history --no-trunc --format json alpine'],
+    flags: [
+      { name: 'format', type: 'string', arg: 'FORMAT', complete: 'none', help: 'json, or a Go template (.ID .Created .CreatedAt .CreatedBy .CreatedSince .Comment .Size .Tags)' },
+      { name: 'human', short: 'H', type: 'bool', def: true, help: 'display sizes and dates in human readable format' },
+      { name: 'no-trunc', type: 'bool', help: 'do not truncate the output' },
+      quiet('display the numeric IDs only'),
+    ],
+  },
+  {
+    name: 'image tree', module: 'tree', summary: 'Print the layer hierarchy of an image',
+    usage: '[options] IMAGE', minArgs: 1, maxArgs: 1, completeArgs: 'image',
+    examples: ['berth image tree alpine', 'berth image tree --whatrequires alpine'],
+    flags: [{ name: 'whatrequires', type: 'bool', help: 'show the images and layers built on top of the image' }],
+  },
+  {
+    name: 'load', aliases: ['image load'], module: 'load', summary: 'Load images from an archive',
+    description: 'Load every image and name of a docker-archive or oci-archive from a file, an http(s) URL or stdin.\nThe archive may be gzip, zstd, xz or bzip2 compressed. A bad archive records nothing.',
+    usage: '[options]', maxArgs: 0,
+    examples: ['berth load -i image.tar', 'berth load < image.tar.gz', 'berth load -i https://example.com/image.tar'],
+    flags: [
+      { name: 'input', short: 'i', type: 'string', arg: 'PATH|URL', complete: 'file', help: 'read from this archive file or http(s) URL instead of stdin' },
+      quiet('do not print progress'),
+    ],
+  },
+  {
+    name: 'save', aliases: ['image save'], module: 'save', summary: 'Save images to an archive',
+    description: 'Write images to an archive or directory (stdout when -o is not given and stdout is not a terminal).\nWithout -m, further names become additional tags of the first image.',
+    usage: '[options] IMAGE [IMAGE...]', minArgs: 1, completeArgs: 'image',
+    examples: ['berth save -o alpine.tar alpine', 'berth save --format oci-archive -o app.tar app:1.0', 'berth save -m -o both.tar app base'],
+    flags: [
+      { name: 'format', type: 'string', def: 'docker-archive', choices: SAVE_FORMATS, choiceError: () => 'format value must be one of oci-dir oci-archive docker-dir docker-archive', help: `archive format: ${SAVE_FORMATS.join(', ')}` },
+      { name: 'multi-image-archive', short: 'm', type: 'bool', help: 'store several images in one archive' },
+      { name: 'output', short: 'o', type: 'string', arg: 'PATH', complete: 'file', help: 'write to this file or directory (default: stdout, archives only)' },
+      quiet('do not print progress'),
+      { name: 'uncompressed', type: 'bool', help: 'write layers uncompressed in oci-archive and oci-dir (docker formats always hold uncompressed layers)' },
+    ],
+  },
+  {
+    name: 'import', aliases: ['image import'], module: 'import', summary: 'Create an image from a root filesystem tarball',
+    description: 'Create a one-layer image from a tarball (plain, gzip, zstd, xz or bzip2; "-" reads stdin) and print its ID.',
+    usage: '[options] TARBALL|- [NAME]', minArgs: 1, maxArgs: 2, completeArgs: 'file',
+    examples: ['berth import rootfs.tar myimage:1.0', 'cat rootfs.tar | berth import -c "CMD [\\"/bin/sh\\"]" - myimage'],
+    flags: [
+      { name: 'change', short: 'c', type: 'array', arg: 'INSTRUCTION', complete: 'none', help: 'apply CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR or STOPSIGNAL (repeatable)' },
+      { name: 'message', short: 'm', type: 'string', complete: 'none', help: 'commit message stored in the history' },
+      { name: 'platform', type: 'string', arg: 'OS/ARCH[/VARIANT]', complete: 'none', help: 'platform of the image (cannot be combined with --arch, --os, --variant)' },
+      { name: 'arch', type: 'string', arg: 'ARCH', complete: 'none', help: 'architecture of the image (default: the machine\'s)' },
+      { name: 'os', type: 'string', arg: 'OS', complete: 'none', help: 'operating system of the image (default: the machine\'s)' },
+      { name: 'variant', type: 'string', arg: 'VARIANT', complete: 'none', help: 'architecture variant of the image' },
+      quiet('print only the image ID'),
+    ],
+  },
+  {
+    name: 'copy', aliases: ['image copy'], module: 'copy', summary: 'Copy an image between transports',
+    description: 'Copy an image between any two transports (docker://, docker-archive:, oci-archive:, oci:, dir:, containers-storage:),\npreserving digests where the formats allow.',
+    usage: '[options] SOURCE DESTINATION', minArgs: 2, maxArgs: 2, completeArgs: 'none',
+    examples: ['berth copy docker://quay.io/libpod/alpine oci:/tmp/alpine:latest', 'berth copy containers-storage:app:1.0 docker-archive:/tmp/app.tar'],
+    flags: [
+      { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to use' },
+      { name: 'dest-cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'certificates for the destination registry' },
+      { name: 'dest-compress-format', type: 'string', choices: COMPRESSORS, choiceError: compressorError, help: 'compress layers with gzip or zstd when the destination compresses' },
+      { name: 'dest-creds', type: 'string', arg: 'USER[:PASSWORD]', complete: 'none', help: 'credentials for the destination registry' },
+      { name: 'dest-tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates for the destination registry' },
+      { name: 'format', short: 'f', type: 'string', choices: MANIFEST_FORMATS, choiceError: (v) => `unknown format ${JSON.stringify(v)}. Choose on of the supported formats: 'oci', 'v2s2', or 'docker'`, help: 'manifest format of the destination: oci, v2s2 (or docker, the same)' },
+      { name: 'insecure-policy', type: 'bool', help: 'do not evaluate any signature policy' },
+      { name: 'override-arch', type: 'string', arg: 'ARCH', complete: 'none', help: 'architecture to choose from a manifest list' },
+      { name: 'override-os', type: 'string', arg: 'OS', complete: 'none', help: 'OS to choose from a manifest list' },
+      { name: 'override-variant', type: 'string', arg: 'VARIANT', complete: 'none', help: 'variant to choose from a manifest list' },
+      { name: 'platform', type: 'string', arg: 'OS/ARCH[/VARIANT]', complete: 'none', help: 'platform to choose from a manifest list' },
+      { name: 'policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
+      quiet('do not print progress'),
+      { name: 'src-cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'certificates for the source registry' },
+      { name: 'src-creds', type: 'string', arg: 'USER[:PASSWORD]', complete: 'none', help: 'credentials for the source registry' },
+      { name: 'src-tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates for the source registry' },
+    ],
+  },
+  {
+    name: 'system check', module: 'system-check', summary: 'Check the store',
+    description: 'Verify every image\'s manifests, config and layers against their digests; exit 1 and list the damage if any.',
+    usage: '[options]', maxArgs: 0,
+    examples: ['berth system check', 'berth system check --repair'],
+    flags: [
+      { name: 'quick', type: 'bool', help: 'check presence and sizes only, do not re-hash content' },
+      { name: 'repair', short: 'r', type: 'bool', help: 'remove images that are still damaged when verified again; move foreign files in blobs/ to ROOT/quarantine/' },
+    ],
+  },
+  {
+    name: 'system recover', module: 'system-recover', summary: 'Rebuild the image index from the blobs',
+    description: 'Rebuild the image index from the blobs: every manifest whose config and layers are present becomes an image again;\nnames come back from the names journal. An unreadable index is kept aside.',
+    usage: '', maxArgs: 0, examples: ['berth system recover'], flags: [],
+  },
+  {
+    name: 'system gc', aliases: ['system prune'], module: 'system-gc', summary: 'Remove blobs no image references',
+    usage: '', maxArgs: 0, examples: ['berth system gc'], flags: [],
+  },
+  {
+    name: 'completion', module: 'completion', summary: 'Generate a shell completion script',
+    description: 'Print a completion script for bash, zsh or fish.\nbash: source <(berth completion bash)\nzsh: berth completion -f "${fpath[1]}/_berth" zsh\nfish: berth completion fish | source',
+    usage: '[options] bash|zsh|fish', minArgs: 1, maxArgs: 1, completeArgs: ['bash', 'zsh', 'fish'],
+    examples: ['berth completion bash > /etc/bash_completion.d/berth', 'berth completion -f ~/.config/fish/completions/berth.fish fish'],
+    flags: [
+      { name: 'file', short: 'f', type: 'string', complete: 'file', help: 'write the script to this file instead of stdout' },
+    ],
+  },
+  {
+    name: 'version', module: 'version', summary: 'Print the version', usage: '', maxArgs: 0, flags: [],
+  },
+  {
+    name: 'help', module: 'help', summary: 'Help about any command', usage: '[command]', flags: [], completeArgs: 'none',
+  },
+];
+
+/** command words ("image ls") -> command. */
+export function findCommand(words: string): CommandDef | undefined {
+  return COMMANDS.find((c) => c.name === words || c.aliases?.includes(words));
+}
+
+/** Every word that runs `c` and the command's own name. */
+export function commandWords(c: CommandDef): string[] { return [c.name, ...(c.aliases ?? [])]; }
+
+/** The subcommands of a group ("image") as [word, command]. */
+export function groupCommands(group: string): [string, CommandDef][] {
+  const out: [string, CommandDef][] = [];
+  for (const c of COMMANDS) for (const w of commandWords(c)) if (w.startsWith(`${group} `)) out.push([w.slice(group.length + 1), c]);
+  return out.sort((a, b) => a[0].localeCompare(b[0]));
+}
