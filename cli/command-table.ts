@@ -55,8 +55,8 @@ const REGISTRY_FLAGS: readonly FlagSpec[] = [
   { name: 'cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'use certificates (*.crt, *.cert, *.key) from this directory' },
   { name: 'creds', type: 'string', arg: 'USER[:PASSWORD]', complete: 'none', help: 'credentials for the registry' },
   { name: 'tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates (default true, unless registries.conf marks the registry insecure)' },
-  { name: 'retry', type: 'uint', complete: 'none', help: 'retries after a failed transfer (default 3)' },
-  { name: 'retry-delay', type: 'duration', complete: 'none', help: 'delay between retries, a Go duration such as 500ms or 2s (default: exponential from 1s)' },
+  { name: 'retry', type: 'uint', complete: 'none', help: 'retries after a failed request (default: [engine] retry in containers.conf, else 3)' },
+  { name: 'retry-delay', type: 'duration', complete: 'none', help: 'delay between retries, a Go duration such as 500ms or 2s (default: [engine] retry_delay in containers.conf, else 1s)' },
 ];
 
 const PLATFORM_FLAGS: readonly FlagSpec[] = [
