@@ -9,7 +9,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
   const [src, dst] = p.args as [string, string];
   const cf = o.destCompressFormat as string | undefined;
-  let platform: PlatformChoice = {};
+  let platform: PlatformChoice;
   if (o.platform) platform = parsePlatform(o.platform as string);
   else platform = { os: o.overrideOs as string | undefined, arch: o.overrideArch as string | undefined, variant: o.overrideVariant as string | undefined };
   let store: Store | undefined;

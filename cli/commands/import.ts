@@ -7,7 +7,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts as { change: string[]; message?: string; arch?: string; os?: string; variant?: string; platform?: string };
   const [tarball, reference] = p.args as [string, string | undefined];
   if (tarball === '-' && process.stdin.isTTY) throw usageError('cannot read a tarball from a terminal', 'redirect stdin or give a file');
-  let platform: PlatformChoice = {};
+  let platform: PlatformChoice;
   if (o.platform) {
     if (o.arch || o.os || o.variant) throw usageError('--platform cannot be combined with --arch, --os or --variant');
     platform = parsePlatform(o.platform);

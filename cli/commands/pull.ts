@@ -8,7 +8,7 @@ import type { GlobalOptions } from '../main.js';
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   lightRuntime();
   const o = p.opts;
-  let platform: PlatformChoice = {};
+  let platform: PlatformChoice;
   if (o.platform) {
     if (o.arch || o.os || o.variant) throw usageError('--platform cannot be combined with --arch, --os or --variant');
     platform = parsePlatform(o.platform as string);
