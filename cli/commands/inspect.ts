@@ -2,7 +2,7 @@
  * berth inspect / berth image inspect IMAGE... — podman's image inspect: a JSON array
  * (5-space indent, no HTML escaping, as podman's PrintGenericJSON), or a Go template per
  * image. Images that are not found are reported after the others; the exit code is then 125.
- * Kept light for start-up time: no commander, the template engine only with --format.
+ * Kept light for start-up time: the template engine is loaded only with --format.
  */
 import { Store, BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
 import type { Parsed } from '../flags.js';
