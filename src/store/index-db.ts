@@ -112,7 +112,9 @@ export class IndexDB {
     }
     this.db.pragma('foreign_keys = ON');
     if (!opts.readonly) this.migrate();
-    if (!opts.readonly && this.journal && !this.journal.exists()) this.snapshotToJournal();
+    if (!opts.readonly && this.journal && !this.journal.exists()) {
+      try { this.snapshotToJournal(); } catch { /* the store cannot be written now: the next writer journals the names */ }
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { log } from '../log.js';
 
 /**
  * The names journal, ROOT/names.journal: one JSON object per line, append-only, fsync'd. Every
@@ -35,7 +36,14 @@ export class Journal {
   append(tx: string, entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
     // each line starts with a newline: an entry torn by a crash never swallows the next one
-    this.write(entries.map((e) => `\n${JSON.stringify({ ...e, tx })}`).join(''));
+    try {
+      this.write(entries.map((e) => `\n${JSON.stringify({ ...e, tx })}`).join(''));
+    } catch (e) {
+      // a full disk must not stop rmi or untag from freeing space: the change goes on unjournaled
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+      log.warn(`${this.file}: no space left to journal a change; "berth system recover" may not restore names changed now`);
+    }
   }
 
   /** Mark transaction `tx` as not committed (its entries are ignored by `read`). */
