@@ -130,7 +130,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
     for (const r of rules) {
       if (r.removed) continue;
       if (r.rule.times !== undefined && r.hits >= r.rule.times) continue;
-      let ok = false;
+      let ok: boolean;
       try {
         ok = r.rule.match(info);
       } catch {

@@ -88,7 +88,7 @@ export async function discard(res: HttpResponse | { body: Readable }): Promise<v
  * text reaches the terminal, and must never echo a whole document.
  */
 export async function errorDetail(res: HttpResponse): Promise<string> {
-  let text = '';
+  let text: string;
   try {
     const buf = await readCapped(res, MAX_ERROR_BODY, 'error body');
     text = buf.toString('utf8');
