@@ -536,8 +536,6 @@ export class RegistryClient {
     let location = resolveLocation(loc0, started.url);
 
     try {
-      let digest: Digest;
-      let size: number;
       const early = inputFailed();
       if (early) throw early;
       if (o.digest && o.size !== undefined) {
@@ -568,8 +566,8 @@ export class RegistryClient {
       await discard(pres);
       const loc1 = header(pres.headers, 'location');
       if (loc1) location = resolveLocation(loc1, pres.url);
-      digest = hasher.digest;
-      size = hasher.bytes;
+      const digest = hasher.digest;
+      const size = hasher.bytes;
       if (o.digest && digest !== o.digest) {
         throw new BerthError('DIGEST_MISMATCH', `${what}: uploaded content hashes to ${digest}, expected ${o.digest}`);
       }
