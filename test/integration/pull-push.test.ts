@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
-import { run, runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
+import { runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
 import { buildImage, writeLayout, type TestImage } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 

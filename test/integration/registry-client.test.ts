@@ -14,7 +14,7 @@ import {
   DockerDestination, DockerSource, RegistryClient, listTags, parseDockerRef, type DockerTransportOptions,
 } from '../../src/transports/docker/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { MemorySource, buildImage, scratchStore, sha256, type TestImage } from './docker-fixtures.js';
 import { expectError } from '../helpers/expect-error.js';
 

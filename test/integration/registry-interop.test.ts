@@ -12,8 +12,8 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { run, runOk, scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type TinyImage } from '../helpers/tools.js';
-import { buildImage, writeLayout, type TestImage } from './docker-fixtures.js';
+import { runOk, scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type TinyImage } from '../helpers/tools.js';
+import { buildImage, writeLayout } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('podman', 'skopeo') : '/usr/bin/docker-registry not installed';

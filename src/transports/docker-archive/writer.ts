@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError } from '../../errors.js';
 import { type Digest, digestHex } from '../../digest/digest.js';
 import { DigestVerifier } from '../../digest/verifier.js';
 import { MT, type Descriptor } from '../../media/types.js';
