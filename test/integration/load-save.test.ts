@@ -18,6 +18,15 @@ import { haveTool, rmrf, scratchPodman, skipUnlessTools, writeTinyOciLayout, typ
 import { indexTarFile, TarMembers } from '../../src/util/tar.js';
 import { readMember } from '../../src/util/archive-input.js';
 
+/** The fields of an image config these tests compare. */
+interface ImageConfigJSON {
+  config: unknown;
+  rootfs: unknown;
+  history: { comment?: string; created_by?: string }[];
+  architecture: string;
+  os: string;
+}
+
 const skip = skipUnlessTools('podman', 'skopeo');
 
 type Images = { id: string; names: string[] }[];
@@ -366,12 +375,12 @@ describe('interop with podman and skopeo', { skip }, () => {
         const a = readArchive(out);
         assert.deepEqual(a.member(a.manifest[0]!.Layers[0]!), tar);
         // --change and --message land in the config as podman import puts them there
-        const ours = JSON.parse((await p2.skopeo(['inspect', '--config', `docker-archive:${out}`])).stdout) as Record<string, any>;
+        const ours = JSON.parse((await p2.skopeo(['inspect', '--config', `docker-archive:${out}`])).stdout) as ImageConfigJSON;
         const pi = await p2.run(['import', ...changeArgs, '--message', 'imported by test', file, 'example.com/podman-imported:1']);
         assert.equal(pi.code, 0, pi.stderr);
         const theirsFile = path.join(dir, `podman-imported-${compressed}.tar`);
         assert.equal((await p2.run(['save', '-o', theirsFile, 'example.com/podman-imported:1'])).code, 0);
-        const theirs = JSON.parse((await p2.skopeo(['inspect', '--config', `docker-archive:${theirsFile}`])).stdout) as Record<string, any>;
+        const theirs = JSON.parse((await p2.skopeo(['inspect', '--config', `docker-archive:${theirsFile}`])).stdout) as ImageConfigJSON;
         assert.deepEqual(ours.config, theirs.config);
         assert.deepEqual(ours.config, {
           User: 'nobody', ExposedPorts: { '8080/tcp': {} }, Env: ['FOO=bar'], Entrypoint: ['/bin/sh', '-c', '/bin/sh'],
