@@ -11,7 +11,7 @@ export function parseStrictJSON(text: string, what: string): unknown {
     value = JSON.parse(text);
   } catch (e) {
     // V8 quotes a snippet of the input in its message; keep the error on one line
-    const msg = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+    const msg = (e as Error).message.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => JSON.stringify(c).slice(1, -1));
     throw new BerthError('INVALID_MANIFEST', `${what} is not valid JSON: ${msg.length > 200 ? msg.slice(0, 197) + '...' : msg}`);
   }
   const dup = findDuplicateKey(text);

@@ -110,7 +110,6 @@ export async function errorDetail(res: HttpResponse): Promise<string> {
 }
 
 export function clean(s: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const t = s.replace(/\p{Cc}+/gu, ' ').trim();
   return t.length > max ? t.slice(0, max - 3) + '...' : t;
 }
