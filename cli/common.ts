@@ -1,9 +1,6 @@
-import { Store, BerthError, type ProgressEvent } from '../src/index.js';
-import type { GlobalOptions } from './main.js';
+import { BerthError, type ProgressEvent } from '../src/index.js';
 
-export function openStore(g: GlobalOptions): Store {
-  return Store.open(g.root !== undefined ? { root: g.root } : {});
-}
+export { openStore } from './open-store.js';
 
 export function usageError(msg: string, hint?: string): BerthError {
   return new BerthError('INVALID_ARGUMENT', msg, { hint });

@@ -20,8 +20,11 @@ export type ErrorCode =
   | 'INVALID_ARCHIVE'       // an archive or layout is malformed, truncated or unsafe
   | 'UNSUPPORTED'           // a valid but unsupported format, transport or option
   | 'NO_MATCHING_PLATFORM'  // an index has no entry for the requested platform
-  | 'STORE_CORRUPT'         // the local store is damaged
-  | 'STORE_LOCKED'          // could not obtain the store within the timeout
+  | 'STORE_CORRUPT'         // the local store is damaged (unreadable, missing or malformed index)
+  | 'STORE_LOCKED'          // another process held the store's write lock past the timeout
+  | 'STORE_FULL'            // no space left on the store's file system
+  | 'STORE_READONLY'        // the store cannot be written (read-only file system, no write permission)
+  | 'PERMISSION'            // the store's files cannot be read by this user
   | 'REGISTRY_ERROR'        // the registry answered with an error
   | 'UNAUTHORIZED'          // authentication failed or was refused
   | 'NETWORK'               // a connection failed, timed out or was reset

@@ -8,6 +8,7 @@ export * from './platform/index.js';
 export { sniffCompression, createCompressor, createDecompressor, type Algorithm } from './compression/index.js';
 export type * from './transports/types.js';
 export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, type CheckProblem, type RepairReport } from './store/store.js';
+export type { StoreAccess } from './store/store-errors.js';
 export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
 export type { RecoverReport } from './store/recover.js';
 export { defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';

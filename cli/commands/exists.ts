@@ -2,13 +2,14 @@
  * berth image exists IMAGE — exit 0 if the image is in the store, 1 if not; no output.
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
-import { Store, BerthError, tryLookupImage } from '../../src/index.js';
+import { BerthError, tryLookupImage } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g, 'read');
   try {
     return tryLookupImage(store, p.args[0]!) ? 0 : 1;
   } catch (e) {

@@ -4,7 +4,8 @@
  * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
-import { Store, imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON, type HistoryLayer } from '../../src/index.js';
+import { imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON, type HistoryLayer } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -33,7 +34,7 @@ export class HistoryReporter {
 }
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g, 'read');
   let layers: HistoryLayer[];
   try {
     layers = imageHistory(store, p.args[0]!);

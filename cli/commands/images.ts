@@ -4,7 +4,8 @@
  * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
-import { Store, BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/index.js';
+import { BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -144,7 +145,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const format = p.flags.format as string | undefined;
   const sortKey = p.flags.sort as string;
 
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g, 'read');
   let out = '';
   let jsonRows: { rows: ImageReporter[]; entry: (r: ImageReporter) => Buffer } | undefined;
   try {

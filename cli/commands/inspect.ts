@@ -4,7 +4,8 @@
  * image. Images that are not found are reported after the others; the exit code is then 125.
  * Kept light for start-up time: the template engine is loaded only with --format.
  */
-import { Store, BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
+import { BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -13,7 +14,7 @@ const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const format = (p.flags.format as string | undefined) ?? 'json';
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g, 'read');
   const found: ImageInspect[] = [];
   const errors: BerthError[] = [];
   try {

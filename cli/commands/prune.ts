@@ -5,7 +5,8 @@
  * no answer means nothing is removed (an error, never a hang and never a silent prune).
  */
 import { readSync } from 'node:fs';
-import { Store, BerthError, pruneImages } from '../../src/index.js';
+import { BerthError, pruneImages } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -43,7 +44,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     }
     if (!answer || answer.trim().toLowerCase()[0] !== 'y') return 0;
   }
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g);
   let removed: string[];
   try {
     removed = pruneImages(store, { all, filters: p.flags.filter as string[] });

@@ -17,7 +17,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   }
   const jobs = o.jobs as number | undefined;
   const progress = progressRenderer({ quiet: !!o.quiet });
-  const store = openStore(g);
+  const store = openStore(g, 'read');
   try {
     const [image, dest] = p.args as [string, string | undefined];
     const r = await pushImage(store, image, dest, {

@@ -3,7 +3,8 @@
  * "Deleted: ID" lines; every failure on its own "Error: ..." line. Exit code 0; 1 when the
  * only failures are missing images; 2 when an image is in use; 125 otherwise.
  */
-import { Store, BerthError, removeImages } from '../../src/index.js';
+import { BerthError, removeImages } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -13,7 +14,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const force = p.flags.force === true;
   if (p.args.length === 0 && !all) throw new BerthError('INVALID_ARGUMENT', 'image name or ID must be specified');
   if (p.args.length > 0 && all) throw new BerthError('INVALID_ARGUMENT', 'when using the --all switch, you may not pass any images names or IDs');
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g);
   let report;
   try {
     report = removeImages(store, p.args, { force, ignore: force || p.flags.ignore === true, noPrune: p.flags['no-prune'] === true });

@@ -9,7 +9,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     if (o.format === 'oci-dir' || o.format === 'docker-dir') throw usageError(`--format ${o.format} needs -o DIR`);
     if (process.stdout.isTTY) throw usageError('refusing to write an archive to a terminal', 'use -o FILE or redirect stdout');
   }
-  const store = openStore(g);
+  const store = openStore(g, 'read');
   try {
     await saveImages(store, {
       images: p.args, format: o.format as SaveFormat, output: o.output ?? process.stdout, multiImage: o.multiImageArchive, uncompressed: o.uncompressed,

@@ -4,7 +4,7 @@ import type { GlobalOptions } from '../main.js';
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts as { quick?: boolean; repair?: boolean };
-  const store = openStore(g);
+  const store = openStore(g, o.repair ? 'write' : 'read');
   try {
     const r = await store.check({ quick: o.quick });
     for (const prob of r.problems) process.stdout.write(`${prob.message}\n`);

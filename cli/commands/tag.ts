@@ -2,13 +2,14 @@
  * berth tag SOURCE TARGET... — add names to an image (podman tag). A target without a
  * registry becomes localhost/NAME, one without a tag gets :latest. No output on success.
  */
-import { Store, tagImage } from '../../src/index.js';
+import { tagImage } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g);
   try {
     tagImage(store, p.args[0]!, p.args.slice(1));
   } finally { store.close(); }

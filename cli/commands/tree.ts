@@ -3,13 +3,14 @@
  * with the names of the images whose top layer they are; --whatrequires shows the layers
  * built on top of the image instead.
  */
-import { Store, imageTree } from '../../src/index.js';
+import { imageTree } from '../../src/index.js';
+import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const store = Store.open(g.root !== undefined ? { root: g.root } : {});
+  const store = openStore(g, 'read');
   let out: string;
   try {
     out = imageTree(store, p.args[0]!, p.flags.whatrequires === true);

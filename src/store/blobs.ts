@@ -7,6 +7,7 @@ import { BerthError, wrapError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '../digest/digest.js';
 import { DigestVerifier } from '../digest/verifier.js';
 import { isWriterAlive } from './liveness.js';
+import { storeFsError } from './store-errors.js';
 
 /**
  * Content-addressed blob files under ROOT/blobs/<alg>/<hex>. A blob becomes visible under
@@ -20,12 +21,18 @@ export class BlobStore {
   /**
    * `owner` gives this process's writer id (see liveness.ts); temp names start with it so
    * other processes can tell whether the writer still runs.
+   * `create: false` for a read-only view: nothing is created.
    */
-  constructor(readonly root: string, private readonly owner: () => string = () => String(process.pid)) {
+  constructor(readonly root: string, private readonly owner: () => string = () => String(process.pid), opts: { create?: boolean } = {}) {
     this.dir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
-    mkdirSync(join(this.dir, 'sha256'), { recursive: true });
-    mkdirSync(this.tmpDir, { recursive: true });
+    if (opts.create === false) return;
+    try {
+      mkdirSync(join(this.dir, 'sha256'), { recursive: true });
+      mkdirSync(this.tmpDir, { recursive: true });
+    } catch (e) {
+      throw storeFsError(e, this.dir, true, 'cannot create');
+    }
   }
 
   path(d: Digest): string {
@@ -74,7 +81,7 @@ export class BlobStore {
       return { digest, size: verifier.bytes, created };
     } catch (e) {
       await fsp.unlink(tmp).catch(() => {});
-      throw wrapError(e, 'IO', `writing ${expect.what} to the store`);
+      throw isStoreFsError(e, [tmp]) ? storeFsError(e, tmp, true, 'writing') : wrapError(e, 'IO', `writing ${expect.what} to the store`);
     }
   }
 
@@ -100,7 +107,7 @@ export class BlobStore {
       await fsp.rename(tmp, final);
     } catch (e) {
       await fsp.unlink(tmp).catch(() => {});
-      throw wrapError(e, 'IO', `writing blob ${digest} to the store`);
+      throw storeFsError(e, tmp, true, 'writing');
     }
     return { digest, created: !existed };
   }
@@ -166,7 +173,9 @@ export class BlobStore {
   }
 
   remove(d: Digest): void {
-    try { unlinkSync(this.path(d)); } catch { /* already gone */ }
+    try { unlinkSync(this.path(d)); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFsError(e, this.path(d), true, 'cannot remove');
+    }
   }
 
   /** Remove temp files left by processes that no longer run (crash, SIGKILL). */
@@ -189,6 +198,13 @@ const SEALED_MTIME = new Date(Date.UTC(2000, 0, 1));
 
 function seal(path: string): void {
   try { utimesSync(path, SEALED_MTIME, SEALED_MTIME); } catch { /* the blob will just be re-verified when reused */ }
+}
+
+/** A failure of the store's file system itself (rather than of the source being copied). */
+function isStoreFsError(e: unknown, paths: string[]): boolean {
+  const { code, path } = (e ?? {}) as { code?: unknown; path?: unknown };
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') return true;
+  return (code === 'EACCES' || code === 'EPERM') && typeof path === 'string' && paths.includes(path);
 }
 
 function safeReaddir(d: string): string[] {

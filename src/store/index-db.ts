@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { indexCorrupt, indexLocked, sqliteError } from './store-errors.js';
 import type { Digest } from '../digest/digest.js';
 import { isWriterAlive } from './liveness.js';
 import { Journal, type JournalEntry } from './journal.js';
@@ -65,27 +67,70 @@ export interface ImageRow {
 
 const SCHEMA_VERSION = 2;
 
+/** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
+export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.BERTH_LOCK_TIMEOUT;
+  if (v === undefined || v === '') return 60_000;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n) || n > 86_400) {
+    throw new BerthError('INVALID_ARGUMENT', `BERTH_LOCK_TIMEOUT=${JSON.stringify(v)} is not a number of seconds (0 to 86400)`);
+  }
+  return Math.round(n * 1000);
+}
+
 /** Run `fn`, retrying while SQLite reports SQLITE_BUSY without having waited itself. */
-function retryBusy<T>(fn: () => T, root: string, timeoutMs = 60_000): T {
+function retryBusy<T>(fn: () => T, file: string, timeoutMs: number): T {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     try {
       return fn();
     } catch (e) {
       if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
-      if (Date.now() > deadline) throw new BerthError('STORE_LOCKED', `the image index in ${root} stayed locked for ${timeoutMs / 1000}s`, { cause: e });
+      if (Date.now() > deadline) throw indexLocked(file, timeoutMs, e);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
     }
   }
 }
 
 /**
+ * Catch a truncated index before SQLite reads it: its header records how many pages the
+ * file holds (valid when the change counter matches the version-valid-for number), and a
+ * shorter file lost its end. SQLite itself may only notice when it reads a missing page.
+ * Skipped while a WAL holds frames: a checkpoint cut short may have written the header
+ * before the pages that extend the file, and SQLite completes it from the WAL.
+ */
+function checkHeader(file: string): void {
+  try { if (statSync(`${file}-wal`).size > 0) return; } catch { /* no WAL */ }
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch { return; } // created, or reported, by SQLite
+  try {
+    const h = Buffer.alloc(100);
+    const n = readSync(fd, h, 0, 100, 0);
+    const size = fstatSync(fd).size;
+    if (n === 0) return;
+    if (n < 100 || h.toString('latin1', 0, 16) !== 'SQLite format 3\0') throw indexCorrupt(file, 'file is not a database');
+    const pageSize = h.readUInt16BE(16) === 1 ? 65536 : h.readUInt16BE(16);
+    const pages = h.readUInt32BE(28);
+    if (h.readUInt32BE(24) === h.readUInt32BE(92) && pages > 0 && pages * pageSize > size) {
+      throw indexCorrupt(file, `it is truncated (${size} of ${pages * pageSize} bytes)`);
+    }
+  } finally { closeSync(fd); }
+}
+
+/** How the index is opened: read-write, read-only beside other processes, or a private read-only copy. */
+export type IndexMode = 'write' | 'read' | 'snapshot' | 'empty';
+
+/**
  * The image index (SQLite, WAL). Every state change is one transaction. An image row is
  * inserted only after all of its blobs exist (checked inside the transaction). Blob
  * writers announce blobs in a lease first, so gc never removes a blob a writer relies on.
+ * Every method reports SQLite failures as BerthErrors naming the file (store-errors.ts).
  */
 export class IndexDB {
   readonly db: Database.Database;
+  readonly file: string;
+  readonly mode: IndexMode;
+  readonly lockTimeoutMs: number;
 
   /** The names journal (absent for an index being rebuilt by recover). */
   private readonly journal?: Journal;
@@ -94,35 +139,91 @@ export class IndexDB {
   /** Whether the open transaction is ours (else a caller began it by hand). */
   private outer = false;
 
-  /** `file`: another database file than ROOT/index.db (recover builds one aside, unjournaled). */
-  constructor(private readonly root: string, opts: { readonly?: boolean; file?: string } = {}) {
-    if (!opts.file) this.journal = new Journal(root);
+  /**
+   * `write`: read-write (creating the file and schema when needed). `read`: a read-only
+   * connection sharing the WAL with other processes. `snapshot`: a private in-memory copy
+   * of the file, for stores whose WAL index cannot be created (read-only file system,
+   * full disk); only valid when no WAL holds unfinished writes. `empty`: an empty
+   * in-memory index, for reading a store that has none yet. `file`: another database file
+   * than ROOT/index.db (recover builds one aside, unjournaled).
+   */
+  constructor(private readonly root: string, opts: { readonly?: boolean; mode?: IndexMode; file?: string } = {}) {
+    this.file = opts.file ?? join(root, 'index.db');
+    this.mode = opts.mode ?? (opts.readonly ? 'read' : 'write');
+    this.lockTimeoutMs = lockTimeoutMs();
+    if (!opts.file && this.mode === 'write') this.journal = new Journal(root);
     try {
-      this.db = new Database(opts.file ?? join(root, 'index.db'), { timeout: 60_000, readonly: opts.readonly ?? false });
+      this.db = this.connect();
+      this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
+      if (this.mode === 'write') {
+        // Switching a fresh database to WAL needs an exclusive lock, and SQLite answers
+        // SQLITE_BUSY there without calling the busy handler when two processes race to
+        // create the store: retry until the other one is done.
+        retryBusy(() => this.db.pragma('journal_mode = WAL'), this.file, this.lockTimeoutMs);
+        this.db.pragma('synchronous = NORMAL');
+      }
+      this.db.pragma('foreign_keys = ON');
+      if (this.mode === 'write' || this.mode === 'empty') this.migrate();
+      else this.checkVersion();
+      if (this.journal && !this.journal.exists()) {
+        try { this.snapshotToJournal(); } catch { /* the store cannot be written now: the next writer journals the names */ }
+      }
     } catch (e) {
-      throw new BerthError('STORE_CORRUPT', `cannot open the image index in ${root}: ${(e as Error).message}`, { cause: e });
-    }
-    this.db.pragma('busy_timeout = 60000');
-    if (!opts.readonly) {
-      // Switching a fresh database to WAL needs an exclusive lock, and SQLite answers
-      // SQLITE_BUSY there without calling the busy handler when two processes race to
-      // create the store: retry until the other one is done.
-      retryBusy(() => this.db.pragma('journal_mode = WAL'), root);
-      this.db.pragma('synchronous = NORMAL');
-    }
-    this.db.pragma('foreign_keys = ON');
-    if (!opts.readonly) this.migrate();
-    if (!opts.readonly && this.journal && !this.journal.exists()) {
-      try { this.snapshotToJournal(); } catch { /* the store cannot be written now: the next writer journals the names */ }
+      try { (this as { db?: Database.Database }).db?.close(); } catch { /* already failed */ }
+      throw sqliteError(e, this.file, this.lockTimeoutMs);
     }
   }
+
+  private connect(): Database.Database {
+    if (this.mode !== 'empty') checkHeader(this.file);
+    switch (this.mode) {
+      case 'write': return new Database(this.file, { timeout: this.lockTimeoutMs });
+      case 'read': return new Database(this.file, { timeout: this.lockTimeoutMs, readonly: true, fileMustExist: true });
+      case 'empty': return new Database(':memory:');
+      case 'snapshot': {
+        const bytes = readFileSync(this.file);
+        // A WAL-mode file (format bytes 2) cannot be deserialized; its content without a
+        // WAL is exactly that of a rollback-journal file (bytes 1).
+        if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) { bytes[18] = 1; bytes[19] = 1; }
+        return new Database(bytes, { readonly: true });
+      }
+    }
+  }
+
+  /** The schema version, from a read-only connection: an older or newer one cannot be read. */
+  private checkVersion(): void {
+    const v = this.db.pragma('user_version', { simple: true }) as number;
+    if (v > SCHEMA_VERSION) throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
+    // (schema 2 changed only the leases table, which readers do not use)
+    if (v < 1) throw indexCorrupt(this.file, `it has no berth schema (version ${v})`);
+  }
+
+  get readOnly(): boolean { return this.mode !== 'write'; }
+
+  /**
+   * Called when a change that frees space fails for lack of it; returns true when it made
+   * room (the store releases its reserve file), and the change is retried once.
+   */
+  onFull?: () => boolean;
 
   /**
    * Run `fn` as one immediate transaction (a savepoint when nested). The journal entries it
    * logs are appended, fsync'd, just before the outermost transaction commits; if the commit
-   * fails after that, an abort entry follows.
+   * fails after that, an abort entry follows. `frees`: the change removes data (rmi, untag,
+   * gc, undoing a failed write), so it must work on a full disk too: when it fails for lack
+   * of space, `onFull` makes room and it is tried once more.
    */
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, opts: { frees?: boolean } = {}): T {
+    try {
+      return this.transactionOnce(fn);
+    } catch (e) {
+      const err = sqliteError(e, this.file, this.lockTimeoutMs);
+      if (opts.frees && err.code === 'STORE_FULL' && this.onFull?.()) return this.transactionOnce(fn);
+      throw err;
+    }
+  }
+
+  private transactionOnce<T>(fn: () => T): T {
     if (this.db.inTransaction) {
       const mark = this.pending.length;
       let r: T;
@@ -275,7 +376,7 @@ export class IndexDB {
   }
 
   closeLease(id: number): void {
-    this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(id);
+    this.transaction(() => this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(id), { frees: true });
   }
 
   // ---- images ---------------------------------------------------------------------------
@@ -356,13 +457,13 @@ export class IndexDB {
 
   /** Remove names from an image (untag). Returns the names actually removed. */
   removeNames(id: string, names: string[]): string[] {
-    const removed: string[] = [];
-    this.transaction(() => {
+    return this.transaction(() => {
+      const removed: string[] = [];
       const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
       for (const n of names) if (del.run(n, id).changes > 0) { removed.push(n); this.log({ op: 'untag', name: n, id }); }
       if (removed.length) this.renewNamesHistoryTx(id);
-    });
-    return removed;
+      return removed;
+    }, { frees: true });
   }
 
   /**
@@ -376,7 +477,7 @@ export class IndexDB {
         if (this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id).changes > 0) this.log({ op: 'rmi', id });
       }
       this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
-    });
+    }, { frees: true });
   }
 
   /** Remove every name of image `id` (names history stays). */
@@ -510,6 +611,19 @@ export class IndexDB {
       namesHistory: hist.get(r.id) ?? [],
     }));
   }
+}
+
+// Every method of IndexDB reports SQLite failures as BerthErrors naming the index file.
+for (const name of Object.getOwnPropertyNames(IndexDB.prototype)) {
+  const desc = Object.getOwnPropertyDescriptor(IndexDB.prototype, name)!;
+  if (name === 'constructor' || typeof desc.value !== 'function') continue;
+  const method = desc.value as (...a: unknown[]) => unknown;
+  Object.defineProperty(IndexDB.prototype, name, {
+    ...desc,
+    value: function (this: IndexDB, ...args: unknown[]) {
+      try { return method.apply(this, args); } catch (e) { throw sqliteError(e, this.file, this.lockTimeoutMs); }
+    },
+  });
 }
 
 interface RawImage {

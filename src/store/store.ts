@@ -1,17 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, existsSync, readdirSync, statSync, accessSync, constants, writeFileSync, renameSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { BerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
+import { type StoreAccess, indexMissing, nearlyFull, ownerText, storeFsError, storePermission, storeReadOnly, writableDir } from './store-errors.js';
 
 export interface StoreOptions {
   /** Store directory; default: $BERTH_ROOT, else /var/lib/berth for root, else $XDG_DATA_HOME/berth. */
   root?: string;
+  /**
+   * `read`: the caller only reads. A store that cannot be written (read-only file system,
+   * no write permission, no space left) is then opened as a read-only view, and a store
+   * that does not exist yet reads as empty without being created. Default `write`: such a
+   * store fails with STORE_READONLY / STORE_FULL at once.
+   */
+  access?: StoreAccess;
 }
 
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -46,13 +54,13 @@ export class Lease {
     if (this.closed) return;
     this.closed = true;
     const { index: idx, blobs } = storeInternals(this.store);
-    idx.db.transaction(() => {
+    idx.transaction(() => {
       idx.closeLease(this.id);
       if (this.created.size === 0) return;
       const referenced = idx.referencedBlobs();
       const protectedSet = idx.protectedBlobs();
       for (const d of this.created) if (!referenced.has(d) && !protectedSet.has(d)) blobs.remove(d);
-    }).immediate();
+    }, { frees: true });
   }
 }
 
@@ -67,6 +75,9 @@ export function storeInternals(s: Store): { blobs: BlobStore; index: IndexDB } {
   return { blobs: s['blobs'], index: s['index'] };
 }
 
+/** Size of the reserve file a full disk gives back so that rmi, prune and gc can run. */
+export const RESERVE_BYTES = 1 << 20;
+
 /**
  * The local image store: content-addressed blobs plus the SQLite index, used only through
  * these methods (each state change is one transaction; see the contracts on each method).
@@ -75,32 +86,95 @@ export class Store {
   readonly root: string;
   private readonly blobs: BlobStore;
   private readonly index: IndexDB;
+  /** True when this is a read-only view (opened with access `read` on a store that cannot be written). */
+  readonly readOnly: boolean;
 
-  private constructor(root: string) {
+  private constructor(root: string, index: IndexDB) {
     this.root = root;
-    try {
-      mkdirSync(root, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw new BerthError('IO', `cannot create store directory ${root}: ${(e as Error).message}`, { hint: 'choose another with --root or BERTH_ROOT' });
-    }
-    this.blobs = new BlobStore(root, () => this.owner());
-    this.index = new IndexDB(root);
+    this.index = index;
+    this.readOnly = index.readOnly;
+    this.blobs = new BlobStore(root, () => this.owner(), { create: !this.readOnly });
+    index.onFull = () => releaseReserveFile(root);
   }
 
   private ownerId?: string;
   /** This process's writer id on this store (taken on first write; see liveness.ts). */
-  owner(): string { return this.ownerId ??= acquireOwner(this.root); }
+  owner(): string {
+    if (this.readOnly) throw storeReadOnly(this.index.file, 'the store was opened read-only');
+    return this.ownerId ??= acquireOwner(this.root);
+  }
 
   static open(opts: StoreOptions = {}): Store {
-    const s = new Store(opts.root ?? defaultStoreRoot());
+    const root = opts.root ?? defaultStoreRoot();
+    const access = opts.access ?? 'write';
+    const file = join(root, 'index.db');
+    const rootExists = probe(root, true) !== undefined;
+    if (!rootExists && access === 'read') return new Store(root, new IndexDB(root, { mode: 'empty' }));
+    if (!rootExists) {
+      try { mkdirSync(root, { recursive: true, mode: 0o700 }); } catch (e) {
+        throw storeFsError(e, root, true, 'cannot create store directory');
+      }
+    }
+    const st = probe(file, false);
+    if (st === undefined || st.size === 0) {
+      const blobs = countBlobs(root);
+      if (blobs > 0) throw indexMissing(file, blobs, st !== undefined);
+      if (access === 'read' && !writableDir(root)) return new Store(root, new IndexDB(root, { mode: 'empty' }));
+    } else {
+      try { accessSync(file, constants.R_OK); } catch (e) { throw storePermission(file, e); }
+    }
+    const denied = writeDenied(root, st !== undefined ? file : undefined);
+    if (denied) {
+      if (access === 'write') throw storeReadOnly(denied.file, denied.reason);
+      return Store.readView(root);
+    }
+    // Opening for writing creates SQLite's WAL files, which a full disk may not hold.
+    if (access === 'read' && nearlyFull(root) && !walPending(root)) return new Store(root, new IndexDB(root, { mode: 'snapshot' }));
+    let index: IndexDB;
+    try {
+      index = new IndexDB(root);
+    } catch (e) {
+      // A reader falls back to a read-only view; a writer (maybe rmi) gets the reserve.
+      if (access === 'read' && isBerthError(e) && (e.code === 'STORE_FULL' || e.code === 'STORE_READONLY')) return Store.readView(root);
+      if (!isBerthError(e, 'STORE_FULL') || !releaseReserveFile(root)) throw e;
+      index = new IndexDB(root);
+    }
+    const s = new Store(root, index);
     s.blobs.cleanStaleTemp();
     cleanStaleLocks(s.root);
     return s;
   }
 
+  /** A read-only view: beside other processes when possible, else a private copy of the index. */
+  private static readView(root: string): Store {
+    try {
+      return new Store(root, new IndexDB(root, { mode: 'read' }));
+    } catch (e) {
+      // Without the WAL's shared-memory file SQLite cannot read a WAL database; when no
+      // WAL holds unfinished writes, the main file alone is the whole index.
+      if (!isBerthError(e) || !['STORE_READONLY', 'STORE_FULL', 'IO'].includes(e.code) || walPending(root)) throw e;
+      return new Store(root, new IndexDB(root, { mode: 'snapshot' }));
+    }
+  }
+
+  /** Close the index; then (re)create the reserve file if it is missing and there is room. */
   close(): void {
     this.index.close();
     if (this.ownerId !== undefined) { this.ownerId = undefined; releaseOwner(this.root); }
+    if (!this.readOnly) this.ensureReserve();
+  }
+
+  private ensureReserve(): void {
+    const path = join(this.root, RESERVE_FILE);
+    if (existsSync(path)) return;
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      // Written, not truncated: a sparse file would hold no space.
+      writeFileSync(tmp, Buffer.alloc(RESERVE_BYTES), { flag: 'wx', mode: 0o600 });
+      renameSync(tmp, path);
+    } catch {
+      try { unlinkSync(tmp); } catch { /* never created */ }
+    }
   }
 
   lease(): Lease { return new Lease(this, this.index.openLease(this.owner())); }
@@ -209,7 +283,7 @@ export class Store {
   gc(): { removed: number; bytes: number } {
     let removed = 0;
     let bytes = 0;
-    this.index.db.transaction(() => {
+    this.index.transaction(() => {
       const keep = this.index.referencedBlobs();
       for (const d of this.index.protectedBlobs()) keep.add(d);
       for (const d of this.blobs.list()) {
@@ -218,7 +292,7 @@ export class Store {
         this.blobs.remove(d);
         removed++;
       }
-    }).immediate();
+    }, { frees: true });
     return { removed, bytes };
   }
 
@@ -232,3 +306,48 @@ export class Store {
   repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport { return repairStore({ root: this.root, ...storeInternals(this), gc: () => this.gc() }, report, opts); }
 }
 
+const RESERVE_FILE = 'reserve';
+
+function releaseReserveFile(root: string): boolean {
+  try { unlinkSync(join(root, RESERVE_FILE)); return true; } catch { return false; }
+}
+
+/** stat(path), undefined when it does not exist; other failures are the store's errors. */
+function probe(path: string, isDir: boolean): Stats | undefined {
+  try {
+    const st = statSync(path);
+    if (isDir && !st.isDirectory()) throw new BerthError('IO', `the store ${path} is not a directory`, { hint: 'choose another with --root or BERTH_ROOT' });
+    return st;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw storeFsError(e, path, false, 'cannot open');
+  }
+}
+
+/** Whether the index's WAL holds writes not yet in the main file (then the file alone is not the index). */
+function walPending(root: string): boolean {
+  return (probe(join(root, 'index.db-wal'), false)?.size ?? 0) > 0;
+}
+
+/** How many blobs blobs/ holds: a store with blobs cannot have an empty index. */
+function countBlobs(root: string): number {
+  let n = 0;
+  const dir = join(root, 'blobs');
+  for (const alg of safeReaddir(dir)) n += safeReaddir(join(dir, alg)).length;
+  return n;
+}
+
+/** Why this process cannot change the store (first file that refuses), or undefined. */
+function writeDenied(root: string, file: string | undefined): { file: string; reason: string } | undefined {
+  for (const [path, mode] of [[root, constants.W_OK | constants.X_OK], ...(file ? [[file, constants.W_OK]] : [])] as [string, number][]) {
+    try { accessSync(path, mode); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { file: path, reason: code === 'EROFS' ? 'read-only file system' : `permission denied${ownerText(path)}` };
+    }
+  }
+  return undefined;
+}
+
+function safeReaddir(d: string): string[] {
+  try { return existsSync(d) ? readdirSync(d) : []; } catch { return []; }
+}
