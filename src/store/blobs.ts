@@ -154,10 +154,11 @@ export class BlobStore {
     const p = this.path(d);
     let size: number;
     try { size = statSync(p).size; } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFsError(e, p, false, 'cannot read');
       throw new BerthError('STORE_CORRUPT', `blob ${d} is missing from the store`, { hint: 'run "berth system check"', cause: e });
     }
     if (size > max) throw new BerthError('TOO_LARGE', `blob ${d} is ${size} bytes, over the ${max}-byte limit`);
-    return readFileSync(p);
+    try { return readFileSync(p); } catch (e) { throw storeFsError(e, p, false, 'cannot read'); }
   }
 
   /** Every digest present on disk. */
