@@ -175,7 +175,9 @@ export class BlobStore {
 
   remove(d: Digest): void {
     try { unlinkSync(this.path(d)); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFsError(e, this.path(d), true, 'cannot remove');
+      // gone already, or a directory in a blob's place (foreign: `system check` reports it)
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EISDIR') throw storeFsError(e, this.path(d), true, 'cannot remove');
     }
   }
 
