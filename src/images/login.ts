@@ -1,7 +1,6 @@
 import { BerthError } from '../errors.js';
 import { setCredentials, removeCredentials, removeAllCredentials, getCredentials, defaultAuthFile, type AuthOptions } from '../auth/authfile.js';
-import { loadTlsMaterial } from '../config/certs.js';
-import { loadRegistriesConf, isInsecureRegistry } from '../config/registries.js';
+import { buildContext } from '../config/context.js';
 import { DEFAULT_DOMAIN } from '../reference/reference.js';
 
 export interface LoginOptions {
@@ -34,12 +33,11 @@ export async function login(registry: string, opts: LoginOptions): Promise<{ key
   if (opts.password === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a password (-p or --password-stdin)');
   const authOpts = { authfile: opts.authfile, compatAuthFile: opts.compatAuthFile };
   if (authOpts.compatAuthFile) defaultAuthFile(authOpts); // conflicting options fail before any request
-  const conf = loadRegistriesConf();
-  const insecure = opts.tlsVerify === false || (opts.tlsVerify === undefined && isInsecureRegistry(conf, host));
-  const tls = loadTlsMaterial(host, { certDir: opts.certDir });
+  // TLS and insecure as for any registry access; the credentials are the ones being checked
+  const { insecure, tls } = buildContext({ registry: { tlsVerify: opts.tlsVerify, certDir: opts.certDir } }).registry(host, 'source');
   const { RegistryClient } = await import('../transports/docker/client.js');
   const client = new RegistryClient({
-    host, insecure, tls: tls.ca.length || tls.cert ? tls : undefined,
+    host, insecure, tls,
     credentials: { username: opts.username, password: opts.password }, retry: { max: 1, delayMs: 500 },
   });
   try {

@@ -1,6 +1,7 @@
 import { BerthError, abortable } from '../errors.js';
 import { parseNormalizedReference, repositoryName } from '../reference/reference.js';
-import { dockerAccess, type RegistryAccessOptions } from './registry-access.js';
+import { buildContext } from '../config/context.js';
+import type { RegistryAccessOptions } from './registry-access.js';
 
 /** Every tag of a repository ("[docker://]registry/repo"), following Link pagination. */
 export async function listRepositoryTags(repo: string, opts: RegistryAccessOptions = {}): Promise<{ name: string; tags: string[] }> {
@@ -13,5 +14,5 @@ async function listRepositoryTagsNow(repo: string, opts: RegistryAccessOptions =
   if (ref.tag || ref.digest) throw new BerthError('INVALID_ARGUMENT', `${repo}: give a repository without a tag or digest`);
   const { parseDockerRef, listTags } = await import('../transports/docker/index.js');
   const dref = parseDockerRef(`//${repositoryName(ref)}`);
-  return { name: repositoryName(ref), tags: await listTags(dref, dockerAccess(dref, opts)) };
+  return { name: repositoryName(ref), tags: await listTags(dref, buildContext({ registry: opts }).registry(dref.registry, 'source')) };
 }
