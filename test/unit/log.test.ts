@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { log, setLogLevel, setLogSink, logEnabled, parseLogLevel, formatLogLine, type LogLevel } from '../../../src/log.js';
+import { log, setLogLevel, setLogSink, logEnabled, parseLogLevel, formatLogLine, type LogLevel } from '../../src/log.js';
 
 test('log: level filter as logrus (default warn), lazy messages, sink', () => {
   const lines: [LogLevel, string][] = [];
