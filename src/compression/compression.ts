@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, Readable, Transform, Duplex, type TransformCallback } from 'node:stream';
 import { createGunzip, createGzip, constants as zc } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { BerthError } from '../errors.js';
+import { gzipArgs, gzipCodec } from './gzip-codec.js';
 
 export type Algorithm = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
 
@@ -68,50 +71,100 @@ function corrupt(alg: string, e: unknown): BerthError {
   return new BerthError('INVALID_ARCHIVE', `corrupt ${alg} data: ${(e as Error)?.message ?? e}`, { cause: e });
 }
 
-/** Run an external filter program (xz, bzip2, zstd compressor) as a Duplex stream. */
-function externalFilter(cmd: string, args: string[], alg: string): Duplex {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
-  // The output ends only once the program exited successfully: a failing decompressor
-  // (truncated or corrupt input) must fail the stream, not end it early as if complete.
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  child.stdout.pipe(out, { end: false });
-  const duplex = Duplex.from({ writable: child.stdin, readable: out });
-  child.on('error', (e) => duplex.destroy(new BerthError('UNSUPPORTED', `cannot run ${cmd} for ${alg} data: ${e.message}`, { hint: `install ${cmd}` })));
-  child.on('close', (code, signal) => {
-    if (code === 0) out.end();
-    else duplex.destroy(corrupt(alg, new Error(stderr.trim().split('\n')[0] || (code !== null ? `${cmd} exited ${code}` : `${cmd} was killed by ${signal}`))));
-  });
-  child.stdin.on('error', () => { /* reported through close */ });
-  duplex.on('close', () => { if (child.exitCode === null) child.kill(); });
-  return duplex;
+/**
+ * An external filter program (igzip, pigz, xz, bzip2, zstd) as a Duplex stream, with
+ * back-pressure both ways. The output ends only once the program exited successfully: a
+ * failing program (non-zero exit, killed, cannot start) fails the stream with a one-line
+ * error instead of ending it early as if complete. Destroying the stream kills the program.
+ */
+class ExternalFilter extends Duplex {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly name: string;
+  private stderr = '';
+  /** A write waiting for the program's stdin to drain (or to close). */
+  private pendingWrite?: () => void;
+
+  constructor(cmd: string, args: string[], private readonly alg: string, private readonly work: 'decompress' | 'compress') {
+    super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
+    this.name = basename(cmd);
+    const child = this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => { if (this.stderr.length < 2000) this.stderr += d.toString(); });
+    child.stdout.on('data', (c: Buffer) => { if (!this.push(c)) child.stdout.pause(); });
+    const release = () => { const w = this.pendingWrite; this.pendingWrite = undefined; w?.(); };
+    child.stdin.on('drain', release);
+    child.stdin.on('close', release);
+    // EPIPE when the program stopped reading: what went wrong is reported from 'close'
+    child.stdin.on('error', () => { /* reported through close */ });
+    child.on('error', (e) => this.destroy(new BerthError('UNSUPPORTED', `cannot run ${this.name} for ${alg} data: ${e.message}`, { hint: `install ${this.name}` })));
+    child.on('close', (code, signal) => this.exited(code, signal));
+  }
+
+  private exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.destroyed) return;
+    if (code === 0) { this.push(null); return; }
+    const said = this.stderr.trim().split('\n')[0]?.trim();
+    const reason = said ? (said.startsWith(`${this.name}:`) ? said : `${this.name}: ${said}`)
+      : code !== null ? `${this.name} exited with status ${code}` : `${this.name} was killed by ${signal}`;
+    if (this.work === 'decompress' && code !== null) this.destroy(corrupt(this.alg, new Error(reason)));
+    else this.destroy(new BerthError('IO', `${this.alg} ${this.work === 'compress' ? 'compression' : 'decompression'} failed: ${reason}`));
+  }
+
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void {
+    const stdin = this.child.stdin;
+    if (stdin.destroyed || stdin.writableEnded) { cb(); return; } // the exit status will tell
+    if (stdin.write(chunk)) cb();
+    else this.pendingWrite = () => cb();
+  }
+  override _final(cb: (e?: Error | null) => void): void {
+    if (!this.child.stdin.destroyed) this.child.stdin.end();
+    cb();
+  }
+  override _read(): void { this.child.stdout.resume(); }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+    this.pendingWrite = undefined;
+    cb(err);
+  }
 }
 
-export function createDecompressor(alg: Algorithm): Duplex {
+function externalFilter(cmd: string, args: string[], alg: string, work: 'decompress' | 'compress'): Duplex {
+  return new ExternalFilter(cmd, args, alg, work);
+}
+
+export interface DecompressOptions {
+  /** Output chunk size for in-process codecs (bytes). */
+  chunkSize?: number;
+}
+
+/** A decompressing stream; gzip goes through the fastest codec present (see gzipCodec). */
+export function createDecompressor(alg: Algorithm, opts: DecompressOptions = {}): Duplex {
   switch (alg) {
     case 'gzip': {
-      const g = createGunzip({ chunkSize: 1 << 17 });
-      return g;
+      const codec = gzipCodec('decompress');
+      if (codec.path) return externalFilter(codec.path, gzipArgs(codec, 'decompress', 0, 1), 'gzip', 'decompress');
+      return createGunzip({ chunkSize: opts.chunkSize ?? 1 << 17 });
     }
     case 'zstd': return new ZstdDecompressStream();
-    case 'xz': return externalFilter('xz', ['-dc'], 'xz');
-    case 'bzip2': return externalFilter('bzip2', ['-dc'], 'bzip2');
+    case 'xz': return externalFilter('xz', ['-dc'], 'xz', 'decompress');
+    case 'bzip2': return externalFilter('bzip2', ['-dc'], 'bzip2', 'decompress');
     case 'none': return new PassThrough();
   }
 }
 
 export interface CompressOptions { level?: number }
 
+/** A compressing stream; gzip goes through the fastest codec present (see gzipCodec). */
 export function createCompressor(alg: 'gzip' | 'zstd', opts: CompressOptions = {}): Duplex {
   if (alg === 'gzip') {
     const level = opts.level ?? 5;
     if (level < 1 || level > 9) throw new BerthError('INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`);
+    const codec = gzipCodec('compress');
+    if (codec.path) return externalFilter(codec.path, gzipArgs(codec, 'compress', level, availableParallelism()), 'gzip', 'compress');
     return createGzip({ level, chunkSize: 1 << 17, strategy: zc.Z_DEFAULT_STRATEGY });
   }
   const level = opts.level ?? 3;
   if (level < 1 || level > 20) throw new BerthError('INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-20`);
-  return externalFilter('zstd', ['-q', '-c', `-${level}`, '-T1'], 'zstd');
+  return externalFilter('zstd', ['-q', '-c', `-${level}`, '-T1'], 'zstd', 'compress');
 }
 
 /** Decompress a stream whatever its compression (sniffed). */

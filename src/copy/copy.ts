@@ -1,5 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { availableParallelism } from 'node:os';
 import { BerthError } from '../errors.js';
@@ -199,12 +198,14 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     raw.on('error', (e) => grouped.destroy(e));
     let diffSink: HashSink | undefined;
     let sideDone: Promise<void> | undefined;
+    let sideDec: Duplex | undefined;
     let unverified: Readable = raw.pipe(grouped);
     if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
       // hash the decompressed side-stream to learn (and check) the diffID. The side taps the
       // bytes just before the verifier, so the verifier is what the destination reads (and the
       // store need not hash the blob again); a side failure is reported after the digest check.
-      const dec = srcComp === 'gzip' ? createGunzip({ chunkSize: GROUP_BYTES }) : createDecompressor(srcComp as Algorithm);
+      sideDec = createDecompressor(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
+      const dec = sideDec;
       diffSink = new HashSink();
       sideDone = pipeline(dec, diffSink);
       sideDone.catch(() => { /* awaited after the digest check */ });
@@ -216,7 +217,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     const out: Readable = unverified.pipe(verifier);
 
     if (target === srcComp) {
-      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
+      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
+        sideDec?.destroy(); // an external decompressor must not outlive the copy
+        throw corruptData(e, what);
+      });
       if (sideDone) await sideDone.catch((e) => { throw corruptData(e, what); });
       const diffID = diffSink ? diffSink.digest : srcHint?.diffID ?? diffIDs[i]!;
       const usize = diffSink ? diffSink.bytes : srcHint?.uncompressedSize ?? -1;
@@ -238,7 +242,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         final = tarStream.pipe(comp);
       }
       const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
-      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => { throw corruptData(e, what); });
+      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
+        dec.destroy(); final.destroy(); // external codecs must not outlive the copy
+        throw corruptData(e, what);
+      });
       // a destination must read the whole stream before putBlob resolves (the tar hash is
       // complete only then); waiting here instead could hang on a destination that did not
       if (!hashSide.writableFinished) {

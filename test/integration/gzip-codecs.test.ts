@@ -1,0 +1,177 @@
+/**
+ * gzip through every codec berth can use (BERTH_GZIP=igzip|pigz|zlib): load, save, push (which
+ * compresses) and pull against a real registry give the same verified images whichever codec
+ * runs; a codec program that fails is a one-line error, one that lies is caught by the digest
+ * and diffID checks; either way the store is left as it was.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
+import { haveTool, toolPath, type RunResult } from '../helpers/tools.js';
+import { assertOneLineError, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot } from '../helpers/archives.js';
+
+const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
+const T = { timeout: 120_000 };
+const CODECS = (['igzip', 'pigz', 'zlib'] as const).filter((c) => c === 'zlib' || haveTool(c));
+
+function assertOk(r: RunResult, what: string): void {
+  assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
+}
+
+describe('gzip codecs', { skip }, () => {
+  let reg: Registry;
+  let b: ScratchBerth;
+  let plainArchive: string;
+  let gzArchive: string;
+  let fakes: string;
+  // two layers: one that compresses well, one that does not (so the codecs' outputs differ)
+  const img = makeImage({
+    repoTags: ['localhost/codecs/app:1'],
+    layers: [
+      makeTar({ 'etc/text.txt': 'all work and no play '.repeat(40_000) }),
+      makeTar({ 'bin/random.bin': randomBytes(600_000), 'bin/zeros.bin': Buffer.alloc(300_000) }),
+    ],
+  });
+  const env = (codec: string, extra: Record<string, string> = {}) => ({ env: { BERTH_GZIP: codec, ...extra } });
+  /** A directory holding a fake `igzip` (a shell script), to put first in PATH. */
+  const fakeIgzip = async (name: string, body: string): Promise<string> => {
+    const dir = path.join(fakes, name);
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.writeFile(path.join(dir, 'igzip'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return `${dir}:${process.env.PATH}`;
+  };
+
+  before(async () => {
+    reg = await startRegistry();
+    b = await scratchBerth();
+    fakes = path.join(b.dir, 'fakes');
+    plainArchive = path.join(b.dir, 'plain.tar');
+    gzArchive = path.join(b.dir, 'gz.tar');
+    await fsp.writeFile(plainArchive, dockerArchive([img]));
+    await fsp.writeFile(gzArchive, dockerArchive([img], { gzipLayers: true }));
+  });
+  after(async () => {
+    await reg?.stop();
+    await b?.cleanup();
+  });
+
+  for (const codec of CODECS) {
+    test(`BERTH_GZIP=${codec}: load, save, push and pull give the same verified image`, T, async () => {
+      // load of gzip-compressed layers: decompressed (and the diffIDs checked) by the codec
+      const root = b.store();
+      const loaded = await b.run(['--log-level=debug', 'load', '-i', gzArchive], { ...env(codec), root });
+      assertOk(loaded, 'load');
+      assert.match(loaded.stderr, new RegExp(`gzip decompress: using ${codec === 'zlib' ? 'node:zlib' : `\\S*/${codec}`}`));
+      assert.deepEqual(storeImages(root), [{ id: img.id, names: ['localhost/codecs/app:1'] }]);
+      const diffIDs = JSON.parse((await b.run(['inspect', '--format', '{{json .RootFS.Layers}}', img.id], { root })).stdout);
+      assert.deepEqual(diffIDs, img.diffIDs);
+
+      // save and load again (a fresh store)
+      const saved = path.join(b.dir, `saved-${codec}.tar`);
+      assertOk(await b.run(['save', '-o', saved, img.id], { ...env(codec), root }), 'save');
+      const root2 = b.store();
+      assertOk(await b.run(['load', '-i', saved], { ...env(codec), root: root2 }), 'load of the saved archive');
+      assert.deepEqual(storeImages(root2).map((i) => i.id), [img.id]);
+
+      // push of uncompressed layers: compressed by the codec, digests of the bytes it produced
+      const root3 = b.store();
+      assertOk(await b.run(['load', '-i', plainArchive], { root: root3 }), 'load of the plain archive');
+      const ref = `${reg.host}/codecs/${codec}:1`;
+      const pushed = await b.run(['--log-level=debug', 'push', '--tls-verify=false', img.id, `docker://${ref}`], { ...env(codec), root: root3 });
+      assertOk(pushed, 'push');
+      assert.match(pushed.stderr, new RegExp(`gzip compress: using ${codec === 'zlib' ? 'node:zlib' : `\\S*/${codec}`}`));
+      const manifestDigest = pushed.stdout.trim();
+      const manifest = JSON.parse(fs.readFileSync(reg.blobPath(manifestDigest), 'utf8')) as { layers: { digest: string; size: number }[] };
+      assert.equal(manifest.layers.length, 2);
+      for (const [i, l] of manifest.layers.entries()) {
+        const blob = fs.readFileSync(reg.blobPath(l.digest));
+        assert.equal(sha256(blob), l.digest, 'the registry holds the bytes the manifest names');
+        assert.equal(blob.length, l.size);
+        assert.ok(gunzipSync(blob).equals(img.layers[i]!), `layer ${i} decompresses to the original tar`);
+      }
+
+      // pull it back, decompressing with this codec and with node:zlib
+      for (const pullCodec of new Set([codec, 'zlib'])) {
+        const root4 = b.store();
+        const pulled = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env(pullCodec), root: root4 });
+        assertOk(pulled, `pull with ${pullCodec}`);
+        assert.equal(pulled.stdout, `${img.id}\n`);
+        assert.deepEqual(JSON.parse((await b.run(['inspect', '--format', '{{json .RootFS.Layers}}', img.id], { root: root4 })).stdout), img.diffIDs);
+      }
+    });
+  }
+
+  test('an unknown BERTH_GZIP value, or a codec missing from PATH, is a one-line error', T, async () => {
+    const root = b.store();
+    assertOk(await b.run(['images'], { root }), 'create the store');
+    const before = await storeSnapshot(root);
+    const bad = await b.run(['load', '-i', gzArchive], { ...env('lzma'), root });
+    assertOneLineError(bad, 'BERTH_GZIP', /invalid BERTH_GZIP value "lzma": use igzip, pigz or zlib/);
+    const missing = await b.run(['load', '-i', gzArchive], { ...env('igzip', { PATH: path.join(b.dir, 'nowhere') }), root });
+    assertOneLineError(missing, 'igzip', /BERTH_GZIP=igzip: igzip was not found in PATH/);
+    assert.deepEqual(await storeSnapshot(root), before);
+  });
+
+  test('a codec program that fails is a one-line error naming it; the store is unchanged', T, async () => {
+    const PATH = await fakeIgzip('failing', 'cat >/dev/null\necho "igzip: simulated disk failure" >&2\nexit 3');
+    const root = b.store();
+    assertOk(await b.run(['load', '-i', plainArchive], { root }), 'load of the plain archive');
+    const before = await storeSnapshot(root);
+    const load = await b.run(['load', '-i', gzArchive], { ...env('igzip', { PATH }), root });
+    assertOneLineError(load, 'igzip: simulated disk failure', /corrupt gzip data/);
+    const ref = `${reg.host}/codecs/zlib:1`;
+    const pushed = await b.run(['push', '--tls-verify=false', img.id, `docker://${reg.host}/codecs/failing:1`], { ...env('igzip', { PATH }), root });
+    assertOneLineError(pushed, 'igzip: simulated disk failure', /gzip compression failed/);
+    // a pull whose layers go through the failing program
+    const root2 = b.store();
+    assertOk(await b.run(['images'], { root: root2 }), 'create the store');
+    const before2 = await storeSnapshot(root2);
+    const pull = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('igzip', { PATH }), root: root2 });
+    assertOneLineError(pull, 'igzip: simulated disk failure', /corrupt gzip data/);
+    assert.deepEqual(await storeSnapshot(root), before);
+    assert.deepEqual(await storeSnapshot(root2), before2);
+  });
+
+  test('a codec program killed by a signal is a one-line error', T, async () => {
+    const PATH = await fakeIgzip('killed', 'kill -9 $$');
+    const root = b.store();
+    assertOk(await b.run(['images'], { root }), 'create the store');
+    const before = await storeSnapshot(root);
+    const load = await b.run(['load', '-i', gzArchive], { ...env('igzip', { PATH }), root });
+    assertOneLineError(load, 'igzip', /gzip decompression failed: igzip was killed by SIGKILL/);
+    assert.deepEqual(await storeSnapshot(root), before);
+  });
+
+  test('a codec program that lies is caught by the diffID and digest checks; the store is unchanged', T, async () => {
+    // real gzip work, with the output altered on the way out (exit status 0)
+    const PATH = await fakeIgzip('lying', 'gzip "$@" | tr a b');
+    const root = b.store();
+    assertOk(await b.run(['images'], { root }), 'create the store');
+    const before = await storeSnapshot(root);
+    const load = await b.run(['load', '-i', gzArchive], { ...env('igzip', { PATH }), root });
+    assertOneLineError(load, 'DiffID', /does not match the config's DiffID/);
+    const pull = await b.run(['pull', '-q', '--tls-verify=false', `${reg.host}/codecs/zlib:1`], { ...env('igzip', { PATH }), root });
+    assertOneLineError(pull, 'DiffID', /does not match the config's DiffID/);
+    assert.deepEqual(await storeSnapshot(root), before);
+
+    // a lying compressor: the pushed blobs are named by the bytes it produced, so the
+    // registry accepts them, and a pull (with an honest codec) rejects the image
+    const root2 = b.store();
+    assertOk(await b.run(['load', '-i', plainArchive], { root: root2 }), 'load of the plain archive');
+    const ref = `${reg.host}/codecs/lying:1`;
+    const pushed = await b.run(['push', '--tls-verify=false', img.id, `docker://${ref}`], { ...env('igzip', { PATH }), root: root2 });
+    assertOk(pushed, 'push through the lying compressor');
+    const root3 = b.store();
+    assertOk(await b.run(['images'], { root: root3 }), 'create the store');
+    const before3 = await storeSnapshot(root3);
+    const pull2 = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('zlib'), root: root3 });
+    assertOneLineError(pull2, 'layer', /does not match the config's DiffID|corrupt (gzip|compressed) data/);
+    assert.deepEqual(await storeSnapshot(root3), before3);
+  });
+});
