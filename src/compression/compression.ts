@@ -102,9 +102,11 @@ class ExternalFilter extends Duplex {
   private exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.destroyed) return;
     if (code === 0) { this.push(null); return; }
-    const said = this.stderr.trim().split('\n')[0]?.trim();
-    const reason = said ? (said.startsWith(`${this.name}:`) ? said : `${this.name}: ${said}`)
+    // igzip prints "Error (null) ..." for stdin; a cut-off stream gets zlib's words whatever ran
+    const said = this.stderr.trim().split('\n')[0]?.trim().replace(/^(\S+: )?Error \(null\) /, '$1');
+    let reason = said ? (said.startsWith(`${this.name}:`) ? said : `${this.name}: ${said}`)
       : code !== null ? `${this.name} exited with status ${code}` : `${this.name} was killed by ${signal}`;
+    if (this.work === 'decompress' && said && /complete gzip file|incomplete|unexpected end/i.test(said)) reason = `unexpected end of file (${reason})`;
     if (this.work === 'decompress' && code !== null) this.destroy(corrupt(this.alg, new Error(reason)));
     else this.destroy(new BerthError('IO', `${this.alg} ${this.work === 'compress' ? 'compression' : 'decompression'} failed: ${reason}`));
   }
