@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
-import { haveTool, toolPath, type RunResult } from '../helpers/tools.js';
+import { haveTool, type RunResult } from '../helpers/tools.js';
 import { assertOneLineError, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot } from '../helpers/archives.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
