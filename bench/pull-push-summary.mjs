@@ -11,7 +11,7 @@ const images = Object.fromEntries(readFileSync(imagesFile, 'utf8').trim().split(
 const rss = Object.fromEntries(readFileSync(join(out, 'pull-push-rss.tsv'), 'utf8').trim().split('\n').map((l) => { const [k, v] = l.split('\t'); return [k, Number(v)]; }));
 
 const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
-const row = (name, r) => `  ${name.padEnd(12)} median ${ms(r.median).padStart(8)}   mean ${ms(r.mean).padStart(8)} ± ${ms(r.stddev ?? 0).padStart(7)}   min ${ms(r.min).padStart(8)}   (${r.times.length} runs)`;
+const row = (name, r) => `  ${name.padEnd(18)} median ${ms(r.median).padStart(8)}   mean ${ms(r.mean).padStart(8)} ± ${ms(r.stddev ?? 0).padStart(7)}   min ${ms(r.min).padStart(8)}   (${r.times.length} runs)`;
 const checks = [];
 const check = (label, value, limit, unit) => {
   const pass = value <= limit;
@@ -25,6 +25,8 @@ for (const img of ['text', 'random']) {
   const push = load(`push-${img}.json`);
   console.log(`pull ${img} (${mb} MB compressed) into an empty store:`);
   for (const k of ['berth pull', 'podman pull', 'skopeo copy']) console.log(row(k, pull[k]));
+  // the same pull with each gzip codec forced (rows present when the codec was installed)
+  for (const k of Object.keys(pull).filter((c) => c.startsWith('berth pull ('))) console.log(`${row(k, pull[k])}   ${(pull[k].median / pull['berth pull'].median).toFixed(2)}x berth pull`);
   console.log(`push ${img} to an empty registry:`);
   for (const k of ['berth push', 'podman push']) console.log(row(k, push[k]));
   ok = check(`pull ${img}: berth / podman`, pull['berth pull'].median / pull['podman pull'].median, 0.25, 'x') && ok;

@@ -11,6 +11,7 @@
 # via bench/pull-push-registry.mjs), pushes both images to the first with skopeo, then with
 # hyperfine, every run into an empty destination (--prepare):
 #   pull: berth pull  vs  podman pull (scratch vfs store)  vs  skopeo copy docker://... oci:DIR
+#         (and berth pull again with each gzip codec installed forced: BERTH_GZIP=igzip/pigz/zlib)
 #   push: berth push  vs  podman push of the pulled image to the second registry, whose storage
 #         directory is emptied before every run
 # and the peak RSS of berth pull/push (max of 3 runs of /usr/bin/time -v).
@@ -72,9 +73,16 @@ hf=(hyperfine -N --style basic --warmup 1 --runs "$RUNS")
 
 for img in text random; do
   ref=$SRC/bench/$img:1
+  # berth's pull once more per gzip codec forced with BERTH_GZIP (the plain row: fastest present)
+  codec_rows=()
+  for codec in igzip pigz zlib; do
+    [ "$codec" = zlib ] || command -v "$codec" >/dev/null 2>&1 || continue
+    codec_rows+=(--prepare "$empty_berth" -n "berth pull ($codec)" "env BERTH_GZIP=$codec $berth pull -q --tls-verify=false $ref")
+  done
   echo "== pull $img into empty stores ($RUNS runs each) ==" >&2
   "${hf[@]}" --export-json "$OUT/pull-$img.json" \
     --prepare "$empty_berth" -n "berth pull" "$berth pull -q --tls-verify=false $ref" \
+    "${codec_rows[@]}" \
     --prepare "$empty_podman" -n "podman pull" "$podman pull -q --tls-verify=false $ref" \
     --prepare "$empty_skopeo" -n "skopeo copy" "$skopeo_cmd copy -q --src-tls-verify=false docker://$ref oci:$skdir:$img"
 done
