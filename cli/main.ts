@@ -125,9 +125,20 @@ function help(words: string[]): number {
   return 0;
 }
 
+// Why: a command whose promise never settles (a stream nobody ends) would otherwise let the
+// event loop run dry and exit 0 as if it had succeeded.
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write('Error: berth stopped before the command finished: an operation was left waiting for data that never came\n');
+  process.exitCode = 125;
+});
+
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => { settled = true; process.exitCode = code; },
   (e: unknown) => {
+    settled = true;
     if (e instanceof EarlyExit) { process.stderr.write(`${e.message}\n`); process.exitCode = 1; return; }
     process.exitCode = printError(e);
   },
