@@ -9,7 +9,10 @@ import { tagImage } from '../dist/src/images/tag.js';
 import { makeTar } from '../dist/test/helpers/tools.js';
 
 const [root, images = '200', names = '5', dangling = '5'] = process.argv.slice(2);
-if (!root) { console.error('usage: node bench/images-store.mjs ROOT [IMAGES] [NAMES] [DANGLING]'); process.exit(2); }
+if (!root) {
+  console.error('usage: node bench/images-store.mjs ROOT [IMAGES] [NAMES] [DANGLING]');
+  process.exit(2);
+}
 const store = Store.open({ root });
 const refs = [];
 const tiers = ['gold', 'silver', 'bronze', 'iron'];
@@ -18,11 +21,13 @@ try {
     const tar = makeTar({ [`data/file-${i}.txt`]: `image ${i}\n`.repeat(1 + (i % 7)) });
     const first = `bench.example.com/team${i % 10}/app${i}:v1`;
     const { id } = await importImage(store, {
-      input: Readable.from([tar]), reference: first,
+      input: Readable.from([tar]),
+      reference: first,
       changes: [`LABEL tier=${tiers[i % tiers.length]}`, `LABEL index=${i}`, 'CMD ["/bin/app"]'],
     });
     const more = [];
-    for (let n = 1; n < Number(names); n++) more.push(n % 2 ? `bench.example.com/team${i % 10}/app${i}:v${n + 1}` : `localhost/app${i}:tag${n}`);
+    for (let n = 1; n < Number(names); n++)
+      more.push(n % 2 ? `bench.example.com/team${i % 10}/app${i}:v${n + 1}` : `localhost/app${i}:tag${n}`);
     if (more.length) tagImage(store, id, more);
     refs.push(first, ...more);
   }

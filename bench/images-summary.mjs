@@ -23,7 +23,8 @@ console.log('ratios of medians (berth / podman; lower is better):');
 for (const v of ['images', 'images --filter label', 'images --filter reference', 'images --format json']) {
   const b = `berth ${v}`;
   const p = `podman ${v}`;
-  if (results[b] && results[p]) console.log(`  ${v.padEnd(30)} ${(med(b) / med(p)).toFixed(2)}x   (${(med(p) / med(b)).toFixed(1)}x faster)`);
+  if (results[b] && results[p])
+    console.log(`  ${v.padEnd(30)} ${(med(b) / med(p)).toFixed(2)}x   (${(med(p) / med(b)).toFixed(1)}x faster)`);
 }
 console.log('start-up:');
 for (const n of ['node -e 0', 'berth inspect', 'berth tag', 'podman image inspect']) if (results[n]) console.log(row(n));

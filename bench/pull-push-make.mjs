@@ -10,13 +10,23 @@ import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
 
 const dir = process.argv[2];
-if (!dir) { console.error('usage: node bench/pull-push-make.mjs DIR'); process.exit(2); }
+if (!dir) {
+  console.error('usage: node bench/pull-push-make.mjs DIR');
+  process.exit(2);
+}
 const blobs = path.join(dir, 'blobs', 'sha256');
 fs.mkdirSync(blobs, { recursive: true });
 const MB = 1 << 20;
 
 // A 4 MiB pool of word-like text; files are slices of it at random offsets.
-const words = Array.from({ length: 4000 }, () => randomBytes(2 + randomInt(8)).toString('base64').replace(/[^a-z]/gi, '').toLowerCase() || 'x');
+const words = Array.from(
+  { length: 4000 },
+  () =>
+    randomBytes(2 + randomInt(8))
+      .toString('base64')
+      .replace(/[^a-z]/gi, '')
+      .toLowerCase() || 'x',
+);
 function textPool(size) {
   const parts = [];
   let n = 0;
@@ -56,7 +66,14 @@ async function writeLayer(files) {
   const gzHash = createHash('sha256');
   let gzSize = 0;
   let tarSize = 0;
-  gz.on('data', (c) => { gzHash.update(c); gzSize += c.length; if (!out.write(c)) { gz.pause(); out.once('drain', () => gz.resume()); } });
+  gz.on('data', (c) => {
+    gzHash.update(c);
+    gzSize += c.length;
+    if (!out.write(c)) {
+      gz.pause();
+      out.once('drain', () => gz.resume());
+    }
+  });
   const gzEnd = once(gz, 'end');
   const put = async (b) => {
     tarHash.update(b);
@@ -111,25 +128,39 @@ async function makeImage(tag, layers) {
   const done = [];
   for (const l of layers) done.push(await writeLayer(l));
   const cfg = writeJson({
-    architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z',
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2024-01-01T00:00:00Z',
     config: { Cmd: ['/bin/sh'], Labels: { bench: tag } },
     rootfs: { type: 'layers', diff_ids: done.map((l) => l.diffID) },
     history: done.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'berth bench' })),
   });
   const manifest = {
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
     layers: done.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
   };
   const m = writeJson(manifest);
   const compressed = done.reduce((a, l) => a + l.size, 0);
   const uncompressed = done.reduce((a, l) => a + l.tarSize, 0);
-  console.error(`${tag}: ${layers.length} layers, ${(uncompressed / MB).toFixed(0)} MB uncompressed, ${(compressed / MB).toFixed(0)} MB compressed`);
+  console.error(
+    `${tag}: ${layers.length} layers, ${(uncompressed / MB).toFixed(0)} MB uncompressed, ${(compressed / MB).toFixed(0)} MB compressed`,
+  );
   console.log(`${tag} ${m.digest} ${cfg.digest} ${compressed}`);
   return { mediaType: manifest.mediaType, ...m, annotations: { 'org.opencontainers.image.ref.name': tag } };
 }
 
-const text = await makeImage('text', [textFiles('usr/share/a', 100 * MB), textFiles('usr/share/b', 100 * MB), textFiles('opt/c', 100 * MB)]);
-const rand = await makeImage('random', [randomFiles('data/a', 67 * MB), randomFiles('data/b', 67 * MB), randomFiles('data/c', 68 * MB), randomFiles('data/d', 68 * MB)]);
+const text = await makeImage('text', [
+  textFiles('usr/share/a', 100 * MB),
+  textFiles('usr/share/b', 100 * MB),
+  textFiles('opt/c', 100 * MB),
+]);
+const rand = await makeImage('random', [
+  randomFiles('data/a', 67 * MB),
+  randomFiles('data/b', 67 * MB),
+  randomFiles('data/c', 68 * MB),
+  randomFiles('data/d', 68 * MB),
+]);
 fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
 fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [text, rand] }));

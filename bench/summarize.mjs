@@ -7,10 +7,19 @@ const [loadFile, saveFile, rssFile] = process.argv.slice(2);
 const medians = (f) => Object.fromEntries(JSON.parse(readFileSync(f, 'utf8')).results.map((r) => [r.command, r]));
 const load = medians(loadFile);
 const save = medians(saveFile);
-const rss = Object.fromEntries(readFileSync(rssFile, 'utf8').trim().split('\n').map((l) => { const [k, v] = l.split('\t'); return [k, Number(v)]; }));
+const rss = Object.fromEntries(
+  readFileSync(rssFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [k, v] = l.split('\t');
+      return [k, Number(v)];
+    }),
+);
 
 const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
-const row = (name, r) => `  ${name.padEnd(12)} median ${ms(r.median).padStart(8)}   mean ${ms(r.mean).padStart(8)} ± ${ms(r.stddev ?? 0).padStart(6)}   (${r.times.length} runs)`;
+const row = (name, r) =>
+  `  ${name.padEnd(12)} median ${ms(r.median).padStart(8)}   mean ${ms(r.mean).padStart(8)} ± ${ms(r.stddev ?? 0).padStart(6)}   (${r.times.length} runs)`;
 let ok = true;
 const check = (label, value, limit, unit) => {
   const pass = value <= limit;

@@ -23,9 +23,15 @@ export function logProgress(quiet: boolean): ((e: ProgressEvent) => void) | unde
       const short = e.digest.slice(7, 19);
       const key = `${e.digest}:${e.state}`;
       if (seen.has(key)) return;
-      if (e.state === 'exists') { seen.add(key); process.stderr.write(`Copying ${e.isConfig ? 'config' : 'blob'} ${short} skipped: already exists\n`); }
-      else if (e.state === 'copying' && (e.bytes ?? 0) === 0) { seen.add(key); }
-      else if (e.state === 'done') { seen.add(key); process.stderr.write(`Copying ${e.isConfig ? 'config' : 'blob'} ${short} done\n`); }
+      if (e.state === 'exists') {
+        seen.add(key);
+        process.stderr.write(`Copying ${e.isConfig ? 'config' : 'blob'} ${short} skipped: already exists\n`);
+      } else if (e.state === 'copying' && (e.bytes ?? 0) === 0) {
+        seen.add(key);
+      } else if (e.state === 'done') {
+        seen.add(key);
+        process.stderr.write(`Copying ${e.isConfig ? 'config' : 'blob'} ${short} done\n`);
+      }
     } else if (e.kind === 'manifest' && e.state === 'writing') {
       process.stderr.write('Writing manifest to image destination\n');
     } else if (e.kind === 'message') {

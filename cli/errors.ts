@@ -10,7 +10,14 @@ export function printError(e: unknown): number {
   }
   const err = e as { code?: string; message?: string; stack?: string };
   if (err?.code === 'EPIPE') return 0;
-  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'ENOSPC' || err?.code === 'EROFS' || err?.code === 'EDQUOT' || err?.code === 'EIO') {
+  if (
+    err?.code === 'EACCES' ||
+    err?.code === 'EPERM' ||
+    err?.code === 'ENOSPC' ||
+    err?.code === 'EROFS' ||
+    err?.code === 'EDQUOT' ||
+    err?.code === 'EIO'
+  ) {
     process.stderr.write(`Error: ${err.message}\n`);
     return 125;
   }

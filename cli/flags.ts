@@ -70,7 +70,10 @@ export interface Parsed {
  * podman's second line ("See 'podman CMD --help'") is left out.
  */
 export class UsageError extends BerthError {
-  constructor(message: string, readonly command: string) {
+  constructor(
+    message: string,
+    readonly command: string,
+  ) {
     super('INVALID_ARGUMENT', message);
   }
 }
@@ -88,11 +91,22 @@ function underscoreOK(s: string): boolean {
   let i = 0;
   if (s[0] === '+' || s[0] === '-') s = s.slice(1);
   let hex = false;
-  if (s.length >= 2 && s[0] === '0' && /[bBoOxX]/.test(s[1]!)) { i = 2; saw = '0'; hex = s[1] === 'x' || s[1] === 'X'; }
+  if (s.length >= 2 && s[0] === '0' && /[bBoOxX]/.test(s[1]!)) {
+    i = 2;
+    saw = '0';
+    hex = s[1] === 'x' || s[1] === 'X';
+  }
   for (; i < s.length; i++) {
     const c = s[i]!;
-    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) { saw = '0'; continue; }
-    if (c === '_') { if (saw !== '0') return false; saw = '_'; continue; }
+    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) {
+      saw = '0';
+      continue;
+    }
+    if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+      continue;
+    }
     if (saw === '_') return false;
     saw = '!';
   }
@@ -108,12 +122,27 @@ export function parseGoInt(s: string, unsigned: boolean): bigint | string {
   const syntax = `${fn}: parsing ${goQuote(s)}: invalid syntax`;
   let body = s;
   let neg = false;
-  if (!unsigned && (body[0] === '+' || body[0] === '-')) { neg = body[0] === '-'; body = body.slice(1); }
+  if (!unsigned && (body[0] === '+' || body[0] === '-')) {
+    neg = body[0] === '-';
+    body = body.slice(1);
+  }
   let base = 10;
   let digits = body;
   if (body.length >= 2 && body[0] === '0') {
     const p = body[1]!.toLowerCase();
-    if (p === 'x') { base = 16; digits = body.slice(2); } else if (p === 'b') { base = 2; digits = body.slice(2); } else if (p === 'o') { base = 8; digits = body.slice(2); } else { base = 8; digits = body.slice(1); }
+    if (p === 'x') {
+      base = 16;
+      digits = body.slice(2);
+    } else if (p === 'b') {
+      base = 2;
+      digits = body.slice(2);
+    } else if (p === 'o') {
+      base = 8;
+      digits = body.slice(2);
+    } else {
+      base = 8;
+      digits = body.slice(1);
+    }
   }
   const valid = { 2: /^[01_]+$/, 8: /^[0-7_]+$/, 10: /^[0-9_]+$/, 16: /^[0-9a-fA-F_]+$/ }[base as 2 | 8 | 10 | 16];
   if (digits === '' || !valid.test(digits)) return syntax;
@@ -130,10 +159,19 @@ export function parseGoInt(s: string, unsigned: boolean): bigint | string {
   return v;
 }
 
-const DEFAULT_ARG: Record<FlagType, string> = { bool: '', string: 'string', array: 'stringArray', int: 'int', uint: 'uint', duration: 'duration' };
+const DEFAULT_ARG: Record<FlagType, string> = {
+  bool: '',
+  string: 'string',
+  array: 'stringArray',
+  int: 'int',
+  uint: 'uint',
+  duration: 'duration',
+};
 
 /** How pflag names a flag in "invalid argument" errors. */
-function shownName(f: FlagSpec): string { return f.short ? `-${f.short}, --${f.name}` : `--${f.name}`; }
+function shownName(f: FlagSpec): string {
+  return f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
+}
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
@@ -147,10 +185,12 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
   const byShort = new Map(spec.flags.filter((f) => f.short).map((f) => [f.short!, f]));
   const flags: Record<string, FlagValue> = {};
   const changed = new Set<string>();
-  for (const f of spec.flags) flags[f.name] = f.type === 'array' ? [] : f.def ?? (f.type === 'bool' && !f.tristate ? false : undefined);
+  for (const f of spec.flags) flags[f.name] = f.type === 'array' ? [] : (f.def ?? (f.type === 'bool' && !f.tristate ? false : undefined));
   const args: string[] = [];
   let help = false;
-  const fail = (msg: string): never => { throw new UsageError(msg, spec.name); };
+  const fail = (msg: string): never => {
+    throw new UsageError(msg, spec.name);
+  };
 
   const set = (f: FlagSpec, value: string): void => {
     changed.add(f.name);
@@ -162,13 +202,15 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
         flags[f.name] = b;
         return;
       }
-      case 'int': case 'uint': {
+      case 'int':
+      case 'uint': {
         const v = parseGoInt(value, f.type === 'uint');
         if (typeof v === 'string') invalid(v);
         const n = v as bigint;
         if (f.min !== undefined && n < BigInt(f.min)) invalid(`must be at least ${f.min}`);
         if (f.max !== undefined && n > BigInt(f.max)) invalid(`must be at most ${f.max}`);
-        if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) invalid(`value out of range (at most ${Number.MAX_SAFE_INTEGER})`);
+        if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER))
+          invalid(`value out of range (at most ${Number.MAX_SAFE_INTEGER})`);
         flags[f.name] = Number(n);
         return;
       }
@@ -190,14 +232,20 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') { args.push(...argv.slice(i + 1)); break; }
+    if (a === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       if (name === '' || name.startsWith('-') || name.startsWith('=')) fail(`bad flag syntax: ${a}`);
       const f = byLong.get(name);
       if (!f) {
-        if (name === 'help') { help = true; continue; }
+        if (name === 'help') {
+          help = true;
+          continue;
+        }
         fail(`unknown flag: --${name}`);
       }
       if (eq >= 0) set(f!, a.slice(eq + 1));
@@ -212,13 +260,30 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
         const c = rest[0]!;
         const f = byShort.get(c);
         if (!f) {
-          if (c === 'h') { help = true; rest = rest.slice(1); continue; }
+          if (c === 'h') {
+            help = true;
+            rest = rest.slice(1);
+            continue;
+          }
           fail(`unknown shorthand flag: '${c}' in -${rest}`);
         }
-        if (rest.length > 2 && rest[1] === '=') { set(f!, rest.slice(2)); break; }
-        if (f!.type === 'bool') { set(f!, 'true'); rest = rest.slice(1); continue; }
-        if (rest.length > 1) { set(f!, rest.slice(1)); break; }
-        if (i + 1 < argv.length) { set(f!, argv[++i]!); break; }
+        if (rest.length > 2 && rest[1] === '=') {
+          set(f!, rest.slice(2));
+          break;
+        }
+        if (f!.type === 'bool') {
+          set(f!, 'true');
+          rest = rest.slice(1);
+          continue;
+        }
+        if (rest.length > 1) {
+          set(f!, rest.slice(1));
+          break;
+        }
+        if (i + 1 < argv.length) {
+          set(f!, argv[++i]!);
+          break;
+        }
         fail(`flag needs an argument: '${c}' in -${rest}`);
       }
       continue;
@@ -251,19 +316,25 @@ function checkArgCount(spec: ParseSpec, n: number): void {
 }
 
 /** The placeholder shown after a flag in --help (pflag's UnquoteUsage). */
-export function flagArgName(f: FlagSpec): string { return f.type === 'bool' ? '' : f.arg ?? DEFAULT_ARG[f.type]; }
+export function flagArgName(f: FlagSpec): string {
+  return f.type === 'bool' ? '' : (f.arg ?? DEFAULT_ARG[f.type]);
+}
 
 /** pflag's FlagUsages: two columns, defaults that are not zero values appended. */
 export function flagUsages(flags: readonly FlagSpec[]): string {
-  const lines = flags.filter((f) => !f.hidden).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => {
-    let left = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
-    const arg = flagArgName(f);
-    if (arg) left += ` ${arg}`;
-    let right = f.help;
-    const d = f.def;
-    if (d !== undefined && d !== false && d !== '' && d !== 0) right += typeof d === 'string' ? ` (default ${goQuote(d)})` : ` (default ${d})`;
-    return [left, right] as const;
-  });
+  const lines = flags
+    .filter((f) => !f.hidden)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => {
+      let left = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
+      const arg = flagArgName(f);
+      if (arg) left += ` ${arg}`;
+      let right = f.help;
+      const d = f.def;
+      if (d !== undefined && d !== false && d !== '' && d !== 0)
+        right += typeof d === 'string' ? ` (default ${goQuote(d)})` : ` (default ${d})`;
+      return [left, right] as const;
+    });
   const w = Math.max(0, ...lines.map(([l]) => l.length));
   return lines.map(([l, r]) => `${l}${' '.repeat(w - l.length)}   ${r}\n`).join('');
 }

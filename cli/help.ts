@@ -5,7 +5,11 @@
 import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, commandWords, groupCommands, type CommandDef } from './command-table.js';
 import { flagUsages } from './flags.js';
 
-const indent = (text: string) => text.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n');
 
 function commandList(rows: readonly (readonly [string, string])[]): string {
   const w = Math.max(11, ...rows.map(([n]) => n.length)) + 1;
@@ -38,9 +42,11 @@ export function rootHelp(): string {
   for (const c of COMMANDS) if (!c.name.includes(' ')) rows.push([c.name, c.summary]);
   for (const g of GROUPS) rows.push([g.name, g.summary]);
   rows.sort((a, b) => a[0].localeCompare(b[0]));
-  return 'Daemonless container image manager (podman-compatible image commands)\n\n' +
+  return (
+    'Daemonless container image manager (podman-compatible image commands)\n\n' +
     'Usage:\n  berth [options] [command]\n\n' +
     `Available Commands:\n${commandList(rows)}\n` +
     `Options:\n${flagUsages([...PERSISTENT_FLAGS, ...ROOT_FLAGS, { name: 'help', short: 'h', type: 'bool' as const, help: 'help for berth' }].sort((a, b) => a.name.localeCompare(b.name)))}\n` +
-    'Run "berth COMMAND --help" (or "berth help COMMAND") for a command\'s options.\n';
+    'Run "berth COMMAND --help" (or "berth help COMMAND") for a command\'s options.\n'
+  );
 }

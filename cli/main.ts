@@ -11,7 +11,9 @@ import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, findCommand, type CommandDef } fr
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
 import { commandHelp, groupHelp, rootHelp } from './help.js';
 
-export interface GlobalOptions { root?: string }
+export interface GlobalOptions {
+  root?: string;
+}
 
 export const VERSION = '0.1.0';
 
@@ -51,7 +53,8 @@ function applyGlobals(pre: Parsed, cmd: Parsed | undefined): GlobalOptions {
       if (!statSync(config).isDirectory()) throw new EarlyExit(`Supplied --config file (${config}) is not a directory`);
     } catch (e) {
       if (e instanceof EarlyExit) throw e;
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EarlyExit(`Supplied --config folder (${config}) exists but is not accessible: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new EarlyExit(`Supplied --config folder (${config}) exists but is not accessible: ${(e as Error).message}`);
     }
     process.env.DOCKER_CONFIG = config;
   }
@@ -72,8 +75,14 @@ async function main(argv: string[]): Promise<number> {
   const n = leadingFlags(argv, rootSpec.flags);
   const pre = parseCommandLine(argv.slice(0, n), rootSpec);
   let rest = argv.slice(n);
-  if (pre.help) { process.stdout.write(rootHelp()); return 0; }
-  if (pre.flags.version === true) { process.stdout.write(`berth version ${VERSION}\n`); return 0; }
+  if (pre.help) {
+    process.stdout.write(rootHelp());
+    return 0;
+  }
+  if (pre.flags.version === true) {
+    process.stdout.write(`berth version ${VERSION}\n`);
+    return 0;
+  }
   if (rest[0] === '--') rest = rest.slice(1);
   if (rest.length === 0) {
     applyGlobals(pre, undefined);
@@ -88,7 +97,10 @@ async function main(argv: string[]): Promise<number> {
     const skip = leadingFlags(args, PERSISTENT_FLAGS);
     const before = args.slice(0, skip);
     const sub = args[skip];
-    if (before.includes('--help') || before.includes('-h')) { process.stdout.write(groupHelp(words)); return 0; }
+    if (before.includes('--help') || before.includes('-h')) {
+      process.stdout.write(groupHelp(words));
+      return 0;
+    }
     if (sub === undefined) {
       process.stdout.write(groupHelp(words));
       process.stderr.write(`Error: missing command 'berth ${words} COMMAND'\n`);
@@ -103,19 +115,31 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   const p = parseCommandLine(args, { ...def, name: words, flags: [...def.flags, ...PERSISTENT_FLAGS] });
-  if (p.help) { process.stdout.write(commandHelp(def)); return 0; }
+  if (p.help) {
+    process.stdout.write(commandHelp(def));
+    return 0;
+  }
   const g = applyGlobals(pre, p);
   if (def.name === 'help') return help(p.args);
-  if (def.name === 'version') { process.stdout.write(`berth version ${VERSION}\n`); return 0; }
+  if (def.name === 'version') {
+    process.stdout.write(`berth version ${VERSION}\n`);
+    return 0;
+  }
   const m = (await import(`./commands/${def.module}.js`)) as { run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise<number> };
   return m.run(p, g, def);
 }
 
 /** `berth help [COMMAND...]`. */
 function help(words: string[]): number {
-  if (words.length === 0) { process.stdout.write(rootHelp()); return 0; }
+  if (words.length === 0) {
+    process.stdout.write(rootHelp());
+    return 0;
+  }
   const name = words.join(' ');
-  if (words.length === 1 && GROUPS.some((g) => g.name === name)) { process.stdout.write(groupHelp(name)); return 0; }
+  if (words.length === 1 && GROUPS.some((g) => g.name === name)) {
+    process.stdout.write(groupHelp(name));
+    return 0;
+  }
   const def = findCommand(name);
   if (!def) {
     process.stderr.write(`Error: unknown help topic \`${name}\`\n`);
@@ -136,10 +160,17 @@ process.on('beforeExit', () => {
 });
 
 main(process.argv.slice(2)).then(
-  (code) => { settled = true; process.exitCode = code; },
+  (code) => {
+    settled = true;
+    process.exitCode = code;
+  },
   (e: unknown) => {
     settled = true;
-    if (e instanceof EarlyExit) { process.stderr.write(`${e.message}\n`); process.exitCode = 1; return; }
+    if (e instanceof EarlyExit) {
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.exitCode = printError(e);
   },
 );

@@ -5,15 +5,31 @@ import { logProgress } from './common.js';
  * Progress rendering. On a TTY: one live line per blob (state, bytes, rate), redrawn in place.
  * In logs: one line per state change, never redrawn frames. Quiet: nothing.
  */
-export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): { onProgress?: (e: ProgressEvent) => void; done(): void } {
+export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): {
+  onProgress?: (e: ProgressEvent) => void;
+  done(): void;
+} {
   const out = opts.stream ?? process.stderr;
   if (opts.quiet) return { done() {} };
   if (!out.isTTY) return { onProgress: logProgress(false), done() {} };
-  interface Row { label: string; state: string; bytes: number; total: number; started: number }
+  interface Row {
+    label: string;
+    state: string;
+    bytes: number;
+    total: number;
+    started: number;
+  }
   const rows = new Map<string, Row>();
   let drawn = 0;
   let last = 0;
-  const human = (n: number) => n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)}GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)}MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)}KiB` : `${n}B`;
+  const human = (n: number) =>
+    n >= 1 << 30
+      ? `${(n / (1 << 30)).toFixed(1)}GiB`
+      : n >= 1 << 20
+        ? `${(n / (1 << 20)).toFixed(1)}MiB`
+        : n >= 1024
+          ? `${(n / 1024).toFixed(1)}KiB`
+          : `${n}B`;
   const draw = (force = false) => {
     const now = Date.now();
     if (!force && now - last < 100) return;
@@ -25,7 +41,10 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
       const secs = Math.max(0.001, (now - r.started) / 1000);
       const barW = Math.max(10, Math.min(30, width - 60));
       const fill = Math.round(pct * barW);
-      const bar = r.state === 'copying' ? `[${'='.repeat(fill)}${' '.repeat(barW - fill)}] ${human(r.bytes)} / ${human(r.total)} ${human(r.bytes / secs)}/s` : r.state;
+      const bar =
+        r.state === 'copying'
+          ? `[${'='.repeat(fill)}${' '.repeat(barW - fill)}] ${human(r.bytes)} / ${human(r.total)} ${human(r.bytes / secs)}/s`
+          : r.state;
       s += `\x1b[2K${`Copying ${r.label}`.padEnd(28)} ${bar}`.slice(0, width - 1) + '\n';
     }
     drawn = rows.size;
@@ -33,17 +52,32 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
   };
   return {
     onProgress: (e) => {
-      if (e.kind === 'message') { out.write(`${e.text}\n`); drawn = 0; return; }
-      if (e.kind === 'manifest') { if (e.state === 'writing') { draw(true); out.write('Writing manifest to image destination\n'); drawn = 0; rows.clear(); } return; }
+      if (e.kind === 'message') {
+        out.write(`${e.text}\n`);
+        drawn = 0;
+        return;
+      }
+      if (e.kind === 'manifest') {
+        if (e.state === 'writing') {
+          draw(true);
+          out.write('Writing manifest to image destination\n');
+          drawn = 0;
+          rows.clear();
+        }
+        return;
+      }
       if (e.kind !== 'blob') return;
       const label = `${e.isConfig ? 'config' : 'blob'} ${e.digest.slice(7, 19)}`;
       const r = rows.get(e.digest) ?? { label, state: 'waiting', bytes: 0, total: e.total ?? 0, started: Date.now() };
-      r.state = e.state === 'exists' ? 'skipped: already exists' : e.state === 'done' ? 'done' : e.state === 'retrying' ? 'retrying' : 'copying';
+      r.state =
+        e.state === 'exists' ? 'skipped: already exists' : e.state === 'done' ? 'done' : e.state === 'retrying' ? 'retrying' : 'copying';
       if (e.bytes !== undefined) r.bytes = e.bytes;
       if (e.total !== undefined) r.total = e.total;
       rows.set(e.digest, r);
       draw(e.state !== 'copying');
     },
-    done() { draw(true); },
+    done() {
+      draw(true);
+    },
   };
 }

@@ -21,7 +21,10 @@ export function registryAccess(o: Record<string, FlagValue>): RegistryAccessOpti
     certDir: o.certDir as string | undefined,
     creds: o.creds as string | undefined,
     authfile: (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE,
-    retry: { max: o.retry as number | undefined, delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined },
+    retry: {
+      max: o.retry as number | undefined,
+      delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined,
+    },
   };
 }
 

@@ -7,34 +7,34 @@
  * details, so callers never take messages apart.
  */
 export type ErrorCode =
-  | 'INVALID_ARGUMENT'      // a flag, option or positional argument is malformed
-  | 'INVALID_REFERENCE'     // an image reference does not parse
-  | 'IMAGE_NOT_FOUND'       // lookup found nothing
-  | 'AMBIGUOUS_IMAGE'       // a short ID prefix or short name matches several images
-  | 'IMAGE_IN_USE'          // removal refused: image has several names (needs -f) or is used
-  | 'INVALID_DIGEST'        // a digest string is malformed or uses an unsupported algorithm
-  | 'DIGEST_MISMATCH'       // content does not hash to the expected digest
-  | 'SIZE_MISMATCH'         // content length differs from the expected size
-  | 'INVALID_MANIFEST'      // manifest/index/config JSON is invalid or ambiguous
-  | 'TOO_LARGE'             // a document exceeds its size cap
-  | 'INVALID_ARCHIVE'       // an archive or layout is malformed, truncated or unsafe
-  | 'UNSUPPORTED'           // a valid but unsupported format, transport or option
-  | 'NO_MATCHING_PLATFORM'  // an index has no entry for the requested platform
-  | 'STORE_CORRUPT'         // the local store is damaged (unreadable, missing or malformed index)
-  | 'STORE_LOCKED'          // another process held the store's write lock past the timeout
-  | 'STORE_FULL'            // no space left on the store's file system
-  | 'STORE_READONLY'        // the store cannot be written (read-only file system, no write permission)
-  | 'PERMISSION'            // the store's files cannot be read by this user
-  | 'REGISTRY_ERROR'        // the registry answered with an error
-  | 'UNAUTHORIZED'          // authentication failed or was refused
-  | 'NETWORK'               // a connection failed, timed out or was reset
-  | 'POLICY_DENIED'         // signature policy refused the image
-  | 'BLOCKED_REGISTRY'      // registries.conf blocks the registry
-  | 'SHORT_NAME'            // short-name resolution failed (ambiguous, no TTY, no search registries)
-  | 'CONFIG'                // a configuration file is invalid
-  | 'IO'                    // filesystem error
-  | 'ABORTED'               // the caller's AbortSignal fired
-  | 'INTERNAL';             // a bug: printed with details
+  | 'INVALID_ARGUMENT' // a flag, option or positional argument is malformed
+  | 'INVALID_REFERENCE' // an image reference does not parse
+  | 'IMAGE_NOT_FOUND' // lookup found nothing
+  | 'AMBIGUOUS_IMAGE' // a short ID prefix or short name matches several images
+  | 'IMAGE_IN_USE' // removal refused: image has several names (needs -f) or is used
+  | 'INVALID_DIGEST' // a digest string is malformed or uses an unsupported algorithm
+  | 'DIGEST_MISMATCH' // content does not hash to the expected digest
+  | 'SIZE_MISMATCH' // content length differs from the expected size
+  | 'INVALID_MANIFEST' // manifest/index/config JSON is invalid or ambiguous
+  | 'TOO_LARGE' // a document exceeds its size cap
+  | 'INVALID_ARCHIVE' // an archive or layout is malformed, truncated or unsafe
+  | 'UNSUPPORTED' // a valid but unsupported format, transport or option
+  | 'NO_MATCHING_PLATFORM' // an index has no entry for the requested platform
+  | 'STORE_CORRUPT' // the local store is damaged (unreadable, missing or malformed index)
+  | 'STORE_LOCKED' // another process held the store's write lock past the timeout
+  | 'STORE_FULL' // no space left on the store's file system
+  | 'STORE_READONLY' // the store cannot be written (read-only file system, no write permission)
+  | 'PERMISSION' // the store's files cannot be read by this user
+  | 'REGISTRY_ERROR' // the registry answered with an error
+  | 'UNAUTHORIZED' // authentication failed or was refused
+  | 'NETWORK' // a connection failed, timed out or was reset
+  | 'POLICY_DENIED' // signature policy refused the image
+  | 'BLOCKED_REGISTRY' // registries.conf blocks the registry
+  | 'SHORT_NAME' // short-name resolution failed (ambiguous, no TTY, no search registries)
+  | 'CONFIG' // a configuration file is invalid
+  | 'IO' // filesystem error
+  | 'ABORTED' // the caller's AbortSignal fired
+  | 'INTERNAL'; // a bug: printed with details
 
 export class BerthError extends Error {
   readonly code: ErrorCode;
@@ -45,7 +45,11 @@ export class BerthError extends Error {
   readonly data?: Readonly<Record<string, unknown>>;
   override readonly cause?: unknown;
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; subject?: string; data?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown; subject?: string; data?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.name = 'BerthError';
     this.code = code;
@@ -74,7 +78,12 @@ export class BerthError extends Error {
  * An error about one input, worded "SUBJECT: REASON"; `subject` and `data.reason` keep the
  * parts, so a caller that rewords it for its own context never takes the message apart.
  */
-export function subjectError(code: ErrorCode, subject: string, reason: string, opts: { hint?: string; cause?: unknown; data?: Record<string, unknown> } = {}): BerthError {
+export function subjectError(
+  code: ErrorCode,
+  subject: string,
+  reason: string,
+  opts: { hint?: string; cause?: unknown; data?: Record<string, unknown> } = {},
+): BerthError {
   return new BerthError(code, `${subject}: ${reason}`, { ...opts, subject, data: { ...opts.data, reason } });
 }
 

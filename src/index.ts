@@ -1,13 +1,34 @@
 // berth's public API: re-exports only.
 export { BerthError, isBerthError, type ErrorCode } from './errors.js';
-export { log, setLogLevel, logLevel, setLogSink, logEnabled, parseLogLevel, formatLogLine, LOG_LEVEL_NAMES, type LogLevel, type LogSink, type LogMessage, type Logger } from './log.js';
+export {
+  log,
+  setLogLevel,
+  logLevel,
+  setLogSink,
+  logEnabled,
+  parseLogLevel,
+  formatLogLine,
+  LOG_LEVEL_NAMES,
+  type LogLevel,
+  type LogSink,
+  type LogMessage,
+  type Logger,
+} from './log.js';
 export * from './digest/index.js';
 export * from './reference/index.js';
 export * from './media/index.js';
 export * from './platform/index.js';
 export { sniffCompression, createCompressor, createDecompressor, type Algorithm } from './compression/index.js';
 export type * from './transports/types.js';
-export { Store, Lease, defaultStoreRoot, type StoreOptions, type CheckReport, type CheckProblem, type RepairReport } from './store/store.js';
+export {
+  Store,
+  Lease,
+  defaultStoreRoot,
+  type StoreOptions,
+  type CheckReport,
+  type CheckProblem,
+  type RepairReport,
+} from './store/store.js';
 export type { StoreAccess } from './store/store-errors.js';
 export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
 export type { RecoverReport } from './store/recover.js';
@@ -28,12 +49,43 @@ export type { PullOptions, PullPolicy, PullResult } from './images/pull.js';
 export type { PushOptions } from './images/push.js';
 export type { LoginOptions } from './images/login.js';
 // operations that move images: loaded on first call
-export { pullImage, pushImage, loadImages, saveImages, importImage, copyByName, login, logout, loggedInUser, listRepositoryTags, openSourceByName, openDestinationByName, copyImage, recoverStore } from './lazy.js';
-export { listImages, repoAndTag, repoTags, repoDigests, createdTime, type ImageSet, type ListImagesOptions, type ListedImage } from './images/list.js';
+export {
+  pullImage,
+  pushImage,
+  loadImages,
+  saveImages,
+  importImage,
+  copyByName,
+  login,
+  logout,
+  loggedInUser,
+  listRepositoryTags,
+  openSourceByName,
+  openDestinationByName,
+  copyImage,
+  recoverStore,
+} from './lazy.js';
+export {
+  listImages,
+  repoAndTag,
+  repoTags,
+  repoDigests,
+  createdTime,
+  type ImageSet,
+  type ListImagesOptions,
+  type ListedImage,
+} from './images/list.js';
 export { tagImage, untagImage } from './images/tag.js';
 export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
 export { Image, openImage } from './images/image.js';
-export { inspectImage, type ImageInspect, type ImageInspectConfig, type ImageInspectHistory, type ImageInspectHealthcheck, type InspectTime } from './images/inspect.js';
+export {
+  inspectImage,
+  type ImageInspect,
+  type ImageInspectConfig,
+  type ImageInspectHistory,
+  type ImageInspectHealthcheck,
+  type InspectTime,
+} from './images/inspect.js';
 export { imageHistory, type HistoryLayer } from './images/history.js';
 export { imageTree } from './images/tree.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)

@@ -37,15 +37,31 @@ export function parseLogLevel(name: string): LogLevel | undefined {
   return Object.hasOwn(RANK, name) ? (name as LogLevel) : undefined;
 }
 
-export function setLogLevel(level: LogLevel): void { current = level; }
-export function logLevel(): LogLevel { return current; }
+export function setLogLevel(level: LogLevel): void {
+  current = level;
+}
+export function logLevel(): LogLevel {
+  return current;
+}
 /** Route log lines somewhere else than stderr (undefined restores stderr). */
-export function setLogSink(s: LogSink | undefined): void { sink = s; }
+export function setLogSink(s: LogSink | undefined): void {
+  sink = s;
+}
 
 /** True when messages at `level` are printed (to skip building costly messages). */
-export function logEnabled(level: LogLevel): boolean { return RANK[level] >= RANK[current]; }
+export function logEnabled(level: LogLevel): boolean {
+  return RANK[level] >= RANK[current];
+}
 
-const LOGRUS_NAME: Record<LogLevel, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal', panic: 'panic' };
+const LOGRUS_NAME: Record<LogLevel, string> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warning',
+  error: 'error',
+  fatal: 'fatal',
+  panic: 'panic',
+};
 const COLOR: Record<LogLevel, number> = { trace: 37, debug: 37, info: 36, warn: 33, error: 31, fatal: 31, panic: 31 };
 
 /** logrus quotes a value unless every character is one of a-zA-Z0-9-._/@^+. */
@@ -73,7 +89,10 @@ export function formatLogLine(level: LogLevel, message: string, tty: boolean, no
 function emit(level: LogLevel, m: LogMessage): void {
   if (RANK[level] < RANK[current]) return;
   const message = typeof m === 'function' ? m() : m;
-  if (sink) { sink(level, message); return; }
+  if (sink) {
+    sink(level, message);
+    return;
+  }
   process.stderr.write(formatLogLine(level, message, process.stderr.isTTY === true));
 }
 

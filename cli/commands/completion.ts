@@ -7,7 +7,10 @@ import type { GlobalOptions } from '../main.js';
 export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
   const shell = p.args[0]!;
   if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') {
-    throw new (await import('../flags.js')).UsageError(`invalid argument ${JSON.stringify(shell)} for "berth completion": use bash, zsh or fish`, 'completion');
+    throw new (await import('../flags.js')).UsageError(
+      `invalid argument ${JSON.stringify(shell)} for "berth completion": use bash, zsh or fish`,
+      'completion',
+    );
   }
   const script = completionScript(shell);
   const file = p.flags.file as string | undefined;

@@ -11,14 +11,29 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const cf = o.destCompressFormat as string | undefined;
   let platform: PlatformChoice;
   if (o.platform) platform = parsePlatform(o.platform as string);
-  else platform = { os: o.overrideOs as string | undefined, arch: o.overrideArch as string | undefined, variant: o.overrideVariant as string | undefined };
+  else
+    platform = {
+      os: o.overrideOs as string | undefined,
+      arch: o.overrideArch as string | undefined,
+      variant: o.overrideVariant as string | undefined,
+    };
   let store: Store | undefined;
   try {
     const r = await copyByName(src, dst, {
       context: {
         store: () => (store ??= openStore(g)),
-        registry: { tlsVerify: o.srcTlsVerify as boolean | undefined, creds: o.srcCreds as string | undefined, certDir: o.srcCertDir as string | undefined, authfile: o.authfile as string | undefined },
-        destRegistry: { tlsVerify: o.destTlsVerify as boolean | undefined, creds: o.destCreds as string | undefined, certDir: o.destCertDir as string | undefined, authfile: o.authfile as string | undefined },
+        registry: {
+          tlsVerify: o.srcTlsVerify as boolean | undefined,
+          creds: o.srcCreds as string | undefined,
+          certDir: o.srcCertDir as string | undefined,
+          authfile: o.authfile as string | undefined,
+        },
+        destRegistry: {
+          tlsVerify: o.destTlsVerify as boolean | undefined,
+          creds: o.destCreds as string | undefined,
+          certDir: o.destCertDir as string | undefined,
+          authfile: o.authfile as string | undefined,
+        },
         signaturePolicy: o.policy as string | undefined,
         insecurePolicy: !!o.insecurePolicy,
       },

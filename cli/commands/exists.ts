@@ -7,7 +7,6 @@ import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g, 'read');
   try {
@@ -16,5 +15,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     // a name that cannot be parsed names no local image (podman: "image not known")
     if (e instanceof BerthError && (e.code === 'INVALID_REFERENCE' || e.code === 'IMAGE_NOT_FOUND')) return 1;
     throw e;
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
 }

@@ -4,12 +4,22 @@
  * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
-import { BerthError, type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet, GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/index.js';
+import {
+  BerthError,
+  type ImageRow,
+  listImages,
+  repoAndTag,
+  repoDigests,
+  createdTime,
+  type ImageSet,
+  GoTime,
+  humanSince,
+  humanSizeSpaced,
+  goJSON,
+} from '../../src/index.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
-
-
 
 /** RepoDigests per names array (shared by all rows of one image). */
 const digestMemo = new WeakMap<string[], string[]>();
@@ -22,46 +32,104 @@ export class ImageReporter {
   readonly #now: number;
   #created?: GoTime;
 
-  constructor(row: ImageRow, set: ImageSet,
+  constructor(
+    row: ImageRow,
+    set: ImageSet,
     /** Names shown for the image (all, or those a reference filter selected). */
     readonly Names: string[],
     readonly Repository: string,
     readonly Tag: string,
-    noTrunc: boolean, now: number) {
-    this.#row = row; this.#set = set; this.#noTrunc = noTrunc; this.#now = now;
+    noTrunc: boolean,
+    now: number,
+  ) {
+    this.#row = row;
+    this.#set = set;
+    this.#noTrunc = noTrunc;
+    this.#now = now;
   }
 
   /** Creation time at second precision, as podman keeps it for listings. */
-  static created(r: ImageReporter): GoTime { return (r.#created ??= GoTime.fromUnix(createdTime(r.#row).unix())); }
-  static row(r: ImageReporter): ImageRow { return r.#row; }
+  static created(r: ImageReporter): GoTime {
+    return (r.#created ??= GoTime.fromUnix(createdTime(r.#row).unix()));
+  }
+  static row(r: ImageReporter): ImageRow {
+    return r.#row;
+  }
 
-  get ID(): string { return this.#noTrunc ? `sha256:${this.#row.id}` : this.#row.id.slice(0, 12); }
-  get Id(): string { return this.#row.id; }
-  get ParentId(): string { return this.#set.parent(this.#row)?.id ?? ''; }
-  get RepoTags(): string[] { return this.Names; }
+  get ID(): string {
+    return this.#noTrunc ? `sha256:${this.#row.id}` : this.#row.id.slice(0, 12);
+  }
+  get Id(): string {
+    return this.#row.id;
+  }
+  get ParentId(): string {
+    return this.#set.parent(this.#row)?.id ?? '';
+  }
+  get RepoTags(): string[] {
+    return this.Names;
+  }
   get RepoDigests(): string[] {
     let d = digestMemo.get(this.Names);
-    if (!d) { d = repoDigests(this.Names, this.#row); digestMemo.set(this.Names, d); }
+    if (!d) {
+      d = repoDigests(this.Names, this.#row);
+      digestMemo.set(this.Names, d);
+    }
     return d;
   }
-  get Created(): string { return humanSince(ImageReporter.created(this), this.#now); }
-  get CreatedAt(): string { return ImageReporter.created(this).toString(); }
-  get CreatedSince(): string { return this.Created; }
-  get CreatedTime(): string { return this.CreatedAt; }
-  get Size(): string { return humanSizeSpaced(this.#row.size); }
-  get SharedSize(): number { return 0; }
-  get VirtualSize(): number { return this.#row.size; }
-  get Labels(): Record<string, string> { return Object.assign(Object.create(null) as Record<string, string>, this.#row.labels); }
-  get Containers(): number { return 0; }
-  get ReadOnly(): boolean { return this.#row.readOnly; }
-  get IsReadOnly(): boolean { return this.#row.readOnly; }
-  get Dangling(): boolean { return this.#set.isDangling(this.#row); }
-  get IsDangling(): boolean { return this.Dangling; }
-  get Digest(): string { return this.#row.digest; }
-  get History(): string { return this.#row.namesHistory.join(', '); }
-  get Arch(): string { return ''; }
-  get Os(): string { return ''; }
-  get IsManifestList(): boolean | null { return null; }
+  get Created(): string {
+    return humanSince(ImageReporter.created(this), this.#now);
+  }
+  get CreatedAt(): string {
+    return ImageReporter.created(this).toString();
+  }
+  get CreatedSince(): string {
+    return this.Created;
+  }
+  get CreatedTime(): string {
+    return this.CreatedAt;
+  }
+  get Size(): string {
+    return humanSizeSpaced(this.#row.size);
+  }
+  get SharedSize(): number {
+    return 0;
+  }
+  get VirtualSize(): number {
+    return this.#row.size;
+  }
+  get Labels(): Record<string, string> {
+    return Object.assign(Object.create(null) as Record<string, string>, this.#row.labels);
+  }
+  get Containers(): number {
+    return 0;
+  }
+  get ReadOnly(): boolean {
+    return this.#row.readOnly;
+  }
+  get IsReadOnly(): boolean {
+    return this.#row.readOnly;
+  }
+  get Dangling(): boolean {
+    return this.#set.isDangling(this.#row);
+  }
+  get IsDangling(): boolean {
+    return this.Dangling;
+  }
+  get Digest(): string {
+    return this.#row.digest;
+  }
+  get History(): string {
+    return this.#row.namesHistory.join(', ');
+  }
+  get Arch(): string {
+    return '';
+  }
+  get Os(): string {
+    return '';
+  }
+  get IsManifestList(): boolean | null {
+    return null;
+  }
 
   /** podman's JSON for one row (ImageSummary + Created + CreatedAt; RepoTags null). */
   static json(r: ImageReporter): object {
@@ -112,7 +180,10 @@ const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\
 /** Width of a cell as Go's tabwriter counts it (runes). */
 function runes(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0xdc00 || c > 0xdfff) n++; }
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
   return n;
 }
 
@@ -126,7 +197,10 @@ export function alignTable(lines: readonly string[][]): string {
   const widths: number[] = [];
   for (let c = 0; c < ncol - 1; c++) {
     let w = 12;
-    for (const l of lines) { const x = runes(l[c]!) + 2; if (x > w) w = x; }
+    for (const l of lines) {
+      const x = runes(l[c]!) + 2;
+      if (x > w) w = x;
+    }
     widths.push(w);
   }
   let out = '';
@@ -184,21 +258,45 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       const entry = (r: ImageReporter): Buffer => {
         const k = ImageReporter.row(r).id;
         let e = memo.get(k);
-        if (e === undefined) { e = Buffer.from(goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' })); memo.set(k, e); }
+        if (e === undefined) {
+          e = Buffer.from(goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' }));
+          memo.set(k, e);
+        }
         return e;
       };
       jsonRows = { rows, entry };
     } else if (p.flags.quiet === true) {
       const seen = new Set<string>();
       out = '';
-      for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); out += `${r.ID}\n`; }
+      for (const r of rows)
+        if (!seen.has(r.ID)) {
+          seen.add(r.ID);
+          out += `${r.ID}\n`;
+        }
     } else if (!p.changed.has('format')) {
       // the default table, without the template engine (same output, much faster for many rows)
-      const head = ['REPOSITORY', 'TAG', ...(digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE', ...(history ? ['HISTORY'] : []), ...(readOnly ? ['R/O'] : [])];
+      const head = [
+        'REPOSITORY',
+        'TAG',
+        ...(digests ? ['DIGEST'] : []),
+        'IMAGE ID',
+        'CREATED',
+        'SIZE',
+        ...(history ? ['HISTORY'] : []),
+        ...(readOnly ? ['R/O'] : []),
+      ];
       const lines = p.flags.noheading === true ? [] : [head];
       for (const r of rows) {
-        lines.push([r.Repository || '<none>', r.Tag || '<none>', ...(digests ? [r.Digest] : []), r.ID, r.Created, r.Size,
-          ...(history ? [r.History || '<none>'] : []), ...(readOnly ? [String(r.ReadOnly)] : [])]);
+        lines.push([
+          r.Repository || '<none>',
+          r.Tag || '<none>',
+          ...(digests ? [r.Digest] : []),
+          r.ID,
+          r.Created,
+          r.Size,
+          ...(history ? [r.History || '<none>'] : []),
+          ...(readOnly ? [String(r.ReadOnly)] : []),
+        ]);
       }
       out = alignTable(lines);
     } else {
@@ -210,11 +308,17 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
         noHeading: p.flags.noheading === true,
       });
     }
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   if (jsonRows) {
     const { writeJSONArray } = await import('../format/output.js');
     const { rows, entry } = jsonRows;
-    await writeJSONArray((function* () { for (const r of rows) yield entry(r); })());
+    await writeJSONArray(
+      (function* () {
+        for (const r of rows) yield entry(r);
+      })(),
+    );
     return 0;
   }
   process.stdout.write(out);

@@ -14,8 +14,16 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   } else platform = { arch: o.arch, os: o.os, variant: o.variant };
   const store = openStore(g);
   try {
-    const r = await importImage(store, { input: tarball === '-' ? process.stdin : tarball, reference, changes: o.change, message: o.message, platform });
+    const r = await importImage(store, {
+      input: tarball === '-' ? process.stdin : tarball,
+      reference,
+      changes: o.change,
+      message: o.message,
+      platform,
+    });
     process.stdout.write(`${r.id}\n`);
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

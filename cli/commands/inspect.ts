@@ -9,7 +9,6 @@ import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-
 const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
@@ -22,11 +21,14 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       try {
         found.push(inspectImage(store, name));
       } catch (e) {
-        if (e instanceof BerthError && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'AMBIGUOUS_IMAGE' || e.code === 'INVALID_REFERENCE')) errors.push(e);
+        if (e instanceof BerthError && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'AMBIGUOUS_IMAGE' || e.code === 'INVALID_REFERENCE'))
+          errors.push(e);
         else throw e;
       }
     }
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
 
   let out: string;
   if (format === '' || JSON_RE.test(format)) {
@@ -39,6 +41,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   process.stdout.write(out);
   if (errors.length === 0) return 0;
   // podman's words: "inspecting object: NAME: image not known"
-  for (const e of errors) process.stderr.write(`Error: ${e.code === 'IMAGE_NOT_FOUND' ? 'inspecting object: ' : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+  for (const e of errors)
+    process.stderr.write(
+      `Error: ${e.code === 'IMAGE_NOT_FOUND' ? 'inspecting object: ' : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}\n`,
+    );
   return 125;
 }

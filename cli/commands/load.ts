@@ -8,8 +8,14 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (!o.input && process.stdin.isTTY) throw usageError('cannot read an archive from a terminal', 'use -i FILE or redirect stdin');
   const store = openStore(g);
   try {
-    const r = await loadImages(store, { input: o.input ?? process.stdin, inputName: o.input ?? 'stdin', onProgress: logProgress(o.quiet ?? false) });
+    const r = await loadImages(store, {
+      input: o.input ?? process.stdin,
+      inputName: o.input ?? 'stdin',
+      onProgress: logProgress(o.quiet ?? false),
+    });
     for (const n of r.names) process.stdout.write(`Loaded image: ${n}\n`);
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

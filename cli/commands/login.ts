@@ -7,12 +7,17 @@ import type { GlobalOptions } from '../main.js';
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function ask(question: string, hidden: boolean): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (hidden) (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => { if (s.includes(question)) process.stderr.write(question); };
+  if (hidden)
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+      if (s.includes(question)) process.stderr.write(question);
+    };
   const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
   rl.close();
   if (hidden) process.stderr.write('\n');
@@ -44,7 +49,14 @@ export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
     if (!interactive) throw usageError('no password given', 'use -p PASSWORD or --password-stdin');
     password = await ask('Password: ', true);
   }
-  const r = await login(registry, { username, password, authfile, compatAuthFile, tlsVerify: o.tlsVerify as boolean | undefined, certDir: o.certDir as string | undefined });
+  const r = await login(registry, {
+    username,
+    password,
+    authfile,
+    compatAuthFile,
+    tlsVerify: o.tlsVerify as boolean | undefined,
+    certDir: o.certDir as string | undefined,
+  });
   if (o.verbose) process.stdout.write(`Used: ${r.file}\n`);
   process.stdout.write('Login Succeeded!\n');
   return 0;

@@ -10,17 +10,22 @@ import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-
 /** Read one line from stdin, synchronously (a TTY or a pipe); undefined at end of input. */
 function readLine(): string | undefined {
   const buf = Buffer.alloc(1);
   let line = '';
   for (;;) {
     let n: number;
-    try { n = readSync(0, buf, 0, 1, null); } catch (e) {
+    try {
+      n = readSync(0, buf, 0, 1, null);
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
-      if (code === 'EOF') n = 0; else throw e;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      if (code === 'EOF') n = 0;
+      else throw e;
     }
     if (n === 0) return line === '' ? undefined : line;
     const c = buf.toString('latin1');
@@ -34,13 +39,17 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (p.flags.force !== true) {
     const tty = process.stdin.isTTY === true;
     if (tty) {
-      process.stdout.write(all
-        ? 'WARNING! This command removes all images without at least one container associated with them.\nAre you sure you want to continue? [y/N] '
-        : 'WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ');
+      process.stdout.write(
+        all
+          ? 'WARNING! This command removes all images without at least one container associated with them.\nAre you sure you want to continue? [y/N] '
+          : 'WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ',
+      );
     }
     const answer = readLine();
     if (answer === undefined && !tty) {
-      throw new BerthError('INVALID_ARGUMENT', 'image prune needs a confirmation and stdin is not a terminal', { hint: 'use -f/--force, or pipe the answer: echo y | berth image prune' });
+      throw new BerthError('INVALID_ARGUMENT', 'image prune needs a confirmation and stdin is not a terminal', {
+        hint: 'use -f/--force, or pipe the answer: echo y | berth image prune',
+      });
     }
     if (!answer || answer.trim().toLowerCase()[0] !== 'y') return 0;
   }
@@ -48,7 +57,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   let removed: string[];
   try {
     removed = pruneImages(store, { all, filters: p.flags.filter as string[] });
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   process.stdout.write(removed.map((id) => `${id}\n`).join(''));
   return 0;
 }

@@ -19,13 +19,20 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   try {
     for (const name of p.args) {
       const r = await pullImage(store, name, {
-        ...registryAccess(o), policy: o.policy as PullPolicy, platform, allTags: !!o.allTags, parallel: jobs,
-        isTTY: !!(process.stdin.isTTY && process.stdout.isTTY), onProgress: progress.onProgress,
+        ...registryAccess(o),
+        policy: o.policy as PullPolicy,
+        platform,
+        allTags: !!o.allTags,
+        parallel: jobs,
+        isTTY: !!(process.stdin.isTTY && process.stdout.isTTY),
+        onProgress: progress.onProgress,
         signaturePolicy: o.signaturePolicy as string | undefined,
       });
       progress.done();
       for (const id of new Set(r.ids)) process.stdout.write(`${id}\n`);
     }
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

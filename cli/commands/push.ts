@@ -13,7 +13,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (level !== undefined) {
     // checked before any transfer (a compressor rejects a bad level only when it starts)
     const [lo, hi] = cf === 'zstd' ? [1, 20] : [1, 9];
-    if (level < lo || level > hi) throw usageError(`invalid argument "${level}" for "--compression-level" flag: ${cf ?? 'gzip'} levels are ${lo} to ${hi}`);
+    if (level < lo || level > hi)
+      throw usageError(`invalid argument "${level}" for "--compression-level" flag: ${cf ?? 'gzip'} levels are ${lo} to ${hi}`);
   }
   const jobs = o.jobs as number | undefined;
   const progress = progressRenderer({ quiet: !!o.quiet });
@@ -21,12 +22,20 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   try {
     const [image, dest] = p.args as [string, string | undefined];
     const r = await pushImage(store, image, dest, {
-      ...registryAccess(o), format: manifestFormat(o.format as string | undefined), compressionFormat: cf as 'gzip' | 'zstd' | undefined,
-      compressionLevel: level, forceCompression: !!o.forceCompression, digestfile: o.digestfile as string | undefined,
-      removeSignatures: !!o.removeSignatures, parallel: jobs, onProgress: progress.onProgress,
+      ...registryAccess(o),
+      format: manifestFormat(o.format as string | undefined),
+      compressionFormat: cf as 'gzip' | 'zstd' | undefined,
+      compressionLevel: level,
+      forceCompression: !!o.forceCompression,
+      digestfile: o.digestfile as string | undefined,
+      removeSignatures: !!o.removeSignatures,
+      parallel: jobs,
+      onProgress: progress.onProgress,
     });
     progress.done();
     process.stdout.write(`${r.manifestDigest}\n`);
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

@@ -12,9 +12,15 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g, 'read');
   try {
     await saveImages(store, {
-      images: p.args, format: o.format as SaveFormat, output: o.output ?? process.stdout, multiImage: o.multiImageArchive, uncompressed: o.uncompressed,
+      images: p.args,
+      format: o.format as SaveFormat,
+      output: o.output ?? process.stdout,
+      multiImage: o.multiImageArchive,
+      uncompressed: o.uncompressed,
       onProgress: o.output !== undefined ? logProgress(o.quiet ?? false) : undefined,
     });
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

@@ -16,11 +16,13 @@ export async function printTags(repo: string, o: Record<string, FlagValue>): Pro
   const { name, tags } = await listRepositoryTags(repo, registryAccess(o));
   const rows = tags.slice(0, limit ?? tags.length).map((t) => ({ Name: name, Tag: t }));
   const { renderOutput } = await import('../format/output.js');
-  process.stdout.write(renderOutput(rows, {
-    format: o.format as string | undefined,
-    defaultTemplate: 'table {{.Name}}\t{{.Tag}}',
-    headers: { Name: 'NAME', Tag: 'TAG' },
-    json: o.format === 'json' ? [{ Name: name, Tags: tags.slice(0, limit ?? tags.length) }] : undefined,
-  }));
+  process.stdout.write(
+    renderOutput(rows, {
+      format: o.format as string | undefined,
+      defaultTemplate: 'table {{.Name}}\t{{.Tag}}',
+      headers: { Name: 'NAME', Tag: 'TAG' },
+      json: o.format === 'json' ? [{ Name: name, Tags: tags.slice(0, limit ?? tags.length) }] : undefined,
+    }),
+  );
   return 0;
 }

@@ -19,8 +19,12 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       process.stdout.write(`${rep.remaining.length} problem(s) remain\n`);
       return 1;
     }
-    process.stdout.write(`Checked ${r.images} image(s), ${r.blobs} blob(s): ${r.problems.length ? `${r.problems.length} problem(s)` : 'no problems'}` +
-      `${r.unreferencedBlobs ? `; ${r.unreferencedBlobs} unreferenced blob(s) ("berth system gc" removes them)` : ''}\n`);
+    process.stdout.write(
+      `Checked ${r.images} image(s), ${r.blobs} blob(s): ${r.problems.length ? `${r.problems.length} problem(s)` : 'no problems'}` +
+        `${r.unreferencedBlobs ? `; ${r.unreferencedBlobs} unreferenced blob(s) ("berth system gc" removes them)` : ''}\n`,
+    );
     return r.problems.length ? 1 : 0;
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
 }

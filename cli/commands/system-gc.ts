@@ -7,6 +7,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   try {
     const r = store.gc();
     process.stdout.write(`Removed ${r.removed} unreferenced blob(s), ${r.bytes} bytes\n`);
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

@@ -8,13 +8,14 @@ import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g, 'read');
   let out: string;
   try {
     out = imageTree(store, p.args[0]!, p.flags.whatrequires === true);
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   process.stdout.write(`${out}\n`);
   return 0;
 }

@@ -7,11 +7,12 @@ import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g);
   try {
     untagImage(store, p.args[0]!, p.args.slice(1));
-  } finally { store.close(); }
+  } finally {
+    store.close();
+  }
   return 0;
 }

@@ -125,12 +125,7 @@ export function formatJSON(value: unknown): string {
   return `${goJSON(value, { indent: '    ', maps: 'inferred' })}\n`;
 }
 
-function compileWithFallback(
-  primary: string,
-  fallback: string | undefined,
-  bare: string,
-  funcs?: FuncMap,
-): Template {
+function compileWithFallback(primary: string, fallback: string | undefined, bare: string, funcs?: FuncMap): Template {
   let error: unknown;
   try {
     return compileTemplate(primary, { funcs });
@@ -193,13 +188,22 @@ export function renderOutput(rows: readonly object[], opts: RenderOutputOptions)
  * with backpressure: the whole document is never held in memory, however long it is.
  */
 export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const write = (b: Buffer | string) => new Promise<void>((resolve, reject) => {
-    if (out.write(b)) { resolve(); return; }
-    const done = (e?: Error) => { out.off('drain', onDrain); out.off('error', done); if (e) reject(e); else resolve(); };
-    const onDrain = () => done();
-    out.once('drain', onDrain);
-    out.once('error', done);
-  });
+  const write = (b: Buffer | string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.write(b)) {
+        resolve();
+        return;
+      }
+      const done = (e?: Error) => {
+        out.off('drain', onDrain);
+        out.off('error', done);
+        if (e) reject(e);
+        else resolve();
+      };
+      const onDrain = () => done();
+      out.once('drain', onDrain);
+      out.once('error', done);
+    });
   let first = true;
   for (const e of elements) {
     await write(first ? '[\n    ' : ',\n    ');

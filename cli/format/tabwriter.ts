@@ -167,9 +167,7 @@ export function tabwrite(text: string, opts: TabwriterOptions = PODMAN_TABWRITER
   if (opts.padChar.length !== 1) throw new RangeError('tabwriter: padChar must be a single character');
   // A form feed terminates all columns: format each section on its own.
   const sections = text.split('\f');
-  return sections
-    .map((section, i) => new Formatter(splitCells(i < sections.length - 1 ? `${section}\n` : section), opts).run())
-    .join('');
+  return sections.map((section, i) => new Formatter(splitCells(i < sections.length - 1 ? `${section}\n` : section), opts).run()).join('');
 }
 
 /** Streaming interface like Go's tabwriter.Writer: write() any number of times, then flush(). */

@@ -29,7 +29,10 @@ import { BerthError } from '../errors.js';
 import { AUTH_FILE_HELPER } from '../config/registries.js';
 import { type HelperOptions, helperErase, helperGet, helperList, helperStore } from './credhelper.js';
 
-export interface Credentials { username: string; password: string }
+export interface Credentials {
+  username: string;
+  password: string;
+}
 export type AuthEntry = Credentials | { identityToken: string; username?: string };
 export interface AuthOptions {
   /** --authfile: replaces the chain */
@@ -53,12 +56,26 @@ export function isIdentityToken(e: AuthEntry): e is { identityToken: string; use
 /** Docker's key for Docker Hub in config.json files. */
 export const DOCKER_HUB_LEGACY_KEY = 'https://index.docker.io/v1/';
 
-interface AuthPath { path: string; legacy: boolean }
-interface WriteTarget { path: string; dockerCompat: boolean }
-interface Layout { read: AuthPath[]; write: WriteTarget | BerthError }
+interface AuthPath {
+  path: string;
+  legacy: boolean;
+}
+interface WriteTarget {
+  path: string;
+  dockerCompat: boolean;
+}
+interface Layout {
+  read: AuthPath[];
+  write: WriteTarget | BerthError;
+}
 
-function envOf(opts: AuthOptions): NodeJS.ProcessEnv { return opts.env ?? process.env; }
-function homeOf(opts: AuthOptions): string { const env = envOf(opts); return opts.home ?? (env.HOME || os.homedir()); }
+function envOf(opts: AuthOptions): NodeJS.ProcessEnv {
+  return opts.env ?? process.env;
+}
+function homeOf(opts: AuthOptions): string {
+  const env = envOf(opts);
+  return opts.home ?? (env.HOME || os.homedir());
+}
 
 function primaryPath(opts: AuthOptions): string | BerthError {
   const env = envOf(opts);
@@ -69,7 +86,9 @@ function primaryPath(opts: AuthOptions): string | BerthError {
       fs.statSync(runtimeDir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        return new BerthError('CONFIG', `${JSON.stringify(runtimeDir)} directory set by $XDG_RUNTIME_DIR does not exist`, { hint: 'create the directory or unset $XDG_RUNTIME_DIR' });
+        return new BerthError('CONFIG', `${JSON.stringify(runtimeDir)} directory set by $XDG_RUNTIME_DIR does not exist`, {
+          hint: 'create the directory or unset $XDG_RUNTIME_DIR',
+        });
       }
     }
     return path.join(runtimeDir, 'containers/auth.json');
@@ -90,14 +109,20 @@ function primaryPath(opts: AuthOptions): string | BerthError {
 function rootlessRuntimeDir(uid: number, env: NodeJS.ProcessEnv): string | BerthError {
   const privateDir = (p: string): boolean | undefined => {
     let st: fs.Stats;
-    try { st = fs.lstatSync(p); } catch { return undefined; }
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return undefined;
+    }
     return st.isDirectory() && st.uid === uid && (st.mode & 0o722) === 0o700;
   };
   const run = `/run/user/${uid}`;
   if (privateDir(run)) return run;
   const tmp = path.join(env.TMPDIR || '/tmp', `storage-run-${uid}`);
   if (privateDir(tmp) === false) {
-    return new BerthError('CONFIG', `path ${JSON.stringify(tmp)} exists and it is not writeable only by the current user`, { hint: 'remove it, or set $XDG_RUNTIME_DIR' });
+    return new BerthError('CONFIG', `path ${JSON.stringify(tmp)} exists and it is not writeable only by the current user`, {
+      hint: 'remove it, or set $XDG_RUNTIME_DIR',
+    });
   }
   return tmp;
 }
@@ -106,7 +131,11 @@ function layout(opts: AuthOptions): Layout {
   const env = envOf(opts);
   const explicit = opts.authfile || env.REGISTRY_AUTH_FILE;
   if (opts.compatAuthFile) {
-    if (explicit) throw new BerthError('INVALID_ARGUMENT', 'options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously');
+    if (explicit)
+      throw new BerthError(
+        'INVALID_ARGUMENT',
+        'options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously',
+      );
     return { read: [{ path: opts.compatAuthFile, legacy: false }], write: { path: opts.compatAuthFile, dockerCompat: true } };
   }
   if (explicit) return { read: [{ path: explicit, legacy: false }], write: { path: explicit, dockerCompat: false } };
@@ -143,11 +172,17 @@ export function authFilesRead(opts: AuthOptions = {}): string[] {
 /** c/image validateKey: no scheme, no '@', nothing like a tag after host[:port]. Returns "is namespaced". */
 function validateKey(key: string): boolean {
   if (key === '') throw new BerthError('INVALID_ARGUMENT', 'empty registry key');
-  if (/^https?:\/\//.test(key)) throw new BerthError('INVALID_ARGUMENT', `key ${key} contains http[s]:// prefix`, { hint: 'use host[:port][/namespace/repo]' });
-  if (key.includes('@')) throw new BerthError('INVALID_ARGUMENT', `key ${key} contains a '@' character`, { hint: 'credentials are stored per registry, namespace or repository, not per digest' });
+  if (/^https?:\/\//.test(key))
+    throw new BerthError('INVALID_ARGUMENT', `key ${key} contains http[s]:// prefix`, { hint: 'use host[:port][/namespace/repo]' });
+  if (key.includes('@'))
+    throw new BerthError('INVALID_ARGUMENT', `key ${key} contains a '@' character`, {
+      hint: 'credentials are stored per registry, namespace or repository, not per digest',
+    });
   const slash = key.indexOf('/');
   if (slash !== -1 && key.slice(slash + 1).includes(':')) {
-    throw new BerthError('INVALID_ARGUMENT', `key ${key} contains a ':' character after host[:port]`, { hint: 'credentials are stored per repository, not per tag' });
+    throw new BerthError('INVALID_ARGUMENT', `key ${key} contains a ':' character after host[:port]`, {
+      hint: 'credentials are stored per repository, not per tag',
+    });
   }
   return slash !== -1;
 }
@@ -186,7 +221,10 @@ function lookupOrder(key: string, registry: string, legacy: boolean): string[] {
 // ---------------------------------------------------------------------------------------
 // Files
 
-interface RawEntry { auth?: string; identitytoken?: string }
+interface RawEntry {
+  auth?: string;
+  identitytoken?: string;
+}
 interface AuthDoc {
   /** the whole document, for rewriting without losing unknown fields */
   raw: Record<string, unknown>;
@@ -224,7 +262,10 @@ function checkEntries(file: string, v: unknown, where: string): Record<string, R
   if (!isObject(v)) throw badFile(file, `${where} must be a JSON object`);
   const out: Record<string, RawEntry> = {};
   for (const [k, e] of Object.entries(v)) {
-    if (e === null) { out[k] = {}; continue; }
+    if (e === null) {
+      out[k] = {};
+      continue;
+    }
     if (!isObject(e)) throw badFile(file, `${where} entry ${JSON.stringify(k)} must be a JSON object`);
     const entry: RawEntry = {};
     for (const f of ['auth', 'identitytoken'] as const) {
@@ -249,7 +290,11 @@ async function readAuthFile(p: AuthPath): Promise<AuthDoc> {
     throw new BerthError('IO', `reading ${p.path}: ${(e as Error).message}`, { cause: e });
   }
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch (e) { throw jsonSyntax(p.path, text, e); }
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw jsonSyntax(p.path, text, e);
+  }
   if (!isObject(doc)) throw badFile(p.path, 'expected a JSON object');
   if (p.legacy) return { raw: doc, auths: checkEntries(p.path, doc, 'the file'), rawAuths: { ...doc }, credHelpers: {}, exists: true };
   const auths = checkEntries(p.path, doc.auths, '"auths"');
@@ -379,8 +424,14 @@ async function atomicWrite(file: string, data: string): Promise<void> {
   }
   try {
     const dh = await fsp.open(dir, 'r');
-    try { await dh.sync(); } finally { await dh.close(); }
-  } catch { /* best effort */ }
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 type Editor = (doc: AuthDoc) => Promise<{ updated: boolean; description?: string }>;
@@ -406,13 +457,21 @@ async function editAuthFile(target: WriteTarget, editor: Editor): Promise<string
   return description ?? target.path;
 }
 
-function prepareEdit(key: string | undefined, opts: AuthOptions): { target: WriteTarget; helpers: string[]; key: string; namespaced: boolean } {
+function prepareEdit(
+  key: string | undefined,
+  opts: AuthOptions,
+): { target: WriteTarget; helpers: string[]; key: string; namespaced: boolean } {
   let k = key === undefined ? '' : writeKey(key);
   const namespaced = key === undefined ? false : validateKey(k);
   const w = layout(opts).write;
   if (w instanceof BerthError) throw w;
   if (w.dockerCompat) {
-    if (namespaced) throw new BerthError('INVALID_ARGUMENT', `credentials cannot be recorded in Docker-compatible format ($DOCKER_CONFIG) with namespaced key ${k}`, { hint: 'log in to the registry host, or use --authfile' });
+    if (namespaced)
+      throw new BerthError(
+        'INVALID_ARGUMENT',
+        `credentials cannot be recorded in Docker-compatible format ($DOCKER_CONFIG) with namespaced key ${k}`,
+        { hint: 'log in to the registry host, or use --authfile' },
+      );
     if (k === 'docker.io') k = DOCKER_HUB_LEGACY_KEY;
     // Docker does not know registries.conf credential helpers: only the file is used.
     return { target: w, helpers: [AUTH_FILE_HELPER], key: k, namespaced };
@@ -421,7 +480,9 @@ function prepareEdit(key: string | undefined, opts: AuthOptions): { target: Writ
 }
 
 function namespacedHelperError(helper: string): BerthError {
-  return new BerthError('INVALID_ARGUMENT', `namespaced key is not supported for credential helper ${helper}`, { hint: 'log in to the registry host instead of a repository' });
+  return new BerthError('INVALID_ARGUMENT', `namespaced key is not supported for credential helper ${helper}`, {
+    hint: 'log in to the registry host instead of a repository',
+  });
 }
 
 /**
@@ -476,7 +537,11 @@ export async function removeCredentials(key: string, opts: AuthOptions = {}): Pr
           let helperErr: unknown;
           const ch = doc.credHelpers[prep.key];
           if (ch !== undefined) {
-            try { await eraseFrom(ch); } catch (e) { helperErr = e; }
+            try {
+              await eraseFrom(ch);
+            } catch (e) {
+              helperErr = e;
+            }
           }
           let updated = false;
           if (Object.prototype.hasOwnProperty.call(doc.rawAuths, prep.key)) {
@@ -525,7 +590,12 @@ export async function removeAllCredentials(opts: AuthOptions = {}): Promise<void
         });
       } else {
         let listed: Record<string, string>;
-        try { listed = await helperList(helper, helperOpts(opts)); } catch (e) { if (isMissingHelper(e)) continue; throw e; }
+        try {
+          listed = await helperList(helper, helperOpts(opts));
+        } catch (e) {
+          if (isMissingHelper(e)) continue;
+          throw e;
+        }
         for (const server of Object.keys(listed)) await helperErase(helper, server, helperOpts(opts));
       }
     } catch (e) {
@@ -556,7 +626,12 @@ export async function listAuthKeys(opts: AuthOptions = {}): Promise<string[]> {
       }
     } else {
       let listed: Record<string, string>;
-      try { listed = await helperList(helper, helperOpts(opts)); } catch (e) { if (isMissingHelper(e)) continue; throw e; }
+      try {
+        listed = await helperList(helper, helperOpts(opts));
+      } catch (e) {
+        if (isMissingHelper(e)) continue;
+        throw e;
+      }
       for (const k of Object.keys(listed)) add(k, false);
     }
   }

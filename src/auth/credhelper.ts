@@ -16,7 +16,10 @@ export interface HelperOptions {
   timeoutMs?: number;
 }
 
-export interface HelperCredentials { username: string; secret: string }
+export interface HelperCredentials {
+  username: string;
+  secret: string;
+}
 
 /** The message helpers print for a missing entry (docker-credential-helpers credentials.errCredentialsNotFoundMessage). */
 const NOT_FOUND = 'credentials not found in native keychain';
@@ -30,11 +33,16 @@ export function helperBinary(suffix: string): string {
 function validSuffix(suffix: string): void {
   // A helper name is a suffix of a program name, never a path.
   if (suffix === '' || /[/\\\0]/.test(suffix)) {
-    throw new BerthError('CONFIG', `invalid credential helper name ${JSON.stringify(suffix)}`, { hint: 'credential helpers are named by the suffix of docker-credential-<name>, found in $PATH' });
+    throw new BerthError('CONFIG', `invalid credential helper name ${JSON.stringify(suffix)}`, {
+      hint: 'credential helpers are named by the suffix of docker-credential-<name>, found in $PATH',
+    });
   }
 }
 
-interface RunResult { code: number | null; stdout: string }
+interface RunResult {
+  code: number | null;
+  stdout: string;
+}
 
 function run(suffix: string, action: string, input: string, opts: HelperOptions): Promise<RunResult> {
   validSuffix(suffix);
@@ -61,7 +69,9 @@ function run(suffix: string, action: string, input: string, opts: HelperOptions)
       size += d.length;
       if (size <= MAX_OUTPUT) out.push(d);
     });
-    child.stderr.on('data', () => { /* ignored; helpers report errors on stdout */ });
+    child.stderr.on('data', () => {
+      /* ignored; helpers report errors on stdout */
+    });
     child.on('error', (e) => {
       if (settled) return;
       settled = true;
@@ -78,7 +88,9 @@ function run(suffix: string, action: string, input: string, opts: HelperOptions)
       }
       resolve({ code, stdout: Buffer.concat(out).toString('utf8') });
     });
-    child.stdin.on('error', () => { /* helper may exit without reading stdin */ });
+    child.stdin.on('error', () => {
+      /* helper may exit without reading stdin */
+    });
     child.stdin.end(input);
   });
 }
@@ -86,7 +98,12 @@ function run(suffix: string, action: string, input: string, opts: HelperOptions)
 function spawnError(bin: string, e: unknown): BerthError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    return new BerthError('CONFIG', `credential helper ${bin} not found in $PATH`, { cause: e, subject: bin, data: { missingHelper: bin }, hint: `install ${bin}, or remove it from credHelpers (auth.json) / credential-helpers (registries.conf)` });
+    return new BerthError('CONFIG', `credential helper ${bin} not found in $PATH`, {
+      cause: e,
+      subject: bin,
+      data: { missingHelper: bin },
+      hint: `install ${bin}, or remove it from credHelpers (auth.json) / credential-helpers (registries.conf)`,
+    });
   }
   if (code === 'EACCES') return new BerthError('CONFIG', `credential helper ${bin} is not executable`, { cause: e });
   return new BerthError('CONFIG', `running credential helper ${bin}: ${(e as Error).message}`, { cause: e });
@@ -102,7 +119,10 @@ function helperMessage(stdout: string): string {
 
 function failure(suffix: string, action: string, r: RunResult): BerthError {
   const msg = helperMessage(r.stdout);
-  return new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} ${action} failed (exit status ${r.code ?? 'signal'})${msg ? `: ${msg}` : ''}`);
+  return new BerthError(
+    'UNAUTHORIZED',
+    `credential helper ${helperBinary(suffix)} ${action} failed (exit status ${r.code ?? 'signal'})${msg ? `: ${msg}` : ''}`,
+  );
 }
 
 export function isNotFoundMessage(s: string): boolean {
@@ -117,8 +137,13 @@ export async function helperGet(suffix: string, serverURL: string, opts: HelperO
     throw failure(suffix, 'get', r);
   }
   let doc: unknown;
-  try { doc = JSON.parse(r.stdout); } catch { throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} get returned invalid JSON`); }
-  if (typeof doc !== 'object' || doc === null) throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} get returned an unexpected document`);
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} get returned invalid JSON`);
+  }
+  if (typeof doc !== 'object' || doc === null)
+    throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} get returned an unexpected document`);
   const o = doc as Record<string, unknown>;
   const username = typeof o.Username === 'string' ? o.Username : '';
   const secret = typeof o.Secret === 'string' ? o.Secret : '';
@@ -147,8 +172,13 @@ export async function helperList(suffix: string, opts: HelperOptions = {}): Prom
   const r = await run(suffix, 'list', '', opts);
   if (r.code !== 0) throw failure(suffix, 'list', r);
   let doc: unknown;
-  try { doc = JSON.parse(r.stdout || '{}'); } catch { throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} list returned invalid JSON`); }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} list returned an unexpected document`);
+  try {
+    doc = JSON.parse(r.stdout || '{}');
+  } catch {
+    throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} list returned invalid JSON`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new BerthError('UNAUTHORIZED', `credential helper ${helperBinary(suffix)} list returned an unexpected document`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out[k] = typeof v === 'string' ? v : '';
   return out;

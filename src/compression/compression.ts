@@ -13,7 +13,16 @@ export type Algorithm = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
 export function sniffCompression(head: Uint8Array): Algorithm {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  if (head.length >= 6 && head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return 'xz';
+  if (
+    head.length >= 6 &&
+    head[0] === 0xfd &&
+    head[1] === 0x37 &&
+    head[2] === 0x7a &&
+    head[3] === 0x58 &&
+    head[4] === 0x5a &&
+    head[5] === 0x00
+  )
+    return 'xz';
   if (head.length >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
   return 'none';
 }
@@ -28,13 +37,31 @@ export async function peekStream(src: Readable, n: number): Promise<{ head: Buff
   let ended = false;
   await new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
-      chunks.push(c); have += c.length;
-      if (have >= n) { cleanup(); src.pause(); resolve(); }
+      chunks.push(c);
+      have += c.length;
+      if (have >= n) {
+        cleanup();
+        src.pause();
+        resolve();
+      }
     };
-    const onEnd = () => { ended = true; cleanup(); resolve(); };
-    const onErr = (e: Error) => { cleanup(); reject(e); };
-    const cleanup = () => { src.off('data', onData); src.off('end', onEnd); src.off('error', onErr); };
-    src.on('data', onData); src.once('end', onEnd); src.once('error', onErr);
+    const onEnd = () => {
+      ended = true;
+      cleanup();
+      resolve();
+    };
+    const onErr = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      src.off('data', onData);
+      src.off('end', onEnd);
+      src.off('error', onErr);
+    };
+    src.on('data', onData);
+    src.once('end', onEnd);
+    src.once('error', onErr);
   });
   const head = Buffer.concat(chunks);
   const out = new PassThrough({ highWaterMark: 1 << 20 });
@@ -53,17 +80,31 @@ class ZstdDecompressStream extends Transform {
   private pending: Uint8Array[] = [];
   constructor() {
     super();
-    this.z = new ZstdDecompress((chunk) => { this.pending.push(chunk); });
+    this.z = new ZstdDecompress((chunk) => {
+      this.pending.push(chunk);
+    });
   }
   private flushPending(): void {
     for (const c of this.pending) this.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
     this.pending = [];
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    try { this.z.push(chunk); this.flushPending(); cb(); } catch (e) { cb(corrupt('zstd', e)); }
+    try {
+      this.z.push(chunk);
+      this.flushPending();
+      cb();
+    } catch (e) {
+      cb(corrupt('zstd', e));
+    }
   }
   override _flush(cb: TransformCallback): void {
-    try { this.z.push(new Uint8Array(0), true); this.flushPending(); cb(); } catch (e) { cb(corrupt('zstd', e)); }
+    try {
+      this.z.push(new Uint8Array(0), true);
+      this.flushPending();
+      cb();
+    } catch (e) {
+      cb(corrupt('zstd', e));
+    }
   }
 }
 
@@ -84,36 +125,71 @@ class ExternalFilter extends Duplex {
   /** A write waiting for the program's stdin to drain (or to close). */
   private pendingWrite?: () => void;
 
-  constructor(cmd: string, args: string[], private readonly alg: string, private readonly work: 'decompress' | 'compress') {
+  constructor(
+    cmd: string,
+    args: string[],
+    private readonly alg: string,
+    private readonly work: 'decompress' | 'compress',
+  ) {
     super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
     this.name = basename(cmd);
-    const child = this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => { if (this.stderr.length < 2000) this.stderr += d.toString(); });
-    child.stdout.on('data', (c: Buffer) => { if (!this.push(c)) child.stdout.pause(); });
-    const release = () => { const w = this.pendingWrite; this.pendingWrite = undefined; w?.(); };
+    const child = (this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    child.stderr.on('data', (d: Buffer) => {
+      if (this.stderr.length < 2000) this.stderr += d.toString();
+    });
+    child.stdout.on('data', (c: Buffer) => {
+      if (!this.push(c)) child.stdout.pause();
+    });
+    const release = () => {
+      const w = this.pendingWrite;
+      this.pendingWrite = undefined;
+      w?.();
+    };
     child.stdin.on('drain', release);
     child.stdin.on('close', release);
     // EPIPE when the program stopped reading: what went wrong is reported from 'close'
-    child.stdin.on('error', () => { /* reported through close */ });
-    child.on('error', (e) => this.destroy(new BerthError('UNSUPPORTED', `cannot run ${this.name} for ${alg} data: ${e.message}`, { hint: `install ${this.name}` })));
+    child.stdin.on('error', () => {
+      /* reported through close */
+    });
+    child.on('error', (e) =>
+      this.destroy(
+        new BerthError('UNSUPPORTED', `cannot run ${this.name} for ${alg} data: ${e.message}`, { hint: `install ${this.name}` }),
+      ),
+    );
     child.on('close', (code, signal) => this.exited(code, signal));
   }
 
   private exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.destroyed) return;
-    if (code === 0) { this.push(null); return; }
+    if (code === 0) {
+      this.push(null);
+      return;
+    }
     // igzip prints "Error (null) ..." for stdin; a cut-off stream gets zlib's words whatever ran
-    const said = this.stderr.trim().split('\n')[0]?.trim().replace(/^(\S+: )?Error \(null\) /, '$1');
-    let reason = said ? (said.startsWith(`${this.name}:`) ? said : `${this.name}: ${said}`)
-      : code !== null ? `${this.name} exited with status ${code}` : `${this.name} was killed by ${signal}`;
-    if (this.work === 'decompress' && said && /complete gzip file|incomplete|unexpected end/i.test(said)) reason = `unexpected end of file (${reason})`;
+    const said = this.stderr
+      .trim()
+      .split('\n')[0]
+      ?.trim()
+      .replace(/^(\S+: )?Error \(null\) /, '$1');
+    let reason = said
+      ? said.startsWith(`${this.name}:`)
+        ? said
+        : `${this.name}: ${said}`
+      : code !== null
+        ? `${this.name} exited with status ${code}`
+        : `${this.name} was killed by ${signal}`;
+    if (this.work === 'decompress' && said && /complete gzip file|incomplete|unexpected end/i.test(said))
+      reason = `unexpected end of file (${reason})`;
     if (this.work === 'decompress' && code !== null) this.destroy(corrupt(this.alg, new Error(reason)));
     else this.destroy(new BerthError('IO', `${this.alg} ${this.work === 'compress' ? 'compression' : 'decompression'} failed: ${reason}`));
   }
 
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void {
     const stdin = this.child.stdin;
-    if (stdin.destroyed || stdin.writableEnded) { cb(); return; } // the exit status will tell
+    if (stdin.destroyed || stdin.writableEnded) {
+      cb();
+      return;
+    } // the exit status will tell
     if (stdin.write(chunk)) cb();
     else this.pendingWrite = () => cb();
   }
@@ -121,7 +197,9 @@ class ExternalFilter extends Duplex {
     if (!this.child.stdin.destroyed) this.child.stdin.end();
     cb();
   }
-  override _read(): void { this.child.stdout.resume(); }
+  override _read(): void {
+    this.child.stdout.resume();
+  }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
     this.pendingWrite = undefined;
@@ -146,14 +224,20 @@ export function createDecompressor(alg: Algorithm, opts: DecompressOptions = {})
       if (codec.path) return externalFilter(codec.path, gzipArgs(codec, 'decompress', 0, 1), 'gzip', 'decompress');
       return createGunzip({ chunkSize: opts.chunkSize ?? 1 << 17 });
     }
-    case 'zstd': return new ZstdDecompressStream();
-    case 'xz': return externalFilter('xz', ['-dc'], 'xz', 'decompress');
-    case 'bzip2': return externalFilter('bzip2', ['-dc'], 'bzip2', 'decompress');
-    case 'none': return new PassThrough();
+    case 'zstd':
+      return new ZstdDecompressStream();
+    case 'xz':
+      return externalFilter('xz', ['-dc'], 'xz', 'decompress');
+    case 'bzip2':
+      return externalFilter('bzip2', ['-dc'], 'bzip2', 'decompress');
+    case 'none':
+      return new PassThrough();
   }
 }
 
-export interface CompressOptions { level?: number }
+export interface CompressOptions {
+  level?: number;
+}
 
 /** A compressing stream; gzip goes through the fastest codec present (see gzipCodec). */
 export function createCompressor(alg: 'gzip' | 'zstd', opts: CompressOptions = {}): Duplex {

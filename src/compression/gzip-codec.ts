@@ -36,7 +36,9 @@ function findInPath(name: string, pathVar: string): string | undefined {
     try {
       accessSync(p, fsc.X_OK);
       if (statSync(p).isFile()) return p;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
@@ -56,13 +58,19 @@ export function gzipCodec(work: GzipWork): GzipCodec {
     if (forced === 'zlib') codec = { name: 'zlib' };
     else {
       const path = findInPath(forced, pathVar);
-      if (!path) throw new BerthError('UNSUPPORTED', `BERTH_GZIP=${forced}: ${forced} was not found in PATH`, { hint: `install ${forced === 'igzip' ? 'isal' : 'pigz'} or unset BERTH_GZIP` });
+      if (!path)
+        throw new BerthError('UNSUPPORTED', `BERTH_GZIP=${forced}: ${forced} was not found in PATH`, {
+          hint: `install ${forced === 'igzip' ? 'isal' : 'pigz'} or unset BERTH_GZIP`,
+        });
       codec = { name: forced as GzipCodecName, path };
     }
   } else {
     for (const name of PREFERENCE[work]) {
       const path = findInPath(name, pathVar);
-      if (path) { codec = { name, path }; break; }
+      if (path) {
+        codec = { name, path };
+        break;
+      }
     }
     codec ??= { name: 'zlib' };
   }

@@ -93,7 +93,11 @@ export function loadTlsMaterial(host: string, opts: { certDir?: string; home?: s
     } else if (name.endsWith('.cert')) {
       const keyName = name.slice(0, -'.cert'.length) + '.key';
       if (!has.has(keyName)) {
-        throw certError(dir, `missing key ${keyName} for client certificate ${name}`, 'CA certificates must use the extension .crt; client certificates need a matching .key');
+        throw certError(
+          dir,
+          `missing key ${keyName} for client certificate ${name}`,
+          'CA certificates must use the extension .crt; client certificates need a matching .key',
+        );
       }
       if (out.cert !== undefined) continue;
       const cert = read(name);
@@ -112,8 +116,16 @@ export function loadTlsMaterial(host: string, opts: { certDir?: string; home?: s
 
 function checkPair(dir: string, certName: string, keyName: string, cert: Buffer, key: Buffer): void {
   let x509: X509Certificate;
-  try { x509 = new X509Certificate(cert); } catch { throw certError(dir, `client certificate ${certName} is not a valid PEM certificate`); }
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw certError(dir, `client certificate ${certName} is not a valid PEM certificate`);
+  }
   let pkey;
-  try { pkey = createPrivateKey(key); } catch { throw certError(dir, `${keyName} is not a valid (unencrypted) PEM private key`); }
+  try {
+    pkey = createPrivateKey(key);
+  } catch {
+    throw certError(dir, `${keyName} is not a valid (unencrypted) PEM private key`);
+  }
   if (!x509.checkPrivateKey(pkey)) throw certError(dir, `client certificate ${certName} does not match key ${keyName}`);
 }

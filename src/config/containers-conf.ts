@@ -22,20 +22,30 @@ export interface EngineSettings {
 export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env, opts: { home?: string } = {}): EngineSettings {
   const files = env.CONTAINERS_CONF
     ? [env.CONTAINERS_CONF]
-    : ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf',
-       join(env.XDG_CONFIG_HOME || join(opts.home ?? (env.HOME || homedir()), '.config'), 'containers', 'containers.conf')];
+    : [
+        '/usr/share/containers/containers.conf',
+        '/etc/containers/containers.conf',
+        join(env.XDG_CONFIG_HOME || join(opts.home ?? (env.HOME || homedir()), '.config'), 'containers', 'containers.conf'),
+      ];
   const out: EngineSettings = {};
   for (const f of files) {
     let text: string;
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     let doc: Record<string, unknown>;
-    try { doc = parse(text) as Record<string, unknown>; } catch (e) {
+    try {
+      doc = parse(text) as Record<string, unknown>;
+    } catch (e) {
       throw new BerthError('CONFIG', `${f}: invalid TOML: ${(e as Error).message.split('\n')[0]}`);
     }
     const engine = doc.engine as Record<string, unknown> | undefined;
     const n = engine?.image_parallel_copies;
     if (n !== undefined) {
-      if (typeof n !== 'number' && typeof n !== 'bigint') throw new BerthError('CONFIG', `${f}: engine.image_parallel_copies must be a number`);
+      if (typeof n !== 'number' && typeof n !== 'bigint')
+        throw new BerthError('CONFIG', `${f}: engine.image_parallel_copies must be a number`);
       const v = Number(n);
       if (!Number.isInteger(v) || v < 0) throw new BerthError('CONFIG', `${f}: engine.image_parallel_copies must be 0 or more`);
       out.imageParallelCopies = v;
@@ -43,14 +53,19 @@ export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env, opts: {
     const retry = engine?.retry;
     if (retry !== undefined) {
       const v = Number(retry);
-      if ((typeof retry !== 'number' && typeof retry !== 'bigint') || !Number.isInteger(v) || v < 0) throw new BerthError('CONFIG', `${f}: engine.retry must be a whole number, 0 or more`);
+      if ((typeof retry !== 'number' && typeof retry !== 'bigint') || !Number.isInteger(v) || v < 0)
+        throw new BerthError('CONFIG', `${f}: engine.retry must be a whole number, 0 or more`);
       out.retry = v;
     }
     const delay = engine?.retry_delay;
     if (delay !== undefined && delay !== '') {
       if (typeof delay !== 'string') throw new BerthError('CONFIG', `${f}: engine.retry_delay must be a duration string such as "5s"`);
       let ns: number;
-      try { ns = parseGoDuration(delay); } catch (e) { throw new BerthError('CONFIG', `${f}: engine.retry_delay: ${(e as Error).message}`); }
+      try {
+        ns = parseGoDuration(delay);
+      } catch (e) {
+        throw new BerthError('CONFIG', `${f}: engine.retry_delay: ${(e as Error).message}`);
+      }
       if (ns < 0) throw new BerthError('CONFIG', `${f}: engine.retry_delay must not be negative`);
       out.retryDelayMs = Math.round(ns / 1e6);
     }

@@ -70,8 +70,12 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
     },
     policy: () => (policy ??= o.insecurePolicy ? acceptAnything : policyJsonCheck({ path: o.signaturePolicy })),
     registry(host: string, side: 'source' | 'destination'): DockerTransportOptions {
-      const flags = (side === 'destination' ? o.destRegistry ?? o.registry : o.registry) ?? {};
-      const access = registryAccess(host, { ...flags, retry: retrySettings(flags.retry, ctx.engine()) }, flags.registriesConf ?? ctx.registriesConf());
+      const flags = (side === 'destination' ? (o.destRegistry ?? o.registry) : o.registry) ?? {};
+      const access = registryAccess(
+        host,
+        { ...flags, retry: retrySettings(flags.retry, ctx.engine()) },
+        flags.registriesConf ?? ctx.registriesConf(),
+      );
       return access.signal || !o.signal ? access : { ...access, signal: o.signal };
     },
     store: o.store ?? (() => missing('a store')),

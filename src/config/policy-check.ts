@@ -13,7 +13,12 @@ export function policyJsonCheck(opts: { path?: string; policy?: Policy } = {}): 
     policy ??= loadPolicy({ path: opts.path });
     const verdict = evaluatePolicy(policy, src.transport, src.policyScope());
     if (verdict === 'accept') return;
-    if (verdict === 'reject') throw new BerthError('POLICY_DENIED', `${src}: rejected by the signature policy`, { hint: 'see policy.json (containers-policy.json(5))' });
-    throw new BerthError('POLICY_DENIED', `${src}: the signature policy requires ${verdict.unsupported}, which berth cannot verify yet`, { hint: 'adjust policy.json for this scope, or use --signature-policy with a policy that does not require signatures' });
+    if (verdict === 'reject')
+      throw new BerthError('POLICY_DENIED', `${src}: rejected by the signature policy`, {
+        hint: 'see policy.json (containers-policy.json(5))',
+      });
+    throw new BerthError('POLICY_DENIED', `${src}: the signature policy requires ${verdict.unsupported}, which berth cannot verify yet`, {
+      hint: 'adjust policy.json for this scope, or use --signature-policy with a policy that does not require signatures',
+    });
   };
 }

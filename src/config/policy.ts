@@ -23,20 +23,46 @@ export type PolicyReferenceMatch =
 
 export type SignedByKeyType = 'GPGKeys' | 'signedByGPGKeys' | 'X509Certificates' | 'signedByX509CAs';
 
-export interface SigstoreFulcio { caPath?: string; caData?: string; oidcIssuer: string; subjectEmail: string }
-export interface SigstorePKI { caRootsPath?: string; caRootsData?: string; caIntermediatesPath?: string; caIntermediatesData?: string; subjectEmail?: string; subjectHostname?: string }
+export interface SigstoreFulcio {
+  caPath?: string;
+  caData?: string;
+  oidcIssuer: string;
+  subjectEmail: string;
+}
+export interface SigstorePKI {
+  caRootsPath?: string;
+  caRootsData?: string;
+  caIntermediatesPath?: string;
+  caIntermediatesData?: string;
+  subjectEmail?: string;
+  subjectHostname?: string;
+}
 
 export type PolicyRequirement =
   | { type: 'insecureAcceptAnything' }
   | { type: 'reject' }
-  | { type: 'signedBy'; keyType: SignedByKeyType; keyPath?: string; keyPaths?: string[]; keyData?: string /* base64 */; signedIdentity: PolicyReferenceMatch }
   | {
-    type: 'sigstoreSigned';
-    keyPath?: string; keyPaths?: string[]; keyData?: string; keyDatas?: string[];
-    fulcio?: SigstoreFulcio; pki?: SigstorePKI;
-    rekorPublicKeyPath?: string; rekorPublicKeyPaths?: string[]; rekorPublicKeyData?: string; rekorPublicKeyDatas?: string[];
-    signedIdentity: PolicyReferenceMatch;
-  }
+      type: 'signedBy';
+      keyType: SignedByKeyType;
+      keyPath?: string;
+      keyPaths?: string[];
+      keyData?: string /* base64 */;
+      signedIdentity: PolicyReferenceMatch;
+    }
+  | {
+      type: 'sigstoreSigned';
+      keyPath?: string;
+      keyPaths?: string[];
+      keyData?: string;
+      keyDatas?: string[];
+      fulcio?: SigstoreFulcio;
+      pki?: SigstorePKI;
+      rekorPublicKeyPath?: string;
+      rekorPublicKeyPaths?: string[];
+      rekorPublicKeyData?: string;
+      rekorPublicKeyDatas?: string[];
+      signedIdentity: PolicyReferenceMatch;
+    }
   | { type: 'signedBaseLayer'; baseLayerIdentity: PolicyReferenceMatch };
 
 export interface Policy {
@@ -49,7 +75,11 @@ export interface Policy {
   implicit?: boolean;
 }
 
-export interface PolicyOptions { path?: string; home?: string; systemDir?: string }
+export interface PolicyOptions {
+  path?: string;
+  home?: string;
+  systemDir?: string;
+}
 
 // ---------------------------------------------------------------------------------------
 // Strict structural checking
@@ -68,7 +98,8 @@ class Checker {
 
   /** Unknown keys reject the file (c/image ParanoidUnmarshalJSONObject); `exact` keys must all be present. */
   keys(o: Record<string, unknown>, where: string, allowed: string[], exact = false): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(where, `unknown key ${JSON.stringify(k)}`, `allowed here: ${allowed.join(', ')}`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k)) this.fail(where, `unknown key ${JSON.stringify(k)}`, `allowed here: ${allowed.join(', ')}`);
     if (exact) for (const k of allowed) if (!(k in o)) this.fail(where, `key ${JSON.stringify(k)} missing`);
   }
 
@@ -112,22 +143,39 @@ function parseReferenceMatch(c: Checker, v: unknown, where: string): PolicyRefer
       c.keys(o, where, ['type', 'dockerReference'], true);
       const ref = c.string(o.dockerReference, `${where}.dockerReference`);
       let parsed;
-      try { parsed = parseNormalizedReference(ref); } catch (e) { c.fail(`${where}.dockerReference`, `invalid reference ${JSON.stringify(ref)}: ${(e as Error).message}`); }
-      if (parsed.tag === undefined && parsed.digest === undefined) c.fail(`${where}.dockerReference`, `${JSON.stringify(ref)} contains neither a tag nor a digest`);
+      try {
+        parsed = parseNormalizedReference(ref);
+      } catch (e) {
+        c.fail(`${where}.dockerReference`, `invalid reference ${JSON.stringify(ref)}: ${(e as Error).message}`);
+      }
+      if (parsed.tag === undefined && parsed.digest === undefined)
+        c.fail(`${where}.dockerReference`, `${JSON.stringify(ref)} contains neither a tag nor a digest`);
       return { type, dockerReference: ref };
     }
     case 'exactRepository': {
       c.keys(o, where, ['type', 'dockerRepository'], true);
       const repo = c.string(o.dockerRepository, `${where}.dockerRepository`);
-      try { parseNormalizedReference(repo); } catch (e) { c.fail(`${where}.dockerRepository`, `invalid repository ${JSON.stringify(repo)}: ${(e as Error).message}`); }
+      try {
+        parseNormalizedReference(repo);
+      } catch (e) {
+        c.fail(`${where}.dockerRepository`, `invalid repository ${JSON.stringify(repo)}: ${(e as Error).message}`);
+      }
       return { type, dockerRepository: repo };
     }
     case 'remapIdentity': {
       c.keys(o, where, ['type', 'prefix', 'signedPrefix'], true);
       const prefix = c.string(o.prefix, `${where}.prefix`);
       const signedPrefix = c.string(o.signedPrefix, `${where}.signedPrefix`);
-      for (const [k, s] of [['prefix', prefix], ['signedPrefix', signedPrefix]] as const) {
-        if (!validRemapPrefix(s)) c.fail(`${where}.${k}`, `${JSON.stringify(s)} is not valid`, 'use host[:port] or host[:port]/namespace[/repo], without tag or digest');
+      for (const [k, s] of [
+        ['prefix', prefix],
+        ['signedPrefix', signedPrefix],
+      ] as const) {
+        if (!validRemapPrefix(s))
+          c.fail(
+            `${where}.${k}`,
+            `${JSON.stringify(s)} is not valid`,
+            'use host[:port] or host[:port]/namespace[/repo], without tag or digest',
+          );
       }
       return { type, prefix, signedPrefix };
     }
@@ -144,7 +192,9 @@ function validRemapPrefix(s: string): boolean {
 }
 
 function parseSignedIdentity(c: Checker, o: Record<string, unknown>, where: string): PolicyReferenceMatch {
-  return o.signedIdentity === undefined ? { type: 'matchRepoDigestOrExact' } : parseReferenceMatch(c, o.signedIdentity, `${where}.signedIdentity`);
+  return o.signedIdentity === undefined
+    ? { type: 'matchRepoDigestOrExact' }
+    : parseReferenceMatch(c, o.signedIdentity, `${where}.signedIdentity`);
 }
 
 function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirement {
@@ -159,10 +209,15 @@ function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirem
     case 'signedBy': {
       c.keys(o, where, ['type', 'keyType', 'keyPath', 'keyPaths', 'keyData', 'signedIdentity']);
       const keyType = o.keyType === undefined ? '' : c.string(o.keyType, `${where}.keyType`);
-      if (!KEY_TYPES.includes(keyType as SignedByKeyType)) c.fail(`${where}.keyType`, `invalid keyType ${JSON.stringify(keyType)}`, `use one of ${KEY_TYPES.join(', ')}`);
+      if (!KEY_TYPES.includes(keyType as SignedByKeyType))
+        c.fail(`${where}.keyType`, `invalid keyType ${JSON.stringify(keyType)}`, `use one of ${KEY_TYPES.join(', ')}`);
       const signedIdentity = parseSignedIdentity(c, o, where);
       const sources = ['keyPath', 'keyPaths', 'keyData'].filter((k) => k in o);
-      if (sources.length !== 1) c.fail(where, `exactly one of keyPath, keyPaths and keyData must be specified, ${sources.length === 0 ? 'none' : sources.join(' and ')} present`);
+      if (sources.length !== 1)
+        c.fail(
+          where,
+          `exactly one of keyPath, keyPaths and keyData must be specified, ${sources.length === 0 ? 'none' : sources.join(' and ')} present`,
+        );
       const r: PolicyRequirement = { type, keyType: keyType as SignedByKeyType, signedIdentity };
       if ('keyPath' in o) r.keyPath = c.nonEmptyString(o.keyPath, `${where}.keyPath`);
       if ('keyPaths' in o) r.keyPaths = c.stringList(o.keyPaths, `${where}.keyPaths`, c.nonEmptyString);
@@ -175,13 +230,33 @@ function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirem
       c.keys(o, where, ['type', 'baseLayerIdentity'], true);
       return { type, baseLayerIdentity: parseReferenceMatch(c, o.baseLayerIdentity, `${where}.baseLayerIdentity`) };
     default:
-      return c.fail(`${where}.type`, `unknown policy requirement type ${JSON.stringify(type)}`, 'use insecureAcceptAnything, reject, signedBy, sigstoreSigned or signedBaseLayer');
+      return c.fail(
+        `${where}.type`,
+        `unknown policy requirement type ${JSON.stringify(type)}`,
+        'use insecureAcceptAnything, reject, signedBy, sigstoreSigned or signedBaseLayer',
+      );
   }
 }
 
 function parseSigstore(c: Checker, o: Record<string, unknown>, where: string): PolicyRequirement {
-  c.keys(o, where, ['type', 'keyPath', 'keyPaths', 'keyData', 'keyDatas', 'fulcio', 'pki', 'rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', 'rekorPublicKeyDatas', 'signedIdentity']);
-  const r: Extract<PolicyRequirement, { type: 'sigstoreSigned' }> = { type: 'sigstoreSigned', signedIdentity: parseSignedIdentity(c, o, where) };
+  c.keys(o, where, [
+    'type',
+    'keyPath',
+    'keyPaths',
+    'keyData',
+    'keyDatas',
+    'fulcio',
+    'pki',
+    'rekorPublicKeyPath',
+    'rekorPublicKeyPaths',
+    'rekorPublicKeyData',
+    'rekorPublicKeyDatas',
+    'signedIdentity',
+  ]);
+  const r: Extract<PolicyRequirement, { type: 'sigstoreSigned' }> = {
+    type: 'sigstoreSigned',
+    signedIdentity: parseSignedIdentity(c, o, where),
+  };
   if ('keyPath' in o) r.keyPath = c.nonEmptyString(o.keyPath, `${where}.keyPath`);
   if ('keyPaths' in o) r.keyPaths = c.stringList(o.keyPaths, `${where}.keyPaths`, c.nonEmptyString);
   if ('keyData' in o) r.keyData = c.base64(o.keyData, `${where}.keyData`);
@@ -194,7 +269,10 @@ function parseSigstore(c: Checker, o: Record<string, unknown>, where: string): P
     if (!('caPath' in f) && !('caData' in f)) c.fail(w, 'one of caPath and caData must be specified');
     if (!('oidcIssuer' in f)) c.fail(w, 'oidcIssuer not specified');
     if (!('subjectEmail' in f)) c.fail(w, 'subjectEmail not specified');
-    r.fulcio = { oidcIssuer: c.nonEmptyString(f.oidcIssuer, `${w}.oidcIssuer`), subjectEmail: c.nonEmptyString(f.subjectEmail, `${w}.subjectEmail`) };
+    r.fulcio = {
+      oidcIssuer: c.nonEmptyString(f.oidcIssuer, `${w}.oidcIssuer`),
+      subjectEmail: c.nonEmptyString(f.subjectEmail, `${w}.subjectEmail`),
+    };
     if ('caPath' in f) r.fulcio.caPath = c.nonEmptyString(f.caPath, `${w}.caPath`);
     if ('caData' in f) r.fulcio.caData = c.base64(f.caData, `${w}.caData`);
   }
@@ -204,8 +282,10 @@ function parseSigstore(c: Checker, o: Record<string, unknown>, where: string): P
     c.keys(p, w, ['caRootsPath', 'caRootsData', 'caIntermediatesPath', 'caIntermediatesData', 'subjectEmail', 'subjectHostname']);
     if ('caRootsPath' in p && 'caRootsData' in p) c.fail(w, 'caRootsPath and caRootsData cannot be used simultaneously');
     if (!('caRootsPath' in p) && !('caRootsData' in p)) c.fail(w, 'one of caRootsPath and caRootsData must be specified');
-    if ('caIntermediatesPath' in p && 'caIntermediatesData' in p) c.fail(w, 'caIntermediatesPath and caIntermediatesData cannot be used simultaneously');
-    if (!('subjectEmail' in p) && !('subjectHostname' in p)) c.fail(w, 'at least one of subjectEmail and subjectHostname must be specified');
+    if ('caIntermediatesPath' in p && 'caIntermediatesData' in p)
+      c.fail(w, 'caIntermediatesPath and caIntermediatesData cannot be used simultaneously');
+    if (!('subjectEmail' in p) && !('subjectHostname' in p))
+      c.fail(w, 'at least one of subjectEmail and subjectHostname must be specified');
     const pki: SigstorePKI = {};
     if ('caRootsPath' in p) pki.caRootsPath = c.nonEmptyString(p.caRootsPath, `${w}.caRootsPath`);
     if ('caRootsData' in p) pki.caRootsData = c.base64(p.caRootsData, `${w}.caRootsData`);
@@ -216,15 +296,25 @@ function parseSigstore(c: Checker, o: Record<string, unknown>, where: string): P
     r.pki = pki;
   }
   if ('rekorPublicKeyPath' in o) r.rekorPublicKeyPath = c.nonEmptyString(o.rekorPublicKeyPath, `${where}.rekorPublicKeyPath`);
-  if ('rekorPublicKeyPaths' in o) r.rekorPublicKeyPaths = c.stringList(o.rekorPublicKeyPaths, `${where}.rekorPublicKeyPaths`, c.nonEmptyString);
+  if ('rekorPublicKeyPaths' in o)
+    r.rekorPublicKeyPaths = c.stringList(o.rekorPublicKeyPaths, `${where}.rekorPublicKeyPaths`, c.nonEmptyString);
   if ('rekorPublicKeyData' in o) r.rekorPublicKeyData = c.base64(o.rekorPublicKeyData, `${where}.rekorPublicKeyData`);
   if ('rekorPublicKeyDatas' in o) r.rekorPublicKeyDatas = c.stringList(o.rekorPublicKeyDatas, `${where}.rekorPublicKeyDatas`, c.base64);
 
   const keySources = ['keyPath', 'keyPaths', 'keyData', 'keyDatas', 'fulcio', 'pki'].filter((k) => k in o);
-  if (keySources.length !== 1) c.fail(where, `exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be specified, ${keySources.length === 0 ? 'none' : keySources.join(' and ')} present`);
+  if (keySources.length !== 1)
+    c.fail(
+      where,
+      `exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be specified, ${keySources.length === 0 ? 'none' : keySources.join(' and ')} present`,
+    );
   const rekor = ['rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', 'rekorPublicKeyDatas'].filter((k) => k in o);
-  if (rekor.length > 1) c.fail(where, `at most one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas can be used, ${rekor.join(' and ')} present`);
-  if (r.fulcio && rekor.length === 0) c.fail(where, 'fulcio requires one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas');
+  if (rekor.length > 1)
+    c.fail(
+      where,
+      `at most one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas can be used, ${rekor.join(' and ')} present`,
+    );
+  if (r.fulcio && rekor.length === 0)
+    c.fail(where, 'fulcio requires one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas');
   if (r.pki && rekor.length > 0) c.fail(where, 'rekorPublicKey* is not supported with pki');
   return r;
 }
@@ -232,7 +322,8 @@ function parseSigstore(c: Checker, o: Record<string, unknown>, where: string): P
 function parseRequirements(c: Checker, v: unknown, where: string): PolicyRequirement[] {
   if (!Array.isArray(v)) c.fail(where, 'expected an array of requirements');
   const arr = v as unknown[];
-  if (arr.length === 0) c.fail(where, 'the list of requirements must not be empty', 'use [{"type":"reject"}] or [{"type":"insecureAcceptAnything"}]');
+  if (arr.length === 0)
+    c.fail(where, 'the list of requirements must not be empty', 'use [{"type":"reject"}] or [{"type":"insecureAcceptAnything"}]');
   return arr.map((x, i) => parseRequirement(c, x, `${where}[${i}]`));
 }
 
@@ -279,12 +370,16 @@ export function parsePolicy(text: string, file = 'policy.json'): Policy {
   try {
     doc = parseStrictJSON(text, file);
   } catch (e) {
-    throw new BerthError('CONFIG', (e as Error).message, { cause: e, hint: 'policy.json is parsed strictly: fix or remove the offending entry' });
+    throw new BerthError('CONFIG', (e as Error).message, {
+      cause: e,
+      hint: 'policy.json is parsed strictly: fix or remove the offending entry',
+    });
   }
   const c = new Checker(file);
   const top = c.object(doc, '');
   c.keys(top, '', ['default', 'transports']);
-  if (top.default === undefined || top.default === null) c.fail('', 'the "default" policy is missing', 'add "default": [{"type": "reject"}] (or insecureAcceptAnything)');
+  if (top.default === undefined || top.default === null)
+    c.fail('', 'the "default" policy is missing', 'add "default": [{"type": "reject"}] (or insecureAcceptAnything)');
   const policy: Policy = { default: parseRequirements(c, top.default, 'default'), transports: {}, path: file };
   if (top.transports !== undefined) {
     const ts = c.object(top.transports, 'transports');
@@ -321,7 +416,14 @@ export function loadPolicy(opts: PolicyOptions = {}): Policy {
     const home = opts.home ?? (process.env.HOME || os.homedir());
     const user = path.join(home, '.config/containers/policy.json');
     const system = path.join(opts.systemDir ?? '/etc/containers', 'policy.json');
-    file = [user, system].find((p) => { try { fs.statSync(p); return true; } catch { return false; } });
+    file = [user, system].find((p) => {
+      try {
+        fs.statSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     if (!file) return { default: [{ type: 'insecureAcceptAnything' }], transports: {}, implicit: true };
   }
   let text: string;
@@ -378,11 +480,17 @@ function dockerName(ref: string): { name: string; tag?: string; digest?: string 
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
-  if (at >= 0) { digest = rest.slice(at + 1); rest = rest.slice(0, at); }
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
   const slash = rest.lastIndexOf('/');
   const colon = rest.lastIndexOf(':');
   let tag: string | undefined;
-  if (colon > slash) { tag = rest.slice(colon + 1); rest = rest.slice(0, colon); }
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
   return { name: rest, tag, digest };
 }
 
@@ -397,13 +505,19 @@ function storageNamespaces(scope: string): string[] {
   if (rest !== '') {
     const lastAt = rest.lastIndexOf('@');
     let hasId = false;
-    if (lastAt >= 0 && /^[a-f0-9]{64}$/.test(rest.slice(lastAt + 1))) { hasId = true; rest = rest.slice(0, lastAt); }
+    if (lastAt >= 0 && /^[a-f0-9]{64}$/.test(rest.slice(lastAt + 1))) {
+      hasId = true;
+      rest = rest.slice(0, lastAt);
+    }
     if (rest !== '') {
       if (hasId) out.push(storeSpec + rest);
       const { name, tag, digest } = dockerName(rest);
       if (tag !== undefined && digest !== undefined) out.push(`${storeSpec}${name}:${tag}`);
       const comps = name.split('/');
-      while (comps.length > 0) { out.push(storeSpec + comps.join('/')); comps.pop(); }
+      while (comps.length > 0) {
+        out.push(storeSpec + comps.join('/'));
+        comps.pop();
+      }
     }
   }
   out.push(storeSpec);
@@ -421,7 +535,11 @@ function storageNamespaces(scope: string): string[] {
  * path (for oci without the ":image" part); for containers-storage "[driver@root]name:tag[@id]";
  * ignored for docker-archive and tarball.
  */
-export function policyRequirementsFor(policy: Policy, transport: string, scope: string): { scope?: string; requirements: PolicyRequirement[] } {
+export function policyRequirementsFor(
+  policy: Policy,
+  transport: string,
+  scope: string,
+): { scope?: string; requirements: PolicyRequirement[] } {
   const scopes = policy.transports[transport];
   if (scopes) {
     let identity = scope;

@@ -19,8 +19,19 @@ import {
   repositoryName,
 } from '../reference/reference.js';
 
-export interface Mirror { location: string; insecure: boolean; pullFromMirror: 'all' | 'digest-only' | 'tag-only' }
-export interface RegistryEntry { prefix: string; location: string; insecure: boolean; blocked: boolean; mirrorByDigestOnly: boolean; mirrors: Mirror[] }
+export interface Mirror {
+  location: string;
+  insecure: boolean;
+  pullFromMirror: 'all' | 'digest-only' | 'tag-only';
+}
+export interface RegistryEntry {
+  prefix: string;
+  location: string;
+  insecure: boolean;
+  blocked: boolean;
+  mirrorByDigestOnly: boolean;
+  mirrors: Mirror[];
+}
 export interface RegistriesConf {
   unqualifiedSearchRegistries: string[];
   shortNameMode: 'enforcing' | 'permissive' | 'disabled';
@@ -81,7 +92,12 @@ function homeOf(opts: RegistriesConfOptions): string {
 }
 
 function exists(p: string): boolean {
-  try { fs.statSync(p); return true; } catch { return false; }
+  try {
+    fs.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -117,7 +133,7 @@ function dropInFiles(dirs: string[]): string[] {
       throw new BerthError('CONFIG', `reading drop-in directory ${dir}: ${(e as Error).message}`, { cause: e });
     }
     const names = entries.filter((d) => !d.isDirectory() && d.name.endsWith('.conf')).map((d) => d.name);
-    names.sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const n of names) out.push(path.join(dir, n));
   }
   return out;
@@ -161,7 +177,11 @@ function getStringArray(file: string, t: Table, key: string, where: string): str
 function parseLocation(file: string, input: string, what: string): string {
   const trimmed = input.replace(/\/+$/, '');
   if (/^https?:\/\//.test(trimmed)) {
-    throw cfgError(file, `invalid ${what} ${JSON.stringify(input)}: URI schemes are not supported`, 'write host[:port][/namespace], without http:// or https://');
+    throw cfgError(
+      file,
+      `invalid ${what} ${JSON.stringify(input)}: URI schemes are not supported`,
+      'write host[:port][/namespace], without http:// or https://',
+    );
   }
   return trimmed;
 }
@@ -178,12 +198,23 @@ function parseTomlFile(file: string, text: string): Table {
   }
 }
 
-const V2_KEYS = ['registry', 'unqualified-search-registries', 'credential-helpers', 'short-name-mode', 'additional-layer-store-auth-helper', 'aliases'];
+const V2_KEYS = [
+  'registry',
+  'unqualified-search-registries',
+  'credential-helpers',
+  'short-name-mode',
+  'additional-layer-store-auth-helper',
+  'aliases',
+];
 
 /** Validate an alias name (left-hand side): a short name without tag or digest. */
 export function validateAliasName(name: string): string | undefined {
   let r: Reference;
-  try { r = parseReferenceRaw(name); } catch (e) { return `cannot parse short name ${JSON.stringify(name)}: ${(e as Error).message}`; }
+  try {
+    r = parseReferenceRaw(name);
+  } catch (e) {
+    return `cannot parse short name ${JSON.stringify(name)}: ${(e as Error).message}`;
+  }
   if (r.digest !== undefined) return `invalid short name ${JSON.stringify(name)}: must not contain digest`;
   if (r.tag !== undefined) return `invalid short name ${JSON.stringify(name)}: must not contain tag`;
   if (r.domain !== '') return `invalid short name ${JSON.stringify(name)}: must not contain registry`;
@@ -193,7 +224,11 @@ export function validateAliasName(name: string): string | undefined {
 /** Validate and normalize an alias value: fully-qualified repository, no tag or digest. */
 export function parseAliasValue(value: string): { value?: string; error?: string } {
   let r: Reference;
-  try { r = parseReferenceRaw(value); } catch (e) { return { error: `parsing alias ${JSON.stringify(value)}: ${(e as Error).message}` }; }
+  try {
+    r = parseReferenceRaw(value);
+  } catch (e) {
+    return { error: `parsing alias ${JSON.stringify(value)}: ${(e as Error).message}` };
+  }
   if (r.digest !== undefined) return { error: `invalid alias ${JSON.stringify(value)}: must not contain digest` };
   if (r.tag !== undefined) return { error: `invalid alias ${JSON.stringify(value)}: must not contain tag` };
   if (r.domain === '') return { error: `invalid alias ${JSON.stringify(value)}: must contain registry and repository` };
@@ -207,16 +242,26 @@ export function parseAliasTable(file: string, raw: unknown, context = 'aliases')
   if (!isTable(raw)) throw cfgError(file, `[${context}] must be a table of "short-name" = "registry/repository"`);
   const errs: string[] = [];
   for (const [name, v] of Object.entries(raw)) {
-    if (typeof v !== 'string') { errs.push(`alias ${JSON.stringify(name)} must be a string`); continue; }
+    if (typeof v !== 'string') {
+      errs.push(`alias ${JSON.stringify(name)} must be a string`);
+      continue;
+    }
     const nameErr = validateAliasName(name);
     if (nameErr) errs.push(nameErr);
-    if (v === '') { if (!nameErr) out.set(name, ''); continue; }
+    if (v === '') {
+      if (!nameErr) out.set(name, '');
+      continue;
+    }
     const parsed = parseAliasValue(v);
     if (parsed.error) errs.push(parsed.error);
     else if (!nameErr) out.set(name, parsed.value!);
   }
   if (errs.length > 0) {
-    throw cfgError(file, `invalid short-name aliases: ${errs.join('; ')}`, 'alias names are short names ("name" or "ns/name"); values are fully-qualified repositories without tag or digest');
+    throw cfgError(
+      file,
+      `invalid short-name aliases: ${errs.join('; ')}`,
+      'alias names are short names ("name" or "ns/name"); values are fully-qualified repositories without tag or digest',
+    );
   }
   return out;
 }
@@ -240,7 +285,11 @@ function parseRegistryTable(file: string, t: unknown, index: number): RegistryEn
     throw cfgError(file, `${shown}a wildcard prefix must be in the format *.example.com (no port, namespace, tag or digest)`);
   }
   if (t['pull-from-mirror'] !== undefined) {
-    throw cfgError(file, `${shown}pull-from-mirror must not be set for a non-mirror registry`, 'set pull-from-mirror inside [[registry.mirror]]');
+    throw cfgError(
+      file,
+      `${shown}pull-from-mirror must not be set for a non-mirror registry`,
+      'set pull-from-mirror inside [[registry.mirror]]',
+    );
   }
   const insecure = getBool(file, t, 'insecure', shown) ?? false;
   const blocked = getBool(file, t, 'blocked', shown) ?? false;
@@ -255,12 +304,23 @@ function parseRegistryTable(file: string, t: unknown, index: number): RegistryEn
       if (mloc === '') throw cfgError(file, `${shown}mirror location is unset`);
       const pfm = getString(file, m, 'pull-from-mirror', `${shown}mirror ${JSON.stringify(mloc)}: `) ?? '';
       if (mirrorByDigestOnly && pfm !== '') {
-        throw cfgError(file, `${shown}cannot set mirror-by-digest-only for the registry and pull-from-mirror for mirror ${JSON.stringify(mloc)} at the same time`);
+        throw cfgError(
+          file,
+          `${shown}cannot set mirror-by-digest-only for the registry and pull-from-mirror for mirror ${JSON.stringify(mloc)} at the same time`,
+        );
       }
       if (pfm !== '' && pfm !== 'all' && pfm !== 'digest-only' && pfm !== 'tag-only') {
-        throw cfgError(file, `${shown}unsupported pull-from-mirror value ${JSON.stringify(pfm)} for mirror ${JSON.stringify(mloc)}`, 'use "all", "digest-only" or "tag-only"');
+        throw cfgError(
+          file,
+          `${shown}unsupported pull-from-mirror value ${JSON.stringify(pfm)} for mirror ${JSON.stringify(mloc)}`,
+          'use "all", "digest-only" or "tag-only"',
+        );
       }
-      mirrors.push({ location: mloc, insecure: getBool(file, m, 'insecure', `${shown}mirror ${JSON.stringify(mloc)}: `) ?? false, pullFromMirror: (pfm || 'all') as Mirror['pullFromMirror'] });
+      mirrors.push({
+        location: mloc,
+        insecure: getBool(file, m, 'insecure', `${shown}mirror ${JSON.stringify(mloc)}: `) ?? false,
+        pullFromMirror: (pfm || 'all') as Mirror['pullFromMirror'],
+      });
     });
   }
   return { prefix, location, insecure, blocked, mirrorByDigestOnly, mirrors };
@@ -277,8 +337,16 @@ function postProcessRegistries(file: string, regs: RegistryEntry[]): RegistryEnt
   }
   for (const r of regs) {
     for (const o of byLocation.get(r.location === '' ? r.prefix : r.location)!) {
-      if (o.insecure !== r.insecure) throw cfgError(file, `registry ${JSON.stringify(r.location || r.prefix)} is defined multiple times with conflicting 'insecure' setting`);
-      if (o.blocked !== r.blocked) throw cfgError(file, `registry ${JSON.stringify(r.location || r.prefix)} is defined multiple times with conflicting 'blocked' setting`);
+      if (o.insecure !== r.insecure)
+        throw cfgError(
+          file,
+          `registry ${JSON.stringify(r.location || r.prefix)} is defined multiple times with conflicting 'insecure' setting`,
+        );
+      if (o.blocked !== r.blocked)
+        throw cfgError(
+          file,
+          `registry ${JSON.stringify(r.location || r.prefix)} is defined multiple times with conflicting 'blocked' setting`,
+        );
     }
   }
   // The first entry for a prefix wins (later ones could never match); keep them sorted by prefix.
@@ -292,7 +360,10 @@ function byteCompare(a: string, b: string): number {
 }
 
 /** v1 → v2 (sysregistriesv2 ConvertToV2): search → unqualified-search-registries; block/insecure → [[registry]]. */
-function convertV1(file: string, v1: { search?: string[]; insecure?: string[]; block?: string[] }): { registries: RegistryEntry[]; search?: string[] } {
+function convertV1(
+  file: string,
+  v1: { search?: string[]; insecure?: string[]; block?: string[] },
+): { registries: RegistryEntry[]; search?: string[] } {
   const map = new Map<string, RegistryEntry>();
   const get = (loc: string): RegistryEntry => {
     const location = parseLocation(file, loc, 'registry');
@@ -318,7 +389,10 @@ function readV1(file: string, raw: unknown): { search?: string[]; insecure?: str
     if (sub === undefined) continue;
     if (!isTable(sub)) throw cfgError(file, `[registries.${k}] must be a table`);
     const list = getStringArray(file, sub, 'registries', `[registries.${k}] `);
-    if (list !== undefined) { out[k] = list; set = true; }
+    if (list !== undefined) {
+      out[k] = list;
+      set = true;
+    }
   }
   return set ? out : undefined;
 }
@@ -337,7 +411,12 @@ function parseFile(file: string, text: string, forceV2: boolean): ParsedFile {
 
   if (v1) {
     if (forceV2) throw cfgError(file, 'drop-in files must use the v2 format, but this one uses v1 ([registries.search/insecure/block])');
-    if (v2Set) throw cfgError(file, 'mixing sysregistry v1/v2 is not supported', 'move [registries.*] lists to unqualified-search-registries and [[registry]] tables');
+    if (v2Set)
+      throw cfgError(
+        file,
+        'mixing sysregistry v1/v2 is not supported',
+        'move [registries.*] lists to unqualified-search-registries and [[registry]] tables',
+      );
     const conv = convertV1(file, v1);
     res.registries = postProcessRegistries(file, conv.registries);
     if (conv.search) res.search = conv.search.map((s) => validateSearchRegistry(file, s));
@@ -346,7 +425,10 @@ function parseFile(file: string, text: string, forceV2: boolean): ParsedFile {
 
   const rawRegs = doc['registry'];
   if (rawRegs !== undefined && !Array.isArray(rawRegs)) throw cfgError(file, '"registry" must be an array of tables ([[registry]])');
-  res.registries = postProcessRegistries(file, ((rawRegs as unknown[] | undefined) ?? []).map((t, i) => parseRegistryTable(file, t, i)));
+  res.registries = postProcessRegistries(
+    file,
+    ((rawRegs as unknown[] | undefined) ?? []).map((t, i) => parseRegistryTable(file, t, i)),
+  );
   const search = getStringArray(file, doc, 'unqualified-search-registries', '');
   if (search !== undefined) res.search = search.map((s) => validateSearchRegistry(file, s));
   res.credentialHelpers = getStringArray(file, doc, 'credential-helpers', '');
@@ -392,7 +474,10 @@ export function loadRegistriesConf(opts: RegistriesConfOptions = {}): Registries
     for (const r of registries) byPrefix.set(r.prefix, r);
     for (const r of p.registries) byPrefix.set(r.prefix, r);
     registries = [...byPrefix.keys()].sort(byteCompare).map((k) => byPrefix.get(k)!);
-    if (p.search !== undefined) { search = p.search; searchOrigin = p.file; }
+    if (p.search !== undefined) {
+      search = p.search;
+      searchOrigin = p.file;
+    }
     if (p.credentialHelpers !== undefined) credentialHelpers = p.credentialHelpers;
     if (p.shortNameMode !== undefined) mode = p.shortNameMode;
     if (p.alsHelper !== undefined) alsHelper = p.alsHelper;
@@ -406,7 +491,10 @@ export function loadRegistriesConf(opts: RegistriesConfOptions = {}): Registries
     const code = (e as NodeJS.ErrnoException).code;
     if (!(code === 'ENOENT' && !loc.explicit)) {
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-      throw new BerthError('CONFIG', `loading registries configuration ${loc.main}: ${why}`, { cause: e, hint: loc.explicit ? 'check --registries-conf / $CONTAINERS_REGISTRIES_CONF' : undefined });
+      throw new BerthError('CONFIG', `loading registries configuration ${loc.main}: ${why}`, {
+        cause: e,
+        hint: loc.explicit ? 'check --registries-conf / $CONTAINERS_REGISTRIES_CONF' : undefined,
+      });
     }
   }
   if (mainText !== undefined) {
@@ -451,7 +539,15 @@ export function loadRegistriesConf(opts: RegistriesConfOptions = {}): Registries
 
 /** An empty configuration (what loadRegistriesConf returns when no file exists). */
 export function defaultRegistriesConf(): RegistriesConf {
-  return { unqualifiedSearchRegistries: [], shortNameMode: 'permissive', registries: [], aliases: {}, credentialHelpers: [AUTH_FILE_HELPER], files: [], aliasOrigins: {} };
+  return {
+    unqualifiedSearchRegistries: [],
+    shortNameMode: 'permissive',
+    registries: [],
+    aliases: {},
+    credentialHelpers: [AUTH_FILE_HELPER],
+    files: [],
+    aliasOrigins: {},
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -489,7 +585,10 @@ function findRegistryByString(conf: RegistriesConf, refStr: string): RegistryEnt
 }
 
 function requireQualified(ref: Reference): string {
-  if (!ref.domain) throw new BerthError('INVALID_ARGUMENT', `reference ${JSON.stringify(formatReference(ref))} is not fully qualified`, { hint: 'resolve short names first' });
+  if (!ref.domain)
+    throw new BerthError('INVALID_ARGUMENT', `reference ${JSON.stringify(formatReference(ref))} is not fully qualified`, {
+      hint: 'resolve short names first',
+    });
   return formatReference(ref);
 }
 
@@ -509,10 +608,18 @@ function rewrite(refStr: string, prefix: string, location: string): Reference {
   if (location === '') return parseNormalizedReference(refStr);
   const out = location + refStr.slice(n);
   let parsed: Reference | undefined;
-  try { parsed = parseReferenceRaw(out); } catch { parsed = undefined; }
+  try {
+    parsed = parseReferenceRaw(out);
+  } catch {
+    parsed = undefined;
+  }
   // The rewritten name must be a valid, already-normalized, fully-qualified reference.
   if (!parsed || parsed.domain === '' || formatReference(parseNormalizedReference(out)) !== out) {
-    throw new BerthError('CONFIG', `registries.conf: rewriting ${JSON.stringify(refStr)} with prefix ${JSON.stringify(prefix)} and location ${JSON.stringify(location)} gives the invalid reference ${JSON.stringify(out)}`, { hint: 'fix the [[registry]] prefix/location pair' });
+    throw new BerthError(
+      'CONFIG',
+      `registries.conf: rewriting ${JSON.stringify(refStr)} with prefix ${JSON.stringify(prefix)} and location ${JSON.stringify(location)} gives the invalid reference ${JSON.stringify(out)}`,
+      { hint: 'fix the [[registry]] prefix/location pair' },
+    );
   }
   return parsed;
 }
@@ -548,7 +655,9 @@ export function pullSources(conf: RegistriesConf, ref: Reference): { ref: Refere
   const primary = rewrite(refStr, reg.prefix, reg.location);
   if (!reg.blocked && !isBlockedRegistry(conf, primary)) out.push({ ref: primary, insecure: reg.insecure, mirror: false });
   if (out.length === 0) {
-    throw new BerthError('BLOCKED_REGISTRY', `registry ${reg.prefix} is blocked in ${describeSources(conf)}`, { hint: `pulling ${refStr} is forbidden by a [[registry]] entry with blocked = true` });
+    throw new BerthError('BLOCKED_REGISTRY', `registry ${reg.prefix} is blocked in ${describeSources(conf)}`, {
+      hint: `pulling ${refStr} is forbidden by a [[registry]] entry with blocked = true`,
+    });
   }
   return out;
 }

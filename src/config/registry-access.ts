@@ -42,21 +42,28 @@ export function registryAccess(host: string, o: RegistryAccessOptions, conf: Reg
   return {
     insecure,
     tls: tls.ca.length || tls.cert ? tls : undefined,
-    credentials: explicit ?? (async (name: string) => {
-      let e;
-      try {
-        e = await getCredentials(name, { authfile: o.authfile, warn: (m) => log.debug(m) });
-      } catch (err) {
-        // a credentials file that cannot be read must not stop what needs no credentials:
-        // say so, and go on anonymously (the registry asks for credentials if it wants them)
-        if (!isBerthError(err, 'IO')) throw err;
-        log.warn(`${err.message}; continuing without credentials`);
-        return undefined;
-      }
-      if (!e) return undefined;
-      return 'identityToken' in e ? { identityToken: e.identityToken } : { username: e.username, password: e.password };
-    }),
-    retry: o.retry ? { ...(o.retry.max !== undefined ? { max: o.retry.max } : {}), ...(o.retry.delayMs !== undefined ? { delayMs: o.retry.delayMs } : {}) } : undefined,
+    credentials:
+      explicit ??
+      (async (name: string) => {
+        let e;
+        try {
+          e = await getCredentials(name, { authfile: o.authfile, warn: (m) => log.debug(m) });
+        } catch (err) {
+          // a credentials file that cannot be read must not stop what needs no credentials:
+          // say so, and go on anonymously (the registry asks for credentials if it wants them)
+          if (!isBerthError(err, 'IO')) throw err;
+          log.warn(`${err.message}; continuing without credentials`);
+          return undefined;
+        }
+        if (!e) return undefined;
+        return 'identityToken' in e ? { identityToken: e.identityToken } : { username: e.username, password: e.password };
+      }),
+    retry: o.retry
+      ? {
+          ...(o.retry.max !== undefined ? { max: o.retry.max } : {}),
+          ...(o.retry.delayMs !== undefined ? { delayMs: o.retry.delayMs } : {}),
+        }
+      : undefined,
     signal: o.signal,
   };
 }

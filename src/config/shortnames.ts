@@ -83,8 +83,13 @@ export function loadAliasCache(file: string): Map<string, string> {
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (e) {
-    const msg = e instanceof TomlError ? `line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '')}` : (e as Error).message;
-    throw new BerthError('CONFIG', `${file}: invalid short-name alias cache: ${msg}`, { hint: 'the file is machine-written; delete it to reset recorded aliases' });
+    const msg =
+      e instanceof TomlError
+        ? `line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '')}`
+        : (e as Error).message;
+    throw new BerthError('CONFIG', `${file}: invalid short-name alias cache: ${msg}`, {
+      hint: 'the file is machine-written; delete it to reset recorded aliases',
+    });
   }
   return parseAliasTable(file, doc['aliases']);
 }
@@ -109,14 +114,31 @@ export function recordShortNameAlias(file: string, name: string, value: string):
     } finally {
       fs.closeSync(fd);
     }
-    try { fs.renameSync(tmp, file); } catch (e) { try { fs.unlinkSync(tmp); } catch { /* ignore */ } throw e; }
+    try {
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* ignore */
+      }
+      throw e;
+    }
   } catch (e) {
     if (e instanceof BerthError) throw e;
-    throw new BerthError('IO', `recording short-name alias ${JSON.stringify(name)}=${JSON.stringify(value)} in ${file}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError(
+      'IO',
+      `recording short-name alias ${JSON.stringify(name)}=${JSON.stringify(value)} in ${file}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 
-interface AliasHit { value: string; origin: string; kind: 'alias' | 'cache' }
+interface AliasHit {
+  value: string;
+  origin: string;
+  kind: 'alias' | 'cache';
+}
 
 /** Cache first (an empty cache value hides the registries.conf alias), then registries.conf. */
 function lookupAlias(name: string, conf: RegistriesConf, cacheFile: string): AliasHit | undefined {
@@ -141,7 +163,11 @@ function searchCandidate(reg: string, input: string): Reference {
   try {
     return withDefaultTag(parseNormalizedReference(`${reg}/${input}`));
   } catch (e) {
-    throw new BerthError('INVALID_REFERENCE', `creating reference with unqualified-search registry ${JSON.stringify(reg)} for ${JSON.stringify(input)}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError(
+      'INVALID_REFERENCE',
+      `creating reference with unqualified-search registry ${JSON.stringify(reg)} for ${JSON.stringify(input)}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -187,9 +213,13 @@ export async function resolveShortName(input: string, conf: RegistriesConf, opts
 
   if (!opts.isTTY || !opts.prompt) {
     if (mode === 'permissive') return { candidates, description };
-    throw new BerthError('SHORT_NAME', `short-name resolution enforced but cannot prompt without a TTY: ${JSON.stringify(input)} could be any of ${candidates.map((c) => formatReference(c.ref)).join(', ')}`, {
-      hint: 'use one of those fully-qualified names, add an [aliases] entry to registries.conf, or set short-name-mode = "permissive"',
-    });
+    throw new BerthError(
+      'SHORT_NAME',
+      `short-name resolution enforced but cannot prompt without a TTY: ${JSON.stringify(input)} could be any of ${candidates.map((c) => formatReference(c.ref)).join(', ')}`,
+      {
+        hint: 'use one of those fully-qualified names, add an [aliases] entry to registries.conf, or set short-name-mode = "permissive"',
+      },
+    );
   }
 
   const choices = candidates.map((c) => formatReference(c.ref));
@@ -215,7 +245,11 @@ export async function resolveShortName(input: string, conf: RegistriesConf, opts
  * the alias if any, then localhost/NAME, then each unqualified-search registry. Never prompts,
  * never fails for an empty search list.
  */
-export function resolveLocalCandidates(input: string, conf: RegistriesConf, opts: { env?: NodeJS.ProcessEnv; home?: string; cachePath?: string } = {}): ShortNameCandidate[] {
+export function resolveLocalCandidates(
+  input: string,
+  conf: RegistriesConf,
+  opts: { env?: NodeJS.ProcessEnv; home?: string; cachePath?: string } = {},
+): ShortNameCandidate[] {
   const raw = parseReferenceRaw(input);
   if (raw.domain !== '') return [{ ref: withDefaultTag(parseNormalizedReference(input)), origin: 'fully-qualified' }];
   const out: ShortNameCandidate[] = [];

@@ -6,8 +6,18 @@ import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
 import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
 import {
-  MT, MAX_CONFIG_SIZE, type Compression, type Descriptor, type ImageConfig, type ImageManifest,
-  layerCompression, layerMediaType, manifestFlavour, parseImageConfig, parseManifestDocument, serializeManifest,
+  MT,
+  MAX_CONFIG_SIZE,
+  type Compression,
+  type Descriptor,
+  type ImageConfig,
+  type ImageManifest,
+  layerCompression,
+  layerMediaType,
+  manifestFlavour,
+  parseImageConfig,
+  parseManifestDocument,
+  serializeManifest,
 } from '../media/index.js';
 import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
 import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent } from '../transports/types.js';
@@ -79,12 +89,15 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       throw new BerthError('DIGEST_MISMATCH', `manifest ${chosen.digest} from ${srcName} does not match its digest in the index`);
     }
     parsed = parseManifestDocument(inst.bytes, inst.mediaType ?? chosen.mediaType, `manifest ${chosen.digest} of ${srcName}`);
-    if (parsed.kind !== 'manifest') throw new BerthError('INVALID_MANIFEST', `${srcName}: index entry ${chosen.digest} is not an image manifest`);
+    if (parsed.kind !== 'manifest')
+      throw new BerthError('INVALID_MANIFEST', `${srcName}: index entry ${chosen.digest} is not an image manifest`);
     manifestBytes = inst.bytes;
     manifestMediaType = parsed.mediaType;
   }
   if (parsed.kind === 'schema1') {
-    throw new BerthError('UNSUPPORTED', `${srcName} uses the deprecated docker schema1 manifest format`, { hint: 'ask the publisher for a schema2 or OCI image' });
+    throw new BerthError('UNSUPPORTED', `${srcName} uses the deprecated docker schema1 manifest format`, {
+      hint: 'ask the publisher for a schema2 or OCI image',
+    });
   }
   if (parsed.kind !== 'manifest') throw new BerthError('INVALID_MANIFEST', `${srcName}: expected an image manifest`);
   const srcManifest = parsed.manifest;
@@ -92,19 +105,34 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   emit({ kind: 'resolved', ref: srcName, manifestDigest: srcManifestDigest });
 
   // 2. policy: before anything is written
-  await (opts.policy ?? acceptAnything)(src.ref, { digest: index?.digest ?? srcManifestDigest, mediaType: index?.mediaType ?? manifestMediaType, bytes: index?.bytes ?? manifestBytes });
+  await (opts.policy ?? acceptAnything)(src.ref, {
+    digest: index?.digest ?? srcManifestDigest,
+    mediaType: index?.mediaType ?? manifestMediaType,
+    bytes: index?.bytes ?? manifestBytes,
+  });
 
   // 3. config
   const configDesc = srcManifest.config;
-  if (configDesc.size > MAX_CONFIG_SIZE) throw new BerthError('TOO_LARGE', `config ${configDesc.digest} of ${srcName} is ${configDesc.size} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
+  if (configDesc.size > MAX_CONFIG_SIZE)
+    throw new BerthError(
+      'TOO_LARGE',
+      `config ${configDesc.digest} of ${srcName} is ${configDesc.size} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`,
+    );
   const { stream: cfgStream } = await src.getBlob(configDesc);
-  const cfgVerifier = new DigestVerifier({ digest: configDesc.digest, size: configDesc.size, what: `config ${configDesc.digest} of ${srcName}` });
+  const cfgVerifier = new DigestVerifier({
+    digest: configDesc.digest,
+    size: configDesc.size,
+    what: `config ${configDesc.digest} of ${srcName}`,
+  });
   cfgStream.on('error', (e) => cfgVerifier.destroy(e));
   const configBytes = await readAll(cfgStream.pipe(cfgVerifier), MAX_CONFIG_SIZE, `config of ${srcName}`);
   const config = parseImageConfig(configBytes, `config ${configDesc.digest} of ${srcName}`);
   const diffIDs = config.rootfs.diff_ids;
   if (diffIDs.length !== srcManifest.layers.length) {
-    throw new BerthError('INVALID_MANIFEST', `${srcName}: manifest has ${srcManifest.layers.length} layers but the config lists ${diffIDs.length} diff_ids`);
+    throw new BerthError(
+      'INVALID_MANIFEST',
+      `${srcName}: manifest has ${srcManifest.layers.length} layers but the config lists ${diffIDs.length} diff_ids`,
+    );
   }
 
   // 4. plan: output manifest type and per-layer compression
@@ -119,9 +147,14 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const desire = dest.desiredLayerCompression();
   const hints = srcManifest.layers.map((l) => src.layerHint?.(l));
   const actualCompression: Compression[] = srcManifest.layers.map((l, i) => hints[i]?.compression ?? layerCompression(l.mediaType));
-  const targets: Compression[] = actualCompression.map((c) => planLayer(c, opts.decompress ? 'decompress' : desire, opts.compression).target);
+  const targets: Compression[] = actualCompression.map(
+    (c) => planLayer(c, opts.decompress ? 'decompress' : desire, opts.compression).target,
+  );
   if (manifestFlavour(outType) === 'docker' && targets.includes('zstd')) {
-    if (opts.format === 'v2s2') throw new BerthError('INVALID_ARGUMENT', 'zstd-compressed layers cannot be stored in a docker v2s2 manifest', { hint: 'use --format oci' });
+    if (opts.format === 'v2s2')
+      throw new BerthError('INVALID_ARGUMENT', 'zstd-compressed layers cannot be stored in a docker v2s2 manifest', {
+        hint: 'use --format oci',
+      });
     outType = MT.OCIManifest;
     if (!destTypes.includes(outType)) throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store zstd layers`);
   }
@@ -142,20 +175,31 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     // a rewritten manifest labels each layer by what its bytes are: docker archives label
     // plain tar layers as gzip, which an OCI manifest must not repeat
     const relabel = (c: Compression) => flavourChanges && isKnownLayerType(layer.mediaType) && layerCompression(layer.mediaType) !== c;
-    const outTypeFor = (c: Compression, t: Compression) => (t === c && !relabel(c) ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t));
+    const outTypeFor = (c: Compression, t: Compression) =>
+      t === c && !relabel(c) ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t);
     let outMediaType = outTypeFor(srcComp, target);
 
     // as containers/image: the destination may hold the source's blob already, even where the
     // plan would compress it (not when a compression was asked for explicitly)
     if (target === srcComp || !opts.compression) {
       const reused = await dest.tryReuseBlob(layer, srcHint).catch((e: unknown) => {
-        throw e instanceof BerthError ? new BerthError(e.code, `trying to reuse blob ${layer.digest} at destination: ${e.message}`, { cause: e, hint: e.hint, data: e.data as Record<string, unknown> | undefined }) : e;
+        throw e instanceof BerthError
+          ? new BerthError(e.code, `trying to reuse blob ${layer.digest} at destination: ${e.message}`, {
+              cause: e,
+              hint: e.hint,
+              data: e.data as Record<string, unknown> | undefined,
+            })
+          : e;
       });
       const hint = reused?.hint ?? srcHint;
       if (reused && (!needDiff || hint)) {
         if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
-        committed[i] = { desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size }, diffID: hint?.diffID ?? diffIDs[i]!, uncompressedSize: hint?.uncompressedSize ?? -1 };
+        committed[i] = {
+          desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size },
+          diffID: hint?.diffID ?? diffIDs[i]!,
+          uncompressedSize: hint?.uncompressedSize ?? -1,
+        };
         return;
       }
     }
@@ -167,7 +211,16 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       if (reused) {
         if (verifyDiffIDs && srcHint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
-        committed[i] = { desc: { ...tarDesc, digest: reused.blob.digest, size: reused.blob.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID: srcHint.diffID, uncompressedSize: srcHint.uncompressedSize };
+        committed[i] = {
+          desc: {
+            ...tarDesc,
+            digest: reused.blob.digest,
+            size: reused.blob.size,
+            ...(layer.annotations ? { annotations: layer.annotations } : {}),
+          },
+          diffID: srcHint.diffID,
+          uncompressedSize: srcHint.uncompressedSize,
+        };
         return;
       }
     }
@@ -188,9 +241,16 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     }
     let lastEmit = 0;
     const verifier = new DigestVerifier({
-      digest: layer.digest, size: layer.size, what,
+      digest: layer.digest,
+      size: layer.size,
+      what,
       // progress from inside the verifier: a 'data' listener would switch the stream to flowing mode
-      onBytes: (n) => { if (n - lastEmit >= 4 << 20) { lastEmit = n; emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size }); } },
+      onBytes: (n) => {
+        if (n - lastEmit >= 4 << 20) {
+          lastEmit = n;
+          emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size });
+        }
+      },
     });
     // network chunks are small (~64 KiB): regroup them so that hashing, zlib and file writes
     // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
@@ -208,7 +268,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       const dec = sideDec;
       diffSink = new HashSink();
       sideDone = pipeline(dec, diffSink);
-      sideDone.catch(() => { /* awaited after the digest check */ });
+      sideDone.catch(() => {
+        /* awaited after the digest check */
+      });
       const tap = new SideTap(dec, sideDone);
       grouped.on('error', (e) => tap.destroy(e));
       unverified = grouped.pipe(tap);
@@ -217,21 +279,33 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     const out: Readable = unverified.pipe(verifier);
 
     if (target === srcComp) {
-      const stored = await dest.putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
-        sideDec?.destroy(); // an external decompressor must not outlive the copy
-        throw corruptData(e, what);
-      });
-      if (sideDone) await sideDone.catch((e) => { throw corruptData(e, what); });
-      const diffID = diffSink ? diffSink.digest : srcHint?.diffID ?? diffIDs[i]!;
-      const usize = diffSink ? diffSink.bytes : srcHint?.uncompressedSize ?? -1;
+      const stored = await dest
+        .putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
+        .catch((e) => {
+          sideDec?.destroy(); // an external decompressor must not outlive the copy
+          throw corruptData(e, what);
+        });
+      if (sideDone)
+        await sideDone.catch((e) => {
+          throw corruptData(e, what);
+        });
+      const diffID = diffSink ? diffSink.digest : (srcHint?.diffID ?? diffIDs[i]!);
+      const usize = diffSink ? diffSink.bytes : (srcHint?.uncompressedSize ?? -1);
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
-      committed[i] = { desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size }, diffID, uncompressedSize: usize };
+      committed[i] = {
+        desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size },
+        diffID,
+        uncompressedSize: usize,
+      };
     } else {
       // convert: decompress (verified input) -> hash the tar -> recompress
       const dec = createDecompressor(srcComp as Algorithm);
       out.on('error', (e) => dec.destroy(e));
       const hashSide = new HashSink();
-      const hashSideDone = new Promise<void>((res, rej) => { hashSide.on('finish', res); hashSide.on('error', rej); });
+      const hashSideDone = new Promise<void>((res, rej) => {
+        hashSide.on('finish', res);
+        hashSide.on('error', rej);
+      });
       const tee = new Tee(hashSide, hashSideDone);
       dec.on('error', (e) => tee.destroy(e));
       const tarStream: Readable = out.pipe(dec).pipe(tee);
@@ -242,10 +316,13 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         final = tarStream.pipe(comp);
       }
       const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
-      const stored = await dest.putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
-        dec.destroy(); final.destroy(); // external codecs must not outlive the copy
-        throw corruptData(e, what);
-      });
+      const stored = await dest
+        .putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
+        .catch((e) => {
+          dec.destroy();
+          final.destroy(); // external codecs must not outlive the copy
+          throw corruptData(e, what);
+        });
       // a destination must read the whole stream before putBlob resolves (the tar hash is
       // complete only then); waiting here instead could hang on a destination that did not
       if (!hashSide.writableFinished) {
@@ -254,24 +331,48 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       }
       const diffID = hashSide.digest;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
-      committed[i] = { desc: { mediaType: outMediaType, digest: stored.digest, size: stored.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) }, diffID, uncompressedSize: hashSide.bytes };
+      committed[i] = {
+        desc: {
+          mediaType: outMediaType,
+          digest: stored.digest,
+          size: stored.size,
+          ...(layer.annotations ? { annotations: layer.annotations } : {}),
+        },
+        diffID,
+        uncompressedSize: hashSide.bytes,
+      };
     }
     emit({ kind: 'blob', digest: layer.digest, state: 'done', bytes: layer.size, total: layer.size });
   });
 
   // 6. config blob (same bytes; media type follows the manifest flavour)
-  const outConfigType = flavour === 'oci' ? (configDesc.mediaType === MT.DockerConfig ? MT.OCIConfig : configDesc.mediaType) : (configDesc.mediaType === MT.OCIConfig ? MT.DockerConfig : configDesc.mediaType);
+  const outConfigType =
+    flavour === 'oci'
+      ? configDesc.mediaType === MT.DockerConfig
+        ? MT.OCIConfig
+        : configDesc.mediaType
+      : configDesc.mediaType === MT.OCIConfig
+        ? MT.DockerConfig
+        : configDesc.mediaType;
   const outConfig: Descriptor = { ...configDesc, mediaType: outConfigType };
   const cfgReuse = await dest.tryReuseBlob(configDesc);
   if (!cfgReuse) {
     const s = new PassThrough();
     s.end(configBytes);
-    await dest.putBlob(s, { digest: configDesc.digest, size: configDesc.size, mediaType: outConfigType, isConfig: true, what: `config ${configDesc.digest}` });
+    await dest.putBlob(s, {
+      digest: configDesc.digest,
+      size: configDesc.size,
+      mediaType: outConfigType,
+      isConfig: true,
+      what: `config ${configDesc.digest}`,
+    });
   }
   emit({ kind: 'blob', digest: configDesc.digest, state: cfgReuse ? 'exists' : 'done', isConfig: true, total: configDesc.size });
 
   // 7. manifest, written last
-  const unchanged = outType === manifestMediaType && committed.every((c, i) => c.desc.digest === srcManifest.layers[i]!.digest && c.desc.mediaType === srcManifest.layers[i]!.mediaType);
+  const unchanged =
+    outType === manifestMediaType &&
+    committed.every((c, i) => c.desc.digest === srcManifest.layers[i]!.digest && c.desc.mediaType === srcManifest.layers[i]!.mediaType);
   let outBytes: Buffer;
   if (unchanged) outBytes = manifestBytes;
   else {
@@ -310,11 +411,22 @@ function corruptData(e: unknown, what: string): unknown {
 }
 
 function diffIdMismatch(i: number, blob: Digest, src: string): BerthError {
-  return new BerthError('DIGEST_MISMATCH', `layer ${i + 1} (blob ${blob}) of ${src} does not match the config's DiffID`, { hint: 'the image is corrupt or was tampered with; nothing was stored' });
+  return new BerthError('DIGEST_MISMATCH', `layer ${i + 1} (blob ${blob}) of ${src} does not match the config's DiffID`, {
+    hint: 'the image is corrupt or was tampered with; nothing was stored',
+  });
 }
 
-const KNOWN_LAYER_TYPES = [MT.DockerLayer, MT.DockerLayerGzip, MT.DockerLayerZstd, MT.OCILayer, MT.OCILayerGzip, MT.OCILayerZstd] as string[];
-function isKnownLayerType(mt: string): boolean { return KNOWN_LAYER_TYPES.includes(mt); }
+const KNOWN_LAYER_TYPES = [
+  MT.DockerLayer,
+  MT.DockerLayerGzip,
+  MT.DockerLayerZstd,
+  MT.OCILayer,
+  MT.OCILayerGzip,
+  MT.OCILayerZstd,
+] as string[];
+function isKnownLayerType(mt: string): boolean {
+  return KNOWN_LAYER_TYPES.includes(mt);
+}
 
 /** Same compression, other manifest flavour: map docker <-> OCI layer types. */
 function convertLayerType(mt: string, flavour: 'oci' | 'docker'): string {

@@ -17,7 +17,8 @@ export function parseDigest(s: unknown, what = 'digest'): Digest {
   if (!m) throw new BerthError('INVALID_DIGEST', `invalid ${what} ${JSON.stringify(truncate(s))}: expected "sha256:<64 lowercase hex>"`);
   const [, alg, hex] = m;
   const len = HEX_LEN[alg!];
-  if (len === undefined) throw new BerthError('INVALID_DIGEST', `invalid ${what} ${JSON.stringify(truncate(s))}: unsupported algorithm ${JSON.stringify(alg)}`);
+  if (len === undefined)
+    throw new BerthError('INVALID_DIGEST', `invalid ${what} ${JSON.stringify(truncate(s))}: unsupported algorithm ${JSON.stringify(alg)}`);
   if (hex!.length !== len || !/^[a-f0-9]+$/.test(hex!)) {
     throw new BerthError('INVALID_DIGEST', `invalid ${what} ${JSON.stringify(truncate(s))}: ${alg} needs ${len} lowercase hex characters`);
   }
@@ -25,11 +26,20 @@ export function parseDigest(s: unknown, what = 'digest'): Digest {
 }
 
 export function isDigest(s: unknown): s is Digest {
-  try { parseDigest(s); return true; } catch { return false; }
+  try {
+    parseDigest(s);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export function digestAlgorithm(d: Digest): string { return d.slice(0, d.indexOf(':')); }
-export function digestHex(d: Digest): string { return d.slice(d.indexOf(':') + 1); }
+export function digestAlgorithm(d: Digest): string {
+  return d.slice(0, d.indexOf(':'));
+}
+export function digestHex(d: Digest): string {
+  return d.slice(d.indexOf(':') + 1);
+}
 
 /** sha256 of in-memory bytes (manifests, configs). */
 export function digestOf(data: Uint8Array | string, algorithm = 'sha256'): Digest {
@@ -41,4 +51,6 @@ export function matchesDigest(data: Uint8Array, d: Digest): boolean {
   return digestOf(data, digestAlgorithm(d)) === d;
 }
 
-function truncate(s: string): string { return s.length > 80 ? s.slice(0, 77) + '...' : s; }
+function truncate(s: string): string {
+  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+}

@@ -37,8 +37,12 @@ export class DigestVerifier extends Transform {
     this.count += chunk.length;
     const limit = this.expect.size ?? this.expect.maxSize;
     if (limit !== undefined && this.count > limit) {
-      cb(new BerthError(this.expect.size !== undefined ? 'SIZE_MISMATCH' : 'TOO_LARGE',
-        `${this.expect.what}: more than the expected ${limit} bytes`));
+      cb(
+        new BerthError(
+          this.expect.size !== undefined ? 'SIZE_MISMATCH' : 'TOO_LARGE',
+          `${this.expect.what}: more than the expected ${limit} bytes`,
+        ),
+      );
       return;
     }
     this.hash.update(chunk);
@@ -65,10 +69,16 @@ export class DigestVerifier extends Transform {
     if (!this.result) throw new BerthError('INTERNAL', `digest of ${this.expect.what} read before end of stream`);
     return this.result;
   }
-  get bytes(): number { return this.count; }
+  get bytes(): number {
+    return this.count;
+  }
   /** What this verifier enforces (lets a consumer that would verify the same skip re-hashing). */
-  get expectedDigest(): Digest | undefined { return this.expect.digest; }
-  get expectedSize(): number | undefined { return this.expect.size; }
+  get expectedDigest(): Digest | undefined {
+    return this.expect.digest;
+  }
+  get expectedSize(): number | undefined {
+    return this.expect.size;
+  }
 }
 
 /** A sink that only hashes (for computing diffIDs of a decompressed side-stream). */
@@ -76,11 +86,20 @@ export class HashSink extends Writable {
   private hash = createHash('sha256');
   private n = 0;
   private result?: Digest;
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void { this.hash.update(chunk); this.n += chunk.length; cb(); }
-  override _final(cb: (e?: Error | null) => void): void { this.result = `sha256:${this.hash.digest('hex')}` as Digest; cb(); }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.hash.update(chunk);
+    this.n += chunk.length;
+    cb();
+  }
+  override _final(cb: (e?: Error | null) => void): void {
+    this.result = `sha256:${this.hash.digest('hex')}` as Digest;
+    cb();
+  }
   get digest(): Digest {
     if (!this.result) throw new BerthError('INTERNAL', 'hash read before end of stream');
     return this.result;
   }
-  get bytes(): number { return this.n; }
+  get bytes(): number {
+    return this.n;
+  }
 }

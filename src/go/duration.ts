@@ -2,7 +2,14 @@
 import { BerthError } from '../errors.js';
 
 const UNIT_NS: Record<string, number> = {
-  ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
 
 /** Go's time.ParseDuration; returns nanoseconds (as a float). */
@@ -10,7 +17,10 @@ export function parseGoDuration(s: string): number {
   const bad = (why = 'invalid duration'): BerthError => new BerthError('INVALID_ARGUMENT', `time: ${why} ${JSON.stringify(s)}`);
   let rest = s;
   let neg = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) { neg = rest[0] === '-'; rest = rest.slice(1); }
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    neg = rest[0] === '-';
+    rest = rest.slice(1);
+  }
   if (rest === '0') return 0;
   if (rest === '') throw bad();
   let total = 0;
@@ -24,7 +34,8 @@ export function parseGoDuration(s: string): number {
     if (!u) throw bad('missing unit in duration');
     const unit = u[0];
     const mult = UNIT_NS[unit];
-    if (mult === undefined) throw new BerthError('INVALID_ARGUMENT', `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(s)}`);
+    if (mult === undefined)
+      throw new BerthError('INVALID_ARGUMENT', `time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(s)}`);
     rest = rest.slice(unit.length);
     let v = (intPart === '' ? 0 : Number(intPart)) * mult;
     if (fracPart) v += Number(`0.${fracPart}`) * mult;
@@ -39,12 +50,17 @@ export function formatGoDuration(ms: number): string {
   const neg = ms < 0;
   let v = Math.round(Math.abs(ms));
   if (v === 0) return '0s';
-  const frac = (n: number, digits: number) => { const f = String(n).padStart(digits, '0').replace(/0+$/, ''); return f ? `.${f}` : ''; };
+  const frac = (n: number, digits: number) => {
+    const f = String(n).padStart(digits, '0').replace(/0+$/, '');
+    return f ? `.${f}` : '';
+  };
   let out: string;
   if (v < 1000) out = `${v}ms`;
   else {
-    const h = Math.floor(v / 3_600_000); v -= h * 3_600_000;
-    const m = Math.floor(v / 60_000); v -= m * 60_000;
+    const h = Math.floor(v / 3_600_000);
+    v -= h * 3_600_000;
+    const m = Math.floor(v / 60_000);
+    v -= m * 60_000;
     const s = `${Math.floor(v / 1000)}${frac(v % 1000, 3)}s`;
     out = h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
   }

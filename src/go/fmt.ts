@@ -177,12 +177,18 @@ function fmtV(v: unknown, depth: number, top: boolean): string {
   if (v === undefined) return top ? '<no value>' : '<nil>';
   if (v === null) return '<nil>';
   switch (typeof v) {
-    case 'string': return v;
-    case 'number': return formatNumber(v);
-    case 'bigint': return v.toString();
-    case 'boolean': return v ? 'true' : 'false';
-    case 'function': return '<func>';
-    case 'symbol': return v.toString();
+    case 'string':
+      return v;
+    case 'number':
+      return formatNumber(v);
+    case 'bigint':
+      return v.toString();
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'function':
+      return '<func>';
+    case 'symbol':
+      return v.toString();
   }
   if (depth > 64) return '...';
   if (isArrayLike(v)) {
@@ -234,12 +240,28 @@ function fmtInteger(x: bigint, verb: string, spec: Spec): string {
   let digits: string;
   let prefix = '';
   switch (verb) {
-    case 'b': digits = abs.toString(2); if (spec.sharp) prefix = '0b'; break;
-    case 'o': digits = abs.toString(8); if (spec.sharp && digits[0] !== '0') prefix = '0'; break;
-    case 'O': digits = abs.toString(8); prefix = '0o'; break;
-    case 'x': digits = abs.toString(16); if (spec.sharp) prefix = '0x'; break;
-    case 'X': digits = abs.toString(16).toUpperCase(); if (spec.sharp) prefix = '0X'; break;
-    default: digits = abs.toString(10);
+    case 'b':
+      digits = abs.toString(2);
+      if (spec.sharp) prefix = '0b';
+      break;
+    case 'o':
+      digits = abs.toString(8);
+      if (spec.sharp && digits[0] !== '0') prefix = '0';
+      break;
+    case 'O':
+      digits = abs.toString(8);
+      prefix = '0o';
+      break;
+    case 'x':
+      digits = abs.toString(16);
+      if (spec.sharp) prefix = '0x';
+      break;
+    case 'X':
+      digits = abs.toString(16).toUpperCase();
+      if (spec.sharp) prefix = '0X';
+      break;
+    default:
+      digits = abs.toString(10);
   }
   if (spec.prec !== undefined) {
     if (spec.prec === 0 && x === 0n) digits = '';
@@ -256,10 +278,20 @@ function fmtInteger(x: bigint, verb: string, spec: Spec): string {
 function fmtFloatVerb(x: number, verb: string, spec: Spec): string {
   let s: string;
   switch (verb) {
-    case 'e': case 'E': s = formatFloatE(x, spec.prec ?? 6, verb === 'E'); break;
-    case 'f': case 'F': s = formatFloatF(x, spec.prec ?? 6); break;
-    case 'g': case 'G': s = formatFloatG(x, spec.prec, verb === 'G'); break;
-    default: s = formatFloatG(x, undefined);
+    case 'e':
+    case 'E':
+      s = formatFloatE(x, spec.prec ?? 6, verb === 'E');
+      break;
+    case 'f':
+    case 'F':
+      s = formatFloatF(x, spec.prec ?? 6);
+      break;
+    case 'g':
+    case 'G':
+      s = formatFloatG(x, spec.prec, verb === 'G');
+      break;
+    default:
+      s = formatFloatG(x, undefined);
   }
   if (spec.plus && !s.startsWith('-') && !s.startsWith('+')) s = `+${s}`;
   else if (spec.space && !s.startsWith('-') && !s.startsWith('+')) s = ` ${s}`;
@@ -294,7 +326,7 @@ function fmtArg(arg: unknown, verb: string, spec: Spec, depth = 0): string {
     case 'bigint':
     case 'number': {
       const isInt = typeof arg === 'bigint' || Number.isInteger(arg);
-      if (isInt && 'bdoOxXcqU'.includes(verb) || (isInt && verb === 'v' && typeof arg === 'bigint')) {
+      if ((isInt && 'bdoOxXcqU'.includes(verb)) || (isInt && verb === 'v' && typeof arg === 'bigint')) {
         const big = typeof arg === 'bigint' ? arg : BigInt(arg);
         if (verb === 'c') return padTo(String.fromCodePoint(Number(big)), spec);
         if (verb === 'q') {
@@ -346,9 +378,7 @@ function fmtArg(arg: unknown, verb: string, spec: Spec, depth = 0): string {
     return `[${parts.join(' ')}]`;
   }
   if (isStringer(arg as object) && 'vsq'.includes(verb)) return fmtArg(String(arg), verb, spec, depth + 1);
-  const parts = mapEntries(arg as object).map(
-    ([k, v]) => `${fmtArg(k, verb, spec, depth + 1)}:${fmtArg(v, verb, spec, depth + 1)}`,
-  );
+  const parts = mapEntries(arg as object).map(([k, v]) => `${fmtArg(k, verb, spec, depth + 1)}:${fmtArg(v, verb, spec, depth + 1)}`);
   return `map[${parts.join(' ')}]`;
 }
 
@@ -370,12 +400,24 @@ export function goSprintf(format: string, args: readonly unknown[]): string {
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false };
     flags: while (i < n) {
       switch (format[i]) {
-        case '-': spec.minus = true; spec.zero = false; break;
-        case '+': spec.plus = true; break;
-        case '#': spec.sharp = true; break;
-        case ' ': spec.space = true; break;
-        case '0': spec.zero = !spec.minus; break;
-        default: break flags;
+        case '-':
+          spec.minus = true;
+          spec.zero = false;
+          break;
+        case '+':
+          spec.plus = true;
+          break;
+        case '#':
+          spec.sharp = true;
+          break;
+        case ' ':
+          spec.space = true;
+          break;
+        case '0':
+          spec.zero = !spec.minus;
+          break;
+        default:
+          break flags;
       }
       i++;
     }
@@ -393,7 +435,10 @@ export function goSprintf(format: string, args: readonly unknown[]): string {
       const a = args[argi++];
       if (typeof a === 'number' && Number.isInteger(a)) {
         spec.width = Math.abs(a);
-        if (a < 0) { spec.minus = true; spec.zero = false; }
+        if (a < 0) {
+          spec.minus = true;
+          spec.zero = false;
+        }
       } else {
         bad += '%!(BADWIDTH)';
       }
@@ -458,4 +503,3 @@ export function goSprint(args: readonly unknown[]): string {
 export function goSprintln(args: readonly unknown[]): string {
   return `${args.map((a) => fmtV(a, 0, false)).join(' ')}\n`;
 }
-

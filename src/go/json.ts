@@ -59,10 +59,14 @@ export function goJSON(value: unknown, opts: GoJSONOptions = {}): string {
   const enc = (v: unknown, cur: string, depth: number): string => {
     if (v === null || v === undefined) return 'null';
     switch (typeof v) {
-      case 'string': return quote(v, html);
-      case 'number': return Number.isFinite(v) ? JSON.stringify(v) : 'null';
-      case 'bigint': return v.toString();
-      case 'boolean': return v ? 'true' : 'false';
+      case 'string':
+        return quote(v, html);
+      case 'number':
+        return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+      case 'bigint':
+        return v.toString();
+      case 'boolean':
+        return v ? 'true' : 'false';
       case 'function':
       case 'symbol':
         return 'null';

@@ -21,13 +21,20 @@ export function quoteRune(cp: number, ch: string, quote: string): string {
   if (cp === 0x20 || (cp > 0x20 && cp < 0x7f)) return ch;
   if (cp >= 0x80 && isPrintRune(ch)) return ch;
   switch (cp) {
-    case 7: return '\\a';
-    case 8: return '\\b';
-    case 12: return '\\f';
-    case 10: return '\\n';
-    case 13: return '\\r';
-    case 9: return '\\t';
-    case 11: return '\\v';
+    case 7:
+      return '\\a';
+    case 8:
+      return '\\b';
+    case 12:
+      return '\\f';
+    case 10:
+      return '\\n';
+    case 13:
+      return '\\r';
+    case 9:
+      return '\\t';
+    case 11:
+      return '\\v';
   }
   if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, '0')}`;
   if (cp >= 0xd800 && cp <= 0xdfff) return '\\ufffd';

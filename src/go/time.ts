@@ -60,9 +60,13 @@ export class GoTime {
   ) {}
 
   /** Go's zero time.Time (0001-01-01T00:00:00Z), what a missing "created" decodes to. */
-  static zero(): GoTime { return new GoTime(-62135596800, 0); }
+  static zero(): GoTime {
+    return new GoTime(-62135596800, 0);
+  }
 
-  static fromUnix(sec: number, nsec = 0): GoTime { return new GoTime(sec, nsec); }
+  static fromUnix(sec: number, nsec = 0): GoTime {
+    return new GoTime(sec, nsec);
+  }
 
   static fromDate(d: Date): GoTime {
     const ms = d.getTime();
@@ -70,20 +74,34 @@ export class GoTime {
     return new GoTime(sec, (ms - sec * 1000) * 1_000_000);
   }
 
-  get isZero(): boolean { return this.sec === -62135596800 && this.nsec === 0; }
+  get isZero(): boolean {
+    return this.sec === -62135596800 && this.nsec === 0;
+  }
 
   /** Milliseconds since the epoch (for durations against Date.now()). */
-  get ms(): number { return this.sec * 1000 + Math.floor(this.nsec / 1_000_000); }
+  get ms(): number {
+    return this.sec * 1000 + Math.floor(this.nsec / 1_000_000);
+  }
 
   /** Go's Time.Unix(): seconds, rounded toward minus infinity. */
-  unix(): number { return this.sec; }
+  unix(): number {
+    return this.sec;
+  }
 
-  compare(o: GoTime): number { return this.sec !== o.sec ? (this.sec < o.sec ? -1 : 1) : this.nsec - o.nsec; }
-  before(o: GoTime): boolean { return this.compare(o) < 0; }
-  after(o: GoTime): boolean { return this.compare(o) > 0; }
+  compare(o: GoTime): number {
+    return this.sec !== o.sec ? (this.sec < o.sec ? -1 : 1) : this.nsec - o.nsec;
+  }
+  before(o: GoTime): boolean {
+    return this.compare(o) < 0;
+  }
+  after(o: GoTime): boolean {
+    return this.compare(o) > 0;
+  }
 
   /** Same instant shown in UTC (Go's t.UTC()). */
-  inUTC(): GoTime { return new GoTime(this.sec, this.nsec); }
+  inUTC(): GoTime {
+    return new GoTime(this.sec, this.nsec);
+  }
 
   /** Same instant shown in the local zone of this process (Go's time.Local). */
   inLocal(): GoTime {
@@ -129,13 +147,23 @@ export class GoTime {
   }
 
   /** encoding/json form of a time.Time. */
-  toJSON(): string { return this.rfc3339(true); }
+  toJSON(): string {
+    return this.rfc3339(true);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Parsing times
 
-interface Civil { y: number; m: number; d: number; hh: number; mm: number; ss: number; nsec: number }
+interface Civil {
+  y: number;
+  m: number;
+  d: number;
+  hh: number;
+  mm: number;
+  ss: number;
+  nsec: number;
+}
 
 function civilToTime(c: Civil, offset: number, utc: boolean): GoTime | undefined {
   if (c.m < 1 || c.m > 12 || c.d < 1 || c.d > daysIn(c.y, c.m) || c.hh > 23 || c.mm > 59 || c.ss > 59) return undefined;
@@ -174,7 +202,11 @@ export function parseRFC3339(s: string): GoTime | undefined {
   if (!m) return undefined;
   const zone = parseZone(m[8]!);
   if (!zone) return undefined;
-  return civilToTime({ y: +m[1]!, m: +m[2]!, d: +m[3]!, hh: +m[4]!, mm: +m[5]!, ss: +m[6]!, nsec: fracToNanos(m[7]) }, zone.offset, zone.utc);
+  return civilToTime(
+    { y: +m[1]!, m: +m[2]!, d: +m[3]!, hh: +m[4]!, mm: +m[5]!, ss: +m[6]!, nsec: fracToNanos(m[7]) },
+    zone.offset,
+    zone.utc,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -193,7 +225,11 @@ function localOffset(at: Date): number {
 export function parseTimestampFilter(value: string, now: Date = new Date()): GoTime {
   if (value !== '0') {
     let d: number | undefined;
-    try { d = parseGoDuration(value); } catch { d = undefined; }
+    try {
+      d = parseGoDuration(value);
+    } catch {
+      d = undefined;
+    }
     if (d !== undefined) {
       const nowNs = now.getTime() * 1e6;
       return GoTime.fromUnix(Math.floor((nowNs - d) / NS_PER_SEC));
@@ -203,7 +239,10 @@ export function parseTimestampFilter(value: string, now: Date = new Date()): GoT
   const t = parseLayoutTime(value, inLocation, localOffset(now));
   if (t) return t;
   if (value.includes('-')) {
-    throw new BerthError('INVALID_ARGUMENT', `cannot parse ${JSON.stringify(value)} as a time: expected a Go duration (e.g. 24h), an RFC 3339 time (e.g. 2006-01-02T15:04:05Z) or Unix seconds`);
+    throw new BerthError(
+      'INVALID_ARGUMENT',
+      `cannot parse ${JSON.stringify(value)} as a time: expected a Go duration (e.g. 24h), an RFC 3339 time (e.g. 2006-01-02T15:04:05Z) or Unix seconds`,
+    );
   }
   const m = /^([+-]?\d+)(?:\.(\d+))?$/.exec(value);
   if (!m) throw new BerthError('INVALID_ARGUMENT', `failed to parse value as time or duration: ${JSON.stringify(value)}`);
@@ -224,7 +263,9 @@ function parseLayoutTime(value: string, inLocation: boolean, localOff: number): 
   const date = '(\\d{4})-(\\d{2})-(\\d{2})';
   let re: RegExp;
   if (value.includes('.')) {
-    re = inLocation ? new RegExp(`^${date}T(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?$`) : new RegExp(`^${date}T(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$`);
+    re = inLocation
+      ? new RegExp(`^${date}T(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?$`)
+      : new RegExp(`^${date}T(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$`);
   } else if (value.includes('T')) {
     let colons = (value.match(/:/g) ?? []).length;
     if (!inLocation && !/[zZ]/.test(value) && colons > 0) colons--;
@@ -244,5 +285,9 @@ function parseLayoutTime(value: string, inLocation: boolean, localOff: number): 
     utc = z.utc;
   }
   const num = (s: string | undefined): number => (s ? Number(s) : 0);
-  return civilToTime({ y: +m[1]!, m: +m[2]!, d: +m[3]!, hh: num(m[4]), mm: num(m[5]), ss: num(m[6]), nsec: fracToNanos(m[7]) }, offset, utc);
+  return civilToTime(
+    { y: +m[1]!, m: +m[2]!, d: +m[3]!, hh: num(m[4]), mm: num(m[5]), ss: num(m[6]), nsec: fracToNanos(m[7]) },
+    offset,
+    utc,
+  );
 }

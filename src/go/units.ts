@@ -34,7 +34,10 @@ const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 export function humanSize(bytes: number, precision = 3): string {
   let size = bytes;
   let i = 0;
-  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) { size /= 1000; i++; }
+  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    i++;
+  }
   return `${formatFloatG(size, precision)}${DECIMAL_UNITS[i]}`;
 }
 

@@ -40,12 +40,18 @@ export function isStringer(o: object): boolean {
 export function goTypeName(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   switch (typeof v) {
-    case 'string': return 'string';
-    case 'number': return Number.isInteger(v) ? 'int' : 'float64';
-    case 'bigint': return 'int64';
-    case 'boolean': return 'bool';
-    case 'function': return 'func';
-    case 'symbol': return 'symbol';
+    case 'string':
+      return 'string';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float64';
+    case 'bigint':
+      return 'int64';
+    case 'boolean':
+      return 'bool';
+    case 'function':
+      return 'func';
+    case 'symbol':
+      return 'symbol';
   }
   if (isArrayLike(v)) return v instanceof Uint8Array ? '[]uint8' : '[]interface {}';
   if (v instanceof Map || !isStructLike(v as object)) return 'map[string]interface {}';
@@ -71,4 +77,3 @@ export function mapEntries(o: object): [unknown, unknown][] {
   }
   return (sortedKeys(Object.keys(o)) as string[]).map((k) => [k, (o as Record<string, unknown>)[k]]);
 }
-

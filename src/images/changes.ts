@@ -10,7 +10,9 @@ function execForm(v: string): string[] {
     try {
       const a = JSON.parse(t) as unknown;
       if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a as string[];
-    } catch { /* not JSON: shell form */ }
+    } catch {
+      /* not JSON: shell form */
+    }
   }
   return ['/bin/sh', '-c', t];
 }
@@ -41,17 +43,25 @@ export function applyChanges(cfg: ImageConfig, changes: string[]): void {
   const c = (cfg.config ??= {});
   for (const change of changes) {
     const m = /^\s*([A-Za-z]+)(?:\s+|=)([\s\S]*)$/.exec(change);
-    if (!m) throw new BerthError('INVALID_ARGUMENT', `invalid --change ${JSON.stringify(change)}: expected "INSTRUCTION VALUE"`, { hint: `instructions: ${ALLOWED.join(', ')}` });
+    if (!m)
+      throw new BerthError('INVALID_ARGUMENT', `invalid --change ${JSON.stringify(change)}: expected "INSTRUCTION VALUE"`, {
+        hint: `instructions: ${ALLOWED.join(', ')}`,
+      });
     const instr = m[1]!.toUpperCase();
     const value = m[2]!;
     switch (instr) {
-      case 'CMD': c.Cmd = execForm(value); break;
-      case 'ENTRYPOINT': c.Entrypoint = execForm(value); break;
+      case 'CMD':
+        c.Cmd = execForm(value);
+        break;
+      case 'ENTRYPOINT':
+        c.Entrypoint = execForm(value);
+        break;
       case 'ENV': {
         const env = (c.Env ??= []);
         for (const [k, v] of keyValues(value, 'ENV')) {
           const i = env.findIndex((e) => e.startsWith(`${k}=`));
-          if (i >= 0) env[i] = `${k}=${v}`; else env.push(`${k}=${v}`);
+          if (i >= 0) env[i] = `${k}=${v}`;
+          else env.push(`${k}=${v}`);
         }
         break;
       }
@@ -63,23 +73,37 @@ export function applyChanges(cfg: ImageConfig, changes: string[]): void {
       case 'EXPOSE': {
         const ports = (c.ExposedPorts ??= {});
         for (const p of value.trim().split(/\s+/)) {
-          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(p)) throw new BerthError('INVALID_ARGUMENT', `invalid --change EXPOSE port ${JSON.stringify(p)}: expected PORT[/tcp|udp|sctp]`);
+          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(p))
+            throw new BerthError('INVALID_ARGUMENT', `invalid --change EXPOSE port ${JSON.stringify(p)}: expected PORT[/tcp|udp|sctp]`);
           ports[p.includes('/') ? p : `${p}/tcp`] = {};
         }
         break;
       }
-      case 'USER': c.User = value.trim(); break;
-      case 'WORKDIR': c.WorkingDir = value.trim(); break;
-      case 'STOPSIGNAL': c.StopSignal = value.trim(); break;
+      case 'USER':
+        c.User = value.trim();
+        break;
+      case 'WORKDIR':
+        c.WorkingDir = value.trim();
+        break;
+      case 'STOPSIGNAL':
+        c.StopSignal = value.trim();
+        break;
       case 'VOLUME': {
         const vols = (c.Volumes ??= {});
         const list = value.trim().startsWith('[') ? execForm(value) : value.trim().split(/\s+/);
         for (const v of list) vols[v] = {};
         break;
       }
-      case 'ONBUILD': { const ob = ((c as Record<string, unknown>).OnBuild as string[] | undefined) ?? []; ob.push(value.trim()); (c as Record<string, unknown>).OnBuild = ob; break; }
+      case 'ONBUILD': {
+        const ob = ((c as Record<string, unknown>).OnBuild as string[] | undefined) ?? [];
+        ob.push(value.trim());
+        (c as Record<string, unknown>).OnBuild = ob;
+        break;
+      }
       default:
-        throw new BerthError('INVALID_ARGUMENT', `invalid --change instruction ${JSON.stringify(instr)}`, { hint: `allowed: ${ALLOWED.join(', ')}` });
+        throw new BerthError('INVALID_ARGUMENT', `invalid --change instruction ${JSON.stringify(instr)}`, {
+          hint: `allowed: ${ALLOWED.join(', ')}`,
+        });
     }
   }
 }

@@ -26,7 +26,21 @@ import { parseReferenceRaw, parseNormalizedReference, formatReference, repositor
 import { parseTimestampFilter, type GoTime } from '../go/time.js';
 import { createdTime, type ImageSet } from './list.js';
 
-export const IMAGE_FILTER_KEYS = ['after', 'before', 'containers', 'dangling', 'digest', 'id', 'intermediate', 'label', 'manifest', 'readonly', 'reference', 'since', 'until'] as const;
+export const IMAGE_FILTER_KEYS = [
+  'after',
+  'before',
+  'containers',
+  'dangling',
+  'digest',
+  'id',
+  'intermediate',
+  'label',
+  'manifest',
+  'readonly',
+  'reference',
+  'since',
+  'until',
+] as const;
 
 export interface CompiledFilters {
   matches(row: ImageRow): boolean;
@@ -56,24 +70,36 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
   const wantedRefs: string[] = [];
   const unwantedRefs: string[] = [];
   const seenBool = new Map<string, string>();
-  const add = (k: string, p: Pred) => { const a = byKey.get(k); if (a) a.push(p); else byKey.set(k, [p]); };
+  const add = (k: string, p: Pred) => {
+    const a = byKey.get(k);
+    if (a) a.push(p);
+    else byKey.set(k, [p]);
+  };
 
   const boolValue = (key: string, value: string): boolean => {
     const prev = seenBool.get(key);
-    if (prev !== undefined && prev !== value) throw filterError(`specifying ${JSON.stringify(key)} filter more than once with different values is not supported`);
+    if (prev !== undefined && prev !== value)
+      throw filterError(`specifying ${JSON.stringify(key)} filter more than once with different values is not supported`);
     seenBool.set(key, value);
     const b = parseGoBool(value);
-    if (b === undefined) // podman's words (key and value appear in this order in its message)
-    if (b === undefined) throw filterError(`non-boolean value ${JSON.stringify(key)} for ${value} filter: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
+    if (b === undefined)
+      // podman's words (key and value appear in this order in its message)
+      if (b === undefined)
+        throw filterError(
+          `non-boolean value ${JSON.stringify(key)} for ${value} filter: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`,
+        );
     return b;
   };
   const imageTime = (key: string, value: string): GoTime => {
     let id: string | undefined;
-    try { id = tryLookupImage(store, value)?.id; } catch (e) {
+    try {
+      id = tryLookupImage(store, value)?.id;
+    } catch (e) {
       throw filterError(`could not find local image for filter ${JSON.stringify(key)}=${JSON.stringify(value)}: ${(e as Error).message}`);
     }
     const row = id ? (set.byId.get(id) ?? store.getImage(id)) : undefined;
-    if (!row) throw filterError(`could not find local image for filter ${JSON.stringify(key)}=${JSON.stringify(value)}: ${value}: image not known`);
+    if (!row)
+      throw filterError(`could not find local image for filter ${JSON.stringify(key)}=${JSON.stringify(value)}: ${value}: image not known`);
     return createdTime(row);
   };
 
@@ -83,9 +109,14 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
     let negate = false;
     const ne = f.indexOf('!=');
     const eq = f.indexOf('=');
-    if (ne >= 0 && (eq < 0 || ne < eq)) { key = f.slice(0, ne); value = f.slice(ne + 2); negate = true; }
-    else if (eq >= 0) { key = f.slice(0, eq); value = f.slice(eq + 1); }
-    else throw filterError(`invalid image filter ${JSON.stringify(f)}: must be in the format "filter=value or filter!=value"`);
+    if (ne >= 0 && (eq < 0 || ne < eq)) {
+      key = f.slice(0, ne);
+      value = f.slice(ne + 2);
+      negate = true;
+    } else if (eq >= 0) {
+      key = f.slice(0, eq);
+      value = f.slice(eq + 1);
+    } else throw filterError(`invalid image filter ${JSON.stringify(f)}: must be in the format "filter=value or filter!=value"`);
 
     let pred: Pred;
     switch (key) {
@@ -103,7 +134,9 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
       }
       case 'until': {
         let t: GoTime;
-        try { t = parseTimestampFilter(value, now); } catch (e) {
+        try {
+          t = parseTimestampFilter(value, now);
+        } catch (e) {
           throw e instanceof BerthError ? e : filterError((e as Error).message);
         }
         pred = (r) => createdTime(r).before(t);
@@ -111,9 +144,11 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
       }
       case 'containers': {
         const prev = seenBool.get(key);
-        if (prev !== undefined && prev !== value) throw filterError(`specifying "containers" filter more than once with different values is not supported`);
+        if (prev !== undefined && prev !== value)
+          throw filterError(`specifying "containers" filter more than once with different values is not supported`);
         seenBool.set(key, value);
-        if (value !== 'true' && value !== 'false' && value !== 'external') throw filterError(`unsupported value ${JSON.stringify(value)} for containers filter`);
+        if (value !== 'true' && value !== 'false' && value !== 'external')
+          throw filterError(`unsupported value ${JSON.stringify(value)} for containers filter`);
         // berth manages no containers: no image is used by one
         const want = value === 'true';
         pred = () => !want;
@@ -162,7 +197,10 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
   const refMatchers = new Map<string, (r: ImageRow) => boolean>();
   const refMatcher = (v: string) => {
     let m = refMatchers.get(v);
-    if (!m) { m = referenceMatcher(store, v); refMatchers.set(v, m); }
+    if (!m) {
+      m = referenceMatcher(store, v);
+      refMatchers.set(v, m);
+    }
     return m;
   };
   if (wantedRefs.length || unwantedRefs.length) {
@@ -174,7 +212,20 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
   }
 
   // Cheap predicates first (relation checks may read configs).
-  const order = ['id', 'digest', 'label', 'readonly', 'manifest', 'containers', 'since', 'before', 'until', 'reference', 'dangling', 'intermediate'];
+  const order = [
+    'id',
+    'digest',
+    'label',
+    'readonly',
+    'manifest',
+    'containers',
+    'since',
+    'before',
+    'until',
+    'reference',
+    'dangling',
+    'intermediate',
+  ];
   const preds: Pred[] = [];
   for (const k of order) preds.push(...(byKey.get(k) ?? []));
 
@@ -225,7 +276,11 @@ function fullyQualified(v: string): Reference | undefined {
 
 function nameMatchesReference(name: string, ref: Reference): boolean {
   if (ref.digest !== undefined) {
-    try { return repositoryName(parseReferenceRaw(name)) === repositoryName(ref); } catch { return false; }
+    try {
+      return repositoryName(parseReferenceRaw(name)) === repositoryName(ref);
+    } catch {
+      return false;
+    }
   }
   return name === formatReference(ref);
 }
@@ -237,7 +292,11 @@ function nameMatchesReference(name: string, ref: Reference): boolean {
  */
 export function referenceCandidates(name: string): string[] {
   let r: Reference;
-  try { r = parseReferenceRaw(name); } catch { return [name]; }
+  try {
+    r = parseReferenceRaw(name);
+  } catch {
+    return [name];
+  }
   const trimmed = repositoryName(r);
   const suffix = name.slice(trimmed.length);
   const out = [name, r.path, name.slice(name.lastIndexOf('/') + 1)];
@@ -248,7 +307,11 @@ export function referenceCandidates(name: string): string[] {
 /** Matcher for one reference= value: the image it names (by lookup), or a glob over name forms. */
 function referenceMatcher(store: Store, value: string): (r: ImageRow) => boolean {
   let lookedUp: string | undefined;
-  try { lookedUp = tryLookupImage(store, value)?.id; } catch { lookedUp = undefined; }
+  try {
+    lookedUp = tryLookupImage(store, value)?.id;
+  } catch {
+    lookedUp = undefined;
+  }
   const re = compilePathPattern(value);
   return (r) => {
     if (lookedUp !== undefined && r.id === lookedUp) return true;
@@ -277,33 +340,60 @@ export function compilePathPattern(pattern: string): RegExp | null {
   let ok = true;
   for (let i = 0; i < chars.length && ok; i++) {
     const c = chars[i]!;
-    if (c === '*') { re += '[^/]*'; continue; }
-    if (c === '?') { re += '[^/]'; continue; }
+    if (c === '*') {
+      re += '[^/]*';
+      continue;
+    }
+    if (c === '?') {
+      re += '[^/]';
+      continue;
+    }
     if (c === '\\') {
-      if (i + 1 >= chars.length) { ok = false; break; }
+      if (i + 1 >= chars.length) {
+        ok = false;
+        break;
+      }
       re += lit(chars[++i]!);
       continue;
     }
-    if (c !== '[') { re += lit(c); continue; }
+    if (c !== '[') {
+      re += lit(c);
+      continue;
+    }
     // character class
     i++;
     let neg = false;
-    if (chars[i] === '^') { neg = true; i++; }
+    if (chars[i] === '^') {
+      neg = true;
+      i++;
+    }
     let cls = '';
     let n = 0;
     for (;;) {
-      if (i >= chars.length) { ok = false; break; }
+      if (i >= chars.length) {
+        ok = false;
+        break;
+      }
       if (chars[i] === ']' && n > 0) break;
       const lo = classChar(chars, i);
-      if (!lo) { ok = false; break; }
+      if (!lo) {
+        ok = false;
+        break;
+      }
       i = lo.next;
       let hi = lo;
       if (chars[i] === '-') {
         const h = classChar(chars, i + 1);
-        if (!h) { ok = false; break; }
+        if (!h) {
+          ok = false;
+          break;
+        }
         hi = h;
         i = h.next;
-        if (hi.cp < lo.cp) { ok = false; break; }
+        if (hi.cp < lo.cp) {
+          ok = false;
+          break;
+        }
       }
       cls += lo.cp === hi.cp ? lit(String.fromCodePoint(lo.cp)) : `${lit(String.fromCodePoint(lo.cp))}-${lit(String.fromCodePoint(hi.cp))}`;
       n++;

@@ -35,7 +35,8 @@ export function imagesOnLayers(store: Store, chains: readonly string[]): Map<str
     const r = store.getImage(id);
     if (!r?.topLayer || !wanted.has(r.topLayer)) continue;
     const a = out.get(r.topLayer);
-    if (a) a.push(r); else out.set(r.topLayer, [r]);
+    if (a) a.push(r);
+    else out.set(r.topLayer, [r]);
   }
   return out;
 }
@@ -63,7 +64,10 @@ export function historyOfRow(store: Store, row: ImageRow): HistoryLayer[] {
   }
   const history = Array.isArray(cfg.history) ? (cfg.history as Record<string, unknown>[]) : [];
   const layers = row.topLayer ? imageLayers(store, row) : [];
-  const onLayer = imagesOnLayers(store, layers.map((l) => l.chain));
+  const onLayer = imagesOnLayers(
+    store,
+    layers.map((l) => l.chain),
+  );
   let node = layers.length - 1;
   const used = new Set<string>();
   const out: HistoryLayer[] = [];
@@ -80,11 +84,15 @@ export function historyOfRow(store: Store, row: ImageRow): HistoryLayer[] {
     const images = node >= 0 ? (onLayer.get(layers[node]!.chain) ?? []) : [];
     if (images.length > 0) {
       const id = images[0]!.id;
-      if (!used.has(id)) { entry.id = id; used.add(id); }
+      if (!used.has(id)) {
+        entry.id = id;
+        used.add(id);
+      }
       for (const img of images) entry.tags.push(...img.names);
     }
     if (h.empty_layer !== true) {
-      if (node < 0) throw new BerthError('STORE_CORRUPT', `image ${row.id.slice(0, 12)}: its history has more layer entries than it has layers`);
+      if (node < 0)
+        throw new BerthError('STORE_CORRUPT', `image ${row.id.slice(0, 12)}: its history has more layer entries than it has layers`);
       entry.size = layers[node]!.size;
       node--;
     }

@@ -46,7 +46,9 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     raw = createReadStream(opts.input);
     await new Promise<void>((resolve, reject) => {
       raw.once('open', () => resolve());
-      raw.once('error', (e: NodeJS.ErrnoException) => reject(new BerthError('INVALID_ARGUMENT', `cannot open ${what}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
+      raw.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new BerthError('INVALID_ARGUMENT', `cannot open ${what}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)),
+      );
     });
   } else raw = opts.input;
   const dest = new LocalDestination(new LocalRef(store, undefined, name ? [name] : []));
@@ -56,10 +58,22 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     // a layer must be a tar archive: index it (reads headers only)
     indexTarFile(store.blobPath(layer.digest), `${what}`);
     cfg.rootfs.diff_ids = [layer.digest];
-    cfg.history = [{ created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in /`, ...(opts.message ? { comment: opts.message } : {}) }];
+    cfg.history = [
+      {
+        created,
+        created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice(7)} in /`,
+        ...(opts.message ? { comment: opts.message } : {}),
+      },
+    ];
     const cfgBytes = Buffer.from(JSON.stringify(cfg));
     const cfgDesc = { mediaType: MT.OCIConfig, digest: digestOf(cfgBytes), size: cfgBytes.length };
-    await dest.putBlob(Readable.from([cfgBytes]), { digest: cfgDesc.digest, size: cfgDesc.size, mediaType: MT.OCIConfig, isConfig: true, what: 'config' });
+    await dest.putBlob(Readable.from([cfgBytes]), {
+      digest: cfgDesc.digest,
+      size: cfgDesc.size,
+      mediaType: MT.OCIConfig,
+      isConfig: true,
+      what: 'config',
+    });
     const layerDesc = { mediaType: MT.OCILayer, digest: layer.digest, size: layer.size };
     const manifest = serializeManifest({ schemaVersion: 2, config: cfgDesc, layers: [layerDesc] }, MT.OCIManifest);
     await dest.putManifest({ bytes: manifest, mediaType: MT.OCIManifest });
@@ -70,7 +84,8 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     });
     return { id: dest.imageId!, name };
   } catch (e) {
-    if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE') throw new BerthError('INVALID_ARCHIVE', `${what} is not a valid tar archive: ${e.reason}`, { subject: what, cause: e });
+    if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE')
+      throw new BerthError('INVALID_ARCHIVE', `${what} is not a valid tar archive: ${e.reason}`, { subject: what, cause: e });
     throw e;
   } finally {
     await dest.close();

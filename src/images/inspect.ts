@@ -36,7 +36,9 @@ function goTimeOf(v: unknown): InspectTime | null {
 /** ociv1.ImageConfig as podman shows it (omitempty fields in OCI order). */
 function ociConfig(c: Record<string, unknown>): ImageInspectConfig {
   const out: Record<string, unknown> = {};
-  const set = (k: string, v: unknown) => { if (nonEmpty(v)) out[k] = v; };
+  const set = (k: string, v: unknown) => {
+    if (nonEmpty(v)) out[k] = v;
+  };
   set('User', c.User);
   set('ExposedPorts', isObj(c.ExposedPorts) ? goMap(mapToEmpty(c.ExposedPorts)) : undefined);
   set('Env', Array.isArray(c.Env) ? c.Env : undefined);
@@ -152,7 +154,9 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
     cfg = parsed;
   } catch (e) {
     if (e instanceof BerthError) throw e;
-    throw new BerthError('STORE_CORRUPT', `image ${row.id.slice(0, 12)}: cannot read its config: ${(e as Error).message}`, { hint: 'run "berth system check"' });
+    throw new BerthError('STORE_CORRUPT', `image ${row.id.slice(0, 12)}: cannot read its config: ${(e as Error).message}`, {
+      hint: 'run "berth system check"',
+    });
   }
   const container = isObj(cfg.config) ? cfg.config : {};
   const rootfs = isObj(cfg.rootfs) ? cfg.rootfs : {};
@@ -165,7 +169,9 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
     try {
       const m = JSON.parse(store.readBlob(row.manifestDigest, 4 << 20).toString('utf8')) as { annotations?: unknown };
       if (isObj(m.annotations)) annotations = m.annotations as Record<string, string>;
-    } catch { /* annotations stay empty */ }
+    } catch {
+      /* annotations stay empty */
+    }
     comment = history && history.length > 0 ? str(history[0]!.comment) : '';
   } else if (row.manifestMediaType === MT.DockerManifest) {
     comment = str(cfg.comment);
@@ -177,15 +183,17 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
   const relRow = rel.byId.get(row.id) ?? row;
   const parent = rel.parent(relRow)?.id ?? '';
 
-  const jsonHistory = history && history.map((h) => {
-    const e: ImageInspectHistory = {};
-    if (typeof h.created === 'string') e.created = goTimeOf(h.created);
-    if (nonEmpty(h.created_by)) e.created_by = h.created_by as string;
-    if (nonEmpty(h.author)) e.author = h.author as string;
-    if (nonEmpty(h.comment)) e.comment = h.comment as string;
-    if (h.empty_layer === true) e.empty_layer = true;
-    return e;
-  });
+  const jsonHistory =
+    history &&
+    history.map((h) => {
+      const e: ImageInspectHistory = {};
+      if (typeof h.created === 'string') e.created = goTimeOf(h.created);
+      if (nonEmpty(h.created_by)) e.created_by = h.created_by as string;
+      if (nonEmpty(h.author)) e.author = h.author as string;
+      if (nonEmpty(h.comment)) e.comment = h.comment as string;
+      if (h.empty_layer === true) e.empty_layer = true;
+      return e;
+    });
   const data: ImageInspect = {
     Id: row.id,
     Digest: row.digest,
@@ -201,7 +209,7 @@ export function inspectRow(store: Store, row: ImageRow, set?: ImageSet): ImageIn
     Os: str(cfg.os),
     Size: row.size,
     VirtualSize: row.size,
-    RootFS: { Type: str(rootfs.type), Layers: Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids as string[] : null },
+    RootFS: { Type: str(rootfs.type), Layers: Array.isArray(rootfs.diff_ids) ? (rootfs.diff_ids as string[]) : null },
     Labels: isObj(container.Labels) ? goMap(container.Labels as Record<string, string>) : null,
     Annotations: goMap(annotations),
     ManifestType: row.manifestMediaType,

@@ -26,7 +26,10 @@ export interface HistoryKey {
   emptyLayer: boolean;
 }
 
-interface ConfigSummary { diffIDs: string[]; history: HistoryKey[] }
+interface ConfigSummary {
+  diffIDs: string[];
+  history: HistoryKey[];
+}
 
 /** Parse a stored `created` (config.created) into a GoTime; zero time when absent/invalid. */
 export function createdTime(row: { created: string | null }): GoTime {
@@ -63,7 +66,14 @@ function areParentAndChild(parent: ConfigSummary, child: ConfigSummary): boolean
   for (let i = 0; i < parent.history.length; i++) {
     const a = parent.history[i]!;
     const b = child.history[i]!;
-    if (!sameCreated(a.created, b.created) || a.createdBy !== b.createdBy || a.author !== b.author || a.comment !== b.comment || a.emptyLayer !== b.emptyLayer) return false;
+    if (
+      !sameCreated(a.created, b.created) ||
+      a.createdBy !== b.createdBy ||
+      a.author !== b.author ||
+      a.comment !== b.comment ||
+      a.emptyLayer !== b.emptyLayer
+    )
+      return false;
   }
   return true;
 }
@@ -82,7 +92,10 @@ export class ImageSet {
   private childMemo = new Map<string, boolean>();
   private parentMemo = new Map<string, ImageRow | null>();
 
-  constructor(readonly store: Store, readonly rows: ImageRow[]) {
+  constructor(
+    readonly store: Store,
+    readonly rows: ImageRow[],
+  ) {
     for (const r of rows) {
       this.byId.set(r.id, r);
       if (r.topLayer) push(this.byTop, r.topLayer, r);
@@ -100,7 +113,10 @@ export class ImageSet {
     let c = this.configs.get(row.id);
     if (c !== undefined) return c;
     try {
-      const doc = JSON.parse(this.store.readBlob(row.configDigest, 4 << 20).toString('utf8')) as { rootfs?: { diff_ids?: unknown }; history?: unknown };
+      const doc = JSON.parse(this.store.readBlob(row.configDigest, 4 << 20).toString('utf8')) as {
+        rootfs?: { diff_ids?: unknown };
+        history?: unknown;
+      };
       const diffIDs = Array.isArray(doc.rootfs?.diff_ids) ? (doc.rootfs!.diff_ids as unknown[]).map(String) : [];
       c = { diffIDs, history: historyKeys(doc.history) };
     } catch {
@@ -134,7 +150,10 @@ export class ImageSet {
 
   hasChildren(row: ImageRow): boolean {
     let v = this.childMemo.get(row.id);
-    if (v === undefined) { v = this.children(row, false).length > 0; this.childMemo.set(row.id, v); }
+    if (v === undefined) {
+      v = this.children(row, false).length > 0;
+      this.childMemo.set(row.id, v);
+    }
     return v;
   }
 
@@ -147,19 +166,28 @@ export class ImageSet {
       ? [...(this.byTop.get(row.topLayer) ?? []), ...(row.parentLayer ? this.byParentLayerTop(row.parentLayer) : [])]
       : this.empty;
     for (const p of candidates) {
-      if (this.related(p, row)) { found = p; break; }
+      if (this.related(p, row)) {
+        found = p;
+        break;
+      }
     }
     this.parentMemo.set(row.id, found ?? null);
     return found;
   }
 
-  private byParentLayerTop(layer: string): ImageRow[] { return this.byTop.get(layer) ?? []; }
+  private byParentLayerTop(layer: string): ImageRow[] {
+    return this.byTop.get(layer) ?? [];
+  }
 
   /** Untagged and without children. */
-  isDangling(row: ImageRow): boolean { return row.names.length === 0 && !this.hasChildren(row); }
+  isDangling(row: ImageRow): boolean {
+    return row.names.length === 0 && !this.hasChildren(row);
+  }
 
   /** Untagged but with children. */
-  isIntermediate(row: ImageRow): boolean { return row.names.length === 0 && this.hasChildren(row); }
+  isIntermediate(row: ImageRow): boolean {
+    return row.names.length === 0 && this.hasChildren(row);
+  }
 
   /** Drop an image (after it was removed): it no longer counts as anyone's parent or child. */
   forget(id: string): void {
@@ -171,7 +199,8 @@ export class ImageSet {
       const a = m.get(k);
       if (!a) return;
       const rest = a.filter((r) => r.id !== id);
-      if (rest.length) m.set(k, rest); else m.delete(k);
+      if (rest.length) m.set(k, rest);
+      else m.delete(k);
     };
     drop(this.byTop, row.topLayer);
     drop(this.byParentLayer, row.parentLayer);
@@ -183,7 +212,8 @@ export class ImageSet {
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
-  if (a) a.push(v); else m.set(k, [v]);
+  if (a) a.push(v);
+  else m.set(k, [v]);
 }
 
 /**
@@ -251,7 +281,13 @@ export function repoAndTag(name: string): [string, string] {
 
 /** Names that carry a tag (libimage Image.RepoTags), in name order. */
 export function repoTags(names: readonly string[]): string[] {
-  return names.filter((n) => { try { return parseReferenceRaw(n).tag !== undefined; } catch { return false; } });
+  return names.filter((n) => {
+    try {
+      return parseReferenceRaw(n).tag !== undefined;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
@@ -263,7 +299,11 @@ export function repoDigests(names: readonly string[], row: Pick<ImageRow, 'diges
   const digests = [...row.digests, row.digest].filter(Boolean);
   for (const n of names) {
     let repo: string;
-    try { repo = repositoryName(parseReferenceRaw(n)); } catch { continue; }
+    try {
+      repo = repositoryName(parseReferenceRaw(n));
+    } catch {
+      continue;
+    }
     for (const d of digests) out.add(`${repo}@${d}`);
   }
   return [...out].sort();

@@ -1,5 +1,12 @@
 import { BerthError } from '../errors.js';
-import { setCredentials, removeCredentials, removeAllCredentials, getCredentials, defaultAuthFile, type AuthOptions } from '../auth/authfile.js';
+import {
+  setCredentials,
+  removeCredentials,
+  removeAllCredentials,
+  getCredentials,
+  defaultAuthFile,
+  type AuthOptions,
+} from '../auth/authfile.js';
 import { buildContext } from '../config/context.js';
 import { DEFAULT_DOMAIN } from '../reference/reference.js';
 
@@ -18,9 +25,14 @@ export interface LoginOptions {
  * trailing slashes are dropped; docker.io aliases collapse to docker.io.
  */
 export function normalizeLoginKey(input: string): string {
-  let k = input.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  if (k === '' || /\s|@/.test(k)) throw new BerthError('INVALID_ARGUMENT', `invalid registry ${JSON.stringify(input)}: expected HOST[:PORT][/NAMESPACE]`);
-  if (k.startsWith('index.docker.io') || k.startsWith('registry-1.docker.io')) k = DEFAULT_DOMAIN + k.slice(k.indexOf('/') < 0 ? k.length : k.indexOf('/'));
+  let k = input
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '');
+  if (k === '' || /\s|@/.test(k))
+    throw new BerthError('INVALID_ARGUMENT', `invalid registry ${JSON.stringify(input)}: expected HOST[:PORT][/NAMESPACE]`);
+  if (k.startsWith('index.docker.io') || k.startsWith('registry-1.docker.io'))
+    k = DEFAULT_DOMAIN + k.slice(k.indexOf('/') < 0 ? k.length : k.indexOf('/'));
   if (k.endsWith('/v1') || k.endsWith('/v2')) k = k.slice(0, -3);
   return k;
 }
@@ -37,14 +49,18 @@ export async function login(registry: string, opts: LoginOptions): Promise<{ key
   const { insecure, tls } = buildContext({ registry: { tlsVerify: opts.tlsVerify, certDir: opts.certDir } }).registry(host, 'source');
   const { RegistryClient } = await import('../transports/docker/client.js');
   const client = new RegistryClient({
-    host, insecure, tls,
-    credentials: { username: opts.username, password: opts.password }, retry: { max: 1, delayMs: 500 },
+    host,
+    insecure,
+    tls,
+    credentials: { username: opts.username, password: opts.password },
+    retry: { max: 1, delayMs: 500 },
   });
   try {
     await client.checkAuth();
   } catch (e) {
     // podman's words (the registry's own reason stays available as the cause)
-    if (e instanceof BerthError && e.code === 'UNAUTHORIZED') throw new BerthError('UNAUTHORIZED', `logging into ${JSON.stringify(key)}: invalid username/password`, { cause: e, subject: key });
+    if (e instanceof BerthError && e.code === 'UNAUTHORIZED')
+      throw new BerthError('UNAUTHORIZED', `logging into ${JSON.stringify(key)}: invalid username/password`, { cause: e, subject: key });
     throw e;
   } finally {
     await client.close();

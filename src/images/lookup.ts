@@ -1,6 +1,14 @@
 import { BerthError } from '../errors.js';
 import { parseDigest } from '../digest/digest.js';
-import { type Reference, parseReferenceRaw, isShortName, formatReference, repositoryName, DEFAULT_DOMAIN, LOCAL_DOMAIN } from '../reference/reference.js';
+import {
+  type Reference,
+  parseReferenceRaw,
+  isShortName,
+  formatReference,
+  repositoryName,
+  DEFAULT_DOMAIN,
+  LOCAL_DOMAIN,
+} from '../reference/reference.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 
@@ -42,7 +50,9 @@ export function tryLookupImage(store: Store, input: string): LookupResult | unde
 
   // 2. names
   let ref: Reference | undefined;
-  try { ref = parseReferenceRaw(input); } catch (e) {
+  try {
+    ref = parseReferenceRaw(input);
+  } catch (e) {
     if (/^[a-f0-9]{1,64}$/.test(input)) return byPrefix(store, input, input);
     throw e;
   }
@@ -77,9 +87,16 @@ export function tryLookupImage(store: Store, input: string): LookupResult | unde
       if (r.path === tagged.path && !found.has(row.image_id)) found.set(row.image_id, row.name);
     }
   }
-  if (found.size === 1) { const [id, matchedName] = [...found][0]!; return { id, matchedName }; }
+  if (found.size === 1) {
+    const [id, matchedName] = [...found][0]!;
+    return { id, matchedName };
+  }
   if (found.size > 1) {
-    throw new BerthError('AMBIGUOUS_IMAGE', `short name ${JSON.stringify(input)} matches several images: ${[...found.values()].join(', ')}`, { hint: 'use a fully qualified name or an image ID' });
+    throw new BerthError(
+      'AMBIGUOUS_IMAGE',
+      `short name ${JSON.stringify(input)} matches several images: ${[...found.values()].join(', ')}`,
+      { hint: 'use a fully qualified name or an image ID' },
+    );
   }
 
   // 3. unique ID prefix
@@ -91,7 +108,14 @@ function byPrefix(store: Store, prefix: string, input: string): LookupResult | u
   const ids = store.imageIdsWithPrefix(prefix, 11);
   if (ids.length === 0) return undefined;
   if (ids.length > 1) {
-    throw new BerthError('AMBIGUOUS_IMAGE', `image ID prefix ${JSON.stringify(input)} is ambiguous: it matches ${ids.length > 10 ? 'more than 10' : ids.length} images (${ids.slice(0, 10).map((i) => i.slice(0, 12)).join(', ')})`, { hint: 'type more characters of the ID' });
+    throw new BerthError(
+      'AMBIGUOUS_IMAGE',
+      `image ID prefix ${JSON.stringify(input)} is ambiguous: it matches ${ids.length > 10 ? 'more than 10' : ids.length} images (${ids
+        .slice(0, 10)
+        .map((i) => i.slice(0, 12))
+        .join(', ')})`,
+      { hint: 'type more characters of the ID' },
+    );
   }
   return { id: ids[0]! };
 }
@@ -114,5 +138,7 @@ function candidateRepos(ref: Reference, input: string): string[] {
 }
 
 /** Validate an image-ID-or-digest filter input. */
-export function isFullId(s: string): boolean { return /^(sha256:)?[a-f0-9]{64}$/.test(s); }
+export function isFullId(s: string): boolean {
+  return /^(sha256:)?[a-f0-9]{64}$/.test(s);
+}
 export { parseDigest };

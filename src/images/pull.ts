@@ -51,7 +51,8 @@ export async function pullImage(store: Store, name: string, opts: PullOptions = 
 
 async function pullImageNow(store: Store, name: string, opts: PullOptions = {}): Promise<PullResult> {
   const policy = opts.policy ?? 'missing';
-  if (!['always', 'missing', 'never', 'newer'].includes(policy)) throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
+  if (!['always', 'missing', 'never', 'newer'].includes(policy))
+    throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});
   const ctx = imageContext({ store: () => store, registry: opts, signaturePolicy: opts.signaturePolicy, signal: opts.signal });
   const policyCheck = opts.policyCheck ?? ctx.policy();
@@ -67,7 +68,9 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
       const names = src.names?.().length ? src.names() : src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
       const id = await copyInto(store, src, names, { ...opts, parallel, policyCheck });
       return { ids: [id], names };
-    } finally { await src.close(); }
+    } finally {
+      await src.close();
+    }
   }
   // the docker transport checks its own syntax ("docker://NAME"); NAME is then pulled as typed
   let plain = name;
@@ -84,7 +87,14 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
     const tags = await listTags(dref, ctx.registry(dref.registry, 'source'));
     const out: PullResult = { ids: [], names: [] };
     for (const tag of tags) {
-      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, { ...opts, registriesConf: conf, parallel, policyCheck, allTags: false, policy: 'always' });
+      const r = await pullImage(store, `${repositoryName(ref)}:${tag}`, {
+        ...opts,
+        registriesConf: conf,
+        parallel,
+        policyCheck,
+        allTags: false,
+        policy: 'always',
+      });
       out.ids.push(...r.ids);
       out.names.push(...r.names);
     }
@@ -107,7 +117,11 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
       // podman prints it for every candidate it actually pulls (not when --policy newer keeps the local image)
       const announce = () => emit({ kind: 'message', text: `Trying to pull ${candName}...` });
       const id = await pullCandidate(store, cand.ref, policy, ctx, { ...opts, parallel, policyCheck }, announce);
-      try { resolution.recordAlias?.(cand.ref); } catch { /* the alias cache may be read-only: podman only logs it */ }
+      try {
+        resolution.recordAlias?.(cand.ref);
+      } catch {
+        /* the alias cache may be read-only: podman only logs it */
+      }
       return { ids: [id], names: [candName] };
     } catch (e) {
       if (!isBerthError(e) || resolution.candidates.length === 1) throw e;
@@ -122,7 +136,14 @@ function withTag(r: Reference): Reference {
 }
 
 /** Pull one fully qualified reference, trying mirrors and the primary location in order. */
-async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, ctx: SystemContext, opts: PullOptions, announce: () => void): Promise<string> {
+async function pullCandidate(
+  store: Store,
+  ref: Reference,
+  policy: PullPolicy,
+  ctx: SystemContext,
+  opts: PullOptions,
+  announce: () => void,
+): Promise<string> {
   const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
   const sources = pullSources(ctx.registriesConf(), ref);
   // NAME:TAG@DIGEST is recorded as NAME@DIGEST: the digest is the truth (podman's NormalizeName)
@@ -143,7 +164,10 @@ async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, c
           if (head?.digest && row && row.digests.includes(head.digest)) return local.id;
         }
       }
-      if (!announced) { announced = true; announce(); }
+      if (!announced) {
+        announced = true;
+        announce();
+      }
       return await copyInto(store, src, [localName], opts, ref.digest);
     } catch (e) {
       if (!isBerthError(e) || sources.length === 1) throw e;
@@ -155,12 +179,22 @@ async function pullCandidate(store: Store, ref: Reference, policy: PullPolicy, c
   throw new BerthError('REGISTRY_ERROR', `pulling ${formatReference(ref)} failed from every source: ${errors.join('; ')}`);
 }
 
-async function copyInto(store: Store, src: ImageSource, names: string[], opts: PullOptions, expectedDigest?: CopyOptions['expectedDigest']): Promise<string> {
+async function copyInto(
+  store: Store,
+  src: ImageSource,
+  names: string[],
+  opts: PullOptions,
+  expectedDigest?: CopyOptions['expectedDigest'],
+): Promise<string> {
   const dest = new LocalDestination(new LocalRef(store, undefined, names));
   try {
     const r = await copyImage(src, dest, {
-      platform: opts.platform, parallel: opts.parallel, onProgress: opts.onProgress, verifyDiffIDs: true,
-      expectedDigest, policy: opts.policyCheck,
+      platform: opts.platform,
+      parallel: opts.parallel,
+      onProgress: opts.onProgress,
+      verifyDiffIDs: true,
+      expectedDigest,
+      policy: opts.policyCheck,
     });
     // as podman: the image is kept, with a warning (on the progress output, else in the log)
     const mismatch = platformMismatch(r.config, opts.platform);

@@ -31,11 +31,21 @@ export interface PushOptions extends RegistryAccessOptions {
  * (it must name a registry). Layers stored compressed are sent as they are unless another
  * compression is asked for.
  */
-export async function pushImage(store: Store, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+export async function pushImage(
+  store: Store,
+  source: string,
+  destination: string | undefined,
+  opts: PushOptions = {},
+): Promise<CopyResult & { destination: string }> {
   return abortable(opts.signal, () => pushImageNow(store, source, destination, opts));
 }
 
-async function pushImageNow(store: Store, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<CopyResult & { destination: string }> {
+async function pushImageNow(
+  store: Store,
+  source: string,
+  destination: string | undefined,
+  opts: PushOptions = {},
+): Promise<CopyResult & { destination: string }> {
   if (opts.compressionLevel !== undefined && !opts.compressionFormat && !Number.isInteger(opts.compressionLevel)) {
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }
@@ -49,11 +59,17 @@ async function pushImageNow(store: Store, source: string, destination: string | 
     if (isShortName(dest) && destination === undefined) {
       const img = store.getImage(id)!;
       const qualified = img.names.find((n) => !n.startsWith('localhost/'));
-      if (!qualified) throw new BerthError('INVALID_ARGUMENT', `${source}: the image has no name that includes a registry`, { hint: 'give a destination, e.g. "berth push IMAGE registry.example.com/repo:tag"' });
+      if (!qualified)
+        throw new BerthError('INVALID_ARGUMENT', `${source}: the image has no name that includes a registry`, {
+          hint: 'give a destination, e.g. "berth push IMAGE registry.example.com/repo:tag"',
+        });
       dest = qualified;
     }
     const r = parseReferenceRaw(dest);
-    if (r.domain === 'localhost') throw new BerthError('INVALID_ARGUMENT', `cannot push to ${dest}: "localhost" names local images, not a registry`, { hint: 'give a destination with a registry host' });
+    if (r.domain === 'localhost')
+      throw new BerthError('INVALID_ARGUMENT', `cannot push to ${dest}: "localhost" names local images, not a registry`, {
+        hint: 'give a destination with a registry host',
+      });
     dest = `docker://${formatReference(r)}`;
   }
   const src = new LocalSource(new LocalRef(store, id), id);
@@ -63,16 +79,21 @@ async function pushImageNow(store: Store, source: string, destination: string | 
   try {
     const r = await copyImage(src, opened.dest, {
       format: opts.format,
-      compression: opts.compressionFormat || opts.compressionLevel !== undefined || opts.forceCompression
-        ? { format: opts.compressionFormat ?? 'gzip', level: opts.compressionLevel, force: opts.forceCompression }
-        : undefined,
+      compression:
+        opts.compressionFormat || opts.compressionLevel !== undefined || opts.forceCompression
+          ? { format: opts.compressionFormat ?? 'gzip', level: opts.compressionLevel, force: opts.forceCompression }
+          : undefined,
       parallel,
       onProgress: opts.onProgress,
     });
     await opened.dest.close();
     await opened.finish();
     if (opts.digestfile !== undefined) {
-      await writeOutputFile(opts.digestfile, r.manifestDigest, `pushed ${r.manifestDigest}, but cannot write the digest file ${opts.digestfile}`);
+      await writeOutputFile(
+        opts.digestfile,
+        r.manifestDigest,
+        `pushed ${r.manifestDigest}, but cannot write the digest file ${opts.digestfile}`,
+      );
     }
     return { ...r, destination: dest };
   } catch (e) {

@@ -42,7 +42,10 @@ export interface RemoveOptions {
 }
 
 export type FailureKind = 'not-found' | 'in-use' | 'other';
-export interface RemoveFailure { kind: FailureKind; error: BerthError }
+export interface RemoveFailure {
+  kind: FailureKind;
+  error: BerthError;
+}
 
 export interface RemoveReport {
   /** Names removed ("Untagged: NAME"), in order. */
@@ -56,7 +59,10 @@ export interface RemoveReport {
   exitCode: number;
 }
 
-interface PerImage { untagged: string[]; removed: boolean }
+interface PerImage {
+  untagged: string[];
+  removed: boolean;
+}
 
 function exitCodeOf(failures: RemoveFailure[]): number {
   if (failures.length === 0) return 0;
@@ -67,11 +73,14 @@ function exitCodeOf(failures: RemoveFailure[]): number {
 
 function asFailure(e: unknown): RemoveFailure {
   const err = e instanceof BerthError ? e : new BerthError('INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
-  const kind: FailureKind = err.code === 'IMAGE_NOT_FOUND' ? 'not-found' : (err as { inUseByContainer?: boolean }).inUseByContainer ? 'in-use' : 'other';
+  const kind: FailureKind =
+    err.code === 'IMAGE_NOT_FOUND' ? 'not-found' : (err as { inUseByContainer?: boolean }).inUseByContainer ? 'in-use' : 'other';
   return { kind, error: err };
 }
 
-function fmtNames(names: readonly string[]): string { return `[${names.join(' ')}]`; }
+function fmtNames(names: readonly string[]): string {
+  return `[${names.join(' ')}]`;
+}
 
 /**
  * Remove the images `names` resolve to (in order), or with no names the images matching
@@ -94,7 +103,10 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
         failures.push(asFailure(e));
         continue;
       }
-      if (!refs.has(hit.id)) { refs.set(hit.id, []); order.push(hit.id); }
+      if (!refs.has(hit.id)) {
+        refs.set(hit.id, []);
+        order.push(hit.id);
+      }
       refs.get(hit.id)!.push(hit.matchedName ?? name);
     }
   } else {
@@ -105,7 +117,11 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
       failures.push(asFailure(e));
       return { untagged: [], deleted: [], processed: [], failures, exitCode: exitCodeOf(failures) };
     }
-    for (const r of set.rows) if (compiled.matches(r)) { order.push(r.id); refs.set(r.id, ['']); }
+    for (const r of set.rows)
+      if (compiled.matches(r)) {
+        order.push(r.id);
+        refs.set(r.id, ['']);
+      }
   }
 
   const reports = new Map<string, PerImage>();
@@ -118,7 +134,10 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
     if (row.readOnly) throw new BerthError('INVALID_ARGUMENT', `cannot remove read-only image ${JSON.stringify(row.id)}`);
     let rep = reports.get(row.id);
     if (rep?.removed) return;
-    if (!rep) { rep = { untagged: [], removed: false }; reports.set(row.id, rep); }
+    if (!rep) {
+      rep = { untagged: [], removed: false };
+      reports.set(row.id, rep);
+    }
     if (gone.has(row.id)) return;
 
     let skipRemove = false;
@@ -128,10 +147,18 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
       const byDigest = referencedBy.startsWith('sha256:');
       if (!opts.force) {
         if (byID && numNames > 1) {
-          throw new BerthError('IMAGE_IN_USE', `unable to delete image ${JSON.stringify(row.id)} by ID with more than one tag (${fmtNames(row.names)}): please force removal`, { hint: 'remove the names with "berth untag", or use -f' });
+          throw new BerthError(
+            'IMAGE_IN_USE',
+            `unable to delete image ${JSON.stringify(row.id)} by ID with more than one tag (${fmtNames(row.names)}): please force removal`,
+            { hint: 'remove the names with "berth untag", or use -f' },
+          );
         }
         if (byDigest && numNames > 1) {
-          throw new BerthError('IMAGE_IN_USE', `unable to delete image ${JSON.stringify(row.id)} by digest with more than one tag (${fmtNames(row.names)}): please force removal`, { hint: 'remove the names with "berth untag", or use -f' });
+          throw new BerthError(
+            'IMAGE_IN_USE',
+            `unable to delete image ${JSON.stringify(row.id)} by digest with more than one tag (${fmtNames(row.names)}): please force removal`,
+            { hint: 'remove the names with "berth untag", or use -f' },
+          );
         }
       }
       if (!byID && !byDigest) {
@@ -143,7 +170,10 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
         skipRemove = row.names.length > 0;
       }
     }
-    if (!seen.has(row.id)) { seen.add(row.id); processed.push(row.id); }
+    if (!seen.has(row.id)) {
+      seen.add(row.id);
+      processed.push(row.id);
+    }
     if (skipRemove) return;
 
     checkNotInUse(row.id, containersUsing, opts.force ?? false);
@@ -156,7 +186,8 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
       const now = store.getImage(id);
       if (!now) return;
       const extra = now.names.filter((n) => !namesAtDeletion.includes(n));
-      if (extra.length) throw new BerthError('IMAGE_IN_USE', `image ${id.slice(0, 12)} was tagged ${extra.join(', ')} meanwhile; not removed`);
+      if (extra.length)
+        throw new BerthError('IMAGE_IN_USE', `image ${id.slice(0, 12)} was tagged ${extra.join(', ')} meanwhile; not removed`);
     });
     gone.add(row.id);
     set.forget(row.id);
@@ -169,9 +200,16 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
 
   for (const id of order) {
     const row = set.byId.get(id);
-    if (!row) { if (!gone.has(id)) failures.push(asFailure(new BerthError('IMAGE_NOT_FOUND', `${id}: image not known`))); continue; }
+    if (!row) {
+      if (!gone.has(id)) failures.push(asFailure(new BerthError('IMAGE_NOT_FOUND', `${id}: image not known`)));
+      continue;
+    }
     for (const ref of refs.get(id) ?? ['']) {
-      try { removeRecursive(row, ref); } catch (e) { failures.push(asFailure(e)); }
+      try {
+        removeRecursive(row, ref);
+      } catch (e) {
+        failures.push(asFailure(e));
+      }
     }
   }
 
@@ -195,7 +233,11 @@ export function checkNotInUse(imageId: string, containersUsing: ContainersUsing,
   const users = containersUsing(imageId);
   if (users.length === 0) return;
   if (force) return; // a container store would remove `users` here first
-  const e = new BerthError('IMAGE_IN_USE', `image is in use by a container: consider listing external containers and force-removing image`, { hint: `containers: ${users.map((c) => c.slice(0, 12)).join(', ')}` });
+  const e = new BerthError(
+    'IMAGE_IN_USE',
+    `image is in use by a container: consider listing external containers and force-removing image`,
+    { hint: `containers: ${users.map((c) => c.slice(0, 12)).join(', ')}` },
+  );
   (e as { inUseByContainer?: boolean }).inUseByContainer = true;
   throw e;
 }

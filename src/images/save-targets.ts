@@ -25,7 +25,9 @@ export async function openSaveTarget(format: SaveFormat, output: string | Writab
     return {
       newDestination: async () => (dest = await DirDestination.open(parseDirRef(output))),
       finish: async () => {},
-      abort: async () => { await dest?.close(); },
+      abort: async () => {
+        await dest?.close();
+      },
     };
   }
   throw new BerthError('INVALID_ARGUMENT', `unknown save format ${JSON.stringify(format)}`);

@@ -44,17 +44,24 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     if (/^(sha256:)?[a-f0-9]{1,64}$/.test(name) && (name.startsWith('sha256:') || id.startsWith(name))) return [];
     const r = parseReferenceRaw(name);
     if (r.digest) return [];
-    const n = isShortName(name) ? (r.tag ? parseNormalizedReference(name) : { ...parseNormalizedReference(name), tag: 'latest' }) : parseNormalizedReference(name);
+    const n = isShortName(name)
+      ? r.tag
+        ? parseNormalizedReference(name)
+        : { ...parseNormalizedReference(name), tag: 'latest' }
+      : parseNormalizedReference(name);
     // podman keeps the name as the image knows it (localhost/ for local short names)
     const img = store.getImage(id)!;
-    const known = img.names.find((x) => x.endsWith(`/${r.path}:${r.tag ?? 'latest'}`) || x === `${n.domain}/${n.path}:${n.tag ?? 'latest'}`);
+    const known = img.names.find(
+      (x) => x.endsWith(`/${r.path}:${r.tag ?? 'latest'}`) || x === `${n.domain}/${n.path}:${n.tag ?? 'latest'}`,
+    );
     return [known ? parseReferenceRaw(known) : { ...n, tag: n.tag ?? 'latest' }];
   };
   if (opts.multiImage) {
     for (const name of opts.images) {
       const { id } = lookupImage(store, name);
       const g = groups.find((x) => x.id === id);
-      if (g) g.tags.push(...asTag(name, id)); else groups.push({ id, tags: asTag(name, id) });
+      if (g) g.tags.push(...asTag(name, id));
+      else groups.push({ id, tags: asTag(name, id) });
     }
   } else {
     const { id } = lookupImage(store, opts.images[0]!);
@@ -68,9 +75,12 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
   if (groups.length > 1 && format !== 'docker-archive' && format !== 'oci-archive') {
     throw new BerthError('INVALID_ARGUMENT', `${format} holds one image; use docker-archive or oci-archive for several`);
   }
-  const target: SaveTarget = format === 'docker-archive'
-    ? (typeof opts.output === 'string' ? await DockerArchiveWriter.toFile(opts.output) : DockerArchiveWriter.toStream(opts.output))
-    : await openSaveTarget(format, opts.output);
+  const target: SaveTarget =
+    format === 'docker-archive'
+      ? typeof opts.output === 'string'
+        ? await DockerArchiveWriter.toFile(opts.output)
+        : DockerArchiveWriter.toStream(opts.output)
+      : await openSaveTarget(format, opts.output);
   try {
     for (const g of groups) {
       const src = new LocalSource(new LocalRef(store, g.id), g.id);

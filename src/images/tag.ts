@@ -12,7 +12,9 @@ import { lookupImage } from './lookup.js';
 /** libimage NormalizeName: the stored form of a user-given name (tag kept, digest kept). */
 export function normalizeName(name: string): string {
   let r;
-  try { r = parseLocalReference(name); } catch (e) {
+  try {
+    r = parseLocalReference(name);
+  } catch (e) {
     throw new BerthError('INVALID_REFERENCE', `normalizing name ${JSON.stringify(name)}: ${reasonOf(e)}`, { cause: e });
   }
   // name:tag@digest: the digest is the truth, the tag is dropped

@@ -15,7 +15,10 @@ import { imageLayers, imagesOnLayers } from './history.js';
 import { lookupRecord } from './lookup.js';
 
 /** A gotree node: text and children. */
-export interface TextTree { text: string; items: TextTree[] }
+export interface TextTree {
+  text: string;
+  items: TextTree[];
+}
 
 /** gotree's printer: root text, then items drawn with ├── └── │ prefixes. */
 export function printTree(t: TextTree): string {
@@ -37,7 +40,9 @@ function printItems(items: TextTree[], spaces: boolean[]): string {
 }
 
 /** Go's %v of a []string. */
-function goList(a: readonly string[]): string { return `[${a.join(' ')}]`; }
+function goList(a: readonly string[]): string {
+  return `[${a.join(' ')}]`;
+}
 
 /**
  * The IDs containers/storage gives the layers podman stores (containers/image storage
@@ -82,14 +87,23 @@ export function treeOfRow(store: Store, row: ImageRow, whatRequires = false): st
 
   if (!whatRequires) {
     const layers = imageLayers(store, row);
-    const onLayer = imagesOnLayers(store, layers.map((l) => l.chain));
+    const onLayer = imagesOnLayers(
+      store,
+      layers.map((l) => l.chain),
+    );
     const ids = storageLayerIDs(layers.map((l) => l.diffID));
     layers.forEach((l, i) => root.items.push({ text: layerLine(ids[i]!, l.size, nodeTags(onLayer.get(l.chain) ?? [])), items: [] }));
     return printTree(root);
   }
 
   // The whole layer tree: every image's layers, linked by chain ID.
-  interface Node { layerID: string; size: number; parent?: Node; children: Node[]; images: ImageRow[] }
+  interface Node {
+    layerID: string;
+    size: number;
+    parent?: Node;
+    children: Node[];
+    images: ImageRow[];
+  }
   const nodes = new Map<string, Node>();
   const rows = store.listImages();
   for (const r of rows) {
@@ -114,8 +128,13 @@ export function treeOfRow(store: Store, row: ImageRow, whatRequires = false): st
   const traverse = (n: Node, parent: TextTree): void => {
     const item: TextTree = { text: layerLine(n.layerID, n.size, nodeTags(n.images)), items: [] };
     let next: TextTree;
-    if (!n.parent || n.parent.children.length <= 1) { parent.items.push(item); next = parent; }
-    else { parent.items.push(item); next = item; }
+    if (!n.parent || n.parent.children.length <= 1) {
+      parent.items.push(item);
+      next = parent;
+    } else {
+      parent.items.push(item);
+      next = item;
+    }
     for (const c of n.children) traverse(c, next);
   };
   traverse(start, root);

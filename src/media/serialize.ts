@@ -26,12 +26,14 @@ function dockerDescriptorJSON(d: Descriptor): Record<string, unknown> {
 
 export function serializeManifest(m: ImageManifest, mediaType: string): Buffer {
   if (mediaType.startsWith('application/vnd.docker.')) {
-    return Buffer.from(goJSON({
-      schemaVersion: 2,
-      mediaType,
-      config: dockerDescriptorJSON(m.config),
-      layers: m.layers.map(dockerDescriptorJSON),
-    }));
+    return Buffer.from(
+      goJSON({
+        schemaVersion: 2,
+        mediaType,
+        config: dockerDescriptorJSON(m.config),
+        layers: m.layers.map(dockerDescriptorJSON),
+      }),
+    );
   }
   const o: Record<string, unknown> = { schemaVersion: 2, mediaType };
   if (m.artifactType) o.artifactType = m.artifactType;

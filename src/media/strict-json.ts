@@ -29,7 +29,12 @@ function findDuplicateKey(s: string): string | undefined {
     if (c === 0x22 /* " */) {
       let j = i + 1;
       let hasEscape = false;
-      while (s.charCodeAt(j) !== 0x22) { if (s.charCodeAt(j) === 0x5c) { hasEscape = true; j += 2; } else j++; }
+      while (s.charCodeAt(j) !== 0x22) {
+        if (s.charCodeAt(j) === 0x5c) {
+          hasEscape = true;
+          j += 2;
+        } else j++;
+      }
       const top = stack[stack.length - 1];
       if (expectKey && top) {
         const raw = s.slice(i, j + 1);
@@ -41,10 +46,16 @@ function findDuplicateKey(s: string): string | undefined {
       i = j + 1;
       continue;
     }
-    if (c === 0x7b /* { */) { stack.push(new Set()); expectKey = true; }
-    else if (c === 0x5b /* [ */) { stack.push(null); }
-    else if (c === 0x7d || c === 0x5d) { stack.pop(); }
-    else if (c === 0x2c /* , */) { expectKey = stack[stack.length - 1] !== null && stack.length > 0; }
+    if (c === 0x7b /* { */) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push(null);
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] !== null && stack.length > 0;
+    }
     i++;
   }
   return undefined;

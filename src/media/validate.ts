@@ -2,8 +2,15 @@ import { BerthError } from '../errors.js';
 import { parseDigest } from '../digest/digest.js';
 import { parseStrictJSON } from './strict-json.js';
 import {
-  MT, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest,
-  isIndexMediaType, isManifestMediaType,
+  MT,
+  MAX_CONFIG_SIZE,
+  MAX_MANIFEST_SIZE,
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  isIndexMediaType,
+  isManifestMediaType,
 } from './types.js';
 
 export type ParsedDocument =
@@ -23,19 +30,23 @@ export function validateDescriptor(v: unknown, what: string): Descriptor {
   if (!isObject(v)) throw fail(what, 'descriptor is not an object');
   if (typeof v.mediaType !== 'string' || v.mediaType === '') throw fail(what, 'descriptor has no mediaType');
   const digest = parseDigest(v.digest, `${what} digest`);
-  if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) throw fail(what, `descriptor ${digest} has an invalid size`);
+  if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0)
+    throw fail(what, `descriptor ${digest} has an invalid size`);
   const d: Descriptor = { mediaType: v.mediaType, digest, size: v.size };
   if (v.urls !== undefined) {
-    if (!Array.isArray(v.urls) || !v.urls.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) throw fail(what, `descriptor ${digest} has invalid urls (only http/https allowed)`);
+    if (!Array.isArray(v.urls) || !v.urls.every((u) => typeof u === 'string' && /^https?:\/\//.test(u)))
+      throw fail(what, `descriptor ${digest} has invalid urls (only http/https allowed)`);
     d.urls = v.urls as string[];
   }
   if (v.annotations !== undefined) {
-    if (!isObject(v.annotations) || !Object.values(v.annotations).every((x) => typeof x === 'string')) throw fail(what, 'annotations must map strings to strings');
+    if (!isObject(v.annotations) || !Object.values(v.annotations).every((x) => typeof x === 'string'))
+      throw fail(what, 'annotations must map strings to strings');
     d.annotations = v.annotations as Record<string, string>;
   }
   if (v.platform !== undefined) {
     const p = v.platform;
-    if (!isObject(p) || typeof p.architecture !== 'string' || typeof p.os !== 'string') throw fail(what, `descriptor ${digest} has an invalid platform`);
+    if (!isObject(p) || typeof p.architecture !== 'string' || typeof p.os !== 'string')
+      throw fail(what, `descriptor ${digest} has an invalid platform`);
     d.platform = { architecture: p.architecture, os: p.os };
     if (typeof p.variant === 'string' && p.variant !== '') d.platform.variant = p.variant;
     if (typeof p['os.version'] === 'string') d.platform['os.version'] = p['os.version'];
@@ -50,7 +61,8 @@ export function validateDescriptor(v: unknown, what: string): Descriptor {
  * carrying `manifests`, an index carrying `layers`/`config`) and declared/actual mismatches.
  */
 export function parseManifestDocument(bytes: Uint8Array, declared: string | undefined, what = 'manifest'): ParsedDocument {
-  if (bytes.length > MAX_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `${what} is ${bytes.length} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
+  if (bytes.length > MAX_MANIFEST_SIZE)
+    throw new BerthError('TOO_LARGE', `${what} is ${bytes.length} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
   const doc = parseStrictJSON(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), what);
   if (!isObject(doc)) throw fail(what, 'not a JSON object');
   const field = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
@@ -60,11 +72,13 @@ export function parseManifestDocument(bytes: Uint8Array, declared: string | unde
   }
   if (doc.schemaVersion !== 2) throw fail(what, `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)}`);
   const declaredUseful = declared && declared !== 'application/json' && declared !== 'text/plain' ? declared : undefined;
-  if (field && declaredUseful && field !== declaredUseful) throw fail(what, `mediaType ${field} does not match the declared type ${declaredUseful}`);
+  if (field && declaredUseful && field !== declaredUseful)
+    throw fail(what, `mediaType ${field} does not match the declared type ${declaredUseful}`);
   let mt = field ?? declaredUseful;
   if (!mt) mt = doc.manifests !== undefined ? MT.OCIIndex : MT.OCIManifest; // OCI allows omitting mediaType
   if (isIndexMediaType(mt)) {
-    if (doc.layers !== undefined || doc.config !== undefined) throw fail(what, `ambiguous document: ${mt} must not contain "layers" or "config"`);
+    if (doc.layers !== undefined || doc.config !== undefined)
+      throw fail(what, `ambiguous document: ${mt} must not contain "layers" or "config"`);
     if (!Array.isArray(doc.manifests)) throw fail(what, 'index has no "manifests" array');
     const manifests = doc.manifests.map((m, i) => validateDescriptor(m, `${what} manifests[${i}]`));
     const index: ImageIndex = { schemaVersion: 2, manifests };
@@ -90,11 +104,13 @@ export function parseManifestDocument(bytes: Uint8Array, declared: string | unde
 
 /** Parse and validate an image config (docker or OCI). */
 export function parseImageConfig(bytes: Uint8Array, what = 'image config'): ImageConfig {
-  if (bytes.length > MAX_CONFIG_SIZE) throw new BerthError('TOO_LARGE', `${what} is ${bytes.length} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
+  if (bytes.length > MAX_CONFIG_SIZE)
+    throw new BerthError('TOO_LARGE', `${what} is ${bytes.length} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
   const doc = parseStrictJSON(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), what);
   if (!isObject(doc)) throw fail(what, 'not a JSON object');
   const rootfs = doc.rootfs;
-  if (!isObject(rootfs) || rootfs.type !== 'layers' || !Array.isArray(rootfs.diff_ids)) throw fail(what, 'rootfs must be {"type":"layers","diff_ids":[...]}');
+  if (!isObject(rootfs) || rootfs.type !== 'layers' || !Array.isArray(rootfs.diff_ids))
+    throw fail(what, 'rootfs must be {"type":"layers","diff_ids":[...]}');
   rootfs.diff_ids.forEach((d, i) => parseDigest(d, `${what} diff_ids[${i}]`));
   if (doc.architecture !== undefined && typeof doc.architecture !== 'string') throw fail(what, 'architecture is not a string');
   if (doc.os !== undefined && typeof doc.os !== 'string') throw fail(what, 'os is not a string');

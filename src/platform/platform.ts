@@ -1,7 +1,15 @@
 import { BerthError } from '../errors.js';
 import type { Descriptor, Platform } from '../media/types.js';
 
-const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+const ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
 
 /** This machine's platform in OCI terms (Go GOOS/GOARCH names). */
 export function hostPlatform(): Platform {
@@ -11,7 +19,11 @@ export function hostPlatform(): Platform {
   return p;
 }
 
-export interface PlatformChoice { os?: string; arch?: string; variant?: string }
+export interface PlatformChoice {
+  os?: string;
+  arch?: string;
+  variant?: string;
+}
 
 /** Parse "--platform os/arch[/variant]". */
 export function parsePlatform(s: string): PlatformChoice {
@@ -48,14 +60,21 @@ function variantMatches(want: Platform, have: Platform): boolean {
  */
 export function choosePlatform(manifests: Descriptor[], want: Platform, what: string): Descriptor {
   const candidates = manifests.filter((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture);
-  const exact = candidates.find((m) => variantMatches(want, m.platform!) && (!want.variant || m.platform!.variant === want.variant || (!m.platform!.variant && want.variant === 'v8')));
+  const exact = candidates.find(
+    (m) =>
+      variantMatches(want, m.platform!) &&
+      (!want.variant || m.platform!.variant === want.variant || (!m.platform!.variant && want.variant === 'v8')),
+  );
   const chosen = exact ?? candidates.find((m) => variantMatches(want, m.platform!));
   if (!chosen) {
-    const avail = manifests.filter((m) => m.platform && m.platform.os !== 'unknown')
+    const avail = manifests
+      .filter((m) => m.platform && m.platform.os !== 'unknown')
       .map((m) => [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'));
-    throw new BerthError('NO_MATCHING_PLATFORM',
+    throw new BerthError(
+      'NO_MATCHING_PLATFORM',
       `${what}: no image found in manifest list for platform ${[want.os, want.architecture, want.variant].filter(Boolean).join('/')}`,
-      { hint: avail.length ? `available: ${avail.join(', ')}; choose one with --platform` : undefined });
+      { hint: avail.length ? `available: ${avail.join(', ')}; choose one with --platform` : undefined },
+    );
   }
   return chosen;
 }
@@ -67,7 +86,10 @@ export function formatPlatform(p: { os: string; architecture: string; variant?: 
 /** containerd's normal form: arm64's "v8" and amd64's "v1" are the default variants (no variant). */
 function normalForm(p: { os: string; architecture: string; variant?: string }): { os: string; architecture: string; variant?: string } {
   const arch = normalizeArch(p.architecture);
-  const variant = (arch === 'arm64' && ['8', 'v8', 'v8.0'].includes(p.variant ?? '')) || (arch === 'amd64' && p.variant === 'v1') ? undefined : p.variant || undefined;
+  const variant =
+    (arch === 'arm64' && ['8', 'v8', 'v8.0'].includes(p.variant ?? '')) || (arch === 'amd64' && p.variant === 'v1')
+      ? undefined
+      : p.variant || undefined;
   return { os: p.os, architecture: arch, ...(variant ? { variant } : {}) };
 }
 
@@ -77,7 +99,10 @@ function normalForm(p: { os: string; architecture: string; variant?: string }): 
  * platform (linux/arm64)"; undefined when it matches (a wanted platform without variant
  * matches any variant).
  */
-export function platformMismatch(have: { os?: string; architecture?: string; variant?: string }, choice: PlatformChoice = {}): string | undefined {
+export function platformMismatch(
+  have: { os?: string; architecture?: string; variant?: string },
+  choice: PlatformChoice = {},
+): string | undefined {
   const want = normalForm(wantedPlatform(choice));
   if (choice.variant === undefined) delete want.variant;
   const got = normalForm({ os: have.os ?? '', architecture: have.architecture ?? '', variant: have.variant });

@@ -31,7 +31,10 @@ const ANCHORED_REF = new RegExp(
 
 function bad(input: string, why: string): BerthError {
   const shown = input.length > 100 ? input.slice(0, 97) + '...' : input;
-  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`, { subject: input, data: { reason: why } });
+  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`, {
+    subject: input,
+    data: { reason: why },
+  });
 }
 
 /** Does the first path component name a registry host (contains '.' or ':' or is localhost)? */
@@ -63,11 +66,16 @@ export function parseReferenceRaw(input: string): Reference {
   }
   // the anchored pattern lets an uppercase first component through as a "domain"; when it
   // is not one, it is part of the path, which must be lowercase
-  if (!PATH_RE.test(path)) throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : 'invalid repository path');
+  if (!PATH_RE.test(path))
+    throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : 'invalid repository path');
   const ref: Reference = { domain, path };
   if (m[2] !== undefined) ref.tag = m[2];
   if (m[3] !== undefined) {
-    try { ref.digest = parseDigest(m[3]); } catch (e) { throw bad(input, (e as Error).message); }
+    try {
+      ref.digest = parseDigest(m[3]);
+    } catch (e) {
+      throw bad(input, (e as Error).message);
+    }
   }
   return ref;
 }
@@ -130,9 +138,17 @@ export function familiarName(r: Reference): string {
 }
 
 export function validateTag(tag: string): string {
-  if (!TAG_RE.test(tag)) throw new BerthError('INVALID_REFERENCE', `invalid tag ${JSON.stringify(tag.length > 140 ? tag.slice(0, 137) + '...' : tag)}: tags are up to 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'`);
+  if (!TAG_RE.test(tag))
+    throw new BerthError(
+      'INVALID_REFERENCE',
+      `invalid tag ${JSON.stringify(tag.length > 140 ? tag.slice(0, 137) + '...' : tag)}: tags are up to 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'`,
+    );
   return tag;
 }
 
-export function isValidRepositoryPath(p: string): boolean { return PATH_RE.test(p); }
-export function isValidDomain(d: string): boolean { return DOMAIN_RE.test(d); }
+export function isValidRepositoryPath(p: string): boolean {
+  return PATH_RE.test(p);
+}
+export function isValidDomain(d: string): boolean {
+  return DOMAIN_RE.test(d);
+}

@@ -1,4 +1,18 @@
-import { createReadStream, createWriteStream, promises as fsp, existsSync, readdirSync, statSync, unlinkSync, mkdirSync, readFileSync, utimesSync, openSync, readSync, closeSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  promises as fsp,
+  existsSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  mkdirSync,
+  readFileSync,
+  utimesSync,
+  openSync,
+  readSync,
+  closeSync,
+} from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -23,7 +37,11 @@ export class BlobStore {
    * other processes can tell whether the writer still runs.
    * `create: false` for a read-only view: nothing is created.
    */
-  constructor(readonly root: string, private readonly owner: () => string = () => String(process.pid), opts: { create?: boolean } = {}) {
+  constructor(
+    readonly root: string,
+    private readonly owner: () => string = () => String(process.pid),
+    opts: { create?: boolean } = {},
+  ) {
     this.dir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
     if (opts.create === false) return;
@@ -44,7 +62,11 @@ export class BlobStore {
   }
 
   size(d: Digest): number | undefined {
-    try { return statSync(this.path(d)).size; } catch { return undefined; }
+    try {
+      return statSync(this.path(d)).size;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A fresh temp path whose name starts with our writer id, so stale ones can be recognized. */
@@ -56,14 +78,23 @@ export class BlobStore {
    * Stream `src` into the store, verifying digest/size while writing. Returns the computed
    * digest and size. On any failure the temp file is removed and nothing becomes visible.
    */
-  async write(src: Readable, expect: { digest?: Digest; size?: number; maxSize?: number; what: string },
+  async write(
+    src: Readable,
+    expect: { digest?: Digest; size?: number; maxSize?: number; what: string },
     /** Called with the verified digest just before it becomes visible (lease protection). */
-    beforeVisible?: (d: Digest) => void): Promise<{ digest: Digest; size: number; created: boolean }> {
+    beforeVisible?: (d: Digest) => void,
+  ): Promise<{ digest: Digest; size: number; created: boolean }> {
     const tmp = this.tempPath();
     // The copy engine hands us its own verifier: when it enforces exactly what we would,
     // hash once (it fails the stream on any mismatch before we see the end).
-    const upstream = src instanceof DigestVerifier && expect.digest !== undefined && src.expectedDigest === expect.digest
-      && (expect.size === undefined || src.expectedSize === expect.size) && expect.maxSize === undefined ? src : undefined;
+    const upstream =
+      src instanceof DigestVerifier &&
+      expect.digest !== undefined &&
+      src.expectedDigest === expect.digest &&
+      (expect.size === undefined || src.expectedSize === expect.size) &&
+      expect.maxSize === undefined
+        ? src
+        : undefined;
     const verifier = upstream ?? new DigestVerifier(expect);
     const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
     try {
@@ -88,7 +119,8 @@ export class BlobStore {
   /** Store small in-memory content (manifests, configs). */
   async putBytes(data: Uint8Array, expected?: Digest): Promise<{ digest: Digest; created: boolean }> {
     const digest = digestOf(data, expected ? digestAlgorithm(expected) : 'sha256');
-    if (expected && digest !== expected) throw new BerthError('DIGEST_MISMATCH', `content digest ${digest} does not match expected ${expected}`);
+    if (expected && digest !== expected)
+      throw new BerthError('DIGEST_MISMATCH', `content digest ${digest} does not match expected ${expected}`);
     const final = this.path(digest);
     const existed = existsSync(final);
     // small content: compare the stored copy and replace it when damaged
@@ -118,7 +150,11 @@ export class BlobStore {
    * (Silent media damage keeps the mtime: `berth system check` hashes everything.)
    */
   inDoubt(d: Digest): boolean {
-    try { return statSync(this.path(d)).mtimeMs !== SEALED_MTIME.getTime(); } catch { return true; }
+    try {
+      return statSync(this.path(d)).mtimeMs !== SEALED_MTIME.getTime();
+    } catch {
+      return true;
+    }
   }
 
   /** Hash a stored blob again; when it matches its digest, seal it (see `inDoubt`). */
@@ -127,8 +163,18 @@ export class BlobStore {
     if (actual === undefined || (size !== undefined && actual !== size)) return false;
     const h = createHash(digestAlgorithm(d));
     try {
-      await pipeline(this.open(d), new Writable({ write(c: Buffer, _e, cb) { h.update(c); cb(); } }));
-    } catch { return false; }
+      await pipeline(
+        this.open(d),
+        new Writable({
+          write(c: Buffer, _e, cb) {
+            h.update(c);
+            cb();
+          },
+        }),
+      );
+    } catch {
+      return false;
+    }
     const ok = `${digestAlgorithm(d)}:${h.digest('hex')}` === d;
     if (ok) seal(this.path(d));
     return ok;
@@ -137,13 +183,19 @@ export class BlobStore {
   /** The digest of a stored blob's current content, synchronously (for checks under the write lock); undefined when absent. */
   hashSync(d: Digest): string | undefined {
     let fd: number;
-    try { fd = openSync(this.path(d), 'r'); } catch { return undefined; }
+    try {
+      fd = openSync(this.path(d), 'r');
+    } catch {
+      return undefined;
+    }
     try {
       const h = createHash(digestAlgorithm(d));
       const buf = Buffer.allocUnsafe(1 << 20);
       for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
       return `${digestAlgorithm(d)}:${h.digest('hex')}`;
-    } finally { closeSync(fd); }
+    } finally {
+      closeSync(fd);
+    }
   }
 
   open(d: Digest, opts: { start?: number } = {}): Readable {
@@ -153,12 +205,18 @@ export class BlobStore {
   readBytes(d: Digest, max: number): Buffer {
     const p = this.path(d);
     let size: number;
-    try { size = statSync(p).size; } catch (e) {
+    try {
+      size = statSync(p).size;
+    } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFsError(e, p, false, 'cannot read');
       throw new BerthError('STORE_CORRUPT', `blob ${d} is missing from the store`, { hint: 'run "berth system check"', cause: e });
     }
     if (size > max) throw new BerthError('TOO_LARGE', `blob ${d} is ${size} bytes, over the ${max}-byte limit`);
-    try { return readFileSync(p); } catch (e) { throw storeFsError(e, p, false, 'cannot read'); }
+    try {
+      return readFileSync(p);
+    } catch (e) {
+      throw storeFsError(e, p, false, 'cannot read');
+    }
   }
 
   /** Every digest present on disk. */
@@ -167,14 +225,20 @@ export class BlobStore {
     for (const alg of safeReaddir(this.dir)) {
       for (const hex of safeReaddir(join(this.dir, alg))) {
         const s = `${alg}:${hex}`;
-        try { out.push(parseDigest(s)); } catch { /* foreign file: ignored, reported by check */ }
+        try {
+          out.push(parseDigest(s));
+        } catch {
+          /* foreign file: ignored, reported by check */
+        }
       }
     }
     return out;
   }
 
   remove(d: Digest): void {
-    try { unlinkSync(this.path(d)); } catch (e) {
+    try {
+      unlinkSync(this.path(d));
+    } catch (e) {
       // gone already, or a directory in a blob's place (foreign: `system check` reports it)
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'EISDIR') throw storeFsError(e, this.path(d), true, 'cannot remove');
@@ -188,9 +252,14 @@ export class BlobStore {
     for (const name of safeReaddir(this.tmpDir)) {
       const owner = name.split('-')[0]!;
       let live = alive.get(owner);
-      if (live === undefined) alive.set(owner, live = isWriterAlive(this.root, owner));
+      if (live === undefined) alive.set(owner, (live = isWriterAlive(this.root, owner)));
       if (live) continue;
-      try { unlinkSync(join(this.tmpDir, name)); n++; } catch { /* raced with another cleaner */ }
+      try {
+        unlinkSync(join(this.tmpDir, name));
+        n++;
+      } catch {
+        /* raced with another cleaner */
+      }
     }
     return n;
   }
@@ -200,7 +269,11 @@ export class BlobStore {
 const SEALED_MTIME = new Date(Date.UTC(2000, 0, 1));
 
 function seal(path: string): void {
-  try { utimesSync(path, SEALED_MTIME, SEALED_MTIME); } catch { /* the blob will just be re-verified when reused */ }
+  try {
+    utimesSync(path, SEALED_MTIME, SEALED_MTIME);
+  } catch {
+    /* the blob will just be re-verified when reused */
+  }
 }
 
 /** A failure of the store's file system itself (rather than of the source being copied). */
@@ -211,10 +284,18 @@ function isStoreFsError(e: unknown, paths: string[]): boolean {
 }
 
 function safeReaddir(d: string): string[] {
-  try { return readdirSync(d); } catch { return []; }
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
 }
 
 async function fsyncFile(p: string): Promise<void> {
   const fh = await fsp.open(p, 'r');
-  try { await fh.sync(); } finally { await fh.close(); }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -12,7 +12,13 @@ export interface CheckProblem {
   path?: string;
   message: string;
 }
-export interface CheckReport { images: number; blobs: number; problems: CheckProblem[]; unreferencedBlobs: number; staleTemp: number }
+export interface CheckReport {
+  images: number;
+  blobs: number;
+  problems: CheckProblem[];
+  unreferencedBlobs: number;
+  staleTemp: number;
+}
 
 export interface RepairReport {
   /** Images that were still damaged under the write lock, and were removed. */
@@ -30,7 +36,11 @@ export interface RepairReport {
 /** Where `repair` moves files that do not belong in blobs/ (never deleted: they may be someone's). */
 export const QUARANTINE_DIR = 'quarantine';
 
-interface Parts { root: string; blobs: BlobStore; index: IndexDB }
+interface Parts {
+  root: string;
+  blobs: BlobStore;
+  index: IndexDB;
+}
 
 /**
  * Verify every image's config, manifests and layers (presence, size and, unless `quick`,
@@ -42,24 +52,47 @@ export async function checkStore(s: Parts, opts: { quick?: boolean } = {}): Prom
   const verified = new Map<string, Promise<boolean>>();
   const check = (d: Digest, size: number) => {
     let p = verified.get(d);
-    if (!p) verified.set(d, p = opts.quick ? Promise.resolve(s.blobs.size(d) === size) : s.blobs.verify(d, size));
+    if (!p) verified.set(d, (p = opts.quick ? Promise.resolve(s.blobs.size(d) === size) : s.blobs.verify(d, size)));
     return p;
   };
   for (const img of images) {
     for (const b of imageBlobs(s.index, img)) {
-      if (b.size === undefined) { problems.push({ kind: 'missing-manifest', image: img.id, digest: b.digest, message: `image ${img.id.slice(0, 12)}: manifest record ${b.digest} is missing` }); continue; }
+      if (b.size === undefined) {
+        problems.push({
+          kind: 'missing-manifest',
+          image: img.id,
+          digest: b.digest,
+          message: `image ${img.id.slice(0, 12)}: manifest record ${b.digest} is missing`,
+        });
+        continue;
+      }
       if (await check(b.digest, b.size)) continue;
-      problems.push(s.blobs.has(b.digest)
-        ? { kind: 'corrupt-blob', image: img.id, digest: b.digest, message: `image ${img.id.slice(0, 12)}: ${b.role} ${b.digest} is damaged (content does not match its digest)` }
-        : { kind: 'missing-blob', image: img.id, digest: b.digest, message: `image ${img.id.slice(0, 12)}: ${b.role} ${b.digest} is missing` });
+      problems.push(
+        s.blobs.has(b.digest)
+          ? {
+              kind: 'corrupt-blob',
+              image: img.id,
+              digest: b.digest,
+              message: `image ${img.id.slice(0, 12)}: ${b.role} ${b.digest} is damaged (content does not match its digest)`,
+            }
+          : {
+              kind: 'missing-blob',
+              image: img.id,
+              digest: b.digest,
+              message: `image ${img.id.slice(0, 12)}: ${b.role} ${b.digest} is missing`,
+            },
+      );
     }
   }
   problems.push(...foreignFiles(s));
   const referenced = s.index.referencedBlobs();
   const onDisk = s.blobs.list();
   return {
-    images: images.length, blobs: onDisk.length, problems,
-    unreferencedBlobs: onDisk.filter((d) => !referenced.has(d)).length, staleTemp: safeReaddir(s.blobs.tmpDir).length,
+    images: images.length,
+    blobs: onDisk.length,
+    problems,
+    unreferencedBlobs: onDisk.filter((d) => !referenced.has(d)).length,
+    staleTemp: safeReaddir(s.blobs.tmpDir).length,
   };
 }
 
@@ -79,11 +112,20 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
       const damaged: Digest[] = [];
       let broken = false;
       for (const b of img ? imageBlobs(s.index, img) : []) {
-        if (b.size === undefined) { broken = true; continue; }
+        if (b.size === undefined) {
+          broken = true;
+          continue;
+        }
         const ok = s.blobs.size(b.digest) === b.size && (opts.quick || s.blobs.hashSync(b.digest) === b.digest);
-        if (!ok) { broken = true; damaged.push(b.digest); }
+        if (!ok) {
+          broken = true;
+          damaged.push(b.digest);
+        }
       }
-      if (!img || !broken) { out.keptImages.push(id); return; }
+      if (!img || !broken) {
+        out.keptImages.push(id);
+        return;
+      }
       s.index.deleteImages([id]);
       // a damaged copy helps nobody (a writer relying on it fails to record rather than record damage)
       const referenced = s.index.referencedBlobs();
@@ -99,7 +141,9 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
       mkdirSync(dirname(join(s.root, to)), { recursive: true, mode: 0o700 });
       renameSync(join(s.root, p.path), join(s.root, to));
       out.quarantined.push([p.path, to]);
-    } catch { /* still there: reported as remaining below */ }
+    } catch {
+      /* still there: reported as remaining below */
+    }
   }
   out.removedBlobs = s.gc().removed;
   out.remaining = foreignFiles(s);
@@ -112,7 +156,9 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
 
 /** The blobs an image relies on; `size` undefined for a manifest whose record is missing. */
 function imageBlobs(index: IndexDB, img: ImageRow): { digest: Digest; size: number | undefined; role: string }[] {
-  const out: { digest: Digest; size: number | undefined; role: string }[] = [{ digest: img.configDigest, size: img.configSize, role: 'config' }];
+  const out: { digest: Digest; size: number | undefined; role: string }[] = [
+    { digest: img.configDigest, size: img.configSize, role: 'config' },
+  ];
   for (const md of img.digests) {
     const info = index.manifestInfo(md);
     out.push({ digest: md, size: info?.size, role: 'manifest' });
@@ -127,18 +173,41 @@ function foreignFiles(s: Parts): CheckProblem[] {
   const report = (rel: string) => out.push({ kind: 'foreign-file', path: rel, message: `unexpected file ${rel}` });
   for (const alg of safeReaddir(s.blobs.dir)) {
     const algDir = join(s.blobs.dir, alg);
-    if (!isDir(algDir)) { report(`blobs/${alg}`); continue; }
+    if (!isDir(algDir)) {
+      report(`blobs/${alg}`);
+      continue;
+    }
     for (const name of safeReaddir(algDir)) {
       let ok = true;
-      try { parseDigest(`${alg}:${name}`); } catch { ok = false; }
+      try {
+        parseDigest(`${alg}:${name}`);
+      } catch {
+        ok = false;
+      }
       if (!ok || !isFile(join(algDir, name))) report(`blobs/${alg}/${name}`);
     }
   }
   return out;
 }
 
-function isDir(p: string): boolean { try { return lstatSync(p).isDirectory(); } catch { return false; } }
-function isFile(p: string): boolean { try { return lstatSync(p).isFile(); } catch { return false; } }
+function isDir(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function isFile(p: string): boolean {
+  try {
+    return lstatSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
 function safeReaddir(d: string): string[] {
-  try { return readdirSync(d); } catch { return []; }
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
 }

@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 export interface LayerRecord {
   digest: Digest;
   diffID: Digest;
-  size: number;              // stored blob size
-  uncompressedSize: number;  // size of the uncompressed tar
+  size: number; // stored blob size
+  uncompressedSize: number; // size of the uncompressed tar
   mediaType: string;
 }
 
@@ -26,17 +26,17 @@ export interface ManifestRecord {
 
 /** What the copy engine hands the index when an image is complete. */
 export interface NewImageRecord {
-  id: string;                 // config digest hex
+  id: string; // config digest hex
   configDigest: Digest;
   configSize: number;
-  created?: string;           // config.created (RFC 3339)
+  created?: string; // config.created (RFC 3339)
   architecture?: string;
   os?: string;
   labels?: Record<string, string>;
-  manifest: ManifestRecord;   // becomes the image's primary manifest
-  topLayer?: string;          // chain ID of the last layer (for parent/child relations)
-  parentLayer?: string;       // chain ID of the layer below the top
-  names: string[];            // fully normalized names to add (moved from other images)
+  manifest: ManifestRecord; // becomes the image's primary manifest
+  topLayer?: string; // chain ID of the last layer (for parent/child relations)
+  parentLayer?: string; // chain ID of the layer below the top
+  names: string[]; // fully normalized names to add (moved from other images)
   /** The index the manifest was chosen from; it becomes the image's displayed Digest. */
   index?: { digest: Digest; mediaType: string; size: number };
   /** Extra blobs the image keeps alive (e.g. signatures). */
@@ -61,8 +61,8 @@ export interface ImageRow {
   topLayer: string | null;
   parentLayer: string | null;
   names: string[];
-  digests: Digest[];          // every manifest digest known for this image
-  namesHistory: string[];     // most recent first
+  digests: Digest[]; // every manifest digest known for this image
+  namesHistory: string[]; // most recent first
 }
 
 const SCHEMA_VERSION = 2;
@@ -100,9 +100,17 @@ function retryBusy<T>(fn: () => T, file: string, timeoutMs: number): T {
  * before the pages that extend the file, and SQLite completes it from the WAL.
  */
 function checkHeader(file: string): void {
-  try { if (statSync(`${file}-wal`).size > 0) return; } catch { /* no WAL */ }
+  try {
+    if (statSync(`${file}-wal`).size > 0) return;
+  } catch {
+    /* no WAL */
+  }
   let fd: number;
-  try { fd = openSync(file, 'r'); } catch { return; } // created, or reported, by SQLite
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return;
+  } // created, or reported, by SQLite
   try {
     const h = Buffer.alloc(100);
     const n = readSync(fd, h, 0, 100, 0);
@@ -114,7 +122,9 @@ function checkHeader(file: string): void {
     if (h.readUInt32BE(24) === h.readUInt32BE(92) && pages > 0 && pages * pageSize > size) {
       throw indexCorrupt(file, `it is truncated (${size} of ${pages * pageSize} bytes)`);
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** How the index is opened: read-write, read-only beside other processes, or a private read-only copy. */
@@ -147,7 +157,10 @@ export class IndexDB {
    * in-memory index, for reading a store that has none yet. `file`: another database file
    * than ROOT/index.db (recover builds one aside, unjournaled).
    */
-  constructor(private readonly root: string, opts: { readonly?: boolean; mode?: IndexMode; file?: string } = {}) {
+  constructor(
+    private readonly root: string,
+    opts: { readonly?: boolean; mode?: IndexMode; file?: string } = {},
+  ) {
     this.file = opts.file ?? join(root, 'index.db');
     this.mode = opts.mode ?? (opts.readonly ? 'read' : 'write');
     this.lockTimeoutMs = lockTimeoutMs();
@@ -166,10 +179,18 @@ export class IndexDB {
       if (this.mode === 'write' || this.mode === 'empty') this.migrate();
       else this.checkVersion();
       if (this.journal && !this.journal.exists()) {
-        try { this.snapshotToJournal(); } catch { /* the store cannot be written now: the next writer journals the names */ }
+        try {
+          this.snapshotToJournal();
+        } catch {
+          /* the store cannot be written now: the next writer journals the names */
+        }
       }
     } catch (e) {
-      try { (this as { db?: Database.Database }).db?.close(); } catch { /* already failed */ }
+      try {
+        (this as { db?: Database.Database }).db?.close();
+      } catch {
+        /* already failed */
+      }
       throw sqliteError(e, this.file, this.lockTimeoutMs);
     }
   }
@@ -177,14 +198,20 @@ export class IndexDB {
   private connect(): Database.Database {
     if (this.mode !== 'empty') checkHeader(this.file);
     switch (this.mode) {
-      case 'write': return new Database(this.file, { timeout: this.lockTimeoutMs });
-      case 'read': return new Database(this.file, { timeout: this.lockTimeoutMs, readonly: true, fileMustExist: true });
-      case 'empty': return new Database(':memory:');
+      case 'write':
+        return new Database(this.file, { timeout: this.lockTimeoutMs });
+      case 'read':
+        return new Database(this.file, { timeout: this.lockTimeoutMs, readonly: true, fileMustExist: true });
+      case 'empty':
+        return new Database(':memory:');
       case 'snapshot': {
         const bytes = readFileSync(this.file);
         // A WAL-mode file (format bytes 2) cannot be deserialized; its content without a
         // WAL is exactly that of a rollback-journal file (bytes 1).
-        if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) { bytes[18] = 1; bytes[19] = 1; }
+        if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+          bytes[18] = 1;
+          bytes[19] = 1;
+        }
         return new Database(bytes, { readonly: true });
       }
     }
@@ -193,12 +220,15 @@ export class IndexDB {
   /** The schema version, from a read-only connection: an older or newer one cannot be read. */
   private checkVersion(): void {
     const v = this.db.pragma('user_version', { simple: true }) as number;
-    if (v > SCHEMA_VERSION) throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
+    if (v > SCHEMA_VERSION)
+      throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
     // (schema 2 changed only the leases table, which readers do not use)
     if (v < 1) throw indexCorrupt(this.file, `it has no berth schema (version ${v})`);
   }
 
-  get readOnly(): boolean { return this.mode !== 'write'; }
+  get readOnly(): boolean {
+    return this.mode !== 'write';
+  }
 
   /**
    * Called when a change that frees space fails for lack of it; returns true when it made
@@ -227,7 +257,12 @@ export class IndexDB {
     if (this.db.inTransaction) {
       const mark = this.pending.length;
       let r: T;
-      try { r = this.db.transaction(fn)(); } catch (e) { this.pending.length = mark; throw e; }
+      try {
+        r = this.db.transaction(fn)();
+      } catch (e) {
+        this.pending.length = mark;
+        throw e;
+      }
       if (!this.outer) this.flushPending(randomBytes(8).toString('hex')); // a transaction begun by hand: append now
       return r;
     }
@@ -235,19 +270,25 @@ export class IndexDB {
     let appended = false;
     this.outer = true;
     try {
-      return this.db.transaction(() => {
-        const r = fn();
-        appended = this.flushPending(tx);
-        return r;
-      }).immediate();
+      return this.db
+        .transaction(() => {
+          const r = fn();
+          appended = this.flushPending(tx);
+          return r;
+        })
+        .immediate();
     } catch (e) {
       this.pending = [];
       if (appended) this.journal!.abort(tx);
       throw e;
-    } finally { this.outer = false; }
+    } finally {
+      this.outer = false;
+    }
   }
 
-  private log(e: JournalEntry): void { this.pending.push(e); }
+  private log(e: JournalEntry): void {
+    this.pending.push(e);
+  }
 
   private flushPending(tx: string): boolean {
     const entries = this.pending;
@@ -261,9 +302,14 @@ export class IndexDB {
   private snapshotToJournal(): void {
     this.transaction(() => {
       if (this.journal!.exists()) return;
-      const images = this.db.prepare(`SELECT id, manifest_digest, digest FROM images ORDER BY rowid`).all() as { id: string; manifest_digest: string; digest: string }[];
+      const images = this.db.prepare(`SELECT id, manifest_digest, digest FROM images ORDER BY rowid`).all() as {
+        id: string;
+        manifest_digest: string;
+        digest: string;
+      }[];
       for (const i of images) this.log({ op: 'image', id: i.id, manifest: i.manifest_digest, digest: i.digest });
-      for (const r of this.db.prepare(`SELECT name, image_id FROM names ORDER BY seq`).all() as { name: string; image_id: string }[]) this.log({ op: 'name', name: r.name, id: r.image_id });
+      for (const r of this.db.prepare(`SELECT name, image_id FROM names ORDER BY seq`).all() as { name: string; image_id: string }[])
+        this.log({ op: 'name', name: r.name, id: r.image_id });
       if (this.pending.length === 0) this.journal!.create();
     });
   }
@@ -271,13 +317,15 @@ export class IndexDB {
   private migrate(): void {
     const v = this.db.pragma('user_version', { simple: true }) as number;
     if (v === SCHEMA_VERSION) return;
-    if (v > SCHEMA_VERSION) throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
-    this.db.transaction(() => {
-      const again = this.db.pragma('user_version', { simple: true }) as number;
-      if (again === SCHEMA_VERSION) return;
-      // schema 2: leases name their writer by owner id (liveness.ts), not by PID
-      if (again === 1) this.db.exec(`ALTER TABLE leases ADD COLUMN owner TEXT`);
-      this.db.exec(`
+    if (v > SCHEMA_VERSION)
+      throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
+    this.db
+      .transaction(() => {
+        const again = this.db.pragma('user_version', { simple: true }) as number;
+        if (again === SCHEMA_VERSION) return;
+        // schema 2: leases name their writer by owner id (liveness.ts), not by PID
+        if (again === 1) this.db.exec(`ALTER TABLE leases ADD COLUMN owner TEXT`);
+        this.db.exec(`
         CREATE TABLE IF NOT EXISTS images (
           id TEXT PRIMARY KEY,
           config_digest TEXT NOT NULL,
@@ -351,11 +399,14 @@ export class IndexDB {
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT OR IGNORE INTO counters VALUES ('seq', 0);
       `);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
   private nextSeq(): number {
     const r = this.db.prepare(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number };
@@ -366,7 +417,9 @@ export class IndexDB {
 
   /** A lease of the writer `owner` (its id from liveness.ts; the lease dies with that process). */
   openLease(owner: string): number {
-    const r = this.db.prepare(`INSERT INTO leases (pid, started, owner) VALUES (?, ?, ?) RETURNING id`).get(process.pid, new Date().toISOString(), owner) as { id: number };
+    const r = this.db
+      .prepare(`INSERT INTO leases (pid, started, owner) VALUES (?, ?, ?) RETURNING id`)
+      .get(process.pid, new Date().toISOString(), owner) as { id: number };
     return r.id;
   }
 
@@ -388,7 +441,12 @@ export class IndexDB {
    * other images.
    */
   recordImage(img: NewImageRecord, blobExists: (d: Digest) => boolean, leaseId?: number): void {
-    const needed: Digest[] = [img.configDigest, img.manifest.digest, ...img.manifest.layers.map((l) => l.digest), ...(img.extraBlobs ?? []).map((b) => b.digest)];
+    const needed: Digest[] = [
+      img.configDigest,
+      img.manifest.digest,
+      ...img.manifest.layers.map((l) => l.digest),
+      ...(img.extraBlobs ?? []).map((b) => b.digest),
+    ];
     if (img.index) needed.push(img.index.digest);
     const displayDigest = img.index?.digest ?? img.manifest.digest;
     this.transaction(() => {
@@ -398,22 +456,49 @@ export class IndexDB {
       const now = new Date().toISOString();
       const size = img.manifest.layers.reduce((a, l) => a + l.uncompressedSize, 0) + img.configSize + img.manifest.size;
       const existing = this.db.prepare(`SELECT id FROM images WHERE id = ?`).get(img.id);
-      this.db.prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`)
+      this.db
+        .prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`)
         .run(img.manifest.digest, img.manifest.mediaType, img.manifest.size);
-      const layerIns = this.db.prepare(`INSERT OR IGNORE INTO manifest_layers (manifest_digest, idx, digest, diff_id, size, uncompressed_size, media_type) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-      img.manifest.layers.forEach((l, i) => layerIns.run(img.manifest.digest, i, l.digest, l.diffID, l.size, l.uncompressedSize, l.mediaType));
+      const layerIns = this.db.prepare(
+        `INSERT OR IGNORE INTO manifest_layers (manifest_digest, idx, digest, diff_id, size, uncompressed_size, media_type) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      img.manifest.layers.forEach((l, i) =>
+        layerIns.run(img.manifest.digest, i, l.digest, l.diffID, l.size, l.uncompressedSize, l.mediaType),
+      );
       if (existing) {
-        this.db.prepare(`UPDATE images SET manifest_digest = ?, digest = ?, size = ? WHERE id = ?`).run(img.manifest.digest, displayDigest, size, img.id);
+        this.db
+          .prepare(`UPDATE images SET manifest_digest = ?, digest = ?, size = ? WHERE id = ?`)
+          .run(img.manifest.digest, displayDigest, size, img.id);
       } else {
-        this.db.prepare(`INSERT INTO images (id, config_digest, config_size, manifest_digest, digest, created, added, size, architecture, os, labels, top_layer, parent_layer)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          img.id, img.configDigest, img.configSize, img.manifest.digest, displayDigest, img.created ?? null, now, size,
-          img.architecture ?? null, img.os ?? null, JSON.stringify(img.labels ?? {}), img.topLayer ?? null, img.parentLayer ?? null);
+        this.db
+          .prepare(
+            `INSERT INTO images (id, config_digest, config_size, manifest_digest, digest, created, added, size, architecture, os, labels, top_layer, parent_layer)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            img.id,
+            img.configDigest,
+            img.configSize,
+            img.manifest.digest,
+            displayDigest,
+            img.created ?? null,
+            now,
+            size,
+            img.architecture ?? null,
+            img.os ?? null,
+            JSON.stringify(img.labels ?? {}),
+            img.topLayer ?? null,
+            img.parentLayer ?? null,
+          );
       }
-      const linkManifest = this.db.prepare(`INSERT INTO image_manifests (image_id, manifest_digest, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
+      const linkManifest = this.db.prepare(
+        `INSERT INTO image_manifests (image_id, manifest_digest, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`,
+      );
       linkManifest.run(img.id, img.manifest.digest, this.nextSeq());
       if (img.index) {
-        this.db.prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`).run(img.index.digest, img.index.mediaType, img.index.size);
+        this.db
+          .prepare(`INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING`)
+          .run(img.index.digest, img.index.mediaType, img.index.size);
         linkManifest.run(img.id, img.index.digest, this.nextSeq());
       }
       const blobIns = this.db.prepare(`INSERT OR IGNORE INTO image_blobs (image_id, digest, media_type, size) VALUES (?, ?, ?, ?)`);
@@ -425,7 +510,9 @@ export class IndexDB {
   }
 
   private addNamesTx(id: string, names: string[]): void {
-    const upsert = this.db.prepare(`INSERT INTO names (name, image_id, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, seq = excluded.seq`);
+    const upsert = this.db.prepare(
+      `INSERT INTO names (name, image_id, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, seq = excluded.seq`,
+    );
     const current = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`);
     for (const n of names) {
       const cur = current.get(n) as { image_id: string } | undefined;
@@ -442,7 +529,9 @@ export class IndexDB {
    * a removed name stays in the history behind the current ones.
    */
   private renewNamesHistoryTx(id: string): void {
-    const hist = this.db.prepare(`INSERT INTO names_history (image_id, name, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`);
+    const hist = this.db.prepare(
+      `INSERT INTO names_history (image_id, name, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq`,
+    );
     const names = this.db.prepare(`SELECT name FROM names WHERE image_id = ? ORDER BY seq`).pluck().all(id) as string[];
     for (const n of names) hist.run(id, n, this.nextSeq());
   }
@@ -450,20 +539,28 @@ export class IndexDB {
   /** Add names to an existing image (tag). */
   addNames(id: string, names: string[]): void {
     this.transaction(() => {
-      if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id)) throw new BerthError('IMAGE_NOT_FOUND', `image ${id.slice(0, 12)} no longer exists`);
+      if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id))
+        throw new BerthError('IMAGE_NOT_FOUND', `image ${id.slice(0, 12)} no longer exists`);
       this.addNamesTx(id, names);
     });
   }
 
   /** Remove names from an image (untag). Returns the names actually removed. */
   removeNames(id: string, names: string[]): string[] {
-    return this.transaction(() => {
-      const removed: string[] = [];
-      const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
-      for (const n of names) if (del.run(n, id).changes > 0) { removed.push(n); this.log({ op: 'untag', name: n, id }); }
-      if (removed.length) this.renewNamesHistoryTx(id);
-      return removed;
-    }, { frees: true });
+    return this.transaction(
+      () => {
+        const removed: string[] = [];
+        const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
+        for (const n of names)
+          if (del.run(n, id).changes > 0) {
+            removed.push(n);
+            this.log({ op: 'untag', name: n, id });
+          }
+        if (removed.length) this.renewNamesHistoryTx(id);
+        return removed;
+      },
+      { frees: true },
+    );
   }
 
   /**
@@ -471,45 +568,67 @@ export class IndexDB {
    * caller runs afterwards. `check` runs inside the transaction and may throw to abort.
    */
   deleteImages(ids: string[], check?: (id: string) => void): void {
-    this.transaction(() => {
-      for (const id of ids) {
-        check?.(id);
-        if (this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id).changes > 0) this.log({ op: 'rmi', id });
-      }
-      this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
-    }, { frees: true });
+    this.transaction(
+      () => {
+        for (const id of ids) {
+          check?.(id);
+          if (this.db.prepare(`DELETE FROM images WHERE id = ?`).run(id).changes > 0) this.log({ op: 'rmi', id });
+        }
+        this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
+      },
+      { frees: true },
+    );
   }
 
   /** Remove every name of image `id` (names history stays). */
   dropNames(id: string): void {
-    this.transaction(() => { this.db.prepare(`DELETE FROM names WHERE image_id = ?`).run(id); });
+    this.transaction(() => {
+      this.db.prepare(`DELETE FROM names WHERE image_id = ?`).run(id);
+    });
   }
 
   // ---- queries --------------------------------------------------------------------------
 
-  nameCount(): number { return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n; }
+  nameCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n;
+  }
 
   /** All images with names and digests; one query each table, assembled in memory. */
   listImages(): ImageRow[] {
-    const rows = this.db.prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`).all() as RawImage[];
+    const rows = this.db
+      .prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`)
+      .all() as RawImage[];
     return this.assemble(rows);
   }
 
   getImage(id: string): ImageRow | undefined {
-    const rows = this.db.prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`).all(id) as RawImage[];
+    const rows = this.db
+      .prepare(
+        `SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`,
+      )
+      .all(id) as RawImage[];
     return this.assemble(rows, id)[0];
   }
 
   /** IDs starting with `prefix` (at most `limit`). */
   idsWithPrefix(prefix: string, limit = 50): string[] {
-    return (this.db.prepare(`SELECT id FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).all(prefix, prefix + '\uffff', limit) as { id: string }[]).map((r) => r.id);
+    return (
+      this.db.prepare(`SELECT id FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).all(prefix, prefix + '\uffff', limit) as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
   }
 
   /** IDs of images whose top or parent layer (chain ID) is one of `layers` (image relations). */
   imageIdsByLayers(layers: string[]): string[] {
     if (layers.length === 0) return [];
     const q = layers.map(() => '?').join(', ');
-    return (this.db.prepare(`SELECT id FROM images WHERE top_layer IN (${q}) OR parent_layer IN (${q}) ORDER BY rowid`).raw().all(...layers, ...layers) as [string][]).map((r) => r[0]);
+    return (
+      this.db
+        .prepare(`SELECT id FROM images WHERE top_layer IN (${q}) OR parent_layer IN (${q}) ORDER BY rowid`)
+        .raw()
+        .all(...layers, ...layers) as [string][]
+    ).map((r) => r[0]);
   }
 
   imageIdForName(name: string): string | undefined {
@@ -517,45 +636,83 @@ export class IndexDB {
   }
 
   imageIdsForManifest(d: Digest): string[] {
-    return (this.db.prepare(`SELECT image_id FROM image_manifests WHERE manifest_digest = ?`).all(d) as { image_id: string }[]).map((r) => r.image_id);
+    return (this.db.prepare(`SELECT image_id FROM image_manifests WHERE manifest_digest = ?`).all(d) as { image_id: string }[]).map(
+      (r) => r.image_id,
+    );
   }
 
   /** Names matching a SQL LIKE-free suffix test, e.g. "/alpine:latest" for short names. */
   namesEndingWith(suffix: string): { name: string; image_id: string }[] {
-    return this.db.prepare(`SELECT name, image_id FROM names WHERE substr(name, -?) = ?`).all(suffix.length, suffix) as { name: string; image_id: string }[];
+    return this.db.prepare(`SELECT name, image_id FROM names WHERE substr(name, -?) = ?`).all(suffix.length, suffix) as {
+      name: string;
+      image_id: string;
+    }[];
   }
 
   manifestLayers(manifestDigest: Digest): LayerRecord[] {
-    return (this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE manifest_digest = ? ORDER BY idx`).all(manifestDigest) as {
-      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string;
-    }[]).map((r) => ({ digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type }));
+    return (
+      this.db
+        .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE manifest_digest = ? ORDER BY idx`)
+        .all(manifestDigest) as {
+        digest: Digest;
+        diff_id: Digest;
+        size: number;
+        uncompressed_size: number;
+        media_type: string;
+      }[]
+    ).map((r) => ({ digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type }));
   }
 
   manifestInfo(d: Digest): { digest: Digest; mediaType: string; size: number } | undefined {
-    const r = this.db.prepare(`SELECT digest, media_type, size FROM manifests WHERE digest = ?`).get(d) as { digest: Digest; media_type: string; size: number } | undefined;
+    const r = this.db.prepare(`SELECT digest, media_type, size FROM manifests WHERE digest = ?`).get(d) as
+      { digest: Digest; media_type: string; size: number } | undefined;
     return r && { digest: r.digest, mediaType: r.media_type, size: r.size };
   }
 
   /** A stored layer blob with the given diffID, if any (to avoid re-storing the same content). */
   layerByDiffID(diffID: Digest): LayerRecord | undefined {
-    const r = this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE diff_id = ? LIMIT 1`).get(diffID) as {
-      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string } | undefined;
+    const r = this.db
+      .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE diff_id = ? LIMIT 1`)
+      .get(diffID) as
+      | {
+          digest: Digest;
+          diff_id: Digest;
+          size: number;
+          uncompressed_size: number;
+          media_type: string;
+        }
+      | undefined;
     return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
   }
 
   /** Layer record for a stored blob digest. */
   layerByDigest(d: Digest): LayerRecord | undefined {
-    const r = this.db.prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE digest = ? LIMIT 1`).get(d) as {
-      digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string } | undefined;
+    const r = this.db
+      .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE digest = ? LIMIT 1`)
+      .get(d) as
+      | {
+          digest: Digest;
+          diff_id: Digest;
+          size: number;
+          uncompressed_size: number;
+          media_type: string;
+        }
+      | undefined;
     return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
   }
 
   /** Every blob digest some image references. */
   referencedBlobs(): Set<string> {
     const s = new Set<string>();
-    for (const r of this.db.prepare(`SELECT config_digest AS d FROM images UNION SELECT manifest_digest FROM image_manifests
+    for (const r of this.db
+      .prepare(
+        `SELECT config_digest AS d FROM images UNION SELECT manifest_digest FROM image_manifests
       UNION SELECT ml.digest FROM manifest_layers ml JOIN image_manifests im ON im.manifest_digest = ml.manifest_digest
-      UNION SELECT digest FROM image_blobs`).raw().all() as [string][]) s.add(r[0]);
+      UNION SELECT digest FROM image_blobs`,
+      )
+      .raw()
+      .all() as [string][])
+      s.add(r[0]);
     return s;
   }
 
@@ -567,8 +724,11 @@ export class IndexDB {
     for (const l of leases) {
       const owner = l.owner ?? String(l.pid); // leases of older berth versions carry only a PID
       let live = alive.get(owner);
-      if (live === undefined) alive.set(owner, live = isWriterAlive(this.root, owner));
-      if (!live) { this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id); continue; }
+      if (live === undefined) alive.set(owner, (live = isWriterAlive(this.root, owner)));
+      if (!live) {
+        this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id);
+        continue;
+      }
       for (const r of this.db.prepare(`SELECT digest FROM lease_blobs WHERE lease_id = ?`).raw().all(l.id) as [string][]) s.add(r[0]);
     }
     return s;
@@ -579,15 +739,24 @@ export class IndexDB {
     const where = onlyId ? 'WHERE image_id = ?' : '';
     const args = onlyId ? [onlyId] : [];
     const names = new Map<string, string[]>();
-    for (const r of this.db.prepare(`SELECT image_id, name FROM names ${where} ORDER BY seq`).raw().all(...args) as [string, string][]) {
+    for (const r of this.db
+      .prepare(`SELECT image_id, name FROM names ${where} ORDER BY seq`)
+      .raw()
+      .all(...args) as [string, string][]) {
       (names.get(r[0]) ?? names.set(r[0], []).get(r[0])!).push(r[1]);
     }
     const digests = new Map<string, Digest[]>();
-    for (const r of this.db.prepare(`SELECT image_id, manifest_digest FROM image_manifests ${where} ORDER BY seq DESC`).raw().all(...args) as [string, Digest][]) {
+    for (const r of this.db
+      .prepare(`SELECT image_id, manifest_digest FROM image_manifests ${where} ORDER BY seq DESC`)
+      .raw()
+      .all(...args) as [string, Digest][]) {
       (digests.get(r[0]) ?? digests.set(r[0], []).get(r[0])!).push(r[1]);
     }
     const hist = new Map<string, string[]>();
-    for (const r of this.db.prepare(`SELECT image_id, name FROM names_history ${where} ORDER BY seq DESC`).raw().all(...args) as [string, string][]) {
+    for (const r of this.db
+      .prepare(`SELECT image_id, name FROM names_history ${where} ORDER BY seq DESC`)
+      .raw()
+      .all(...args) as [string, string][]) {
       (hist.get(r[0]) ?? hist.set(r[0], []).get(r[0])!).push(r[1]);
     }
     return rows.map((r) => ({
@@ -621,13 +790,29 @@ for (const name of Object.getOwnPropertyNames(IndexDB.prototype)) {
   Object.defineProperty(IndexDB.prototype, name, {
     ...desc,
     value: function (this: IndexDB, ...args: unknown[]) {
-      try { return method.apply(this, args); } catch (e) { throw sqliteError(e, this.file, this.lockTimeoutMs); }
+      try {
+        return method.apply(this, args);
+      } catch (e) {
+        throw sqliteError(e, this.file, this.lockTimeoutMs);
+      }
     },
   });
 }
 
 interface RawImage {
-  id: string; config_digest: string; config_size: number; manifest_digest: string; manifest_media_type: string; digest: string;
-  created: string | null; added: string; size: number; architecture: string | null; os: string | null;
-  labels: string; read_only: number; top_layer: string | null; parent_layer: string | null;
+  id: string;
+  config_digest: string;
+  config_size: number;
+  manifest_digest: string;
+  manifest_media_type: string;
+  digest: string;
+  created: string | null;
+  added: string;
+  size: number;
+  architecture: string | null;
+  os: string | null;
+  labels: string;
+  read_only: number;
+  top_layer: string | null;
+  parent_layer: string | null;
 }

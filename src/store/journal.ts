@@ -19,18 +19,24 @@ export type JournalEntry =
   /** Image `id` was removed (with all its names). */
   | { op: 'rmi'; id: string };
 
-type Line = JournalEntry & { tx: string } | { op: 'abort'; tx: string };
+type Line = (JournalEntry & { tx: string }) | { op: 'abort'; tx: string };
 
 export const JOURNAL_FILE = 'names.journal';
 
 export class Journal {
   readonly file: string;
-  constructor(root: string) { this.file = join(root, JOURNAL_FILE); }
+  constructor(root: string) {
+    this.file = join(root, JOURNAL_FILE);
+  }
 
-  exists(): boolean { return existsSync(this.file); }
+  exists(): boolean {
+    return existsSync(this.file);
+  }
 
   /** Create the (empty) journal of a store that has no names yet. */
-  create(): void { this.write(''); }
+  create(): void {
+    this.write('');
+  }
 
   /** Append the entries of transaction `tx` durably (one write, then fdatasync). */
   append(tx: string, entries: readonly JournalEntry[]): void {
@@ -48,17 +54,29 @@ export class Journal {
 
   /** Mark transaction `tx` as not committed (its entries are ignored by `read`). */
   abort(tx: string): void {
-    try { this.write(`\n${JSON.stringify({ op: 'abort', tx })}`); } catch { /* best effort: the transaction already failed */ }
+    try {
+      this.write(`\n${JSON.stringify({ op: 'abort', tx })}`);
+    } catch {
+      /* best effort: the transaction already failed */
+    }
   }
 
   /** Every entry of transactions not aborted, oldest first, with its transaction. A torn line (crash) is skipped. */
   read(): (JournalEntry & { tx: string })[] {
     let text: string;
-    try { text = readFileSync(this.file, 'utf8'); } catch { return []; }
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch {
+      return [];
+    }
     const lines: Line[] = [];
     for (const l of text.split('\n')) {
       if (!l) continue;
-      try { lines.push(JSON.parse(l) as Line); } catch { /* torn or foreign line */ }
+      try {
+        lines.push(JSON.parse(l) as Line);
+      } catch {
+        /* torn or foreign line */
+      }
     }
     const aborted = new Set(lines.filter((l) => l.op === 'abort').map((l) => l.tx));
     return lines.filter((l): l is JournalEntry & { tx: string } => l.op !== 'abort' && !aborted.has(l.tx));
@@ -69,6 +87,8 @@ export class Journal {
     try {
       writeSync(fd, text);
       fdatasyncSync(fd);
-    } finally { closeSync(fd); }
+    } finally {
+      closeSync(fd);
+    }
   }
 }

@@ -20,14 +20,23 @@ const LOCKS_DIR = 'locks';
 /** An unlocked lock file younger than this may belong to a process still starting up. */
 const STALE_LOCK_FILE_MS = 60_000;
 
-interface Held { id: string; db: Database.Database; file: string; refs: number }
+interface Held {
+  id: string;
+  db: Database.Database;
+  file: string;
+  refs: number;
+}
 const held = new Map<string, Held>();
 let exitHook = false;
 
-function lockFile(root: string, id: string): string { return join(root, LOCKS_DIR, `${id}.db`); }
+function lockFile(root: string, id: string): string {
+  return join(root, LOCKS_DIR, `${id}.db`);
+}
 
 /** Ids are 32 hex digits; older stores used decimal PIDs (judged by PID, see `isLegacyPid`). */
-export function isOwnerId(s: string): boolean { return /^[0-9a-f]{32}$/.test(s); }
+export function isOwnerId(s: string): boolean {
+  return /^[0-9a-f]{32}$/.test(s);
+}
 
 /**
  * This process's owner id for the store at `root`, taking the lock on first use. Each call
@@ -35,7 +44,10 @@ export function isOwnerId(s: string): boolean { return /^[0-9a-f]{32}$/.test(s);
  */
 export function acquireOwner(root: string): string {
   const h = held.get(root);
-  if (h) { h.refs++; return h.id; }
+  if (h) {
+    h.refs++;
+    return h.id;
+  }
   const id = randomBytes(16).toString('hex');
   const file = lockFile(root, id);
   let db: Database.Database | undefined;
@@ -45,15 +57,31 @@ export function acquireOwner(root: string): string {
     db.pragma('journal_mode = MEMORY'); // never creates a journal file next to the lock
     db.exec('BEGIN EXCLUSIVE');
   } catch (e) {
-    try { db?.close(); } catch { /* ignore */ }
-    try { unlinkSync(file); } catch { /* ignore */ }
+    try {
+      db?.close();
+    } catch {
+      /* ignore */
+    }
+    try {
+      unlinkSync(file);
+    } catch {
+      /* ignore */
+    }
     throw new BerthError('IO', `cannot create the process lock ${file}: ${(e as Error).message}`, { cause: e });
   }
   held.set(root, { id, db, file, refs: 1 });
   if (!exitHook) {
     exitHook = true;
     // the lock itself dies with the process; this only tidies the file away
-    process.on('exit', () => { for (const x of held.values()) { try { unlinkSync(x.file); } catch { /* ignore */ } } });
+    process.on('exit', () => {
+      for (const x of held.values()) {
+        try {
+          unlinkSync(x.file);
+        } catch {
+          /* ignore */
+        }
+      }
+    });
   }
   return id;
 }
@@ -62,12 +90,22 @@ export function releaseOwner(root: string): void {
   const h = held.get(root);
   if (!h || --h.refs > 0) return;
   held.delete(root);
-  try { unlinkSync(h.file); } catch { /* ignore */ }
-  try { h.db.close(); } catch { /* ignore */ }
+  try {
+    unlinkSync(h.file);
+  } catch {
+    /* ignore */
+  }
+  try {
+    h.db.close();
+  } catch {
+    /* ignore */
+  }
 }
 
 /** This process's id for `root` if it holds one (without taking it). */
-export function currentOwner(root: string): string | undefined { return held.get(root)?.id; }
+export function currentOwner(root: string): string | undefined {
+  return held.get(root)?.id;
+}
 
 /** Whether the process that holds owner id `id` on the store at `root` still runs. */
 export function isOwnerAlive(root: string, id: string): boolean {
@@ -84,7 +122,11 @@ export function isOwnerAlive(root: string, id: string): boolean {
     if (code === 'SQLITE_CANTOPEN' || (e as NodeJS.ErrnoException).code === 'ENOENT') return false; // lock file gone
     return true; // cannot tell (permissions, ...): never treat a writer as dead on a guess
   } finally {
-    try { db?.close(); } catch { /* ignore */ }
+    try {
+      db?.close();
+    } catch {
+      /* ignore */
+    }
   }
 }
 
@@ -94,14 +136,23 @@ export function isWriterAlive(root: string, owner: string): boolean {
   const pid = Number(owner);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Remove lock files of processes that are gone. Returns how many were removed. */
 export function cleanStaleLocks(root: string): number {
   const dir = join(root, LOCKS_DIR);
   let names: string[];
-  try { names = readdirSync(dir); } catch { return 0; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
   let n = 0;
   for (const name of names) {
     const id = name.endsWith('.db') ? name.slice(0, -3) : '';
@@ -110,7 +161,9 @@ export function cleanStaleLocks(root: string): number {
       if (Date.now() - statSync(join(dir, name)).mtimeMs < STALE_LOCK_FILE_MS) continue;
       unlinkSync(join(dir, name));
       n++;
-    } catch { /* raced with another cleaner */ }
+    } catch {
+      /* raced with another cleaner */
+    }
   }
   return n;
 }

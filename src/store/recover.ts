@@ -38,7 +38,8 @@ const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests
  * it. Killed at any point, the store has the old index or the new one.
  */
 export async function recoverStore(root: string): Promise<RecoverReport> {
-  if (!existsSync(join(root, 'blobs'))) throw new BerthError('IO', `${root} is not a berth store (no blobs/ directory)`, { hint: 'check --root' });
+  if (!existsSync(join(root, 'blobs')))
+    throw new BerthError('IO', `${root} is not a berth store (no blobs/ directory)`, { hint: 'check --root' });
   const owner = acquireOwner(root);
   const blobs = new BlobStore(root, () => owner);
   const tmp = blobs.tempPath('-index.db');
@@ -50,13 +51,25 @@ export async function recoverStore(root: string): Promise<RecoverReport> {
     const previousIndex = installIndex(root, tmp);
     return { images: built.images, names: built.names, skipped, previousIndex };
   } finally {
-    try { unlinkSync(tmp); } catch { /* installed or never written */ }
-    for (const sfx of ['-journal', '-wal', '-shm']) try { unlinkSync(tmp + sfx); } catch { /* none */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* installed or never written */
+    }
+    for (const sfx of ['-journal', '-wal', '-shm'])
+      try {
+        unlinkSync(tmp + sfx);
+      } catch {
+        /* none */
+      }
     releaseOwner(root);
   }
 }
 
-interface FoundImage { manifestDigest: Digest; record: NewImageRecord }
+interface FoundImage {
+  manifestDigest: Digest;
+  record: NewImageRecord;
+}
 
 /** Every intact manifest blob whose config and layers are intact, as an image record. */
 async function findImages(blobs: BlobStore, skipped: RecoverReport['skipped']): Promise<FoundImage[]> {
@@ -68,9 +81,14 @@ async function findImages(blobs: BlobStore, skipped: RecoverReport['skipped']): 
     const bytes = blobs.readBytes(d, MAX_MANIFEST_SIZE);
     if (digestOf(bytes) !== d) continue; // damaged: not trusted
     let doc;
-    try { doc = parseManifestDocument(bytes, undefined, `blob ${d}`); } catch { continue; } // a config or other JSON
+    try {
+      doc = parseManifestDocument(bytes, undefined, `blob ${d}`);
+    } catch {
+      continue;
+    } // a config or other JSON
     if (doc.kind === 'manifest') manifests.push({ digest: d, mediaType: doc.mediaType, size, m: doc.manifest });
-    else if (doc.kind === 'index') indexes.push({ digest: d, mediaType: doc.mediaType, size, entries: doc.index.manifests.map((x) => x.digest) });
+    else if (doc.kind === 'index')
+      indexes.push({ digest: d, mediaType: doc.mediaType, size, entries: doc.index.manifests.map((x) => x.digest) });
   }
   const layerCache = new Map<Digest, LayerRecord | string>();
   const out: FoundImage[] = [];
@@ -80,13 +98,17 @@ async function findImages(blobs: BlobStore, skipped: RecoverReport['skipped']): 
       if (cd.size > MAX_CONFIG_SIZE) return `config ${cd.digest} is too large`;
       if (!(await blobs.verify(cd.digest, cd.size))) return `config ${cd.digest} is ${blobs.has(cd.digest) ? 'damaged' : 'missing'}`;
       let cfg;
-      try { cfg = parseImageConfig(blobs.readBytes(cd.digest, MAX_CONFIG_SIZE), `config ${cd.digest}`); } catch { return `config ${cd.digest} is not an image config`; }
+      try {
+        cfg = parseImageConfig(blobs.readBytes(cd.digest, MAX_CONFIG_SIZE), `config ${cd.digest}`);
+      } catch {
+        return `config ${cd.digest} is not an image config`;
+      }
       const diffIDs = cfg.rootfs.diff_ids;
       if (diffIDs.length !== man.m.layers.length) return `the config lists ${diffIDs.length} layers, the manifest ${man.m.layers.length}`;
       const layers: LayerRecord[] = [];
       for (const [i, l] of man.m.layers.entries()) {
         let rec = layerCache.get(l.digest);
-        if (rec === undefined) layerCache.set(l.digest, rec = await layerRecord(blobs, l.digest, l.size, l.mediaType));
+        if (rec === undefined) layerCache.set(l.digest, (rec = await layerRecord(blobs, l.digest, l.size, l.mediaType)));
         if (typeof rec === 'string') return rec;
         if (rec.diffID !== diffIDs[i]) return `layer ${l.digest} does not match the config's DiffID`;
         layers.push({ ...rec, mediaType: l.mediaType });
@@ -97,11 +119,18 @@ async function findImages(blobs: BlobStore, skipped: RecoverReport['skipped']): 
       return {
         manifestDigest: man.digest,
         record: {
-          id: cd.digest.slice(cd.digest.indexOf(':') + 1), configDigest: cd.digest, configSize: cd.size,
-          created: raw.created, architecture: raw.architecture, os: raw.os, labels: raw.config?.Labels ?? {},
+          id: cd.digest.slice(cd.digest.indexOf(':') + 1),
+          configDigest: cd.digest,
+          configSize: cd.size,
+          created: raw.created,
+          architecture: raw.architecture,
+          os: raw.os,
+          labels: raw.config?.Labels ?? {},
           manifest: { digest: man.digest, mediaType: man.mediaType, size: man.size, layers },
           index: idx && { digest: idx.digest, mediaType: idx.mediaType, size: idx.size },
-          topLayer: chains[chains.length - 1], parentLayer: chains[chains.length - 2], names: [],
+          topLayer: chains[chains.length - 1],
+          parentLayer: chains[chains.length - 2],
+          names: [],
         },
       };
     })();
@@ -116,18 +145,30 @@ async function layerRecord(blobs: BlobStore, d: Digest, size: number, mediaType:
   if (!(await blobs.verify(d, size))) return `layer ${d} is ${blobs.has(d) ? 'damaged' : 'missing'}`;
   const head = Buffer.alloc(6);
   const fd = openSync(blobs.path(d), 'r');
-  try { readSync(fd, head, 0, 6, 0); } finally { closeSync(fd); }
+  try {
+    readSync(fd, head, 0, 6, 0);
+  } finally {
+    closeSync(fd);
+  }
   const alg = sniffCompression(head);
   if (alg === 'none') return { digest: d, diffID: d, size, uncompressedSize: size, mediaType };
   const sink = new HashSink();
-  try { await pipeline(blobs.open(d), createDecompressor(alg), sink); } catch { return `layer ${d} does not decompress`; }
+  try {
+    await pipeline(blobs.open(d), createDecompressor(alg), sink);
+  } catch {
+    return `layer ${d} does not decompress`;
+  }
   return { digest: d, diffID: sink.digest, size, uncompressedSize: sink.bytes, mediaType };
 }
 
 function looksLikeJSON(blobs: BlobStore, d: Digest): boolean {
   const b = Buffer.alloc(1);
   const fd = openSync(blobs.path(d), 'r');
-  try { readSync(fd, b, 0, 1, 0); } finally { closeSync(fd); }
+  try {
+    readSync(fd, b, 0, 1, 0);
+  } finally {
+    closeSync(fd);
+  }
   return b[0] === 0x7b; // "{"
 }
 
@@ -135,13 +176,22 @@ function looksLikeJSON(blobs: BlobStore, d: Digest): boolean {
  * Write the new index into `file`: images in the order the journal first recorded them (then
  * the rest), the journal's primary manifest for each, then the names replayed in order.
  */
-function buildIndex(root: string, file: string, blobs: BlobStore, found: FoundImage[], journal: (JournalEntry & { tx: string })[]): { images: number; names: number } {
+function buildIndex(
+  root: string,
+  file: string,
+  blobs: BlobStore,
+  found: FoundImage[],
+  journal: (JournalEntry & { tx: string })[],
+): { images: number; names: number } {
   const removed = new Map<string, boolean>();
   const primary = new Map<string, string>();
   const order = new Map<string, number>();
   for (const e of journal) {
-    if (e.op === 'image') { removed.set(e.id, false); primary.set(e.id, e.manifest); if (!order.has(e.id)) order.set(e.id, order.size); }
-    else if (e.op === 'rmi') removed.set(e.id, true);
+    if (e.op === 'image') {
+      removed.set(e.id, false);
+      primary.set(e.id, e.manifest);
+      if (!order.has(e.id)) order.set(e.id, order.size);
+    } else if (e.op === 'rmi') removed.set(e.id, true);
   }
   const byId = new Map<string, FoundImage[]>();
   for (const f of found) {
@@ -163,7 +213,11 @@ function buildIndex(root: string, file: string, blobs: BlobStore, found: FoundIm
       // replay names: consecutive entries of one transaction for one image go together
       for (let i = 0; i < journal.length;) {
         const e = journal[i]!;
-        if (e.op !== 'name' && e.op !== 'untag') { if (e.op === 'rmi') idx.dropNames(e.id); i++; continue; }
+        if (e.op !== 'name' && e.op !== 'untag') {
+          if (e.op === 'rmi') idx.dropNames(e.id);
+          i++;
+          continue;
+        }
         const group: string[] = [];
         let j = i;
         for (; j < journal.length; j++) {
@@ -173,13 +227,16 @@ function buildIndex(root: string, file: string, blobs: BlobStore, found: FoundIm
         }
         i = j;
         if (!byId.has(e.id)) continue;
-        if (e.op === 'name') idx.addNames(e.id, group); else idx.removeNames(e.id, group);
+        if (e.op === 'name') idx.addNames(e.id, group);
+        else idx.removeNames(e.id, group);
       }
       names = idx.nameCount();
     });
     idx.db.pragma('journal_mode = DELETE'); // one self-contained file to install
     return { images: ids.length, names };
-  } finally { idx.close(); }
+  } finally {
+    idx.close();
+  }
 }
 
 /** Put the index built in `file` in place; returns where an unreadable old index was kept. */
@@ -198,7 +255,9 @@ function installIndex(root: string, file: string): string | undefined {
         db.exec(`UPDATE main.counters SET value = max(value, (SELECT value FROM r.counters WHERE name = 'seq')) WHERE name = 'seq'`);
       }).immediate();
       db.exec('DETACH DATABASE r');
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
     return undefined;
   }
   let kept: string | undefined;
@@ -224,10 +283,22 @@ function readableIndex(file: string): boolean {
     if (((db.pragma('user_version', { simple: true }) as number) || 0) < 1) return false;
     if (db.pragma('quick_check', { simple: true }) !== 'ok') return false;
     return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'images'`).get();
-  } catch { return false; } finally { try { db?.close(); } catch { /* ignore */ } }
+  } catch {
+    return false;
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      /* ignore */
+    }
+  }
 }
 
 function fsyncPath(p: string): void {
   const fd = openSync(p, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

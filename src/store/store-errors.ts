@@ -9,7 +9,8 @@ import { BerthError } from '../errors.js';
 
 const RECOVER_HINT = 'run "berth system recover" to rebuild it from the blobs';
 const FULL_HINT = 'free space on that file system, e.g. with "berth rmi", "berth image prune" or "berth system gc"';
-const READONLY_HINT = 'the store is read-only: commands that only read (images, inspect, history, save, push, system check) still work; remount it read-write or pass --root';
+const READONLY_HINT =
+  'the store is read-only: commands that only read (images, inspect, history, save, push, system check) still work; remount it read-write or pass --root';
 const PERMISSION_HINT = 'run berth as the owner of the store, or pass --root with a store you own';
 
 /** Below this many free bytes, an I/O error while writing is taken to mean a full disk. */
@@ -31,7 +32,9 @@ export function ownerText(file: string): string {
   try {
     const st = statSync(file);
     return ` (owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  } catch { return ''; }
+  } catch {
+    return '';
+  }
 }
 
 /** True when the file system holding `path` has (almost) no space left. */
@@ -39,12 +42,19 @@ export function nearlyFull(path: string): boolean {
   try {
     const s = statfsSync(path);
     return s.bavail * s.bsize < NEARLY_FULL;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** True when this process may create and change files in directory `dir`. */
 export function writableDir(dir: string): boolean {
-  try { accessSync(dir, constants.W_OK | constants.X_OK); return true; } catch { return false; }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function storeFull(file: string, cause?: unknown): BerthError {
@@ -64,14 +74,19 @@ export function indexCorrupt(file: string, reason: string, cause?: unknown): Ber
 }
 
 export function indexMissing(file: string, blobs: number, empty: boolean): BerthError {
-  return new BerthError('STORE_CORRUPT',
+  return new BerthError(
+    'STORE_CORRUPT',
     `the image index ${file} is ${empty ? 'empty' : 'missing'} but the store holds ${blobs} blob(s); refusing to start a new empty index`,
-    { hint: RECOVER_HINT });
+    { hint: RECOVER_HINT },
+  );
 }
 
 export function indexLocked(file: string, waitedMs: number, cause?: unknown): BerthError {
-  return new BerthError('STORE_LOCKED', `the image index ${file} is locked by another berth process (waited ${+(waitedMs / 1000).toFixed(1)}s)`,
-    { hint: 'retry when it has finished, or stop it', cause });
+  return new BerthError(
+    'STORE_LOCKED',
+    `the image index ${file} is locked by another berth process (waited ${+(waitedMs / 1000).toFixed(1)}s)`,
+    { hint: 'retry when it has finished, or stop it', cause },
+  );
 }
 
 /**
@@ -81,9 +96,13 @@ export function indexLocked(file: string, waitedMs: number, cause?: unknown): Be
 export function storeFsError(e: unknown, file: string, writing: boolean, fallback: string): BerthError {
   if (e instanceof BerthError) return e;
   switch (errnoCode(e)) {
-    case 'ENOSPC': case 'EDQUOT': return storeFull(file, e);
-    case 'EROFS': return storeReadOnly(file, 'read-only file system', e);
-    case 'EACCES': case 'EPERM':
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return storeFull(file, e);
+    case 'EROFS':
+      return storeReadOnly(file, 'read-only file system', e);
+    case 'EACCES':
+    case 'EPERM':
       return writing ? storeReadOnly(file, `permission denied${ownerText(file)}`, e) : storePermission(file, e);
     default: {
       const detail = e instanceof Error ? e.message : String(e);
@@ -108,12 +127,17 @@ export function sqliteError(e: unknown, file: string, waitedMs: number): BerthEr
   if (code === 'SQLITE_FULL') return storeFull(file, e);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return indexLocked(file, waitedMs, e);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return indexCorrupt(file, detail, e);
-  if (code.startsWith('SQLITE_READONLY')) return storeReadOnly(file, writableDir(dir) ? `permission denied${ownerText(file)}` : 'read-only file system or directory', e);
+  if (code.startsWith('SQLITE_READONLY'))
+    return storeReadOnly(file, writableDir(dir) ? `permission denied${ownerText(file)}` : 'read-only file system or directory', e);
   if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) return storePermission(file, e);
   if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) {
     if (nearlyFull(dir)) return storeFull(file, e);
     if (!writableDir(dir)) return storeReadOnly(file, 'the store directory is not writable', e);
-    try { accessSync(file, constants.R_OK); } catch (err) { if (errnoCode(err) !== 'ENOENT') return storePermission(file, e); }
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') return storePermission(file, e);
+    }
   }
   return new BerthError('IO', `the image index ${file} failed: ${detail}`, { cause: e });
 }

@@ -1,4 +1,15 @@
-import { mkdirSync, existsSync, readdirSync, statSync, accessSync, constants, writeFileSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import {
+  mkdirSync,
+  existsSync,
+  readdirSync,
+  statSync,
+  accessSync,
+  constants,
+  writeFileSync,
+  renameSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { BerthError, isBerthError } from '../errors.js';
@@ -8,7 +19,16 @@ import { BlobStore } from './blobs.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
-import { type StoreAccess, indexMissing, nearlyFull, ownerText, storeFsError, storePermission, storeReadOnly, writableDir } from './store-errors.js';
+import {
+  type StoreAccess,
+  indexMissing,
+  nearlyFull,
+  ownerText,
+  storeFsError,
+  storePermission,
+  storeReadOnly,
+  writableDir,
+} from './store-errors.js';
 
 export interface StoreOptions {
   /** Store directory; default: $BERTH_ROOT, else /var/lib/berth for root, else $XDG_DATA_HOME/berth. */
@@ -37,11 +57,18 @@ export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
 export class Lease {
   private created = new Set<Digest>();
   private closed = false;
-  constructor(private readonly store: Store, readonly id: number) {}
+  constructor(
+    private readonly store: Store,
+    readonly id: number,
+  ) {}
 
-  protect(d: Digest): void { storeInternals(this.store).index.protectBlob(this.id, d); }
+  protect(d: Digest): void {
+    storeInternals(this.store).index.protectBlob(this.id, d);
+  }
   /** Remember that this lease wrote `d` (so abort can take it back). */
-  wrote(d: Digest): void { this.created.add(d); }
+  wrote(d: Digest): void {
+    this.created.add(d);
+  }
 
   release(): void {
     if (this.closed) return;
@@ -54,13 +81,16 @@ export class Lease {
     if (this.closed) return;
     this.closed = true;
     const { index: idx, blobs } = storeInternals(this.store);
-    idx.transaction(() => {
-      idx.closeLease(this.id);
-      if (this.created.size === 0) return;
-      const referenced = idx.referencedBlobs();
-      const protectedSet = idx.protectedBlobs();
-      for (const d of this.created) if (!referenced.has(d) && !protectedSet.has(d)) blobs.remove(d);
-    }, { frees: true });
+    idx.transaction(
+      () => {
+        idx.closeLease(this.id);
+        if (this.created.size === 0) return;
+        const referenced = idx.referencedBlobs();
+        const protectedSet = idx.protectedBlobs();
+        for (const d of this.created) if (!referenced.has(d) && !protectedSet.has(d)) blobs.remove(d);
+      },
+      { frees: true },
+    );
   }
 }
 
@@ -101,7 +131,7 @@ export class Store {
   /** This process's writer id on this store (taken on first write; see liveness.ts). */
   owner(): string {
     if (this.readOnly) throw storeReadOnly(this.index.file, 'the store was opened read-only');
-    return this.ownerId ??= acquireOwner(this.root);
+    return (this.ownerId ??= acquireOwner(this.root));
   }
 
   static open(opts: StoreOptions = {}): Store {
@@ -111,7 +141,9 @@ export class Store {
     const rootExists = probe(root, true) !== undefined;
     if (!rootExists && access === 'read') return new Store(root, new IndexDB(root, { mode: 'empty' }));
     if (!rootExists) {
-      try { mkdirSync(root, { recursive: true, mode: 0o700 }); } catch (e) {
+      try {
+        mkdirSync(root, { recursive: true, mode: 0o700 });
+      } catch (e) {
         throw storeFsError(e, root, true, 'cannot create store directory');
       }
     }
@@ -121,7 +153,11 @@ export class Store {
       if (blobs > 0) throw indexMissing(file, blobs, st !== undefined);
       if (access === 'read' && !writableDir(root)) return new Store(root, new IndexDB(root, { mode: 'empty' }));
     } else {
-      try { accessSync(file, constants.R_OK); } catch (e) { throw storePermission(file, e); }
+      try {
+        accessSync(file, constants.R_OK);
+      } catch (e) {
+        throw storePermission(file, e);
+      }
     }
     const denied = writeDenied(root, st !== undefined ? file : undefined);
     if (denied) {
@@ -160,7 +196,10 @@ export class Store {
   /** Close the index; then (re)create the reserve file if it is missing and there is room. */
   close(): void {
     this.index.close();
-    if (this.ownerId !== undefined) { this.ownerId = undefined; releaseOwner(this.root); }
+    if (this.ownerId !== undefined) {
+      this.ownerId = undefined;
+      releaseOwner(this.root);
+    }
     if (!this.readOnly) this.ensureReserve();
   }
 
@@ -173,55 +212,87 @@ export class Store {
       writeFileSync(tmp, Buffer.alloc(RESERVE_BYTES), { flag: 'wx', mode: 0o600 });
       renameSync(tmp, path);
     } catch {
-      try { unlinkSync(tmp); } catch { /* never created */ }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never created */
+      }
     }
   }
 
-  lease(): Lease { return new Lease(this, this.index.openLease(this.owner())); }
+  lease(): Lease {
+    return new Lease(this, this.index.openLease(this.owner()));
+  }
 
   // ---- image records: the queries and state changes the image service uses ------------
 
   /** The record of the image with this full (64-hex) ID, or undefined. Never throws for a missing image. */
-  getImage(id: string): ImageRow | undefined { return this.index.getImage(id); }
+  getImage(id: string): ImageRow | undefined {
+    return this.index.getImage(id);
+  }
 
   /** Every image record, names and digests included (one read of the index). */
-  listImages(): ImageRow[] { return this.index.listImages(); }
+  listImages(): ImageRow[] {
+    return this.index.listImages();
+  }
 
   /** Full IDs starting with the hex `prefix`, sorted, at most `limit`. */
-  imageIdsWithPrefix(prefix: string, limit = 50): string[] { return this.index.idsWithPrefix(prefix, limit); }
+  imageIdsWithPrefix(prefix: string, limit = 50): string[] {
+    return this.index.idsWithPrefix(prefix, limit);
+  }
 
   /** The ID of the image carrying exactly this normalized name (`domain/path:tag` or `domain/path@digest`). */
-  imageIdForName(name: string): string | undefined { return this.index.imageIdForName(name); }
+  imageIdForName(name: string): string | undefined {
+    return this.index.imageIdForName(name);
+  }
 
   /** IDs of images one of whose manifests (or the index they were pulled through) has digest `d`. */
-  imageIdsForManifest(d: Digest): string[] { return this.index.imageIdsForManifest(d); }
+  imageIdsForManifest(d: Digest): string[] {
+    return this.index.imageIdsForManifest(d);
+  }
 
   /** Stored names ending with `suffix` (e.g. "/alpine:latest"), with their image IDs. */
-  namesEndingWith(suffix: string): { name: string; image_id: string }[] { return this.index.namesEndingWith(suffix); }
+  namesEndingWith(suffix: string): { name: string; image_id: string }[] {
+    return this.index.namesEndingWith(suffix);
+  }
 
   /** IDs, in insertion order, of images whose top or parent layer (chain ID) is one of `chains`. */
-  imageIdsByLayers(chains: string[]): string[] { return this.index.imageIdsByLayers(chains); }
+  imageIdsByLayers(chains: string[]): string[] {
+    return this.index.imageIdsByLayers(chains);
+  }
 
   /** The layers of a stored manifest, base first; [] for an unknown manifest. */
-  manifestLayers(manifestDigest: Digest): LayerRecord[] { return this.index.manifestLayers(manifestDigest); }
+  manifestLayers(manifestDigest: Digest): LayerRecord[] {
+    return this.index.manifestLayers(manifestDigest);
+  }
 
   /** Media type and size of a stored manifest (or index), or undefined. */
-  manifestInfo(d: Digest): { digest: Digest; mediaType: string; size: number } | undefined { return this.index.manifestInfo(d); }
+  manifestInfo(d: Digest): { digest: Digest; mediaType: string; size: number } | undefined {
+    return this.index.manifestInfo(d);
+  }
 
   /** The layer record of a stored layer blob, if some manifest uses it. */
-  layerByDigest(d: Digest): LayerRecord | undefined { return this.index.layerByDigest(d); }
+  layerByDigest(d: Digest): LayerRecord | undefined {
+    return this.index.layerByDigest(d);
+  }
 
   /** Add normalized names to an image, moving them from images that had them (one transaction). IMAGE_NOT_FOUND if the image is gone. */
-  addNames(id: string, names: string[]): void { this.index.addNames(id, names); }
+  addNames(id: string, names: string[]): void {
+    this.index.addNames(id, names);
+  }
 
   /** Remove names from an image (one transaction); returns the names that were removed. */
-  removeNames(id: string, names: string[]): string[] { return this.index.removeNames(id, names); }
+  removeNames(id: string, names: string[]): string[] {
+    return this.index.removeNames(id, names);
+  }
 
   /**
    * Delete image records in one transaction; `check` runs inside it for each ID and may throw
    * to abort (nothing is deleted then). Blobs stay until `gc`.
    */
-  deleteImages(ids: string[], check?: (id: string) => void): void { this.index.deleteImages(ids, check); }
+  deleteImages(ids: string[], check?: (id: string) => void): void {
+    this.index.deleteImages(ids, check);
+  }
 
   /**
    * Record complete images, all or nothing, in one transaction: every blob each record
@@ -229,52 +300,79 @@ export class Store {
    * is closed by the same transaction.
    */
   recordImages(records: readonly { record: NewImageRecord; lease?: Lease }[]): void {
-    const tx = () => { for (const r of records) this.index.recordImage(r.record, (d) => this.blobs.has(d), r.lease?.id); };
-    if (records.length === 1) tx(); else this.index.transaction(tx);
+    const tx = () => {
+      for (const r of records) this.index.recordImage(r.record, (d) => this.blobs.has(d), r.lease?.id);
+    };
+    if (records.length === 1) tx();
+    else this.index.transaction(tx);
   }
 
   // ---- blobs ---------------------------------------------------------------------------
 
   /** Whether a verified blob with this digest is present. */
-  hasBlob(d: Digest): boolean { return this.blobs.has(d); }
+  hasBlob(d: Digest): boolean {
+    return this.blobs.has(d);
+  }
 
   /** Size of a stored blob, or undefined when it is absent. */
-  blobSize(d: Digest): number | undefined { return this.blobs.size(d); }
+  blobSize(d: Digest): number | undefined {
+    return this.blobs.size(d);
+  }
 
   /** The file of a stored blob (read-only: never write to it). */
-  blobPath(d: Digest): string { return this.blobs.path(d); }
+  blobPath(d: Digest): string {
+    return this.blobs.path(d);
+  }
 
   /** Whether a stored blob may have changed since it was verified (cheap: one stat). */
-  blobInDoubt(d: Digest): boolean { return this.blobs.inDoubt(d); }
+  blobInDoubt(d: Digest): boolean {
+    return this.blobs.inDoubt(d);
+  }
 
   /** Hash a stored blob again: true when present with this size and content. */
-  verifyBlob(d: Digest, size?: number): Promise<boolean> { return this.blobs.verify(d, size); }
+  verifyBlob(d: Digest, size?: number): Promise<boolean> {
+    return this.blobs.verify(d, size);
+  }
 
   /** Stream a stored blob from `start`. */
-  openBlob(d: Digest, opts: { start?: number } = {}): Readable { return this.blobs.open(d, opts); }
+  openBlob(d: Digest, opts: { start?: number } = {}): Readable {
+    return this.blobs.open(d, opts);
+  }
 
   /** A stored blob's bytes: STORE_CORRUPT when missing, TOO_LARGE over `max` bytes. */
-  readBlob(d: Digest, max: number): Buffer { return this.blobs.readBytes(d, max); }
+  readBlob(d: Digest, max: number): Buffer {
+    return this.blobs.readBytes(d, max);
+  }
 
   /**
    * Stream content into the store, verified against `expect` while writing; visible under
    * its digest only once verified. `beforeVisible` runs with the digest just before (for leases).
    */
-  writeBlob(src: Readable, expect: { digest?: Digest; size?: number; maxSize?: number; what: string }, beforeVisible?: (d: Digest) => void): Promise<{ digest: Digest; size: number; created: boolean }> {
+  writeBlob(
+    src: Readable,
+    expect: { digest?: Digest; size?: number; maxSize?: number; what: string },
+    beforeVisible?: (d: Digest) => void,
+  ): Promise<{ digest: Digest; size: number; created: boolean }> {
     return this.blobs.write(src, expect, beforeVisible);
   }
 
   /** Store small in-memory content (manifests, configs); DIGEST_MISMATCH when `expected` differs. */
-  putBlob(data: Uint8Array, expected?: Digest): Promise<{ digest: Digest; created: boolean }> { return this.blobs.putBytes(data, expected); }
+  putBlob(data: Uint8Array, expected?: Digest): Promise<{ digest: Digest; created: boolean }> {
+    return this.blobs.putBytes(data, expected);
+  }
 
   /** The store's directory for temporary files (same file system as the blobs). */
-  get tempDir(): string { return this.blobs.tmpDir; }
+  get tempDir(): string {
+    return this.blobs.tmpDir;
+  }
 
   /**
    * A fresh temp file path in the store, named so that the store removes it once this
    * process is gone (crash, SIGKILL). `suffix` ends the name.
    */
-  tempPath(suffix = ''): string { return this.blobs.tempPath(suffix); }
+  tempPath(suffix = ''): string {
+    return this.blobs.tempPath(suffix);
+  }
 
   /**
    * Remove blobs that no image references and no live writer protects. Runs inside one
@@ -283,40 +381,53 @@ export class Store {
   gc(): { removed: number; bytes: number } {
     let removed = 0;
     let bytes = 0;
-    this.index.transaction(() => {
-      const keep = this.index.referencedBlobs();
-      for (const d of this.index.protectedBlobs()) keep.add(d);
-      for (const d of this.blobs.list()) {
-        if (keep.has(d)) continue;
-        bytes += this.blobs.size(d) ?? 0;
-        this.blobs.remove(d);
-        removed++;
-      }
-    }, { frees: true });
+    this.index.transaction(
+      () => {
+        const keep = this.index.referencedBlobs();
+        for (const d of this.index.protectedBlobs()) keep.add(d);
+        for (const d of this.blobs.list()) {
+          if (keep.has(d)) continue;
+          bytes += this.blobs.size(d) ?? 0;
+          this.blobs.remove(d);
+          removed++;
+        }
+      },
+      { frees: true },
+    );
     return { removed, bytes };
   }
 
   /** Verify the index against the blobs. `quick` checks presence and sizes, not hashes. */
-  check(opts: { quick?: boolean } = {}): Promise<CheckReport> { return checkStore({ root: this.root, ...storeInternals(this) }, opts); }
+  check(opts: { quick?: boolean } = {}): Promise<CheckReport> {
+    return checkStore({ root: this.root, ...storeInternals(this) }, opts);
+  }
 
   /**
    * Repair what `check` reported: each image is verified again under the write lock and
    * removed only if still damaged; foreign files go to ROOT/quarantine/; then gc.
    */
-  repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport { return repairStore({ root: this.root, ...storeInternals(this), gc: () => this.gc() }, report, opts); }
+  repair(report: CheckReport, opts: { quick?: boolean } = {}): RepairReport {
+    return repairStore({ root: this.root, ...storeInternals(this), gc: () => this.gc() }, report, opts);
+  }
 }
 
 const RESERVE_FILE = 'reserve';
 
 function releaseReserveFile(root: string): boolean {
-  try { unlinkSync(join(root, RESERVE_FILE)); return true; } catch { return false; }
+  try {
+    unlinkSync(join(root, RESERVE_FILE));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** stat(path), undefined when it does not exist; other failures are the store's errors. */
 function probe(path: string, isDir: boolean): Stats | undefined {
   try {
     const st = statSync(path);
-    if (isDir && !st.isDirectory()) throw new BerthError('IO', `the store ${path} is not a directory`, { hint: 'choose another with --root or BERTH_ROOT' });
+    if (isDir && !st.isDirectory())
+      throw new BerthError('IO', `the store ${path} is not a directory`, { hint: 'choose another with --root or BERTH_ROOT' });
     return st;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -340,7 +451,9 @@ function countBlobs(root: string): number {
 /** Why this process cannot change the store (first file that refuses), or undefined. */
 function writeDenied(root: string, file: string | undefined): { file: string; reason: string } | undefined {
   for (const [path, mode] of [[root, constants.W_OK | constants.X_OK], ...(file ? [[file, constants.W_OK]] : [])] as [string, number][]) {
-    try { accessSync(path, mode); } catch (e) {
+    try {
+      accessSync(path, mode);
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return { file: path, reason: code === 'EROFS' ? 'read-only file system' : `permission denied${ownerText(path)}` };
     }
@@ -349,5 +462,9 @@ function writeDenied(root: string, file: string | undefined): { file: string; re
 }
 
 function safeReaddir(d: string): string[] {
-  try { return existsSync(d) ? readdirSync(d) : []; } catch { return []; }
+  try {
+    return existsSync(d) ? readdirSync(d) : [];
+  } catch {
+    return [];
+  }
 }

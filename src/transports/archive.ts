@@ -14,7 +14,10 @@ export async function openArchiveImages(path: string, what: string): Promise<Nam
   const members = archiveMembers(path, what);
   if (members.has('manifest.json')) {
     const reader = await DockerArchiveReader.open(path, what);
-    const out = reader.images.map((img) => ({ src: new DockerArchiveSource(new DockerArchiveRef(what, { index: img.index }), reader, img, false) as ImageSource, names: img.localNames }));
+    const out = reader.images.map((img) => ({
+      src: new DockerArchiveSource(new DockerArchiveRef(what, { index: img.index }), reader, img, false) as ImageSource,
+      names: img.localNames,
+    }));
     return lastCloses(out, () => reader.close());
   }
   if (members.has('index.json') && members.has('oci-layout')) return openOciArchiveImages(path, what);
@@ -26,7 +29,10 @@ export async function openArchiveImages(path: string, what: string): Promise<Nam
 
 /** podman's words when an input is neither archive format, with the reason for each format. */
 function unsupportedPayload(reasons: string[]): BerthError {
-  return new BerthError('INVALID_ARCHIVE', `payload does not match any of the supported image formats:\n${reasons.map((r) => ` * ${r}`).join('\n')}`);
+  return new BerthError(
+    'INVALID_ARCHIVE',
+    `payload does not match any of the supported image formats:\n${reasons.map((r) => ` * ${r}`).join('\n')}`,
+  );
 }
 
 function archiveMembers(file: string, what: string): TarMembers {

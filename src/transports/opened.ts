@@ -16,8 +16,17 @@ export interface NamedSource {
 /** Make the last source close what the sources share (now, when there are none). */
 export async function lastCloses<T extends { src: ImageSource }>(list: T[], close: () => Promise<void>): Promise<T[]> {
   const last = list[list.length - 1];
-  if (!last) { await close(); return list; }
+  if (!last) {
+    await close();
+    return list;
+  }
   const own = last.src.close.bind(last.src);
-  last.src.close = async () => { try { await own(); } finally { await close(); } };
+  last.src.close = async () => {
+    try {
+      await own();
+    } finally {
+      await close();
+    }
+  };
   return list;
 }

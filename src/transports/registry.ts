@@ -40,7 +40,11 @@ export function transportOf(name: string): Transport | undefined {
 export function splitTransport(name: string): { transport: TransportName; rest: string } {
   const t = transportOf(name);
   if (!t) {
-    throw new BerthError('INVALID_REFERENCE', `invalid image name ${JSON.stringify(name.length > 100 ? name.slice(0, 97) + '...' : name)}: expected TRANSPORT:LOCATION`, { hint: `transports: ${TRANSPORTS.join(', ')}` });
+    throw new BerthError(
+      'INVALID_REFERENCE',
+      `invalid image name ${JSON.stringify(name.length > 100 ? name.slice(0, 97) + '...' : name)}: expected TRANSPORT:LOCATION`,
+      { hint: `transports: ${TRANSPORTS.join(', ')}` },
+    );
   }
   return { transport: t.name, rest: name.slice(t.name.length + 1) };
 }

@@ -169,6 +169,13 @@ export interface ImageDestination {
 /** Progress events the engine emits; the CLI renders them. */
 export type ProgressEvent =
   | { kind: 'resolved'; ref: string; manifestDigest: Digest }
-  | { kind: 'blob'; digest: Digest; state: 'exists' | 'copying' | 'done' | 'skipped' | 'retrying'; bytes?: number; total?: number; isConfig?: boolean }
+  | {
+      kind: 'blob';
+      digest: Digest;
+      state: 'exists' | 'copying' | 'done' | 'skipped' | 'retrying';
+      bytes?: number;
+      total?: number;
+      isConfig?: boolean;
+    }
   | { kind: 'manifest'; state: 'writing' | 'done'; digest?: Digest }
   | { kind: 'message'; text: string };

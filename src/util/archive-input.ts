@@ -25,8 +25,13 @@ function tempDir(): string {
 export async function openTarInput(input: string | Readable, what: string, opts: SpoolOptions = {}): Promise<TarFile> {
   if (typeof input === 'string') {
     let st;
-    try { st = statSync(input); } catch (e) {
-      throw new BerthError('INVALID_ARGUMENT', `cannot open ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    try {
+      st = statSync(input);
+    } catch (e) {
+      throw new BerthError(
+        'INVALID_ARGUMENT',
+        `cannot open ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
     if (st.isDirectory()) throw new BerthError('INVALID_ARGUMENT', `${what} is a directory, not an archive`);
     if (st.isFile()) {
@@ -93,7 +98,9 @@ export function readMember(path: string, offset: number, size: number): Buffer {
     }
     if (got !== size) throw new BerthError('INVALID_ARCHIVE', 'archive is truncated');
     return b;
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function memberStream(path: string, offset: number, size: number): Readable {

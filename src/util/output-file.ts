@@ -52,7 +52,9 @@ async function plan(target: string, what: string): Promise<Plan> {
   let p = resolve(target);
   for (let hops = 0; hops < 40; hops++) {
     let st;
-    try { st = await fsp.lstat(p); } catch (e) {
+    try {
+      st = await fsp.lstat(p);
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { kind: 'replace', path: p };
       throw ioError(e, target, what);
@@ -77,15 +79,25 @@ function ioError(e: unknown, target: string, what: string): BerthError {
   if (e instanceof BerthError) return e;
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
-    case 'ENOENT': return new BerthError('INVALID_ARGUMENT', `${what}: directory ${dirname(resolve(target))} does not exist`, { cause: e });
-    case 'ENOTDIR': return new BerthError('INVALID_ARGUMENT', `${what}: a parent of ${target} is not a directory`, { cause: e });
-    case 'EISDIR': return new BerthError('INVALID_ARGUMENT', `${what}: ${target} is a directory`, { hint: 'give a file name', cause: e });
-    case 'ENXIO': return new BerthError('INVALID_ARGUMENT', `${what}: ${target} cannot be opened for writing (no reader, or a socket)`, { cause: e });
-    case 'EACCES': case 'EPERM': return new BerthError('IO', `${what}: permission denied`, { cause: e });
-    case 'EROFS': return new BerthError('IO', `${what}: read-only file system`, { cause: e });
-    case 'ENOSPC': return new BerthError('IO', `${what}: no space left on device`, { cause: e });
-    case 'EDQUOT': return new BerthError('IO', `${what}: disk quota exceeded`, { cause: e });
-    default: return new BerthError('IO', `${what}: ${err.message}`, { cause: e });
+    case 'ENOENT':
+      return new BerthError('INVALID_ARGUMENT', `${what}: directory ${dirname(resolve(target))} does not exist`, { cause: e });
+    case 'ENOTDIR':
+      return new BerthError('INVALID_ARGUMENT', `${what}: a parent of ${target} is not a directory`, { cause: e });
+    case 'EISDIR':
+      return new BerthError('INVALID_ARGUMENT', `${what}: ${target} is a directory`, { hint: 'give a file name', cause: e });
+    case 'ENXIO':
+      return new BerthError('INVALID_ARGUMENT', `${what}: ${target} cannot be opened for writing (no reader, or a socket)`, { cause: e });
+    case 'EACCES':
+    case 'EPERM':
+      return new BerthError('IO', `${what}: permission denied`, { cause: e });
+    case 'EROFS':
+      return new BerthError('IO', `${what}: read-only file system`, { cause: e });
+    case 'ENOSPC':
+      return new BerthError('IO', `${what}: no space left on device`, { cause: e });
+    case 'EDQUOT':
+      return new BerthError('IO', `${what}: disk quota exceeded`, { cause: e });
+    default:
+      return new BerthError('IO', `${what}: ${err.message}`, { cause: e });
   }
 }
 
@@ -100,12 +112,27 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   if (p.kind === 'in-place') {
     let fh: FileHandle;
     // a FIFO blocks here until a reader opens it (asynchronously: signals still work)
-    try { fh = await fsp.open(p.path, 'w'); } catch (e) { throw ioError(e, target, what); }
+    try {
+      fh = await fsp.open(p.path, 'w');
+    } catch (e) {
+      throw ioError(e, target, what);
+    }
     const stream = fh.createWriteStream({ highWaterMark: 1 << 20 });
     return {
-      target, inPlace: true, scratchDir: process.env.TMPDIR || tmpdir(), stream,
-      commit: async () => { try { await closeStream(stream); } catch (e) { throw ioError(e, target, what); } },
-      discard: async () => { stream.destroy(); },
+      target,
+      inPlace: true,
+      scratchDir: process.env.TMPDIR || tmpdir(),
+      stream,
+      commit: async () => {
+        try {
+          await closeStream(stream);
+        } catch (e) {
+          throw ioError(e, target, what);
+        }
+      },
+      discard: async () => {
+        stream.destroy();
+      },
     };
   }
   const dir = dirname(p.path);
@@ -114,11 +141,21 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   // a plain descriptor, not a FileHandle: the stream stays open (autoClose off) so that
   // commit can fsync it, and a FileHandle cannot be closed while a stream holds it
   let fd: number;
-  try { fd = await openFd(tmp, 'wx', 0o644); } catch (e) { untrack(); throw ioError(e, target, what); }
+  try {
+    fd = await openFd(tmp, 'wx', 0o644);
+  } catch (e) {
+    untrack();
+    throw ioError(e, target, what);
+  }
   const stream = createWriteStream('', { fd, highWaterMark: 1 << 20, autoClose: false });
   let done = false;
   let fdOpen = true;
-  const closeOnce = async (): Promise<void> => { if (fdOpen) { fdOpen = false; await closeFd(fd); } };
+  const closeOnce = async (): Promise<void> => {
+    if (fdOpen) {
+      fdOpen = false;
+      await closeFd(fd);
+    }
+  };
   const discard = async (): Promise<void> => {
     if (done) return;
     done = true;
@@ -128,7 +165,10 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
     untrack();
   };
   return {
-    target, inPlace: false, scratchDir: dir, stream,
+    target,
+    inPlace: false,
+    scratchDir: dir,
+    stream,
     async commit() {
       if (done) return;
       try {
@@ -175,7 +215,10 @@ export async function writeOutputFile(target: string, data: Buffer | string, wha
 /** End `s` (if the writer did not) and wait until its file is closed. */
 function closeStream(s: Writable): Promise<void> {
   return new Promise((res, rej) => {
-    if (s.closed) { res(); return; }
+    if (s.closed) {
+      res();
+      return;
+    }
     s.once('error', rej);
     s.once('close', () => res());
     if (!s.writableEnded) s.end();
@@ -188,7 +231,13 @@ const temps = new Set<string>();
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function onSignal(sig: NodeJS.Signals): void {
-  for (const t of temps) { try { rmSync(t, { recursive: true, force: true }); } catch { /* best effort */ } }
+  for (const t of temps) {
+    try {
+      rmSync(t, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
   temps.clear();
   for (const s of SIGNALS) process.off(s, onSignal);
   // nobody else handles it: die of the signal as we would have without this handler

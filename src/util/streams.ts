@@ -7,26 +7,46 @@ import { Transform, type TransformCallback, type Writable, type Readable } from 
  */
 export class Tee extends Transform {
   private sideError?: Error;
-  constructor(private readonly side: Writable, private readonly sideDone: Promise<unknown>) {
+  constructor(
+    private readonly side: Writable,
+    private readonly sideDone: Promise<unknown>,
+  ) {
     super({ highWaterMark: 1 << 20 });
     // A side failure (e.g. corrupt gzip while hashing the diffID) is held until the main
     // stream ends, so upstream checks (digest/size at EOF) report first when they fail too.
-    side.on('error', (e) => { this.sideError ??= e; });
-    sideDone.catch((e: Error) => { this.sideError ??= e; });
+    side.on('error', (e) => {
+      this.sideError ??= e;
+    });
+    sideDone.catch((e: Error) => {
+      this.sideError ??= e;
+    });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    if (this.sideError || this.side.destroyed) { cb(null, chunk); return; }
+    if (this.sideError || this.side.destroyed) {
+      cb(null, chunk);
+      return;
+    }
     if (this.side.write(chunk)) cb(null, chunk);
     else {
-      const onDrain = () => { this.side.off('close', onDrain); this.side.off('drain', onDrain); cb(null, chunk); };
+      const onDrain = () => {
+        this.side.off('close', onDrain);
+        this.side.off('drain', onDrain);
+        cb(null, chunk);
+      };
       this.side.once('drain', onDrain);
       this.side.once('close', onDrain);
     }
   }
   override _flush(cb: TransformCallback): void {
-    if (this.sideError) { cb(this.sideError); return; }
+    if (this.sideError) {
+      cb(this.sideError);
+      return;
+    }
     this.side.end();
-    this.sideDone.then(() => cb(this.sideError ?? null), (e: Error) => cb(e));
+    this.sideDone.then(
+      () => cb(this.sideError ?? null),
+      (e: Error) => cb(e),
+    );
   }
 }
 
@@ -52,7 +72,9 @@ export async function readAll(stream: Readable, max: number, what: string): Prom
  * with the stream's error.
  */
 export async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream as AsyncIterable<Buffer>) { /* discard */ }
+  for await (const _ of stream as AsyncIterable<Buffer>) {
+    /* discard */
+  }
 }
 
 /** Run `fn` over items with at most `limit` in flight; stop starting new ones after the first failure. */
@@ -63,7 +85,14 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, i
   const worker = async () => {
     while (!failed && next < items.length) {
       const i = next++;
-      try { await fn(items[i]!, i); } catch (e) { if (!failed) { failed = true; firstError = e; } }
+      try {
+        await fn(items[i]!, i);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          firstError = e;
+        }
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
@@ -77,9 +106,14 @@ export const GROUP_BYTES = 1 << 20;
 export class Coalesce extends Transform {
   private parts: Buffer[] = [];
   private n = 0;
-  constructor(private readonly min: number) { super({ highWaterMark: min }); }
+  constructor(private readonly min: number) {
+    super({ highWaterMark: min });
+  }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    if (this.n === 0 && chunk.length >= this.min) { cb(null, chunk); return; }
+    if (this.n === 0 && chunk.length >= this.min) {
+      cb(null, chunk);
+      return;
+    }
     this.parts.push(chunk);
     this.n += chunk.length;
     if (this.n >= this.min) this.release();
@@ -104,15 +138,32 @@ export class Coalesce extends Transform {
  */
 export class SideTap extends Transform {
   private sideFailed = false;
-  constructor(private readonly side: Writable, sideDone: Promise<unknown>) {
+  constructor(
+    private readonly side: Writable,
+    sideDone: Promise<unknown>,
+  ) {
     super({ highWaterMark: GROUP_BYTES });
-    side.on('error', () => { this.sideFailed = true; });
-    sideDone.catch(() => { this.sideFailed = true; });
+    side.on('error', () => {
+      this.sideFailed = true;
+    });
+    sideDone.catch(() => {
+      this.sideFailed = true;
+    });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    if (this.sideFailed || this.side.destroyed) { cb(null, chunk); return; }
-    if (this.side.write(chunk)) { cb(null, chunk); return; }
-    const go = () => { this.side.off('drain', go); this.side.off('close', go); cb(null, chunk); };
+    if (this.sideFailed || this.side.destroyed) {
+      cb(null, chunk);
+      return;
+    }
+    if (this.side.write(chunk)) {
+      cb(null, chunk);
+      return;
+    }
+    const go = () => {
+      this.side.off('drain', go);
+      this.side.off('close', go);
+      cb(null, chunk);
+    };
     this.side.once('drain', go);
     this.side.once('close', go);
   }

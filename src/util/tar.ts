@@ -8,11 +8,11 @@ export const NOT_TAR = { notTar: true } as const;
 
 /** One member of an uncompressed tar file, located by byte offset (no extraction). */
 export interface TarEntry {
-  name: string;          // as stored, normalized with path.posix.normalize, no leading "./" or "/"
+  name: string; // as stored, normalized with path.posix.normalize, no leading "./" or "/"
   rawName: string;
   type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
   linkname: string;
-  offset: number;        // data start
+  offset: number; // data start
   size: number;
 }
 
@@ -23,7 +23,10 @@ function parseOctal(buf: Buffer, off: number, len: number): number {
     for (let i = off + 1; i < off + len; i++) v = v * 256 + buf[i]!;
     return v;
   }
-  const s = buf.toString('ascii', off, off + len).replace(/\0.*$/s, '').trim();
+  const s = buf
+    .toString('ascii', off, off + len)
+    .replace(/\0.*$/s, '')
+    .trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) return NaN;
   return parseInt(s, 8);
@@ -74,23 +77,52 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
     let sawEnd = false;
     while (pos + 512 <= fileSize) {
       if (readSync(fd, hdr, 0, 512, pos) !== 512) break;
-      if (hdr.every((b) => b === 0)) { sawEnd = true; break; }
+      if (hdr.every((b) => b === 0)) {
+        sawEnd = true;
+        break;
+      }
       // checksum
       let sum = 0;
       for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : hdr[i]!;
       const want = parseOctal(hdr, 148, 8);
-      if (want !== sum) throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`, { data: NOT_TAR });
+      if (want !== sum)
+        throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`, {
+          data: NOT_TAR,
+        });
       const size = parseOctal(hdr, 124, 12);
       if (!Number.isFinite(size) || size < 0) throw subjectError('INVALID_ARCHIVE', what, `invalid size in tar header at offset ${pos}`);
       const typeflag = String.fromCharCode(hdr[156]!);
       const dataOff = pos + 512;
       const next = dataOff + Math.ceil(size / 512) * 512;
-      if (dataOff + size > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${size} bytes)`, { hint: 'the file is incomplete; create or download it again' });
-      const readData = () => { const b = Buffer.alloc(size); readSync(fd, b, 0, size, dataOff); return b; };
-      if (typeflag === 'L') { longName = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
-      if (typeflag === 'K') { longLink = readData().toString('utf8').replace(/\0+$/, ''); pos = next; continue; }
-      if (typeflag === 'x') { if (size > 1 << 20) throw subjectError('INVALID_ARCHIVE', what, `oversized pax header`); pax = parsePax(readData()); pos = next; continue; }
-      if (typeflag === 'g') { pos = next; continue; }
+      if (dataOff + size > fileSize)
+        throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${size} bytes)`, {
+          hint: 'the file is incomplete; create or download it again',
+        });
+      const readData = () => {
+        const b = Buffer.alloc(size);
+        readSync(fd, b, 0, size, dataOff);
+        return b;
+      };
+      if (typeflag === 'L') {
+        longName = readData().toString('utf8').replace(/\0+$/, '');
+        pos = next;
+        continue;
+      }
+      if (typeflag === 'K') {
+        longLink = readData().toString('utf8').replace(/\0+$/, '');
+        pos = next;
+        continue;
+      }
+      if (typeflag === 'x') {
+        if (size > 1 << 20) throw subjectError('INVALID_ARCHIVE', what, `oversized pax header`);
+        pax = parsePax(readData());
+        pos = next;
+        continue;
+      }
+      if (typeflag === 'g') {
+        pos = next;
+        continue;
+      }
       let name = cstr(hdr, 0, 100);
       const magic = hdr.toString('ascii', 257, 263);
       if (magic.startsWith('ustar')) {
@@ -101,11 +133,22 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
       const linkname = pax.linkpath ?? longLink ?? cstr(hdr, 157, 100);
       const realSize = pax.size !== undefined ? (/^\d+$/.test(pax.size) ? Number(pax.size) : NaN) : size;
       if (!Number.isSafeInteger(realSize)) throw subjectError('INVALID_ARCHIVE', what, `invalid size in the pax header at offset ${pos}`);
-      if (dataOff + realSize > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${realSize} bytes)`, { hint: 'the file is incomplete; create or download it again' });
+      if (dataOff + realSize > fileSize)
+        throw subjectError('INVALID_ARCHIVE', what, `archive is truncated (member at offset ${pos} needs ${realSize} bytes)`, {
+          hint: 'the file is incomplete; create or download it again',
+        });
       longName = longLink = undefined;
       pax = {};
-      const type: TarEntry['type'] = typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file'
-        : typeflag === '5' ? 'dir' : typeflag === '2' ? 'symlink' : typeflag === '1' ? 'hardlink' : 'other';
+      const type: TarEntry['type'] =
+        typeflag === '0' || typeflag === '\0' || typeflag === '7'
+          ? 'file'
+          : typeflag === '5'
+            ? 'dir'
+            : typeflag === '2'
+              ? 'symlink'
+              : typeflag === '1'
+                ? 'hardlink'
+                : 'other';
       entries.push({ name: cleanMemberName(name), rawName: name, type, linkname, offset: dataOff, size: realSize });
       pos = dataOff + Math.ceil(realSize / 512) * 512;
       if (pos > fileSize) throw subjectError('INVALID_ARCHIVE', what, `archive is truncated`);
@@ -126,25 +169,35 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
  */
 export class TarMembers {
   private byName = new Map<string, TarEntry>();
-  constructor(readonly entries: TarEntry[], private readonly what: string) {
+  constructor(
+    readonly entries: TarEntry[],
+    private readonly what: string,
+  ) {
     for (const e of entries) if (!this.byName.has(e.name)) this.byName.set(e.name, e);
   }
 
   has(name: string): boolean {
-    try { this.resolve(name); return true; } catch { return false; }
+    try {
+      this.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   resolve(name: string, role = 'member'): TarEntry {
     if (typeof name !== 'string' || name === '') throw subjectError('INVALID_ARCHIVE', this.what, `empty ${role} path`);
     if (name.startsWith('/')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} path ${JSON.stringify(name)} is absolute`);
     const norm = posix.normalize(name);
-    if (norm === '..' || norm.startsWith('../')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} path ${JSON.stringify(name)} points outside the archive`);
+    if (norm === '..' || norm.startsWith('../'))
+      throw subjectError('INVALID_ARCHIVE', this.what, `${role} path ${JSON.stringify(name)} points outside the archive`);
     let e = this.byName.get(cleanMemberName(norm));
     if (!e) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is missing from the archive`);
     if (e.type === 'symlink' || e.type === 'hardlink') {
       const target = e.type === 'symlink' && !e.linkname.startsWith('/') ? posix.join(posix.dirname(e.name), e.linkname) : e.linkname;
       const t = posix.normalize(target);
-      if (e.linkname.startsWith('/') || t === '..' || t.startsWith('../')) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is a link leading outside the archive`);
+      if (e.linkname.startsWith('/') || t === '..' || t.startsWith('../'))
+        throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} is a link leading outside the archive`);
       e = this.byName.get(cleanMemberName(t));
       if (!e) throw subjectError('INVALID_ARCHIVE', this.what, `${role} ${JSON.stringify(name)} links to a missing member`);
     }
@@ -176,7 +229,10 @@ export function tarHeader(name: string, size: number, type: '0' | '5' = '0', mod
   if (size > 0o77777777777) {
     h[124] = 0x80;
     let v = size;
-    for (let i = 135; i > 124; i--) { h[i] = v % 256; v = Math.floor(v / 256); }
+    for (let i = 135; i > 124; i--) {
+      h[i] = v % 256;
+      v = Math.floor(v / 256);
+    }
   } else h.write(octal(size, 12), 124, 'ascii');
   h.write(octal(mtime, 12), 136, 'ascii');
   h.write('        ', 148, 'ascii');
@@ -198,7 +254,9 @@ export class TarWriter {
   private failure?: unknown;
   constructor(private readonly out: Writable) {
     // never leave an output error unhandled (e.g. a write racing an abort that destroyed it)
-    out.on('error', (e) => { this.failure ??= e; });
+    out.on('error', (e) => {
+      this.failure ??= e;
+    });
   }
 
   private write(buf: Buffer): Promise<void> {
@@ -207,8 +265,14 @@ export class TarWriter {
     return new Promise((resolve, reject) => {
       if (this.out.write(buf)) resolve();
       else {
-        const onDrain = () => { this.out.off('error', onErr); resolve(); };
-        const onErr = (e: Error) => { this.out.off('drain', onDrain); reject(e); };
+        const onDrain = () => {
+          this.out.off('error', onErr);
+          resolve();
+        };
+        const onErr = (e: Error) => {
+          this.out.off('drain', onDrain);
+          reject(e);
+        };
         this.out.once('drain', onDrain);
         this.out.once('error', onErr);
       }
@@ -218,8 +282,13 @@ export class TarWriter {
   /** Queue entries so concurrent callers are written one after another. */
   private enqueue(fn: () => Promise<void>): Promise<void> {
     // after a failure (a member may be half written) nothing more is written
-    const p = this.chain.then(() => { if (this.failure !== undefined) throw this.failure; return fn(); });
-    this.chain = p.catch((e: unknown) => { this.failure ??= e; });
+    const p = this.chain.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+      return fn();
+    });
+    this.chain = p.catch((e: unknown) => {
+      this.failure ??= e;
+    });
     return p;
   }
 
@@ -249,7 +318,9 @@ export class TarWriter {
       await this.pad(size);
     });
     // a source that was never (fully) read must not stay open
-    p.catch(() => { if (!src.destroyed) src.destroy(); });
+    p.catch(() => {
+      if (!src.destroyed) src.destroy();
+    });
     return p;
   }
 
@@ -264,7 +335,10 @@ export class TarWriter {
       if (this.closed) return;
       this.closed = true;
       await this.write(Buffer.alloc(1024));
-      await new Promise<void>((resolve, reject) => { this.out.once('error', reject); this.out.end(resolve); });
+      await new Promise<void>((resolve, reject) => {
+        this.out.once('error', reject);
+        this.out.end(resolve);
+      });
     });
   }
 }

@@ -80,7 +80,12 @@ function padTo512(n: number): Buffer {
 export function tarBuffer(entries: TarEntrySpec[], opts: { endMarker?: boolean } = {}): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const body = e.type === 'file' || e.type === undefined ? (typeof e.data === 'string' ? Buffer.from(e.data) : e.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    const body =
+      e.type === 'file' || e.type === undefined
+        ? typeof e.data === 'string'
+          ? Buffer.from(e.data)
+          : (e.data ?? Buffer.alloc(0))
+        : Buffer.alloc(0);
     parts.push(tarHeaderBlock(e, body.length), body, padTo512(body.length));
   }
   if (opts.endMarker !== false) parts.push(Buffer.alloc(1024));
@@ -238,14 +243,16 @@ export async function writeBigDockerArchive(
       diffIDs.push('sha256:' + hash.digest('hex'));
       members.push(name);
     }
-    const config = Buffer.from(JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2024-01-01T00:00:00Z',
-      config: { Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: diffIDs },
-      history: diffIDs.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `big layer ${i}` })),
-    }));
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: '2024-01-01T00:00:00Z',
+        config: { Cmd: ['/bin/sh'] },
+        rootfs: { type: 'layers', diff_ids: diffIDs },
+        history: diffIDs.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `big layer ${i}` })),
+      }),
+    );
     const configDigest = sha256(config);
     const cfgName = `${hexOf(configDigest)}.json`;
     await write(tarHeaderBlock({ name: cfgName }, config.length));
@@ -264,13 +271,39 @@ export async function writeBigDockerArchive(
 
 /** Deterministic compressible text: varied lines of words. */
 function textBlock(size: number, seed: number): Buffer {
-  const words = ['container', 'image', 'layer', 'digest', 'manifest', 'config', 'registry', 'berth', 'podman', 'skopeo',
-    'lib', 'usr', 'bin', 'share', 'locale', 'include', 'python3', 'site-packages', '__init__', 'return', 'import', 'def'];
+  const words = [
+    'container',
+    'image',
+    'layer',
+    'digest',
+    'manifest',
+    'config',
+    'registry',
+    'berth',
+    'podman',
+    'skopeo',
+    'lib',
+    'usr',
+    'bin',
+    'share',
+    'locale',
+    'include',
+    'python3',
+    'site-packages',
+    '__init__',
+    'return',
+    'import',
+    'def',
+  ];
   const out = Buffer.alloc(size);
   let x = 2463534242 + seed;
   let off = 0;
   while (off < size) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     const w = words[x % words.length]!;
     const s = (x % 7 === 0 ? '\n' : ' ') + w + (x % 11 === 0 ? String(x % 1000) : '');
     off += out.write(s, off, 'ascii');
@@ -280,7 +313,11 @@ function textBlock(size: number, seed: number): Buffer {
 
 /** Sorted names of the files in a directory (empty when it does not exist). */
 export function listDir(dir: string): string[] {
-  try { return fs.readdirSync(dir).sort(); } catch { return []; }
+  try {
+    return fs.readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +358,8 @@ export interface StoreSnapshot {
  */
 export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
   const blobs: string[] = [];
-  for (const alg of listDir(path.join(root, 'blobs'))) for (const hex of listDir(path.join(root, 'blobs', alg))) blobs.push(`${alg}:${hex}`);
+  for (const alg of listDir(path.join(root, 'blobs')))
+    for (const hex of listDir(path.join(root, 'blobs', alg))) blobs.push(`${alg}:${hex}`);
   const store = Store.open({ root });
   let images: unknown[];
   let leases: number;
@@ -332,14 +370,23 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
     store.close();
   }
   const c = await berth(root, ['system', 'check']);
-  return { blobs: blobs.sort(), tmp: listDir(path.join(root, 'tmp')), images, leases, check: { code: c.code, stdout: c.stdout, stderr: c.stderr } };
+  return {
+    blobs: blobs.sort(),
+    tmp: listDir(path.join(root, 'tmp')),
+    images,
+    leases,
+    check: { code: c.code, stdout: c.stdout, stderr: c.stderr },
+  };
 }
 
 /** Image IDs and names in a store, through the library: [{ id, names }] sorted by id. */
 export function storeImages(root: string): { id: string; names: string[] }[] {
   const store = Store.open({ root });
   try {
-    return store.listImages().map((i) => ({ id: i.id, names: [...i.names].sort() })).sort((a, b) => a.id.localeCompare(b.id));
+    return store
+      .listImages()
+      .map((i) => ({ id: i.id, names: [...i.names].sort() }))
+      .sort((a, b) => a.id.localeCompare(b.id));
   } finally {
     store.close();
   }
@@ -348,7 +395,11 @@ export function storeImages(root: string): { id: string; names: string[] }[] {
 /** Blob digests referenced by images in the store (library view). */
 export function referencedBlobs(root: string): string[] {
   const store = Store.open({ root });
-  try { return [...storeInternals(store).index.referencedBlobs()].sort(); } finally { store.close(); }
+  try {
+    return [...storeInternals(store).index.referencedBlobs()].sort();
+  } finally {
+    store.close();
+  }
 }
 
 /** Blob digests present on disk. */
@@ -369,7 +420,11 @@ export function assertOneLineError(r: RunResult, mentions: string, pattern: RegE
   assert.equal(r.signal, null);
   let lines = r.stderr.split('\n').filter((l) => l !== '');
   if (lines[0] === PAYLOAD) {
-    assert.deepEqual(lines.slice(1).map((l) => l.split(':')[0]), [' * oci-archive', ' * docker-archive'], r.stderr);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(':')[0]),
+      [' * oci-archive', ' * docker-archive'],
+      r.stderr,
+    );
     lines = [lines.join('')];
   }
   assert.equal(lines.length, 1, `stderr must be exactly one line, got:\n${r.stderr}`);

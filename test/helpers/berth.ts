@@ -35,18 +35,36 @@ export async function scratchBerth(registriesConf = 'unqualified-search-registri
   await fsp.writeFile(confPath, registriesConf);
   const authFile = path.join(dir, 'auth.json');
   const env = {
-    HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data'), TMPDIR: path.join(dir, 'tmp'),
-    CONTAINERS_REGISTRIES_CONF: confPath, REGISTRY_AUTH_FILE: authFile, CONTAINERS_CONF: path.join(dir, 'containers.conf'),
-    DOCKER_CONFIG: undefined, BERTH_ROOT: undefined, BERTH_DEBUG: undefined,
+    HOME: home,
+    XDG_RUNTIME_DIR: path.join(dir, 'run'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(dir, 'cache'),
+    XDG_DATA_HOME: path.join(dir, 'data'),
+    TMPDIR: path.join(dir, 'tmp'),
+    CONTAINERS_REGISTRIES_CONF: confPath,
+    REGISTRY_AUTH_FILE: authFile,
+    CONTAINERS_CONF: path.join(dir, 'containers.conf'),
+    DOCKER_CONFIG: undefined,
+    BERTH_ROOT: undefined,
+    BERTH_DEBUG: undefined,
   };
   const root = path.join(dir, 'store');
   const outputs: RunResult[] = [];
   let n = 0;
   return {
-    dir, home, root, authFile, confPath, env, outputs,
+    dir,
+    home,
+    root,
+    authFile,
+    confPath,
+    env,
+    outputs,
     run: async (args, o = {}) => {
-      const r = await run(process.execPath, [BERTH_CLI, '--root', o.root ?? root, ...args], { env: { ...env, ...(o.env ?? {}) }, input: o.input ?? '', timeoutMs: 60_000 });
+      const r = await run(process.execPath, [BERTH_CLI, '--root', o.root ?? root, ...args], {
+        env: { ...env, ...(o.env ?? {}) },
+        input: o.input ?? '',
+        timeoutMs: 60_000,
+      });
       outputs.push(r);
       return r;
     },

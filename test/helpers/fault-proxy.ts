@@ -118,9 +118,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
   if (up.protocol !== 'http:' && up.protocol !== 'https:') throw new Error(`unsupported upstream ${upstream}`);
   const upstreamOrigin = up.origin;
   const upHttps = up.protocol === 'https:';
-  const agent = upHttps
-    ? new https.Agent({ keepAlive: true, ca: opts.ca })
-    : new http.Agent({ keepAlive: true });
+  const agent = upHttps ? new https.Agent({ keepAlive: true, ca: opts.ca }) : new http.Agent({ keepAlive: true });
   let rules: LiveRule[] = [];
   let ruleCounter = 0;
   const requests: RecordedRequest[] = [];
@@ -378,9 +376,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
       } else res.destroy();
     });
   };
-  const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
-    : http.createServer(onRequest);
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   const port = await listen(server);
   const host = `127.0.0.1:${port}`;
   selfOrigin = `${opts.tls ? 'https' : 'http'}://${host}`;

@@ -241,10 +241,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
       }
 
       const configPath = path.join(dir, 'config.yml');
-      await fsp.writeFile(
-        configPath,
-        registryConfig({ port, rootDir, tlsFiles, htpasswdPath, issuer }),
-      );
+      await fsp.writeFile(configPath, registryConfig({ port, rootDir, tlsFiles, htpasswdPath, issuer }));
 
       let proc: RegistryProcess;
       try {
@@ -453,18 +450,29 @@ async function makeTestPki(dir: string): Promise<NonNullable<Registry['tlsFiles'
   const serverCert = path.join(dir, 'server.crt');
   const extFile = path.join(dir, 'server.ext');
   const opt = { cwd: dir, env: { OPENSSL_CONF: '/dev/null' } };
-  const genKey = (out: string) =>
-    runOk(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out], opt);
+  const genKey = (out: string) => runOk(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out], opt);
   await genKey(caKey);
   await runOk(
     openssl,
     [
-      'req', '-x509', '-new', '-key', caKey, '-sha256', '-days', '3',
-      '-subj', `/CN=berth test CA ${randomBytes(4).toString('hex')}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-addext', 'subjectKeyIdentifier=hash',
-      '-out', caCert,
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      caKey,
+      '-sha256',
+      '-days',
+      '3',
+      '-subj',
+      `/CN=berth test CA ${randomBytes(4).toString('hex')}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-addext',
+      'subjectKeyIdentifier=hash',
+      '-out',
+      caCert,
     ],
     opt,
   );
@@ -484,9 +492,23 @@ async function makeTestPki(dir: string): Promise<NonNullable<Registry['tlsFiles'
   await runOk(
     openssl,
     [
-      'x509', '-req', '-in', serverCsr, '-CA', caCert, '-CAkey', caKey,
-      '-set_serial', '0x' + randomBytes(8).toString('hex'),
-      '-days', '2', '-sha256', '-extfile', extFile, '-out', serverCert,
+      'x509',
+      '-req',
+      '-in',
+      serverCsr,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-set_serial',
+      '0x' + randomBytes(8).toString('hex'),
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-out',
+      serverCert,
     ],
     opt,
   );
@@ -625,7 +647,10 @@ async function startTokenIssuer(p: {
       let password: string | undefined;
       if (req.method === 'GET') {
         service = u.searchParams.get('service');
-        scopes = u.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+        scopes = u.searchParams
+          .getAll('scope')
+          .flatMap((s) => s.split(' '))
+          .filter(Boolean);
       } else if (req.method === 'POST') {
         // OAuth2 password grant (as used by containerd/docker with refresh tokens).
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

@@ -55,7 +55,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     let spawnError: Error | undefined;
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => errb.push(b));
-    child.stdin.on('error', () => { /* EPIPE when the child does not read stdin */ });
+    child.stdin.on('error', () => {
+      /* EPIPE when the child does not read stdin */
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -97,10 +99,7 @@ export async function runOk(cmd: string, args: string[], opts: RunOptions = {}):
   return r;
 }
 
-function buildEnv(
-  base: Record<string, string | undefined>,
-  extra: Record<string, string | undefined> | undefined,
-): NodeJS.ProcessEnv {
+function buildEnv(base: Record<string, string | undefined>, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   if (extra) {
@@ -295,14 +294,22 @@ export async function scratchPodman(): Promise<ScratchPodman> {
     CONTAINERS_CONF: containersConf,
   };
   const globalArgs = [
-    '--root', root,
-    '--runroot', runroot,
-    '--storage-driver', 'vfs',
-    '--tmpdir', libpodTmp,
-    '--events-backend', 'none',
-    '--cgroup-manager', 'cgroupfs',
-    '--network-config-dir', networkDir,
-    '--volumepath', volumeDir,
+    '--root',
+    root,
+    '--runroot',
+    runroot,
+    '--storage-driver',
+    'vfs',
+    '--tmpdir',
+    libpodTmp,
+    '--events-backend',
+    'none',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--network-config-dir',
+    networkDir,
+    '--volumepath',
+    volumeDir,
   ];
   const withEnv: ScratchConfig = { ...cfg, env };
   const podmanBin = toolPath('podman') ?? 'podman';
@@ -371,7 +378,11 @@ export async function writeTinyOciLayout(
   const manifestDigest = sha(manifest);
   const blobs = path.join(dir, 'blobs', 'sha256');
   await fsp.mkdir(blobs, { recursive: true });
-  for (const [d, b] of [[layerDigest, layer], [configDigest, config], [manifestDigest, manifest]] as const) {
+  for (const [d, b] of [
+    [layerDigest, layer],
+    [configDigest, config],
+    [manifestDigest, manifest],
+  ] as const) {
     await fsp.writeFile(path.join(blobs, d.slice('sha256:'.length)), b);
   }
   await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));

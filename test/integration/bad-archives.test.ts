@@ -13,7 +13,15 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import {
-  assertOneLineError, berth, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot, type BuiltImage,
+  assertOneLineError,
+  berth,
+  dockerArchive,
+  makeImage,
+  makeTar,
+  sha256,
+  storeImages,
+  storeSnapshot,
+  type BuiltImage,
 } from '../helpers/archives.js';
 import { haveTool, rmrf } from '../helpers/tools.js';
 
@@ -33,11 +41,18 @@ before(async () => {
   assert.deepEqual(storeImages(root), [{ id: good.id, names: ['example.com/base:1'] }]);
 });
 
-after(async () => { await rmrf(dir); });
+after(async () => {
+  await rmrf(dir);
+});
 
 let n = 0;
 /** Write `data` as a new archive file, run berth, check error contract + unchanged store. */
-async function expectRejected(name: string, data: Buffer, pattern: RegExp, opts: { stdin?: boolean; cmd?: string[] } = {}): Promise<string> {
+async function expectRejected(
+  name: string,
+  data: Buffer,
+  pattern: RegExp,
+  opts: { stdin?: boolean; cmd?: string[] } = {},
+): Promise<string> {
   const file = path.join(dir, `${String(++n).padStart(2, '0')}-${name}`);
   await fsp.writeFile(file, data);
   const before = await storeSnapshot(root);
@@ -76,24 +91,38 @@ describe('load rejects malformed archives', () => {
   });
 
   test('layer path outside the archive (../x)', async () => {
-    const a = dockerArchive([img('dotdot')], { mutate: (m) => { m[0]!.Layers = ['../x']; } });
+    const a = dockerArchive([img('dotdot')], {
+      mutate: (m) => {
+        m[0]!.Layers = ['../x'];
+      },
+    });
     await expectRejected('dotdot.tar', a, /outside the archive/);
   });
 
   test('config path outside the archive (a/../../x)', async () => {
-    const a = dockerArchive([img('dotdot2')], { mutate: (m) => { m[0]!.Config = 'a/../../x.json'; } });
+    const a = dockerArchive([img('dotdot2')], {
+      mutate: (m) => {
+        m[0]!.Config = 'a/../../x.json';
+      },
+    });
     await expectRejected('dotdot-config.tar', a, /outside the archive/);
   });
 
   test('absolute layer path', async () => {
-    const a = dockerArchive([img('abs')], { mutate: (m) => { m[0]!.Layers = ['/etc/passwd']; } });
+    const a = dockerArchive([img('abs')], {
+      mutate: (m) => {
+        m[0]!.Layers = ['/etc/passwd'];
+      },
+    });
     await expectRejected('abs.tar', a, /absolute/);
   });
 
   test('layer member is a symlink leading out', async () => {
     const a = dockerArchive([img('symout')], {
       extra: [{ name: 'evil.tar', type: 'symlink', linkname: '../../../../etc/passwd' }],
-      mutate: (m) => { m[0]!.Layers = ['evil.tar']; },
+      mutate: (m) => {
+        m[0]!.Layers = ['evil.tar'];
+      },
     });
     await expectRejected('symlink-out.tar', a, /link leading outside/);
   });
@@ -101,7 +130,9 @@ describe('load rejects malformed archives', () => {
   test('layer member is a symlink to an absolute path', async () => {
     const a = dockerArchive([img('symabs')], {
       extra: [{ name: 'evil.tar', type: 'symlink', linkname: '/etc/passwd' }],
-      mutate: (m) => { m[0]!.Layers = ['evil.tar']; },
+      mutate: (m) => {
+        m[0]!.Layers = ['evil.tar'];
+      },
     });
     await expectRejected('symlink-abs.tar', a, /link leading outside/);
   });
@@ -109,7 +140,9 @@ describe('load rejects malformed archives', () => {
   test('config member is a hardlink leading out', async () => {
     const a = dockerArchive([img('hardout')], {
       extra: [{ name: 'evil.json', type: 'hardlink', linkname: '../evil.json' }],
-      mutate: (m) => { m[0]!.Config = 'evil.json'; },
+      mutate: (m) => {
+        m[0]!.Config = 'evil.json';
+      },
     });
     await expectRejected('hardlink-out.tar', a, /link leading outside/);
   });
@@ -117,7 +150,9 @@ describe('load rejects malformed archives', () => {
   test('layer member is a directory', async () => {
     const a = dockerArchive([img('isdir')], {
       extra: [{ name: 'somedir', type: 'dir' }],
-      mutate: (m) => { m[0]!.Layers = ['somedir']; },
+      mutate: (m) => {
+        m[0]!.Layers = ['somedir'];
+      },
     });
     await expectRejected('dir-member.tar', a, /not a regular file/);
   });
@@ -141,20 +176,32 @@ describe('load rejects malformed archives', () => {
   test('more layers than diff_ids', async () => {
     const l1 = makeTar({ 'one.txt': '1' });
     const l2 = makeTar({ 'two.txt': '2' });
-    const i = makeImage({ repoTags: ['example.com/count:1'], layers: [l1, l2], config: { rootfs: { type: 'layers', diff_ids: [sha256(l1)] } } });
+    const i = makeImage({
+      repoTags: ['example.com/count:1'],
+      layers: [l1, l2],
+      config: { rootfs: { type: 'layers', diff_ids: [sha256(l1)] } },
+    });
     await expectRejected('layer-count.tar', dockerArchive([i]), /2 layers but its config has 1 diff_ids/);
   });
 
   test('fewer layers than diff_ids', async () => {
     const l1 = makeTar({ 'one.txt': '1' });
     const l2 = makeTar({ 'two.txt': '2' });
-    const i = makeImage({ repoTags: ['example.com/count2:1'], layers: [l1], config: { rootfs: { type: 'layers', diff_ids: [sha256(l1), sha256(l2)] } } });
+    const i = makeImage({
+      repoTags: ['example.com/count2:1'],
+      layers: [l1],
+      config: { rootfs: { type: 'layers', diff_ids: [sha256(l1), sha256(l2)] } },
+    });
     await expectRejected('layer-count2.tar', dockerArchive([i]), /1 layers but its config has 2 diff_ids/);
   });
 
   test('missing layer member', async () => {
     const i = img('missing');
-    await expectRejected('missing-layer.tar', dockerArchive([i], { omit: [`${i.diffIDs[0]!.slice(7)}.tar`] }), /is missing from the archive/);
+    await expectRejected(
+      'missing-layer.tar',
+      dockerArchive([i], { omit: [`${i.diffIDs[0]!.slice(7)}.tar`] }),
+      /is missing from the archive/,
+    );
   });
 
   test('missing config member', async () => {
@@ -163,11 +210,19 @@ describe('load rejects malformed archives', () => {
   });
 
   test('no manifest.json at all', async () => {
-    await expectRejected('no-manifest.tar', dockerArchive([img('nomanifest')], { noManifest: true }), /does not match any of the supported image formats/);
+    await expectRejected(
+      'no-manifest.tar',
+      dockerArchive([img('nomanifest')], { noManifest: true }),
+      /does not match any of the supported image formats/,
+    );
   });
 
   test('garbage manifest.json (multi-line)', async () => {
-    await expectRejected('garbage-manifest.tar', dockerArchive([img('garbage')], { manifestText: 'garbage\nmore garbage\n{' }), /manifest\.json is not valid JSON/);
+    await expectRejected(
+      'garbage-manifest.tar',
+      dockerArchive([img('garbage')], { manifestText: 'garbage\nmore garbage\n{' }),
+      /manifest\.json is not valid JSON/,
+    );
   });
 
   test('manifest.json is null', async () => {
@@ -186,13 +241,19 @@ describe('load rejects malformed archives', () => {
 
   test('duplicate keys in the config', async () => {
     const layer = makeTar({ 'x.txt': 'x' });
-    const cfg = Buffer.from(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["${sha256(layer)}"]},"os":"windows"}`);
+    const cfg = Buffer.from(
+      `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["${sha256(layer)}"]},"os":"windows"}`,
+    );
     const i = makeImage({ repoTags: ['example.com/dupcfg:1'], layers: [layer], configBytes: cfg });
     await expectRejected('dup-config.tar', dockerArchive([i]), /duplicate key "os"/);
   });
 
   test('invalid reference in RepoTags: uppercase', async () => {
-    await expectRejected('upper-tag.tar', dockerArchive([img('upper', ['Uppercase:tag'])]), /"Uppercase:tag".*repository name must be lowercase/);
+    await expectRejected(
+      'upper-tag.tar',
+      dockerArchive([img('upper', ['Uppercase:tag'])]),
+      /"Uppercase:tag".*repository name must be lowercase/,
+    );
   });
 
   test('invalid reference in RepoTags: space', async () => {
@@ -200,26 +261,57 @@ describe('load rejects malformed archives', () => {
   });
 
   test('RepoTags entry with a digest', async () => {
-    await expectRejected('digest-tag.tar', dockerArchive([img('dig', [`example.com/x@sha256:${'a'.repeat(64)}`])]), /must not contain a digest/);
+    await expectRejected(
+      'digest-tag.tar',
+      dockerArchive([img('dig', [`example.com/x@sha256:${'a'.repeat(64)}`])]),
+      /must not contain a digest/,
+    );
   });
 
   test('oversized config (> 4 MiB)', async () => {
     const layer = makeTar({ 'x.txt': 'x' });
-    const i = makeImage({ repoTags: ['example.com/bigcfg:1'], layers: [layer], config: { config: { Labels: { pad: 'x'.repeat(4 * 1024 * 1024) } } } });
+    const i = makeImage({
+      repoTags: ['example.com/bigcfg:1'],
+      layers: [layer],
+      config: { config: { Labels: { pad: 'x'.repeat(4 * 1024 * 1024) } } },
+    });
     assert.ok(i.config.length > 4 * 1024 * 1024);
     await expectRejected('big-config.tar', dockerArchive([i]), /over the 4194304-byte limit/);
   });
 
   test('oversized manifest.json (> 1 MiB)', async () => {
     const i = img('bigmanifest');
-    const items = [{ Config: `${i.id}.json`, RepoTags: ['example.com/bigmanifest:1'], Layers: [`${i.diffIDs[0]!.slice(7)}.tar`], Pad: 'x'.repeat(1024 * 1024) }];
-    await expectRejected('big-manifest.tar', dockerArchive([i], { manifestText: JSON.stringify(items) }), /manifest\.json is \d+ bytes, over the 1048576-byte limit/);
+    const items = [
+      {
+        Config: `${i.id}.json`,
+        RepoTags: ['example.com/bigmanifest:1'],
+        Layers: [`${i.diffIDs[0]!.slice(7)}.tar`],
+        Pad: 'x'.repeat(1024 * 1024),
+      },
+    ];
+    await expectRejected(
+      'big-manifest.tar',
+      dockerArchive([i], { manifestText: JSON.stringify(items) }),
+      /manifest\.json is \d+ bytes, over the 1048576-byte limit/,
+    );
   });
 
   test('config diff_ids holding an invalid digest', async () => {
     const layer = makeTar({ 'x.txt': 'x' });
-    const i = makeImage({ repoTags: ['example.com/baddiff:1'], layers: [layer], config: { rootfs: { type: 'layers', diff_ids: ['sha256:../../etc/passwd'] } } });
-    await expectRejected('bad-diffid.tar', dockerArchive([i], { mutate: (m) => { m[0]!.Layers = [`${sha256(layer).slice(7)}.tar`]; } }), /invalid .*diff_ids\[0\]/);
+    const i = makeImage({
+      repoTags: ['example.com/baddiff:1'],
+      layers: [layer],
+      config: { rootfs: { type: 'layers', diff_ids: ['sha256:../../etc/passwd'] } },
+    });
+    await expectRejected(
+      'bad-diffid.tar',
+      dockerArchive([i], {
+        mutate: (m) => {
+          m[0]!.Layers = [`${sha256(layer).slice(7)}.tar`];
+        },
+      }),
+      /invalid .*diff_ids\[0\]/,
+    );
   });
 
   test('junk payload (random bytes)', async () => {
@@ -243,7 +335,11 @@ describe('load rejects malformed archives', () => {
   });
 
   test('gzip header followed by junk', async () => {
-    await expectRejected('bad.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), junk(4096)]), /cannot read archive|corrupt gzip|invalid/i);
+    await expectRejected(
+      'bad.gz',
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), junk(4096)]),
+      /cannot read archive|corrupt gzip|invalid/i,
+    );
   });
 
   test('zstd header followed by junk', async () => {
@@ -272,11 +368,18 @@ describe('load rejects malformed archives', () => {
     const a = dockerArchive([first, { ...second, layers: [makeTar({ 'other.txt': 'other\n' })] }]);
     const line = await expectRejected('multi-bad.tar', a, /does not match/);
     assert.match(line, /@1/, 'names the bad image');
-    assert.deepEqual(storeImages(root).map((x) => x.id), [good.id]);
+    assert.deepEqual(
+      storeImages(root).map((x) => x.id),
+      [good.id],
+    );
   });
 
   test('multi-image archive whose 2nd image has an unsafe path', async () => {
-    const a = dockerArchive([img('okfirst'), img('badsecond')], { mutate: (m) => { m[1]!.Layers = ['../../x']; } });
+    const a = dockerArchive([img('okfirst'), img('badsecond')], {
+      mutate: (m) => {
+        m[1]!.Layers = ['../../x'];
+      },
+    });
     await expectRejected('multi-unsafe.tar', a, /outside the archive/);
   });
 });
@@ -346,7 +449,10 @@ describe('save rejects bad requests', () => {
     const r = await berth(root, ['save', '-o', out, 'example.com/nope:1']);
     assertOneLineError(r, 'example.com/nope:1', /image not known/);
     assert.equal(fs.existsSync(out), false, 'no output file');
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('missing-image')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('missing-image')),
+      [],
+    );
     assert.deepEqual(await storeSnapshot(root), before);
   });
 
@@ -380,7 +486,10 @@ describe('save rejects bad requests', () => {
     const r = await berth(root, ['save', '-o', out, 'example.com/base:1']);
     assertOneLineError(r, out, /is a directory/);
     assert.deepEqual(fs.readdirSync(out), []);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   test('save of an image whose layer blob was damaged: fails, leaves no file', async () => {
@@ -397,7 +506,10 @@ describe('save rejects bad requests', () => {
     const r = await berth(other, ['save', '-q', '-o', out, 'example.com/damaged:1']);
     assertOneLineError(r, img.diffIDs[0]!, /does not match/);
     assert.equal(fs.existsSync(out), false);
-    assert.deepEqual(fs.readdirSync(dir).filter((x) => x.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((x) => x.endsWith('.tmp')),
+      [],
+    );
   });
 
   test('load -i of a missing file', async () => {
@@ -424,4 +536,3 @@ function junk(n: number): Buffer {
   b[1] = 0x42;
   return b;
 }
-

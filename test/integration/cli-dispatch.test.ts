@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scratchBerth } from '../helpers/berth.js';
 
-test('CLI dispatch: help, version, unknown and incomplete commands (podman\'s words)', async (t) => {
+test("CLI dispatch: help, version, unknown and incomplete commands (podman's words)", async (t) => {
   const b = await scratchBerth();
   t.after(() => b.cleanup());
   const help = await b.run(['--help']);
@@ -25,7 +25,8 @@ test('CLI dispatch: help, version, unknown and incomplete commands (podman\'s wo
     assert.equal(r.code, 125, args.join(' '));
     assert.equal(r.stderr, msg);
     // as podman: a missing subcommand prints the group's help on stdout
-    if (args.length === 1 && (args[0] === 'system' || args[0] === 'image')) assert.match(r.stdout, new RegExp(`^Usage:\\n  berth ${args[0]} \\[command\\]`, 'm'));
+    if (args.length === 1 && (args[0] === 'system' || args[0] === 'image'))
+      assert.match(r.stdout, new RegExp(`^Usage:\\n  berth ${args[0]} \\[command\\]`, 'm'));
     else if (args.length === 0) assert.match(r.stdout, /Available Commands:/);
     else assert.equal(r.stdout, '');
   }

@@ -25,7 +25,9 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('berth --help: one format for every command', () => {
   let b: ScratchBerth;
-  before(async () => { b = await scratchBerth(); });
+  before(async () => {
+    b = await scratchBerth();
+  });
   after(() => b.cleanup());
 
   for (const c of COMMANDS) {
@@ -34,8 +36,10 @@ describe('berth --help: one format for every command', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
       const out = r.stdout;
-      const format = new RegExp(`^${esc(c.summary)}\\n\\nDescription:\\n(  .*\\n)+\\nUsage:\\n  berth ${esc(c.name)}( .+)?\\n\\n` +
-        '(Aliases:\\n  .*\\n\\n)?(Examples:\\n(  .*\\n)+\\n)?(Options:\\n((  -\\S, |      )--\\S+.*\\n)+\\n)?Global options .*\\n$');
+      const format = new RegExp(
+        `^${esc(c.summary)}\\n\\nDescription:\\n(  .*\\n)+\\nUsage:\\n  berth ${esc(c.name)}( .+)?\\n\\n` +
+          '(Aliases:\\n  .*\\n\\n)?(Examples:\\n(  .*\\n)+\\n)?(Options:\\n((  -\\S, |      )--\\S+.*\\n)+\\n)?Global options .*\\n$',
+      );
       assert.match(out, format);
       for (const f of c.flags) {
         const line = new RegExp(`^ {2}${f.short ? `-${f.short}, ` : ' {4}'}--${f.name}\\b`, 'm');
@@ -44,7 +48,11 @@ describe('berth --help: one format for every command', () => {
       }
       // the same text from every spelling: -h, `berth help CMD`, aliases (`berth image CMD --help`)
       for (const words of commandWords(c)) {
-        for (const args of [[...words.split(' '), '-h'], ['help', ...words.split(' ')], [...words.split(' '), '--help']]) {
+        for (const args of [
+          [...words.split(' '), '-h'],
+          ['help', ...words.split(' ')],
+          [...words.split(' '), '--help'],
+        ]) {
           const o = await b.run(args);
           assert.equal(o.code, 0, args.join(' '));
           assert.equal(o.stdout, out, args.join(' '));
@@ -57,23 +65,36 @@ describe('berth --help: one format for every command', () => {
     for (const g of ['image', 'system']) {
       const r = await b.run([g, '--help']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, new RegExp(`^.*\\n\\nDescription:\\n  .*\\n\\nUsage:\\n  berth ${g} \\[command\\]\\n\\nAvailable Commands:\\n(  \\S+ +\\S.*\\n)+\\n$`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^.*\\n\\nDescription:\\n  .*\\n\\nUsage:\\n  berth ${g} \\[command\\]\\n\\nAvailable Commands:\\n(  \\S+ +\\S.*\\n)+\\n$`,
+        ),
+      );
       assert.equal((await b.run(['help', g])).stdout, r.stdout);
       for (const c of COMMANDS.filter((x) => commandWords(x).some((w) => w.startsWith(`${g} `)))) {
-        for (const w of commandWords(c).filter((x) => x.startsWith(`${g} `))) assert.match(r.stdout, new RegExp(`^  ${esc(w.slice(g.length + 1))} +${esc(c.summary)}$`, 'm'));
+        for (const w of commandWords(c).filter((x) => x.startsWith(`${g} `)))
+          assert.match(r.stdout, new RegExp(`^  ${esc(w.slice(g.length + 1))} +${esc(c.summary)}$`, 'm'));
       }
     }
     const root = await b.run(['--help']);
     assert.equal(root.code, 0);
     assert.equal((await b.run(['help'])).stdout, root.stdout);
     assert.equal((await b.run(['-h'])).stdout, root.stdout);
-    for (const f of ['--root', '--log-level', '--debug', '--noout', '--config', '--version']) assert.match(root.stdout, new RegExp(`${f}\\b`));
-    for (const c of COMMANDS.filter((x) => !x.name.includes(' '))) assert.match(root.stdout, new RegExp(`^  ${esc(c.name)} +${esc(c.summary)}$`, 'm'));
+    for (const f of ['--root', '--log-level', '--debug', '--noout', '--config', '--version'])
+      assert.match(root.stdout, new RegExp(`${f}\\b`));
+    for (const c of COMMANDS.filter((x) => !x.name.includes(' ')))
+      assert.match(root.stdout, new RegExp(`^  ${esc(c.name)} +${esc(c.summary)}$`, 'm'));
   });
 });
 
 /** A bad command line: the exact first stderr line and exit code; `podman` when podman 4.3.1 has the same command and flag. */
-interface Bad { args: string[]; err: string; code?: number; podman?: boolean }
+interface Bad {
+  args: string[];
+  err: string;
+  code?: number;
+  podman?: boolean;
+}
 const NINES = '9'.repeat(400);
 const BAD: Bad[] = [
   { args: ['images', '--nope'], err: 'Error: unknown flag: --nope', podman: true },
@@ -81,21 +102,52 @@ const BAD: Bad[] = [
   { args: ['images', '-aqz'], err: "Error: unknown shorthand flag: 'z' in -z", podman: true },
   { args: ['images', '--format'], err: 'Error: flag needs an argument: --format', podman: true },
   { args: ['images', '-f'], err: "Error: flag needs an argument: 'f' in -f", podman: true },
-  { args: ['images', '--noheading=maybe'], err: 'Error: invalid argument "maybe" for "-n, --noheading" flag: strconv.ParseBool: parsing "maybe": invalid syntax', podman: true },
-  { args: ['images', '-n=maybe'], err: 'Error: invalid argument "maybe" for "-n, --noheading" flag: strconv.ParseBool: parsing "maybe": invalid syntax', podman: true },
+  {
+    args: ['images', '--noheading=maybe'],
+    err: 'Error: invalid argument "maybe" for "-n, --noheading" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    podman: true,
+  },
+  {
+    args: ['images', '-n=maybe'],
+    err: 'Error: invalid argument "maybe" for "-n, --noheading" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    podman: true,
+  },
   { args: ['images', 'a', 'b'], err: 'Error: accepts at most 1 arg(s), received 2', podman: true },
   // podman lists the keys in Go map order (random): compared with berth only
-  { args: ['images', '--sort', 'bogus'], err: 'Error: "bogus" is not a valid field for sorting. Choose from: created, id, repository, size, tag' },
+  {
+    args: ['images', '--sort', 'bogus'],
+    err: 'Error: "bogus" is not a valid field for sorting. Choose from: created, id, repository, size, tag',
+  },
   { args: ['images', '--version'], err: 'Error: unknown flag: --version', podman: true },
   { args: ['images', '--noout'], err: 'Error: unknown flag: --noout', podman: true },
-  { args: ['pull', '--tls-verify=maybe', 'x'], err: 'Error: invalid argument "maybe" for "--tls-verify" flag: strconv.ParseBool: parsing "maybe": invalid syntax', podman: true },
+  {
+    args: ['pull', '--tls-verify=maybe', 'x'],
+    err: 'Error: invalid argument "maybe" for "--tls-verify" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    podman: true,
+  },
   { args: ['pull', '--quiet=1', '--tls-verify=False'], err: 'Error: requires at least 1 arg(s), only received 0', podman: true },
-  { args: ['search', '--limit', '1e20', 'x'], err: 'Error: invalid argument "1e20" for "--limit" flag: strconv.ParseInt: parsing "1e20": invalid syntax', podman: true },
-  { args: ['search', '--limit', '99999999999999999999', 'x'], err: 'Error: invalid argument "99999999999999999999" for "--limit" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range', podman: true },
+  {
+    args: ['search', '--limit', '1e20', 'x'],
+    err: 'Error: invalid argument "1e20" for "--limit" flag: strconv.ParseInt: parsing "1e20": invalid syntax',
+    podman: true,
+  },
+  {
+    args: ['search', '--limit', '99999999999999999999', 'x'],
+    err: 'Error: invalid argument "99999999999999999999" for "--limit" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range',
+    podman: true,
+  },
   { args: ['push', '--compression-format'], err: 'Error: flag needs an argument: --compression-format', podman: true },
   { args: ['push', '--compression-format', 'bogus', 'x'], err: 'Error: cannot find compressor for "bogus"', podman: true },
-  { args: ['save', '--format', 'bogus', 'x'], err: 'Error: format value must be one of oci-dir oci-archive docker-dir docker-archive', podman: true },
-  { args: ['save', '--uncompressed=x', 'x'], err: 'Error: invalid argument "x" for "--uncompressed" flag: strconv.ParseBool: parsing "x": invalid syntax', podman: true },
+  {
+    args: ['save', '--format', 'bogus', 'x'],
+    err: 'Error: format value must be one of oci-dir oci-archive docker-dir docker-archive',
+    podman: true,
+  },
+  {
+    args: ['save', '--uncompressed=x', 'x'],
+    err: 'Error: invalid argument "x" for "--uncompressed" flag: strconv.ParseBool: parsing "x": invalid syntax',
+    podman: true,
+  },
   { args: ['load', '-i'], err: "Error: flag needs an argument: 'i' in -i", podman: true },
   { args: ['tag'], err: 'Error: requires at least 2 arg(s), only received 0', podman: true },
   { args: ['untag'], err: 'Error: requires at least 1 arg(s), only received 0', podman: true },
@@ -105,35 +157,70 @@ const BAD: Bad[] = [
   { args: ['rmi', '--nope'], err: 'Error: unknown flag: --nope', podman: true },
   { args: ['frob'], err: 'Error: unrecognized command `berth frob`', podman: true },
   { args: ['image', 'frob'], err: 'Error: unrecognized command `berth image frob`', podman: true },
-  { args: ['--log-level=bogus', 'images'], code: 1, err: 'Log Level "bogus" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic', podman: true },
+  {
+    args: ['--log-level=bogus', 'images'],
+    code: 1,
+    err: 'Log Level "bogus" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic',
+    podman: true,
+  },
   { args: ['--debug', '--log-level=info', 'images'], code: 1, err: 'Setting --log-level and --debug is not allowed', podman: true },
   // flags podman 4.3.1 does not have: pflag's words for their types, podman 5's words for durations
-  { args: ['pull', '--jobs', '1e20', 'x'], err: 'Error: invalid argument "1e20" for "--jobs" flag: strconv.ParseUint: parsing "1e20": invalid syntax' },
+  {
+    args: ['pull', '--jobs', '1e20', 'x'],
+    err: 'Error: invalid argument "1e20" for "--jobs" flag: strconv.ParseUint: parsing "1e20": invalid syntax',
+  },
   { args: ['push', '--jobs', '0', 'x'], err: 'Error: invalid argument "0" for "--jobs" flag: must be at least 1' },
-  { args: ['pull', '--retry', '1e20', 'x'], err: 'Error: invalid argument "1e20" for "--retry" flag: strconv.ParseUint: parsing "1e20": invalid syntax' },
-  { args: ['pull', '--retry', '-1', 'x'], err: 'Error: invalid argument "-1" for "--retry" flag: strconv.ParseUint: parsing "-1": invalid syntax' },
+  {
+    args: ['pull', '--retry', '1e20', 'x'],
+    err: 'Error: invalid argument "1e20" for "--retry" flag: strconv.ParseUint: parsing "1e20": invalid syntax',
+  },
+  {
+    args: ['pull', '--retry', '-1', 'x'],
+    err: 'Error: invalid argument "-1" for "--retry" flag: strconv.ParseUint: parsing "-1": invalid syntax',
+  },
   { args: ['pull', '--retry-delay', 'bogus', 'x'], err: 'Error: time: invalid duration "bogus"' },
   { args: ['push', '--retry-delay=10', 'x'], err: 'Error: time: missing unit in duration "10"' },
-  { args: ['push', '--compression-level', '1e20', 'x'], err: 'Error: invalid argument "1e20" for "--compression-level" flag: strconv.ParseInt: parsing "1e20": invalid syntax' },
-  { args: ['push', '--compression-level', '42', 'x'], err: 'Error: invalid argument "42" for "--compression-level" flag: gzip levels are 1 to 9' },
-  { args: ['push', '--compression-format=zstd', '--compression-level', '21', 'x'], err: 'Error: invalid argument "21" for "--compression-level" flag: zstd levels are 1 to 20' },
+  {
+    args: ['push', '--compression-level', '1e20', 'x'],
+    err: 'Error: invalid argument "1e20" for "--compression-level" flag: strconv.ParseInt: parsing "1e20": invalid syntax',
+  },
+  {
+    args: ['push', '--compression-level', '42', 'x'],
+    err: 'Error: invalid argument "42" for "--compression-level" flag: gzip levels are 1 to 9',
+  },
+  {
+    args: ['push', '--compression-format=zstd', '--compression-level', '21', 'x'],
+    err: 'Error: invalid argument "21" for "--compression-level" flag: zstd levels are 1 to 20',
+  },
   { args: ['search', '--list-tags', '--limit', '-1', 'x'], err: 'Error: invalid argument "-1" for "--limit" flag: must be at least 0' },
-  { args: ['push', '--format', 'v2s1', 'x'], err: 'Error: unknown format "v2s1". Choose on of the supported formats: \'oci\', \'v2s2\', or \'docker\'' },
+  {
+    args: ['push', '--format', 'v2s1', 'x'],
+    err: "Error: unknown format \"v2s1\". Choose on of the supported formats: 'oci', 'v2s2', or 'docker'",
+  },
   { args: ['pull', '--policy', 'invalid', 'x'], err: 'Error: unsupported pull policy "invalid"' },
-  { args: ['copy', '--src-tls-verify=nope', 'a', 'b'], err: 'Error: invalid argument "nope" for "--src-tls-verify" flag: strconv.ParseBool: parsing "nope": invalid syntax' },
+  {
+    args: ['copy', '--src-tls-verify=nope', 'a', 'b'],
+    err: 'Error: invalid argument "nope" for "--src-tls-verify" flag: strconv.ParseBool: parsing "nope": invalid syntax',
+  },
   { args: ['images', '--filter', `until=${NINES}`], err: `Error: strconv.ParseInt: parsing "${NINES}": value out of range` },
-  { args: ['image', 'prune', '-f', '--filter', `until=1.${NINES}`], err: `Error: strconv.ParseInt: parsing "${NINES}": value out of range` },
+  {
+    args: ['image', 'prune', '-f', '--filter', `until=1.${NINES}`],
+    err: `Error: strconv.ParseInt: parsing "${NINES}": value out of range`,
+  },
   { args: ['completion', 'tcsh'], err: 'Error: invalid argument "tcsh" for "berth completion": use bash, zsh or fish' },
 ];
 
-describe('bad flags: podman\'s words, one line, exit code, store untouched', () => {
+describe("bad flags: podman's words, one line, exit code, store untouched", () => {
   let b: ScratchBerth;
   let podman: ScratchPodman | undefined;
   before(async () => {
     b = await scratchBerth();
     if (haveTool('podman')) podman = await scratchPodman();
   });
-  after(async () => { await b.cleanup(); await podman?.cleanup(); });
+  after(async () => {
+    await b.cleanup();
+    await podman?.cleanup();
+  });
 
   for (const bad of BAD) {
     test(`berth ${bad.args.join(' ').slice(0, 80)}`, async () => {
@@ -143,11 +230,11 @@ describe('bad flags: podman\'s words, one line, exit code, store untouched', () 
       assert.equal(r.stderr, `${bad.err}\n`, 'exactly one line on stderr');
       assert.equal(r.stdout, '');
       // rejected before the store is opened (filters: opened, nothing written)
-      if (fs.existsSync(root)) assert.deepEqual((await fsp.readdir(path.join(root, 'blobs/sha256')).catch(() => [])), []);
+      if (fs.existsSync(root)) assert.deepEqual(await fsp.readdir(path.join(root, 'blobs/sha256')).catch(() => []), []);
       if (bad.podman && podman) {
         const p = await podman.run(bad.args);
         assert.equal(r.code, p.code, `podman exit code (podman stderr: ${p.stderr})`);
-        assert.equal(bad.err, p.stderr.split('\n')[0]!.replace(/\bpodman\b/g, 'berth'), 'first stderr line as podman\'s');
+        assert.equal(bad.err, p.stderr.split('\n')[0]!.replace(/\bpodman\b/g, 'berth'), "first stderr line as podman's");
       }
     });
   }
@@ -155,13 +242,20 @@ describe('bad flags: podman\'s words, one line, exit code, store untouched', () 
 
 describe('global flags', () => {
   let b: ScratchBerth;
-  before(async () => { b = await scratchBerth(); });
+  before(async () => {
+    b = await scratchBerth();
+  });
   after(() => b.cleanup());
 
-  test('--log-level, --debug: podman\'s levels, logrus lines on stderr', async () => {
+  test("--log-level, --debug: podman's levels, logrus lines on stderr", async () => {
     const quiet = await b.run(['images']);
     assert.equal(quiet.stderr, '');
-    for (const args of [['--log-level=debug', 'images'], ['--debug', 'images'], ['images', '--log-level', 'DEBUG'], ['-D', 'images']]) {
+    for (const args of [
+      ['--log-level=debug', 'images'],
+      ['--debug', 'images'],
+      ['images', '--log-level', 'DEBUG'],
+      ['-D', 'images'],
+    ]) {
       const r = await b.run(args);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /^time="[^"]+" level=info msg="berth filtering at log level debug"$/m, args.join(' '));
@@ -184,7 +278,10 @@ describe('global flags', () => {
   test('--config DIR: credentials from DIR/config.json (as DOCKER_CONFIG); a file is refused', async () => {
     const dir = path.join(b.dir, 'docker-config');
     await fsp.mkdir(dir);
-    await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'registry.test': { auth: Buffer.from('me:secret').toString('base64') } } }));
+    await fsp.writeFile(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ auths: { 'registry.test': { auth: Buffer.from('me:secret').toString('base64') } } }),
+    );
     const env = { REGISTRY_AUTH_FILE: undefined };
     const get = await b.run(['--config', dir, 'login', '--get-login', 'registry.test'], { env });
     assert.equal(get.code, 0, get.stderr);
@@ -199,13 +296,19 @@ describe('global flags', () => {
 
   test('--compat-auth-file: a Docker config.json instead of auth.json; not with --authfile', async () => {
     const compat = path.join(b.dir, 'compat.json');
-    await fsp.writeFile(compat, JSON.stringify({ auths: { 'registry.test': { auth: Buffer.from('you:pw').toString('base64') } }, credsStore: '' }));
+    await fsp.writeFile(
+      compat,
+      JSON.stringify({ auths: { 'registry.test': { auth: Buffer.from('you:pw').toString('base64') } }, credsStore: '' }),
+    );
     const env = { REGISTRY_AUTH_FILE: undefined };
     const get = await b.run(['login', '--compat-auth-file', compat, '--get-login', 'registry.test'], { env });
     assert.equal(get.stdout, 'you\n', get.stderr);
     const both = await b.run(['login', '--compat-auth-file', compat, '--authfile', b.authFile, '--get-login', 'registry.test'], { env });
     assert.equal(both.code, 125);
-    assert.equal(both.stderr, 'Error: options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously\n');
+    assert.equal(
+      both.stderr,
+      'Error: options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously\n',
+    );
     const out = await b.run(['logout', '--compat-auth-file', compat, 'registry.test'], { env });
     assert.equal(out.code, 0, out.stderr);
     assert.deepEqual(JSON.parse(await fsp.readFile(compat, 'utf8')), { auths: {}, credsStore: '' });
@@ -214,7 +317,9 @@ describe('global flags', () => {
 
 describe('berth completion', () => {
   let b: ScratchBerth;
-  before(async () => { b = await scratchBerth(); });
+  before(async () => {
+    b = await scratchBerth();
+  });
   after(() => b.cleanup());
 
   test('bash: the script loads, `complete -p berth` works, words/flags/values complete', async () => {
@@ -222,18 +327,23 @@ describe('berth completion', () => {
     assert.equal(script.code, 0, script.stderr);
     const file = path.join(b.dir, 'berth.bash');
     await fsp.writeFile(file, script.stdout);
-    const complete = (...words: string[]) => `COMP_WORDS=(berth ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; COMPREPLY=(); _berth berth; echo "\${COMPREPLY[*]}"`;
-    const r = await run('bash', ['--norc', '-c', [
-      `source ${file}`,
-      'complete -p berth',
-      complete('pu'),
-      complete('image', 'l'),
-      complete('pull', '--pol'),
-      complete('pull', '--policy', ''),
-      complete('--root', '/tmp', 'push', '-f', ''),
-      complete('completion', 'z'),
-      complete('system', ''),
-    ].join('\n')]);
+    const complete = (...words: string[]) =>
+      `COMP_WORDS=(berth ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; COMPREPLY=(); _berth berth; echo "\${COMPREPLY[*]}"`;
+    const r = await run('bash', [
+      '--norc',
+      '-c',
+      [
+        `source ${file}`,
+        'complete -p berth',
+        complete('pu'),
+        complete('image', 'l'),
+        complete('pull', '--pol'),
+        complete('pull', '--policy', ''),
+        complete('--root', '/tmp', 'push', '-f', ''),
+        complete('completion', 'z'),
+        complete('system', ''),
+      ].join('\n'),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\n').slice(0, 8), [
       'complete -o default -F _berth berth',
@@ -263,7 +373,11 @@ describe('berth completion', () => {
     assert.equal(fish.code, 0);
     for (const c of COMMANDS) {
       for (const f of c.flags.filter((x) => !x.hidden)) {
-        assert.match(fish.stdout, new RegExp(`^complete -c berth -n '__berth_cmd ${esc(c.name)}' -l ${esc(f.name)}\\b`, 'm'), `${c.name} --${f.name}`);
+        assert.match(
+          fish.stdout,
+          new RegExp(`^complete -c berth -n '__berth_cmd ${esc(c.name)}' -l ${esc(f.name)}\\b`, 'm'),
+          `${c.name} --${f.name}`,
+        );
       }
     }
     assert.match(fish.stdout, /^complete -c berth -n '__berth_cmd pull' -l policy -x -a 'always missing never newer'/m);
@@ -280,7 +394,13 @@ describe('new flags end to end: load -i URL, save --uncompressed, push --format 
   let podman: ScratchPodman;
   let http: Server;
   let base: string;
-  const img = buildImage({ layers: [{ files: { 'etc/hello': 'hello\n' }, gzip: true }, { files: { 'app/data': Buffer.alloc(20_000, 3) }, gzip: true }], label: 'cli-flags' });
+  const img = buildImage({
+    layers: [
+      { files: { 'etc/hello': 'hello\n' }, gzip: true },
+      { files: { 'app/data': Buffer.alloc(20_000, 3) }, gzip: true },
+    ],
+    label: 'cli-flags',
+  });
   const id = img.configDigest.slice(7);
   const name = 'localhost/cli/flags:1';
   const layerMT = (m: { layers: { mediaType: string }[] }) => m.layers.map((l) => l.mediaType);
@@ -296,7 +416,10 @@ describe('new flags end to end: load -i URL, save --uncompressed, push --format 
     // a plain http server for load -i URL, serving files of b.dir
     http = createServer((req, res) => {
       const file = path.join(b.dir, path.basename(req.url ?? ''));
-      if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+      if (!fs.existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/x-tar' });
       fs.createReadStream(file).pipe(res);
     });
@@ -333,12 +456,20 @@ describe('new flags end to end: load -i URL, save --uncompressed, push --format 
       const r = await b.run(['save', '--format', 'oci-archive', ...(uncompressed ? ['--uncompressed'] : []), '-o', file, name]);
       assert.equal(r.code, 0, r.stderr);
       const members = new TarMembers(indexTarFile(file, file), file);
-      const member = (n: string) => { const e = members.resolve(n); return readMember(file, e.offset, e.size); };
+      const member = (n: string) => {
+        const e = members.resolve(n);
+        return readMember(file, e.offset, e.size);
+      };
       const index = JSON.parse(member('index.json').toString()) as { manifests: { digest: string }[] };
-      const manifest = JSON.parse(member(`blobs/sha256/${index.manifests[0]!.digest.slice(7)}`).toString()) as { layers: { mediaType: string; digest: string }[] };
+      const manifest = JSON.parse(member(`blobs/sha256/${index.manifests[0]!.digest.slice(7)}`).toString()) as {
+        layers: { mediaType: string; digest: string }[];
+      };
       if (uncompressed) {
         assert.deepEqual(layerMT(manifest), ['application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar']);
-        assert.deepEqual(manifest.layers.map((l) => l.digest), diffIDs);
+        assert.deepEqual(
+          manifest.layers.map((l) => l.digest),
+          diffIDs,
+        );
       } else {
         assert.deepEqual(layerMT(manifest), ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip']);
       }
@@ -351,8 +482,13 @@ describe('new flags end to end: load -i URL, save --uncompressed, push --format 
     const dir = path.join(b.dir, 'oci-dir');
     assert.equal((await b.run(['save', '--format', 'oci-dir', '--uncompressed', '-o', dir, name])).code, 0);
     const index = JSON.parse(await fsp.readFile(path.join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
-    const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: { mediaType: string; digest: string }[] };
-    assert.deepEqual(manifest.layers.map((l) => l.digest), diffIDs);
+    const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as {
+      layers: { mediaType: string; digest: string }[];
+    };
+    assert.deepEqual(
+      manifest.layers.map((l) => l.digest),
+      diffIDs,
+    );
   });
 
   test('push --format docker (= v2s2) to a registry', async () => {
@@ -366,7 +502,10 @@ describe('new flags end to end: load -i URL, save --uncompressed, push --format 
       assert.equal(raw.code, 0, raw.stderr);
       const m = JSON.parse(raw.stdout) as { mediaType: string; layers: { mediaType: string }[] };
       assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
-      assert.deepEqual(layerMT(m), ['application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.docker.image.rootfs.diff.tar.gzip']);
+      assert.deepEqual(layerMT(m), [
+        'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      ]);
     }
     assert.equal(digests[0], digests[1]);
     assert.match(digests[0]!, /^sha256:[0-9a-f]{64}$/);

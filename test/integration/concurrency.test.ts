@@ -10,22 +10,37 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  BERTH_MAIN, berth, blobsOnDisk, dockerArchive, listDir, makeImage, referencedBlobs, storeImages, writeBigDockerArchive, type BigArchive,
+  BERTH_MAIN,
+  berth,
+  blobsOnDisk,
+  dockerArchive,
+  listDir,
+  makeImage,
+  referencedBlobs,
+  storeImages,
+  writeBigDockerArchive,
+  type BigArchive,
 } from '../helpers/archives.js';
 import { makeTar, rmrf, type RunResult } from '../helpers/tools.js';
 
 const MB = 1024 * 1024;
 let dir: string;
-let mid: BigArchive;       // big enough that loads overlap with other commands
+let mid: BigArchive; // big enough that loads overlap with other commands
 let n = 0;
 const newRoot = () => path.join(dir, `store-${++n}`);
 const hasImagesCommand = fs.existsSync(path.join(path.dirname(BERTH_MAIN), 'commands', 'images.js'));
 
 before(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-conc-'));
-  mid = await writeBigDockerArchive(path.join(dir, 'mid.tar'), { layerBytes: [12 * MB, 10 * MB, 8 * MB], repoTag: 'example.com/mid:1', content: 'random' });
+  mid = await writeBigDockerArchive(path.join(dir, 'mid.tar'), {
+    layerBytes: [12 * MB, 10 * MB, 8 * MB],
+    repoTag: 'example.com/mid:1',
+    content: 'random',
+  });
 });
-after(async () => { await rmrf(dir); });
+after(async () => {
+  await rmrf(dir);
+});
 
 function assertClean(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
@@ -41,9 +56,12 @@ async function checkConsistent(root: string): Promise<void> {
 /** Run `fn` repeatedly until `until` settles; returns every result. */
 async function repeatWhile<T>(until: Promise<unknown>, fn: () => Promise<T>): Promise<T[]> {
   let settled = false;
-  void until.finally(() => { settled = true; });
+  void until.finally(() => {
+    settled = true;
+  });
   const out: T[] = [];
-  do out.push(await fn()); while (!settled);
+  do out.push(await fn());
+  while (!settled);
   return out;
 }
 
@@ -65,11 +83,22 @@ test('two loads of the same archive at once on a fresh store: both succeed, one 
 test('four loads of different archives sharing a base layer, at once', async () => {
   const root = newRoot();
   const base = makeTar({ 'base.bin': Buffer.alloc(2 * MB, 3) });
-  const imgs = [0, 1, 2, 3].map((i) => makeImage({ repoTags: [`example.com/shared:${i}`], layers: [base, makeTar({ [`own-${i}.txt`]: `image ${i}\n` })] }));
-  const files = await Promise.all(imgs.map(async (img, i) => { const f = path.join(dir, `shared-${i}.tar`); await fsp.writeFile(f, dockerArchive([img])); return f; }));
+  const imgs = [0, 1, 2, 3].map((i) =>
+    makeImage({ repoTags: [`example.com/shared:${i}`], layers: [base, makeTar({ [`own-${i}.txt`]: `image ${i}\n` })] }),
+  );
+  const files = await Promise.all(
+    imgs.map(async (img, i) => {
+      const f = path.join(dir, `shared-${i}.tar`);
+      await fsp.writeFile(f, dockerArchive([img]));
+      return f;
+    }),
+  );
   const rs = await Promise.all(files.map((f) => berth(root, ['load', '-q', '-i', f])));
   rs.forEach((r, i) => assertClean(r, `load ${i}`));
-  assert.deepEqual(storeImages(root), imgs.map((img, i) => ({ id: img.id, names: [`example.com/shared:${i}`] })).sort((x, y) => x.id.localeCompare(y.id)));
+  assert.deepEqual(
+    storeImages(root),
+    imgs.map((img, i) => ({ id: img.id, names: [`example.com/shared:${i}`] })).sort((x, y) => x.id.localeCompare(y.id)),
+  );
   await checkConsistent(root);
   assert.deepEqual(blobsOnDisk(root), referencedBlobs(root));
 });
@@ -92,7 +121,12 @@ test('load while system check (and images) run: no errors, consistent store', as
     assert.match(c.stdout, /Checked [12] image\(s\), \d+ blob\(s\): no problems/);
   }
   for (const i of listings) assertClean(i, 'images');
-  assert.deepEqual(storeImages(root).map((x) => x.id).sort(), [small.id, mid.id].sort());
+  assert.deepEqual(
+    storeImages(root)
+      .map((x) => x.id)
+      .sort(),
+    [small.id, mid.id].sort(),
+  );
   await checkConsistent(root);
 });
 

@@ -77,13 +77,19 @@ describe('gzip codecs', { skip }, () => {
       assertOk(await b.run(['save', '-o', saved, img.id], { ...env(codec), root }), 'save');
       const root2 = b.store();
       assertOk(await b.run(['load', '-i', saved], { ...env(codec), root: root2 }), 'load of the saved archive');
-      assert.deepEqual(storeImages(root2).map((i) => i.id), [img.id]);
+      assert.deepEqual(
+        storeImages(root2).map((i) => i.id),
+        [img.id],
+      );
 
       // push of uncompressed layers: compressed by the codec, digests of the bytes it produced
       const root3 = b.store();
       assertOk(await b.run(['load', '-i', plainArchive], { root: root3 }), 'load of the plain archive');
       const ref = `${reg.host}/codecs/${codec}:1`;
-      const pushed = await b.run(['--log-level=debug', 'push', '--tls-verify=false', img.id, `docker://${ref}`], { ...env(codec), root: root3 });
+      const pushed = await b.run(['--log-level=debug', 'push', '--tls-verify=false', img.id, `docker://${ref}`], {
+        ...env(codec),
+        root: root3,
+      });
       assertOk(pushed, 'push');
       assert.match(pushed.stderr, new RegExp(`gzip compress: using ${codec === 'zlib' ? 'node:zlib' : `\\S*/${codec}`}`));
       const manifestDigest = pushed.stdout.trim();
@@ -102,7 +108,10 @@ describe('gzip codecs', { skip }, () => {
         const pulled = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env(pullCodec), root: root4 });
         assertOk(pulled, `pull with ${pullCodec}`);
         assert.equal(pulled.stdout, `${img.id}\n`);
-        assert.deepEqual(JSON.parse((await b.run(['inspect', '--format', '{{json .RootFS.Layers}}', img.id], { root: root4 })).stdout), img.diffIDs);
+        assert.deepEqual(
+          JSON.parse((await b.run(['inspect', '--format', '{{json .RootFS.Layers}}', img.id], { root: root4 })).stdout),
+          img.diffIDs,
+        );
       }
     });
   }
@@ -126,7 +135,10 @@ describe('gzip codecs', { skip }, () => {
     const load = await b.run(['load', '-i', gzArchive], { ...env('igzip', { PATH }), root });
     assertOneLineError(load, 'igzip: simulated disk failure', /corrupt gzip data/);
     const ref = `${reg.host}/codecs/zlib:1`;
-    const pushed = await b.run(['push', '--tls-verify=false', img.id, `docker://${reg.host}/codecs/failing:1`], { ...env('igzip', { PATH }), root });
+    const pushed = await b.run(['push', '--tls-verify=false', img.id, `docker://${reg.host}/codecs/failing:1`], {
+      ...env('igzip', { PATH }),
+      root,
+    });
     assertOneLineError(pushed, 'igzip: simulated disk failure', /gzip compression failed/);
     // a pull whose layers go through the failing program
     const root2 = b.store();

@@ -25,7 +25,9 @@ before(async () => {
   archive = path.join(dir, 'img.tar');
   await fsp.writeFile(archive, dockerArchive([img]));
 });
-after(async () => { await rmrf(dir); });
+after(async () => {
+  await rmrf(dir);
+});
 
 /** A store with `img` named example.com/many:0 plus `extra` more names. */
 async function storeWithNames(name: string, extra: number): Promise<string> {
@@ -68,7 +70,9 @@ test('podman prints the same entries for an image with several names', { skip: s
     assert.equal(ours.code, 0, ours.stderr);
     const pick = (s: string) => (JSON.parse(s) as Entry[]).map((e) => ({ Id: e.Id, Names: e.Names, History: e.History }));
     assert.deepEqual(pick(ours.stdout), pick(theirs.stdout));
-  } finally { await p.cleanup(); }
+  } finally {
+    await p.cleanup();
+  }
 });
 
 test('10,000 names: images --format json stays under 150 MB peak RSS', { skip: skipTime }, async () => {
@@ -77,7 +81,9 @@ test('10,000 names: images --format json stays under 150 MB peak RSS', { skip: s
   const devnull = fs.openSync('/dev/null', 'w');
   const errs: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const c = spawn(TIME, ['-v', '-o', stats, process.execPath, BERTH_MAIN, '--root', root, 'images', '--format', 'json'], { stdio: ['ignore', devnull, 'pipe'] });
+    const c = spawn(TIME, ['-v', '-o', stats, process.execPath, BERTH_MAIN, '--root', root, 'images', '--format', 'json'], {
+      stdio: ['ignore', devnull, 'pipe'],
+    });
     c.stderr!.on('data', (b: Buffer) => errs.push(b));
     c.on('error', reject);
     c.on('close', resolve);

@@ -155,7 +155,10 @@ describe('library: examples and AbortSignal against a real registry', { skip }, 
       // a reason given by the caller is kept
       const why = new AbortController();
       why.abort(new Error('user pressed stop'));
-      await assert.rejects(pullImage(store, bigName, { tlsVerify: false, signal: why.signal }), expectError('ABORTED', /user pressed stop/));
+      await assert.rejects(
+        pullImage(store, bigName, { tlsVerify: false, signal: why.signal }),
+        expectError('ABORTED', /user pressed stop/),
+      );
 
       assert.deepEqual(store.listImages(), [], 'no image recorded');
       store.gc();

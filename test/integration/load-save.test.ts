@@ -11,9 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import {
-  berth, dockerArchive, makeImage, makeTar, sha256, storeImages, tarBuffer, type BuiltImage,
-} from '../helpers/archives.js';
+import { berth, dockerArchive, makeImage, makeTar, sha256, storeImages, tarBuffer, type BuiltImage } from '../helpers/archives.js';
 import { haveTool, rmrf, scratchPodman, skipUnlessTools, writeTinyOciLayout, type ScratchPodman } from '../helpers/tools.js';
 import { indexTarFile, TarMembers } from '../../src/util/tar.js';
 import { readMember } from '../../src/util/archive-input.js';
@@ -48,13 +46,23 @@ async function podmanImages(p: ScratchPodman): Promise<Images> {
 
 /** "Loaded image: X" lines of a load, as a sorted list. */
 function loadedLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => l.startsWith('Loaded image')).map((l) => l.replace(/^Loaded image\(s\): /, 'Loaded image: ')).sort();
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('Loaded image'))
+    .map((l) => l.replace(/^Loaded image\(s\): /, 'Loaded image: '))
+    .sort();
 }
 
 /** manifest.json of a docker-archive plus a reader for its members (by our own safe tar index). */
-function readArchive(file: string): { manifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[]; member(name: string): Buffer } {
+function readArchive(file: string): {
+  manifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[];
+  member(name: string): Buffer;
+} {
   const members = new TarMembers(indexTarFile(file, file), file);
-  const member = (name: string) => { const e = members.resolve(name); return readMember(file, e.offset, e.size); };
+  const member = (name: string) => {
+    const e = members.resolve(name);
+    return readMember(file, e.offset, e.size);
+  };
   return { manifest: JSON.parse(member('manifest.json').toString('utf8')), member };
 }
 
@@ -65,7 +73,11 @@ describe('interop with podman and skopeo', { skip }, () => {
   const newRoot = () => path.join(dir, `store-${++n}`);
   const multiLayer: BuiltImage = makeImage({
     repoTags: ['example.com/multi/layers:v1'],
-    layers: [makeTar({ 'etc/os-release': 'ID=test\n' }), makeTar({ 'usr/bin/tool': '#!/bin/sh\necho tool\n' }), makeTar({ 'srv/data.bin': Buffer.alloc(5000, 7) })],
+    layers: [
+      makeTar({ 'etc/os-release': 'ID=test\n' }),
+      makeTar({ 'usr/bin/tool': '#!/bin/sh\necho tool\n' }),
+      makeTar({ 'srv/data.bin': Buffer.alloc(5000, 7) }),
+    ],
   });
   const names = ['docker.io/library/alpine:3', 'localhost/foo:latest', 'quay.io/x/y:tag'];
 
@@ -110,7 +122,17 @@ describe('interop with podman and skopeo', { skip }, () => {
 
   test('podman save -m (multi-image) -> berth load keeps every image and every name', async () => {
     const file = path.join(dir, 'podman-multi.tar');
-    const s = await p.run(['save', '-m', '-o', file, 'alpine:3', 'foo', 'quay.io/x/y:tag', 'quay.io/x/y:other', 'example.com/multi/layers:v1']);
+    const s = await p.run([
+      'save',
+      '-m',
+      '-o',
+      file,
+      'alpine:3',
+      'foo',
+      'quay.io/x/y:tag',
+      'quay.io/x/y:other',
+      'example.com/multi/layers:v1',
+    ]);
     assert.equal(s.code, 0, s.stderr);
     const root = newRoot();
     const r = await berth(root, ['load', '-q', '-i', file]);
@@ -124,7 +146,9 @@ describe('interop with podman and skopeo', { skip }, () => {
       assert.equal(pl.code, 0, pl.stderr);
       assert.deepEqual(loadedLines(r.stdout), loadedLines(pl.stdout));
       assert.deepEqual(storeImages(root), await podmanImages(p2));
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
   test('skopeo copy oci: -> docker-archive (tagged and untagged) -> berth load matches podman load', async () => {
@@ -152,7 +176,9 @@ describe('interop with podman and skopeo', { skip }, () => {
       const b = await p2.run(['load', '-i', untagged]);
       assert.deepEqual(loadedLines(b.stdout), loadedLines(r2.stdout));
       assert.deepEqual(await podmanImages(p2), [{ id, names: ['docker.io/library/bar:v2'] }]);
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
   test('berth save -> podman load gives the same ID and name; skopeo sees the same config and layers', async () => {
@@ -169,14 +195,19 @@ describe('interop with podman and skopeo', { skip }, () => {
       assert.equal(s.code, 0, s.stderr);
       assert.equal((await p.run(['save', '-o', theirs, name])).code, 0);
       // no temp files left next to the output
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+        [],
+      );
       const p2 = await scratchPodman();
       try {
         const l = await p2.run(['load', '-i', ours]);
         assert.equal(l.code, 0, l.stderr);
         assert.deepEqual(loadedLines(l.stdout), [`Loaded image: ${name}`]);
         assert.deepEqual(await podmanImages(p2), [{ id, names: [name] }]);
-      } finally { await p2.cleanup(); }
+      } finally {
+        await p2.cleanup();
+      }
       const io = JSON.parse((await p.skopeo(['inspect', `docker-archive:${ours}`])).stdout) as { Digest: string; Layers: string[] };
       const it = JSON.parse((await p.skopeo(['inspect', `docker-archive:${theirs}`])).stdout) as { Digest: string; Layers: string[] };
       assert.deepEqual(io.Layers, it.Layers);
@@ -200,7 +231,10 @@ describe('interop with podman and skopeo', { skip }, () => {
     assert.deepEqual(a.manifest[0]!.RepoTags, ['example.com/multi/layers:v1']);
     assert.equal(a.manifest[0]!.Config, `${multiLayer.id}.json`);
     assert.deepEqual(a.member(a.manifest[0]!.Config), multiLayer.config);
-    assert.deepEqual(a.manifest[0]!.Layers, multiLayer.diffIDs.map((d) => `${d.slice(7)}.tar`));
+    assert.deepEqual(
+      a.manifest[0]!.Layers,
+      multiLayer.diffIDs.map((d) => `${d.slice(7)}.tar`),
+    );
     a.manifest[0]!.Layers.forEach((l, i) => assert.deepEqual(a.member(l), multiLayer.layers[i]));
     // to stdout: the same archive content
     const s = await berth(root, ['save', 'example.com/multi/layers:v1']);
@@ -214,11 +248,25 @@ describe('interop with podman and skopeo', { skip }, () => {
 
   test('berth save -m -> podman load keeps every image and name', async () => {
     const src = path.join(dir, 'podman-m2.tar');
-    assert.equal((await p.run(['save', '-m', '-o', src, 'alpine:3', 'foo', 'quay.io/x/y:tag', 'quay.io/x/y:other', 'example.com/multi/layers:v1'])).code, 0);
+    assert.equal(
+      (await p.run(['save', '-m', '-o', src, 'alpine:3', 'foo', 'quay.io/x/y:tag', 'quay.io/x/y:other', 'example.com/multi/layers:v1']))
+        .code,
+      0,
+    );
     const root = newRoot();
     assert.equal((await berth(root, ['load', '-q', '-i', src])).code, 0);
     const out = path.join(dir, 'berth-m.tar');
-    const s = await berth(root, ['save', '-m', '-o', out, 'alpine:3', 'foo', 'quay.io/x/y:tag', 'quay.io/x/y:other', 'example.com/multi/layers:v1']);
+    const s = await berth(root, [
+      'save',
+      '-m',
+      '-o',
+      out,
+      'alpine:3',
+      'foo',
+      'quay.io/x/y:tag',
+      'quay.io/x/y:other',
+      'example.com/multi/layers:v1',
+    ]);
     assert.equal(s.code, 0, s.stderr);
     const p2 = await scratchPodman();
     try {
@@ -226,10 +274,16 @@ describe('interop with podman and skopeo', { skip }, () => {
       assert.equal(l.code, 0, l.stderr);
       assert.deepEqual(await podmanImages(p2), await podmanImages(p));
       assert.deepEqual(storeImages(root), await podmanImages(p));
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
-  for (const [alg, tool, args] of [['gzip', 'gzip', ['-c']], ['zstd', 'zstd', ['-q', '-c']], ['xz', 'xz', ['-c']]] as const) {
+  for (const [alg, tool, args] of [
+    ['gzip', 'gzip', ['-c']],
+    ['zstd', 'zstd', ['-q', '-c']],
+    ['xz', 'xz', ['-c']],
+  ] as const) {
     test(`${alg}-compressed archive loads via -i and via stdin`, { skip: haveTool(tool) ? false : `${tool} not installed` }, async () => {
       const plain = path.join(dir, `for-${alg}.tar`);
       assert.equal((await p.run(['save', '-o', plain, 'example.com/multi/layers:v1'])).code, 0);
@@ -252,7 +306,15 @@ describe('interop with podman and skopeo', { skip }, () => {
 
   test('docker-style archive (legacy layer dirs, familiar RepoTags) loads like podman loads it', async () => {
     const img = makeImage({
-      repoTags: ['alpine:latest', 'someone/tool:1.0', 'library/bar:2', 'docker.io/foo:1', 'index.docker.io/y:1', 'localhost:5000/x:1', 'localhost/w:1'],
+      repoTags: [
+        'alpine:latest',
+        'someone/tool:1.0',
+        'library/bar:2',
+        'docker.io/foo:1',
+        'index.docker.io/y:1',
+        'localhost:5000/x:1',
+        'localhost/w:1',
+      ],
       seed: 'legacy',
     });
     const file = path.join(dir, 'docker-legacy.tar');
@@ -261,17 +323,29 @@ describe('interop with podman and skopeo', { skip }, () => {
     const r = await berth(root, ['load', '-i', file]);
     assert.equal(r.code, 0, r.stderr);
     // podman's rule: short RepoTags go under localhost/, docker.io names are normalized
-    assert.deepEqual(storeImages(root), [{
-      id: img.id,
-      names: ['docker.io/library/foo:1', 'docker.io/library/y:1', 'localhost/alpine:latest', 'localhost/library/bar:2', 'localhost/someone/tool:1.0', 'localhost/w:1', 'localhost:5000/x:1'],
-    }]);
+    assert.deepEqual(storeImages(root), [
+      {
+        id: img.id,
+        names: [
+          'docker.io/library/foo:1',
+          'docker.io/library/y:1',
+          'localhost/alpine:latest',
+          'localhost/library/bar:2',
+          'localhost/someone/tool:1.0',
+          'localhost/w:1',
+          'localhost:5000/x:1',
+        ],
+      },
+    ]);
     const p2 = await scratchPodman();
     try {
       const l = await p2.run(['load', '-i', file]);
       assert.equal(l.code, 0, l.stderr);
       assert.deepEqual(loadedLines(r.stdout), loadedLines(l.stdout));
       assert.deepEqual(storeImages(root), await podmanImages(p2));
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
   test('archive with gzip-compressed layer members loads with the right diffIDs', async () => {
@@ -291,7 +365,9 @@ describe('interop with podman and skopeo', { skip }, () => {
     try {
       assert.equal((await p2.run(['load', '-i', out])).code, 0);
       assert.deepEqual(await podmanImages(p2), [{ id: img.id, names: ['example.com/gzlayers:1'] }]);
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
   test('duplicate member names: the first copy is used, as podman does', async () => {
@@ -299,10 +375,16 @@ describe('interop with podman and skopeo', { skip }, () => {
     const evil = makeTar({ 'dup.txt': 'evil\n' });
     const img = makeImage({ repoTags: ['example.com/dup:1'], layers: [good] });
     const layerName = `${img.diffIDs[0]!.slice(7)}.tar`;
-    const withDup = (first: Buffer, second: Buffer) => tarBuffer([
-      { name: layerName, data: first }, { name: layerName, data: second }, { name: `${img.id}.json`, data: img.config },
-      { name: 'manifest.json', data: JSON.stringify([{ Config: `${img.id}.json`, RepoTags: ['example.com/dup:1'], Layers: [layerName] }]) },
-    ]);
+    const withDup = (first: Buffer, second: Buffer) =>
+      tarBuffer([
+        { name: layerName, data: first },
+        { name: layerName, data: second },
+        { name: `${img.id}.json`, data: img.config },
+        {
+          name: 'manifest.json',
+          data: JSON.stringify([{ Config: `${img.id}.json`, RepoTags: ['example.com/dup:1'], Layers: [layerName] }]),
+        },
+      ]);
     const goodFirst = path.join(dir, 'dup-good-first.tar');
     const badFirst = path.join(dir, 'dup-bad-first.tar');
     await fsp.writeFile(goodFirst, withDup(good, evil));
@@ -319,11 +401,15 @@ describe('interop with podman and skopeo', { skip }, () => {
     try {
       assert.equal((await p2.run(['load', '-i', goodFirst])).code, 0);
       assert.deepEqual(await podmanImages(p2), [{ id: img.id, names: ['example.com/dup:1'] }]);
-    } finally { await p2.cleanup(); }
+    } finally {
+      await p2.cleanup();
+    }
     const p3 = await scratchPodman();
     try {
       assert.notEqual((await p3.run(['load', '-i', badFirst])).code, 0, 'podman refuses it too');
-    } finally { await p3.cleanup(); }
+    } finally {
+      await p3.cleanup();
+    }
   });
 
   test('empty layers (1024-byte empty tar, zero-byte member) load with the same ID as in podman', async () => {
@@ -347,8 +433,12 @@ describe('interop with podman and skopeo', { skip }, () => {
       try {
         assert.equal((await p3.run(['load', '-i', out])).code, 0);
         assert.deepEqual(await podmanImages(p3), storeImages(root));
-      } finally { await p3.cleanup(); }
-    } finally { await p2.cleanup(); }
+      } finally {
+        await p3.cleanup();
+      }
+    } finally {
+      await p2.cleanup();
+    }
   });
 
   for (const compressed of [false, true]) {
@@ -357,11 +447,24 @@ describe('interop with podman and skopeo', { skip }, () => {
       const file = path.join(dir, `rootfs-${compressed ? 'gz' : 'plain'}.tar${compressed ? '.gz' : ''}`);
       await fsp.writeFile(file, compressed ? gzipSync(tar) : tar);
       const root = newRoot();
-      const changes = ['CMD ["/bin/echo","hi"]', 'ENV FOO=bar', 'LABEL a=b', 'EXPOSE 8080', 'WORKDIR /srv', 'USER nobody', 'ENTRYPOINT /bin/sh', 'VOLUME /data'];
+      const changes = [
+        'CMD ["/bin/echo","hi"]',
+        'ENV FOO=bar',
+        'LABEL a=b',
+        'EXPOSE 8080',
+        'WORKDIR /srv',
+        'USER nobody',
+        'ENTRYPOINT /bin/sh',
+        'VOLUME /data',
+      ];
       const changeArgs = changes.flatMap((c) => ['--change', c]);
       const r = await berth(root, ['import', ...changeArgs, '--message', 'imported by test', file, 'example.com/imported:1']);
       assert.equal(r.code, 0, r.stderr);
-      const id = r.stdout.trim().split('\n').pop()!.replace(/^sha256:/, '');
+      const id = r.stdout
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^sha256:/, '');
       assert.match(id, /^[a-f0-9]{64}$/);
       assert.deepEqual(storeImages(root), [{ id, names: ['example.com/imported:1'] }]);
       const out = path.join(dir, `imported-${compressed}.tar`);
@@ -383,8 +486,14 @@ describe('interop with podman and skopeo', { skip }, () => {
         const theirs = JSON.parse((await p2.skopeo(['inspect', '--config', `docker-archive:${theirsFile}`])).stdout) as ImageConfigJSON;
         assert.deepEqual(ours.config, theirs.config);
         assert.deepEqual(ours.config, {
-          User: 'nobody', ExposedPorts: { '8080/tcp': {} }, Env: ['FOO=bar'], Entrypoint: ['/bin/sh', '-c', '/bin/sh'],
-          Cmd: ['/bin/echo', 'hi'], Volumes: { '/data': {} }, WorkingDir: '/srv', Labels: { a: 'b' },
+          User: 'nobody',
+          ExposedPorts: { '8080/tcp': {} },
+          Env: ['FOO=bar'],
+          Entrypoint: ['/bin/sh', '-c', '/bin/sh'],
+          Cmd: ['/bin/echo', 'hi'],
+          Volumes: { '/data': {} },
+          WorkingDir: '/srv',
+          Labels: { a: 'b' },
         });
         assert.deepEqual(ours.rootfs, theirs.rootfs);
         assert.equal(ours.history.length, 1);
@@ -392,15 +501,21 @@ describe('interop with podman and skopeo', { skip }, () => {
         assert.equal(ours.history[0].created_by, theirs.history[0].created_by);
         assert.equal(ours.architecture, theirs.architecture);
         assert.equal(ours.os, theirs.os);
-      } finally { await p2.cleanup(); }
+      } finally {
+        await p2.cleanup();
+      }
     });
   }
 });
 
 describe('load/save without external tools', () => {
   let dir: string;
-  before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-ls-')); });
-  after(async () => { await rmrf(dir); });
+  before(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-ls-'));
+  });
+  after(async () => {
+    await rmrf(dir);
+  });
 
   test('loading the same archive twice keeps one image; loading a retagged one adds the name', async () => {
     const root = path.join(dir, 'twice');
@@ -423,10 +538,18 @@ describe('load/save without external tools', () => {
     const img = makeImage({ repoTags: ['example.com/symlinked:1'], seed: 'symlinked' });
     const hex = img.diffIDs[0]!.slice(7);
     const f = path.join(dir, 'symlinked.tar');
-    await fsp.writeFile(f, dockerArchive([img], {
-      extra: [{ name: `${hex}`, type: 'dir' }, { name: `${hex}/layer.tar`, type: 'symlink', linkname: `../${hex}.tar` }],
-      mutate: (m) => { m[0]!.Layers = [`${hex}/layer.tar`]; },
-    }));
+    await fsp.writeFile(
+      f,
+      dockerArchive([img], {
+        extra: [
+          { name: `${hex}`, type: 'dir' },
+          { name: `${hex}/layer.tar`, type: 'symlink', linkname: `../${hex}.tar` },
+        ],
+        mutate: (m) => {
+          m[0]!.Layers = [`${hex}/layer.tar`];
+        },
+      }),
+    );
     const r = await berth(root, ['load', '-q', '-i', f]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(storeImages(root), [{ id: img.id, names: ['example.com/symlinked:1'] }]);
@@ -441,6 +564,12 @@ describe('load/save without external tools', () => {
       await fsp.writeFile(f, dockerArchive([img]));
       assert.equal((await berth(root, ['load', '-q', '-i', f])).code, 0);
     }
-    assert.deepEqual(storeImages(root), [{ id: a.id, names: [] }, { id: b.id, names: ['example.com/moving:latest'] }].sort((x, y) => x.id.localeCompare(y.id)));
+    assert.deepEqual(
+      storeImages(root),
+      [
+        { id: a.id, names: [] },
+        { id: b.id, names: ['example.com/moving:latest'] },
+      ].sort((x, y) => x.id.localeCompare(y.id)),
+    );
   });
 });

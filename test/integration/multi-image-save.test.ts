@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  berth, dockerArchive, makeImage, makeTar, storeImages, storeSnapshot,
-} from '../helpers/archives.js';
+import { berth, dockerArchive, makeImage, makeTar, storeImages, storeSnapshot } from '../helpers/archives.js';
 import { rmrf, scratchPodman, skipUnlessTools } from '../helpers/tools.js';
 import { indexTarFile } from '../../src/util/tar.js';
 
@@ -21,7 +19,10 @@ const skipPodman = skipUnlessTools('podman');
 const baseLayer = makeTar({ 'etc/os-release': 'ID=base\n', 'bin/sh': '#!/bin/sh\n' });
 const base = makeImage({ repoTags: ['example.com/base:1'], layers: [baseLayer] });
 const app = makeImage({ repoTags: ['example.com/app:1'], layers: [baseLayer, makeTar({ 'srv/app': 'app\n' })] });
-const twice = makeImage({ repoTags: ['example.com/twice:1'], layers: [makeTar({ 'same.txt': 'same\n' }), makeTar({ 'mid.txt': 'mid\n' }), makeTar({ 'same.txt': 'same\n' })] });
+const twice = makeImage({
+  repoTags: ['example.com/twice:1'],
+  layers: [makeTar({ 'same.txt': 'same\n' }), makeTar({ 'mid.txt': 'mid\n' }), makeTar({ 'same.txt': 'same\n' })],
+});
 const ALL = [base, app, twice];
 const NAMES = ['example.com/base:1', 'example.com/app:1', 'example.com/twice:1'];
 const expected = ALL.map((i) => ({ id: i.id, names: [...i.repoTags!] })).sort((a, b) => a.id.localeCompare(b.id));
@@ -29,8 +30,12 @@ const expected = ALL.map((i) => ({ id: i.id, names: [...i.repoTags!] })).sort((a
 let dir: string;
 let n = 0;
 
-before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-multi-save-')); });
-after(async () => { await rmrf(dir); });
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-multi-save-'));
+});
+after(async () => {
+  await rmrf(dir);
+});
 
 /** A store holding ALL, with layers stored gzip-compressed or as plain tar. */
 async function storeWith(gzipLayers: boolean): Promise<string> {
@@ -45,7 +50,9 @@ async function storeWith(gzipLayers: boolean): Promise<string> {
 
 /** Member names of a tar file, failing on duplicates. */
 function members(file: string): string[] {
-  const names = indexTarFile(file, file).filter((e) => e.type === 'file').map((e) => e.name);
+  const names = indexTarFile(file, file)
+    .filter((e) => e.type === 'file')
+    .map((e) => e.name);
   assert.equal(new Set(names).size, names.length, `duplicate members in ${file}: ${names.join(', ')}`);
   return names;
 }
@@ -53,7 +60,9 @@ function members(file: string): string[] {
 for (const gzipLayers of [true, false]) {
   describe(`layers stored ${gzipLayers ? 'gzip-compressed' : 'as plain tar'}`, () => {
     let root: string;
-    before(async () => { root = await storeWith(gzipLayers); });
+    before(async () => {
+      root = await storeWith(gzipLayers);
+    });
 
     for (const format of ['docker-archive', 'oci-archive'] as const) {
       test(`save -m --format ${format}: shared layers once; loads back into berth with the same images`, async () => {
@@ -97,12 +106,18 @@ for (const gzipLayers of [true, false]) {
           }
           const imgs = await p.run(['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']);
           assert.equal(imgs.code, 0, imgs.stderr);
-          const seen = imgs.stdout.trim().split('\n').map((line) => {
-            const [id, name] = line.split(' ') as [string, string];
-            return { id: id.replace(/^sha256:/, ''), names: [name] };
-          }).sort((a, b) => a.id.localeCompare(b.id));
+          const seen = imgs.stdout
+            .trim()
+            .split('\n')
+            .map((line) => {
+              const [id, name] = line.split(' ') as [string, string];
+              return { id: id.replace(/^sha256:/, ''), names: [name] };
+            })
+            .sort((a, b) => a.id.localeCompare(b.id));
           assert.deepEqual(seen, expected);
-        } finally { await p.cleanup(); }
+        } finally {
+          await p.cleanup();
+        }
       });
     }
   });
@@ -111,10 +126,19 @@ for (const gzipLayers of [true, false]) {
 test('save -m of an image given twice and of images in another order writes the same images', async () => {
   const root = await storeWith(true);
   const out = path.join(dir, 'order.tar');
-  const r = await berth(root, ['save', '-q', '-m', '-o', out, 'example.com/twice:1', 'example.com/app:1', 'example.com/base:1', 'example.com/app:1']);
+  const r = await berth(root, [
+    'save',
+    '-q',
+    '-m',
+    '-o',
+    out,
+    'example.com/twice:1',
+    'example.com/app:1',
+    'example.com/base:1',
+    'example.com/app:1',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const other = path.join(dir, 'order-back');
   assert.equal((await berth(other, ['load', '-q', '-i', out])).code, 0);
   assert.deepEqual(storeImages(other), expected);
 });
-

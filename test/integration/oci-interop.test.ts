@@ -9,10 +9,24 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { haveTool, scratchSkopeo, type ScratchSkopeo } from '../helpers/tools.js';
 import { OciRef, listOciImages, openOciDestination, openOciSource } from '../../src/transports/oci/index.js';
-import { OciArchiveRef, OciArchiveWriter, openOciArchiveDestination, openOciArchiveSource } from '../../src/transports/oci-archive/index.js';
+import {
+  OciArchiveRef,
+  OciArchiveWriter,
+  openOciArchiveDestination,
+  openOciArchiveSource,
+} from '../../src/transports/oci-archive/index.js';
 import { DirDestination, DirRef, DirSource } from '../../src/transports/dir/index.js';
 import type { ImageSource } from '../../src/transports/types.js';
-import { buildImage, copyAndClose, copyIntoStore, hex, openStore, storeSource, tempDir, writeLayout } from '../unit/transports/oci-fixture.js';
+import {
+  buildImage,
+  copyAndClose,
+  copyIntoStore,
+  hex,
+  openStore,
+  storeSource,
+  tempDir,
+  writeLayout,
+} from '../unit/transports/oci-fixture.js';
 
 const skip = haveTool('skopeo') ? false : 'skopeo not installed';
 const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -48,7 +62,10 @@ test('skopeo writes oci / oci-archive / dir, berth reads them with the same dige
     assert.equal(r.imageId, hex(img.configDigest), name);
     assert.equal(r.manifestDigest, img.manifestDigest, `${name}: skopeo kept the manifest as is`);
   }
-  assert.deepEqual((await listOciImages(join(dir, 'sk-oci'))).map((e) => e.refName), ['tag', 'other']);
+  assert.deepEqual(
+    (await listOciImages(join(dir, 'sk-oci'))).map((e) => e.refName),
+    ['tag', 'other'],
+  );
 });
 
 test('berth writes oci / oci-archive / dir, skopeo inspects and copies them', { skip }, async (t) => {
@@ -61,7 +78,8 @@ test('berth writes oci / oci-archive / dir, skopeo inspects and copies them', { 
   writeLayout(join(dir, 'src-docker'), [{ image: docker, refName: 'v1' }]);
   const store = openStore(t, join(dir, 'store'));
   const id = (await copyIntoStore(await openOciSource(new OciRef(join(dir, 'src'), 'v1')), store)).imageId;
-  const dockerId = (await copyIntoStore(await openOciSource(new OciRef(join(dir, 'src-docker'), 'v1')), store, 'localhost/docker:latest')).imageId;
+  const dockerId = (await copyIntoStore(await openOciSource(new OciRef(join(dir, 'src-docker'), 'v1')), store, 'localhost/docker:latest'))
+    .imageId;
 
   const oci = await copyAndClose(storeSource(store, id), await openOciDestination(new OciRef(join(dir, 'b-oci'), 'tag')));
   const arch = await copyAndClose(storeSource(store, id), await openOciArchiveDestination(new OciArchiveRef(join(dir, 'b.tar'), 'tag')));
@@ -108,7 +126,10 @@ test('a multi-image oci-archive written by berth is readable by skopeo image by 
   await copyAndClose(await openOciSource(new OciRef(join(dir, 'a'))), w.newDestination('localhost/a:latest'));
   await copyAndClose(await openOciSource(new OciRef(join(dir, 'b'))), w.newDestination('localhost/b:latest'));
   await w.finish();
-  for (const [name, img] of [['localhost/a:latest', a], ['localhost/b:latest', b]] as const) {
+  for (const [name, img] of [
+    ['localhost/a:latest', a],
+    ['localhost/b:latest', b],
+  ] as const) {
     const inspect = JSON.parse((await skopeoOk(s, ['inspect', `oci-archive:${archive}:${name}`])).stdout) as { Digest: string };
     assert.equal(inspect.Digest, img.manifestDigest, name);
   }

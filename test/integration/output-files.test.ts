@@ -12,7 +12,16 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  assertOneLineError, BERTH_MAIN, berth, dockerArchive, makeImage, makeTar, spawnBerth, storeImages, storeSnapshot, type BuiltImage,
+  assertOneLineError,
+  BERTH_MAIN,
+  berth,
+  dockerArchive,
+  makeImage,
+  makeTar,
+  spawnBerth,
+  storeImages,
+  storeSnapshot,
+  type BuiltImage,
 } from '../helpers/archives.js';
 import { rmrf } from '../helpers/tools.js';
 
@@ -33,7 +42,9 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
 });
 
-after(async () => { await rmrf(dir); });
+after(async () => {
+  await rmrf(dir);
+});
 
 /** A fresh directory for one test's output (so "nothing else was left" can be asserted). */
 async function outDir(name: string): Promise<string> {
@@ -95,7 +106,9 @@ describe('targets that are not regular files are written in place', () => {
       const file = path.join(d, 'redirected.tar');
       const fd = fs.openSync(file, 'w');
       const code = await new Promise<number | null>((resolve, reject) => {
-        const c = spawn(process.execPath, [BERTH_MAIN, '--root', root, 'save', '-q', '--format', format, '-o', link, 'example.com/out:1'], { stdio: ['ignore', fd, 'inherit'] });
+        const c = spawn(process.execPath, [BERTH_MAIN, '--root', root, 'save', '-q', '--format', format, '-o', link, 'example.com/out:1'], {
+          stdio: ['ignore', fd, 'inherit'],
+        });
         c.on('error', reject);
         c.on('close', resolve);
       });
@@ -126,10 +139,16 @@ describe('a reader that goes away is an error, not a success', () => {
       const child = spawnBerth(root, ['save', '-q', '--format', format, 'example.com/out:1']);
       child.stdout!.destroy(); // nobody reads: the first write fails with EPIPE
       let stderr = '';
-      child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+      child.stderr!.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
       const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       assert.equal(code, 125, stderr);
-      assertOneLineError({ code, signal: null, stderr, stdout: '', stdoutBuf: Buffer.alloc(0), stderrBuf: Buffer.from(stderr), timedOut: false }, 'stdout', /reader closed the pipe|EPIPE/);
+      assertOneLineError(
+        { code, signal: null, stderr, stdout: '', stdoutBuf: Buffer.alloc(0), stderrBuf: Buffer.from(stderr), timedOut: false },
+        'stdout',
+        /reader closed the pipe|EPIPE/,
+      );
     });
   }
 });
@@ -195,8 +214,12 @@ describe('an interrupted save leaves no temp file', () => {
         const target = path.join(d, 'x.tar');
         const child = spawnBerth(root, ['save', '-q', '--format', format, '-o', target, 'example.com/out:1'], { env: { TMPDIR: tmp } });
         let stderr = '';
-        child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
+        child.stderr!.on('data', (b: Buffer) => {
+          stderr += b.toString();
+        });
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+          child.on('close', (code, sig) => resolve({ code, signal: sig })),
+        );
         // wait until the save has created something beside the target (it then blocks on the
         // FIFO blob, or is about to)
         const deadline = Date.now() + 30_000;

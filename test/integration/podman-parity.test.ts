@@ -12,7 +12,17 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { haveTool, makeTar, scratchPodman, scratchSkopeo, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type ScratchSkopeo } from '../helpers/tools.js';
+import {
+  haveTool,
+  makeTar,
+  scratchPodman,
+  scratchSkopeo,
+  skipUnlessTools,
+  writeTinyOciLayout,
+  type RunResult,
+  type ScratchPodman,
+  type ScratchSkopeo,
+} from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 
 const T = { timeout: 90_000 };
@@ -44,7 +54,10 @@ describe('layers labelled gzip that are plain tar', { skip: skipSkopeo }, () => 
     archive = path.join(b.dir, 'tiny.tar');
     ok(await b.run(['save', '-o', archive, 'localhost/label/tiny:1']), 'save');
   });
-  after(async () => { await b?.cleanup(); await sk?.cleanup(); });
+  after(async () => {
+    await b?.cleanup();
+    await sk?.cleanup();
+  });
 
   test('skopeo copy docker-archive: -> dir: -> berth pull dir: (manifest digest kept)', T, async () => {
     const dir = path.join(b.dir, 'dir-image');
@@ -64,7 +77,9 @@ describe('layers labelled gzip that are plain tar', { skip: skipSkopeo }, () => 
     const out = path.join(b.dir, 'out-layout');
     ok(await b.run(['push', '-q', imageId, `oci:${out}:x`], { root }), 'push oci:');
     const idx = JSON.parse(await fsp.readFile(path.join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
-    const om = JSON.parse(await fsp.readFile(path.join(out, 'blobs/sha256', hex(idx.manifests[0]!.digest)), 'utf8')) as { layers: { digest: string }[] };
+    const om = JSON.parse(await fsp.readFile(path.join(out, 'blobs/sha256', hex(idx.manifests[0]!.digest)), 'utf8')) as {
+      layers: { digest: string }[];
+    };
     assert.equal(om.layers[0]!.digest, sha(layer));
   });
 
@@ -88,12 +103,17 @@ describe('layers labelled gzip that are plain tar', { skip: skipSkopeo }, () => 
     try {
       const dir = path.join(b.dir, 'dir-image-2');
       ok(await sk.run(['copy', '-q', `docker-archive:${archive}`, `dir:${dir}`]), 'skopeo copy to dir:');
-      ok(await sk.run(['copy', '-q', '--dest-tls-verify=false', `dir:${dir}`, `docker://${reg.host}/label/tiny:1`]), 'skopeo copy to registry');
+      ok(
+        await sk.run(['copy', '-q', '--dest-tls-verify=false', `dir:${dir}`, `docker://${reg.host}/label/tiny:1`]),
+        'skopeo copy to registry',
+      );
       const root = b.store();
       const r = ok(await b.run(['pull', '-q', '--tls-verify=false', `${reg.host}/label/tiny:1`], { root }), 'pull');
       assert.equal(r.stdout, `${imageId}\n`);
       ok(await b.run(['system', 'check'], { root }), 'system check');
-    } finally { await reg.stop(); }
+    } finally {
+      await reg.stop();
+    }
   });
 });
 
@@ -109,7 +129,10 @@ describe('names', { skip: skipRegistry }, () => {
     ok(await b.run(['pull', '-q', `oci:${img.dir}:latest`]), 'pull oci:');
     ok(await b.run(['push', '-q', '--tls-verify=false', imageId, `${reg.host}/names/tiny:1`]), 'push');
   });
-  after(async () => { await reg?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await reg?.stop();
+    await b?.cleanup();
+  });
 
   test('pull NAME:TAG@DIGEST records NAME@DIGEST; untag with either spelling finds it', T, async () => {
     const root = b.store();
@@ -126,16 +149,24 @@ describe('names', { skip: skipRegistry }, () => {
     ok(await b.run(['untag', imageId, `${reg.host}/names/tiny@${digest}`], { root }), 'untag NAME@DIGEST');
   });
 
-  test('pull of a tag the registry does not have: podman\'s words', { ...T, skip: skipPodman }, async () => {
+  test("pull of a tag the registry does not have: podman's words", { ...T, skip: skipPodman }, async () => {
     const p: ScratchPodman = await scratchPodman();
     try {
       const ref = `${reg.host}/names/tiny:nosuchtag`;
-      const [pr, br] = [await p.run(['pull', '--tls-verify=false', ref]), await b.run(['pull', '--tls-verify=false', ref], { root: b.store() })];
+      const [pr, br] = [
+        await p.run(['pull', '--tls-verify=false', ref]),
+        await b.run(['pull', '--tls-verify=false', ref], { root: b.store() }),
+      ];
       const err = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('Error: '));
-      assert.equal(err(br), `Error: initializing source docker://${ref}: reading manifest nosuchtag in ${reg.host}/names/tiny: manifest unknown: manifest unknown`);
+      assert.equal(
+        err(br),
+        `Error: initializing source docker://${ref}: reading manifest nosuchtag in ${reg.host}/names/tiny: manifest unknown: manifest unknown`,
+      );
       assert.equal(err(br), err(pr));
       assert.equal(br.code, pr.code);
-    } finally { await p.cleanup(); }
+    } finally {
+      await p.cleanup();
+    }
   });
 
   test('names history after tag, rmi and untag: as podman (containers/storage order)', { ...T, skip: skipPodman }, async () => {
@@ -160,7 +191,9 @@ describe('names', { skip: skipRegistry }, () => {
         const [pi, bi] = [await p.run(fmt), await b.run(fmt, { root })];
         assert.equal(bi.stdout, pi.stdout, `after ${s.join(' ')}`);
       }
-    } finally { await p.cleanup(); }
+    } finally {
+      await p.cleanup();
+    }
   });
 });
 
@@ -180,23 +213,39 @@ describe('history sizes', () => {
         try {
           ok(await p.run(['import', '-q', tarball, 'localhost/sizes:1']), 'podman import');
           assert.equal(ok(await p.run(['history', '--format', '{{.Size}}', 'localhost/sizes:1']), 'podman history').stdout, sizes);
-        } finally { await p.cleanup(); }
+        } finally {
+          await p.cleanup();
+        }
       }
-    } finally { await b.cleanup(); }
+    } finally {
+      await b.cleanup();
+    }
   });
 });
 
 describe('platform mismatch', () => {
-  test('--platform linux/arm64 on an amd64-only image: pulled, with podman\'s warning', T, async () => {
+  test("--platform linux/arm64 on an amd64-only image: pulled, with podman's warning", T, async () => {
     const b = await scratchBerth();
     try {
       const img = await writeTinyOciLayout(path.join(b.dir, 'layout'), { architecture: 'amd64' });
       const r = ok(await b.run(['pull', '--platform', 'linux/arm64', `oci:${img.dir}:latest`], { root: b.store() }), 'pull');
       assert.equal(r.stdout, `${hex(img.configDigest)}\n`);
-      assert.ok(r.stderr.split('\n').includes('WARNING: image platform (linux/amd64) does not match the expected platform (linux/arm64)'), r.stderr);
-      const q = ok(await b.run(['pull', '-q', '--arch', 'arm64', '--variant', 'v7', `oci:${img.dir}:latest`], { root: b.store() }), 'pull -q');
-      assert.match(q.stderr, /^time="[^"]+" level=warning msg="image platform \(linux\/amd64\) does not match the expected platform \(linux\/arm64\/v7\)"\n$/);
-      const same = ok(await b.run(['pull', '-q', '--platform', 'linux/amd64', `oci:${img.dir}:latest`], { root: b.store() }), 'pull matching');
+      assert.ok(
+        r.stderr.split('\n').includes('WARNING: image platform (linux/amd64) does not match the expected platform (linux/arm64)'),
+        r.stderr,
+      );
+      const q = ok(
+        await b.run(['pull', '-q', '--arch', 'arm64', '--variant', 'v7', `oci:${img.dir}:latest`], { root: b.store() }),
+        'pull -q',
+      );
+      assert.match(
+        q.stderr,
+        /^time="[^"]+" level=warning msg="image platform \(linux\/amd64\) does not match the expected platform \(linux\/arm64\/v7\)"\n$/,
+      );
+      const same = ok(
+        await b.run(['pull', '-q', '--platform', 'linux/amd64', `oci:${img.dir}:latest`], { root: b.store() }),
+        'pull matching',
+      );
       assert.equal(same.stderr, '');
       if (skipPodman === false) {
         const p = await scratchPodman();
@@ -210,8 +259,12 @@ describe('platform mismatch', () => {
           const pr = ok(await p.run(['pull', '--platform', 'linux/arm64', `docker-archive:${archive}`]), 'podman pull');
           // podman 4.3.1 prints the platforms as Go structs; later versions as os/arch, like berth
           assert.match(pr.stderr, /^WARNING: image platform \(.*amd64.*\) does not match the expected platform \(.*arm64.*\)$/m);
-        } finally { await p.cleanup(); }
+        } finally {
+          await p.cleanup();
+        }
       }
-    } finally { await b.cleanup(); }
+    } finally {
+      await b.cleanup();
+    }
   });
 });

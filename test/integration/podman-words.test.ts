@@ -20,7 +20,11 @@ const T = { timeout: 60_000 };
 const IMAGE = 'localhost/words/tiny:1';
 const creds = { user: 'words', password: 'w0rds-secret' };
 
-interface Vars { reg: string; junk: string; layer: string }
+interface Vars {
+  reg: string;
+  junk: string;
+  layer: string;
+}
 
 interface Row {
   failure: string;
@@ -34,29 +38,116 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-  { failure: 'untag of a name the image does not have', args: () => ['untag', IMAGE, 'localhost/words/other:1'], code: 125, first: () => 'Error: localhost/words/other:1: tag not known' },
+  {
+    failure: 'untag of a name the image does not have',
+    args: () => ['untag', IMAGE, 'localhost/words/other:1'],
+    code: 125,
+    first: () => 'Error: localhost/words/other:1: tag not known',
+  },
   { failure: 'untag of an unknown image', args: () => ['untag', 'nosuch'], code: 125, first: () => 'Error: nosuch: image not known' },
   { failure: 'rmi of an unknown image', args: () => ['rmi', 'nosuch'], code: 1, first: () => 'Error: nosuch: image not known' },
-  { failure: 'image inspect of an unknown image', args: () => ['image', 'inspect', 'nosuch'], code: 125, first: () => 'Error: inspecting object: nosuch: image not known' },
+  {
+    failure: 'image inspect of an unknown image',
+    args: () => ['image', 'inspect', 'nosuch'],
+    code: 125,
+    first: () => 'Error: inspecting object: nosuch: image not known',
+  },
   { failure: 'history of an unknown image', args: () => ['history', 'nosuch'], code: 125, first: () => 'Error: nosuch: image not known' },
-  { failure: 'tag of an unknown image', args: () => ['tag', 'nosuch', 'localhost/x:1'], code: 125, first: () => 'Error: nosuch: image not known' },
-  { failure: 'load -i of a file that is no archive', args: (v) => ['load', '-i', v.junk], code: 125, first: () => 'Error: payload does not match any of the supported image formats:' },
-  { failure: 'load of a non-archive on stdin', args: () => ['load'], input: 'Danger, Will Robinson!! This is a corrupt tarball!\n', code: 125, first: () => 'Error: payload does not match any of the supported image formats:' },
-  { failure: 'login with a wrong password', args: (v) => ['login', '--tls-verify=false', '-u', creds.user, '--password-stdin', v.reg], input: 'wrong-password\n', code: 125, first: (v) => `Error: logging into "${v.reg}": invalid username/password` },
-  { failure: 'push without credentials', args: (v) => ['push', '--tls-verify=false', IMAGE, `${v.reg}/words/badpush:1`], code: 125, first: (v) => `Error: trying to reuse blob ${v.layer} at destination: checking whether a blob ${v.layer} exists in ${v.reg}/words/badpush: unauthorized: authentication required` },
-  { failure: 'images --filter without "="', args: () => ['images', '--filter', 'json'], code: 125, first: () => 'Error: invalid image filter "json": must be in the format "filter=value or filter!=value"' },
-  { failure: 'images --filter with an unknown key', args: () => ['images', '--filter', 'foo=bar'], code: 125, first: () => 'Error: unsupported image filter "foo"' },
-  { failure: 'images --filter until= that is no time', args: () => ['images', '--filter', 'until=bogus'], code: 125, first: () => 'Error: failed to parse value as time or duration: "bogus"' },
-  { failure: 'images --filter dangling= that is no boolean', args: () => ['images', '--filter', 'dangling=maybe'], code: 125, first: () => 'Error: non-boolean value "dangling" for maybe filter: strconv.ParseBool: parsing "maybe": invalid syntax' },
-  { failure: 'images --filter containers= with a bad value', args: () => ['images', '--filter', 'containers=maybe'], code: 125, first: () => 'Error: unsupported value "maybe" for containers filter' },
-  { failure: 'pull --retry-delay that is no duration', args: () => ['pull', '-q', '--retry', '4', '--retry-delay', 'bogus', IMAGE], code: 125, first: () => 'Error: time: invalid duration "bogus"', notIn43: 'no --retry-delay (150-login.bats)' },
-  { failure: 'pull --policy never of a missing image', args: (v) => ['pull', '--tls-verify=false', '--policy', 'never', `${v.reg}/words/missing:1`], code: 125, first: (v) => `Error: ${v.reg}/words/missing:1: image not known`, notIn43: 'no --policy (156-pull-policy.bats)' },
-  { failure: 'pull --policy invalid', args: (v) => ['pull', '--tls-verify=false', '--policy', 'invalid', `${v.reg}/words/missing:1`], code: 125, first: () => 'Error: unsupported pull policy "invalid"', notIn43: 'no --policy (156-pull-policy.bats)' },
+  {
+    failure: 'tag of an unknown image',
+    args: () => ['tag', 'nosuch', 'localhost/x:1'],
+    code: 125,
+    first: () => 'Error: nosuch: image not known',
+  },
+  {
+    failure: 'load -i of a file that is no archive',
+    args: (v) => ['load', '-i', v.junk],
+    code: 125,
+    first: () => 'Error: payload does not match any of the supported image formats:',
+  },
+  {
+    failure: 'load of a non-archive on stdin',
+    args: () => ['load'],
+    input: 'Danger, Will Robinson!! This is a corrupt tarball!\n',
+    code: 125,
+    first: () => 'Error: payload does not match any of the supported image formats:',
+  },
+  {
+    failure: 'login with a wrong password',
+    args: (v) => ['login', '--tls-verify=false', '-u', creds.user, '--password-stdin', v.reg],
+    input: 'wrong-password\n',
+    code: 125,
+    first: (v) => `Error: logging into "${v.reg}": invalid username/password`,
+  },
+  {
+    failure: 'push without credentials',
+    args: (v) => ['push', '--tls-verify=false', IMAGE, `${v.reg}/words/badpush:1`],
+    code: 125,
+    first: (v) =>
+      `Error: trying to reuse blob ${v.layer} at destination: checking whether a blob ${v.layer} exists in ${v.reg}/words/badpush: unauthorized: authentication required`,
+  },
+  {
+    failure: 'images --filter without "="',
+    args: () => ['images', '--filter', 'json'],
+    code: 125,
+    first: () => 'Error: invalid image filter "json": must be in the format "filter=value or filter!=value"',
+  },
+  {
+    failure: 'images --filter with an unknown key',
+    args: () => ['images', '--filter', 'foo=bar'],
+    code: 125,
+    first: () => 'Error: unsupported image filter "foo"',
+  },
+  {
+    failure: 'images --filter until= that is no time',
+    args: () => ['images', '--filter', 'until=bogus'],
+    code: 125,
+    first: () => 'Error: failed to parse value as time or duration: "bogus"',
+  },
+  {
+    failure: 'images --filter dangling= that is no boolean',
+    args: () => ['images', '--filter', 'dangling=maybe'],
+    code: 125,
+    first: () => 'Error: non-boolean value "dangling" for maybe filter: strconv.ParseBool: parsing "maybe": invalid syntax',
+  },
+  {
+    failure: 'images --filter containers= with a bad value',
+    args: () => ['images', '--filter', 'containers=maybe'],
+    code: 125,
+    first: () => 'Error: unsupported value "maybe" for containers filter',
+  },
+  {
+    failure: 'pull --retry-delay that is no duration',
+    args: () => ['pull', '-q', '--retry', '4', '--retry-delay', 'bogus', IMAGE],
+    code: 125,
+    first: () => 'Error: time: invalid duration "bogus"',
+    notIn43: 'no --retry-delay (150-login.bats)',
+  },
+  {
+    failure: 'pull --policy never of a missing image',
+    args: (v) => ['pull', '--tls-verify=false', '--policy', 'never', `${v.reg}/words/missing:1`],
+    code: 125,
+    first: (v) => `Error: ${v.reg}/words/missing:1: image not known`,
+    notIn43: 'no --policy (156-pull-policy.bats)',
+  },
+  {
+    failure: 'pull --policy invalid',
+    args: (v) => ['pull', '--tls-verify=false', '--policy', 'invalid', `${v.reg}/words/missing:1`],
+    code: 125,
+    first: () => 'Error: unsupported pull policy "invalid"',
+    notIn43: 'no --policy (156-pull-policy.bats)',
+  },
 ];
 
 /** The first line of stderr that is not progress output. */
 function firstLine(r: RunResult): string {
-  return r.stderr.split('\n').find((l) => !/^(Getting image source signatures|Copying (blob|config) |Writing manifest|Storing signatures|Trying to pull )/.test(l)) ?? '';
+  return (
+    r.stderr
+      .split('\n')
+      .find(
+        (l) => !/^(Getting image source signatures|Copying (blob|config) |Writing manifest|Storing signatures|Trying to pull )/.test(l),
+      ) ?? ''
+  );
 }
 
 describe('podman words', { skip }, () => {
@@ -82,7 +173,11 @@ describe('podman words', { skip }, () => {
       assert.equal(load.code, 0, load.stderr);
     }
   });
-  after(async () => { await p?.cleanup(); await reg?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await p?.cleanup();
+    await reg?.stop();
+    await b?.cleanup();
+  });
 
   for (const row of ROWS) {
     test(`${row.failure}: berth`, T, async () => {

@@ -23,11 +23,12 @@ const T = { timeout: 90_000 };
 // ---------------------------------------------------------------------------------------------
 // berth with an isolated environment (own HOME, XDG dirs, registries.conf, auth file, store)
 
-
-
 const hex = (d: string) => d.slice(d.indexOf(':') + 1);
 const short = (d: string) => hex(d).slice(0, 12);
-const blobGets = (reqs: RecordedRequest[]) => reqs.filter((r) => r.method === 'GET' && r.url.includes('/blobs/sha256:')).map((r) => r.url.slice(r.url.indexOf('sha256:')).split('?')[0]!);
+const blobGets = (reqs: RecordedRequest[]) =>
+  reqs
+    .filter((r) => r.method === 'GET' && r.url.includes('/blobs/sha256:'))
+    .map((r) => r.url.slice(r.url.indexOf('sha256:')).split('?')[0]!);
 const manifestReqs = (reqs: RecordedRequest[], method: string) => reqs.filter((r) => r.method === method && r.url.includes('/manifests/'));
 
 function assertOk(r: RunResult, what: string): void {
@@ -40,7 +41,11 @@ function assertLogLines(stderr: string): string[] {
   assert.ok(!stderr.includes('\x1b'), 'no terminal escape sequences');
   const lines = stderr.split('\n').filter(Boolean);
   for (const l of lines) {
-    assert.match(l, /^(Trying to pull \S+\.\.\.|Copying (blob|config) [0-9a-f]{12} (done|skipped: already exists)|Writing manifest to image destination|Resolv.*)$/, `unexpected progress line ${JSON.stringify(l)}`);
+    assert.match(
+      l,
+      /^(Trying to pull \S+\.\.\.|Copying (blob|config) [0-9a-f]{12} (done|skipped: already exists)|Writing manifest to image destination|Resolv.*)$/,
+      `unexpected progress line ${JSON.stringify(l)}`,
+    );
   }
   return lines;
 }
@@ -61,7 +66,9 @@ describe('berth pull / push through the CLI', { skip }, () => {
   const seed = async (img: TestImage, ref: string) => {
     const dir = path.join(work, `layout-${n++}`);
     await writeLayout(dir, img, 'x');
-    await runOk('skopeo', ['--policy', skopeo.policyPath, 'copy', '-q', '--dest-tls-verify=false', `oci:${dir}:x`, `docker://${ref}`], { env: skopeo.env });
+    await runOk('skopeo', ['--policy', skopeo.policyPath, 'copy', '-q', '--dest-tls-verify=false', `oci:${dir}:x`, `docker://${ref}`], {
+      env: skopeo.env,
+    });
   };
   const skopeoInspect = async (ref: string, ...flags: string[]) =>
     (await runOk('skopeo', ['--policy', skopeo.policyPath, 'inspect', ...flags, ref], { env: skopeo.env })).stdout;
@@ -91,7 +98,8 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assert.equal(r.stdout, `${hex(imgA.configDigest)}\n`);
     const lines = assertLogLines(r.stderr);
     assert.equal(lines[0], `Trying to pull ${proxy.host}/pp/app:a...`);
-    for (const l of imgA.layers) assert.equal(lines.filter((x) => x === `Copying blob ${short(l.digest)} done`).length, 1, `one line for layer ${l.digest}`);
+    for (const l of imgA.layers)
+      assert.equal(lines.filter((x) => x === `Copying blob ${short(l.digest)} done`).length, 1, `one line for layer ${l.digest}`);
     assert.equal(lines.filter((x) => x === `Copying config ${short(imgA.configDigest)} done`).length, 1);
     assert.equal(lines.at(-1), 'Writing manifest to image destination');
     assert.equal(lines.length, 1 + imgA.layers.length + 1 + 1, 'nothing but the state changes');
@@ -158,7 +166,10 @@ describe('berth pull / push through the CLI', { skip }, () => {
     r = await b.run(['pull', '--tls-verify=false', ref], { root });
     assertOk(r, 'pull (always)');
     assert.equal(manifestReqs(proxy.requests, 'GET').length, 1);
-    assert.deepEqual(blobGets(proxy.requests).filter((d) => d !== imgA.configDigest), []);
+    assert.deepEqual(
+      blobGets(proxy.requests).filter((d) => d !== imgA.configDigest),
+      [],
+    );
 
     // newer, registry unchanged: one HEAD, nothing downloaded
     proxy.requests.length = 0;
@@ -188,7 +199,11 @@ describe('berth pull / push through the CLI', { skip }, () => {
     const root = path.join(b.dir, 'store-digest');
     const byDigest = `${proxy.host}/pp/app@${imgA.manifestDigest}`;
     // a registry (here: the proxy) that alters the manifest: refused, nothing stored
-    const rule = proxy.addRule({ match: (q) => q.method === 'GET' && q.path.endsWith(`/manifests/${imgA.manifestDigest}`), times: 1, action: { type: 'tamper-body', offset: -2 } });
+    const rule = proxy.addRule({
+      match: (q) => q.method === 'GET' && q.path.endsWith(`/manifests/${imgA.manifestDigest}`),
+      times: 1,
+      action: { type: 'tamper-body', offset: -2 },
+    });
     let r = await b.run(['pull', '--retry', '0', '--tls-verify=false', byDigest], { root });
     assert.equal(rule.hits, 1);
     assert.notEqual(r.code, 0);
@@ -220,7 +235,8 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assert.deepEqual(r.stdout.trim().split('\n').sort(), tagImgs.map((i) => hex(i.configDigest)).sort());
     assertLogLines(r.stderr);
     const names = await b.run(['images', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { root });
-    for (const [i, img] of tagImgs.entries()) assert.ok(names.stdout.includes(`${proxy.host}/pp/tags:t${i + 1} ${img.configDigest}`), names.stdout);
+    for (const [i, img] of tagImgs.entries())
+      assert.ok(names.stdout.includes(`${proxy.host}/pp/tags:t${i + 1} ${img.configDigest}`), names.stdout);
     const bad = await b.run(['pull', '--all-tags', '--tls-verify=false', `${proxy.host}/pp/tags:t1`], { root });
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /must not have a tag or digest/);
@@ -241,8 +257,14 @@ describe('berth pull / push through the CLI', { skip }, () => {
     const info = JSON.parse(await skopeoInspect(`docker://${reg.host}/pp/pushed:1`, '--tls-verify=false')) as { Digest: string };
     assert.equal(info.Digest, printed);
     // the blobs were mounted from pp/app (same registry), not uploaded again
-    assert.ok(proxy.requests.some((q) => q.method === 'POST' && q.url.includes('mount=')), 'cross-repository mount tried');
-    assert.ok(!proxy.requests.some((q) => (q.method === 'PUT' || q.method === 'PATCH') && q.url.includes('/blobs/uploads/') && q.bodyBytes > 1000), 'no layer uploaded');
+    assert.ok(
+      proxy.requests.some((q) => q.method === 'POST' && q.url.includes('mount=')),
+      'cross-repository mount tried',
+    );
+    assert.ok(
+      !proxy.requests.some((q) => (q.method === 'PUT' || q.method === 'PATCH') && q.url.includes('/blobs/uploads/') && q.bodyBytes > 1000),
+      'no layer uploaded',
+    );
   });
 
   test('push IMAGE oci:DIR and docker-archive:FILE', T, async () => {
@@ -254,9 +276,17 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assertLogLines(r.stderr);
     const ociInfo = JSON.parse(await skopeoInspect(`oci:${oci}:v1`)) as { Digest: string; Layers: string[] };
     assert.equal(ociInfo.Digest, ociDigest);
-    assert.deepEqual(ociInfo.Layers, imgA.layers.map((l) => l.digest));
-    const index = JSON.parse(await fsp.readFile(path.join(oci, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
-    assert.deepEqual(index.manifests.map((m) => [m.digest, m.annotations?.['org.opencontainers.image.ref.name']]), [[ociDigest, 'v1']]);
+    assert.deepEqual(
+      ociInfo.Layers,
+      imgA.layers.map((l) => l.digest),
+    );
+    const index = JSON.parse(await fsp.readFile(path.join(oci, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => [m.digest, m.annotations?.['org.opencontainers.image.ref.name']]),
+      [[ociDigest, 'v1']],
+    );
 
     const archive = path.join(work, 'push.tar');
     r = await b.run(['push', src, `docker-archive:${archive}:example.com/pp/archived:v2`]);

@@ -16,7 +16,6 @@ import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 const T = { timeout: 60_000 };
 
-
 function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
 }
@@ -49,7 +48,10 @@ describe('plain http registry', { skip }, () => {
     reg = await startRegistry();
     ({ b, img } = await berthWithImage('plain'));
   });
-  after(async () => { await reg?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await reg?.stop();
+    await b?.cleanup();
+  });
 
   test('--tls-verify=false: push, then pull into an empty store', T, async () => {
     const r = await b.run(['push', '--tls-verify=false', 'localhost/auth/tiny:1', `${reg.host}/plain/tiny:1`]);
@@ -61,12 +63,22 @@ describe('plain http registry', { skip }, () => {
   });
 
   test('without --tls-verify=false an http registry is a clear error', T, async () => {
-    for (const args of [['pull', '--retry', '0', `${reg.host}/plain/tiny:1`], ['push', '--retry', '0', 'localhost/auth/tiny:1', `${reg.host}/plain/other:1`]]) {
+    for (const args of [
+      ['pull', '--retry', '0', `${reg.host}/plain/tiny:1`],
+      ['push', '--retry', '0', 'localhost/auth/tiny:1', `${reg.host}/plain/other:1`],
+    ]) {
       const r = await b.run(args, { root: path.join(b.dir, args[0] === 'pull' ? 'store3' : 'store') });
       assert.equal(r.code, 125, r.stderr);
       assert.match(r.stderr, new RegExp(`${reg.host} answered an HTTPS request with plain HTTP`));
       assert.match(r.stderr, /--tls-verify=false/);
-      assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).length, 1, 'one error line');
+      assert.equal(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('Error:')).length,
+        1,
+        'one error line',
+      );
     }
   });
 
@@ -79,7 +91,9 @@ describe('plain http registry', { skip }, () => {
       assertOk(p, 'pull');
       assert.equal(p.stdout, `${hex(img.configDigest)}\n`);
       // --tls-verify=true overrides registries.conf
-      const strict = await b.run(['pull', '--retry', '0', '--tls-verify=true', `${reg.host}/plain/insecure:1`], { root: path.join(b.dir, 'store5') });
+      const strict = await b.run(['pull', '--retry', '0', '--tls-verify=true', `${reg.host}/plain/insecure:1`], {
+        root: path.join(b.dir, 'store5'),
+      });
       assert.equal(strict.code, 125);
     } finally {
       await fsp.writeFile(b.confPath, 'unqualified-search-registries = []\n');
@@ -95,7 +109,10 @@ describe('TLS registry with a test CA', { skip }, () => {
     reg = await startRegistry({ tls: true });
     ({ b, img } = await berthWithImage('tls'));
   });
-  after(async () => { await reg?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await reg?.stop();
+    await b?.cleanup();
+  });
 
   test('an unknown CA is refused with a hint', T, async () => {
     const r = await b.run(['push', '--retry', '0', 'localhost/auth/tiny:1', `${reg.host}/tls/tiny:1`]);
@@ -159,7 +176,13 @@ describe('htpasswd registry: login, logout, credentials from auth.json', { skip 
     const r = await b.run(['push', '--retry', '0', 'localhost/auth/tiny:1', `${reg.host}/ht/tiny:1`]);
     assert.equal(r.code, 125);
     // podman's words: "... checking whether a blob ... exists in HOST/REPO: unauthorized: authentication required"
-    assert.match(r.stderr, new RegExp(`^Error: trying to reuse blob sha256:[0-9a-f]{64} at destination: checking whether a blob sha256:[0-9a-f]{64} exists in ${reg.host}/ht/tiny: unauthorized: authentication required$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^Error: trying to reuse blob sha256:[0-9a-f]{64} at destination: checking whether a blob sha256:[0-9a-f]{64} exists in ${reg.host}/ht/tiny: unauthorized: authentication required$`,
+        'm',
+      ),
+    );
   });
 
   test('login with a wrong password: clear error, nothing written', T, async () => {
@@ -214,14 +237,24 @@ describe('htpasswd registry: login, logout, credentials from auth.json', { skip 
 
   test('--password-stdin, the default auth file under $XDG_RUNTIME_DIR, logout -a', T, async () => {
     const env = { REGISTRY_AUTH_FILE: undefined };
-    const r = await b.run(['login', '--cert-dir', reg.certsDir!, '-u', user, '--password-stdin', reg.host], { env, input: `${password}\n` });
+    const r = await b.run(['login', '--cert-dir', reg.certsDir!, '-u', user, '--password-stdin', reg.host], {
+      env,
+      input: `${password}\n`,
+    });
     assertOk(r, 'login --password-stdin');
     const file = path.join(b.env.XDG_RUNTIME_DIR!, 'containers', 'auth.json');
     assert.equal((await fsp.stat(file)).mode & 0o777, 0o600);
     const doc = JSON.parse(await fsp.readFile(file, 'utf8')) as { auths: Record<string, { auth: string }> };
-    assert.equal(Buffer.from(doc.auths[reg.host]!.auth, 'base64').toString(), `${user}:${password}`, 'the trailing newline is not part of the password');
+    assert.equal(
+      Buffer.from(doc.auths[reg.host]!.auth, 'base64').toString(),
+      `${user}:${password}`,
+      'the trailing newline is not part of the password',
+    );
     // a second, namespaced entry
-    assertOk(await b.run(['login', '--cert-dir', reg.certsDir!, '-u', user, '-p', password, `${reg.host}/ht`], { env }), 'login to a namespace');
+    assertOk(
+      await b.run(['login', '--cert-dir', reg.certsDir!, '-u', user, '-p', password, `${reg.host}/ht`], { env }),
+      'login to a namespace',
+    );
 
     const pull = await b.run(['pull', `${reg.host}/ht/tiny:1`], { env, root: path.join(b.dir, 'store4') });
     assertOk(pull, 'pull with the default auth file');
@@ -236,7 +269,9 @@ describe('htpasswd registry: login, logout, credentials from auth.json', { skip 
   test('--creds works without a login; wrong --creds is refused', T, async () => {
     const ok = await b.run(['pull', '--creds', `${user}:${password}`, `${reg.host}/ht/tiny:1`], { root: path.join(b.dir, 'store5') });
     assertOk(ok, 'pull --creds');
-    const bad = await b.run(['pull', '--retry', '0', '--creds', `${user}:nope-nope`, `${reg.host}/ht/tiny:1`], { root: path.join(b.dir, 'store6') });
+    const bad = await b.run(['pull', '--retry', '0', '--creds', `${user}:nope-nope`, `${reg.host}/ht/tiny:1`], {
+      root: path.join(b.dir, 'store6'),
+    });
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, new RegExp(`^Error: reading manifest ${reg.host}/ht/tiny:1: unauthorized: authentication required$`, 'm'));
     assert.ok(!bad.stderr.includes('nope-nope'));
@@ -276,7 +311,7 @@ describe('Bearer token registry: credentials from auth.json', { skip }, () => {
     assert.match(r.stderr, /authentication required|refused anonymous access/);
   });
 
-  test('login with a wrong password: podman\'s words; nothing written', T, async () => {
+  test("login with a wrong password: podman's words; nothing written", T, async () => {
     const r = await b.run(['login', '--tls-verify=false', '-u', user, '-p', 'bad-token-pw', reg.host]);
     assert.equal(r.code, 125);
     assert.equal(r.stderr, `Error: logging into "${reg.host}": invalid username/password\n`);
@@ -301,7 +336,10 @@ describe('Bearer token registry: credentials from auth.json', { skip }, () => {
       assert.equal(q.authenticated, true);
       assert.equal(q.status, 200);
     }
-    assert.ok(reqs.some((q) => q.scopes.includes('repository:tok/tiny:pull,push')), JSON.stringify(reqs.map((q) => q.scopes)));
+    assert.ok(
+      reqs.some((q) => q.scopes.includes('repository:tok/tiny:pull,push')),
+      JSON.stringify(reqs.map((q) => q.scopes)),
+    );
     assert.ok(reqs.some((q) => q.scopes.includes('repository:tok/tiny:pull')));
     // list-tags with the same credentials
     const tags = await b.run(['image', 'list-tags', '--tls-verify=false', '--format', '{{.Tag}}', `${reg.host}/tok/tiny`]);
@@ -311,7 +349,9 @@ describe('Bearer token registry: credentials from auth.json', { skip }, () => {
 
   test('after logout the registry refuses again', T, async () => {
     assertOk(await b.run(['logout', reg.host]), 'logout');
-    const pull = await b.run(['pull', '--retry', '0', '--tls-verify=false', `${reg.host}/tok/tiny:1`], { root: path.join(b.dir, 'store3') });
+    const pull = await b.run(['pull', '--retry', '0', '--tls-verify=false', `${reg.host}/tok/tiny:1`], {
+      root: path.join(b.dir, 'store3'),
+    });
     assert.equal(pull.code, 125);
     assert.match(pull.stderr, /authentication required|refused anonymous access/);
   });

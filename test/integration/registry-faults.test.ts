@@ -13,7 +13,12 @@ import { isBerthError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { LocalDestination, LocalRef } from '../../src/transports/local/local.js';
 import {
-  DockerDestination, DockerSource, RegistryClient, parseDockerRef, type DockerTransportOptions, type RetryEvent,
+  DockerDestination,
+  DockerSource,
+  RegistryClient,
+  parseDockerRef,
+  type DockerTransportOptions,
+  type RetryEvent,
 } from '../../src/transports/docker/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startEchoServer, startFaultProxy, type EchoServer, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -21,11 +26,20 @@ import { MemorySource, bigLayer, buildImage, scratchStore, sha256, storeSnapshot
 import { expectError } from '../helpers/expect-error.js';
 
 const skipRegistry = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
-const FAST = { insecure: true, retry: { max: 3, delayMs: 10, maxDelayMs: 2000 }, resume: { delayMs: 10 }, timeoutMs: 10_000 } satisfies DockerTransportOptions;
+const FAST = {
+  insecure: true,
+  retry: { max: 3, delayMs: 10, maxDelayMs: 2000 },
+  resume: { delayMs: 10 },
+  timeoutMs: 10_000,
+} satisfies DockerTransportOptions;
 
 async function push(img: TestImage, host: string, repoTag: string, opts: DockerTransportOptions = {}) {
   const dest = new DockerDestination(parseDockerRef(`//${host}/${repoTag}`), { ...FAST, ...opts });
-  try { return await copyImage(new MemorySource(img), dest); } finally { await dest.close(); }
+  try {
+    return await copyImage(new MemorySource(img), dest);
+  } finally {
+    await dest.close();
+  }
 }
 
 /** Pull into `store` (a fresh scratch store when not given). */
@@ -71,7 +85,11 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     await echo?.stop();
     await reg?.stop();
   });
-  const reset = () => { proxy.clearRules(); proxy.requests.length = 0; echo.requests.length = 0; };
+  const reset = () => {
+    proxy.clearRules();
+    proxy.requests.length = 0;
+    echo.requests.length = 0;
+  };
 
   test('connection reset mid-blob: the pull resumes with Range and succeeds', async () => {
     reset();
@@ -95,7 +113,10 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     const r = await pull(proxy.host, 'faults/big:v1');
     assert.equal(r.manifestDigest, big.manifestDigest);
     const gets = proxy.requests.filter((q) => q.method === 'GET' && rpath(q) === bigLayerPath);
-    assert.deepEqual(gets.map((q) => q.status), [200, 200]);
+    assert.deepEqual(
+      gets.map((q) => q.status),
+      [200, 200],
+    );
   });
 
   test('resume with a wrong Content-Range is refused; nothing is stored', async () => {
@@ -105,18 +126,31 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
       const snap = storeSnapshot(s.store);
       proxy.addRule({ match: isGet(bigLayerPath), times: 1, action: { type: 'reset-mid-body', afterBytes: 1200 * 1024 } });
       proxy.addRule({
-        match: (q) => isGet(bigLayerPath)(q) && q.headers['range'] !== undefined, times: 1,
-        action: { type: 'custom', handle: (_req, res) => { res.writeHead(206, { 'content-range': 'bytes 0-9/100', 'content-length': '10' }); res.end(Buffer.alloc(10)); } },
+        match: (q) => isGet(bigLayerPath)(q) && q.headers['range'] !== undefined,
+        times: 1,
+        action: {
+          type: 'custom',
+          handle: (_req, res) => {
+            res.writeHead(206, { 'content-range': 'bytes 0-9/100', 'content-length': '10' });
+            res.end(Buffer.alloc(10));
+          },
+        },
       });
       await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), expectError('NETWORK', /Content-Range/));
       assert.deepEqual(storeSnapshot(s.store), snap);
-    } finally { await s.cleanup(); }
+    } finally {
+      await s.cleanup();
+    }
   });
 
   test('a drop before 1 MiB of progress is not resumed (as containers/image): clear NETWORK error', async () => {
     reset();
     proxy.addRule({ match: isGet(bigLayerPath), times: 1, action: { type: 'reset-mid-body', afterBytes: 1000 } });
-    await assert.rejects(pull(proxy.host, 'faults/big:v1'), (e) => isBerthError(e, 'NETWORK') && /connection lost at byte 1000 of \d+/.test(e.message) && e.message.includes(big.layers[0]!.digest));
+    await assert.rejects(
+      pull(proxy.host, 'faults/big:v1'),
+      (e) =>
+        isBerthError(e, 'NETWORK') && /connection lost at byte 1000 of \d+/.test(e.message) && e.message.includes(big.layers[0]!.digest),
+    );
     assert.equal(proxy.requests.filter((q) => rpath(q) === bigLayerPath).length, 1);
   });
 
@@ -128,7 +162,10 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     assert.equal(r.manifestDigest, small.manifestDigest);
     assert.equal(rule.hits, 2);
     assert.equal(proxy.requests.filter((q) => rpath(q) === manifestPath).length, 3);
-    assert.deepEqual(retries.map((e) => e.reason), ['HTTP 503', 'HTTP 503']);
+    assert.deepEqual(
+      retries.map((e) => e.reason),
+      ['HTTP 503', 'HTTP 503'],
+    );
   });
 
   test('429 with Retry-After is honoured (and capped by retry.maxDelayMs)', async () => {
@@ -152,10 +189,26 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     proxy.addRule({ match: isGet(manifestPath), action: { type: 'status', status: 503 } });
     await assert.rejects(pull(proxy.host, 'faults/small:v1', { retry: { max: 2, delayMs: 5 } }), expectError('REGISTRY_ERROR', /503/));
     assert.equal(proxy.requests.filter((q) => rpath(q) === manifestPath).length, 3);
-    for (const [status, code] of [[500, 'REGISTRY_ERROR'], [400, 'REGISTRY_ERROR'], [403, 'UNAUTHORIZED'], [404, 'IMAGE_NOT_FOUND']] as const) {
+    for (const [status, code] of [
+      [500, 'REGISTRY_ERROR'],
+      [400, 'REGISTRY_ERROR'],
+      [403, 'UNAUTHORIZED'],
+      [404, 'IMAGE_NOT_FOUND'],
+    ] as const) {
       reset();
-      proxy.addRule({ match: isGet(manifestPath), action: { type: 'status', status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errors: [{ code: 'SOMETHING', message: 'went \u001b[31mwrong' }] }) } });
-      await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, code) && e.message.includes('faults/small') && !e.message.includes('\u001b'));
+      proxy.addRule({
+        match: isGet(manifestPath),
+        action: {
+          type: 'status',
+          status,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ errors: [{ code: 'SOMETHING', message: 'went \u001b[31mwrong' }] }),
+        },
+      });
+      await assert.rejects(
+        pull(proxy.host, 'faults/small:v1'),
+        (e) => isBerthError(e, code) && e.message.includes('faults/small') && !e.message.includes('\u001b'),
+      );
       assert.equal(proxy.requests.filter((q) => rpath(q) === manifestPath).length, 1, `status ${status}`);
     }
   });
@@ -170,7 +223,10 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     proxy.addRule({ match: (q) => q.method === 'PUT' && q.path.includes('/blobs/uploads/'), action: { type: 'status', status: 503 } });
     await assert.rejects(push(buildImage({ label: 'noretry' }), proxy.host, 'faults/noretry:v1'), expectError('REGISTRY_ERROR', /503/));
     assert.equal(proxy.requests.filter((q) => q.method === 'PUT' && rpath(q).includes('/blobs/uploads/')).length, 1);
-    assert.ok(proxy.requests.some((q) => q.method === 'DELETE' && rpath(q).includes('/blobs/uploads/')), 'the upload session is cancelled');
+    assert.ok(
+      proxy.requests.some((q) => q.method === 'DELETE' && rpath(q).includes('/blobs/uploads/')),
+      'the upload session is cancelled',
+    );
   });
 
   test('endless 401: clear UNAUTHORIZED after a bounded number of requests', async () => {
@@ -180,9 +236,16 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     echo.response.body = Buffer.from(JSON.stringify({ token: 'tok-123', expires_in: 300 }));
     proxy.addRule({
       match: (q) => q.path.startsWith('/v2/faults/'),
-      action: { type: 'status', status: 401, headers: { 'www-authenticate': `Bearer realm="${echo.url}/token",service="fake",scope="repository:faults/small:pull"` } },
+      action: {
+        type: 'status',
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="${echo.url}/token",service="fake",scope="repository:faults/small:pull"` },
+      },
     });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes(`${proxy.host}/faults/small`));
+    await assert.rejects(
+      pull(proxy.host, 'faults/small:v1'),
+      (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes(`${proxy.host}/faults/small`),
+    );
     assert.ok(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length <= 2, `${proxy.requests.length} requests`);
     assert.equal(echo.requests.length, 1);
     assert.match(echo.requests[0]!.url, /scope=repository%3Afaults%2Fsmall%3Apull/);
@@ -192,7 +255,13 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     reset();
     proxy.addRule({
       match: (q) => q.path.startsWith('/v2/faults/'),
-      action: { type: 'status', status: 401, headers: { 'www-authenticate': `Bearer realm="${echo.url}/token",service="fake",scope="repository:faults/small:pull repository:faults/other:pull",error="insufficient_scope"` } },
+      action: {
+        type: 'status',
+        status: 401,
+        headers: {
+          'www-authenticate': `Bearer realm="${echo.url}/token",service="fake",scope="repository:faults/small:pull repository:faults/other:pull",error="insufficient_scope"`,
+        },
+      },
     });
     await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('UNAUTHORIZED'));
     assert.ok(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length <= 2);
@@ -200,12 +269,28 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
 
     // Basic: with credentials one authenticated try; without, no retry at all
     reset();
-    proxy.addRule({ match: (q) => q.path.startsWith('/v2/faults/'), action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1', { credentials: { username: 'u', password: 'p' } }), (e) => isBerthError(e, 'UNAUTHORIZED') && !e.message.includes('p@') && e.data?.credentials === true && /credentials/.test(String(e.data?.advice)));
+    proxy.addRule({
+      match: (q) => q.path.startsWith('/v2/faults/'),
+      action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } },
+    });
+    await assert.rejects(
+      pull(proxy.host, 'faults/small:v1', { credentials: { username: 'u', password: 'p' } }),
+      (e) =>
+        isBerthError(e, 'UNAUTHORIZED') &&
+        !e.message.includes('p@') &&
+        e.data?.credentials === true &&
+        /credentials/.test(String(e.data?.advice)),
+    );
     assert.equal(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length, 2);
     reset();
-    proxy.addRule({ match: (q) => q.path.startsWith('/v2/faults/'), action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } });
-    await assert.rejects(pull(proxy.host, 'faults/small:v1'), (e) => isBerthError(e, 'UNAUTHORIZED') && /login/.test(String(e.data?.advice ?? '')));
+    proxy.addRule({
+      match: (q) => q.path.startsWith('/v2/faults/'),
+      action: { type: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } },
+    });
+    await assert.rejects(
+      pull(proxy.host, 'faults/small:v1'),
+      (e) => isBerthError(e, 'UNAUTHORIZED') && /login/.test(String(e.data?.advice ?? '')),
+    );
     assert.equal(proxy.requests.filter((q) => rpath(q).startsWith('/v2/faults/')).length, 1);
   });
 
@@ -217,14 +302,19 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
       const snap = storeSnapshot(s.store);
       assert.equal(snap.images.length, 1);
       proxy.addRule({ match: isGet(bigLayerPath), times: 1, action: { type: 'tamper-body', offset: 4321 } });
-      await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), (e) => isBerthError(e, 'DIGEST_MISMATCH') && e.message.includes(big.layers[0]!.digest));
+      await assert.rejects(
+        pull(proxy.host, 'faults/big:v1', {}, s.store),
+        (e) => isBerthError(e, 'DIGEST_MISMATCH') && e.message.includes(big.layers[0]!.digest),
+      );
       assert.deepEqual(storeSnapshot(s.store), snap);
       // tampered config
       reset();
       proxy.addRule({ match: isGet(`/v2/faults/big/blobs/${big.configDigest}`), times: 1, action: { type: 'tamper-body', offset: 3 } });
       await assert.rejects(pull(proxy.host, 'faults/big:v1', {}, s.store), expectError('DIGEST_MISMATCH'));
       assert.deepEqual(storeSnapshot(s.store), snap);
-    } finally { await s.cleanup(); }
+    } finally {
+      await s.cleanup();
+    }
   });
 
   test('blob data altered inside the registry storage: DIGEST_MISMATCH', async () => {
@@ -241,14 +331,26 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     reset();
     proxy.addRule({
       match: (q) => q.method === 'GET' && q.path === `/v2/faults/small/manifests/${small.manifestDigest}`,
-      action: { type: 'custom', handle: (_req, res) => { res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest }); res.end(big.manifest); } },
+      action: {
+        type: 'custom',
+        handle: (_req, res) => {
+          res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest });
+          res.end(big.manifest);
+        },
+      },
     });
     await assert.rejects(pull(proxy.host, `faults/small@${small.manifestDigest}`), expectError('DIGEST_MISMATCH', /requested digest/));
 
     reset();
     proxy.addRule({
       match: isGet(manifestPath),
-      action: { type: 'custom', handle: (_req, res) => { res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest }); res.end(big.manifest); } },
+      action: {
+        type: 'custom',
+        handle: (_req, res) => {
+          res.writeHead(200, { 'content-type': big.mediaType, 'docker-content-digest': small.manifestDigest });
+          res.end(big.manifest);
+        },
+      },
     });
     await assert.rejects(pull(proxy.host, 'faults/small:v1'), expectError('DIGEST_MISMATCH', /Docker-Content-Digest/));
   });
@@ -256,7 +358,16 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
   test('Content-Type: text/plain is not trusted; a declared type contradicting the body is refused', async () => {
     const serve = (ct: string, body: Buffer) => {
       reset();
-      proxy.addRule({ match: isGet(manifestPath), action: { type: 'custom', handle: (_req, res) => { res.writeHead(200, { 'content-type': ct }); res.end(body); } } });
+      proxy.addRule({
+        match: isGet(manifestPath),
+        action: {
+          type: 'custom',
+          handle: (_req, res) => {
+            res.writeHead(200, { 'content-type': ct });
+            res.end(body);
+          },
+        },
+      });
     };
     serve('text/plain; charset=utf-8', small.manifest);
     const ok = await pull(proxy.host, 'faults/small:v1');
@@ -284,7 +395,10 @@ describe('registry faults (plain registry behind the fault proxy)', { skip: skip
     reset();
     proxy.addRule({ match: isGet(bigLayerPath), action: { type: 'drip', bytes: 100, intervalMs: 20 } });
     const t1 = Date.now();
-    await assert.rejects(pull(proxy.host, 'faults/big:v1', { lowSpeed: { bytesPerSecond: 50_000, windowMs: 400 } }), expectError('NETWORK', /stalled/));
+    await assert.rejects(
+      pull(proxy.host, 'faults/big:v1', { lowSpeed: { bytesPerSecond: 50_000, windowMs: 400 } }),
+      expectError('NETWORK', /stalled/),
+    );
     assert.ok(Date.now() - t1 < 5000, `${Date.now() - t1} ms`);
   });
 
@@ -322,7 +436,11 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
     echo.response.status = 200;
     echo.response.body = img.blobs.get(layer.digest)!;
     const path = `/v2/sec/img/blobs/${layer.digest}`;
-    proxy.addRule({ match: isGet(path), times: 1, action: { type: 'redirect', location: `${echo.url}/storage/${layer.digest.slice(7)}?sig=abc` } });
+    proxy.addRule({
+      match: isGet(path),
+      times: 1,
+      action: { type: 'redirect', location: `${echo.url}/storage/${layer.digest.slice(7)}?sig=abc` },
+    });
     const r = await pull(proxy.host, 'sec/img:v1', { credentials: creds });
     assert.equal(r.manifestDigest, img.manifestDigest);
     assert.match(String(proxy.requests.find((q) => rpath(q) === path)!.headers['authorization']), /^Basic /);
@@ -341,7 +459,10 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
     echo.response.body = Buffer.from('give me your password');
     const layer = img.layers[0]!;
     proxy.addRule({ match: isGet(`/v2/sec/img/blobs/${layer.digest}`), action: { type: 'redirect', location: `${echo.url}/steal` } });
-    await assert.rejects(pull(proxy.host, 'sec/img:v1', { credentials: creds }), (e) => isBerthError(e, 'UNAUTHORIZED') || isBerthError(e, 'REGISTRY_ERROR'));
+    await assert.rejects(
+      pull(proxy.host, 'sec/img:v1', { credentials: creds }),
+      (e) => isBerthError(e, 'UNAUTHORIZED') || isBerthError(e, 'REGISTRY_ERROR'),
+    );
     assert.equal(echo.requests.length, 1);
     assert.equal(echo.requests[0]!.headers['authorization'], undefined);
     proxy.clearRules();
@@ -357,7 +478,10 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
       match: (q) => q.method === 'POST' && q.path.endsWith('/blobs/uploads/'),
       action: { type: 'status', status: 202, headers: { location: `${echo.url}/upload/session-1?_state=x` } },
     });
-    await assert.rejects(push(buildImage({ label: 'loc' }), proxy.host, 'sec/loc:v1', { credentials: creds }), expectError('REGISTRY_ERROR'));
+    await assert.rejects(
+      push(buildImage({ label: 'loc' }), proxy.host, 'sec/loc:v1', { credentials: creds }),
+      expectError('REGISTRY_ERROR'),
+    );
     assert.ok(echo.requests.length >= 1);
     assert.ok(echo.requests.every((q) => q.headers['authorization'] === undefined));
     assert.match(echo.requests[0]!.url, /^\/upload\/session-1\?_state=x&digest=sha256%3A[0-9a-f]{64}$/);
@@ -372,7 +496,12 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
     echo.response.body = payload;
     const src = new DockerSource(parseDockerRef(`//${proxy.host}/sec/img:v1`), { ...FAST, credentials: creds });
     try {
-      const desc = { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: sha256(payload), size: payload.length, urls: ['ftp://nope/x', `${echo.url}/layers/abc`] };
+      const desc = {
+        mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+        digest: sha256(payload),
+        size: payload.length,
+        urls: ['ftp://nope/x', `${echo.url}/layers/abc`],
+      };
       const got = await src.getBlob(desc);
       const chunks: Buffer[] = [];
       for await (const ch of got.stream as AsyncIterable<Buffer>) chunks.push(ch);
@@ -385,7 +514,9 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
       await assert.rejects(src.getBlob(desc), expectError('NETWORK', /none of its 2 URL/));
       assert.equal(echo.requests.length, 2);
       assert.equal(echo.requests[1]!.headers['authorization'], undefined);
-    } finally { await src.close(); }
+    } finally {
+      await src.close();
+    }
   });
 
   test('a registry client on its own: credentials only on the registry origin', async () => {
@@ -393,6 +524,8 @@ describe('credentials never leave the registry origin', { skip: skipRegistry }, 
     try {
       const m = await c.getManifest('sec/img', 'v1');
       assert.equal(m.digest, img.manifestDigest);
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 });

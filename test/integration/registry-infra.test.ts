@@ -62,7 +62,10 @@ function request(url: string, o: ReqOpts = {}): Promise<Resp> {
 }
 
 /** GET that resolves with whatever body bytes arrived plus the error that ended it (if any). */
-function partialGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; received: Buffer; error?: Error; contentLength?: number }> {
+function partialGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; received: Buffer; error?: Error; contentLength?: number }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let status = 0;
@@ -265,14 +268,20 @@ describe('registry helper: token auth', { skip: skipRegistry }, () => {
     const scope = 'repository:tok/repo:pull,push';
     const authed = await getToken(scope, basic('bob', 'hunter2'));
     assert.equal(authed.status, 200);
-    const up = await request(`${reg.url}/v2/tok/repo/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${authed.token}` } });
+    const up = await request(`${reg.url}/v2/tok/repo/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${authed.token}` },
+    });
     assert.equal(up.status, 202);
 
     const anon = await getToken(scope);
     assert.equal(anon.status, 200);
     const rec = reg.tokenIssuer!.requests.at(-1)!;
     assert.deepEqual(rec.granted, [{ type: 'repository', name: 'tok/repo', actions: ['pull'] }]);
-    const denied = await request(`${reg.url}/v2/tok/repo/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${anon.token}` } });
+    const denied = await request(`${reg.url}/v2/tok/repo/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${anon.token}` },
+    });
     assert.equal(denied.status, 401);
     assert.match(String(denied.headers['www-authenticate']), /error="insufficient_scope"/);
     // pull is allowed: the manifest does not exist, so 404 rather than 401
@@ -317,7 +326,11 @@ describe('registry helper: token auth', { skip: skipRegistry }, () => {
     const tr = await request(`${ti.realm}?service=${ti.service}&scope=repository:a/b:pull,push`, { ca: r2.caCert });
     assert.equal(tr.status, 200);
     const { token } = JSON.parse(tr.body.toString()) as { token: string };
-    const up = await request(`${r2.url}/v2/a/b/blobs/uploads/`, { method: 'POST', ca: r2.caCert, headers: { authorization: `Bearer ${token}` } });
+    const up = await request(`${r2.url}/v2/a/b/blobs/uploads/`, {
+      method: 'POST',
+      ca: r2.caCert,
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(up.status, 202);
   });
 
@@ -375,7 +388,13 @@ describe('tools: real skopeo and podman with scratch stores', { skip: skipRegist
     assert.equal(images.code, 0, images.stderr);
     assert.match(images.stdout, new RegExp(`${plain.host.replace(/\./g, '\\.')}/infra/tiny:v1`));
     assert.ok(fs.existsSync(path.join(pm.root, 'vfs-images')), 'image stored in the scratch vfs root');
-    const push = await pm.run(['push', '--cert-dir', secure.certsDir!, `${plain.host}/infra/tiny:v1`, `docker://${secure.host}/infra/tiny:v2`]);
+    const push = await pm.run([
+      'push',
+      '--cert-dir',
+      secure.certsDir!,
+      `${plain.host}/infra/tiny:v1`,
+      `docker://${secure.host}/infra/tiny:v2`,
+    ]);
     assert.equal(push.code, 0, push.stderr);
     const m = await request(`${secure.url}/v2/infra/tiny/manifests/v2`, {
       ca: secure.caCert,
@@ -407,12 +426,18 @@ describe('tools: real skopeo and podman with scratch stores', { skip: skipRegist
     const denied = await pm.skopeo(['copy', '--dest-tls-verify=false', `oci:${img.dir}:t`, `docker://${tokenReg.host}/tok/img:t`]);
     assert.notEqual(denied.code, 0);
     const r = await pm.skopeo([
-      'copy', '--dest-tls-verify=false', '--dest-creds', 'carol:pw',
-      `oci:${img.dir}:t`, `docker://${tokenReg.host}/tok/img:t`,
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'carol:pw',
+      `oci:${img.dir}:t`,
+      `docker://${tokenReg.host}/tok/img:t`,
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(tokenReg.tokenIssuer!.issued > before);
-    assert.ok(tokenReg.tokenIssuer!.requests.some((q) => q.user === 'carol' && q.scopes.some((s) => s.includes('tok/img') && s.includes('push'))));
+    assert.ok(
+      tokenReg.tokenIssuer!.requests.some((q) => q.user === 'carol' && q.scopes.some((s) => s.includes('tok/img') && s.includes('push'))),
+    );
   });
 });
 
@@ -526,7 +551,11 @@ describe('fault proxy', { skip: skipRegistry }, () => {
   });
 
   test('redirect to another origin; the echo server records what it got', async () => {
-    proxy.addRule({ match: (q) => q.path.includes('/blobs/'), times: 1, action: { type: 'redirect', location: `${echo.url}/elsewhere/blob` } });
+    proxy.addRule({
+      match: (q) => q.path.includes('/blobs/'),
+      times: 1,
+      action: { type: 'redirect', location: `${echo.url}/elsewhere/blob` },
+    });
     const r = await request(blobUrl(), { headers: { authorization: 'Bearer secret-token' } });
     assert.equal(r.status, 307);
     assert.equal(r.headers['location'], `${echo.url}/elsewhere/blob`);
@@ -542,7 +571,14 @@ describe('fault proxy', { skip: skipRegistry }, () => {
 
   test('delay and drip slow things down but deliver everything', async () => {
     const small = await pushBlob(reg.url, 'fp/small', randomBytes(1000));
-    proxy.addRule({ match: (q) => q.path.endsWith(small), times: 1, action: [{ type: 'delay', ms: 100 }, { type: 'drip', bytes: 100, intervalMs: 20 }] });
+    proxy.addRule({
+      match: (q) => q.path.endsWith(small),
+      times: 1,
+      action: [
+        { type: 'delay', ms: 100 },
+        { type: 'drip', bytes: 100, intervalMs: 20 },
+      ],
+    });
     const t0 = Date.now();
     const r = await request(`${proxy.url}/v2/fp/small/blobs/${small}`);
     const elapsed = Date.now() - t0;

@@ -12,13 +12,20 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { runOk, scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman, type TinyImage } from '../helpers/tools.js';
+import {
+  runOk,
+  scratchPodman,
+  skipUnlessTools,
+  writeTinyOciLayout,
+  type RunResult,
+  type ScratchPodman,
+  type TinyImage,
+} from '../helpers/tools.js';
 import { buildImage, writeLayout } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('podman', 'skopeo') : '/usr/bin/docker-registry not installed';
 const T = { timeout: 120_000 };
-
 
 function assertOk(r: RunResult, what: string): RunResult {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
@@ -28,7 +35,6 @@ const hex = (d: string) => d.slice(d.indexOf(':') + 1);
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const HOST_ARCH = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
 const OTHER_ARCH = HOST_ARCH === 'arm64' ? 'amd64' : 'arm64';
-
 
 /** An OCI layout whose tag names an image index over two single-platform images. */
 async function writeIndexLayout(dir: string, tag: string): Promise<Record<string, TinyImage>> {
@@ -41,15 +47,30 @@ async function writeIndexLayout(dir: string, tag: string): Promise<Record<string
       await fsp.copyFile(path.join(one.dir, 'blobs', 'sha256', f), path.join(dir, 'blobs', 'sha256', f));
     }
     out[arch] = one;
-    entries.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: one.manifestDigest, size: one.manifest.length, platform: { architecture: arch, os: 'linux', ...(arch === 'arm64' ? { variant: 'v8' } : {}) } });
+    entries.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: one.manifestDigest,
+      size: one.manifest.length,
+      platform: { architecture: arch, os: 'linux', ...(arch === 'arm64' ? { variant: 'v8' } : {}) },
+    });
   }
   const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries }));
   await fsp.writeFile(path.join(dir, 'blobs', 'sha256', hex(sha256(index))), index);
   await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await fsp.writeFile(path.join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
-  }));
+  await fsp.writeFile(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: sha256(index),
+          size: index.length,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   return out;
 }
 
@@ -59,12 +80,16 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
   let b: Berth;
   let work: string;
   const img = buildImage({
-    layers: [{ files: { 'etc/os-release': 'ID=interop\n', 'bin/tool': Buffer.alloc(20_000, 3) }, gzip: true }, { files: { 'app/readme': 'interop\n' }, gzip: true }],
+    layers: [
+      { files: { 'etc/os-release': 'ID=interop\n', 'bin/tool': Buffer.alloc(20_000, 3) }, gzip: true },
+      { files: { 'app/readme': 'interop\n' }, gzip: true },
+    ],
     label: 'interop',
   });
 
   const skopeo = (args: string[]) => runOk('skopeo', ['--policy', pod.policyPath, ...args], { env: pod.env });
-  const inspect = async (ref: string, ...flags: string[]) => JSON.parse((await skopeo(['inspect', '--tls-verify=false', ...flags, `docker://${ref}`])).stdout) as Record<string, unknown>;
+  const inspect = async (ref: string, ...flags: string[]) =>
+    JSON.parse((await skopeo(['inspect', '--tls-verify=false', ...flags, `docker://${ref}`])).stdout) as Record<string, unknown>;
   const podman = async (args: string[], what = args.join(' ')) => {
     const r = await pod.run(args);
     assert.equal(r.code, 0, `podman ${what} failed:\n${r.stderr}`);
@@ -72,7 +97,10 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
   };
   /** `berth images` row for a name: "digest id". */
   const berthRow = async (root: string, name: string) => {
-    const r = assertOk(await b.run(['images', '--digests', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}'], { root }), 'images');
+    const r = assertOk(
+      await b.run(['images', '--digests', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}'], { root }),
+      'images',
+    );
     const line = r.stdout.split('\n').find((l) => l.startsWith(`${name} `));
     assert.ok(line, `${name} not listed:\n${r.stdout}`);
     const [, digest, id] = line.split(' ');
@@ -102,7 +130,15 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
 
   test('skopeo push (OCI and converted to v2s2) -> berth pull: same image ID and manifest digest', T, async () => {
     await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${path.join(work, 'img')}:v1`, `docker://${reg.host}/interop/skopeo:oci`]);
-    await skopeo(['copy', '-q', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${path.join(work, 'img')}:v1`, `docker://${reg.host}/interop/skopeo:v2s2`]);
+    await skopeo([
+      'copy',
+      '-q',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `oci:${path.join(work, 'img')}:v1`,
+      `docker://${reg.host}/interop/skopeo:v2s2`,
+    ]);
     const root = b.store();
     for (const tag of ['oci', 'v2s2']) {
       const ref = `${reg.host}/interop/skopeo:${tag}`;
@@ -141,14 +177,20 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
     for (const format of ['oci', 'v2s2']) {
       const name = `${reg.host}/interop/berth:${format}`;
       const digestfile = path.join(work, `berth-${format}.digest`);
-      const r = assertOk(await b.run(['push', '--tls-verify=false', '--format', format, '--digestfile', digestfile, hex(img.configDigest), name], { root }), `berth push --format ${format}`);
+      const r = assertOk(
+        await b.run(['push', '--tls-verify=false', '--format', format, '--digestfile', digestfile, hex(img.configDigest), name], { root }),
+        `berth push --format ${format}`,
+      );
       const printed = r.stdout.trim();
       assert.match(printed, /^sha256:[0-9a-f]{64}$/);
       assert.equal(await fsp.readFile(digestfile, 'utf8'), printed);
       const info = await inspect(name);
       const raw = await inspect(name, '--raw');
       assert.equal(info.Digest, printed);
-      assert.equal(raw.mediaType, format === 'oci' ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.docker.distribution.manifest.v2+json');
+      assert.equal(
+        raw.mediaType,
+        format === 'oci' ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.docker.distribution.manifest.v2+json',
+      );
       assert.equal((raw.config as { digest: string }).digest, img.configDigest);
       await podman(['pull', '-q', '--tls-verify=false', name]);
       const pimg = await podmanImage(name);
@@ -161,7 +203,10 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
     const root = b.store();
     assertOk(await b.run(['pull', '-q', `oci:${path.join(work, 'img')}:v1`], { root }), 'berth pull oci:');
     const name = `${reg.host}/interop/zstd:1`;
-    const r = assertOk(await b.run(['push', '--tls-verify=false', '--compression-format', 'zstd', hex(img.configDigest), name], { root }), 'push zstd');
+    const r = assertOk(
+      await b.run(['push', '--tls-verify=false', '--compression-format', 'zstd', hex(img.configDigest), name], { root }),
+      'push zstd',
+    );
     const printed = r.stdout.trim();
     const raw = await inspect(name, '--raw');
     assert.equal(raw.mediaType, 'application/vnd.oci.image.manifest.v1+json');
@@ -220,8 +265,13 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
     assert.equal((await b.run(['images', '-a', '-q', '--no-trunc'], { root })).stdout, before, 'nothing changed');
 
     // one instance by digest (verified against the digest in the list)
-    const inst = (list.manifests as Array<{ digest: string; platform: { architecture: string } }>).find((m) => m.platform.architecture === OTHER_ARCH)!;
-    r = assertOk(await b.run(['pull', '--tls-verify=false', `${reg.host}/interop/multi@${inst.digest}`], { root: b.store() }), 'pull instance by digest');
+    const inst = (list.manifests as Array<{ digest: string; platform: { architecture: string } }>).find(
+      (m) => m.platform.architecture === OTHER_ARCH,
+    )!;
+    r = assertOk(
+      await b.run(['pull', '--tls-verify=false', `${reg.host}/interop/multi@${inst.digest}`], { root: b.store() }),
+      'pull instance by digest',
+    );
     assert.equal(r.stdout, `${hex(per[OTHER_ARCH]!.configDigest)}\n`);
   });
 });

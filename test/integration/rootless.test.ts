@@ -17,9 +17,13 @@ import { BERTH_CLI, scratchBerth, type ScratchBerth } from '../helpers/berth.js'
 const USER = 'berth-rootless';
 const T = { timeout: 90_000 };
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const skip = !isRoot ? 'needs root (to add a user)'
-  : !fs.existsSync('/usr/bin/docker-registry') ? '/usr/bin/docker-registry not installed'
-  : !toolPath('useradd') || !toolPath('runuser') ? 'useradd/runuser missing' : false;
+const skip = !isRoot
+  ? 'needs root (to add a user)'
+  : !fs.existsSync('/usr/bin/docker-registry')
+    ? '/usr/bin/docker-registry not installed'
+    : !toolPath('useradd') || !toolPath('runuser')
+      ? 'useradd/runuser missing'
+      : false;
 const hex = (d: string) => d.slice(d.indexOf(':') + 1);
 
 describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
@@ -33,12 +37,31 @@ describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
   const creds = { user: 'rootless', password: 'r00tless-secret' };
 
   /** berth as the test user, with a minimal environment: no XDG variables at all. */
-  const asUser = (args: string[], input?: string): Promise<RunResult> => run('runuser', ['-u', USER, '--', '/usr/bin/env', '-i',
-    'PATH=/usr/bin:/bin', `HOME=${home}`, `TMPDIR=${tmp}`, `CONTAINERS_REGISTRIES_CONF=${path.join(home, 'registries.conf')}`,
-    process.execPath, BERTH_CLI, '--root', path.join(home, 'store'), ...args], { input: input ?? '', timeoutMs: 60_000 });
+  const asUser = (args: string[], input?: string): Promise<RunResult> =>
+    run(
+      'runuser',
+      [
+        '-u',
+        USER,
+        '--',
+        '/usr/bin/env',
+        '-i',
+        'PATH=/usr/bin:/bin',
+        `HOME=${home}`,
+        `TMPDIR=${tmp}`,
+        `CONTAINERS_REGISTRIES_CONF=${path.join(home, 'registries.conf')}`,
+        process.execPath,
+        BERTH_CLI,
+        '--root',
+        path.join(home, 'store'),
+        ...args,
+      ],
+      { input: input ?? '', timeoutMs: 60_000 },
+    );
 
   before(async () => {
-    if ((await run('id', ['-u', USER])).code !== 0) await runOk('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+    if ((await run('id', ['-u', USER])).code !== 0)
+      await runOk('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
     uid = Number((await runOk('id', ['-u', USER])).stdout.trim());
     b = await scratchBerth();
     home = path.join(b.dir, 'user-home');
@@ -53,12 +76,25 @@ describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
     locked = await startRegistry({ htpasswd: creds });
     const img = await writeTinyOciLayout(path.join(b.dir, 'layout'), { files: { 'r.txt': 'rootless\n' } });
     imageId = hex(img.configDigest);
-    for (const [reg, extra] of [[plain, []], [locked, ['--creds', `${creds.user}:${creds.password}`]]] as const) {
-      const r = await b.run(['copy', ...extra.map((a) => (a === '--creds' ? '--dest-creds' : a)), '--dest-tls-verify=false', `oci:${img.dir}:latest`, `docker://${reg.host}/rootless/tiny:1`]);
+    for (const [reg, extra] of [
+      [plain, []],
+      [locked, ['--creds', `${creds.user}:${creds.password}`]],
+    ] as const) {
+      const r = await b.run([
+        'copy',
+        ...extra.map((a) => (a === '--creds' ? '--dest-creds' : a)),
+        '--dest-tls-verify=false',
+        `oci:${img.dir}:latest`,
+        `docker://${reg.host}/rootless/tiny:1`,
+      ]);
       assert.equal(r.code, 0, r.stderr);
     }
   });
-  after(async () => { await plain?.stop(); await locked?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await plain?.stop();
+    await locked?.stop();
+    await b?.cleanup();
+  });
 
   test('an anonymous pull works and touches nothing under /run/containers', T, async () => {
     const r = await asUser(['pull', '-q', '--tls-verify=false', `${plain.host}/rootless/tiny:1`]);
@@ -68,7 +104,7 @@ describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
     assert.ok(!fs.existsSync(`/run/containers/${uid}`), `/run/containers/${uid} must not be created`);
   });
 
-  test('login writes podman\'s fallback runtime directory; pulls use it', T, async () => {
+  test("login writes podman's fallback runtime directory; pulls use it", T, async () => {
     const runUser = `/run/user/${uid}`;
     const st = fs.existsSync(runUser) ? fs.statSync(runUser) : undefined;
     const runtimeDir = st && st.uid === uid && (st.mode & 0o722) === 0o700 ? runUser : path.join(tmp, `storage-run-${uid}`);
@@ -108,9 +144,32 @@ describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
     const other = path.join(b.dir, 'other-tmp');
     await fsp.mkdir(path.join(other, `storage-run-${uid}`), { recursive: true, mode: 0o777 });
     await fsp.chmod(path.join(other, `storage-run-${uid}`), 0o777);
-    const r = await run('runuser', ['-u', USER, '--', '/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', `HOME=${home}`, `TMPDIR=${other}`,
-      process.execPath, BERTH_CLI, 'login', '--tls-verify=false', '-u', creds.user, '--password-stdin', locked.host], { input: `${creds.password}\n` });
+    const r = await run(
+      'runuser',
+      [
+        '-u',
+        USER,
+        '--',
+        '/usr/bin/env',
+        '-i',
+        'PATH=/usr/bin:/bin',
+        `HOME=${home}`,
+        `TMPDIR=${other}`,
+        process.execPath,
+        BERTH_CLI,
+        'login',
+        '--tls-verify=false',
+        '-u',
+        creds.user,
+        '--password-stdin',
+        locked.host,
+      ],
+      { input: `${creds.password}\n` },
+    );
     assert.equal(r.code, 125);
-    assert.match(r.stderr, new RegExp(`^Error: path "${other}/storage-run-${uid}" exists and it is not writeable only by the current user`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^Error: path "${other}/storage-run-${uid}" exists and it is not writeable only by the current user`),
+    );
   });
 });

@@ -16,7 +16,6 @@ import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
 const T = { timeout: 60_000 };
 
-
 function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
 }
@@ -31,7 +30,8 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
   let b: Berth;
   let img: TinyImage;
   let pushedDigest: string;
-  const insecure = () => `[[registry]]\nlocation = "${p1.host}"\ninsecure = true\n\n[[registry]]\nlocation = "${p2.host}"\ninsecure = true\n`;
+  const insecure = () =>
+    `[[registry]]\nlocation = "${p1.host}"\ninsecure = true\n\n[[registry]]\nlocation = "${p2.host}"\ninsecure = true\n`;
   const writeConf = (text: string) => fsp.writeFile(b.confPath, text);
 
   before(async () => {
@@ -75,7 +75,10 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
     assert.equal(lines.at(-1), 'Writing manifest to image destination');
     assert.deepEqual(paths(p1.requests), ['GET /v2/sn/tiny/manifests/1'], 'the first registry was asked and had nothing');
     assert.ok(paths(p2.requests).includes('GET /v2/sn/tiny/manifests/1'));
-    assert.ok(paths(p2.requests).some((l) => l.startsWith('GET /v2/sn/tiny/blobs/sha256:')), 'the blobs came from the second registry');
+    assert.ok(
+      paths(p2.requests).some((l) => l.startsWith('GET /v2/sn/tiny/blobs/sha256:')),
+      'the blobs came from the second registry',
+    );
     const names = await b.run(['images', '--format', '{{.Repository}}:{{.Tag}}'], { root });
     assert.equal(names.stdout, `${p2.host}/sn/tiny:1\n`);
     // the short name now finds the local image (localhost/ and search candidates) without a pull
@@ -116,7 +119,9 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
   });
 
   test('an alias wins over the search registries (even enforcing)', T, async () => {
-    await writeConf(`unqualified-search-registries = ["${p1.host}", "${p2.host}"]\nshort-name-mode = "enforcing"\n${insecure()}\n[aliases]\n"berth-alias" = "${p2.host}/sn/tiny"\n`);
+    await writeConf(
+      `unqualified-search-registries = ["${p1.host}", "${p2.host}"]\nshort-name-mode = "enforcing"\n${insecure()}\n[aliases]\n"berth-alias" = "${p2.host}/sn/tiny"\n`,
+    );
     const root = b.store();
     const r = await b.run(['pull', 'berth-alias:1'], { root });
     assertOk(r, 'pull berth-alias:1');
@@ -139,7 +144,9 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
   });
 
   test('a mirror serves the pull; the primary location is not contacted', T, async () => {
-    await writeConf(`unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p1.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p2.host}/mirror/sn"\ninsecure = true\n`);
+    await writeConf(
+      `unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p1.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p2.host}/mirror/sn"\ninsecure = true\n`,
+    );
     const root = b.store();
     const r = await b.run(['pull', 'mirrored.invalid/sn/tiny:1'], { root });
     assertOk(r, 'pull through the mirror');
@@ -152,7 +159,9 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
   });
 
   test('a mirror without the image: the primary serves it, mirror asked first', T, async () => {
-    await writeConf(`unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p2.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p1.host}/empty"\ninsecure = true\n`);
+    await writeConf(
+      `unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p2.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p1.host}/empty"\ninsecure = true\n`,
+    );
     const r = await b.run(['pull', '--retry', '0', 'mirrored.invalid/sn/tiny:1'], { root: b.store() });
     assertOk(r, 'pull with a useless mirror');
     assert.deepEqual(paths(p1.requests), ['GET /v2/empty/tiny/manifests/1']);
@@ -161,7 +170,9 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
   });
 
   test('pull-from-mirror = "digest-only": tags go to the primary, digests to the mirror', T, async () => {
-    await writeConf(`unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p1.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p2.host}/mirror/sn"\ninsecure = true\npull-from-mirror = "digest-only"\n`);
+    await writeConf(
+      `unqualified-search-registries = []\n[[registry]]\nprefix = "mirrored.invalid/sn"\nlocation = "${p1.host}/sn"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${p2.host}/mirror/sn"\ninsecure = true\npull-from-mirror = "digest-only"\n`,
+    );
     // by tag: the primary (which does not have it) is the only source
     const byTag = await b.run(['pull', '--retry', '0', 'mirrored.invalid/sn/tiny:1'], { root: b.store() });
     assert.equal(byTag.code, 125);

@@ -27,10 +27,13 @@ describe('signature policy (policy.json) through pull and copy', () => {
     denied = await writeTinyOciLayout(path.join(b.dir, 'denied'), { files: { 'd.txt': 'denied\n' } });
     allowed = await writeTinyOciLayout(path.join(b.dir, 'allowed'), { files: { 'a.txt': 'allowed\n' } });
     policy = path.join(b.dir, 'policy.json');
-    await fsp.writeFile(policy, JSON.stringify({
-      default: [{ type: 'insecureAcceptAnything' }],
-      transports: { oci: { [denied.dir]: [{ type: 'reject' }] } },
-    }));
+    await fsp.writeFile(
+      policy,
+      JSON.stringify({
+        default: [{ type: 'insecureAcceptAnything' }],
+        transports: { oci: { [denied.dir]: [{ type: 'reject' }] } },
+      }),
+    );
   });
   after(() => b.cleanup());
 
@@ -54,7 +57,9 @@ describe('signature policy (policy.json) through pull and copy', () => {
       const r = await b.run(['pull', '-q', `oci:${denied.dir}:latest`], { root: b.store() });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /rejected/i);
-    } finally { await fsp.rm(user); }
+    } finally {
+      await fsp.rm(user);
+    }
   });
 
   test('copy --policy refuses before writing; --insecure-policy copies', async () => {
@@ -63,18 +68,25 @@ describe('signature policy (policy.json) through pull and copy', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /rejected/i);
     assert.equal(fs.existsSync(path.join(out, 'index.json')), false, 'nothing written');
-    assertOk(await b.run(['copy', '-q', '--policy', policy, '--insecure-policy', `oci:${denied.dir}:latest`, `oci:${out}:x`]), 'copy --insecure-policy');
+    assertOk(
+      await b.run(['copy', '-q', '--policy', policy, '--insecure-policy', `oci:${denied.dir}:latest`, `oci:${out}:x`]),
+      'copy --insecure-policy',
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')).manifests[0].digest, denied.manifestDigest);
   });
 
   test('library pullImage applies policy.json too (signaturePolicy option)', async () => {
     const store = Store.open({ root: b.store() });
     try {
-      await assert.rejects(pullImage(store, `oci:${denied.dir}:latest`, { signaturePolicy: policy }),
-        expectError('POLICY_DENIED', /rejected/i));
+      await assert.rejects(
+        pullImage(store, `oci:${denied.dir}:latest`, { signaturePolicy: policy }),
+        expectError('POLICY_DENIED', /rejected/i),
+      );
       assert.equal(store.listImages().length, 0);
       const r = await pullImage(store, `oci:${allowed.dir}:latest`, { signaturePolicy: policy });
       assert.deepEqual(r.ids, [allowed.configDigest.slice('sha256:'.length)]);
-    } finally { store.close(); }
+    } finally {
+      store.close();
+    }
   });
 });

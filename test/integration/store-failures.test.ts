@@ -15,7 +15,18 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  BERTH_MAIN, assertOneLineError, berth, blobsOnDisk, dockerArchive, listDir, makeImage, makeTar, sha256, storeImages, storeSnapshot, type BuiltImage,
+  BERTH_MAIN,
+  assertOneLineError,
+  berth,
+  blobsOnDisk,
+  dockerArchive,
+  listDir,
+  makeImage,
+  makeTar,
+  sha256,
+  storeImages,
+  storeSnapshot,
+  type BuiltImage,
 } from '../helpers/archives.js';
 import { rmrf, run, runOk, type RunResult } from '../helpers/tools.js';
 
@@ -41,7 +52,9 @@ before(async () => {
   }
 });
 
-after(async () => { await rmrf(dir); });
+after(async () => {
+  await rmrf(dir);
+});
 
 let n = 0;
 /** A new store holding the given images. */
@@ -81,17 +94,23 @@ function fillUp(file: string): number {
   try {
     for (let size = chunk.length; size >= 512; size = size / 2) {
       for (;;) {
-        try { fs.writeSync(fd, chunk.subarray(0, size)); } catch (e) {
+        try {
+          fs.writeSync(fd, chunk.subarray(0, size));
+        } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
           break;
         }
       }
     }
-  } finally { fs.closeSync(fd); }
+  } finally {
+    fs.closeSync(fd);
+  }
   return fs.statSync(file).size;
 }
 
-async function mount(args: string[]): Promise<void> { await runOk('mount', args); }
+async function mount(args: string[]): Promise<void> {
+  await runOk('mount', args);
+}
 async function umount(target: string): Promise<void> {
   const r = await run('umount', [target]);
   if (r.code !== 0) await run('umount', ['-l', target]);
@@ -108,7 +127,9 @@ describe('full disk', { skip: skipUnlessRoot }, () => {
     root = await storeWith(['small', 'other', 'medium'], path.join(mnt, 'store'));
     fill = path.join(mnt, 'fill');
   });
-  after(async () => { await umount(mnt); });
+  after(async () => {
+    await umount(mnt);
+  });
 
   /** Fill the disk, run `args`, and return the bytes it freed (the disk refilled first). */
   async function onFullDisk(args: string[]): Promise<{ r: RunResult; freed: number }> {
@@ -130,7 +151,11 @@ describe('full disk', { skip: skipUnlessRoot }, () => {
     const afterSnap = await storeSnapshot(root);
     assert.deepEqual(afterSnap, before);
     assert.equal(afterSnap.check.code, 0, 'system check passes');
-    assert.deepEqual(fileTree(root, (rel) => rel.startsWith('index.db')), tree, 'no blob, temp or reserve file changed');
+    assert.deepEqual(
+      fileTree(root, (rel) => rel.startsWith('index.db')),
+      tree,
+      'no blob, temp or reserve file changed',
+    );
   });
 
   test('commands that only read work on a full disk', async () => {
@@ -187,7 +212,9 @@ describe('read-only store (read-only bind mount)', { skip: skipUnlessRoot }, () 
     await mount(['--bind', rw, ro]);
     await mount(['-o', 'remount,bind,ro', ro]);
   });
-  after(async () => { await umount(ro); });
+  after(async () => {
+    await umount(ro);
+  });
 
   test('images, inspect, history, image exists, image tree, save and system check work and match the writable store', async () => {
     const tree = fileTree(rw);
@@ -242,8 +269,9 @@ describe('read-only store (read-only bind mount)', { skip: skipUnlessRoot }, () 
 
 /** Run berth as another (non-root) user. */
 function berthAs(uid: number, root: string, args: string[]): Promise<RunResult> {
-  return run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, BERTH_MAIN, '--root', root, ...args],
-    { env: { HOME: dir, BERTH_ROOT: undefined, XDG_DATA_HOME: undefined } });
+  return run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, BERTH_MAIN, '--root', root, ...args], {
+    env: { HOME: dir, BERTH_ROOT: undefined, XDG_DATA_HOME: undefined },
+  });
 }
 
 describe('ownership and permissions (as another user)', { skip: skipUnlessRoot }, () => {
@@ -257,7 +285,11 @@ describe('ownership and permissions (as another user)', { skip: skipUnlessRoot }
     for (const args of [['images'], ['inspect', 'example.com/small:1'], ['tag', 'example.com/small:1', 'x:1'], ['system', 'gc']]) {
       const r = await berthAs(40002, root, args);
       assert.equal(r.code, 125, args.join(' '));
-      assertOneLineError(r, file, /^Error: cannot read \S+index\.db: permission denied \(owned by uid 40001, mode 0600\) \(run berth as the owner/);
+      assertOneLineError(
+        r,
+        file,
+        /^Error: cannot read \S+index\.db: permission denied \(owned by uid 40001, mode 0600\) \(run berth as the owner/,
+      );
     }
     assert.deepEqual(fileTree(root), tree);
   });
@@ -272,10 +304,18 @@ describe('ownership and permissions (as another user)', { skip: skipUnlessRoot }
     assert.equal(i.stdout, 'example.com/small:1\n');
     const h = await berthAs(40003, root, ['inspect', '--format', '{{.Id}}', 'example.com/small:1']);
     assert.equal(h.stdout, `${small.id}\n`, h.stderr);
-    for (const args of [['tag', 'example.com/small:1', 'x:1'], ['rmi', 'example.com/small:1'], ['load', '-i', archives.other!]]) {
+    for (const args of [
+      ['tag', 'example.com/small:1', 'x:1'],
+      ['rmi', 'example.com/small:1'],
+      ['load', '-i', archives.other!],
+    ]) {
       const r = await berthAs(40003, root, args);
       assert.equal(r.code, 125, args.join(' '));
-      assertOneLineError(r, root, /^Error: cannot write \S+: permission denied \(owned by uid 40003, mode 0[0-7]{3}\) \(the store is read-only/);
+      assertOneLineError(
+        r,
+        root,
+        /^Error: cannot write \S+: permission denied \(owned by uid 40003, mode 0[0-7]{3}\) \(the store is read-only/,
+      );
     }
     assert.deepEqual(fileTree(root), tree);
   });
@@ -295,7 +335,14 @@ describe('damaged or missing index', () => {
       await fsp.cp(good, root, { recursive: true });
       await fsp.writeFile(path.join(root, 'index.db'), bytes);
       const tree = fileTree(root);
-      for (const args of [['images'], ['tag', 'example.com/small:1', 'x:1'], ['rmi', '-a'], ['system', 'check'], ['system', 'gc'], ['load', '-i', archives.big!]]) {
+      for (const args of [
+        ['images'],
+        ['tag', 'example.com/small:1', 'x:1'],
+        ['rmi', '-a'],
+        ['system', 'check'],
+        ['system', 'gc'],
+        ['load', '-i', archives.big!],
+      ]) {
         const r = await berth(root, args);
         assert.equal(r.code, 125, `${name}: ${args.join(' ')}`);
         assertOneLineError(r, path.join(root, 'index.db'), /is damaged: .*\(run "berth system recover" to rebuild it from the blobs\)$/);
@@ -313,54 +360,89 @@ describe('damaged or missing index', () => {
       if (how === 'deleted') await fsp.rm(file);
       else await fsp.writeFile(file, '');
       const tree = fileTree(root);
-      for (const args of [['system', 'gc'], ['system', 'check'], ['images'], ['load', '-i', archives.big!], ['image', 'prune', '-a', '-f']]) {
+      for (const args of [
+        ['system', 'gc'],
+        ['system', 'check'],
+        ['images'],
+        ['load', '-i', archives.big!],
+        ['image', 'prune', '-a', '-f'],
+      ]) {
         const r = await berth(root, args);
         assert.equal(r.code, 125, `${how}: ${args.join(' ')}`);
-        assertOneLineError(r, file,
-          new RegExp(`^Error: the image index \\S+ is ${how === 'deleted' ? 'missing' : 'empty'} but the store holds 6 blob\\(s\\); refusing to start a new empty index \\(run "berth system recover"`));
+        assertOneLineError(
+          r,
+          file,
+          new RegExp(
+            `^Error: the image index \\S+ is ${how === 'deleted' ? 'missing' : 'empty'} but the store holds 6 blob\\(s\\); refusing to start a new empty index \\(run "berth system recover"`,
+          ),
+        );
       }
       assert.deepEqual(blobsOnDisk(root), blobs, 'gc deleted nothing');
       assert.deepEqual(fileTree(root), tree, 'no new index was created');
       // what the message says to do works: images and names come back
       const rec = await berth(root, ['system', 'recover']);
       assert.equal(rec.code, 0, rec.stderr);
-      assert.deepEqual(storeImages(root), [small, other].map((i) => ({ id: i.id, names: i.repoTags! })).sort((a, b) => a.id.localeCompare(b.id)));
+      assert.deepEqual(
+        storeImages(root),
+        [small, other].map((i) => ({ id: i.id, names: i.repoTags! })).sort((a, b) => a.id.localeCompare(b.id)),
+      );
     }
   });
 });
 
 describe('write lock held past the timeout', () => {
   let holder: ChildProcess | undefined;
-  after(() => { holder?.kill('SIGKILL'); });
+  after(() => {
+    holder?.kill('SIGKILL');
+  });
 
   test('writers fail with STORE_LOCKED naming the file; readers keep working; the lock going away ends it', async () => {
     const root = await storeWith(['small']);
     const file = path.join(root, 'index.db');
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    holder = spawn(process.execPath, ['-e', `
+    holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const D = require(${JSON.stringify(sqlite)});
       const db = new D(${JSON.stringify(file)});
       db.exec('BEGIN IMMEDIATE');
       process.stdout.write('locked\\n');
       process.stdin.on('data', () => {}); process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
-    `], { stdio: ['pipe', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve, reject) => {
       holder!.stdout!.once('data', () => resolve());
       holder!.once('exit', (c) => reject(new Error(`lock holder exited ${c}`)));
     });
     const tree = fileTree(root, (rel) => rel.startsWith('index.db-'));
     const env = { BERTH_LOCK_TIMEOUT: '1' };
-    for (const args of [['tag', 'example.com/small:1', 'x:1'], ['rmi', 'example.com/small:1'], ['load', '-i', archives.other!], ['system', 'gc']]) {
+    for (const args of [
+      ['tag', 'example.com/small:1', 'x:1'],
+      ['rmi', 'example.com/small:1'],
+      ['load', '-i', archives.other!],
+      ['system', 'gc'],
+    ]) {
       const t0 = Date.now();
       const r = await berth(root, args, { env });
       assert.equal(r.code, 125, args.join(' '));
-      assertOneLineError(r, file, /^Error: the image index \S+ is locked by another berth process \(waited 1s\) \(retry when it has finished, or stop it\)$/);
+      assertOneLineError(
+        r,
+        file,
+        /^Error: the image index \S+ is locked by another berth process \(waited 1s\) \(retry when it has finished, or stop it\)$/,
+      );
       assert.ok(Date.now() - t0 >= 1000, 'it waited for the lock first');
     }
     const images = await berth(root, ['images', '--format', '{{.Repository}}'], { env });
     assert.equal(images.code, 0, images.stderr);
     assert.equal(images.stdout, 'example.com/small\n');
-    assert.deepEqual(fileTree(root, (rel) => rel.startsWith('index.db-')), tree);
+    assert.deepEqual(
+      fileTree(root, (rel) => rel.startsWith('index.db-')),
+      tree,
+    );
 
     holder.stdin!.end();
     await new Promise((r) => holder!.once('exit', r));

@@ -15,8 +15,11 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { BERTH_CLI, scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { haveTool, run } from '../helpers/tools.js';
 
-const skip = !fs.existsSync('/usr/bin/docker-registry') ? 'docker-registry not installed'
-  : !(haveTool('unshare') && process.getuid?.() === 0) ? 'needs root and unshare' : false;
+const skip = !fs.existsSync('/usr/bin/docker-registry')
+  ? 'docker-registry not installed'
+  : !(haveTool('unshare') && process.getuid?.() === 0)
+    ? 'needs root and unshare'
+    : false;
 
 describe('a reader in another PID namespace during a pull', { skip }, () => {
   let reg: Registry;
@@ -37,25 +40,52 @@ describe('a reader in another PID namespace during a pull', { skip }, () => {
     const p = await b.run(['push', '--tls-verify=false', 'example.com/ns/app:1', `docker://${reg.host}/ns/app:1`], { root: seed });
     assert.equal(p.code, 0, p.stderr);
   });
-  after(async () => { await proxy?.stop(); await reg?.stop(); await b?.cleanup(); });
+  after(async () => {
+    await proxy?.stop();
+    await reg?.stop();
+    await b?.cleanup();
+  });
 
   test('images and system gc in another PID namespace leave a running pull alone', { timeout: 120_000 }, async () => {
     const root = b.store();
     const tmp = path.join(root, 'tmp');
     // the layer arrives slowly, so the pull is mid-write while the other namespace looks
-    proxy.addRule({ match: (r) => r.method === 'GET' && r.path.includes('/blobs/sha256:'), action: { type: 'drip', bytes: 16 << 10, intervalMs: 20 } });
-    const pull = spawn(process.execPath, [BERTH_CLI, '--root', root, 'pull', '-q', '--tls-verify=false', `${proxy.host}/ns/app:1`], { env: { ...process.env, ...b.env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    proxy.addRule({
+      match: (r) => r.method === 'GET' && r.path.includes('/blobs/sha256:'),
+      action: { type: 'drip', bytes: 16 << 10, intervalMs: 20 },
+    });
+    const pull = spawn(process.execPath, [BERTH_CLI, '--root', root, 'pull', '-q', '--tls-verify=false', `${proxy.host}/ns/app:1`], {
+      env: { ...process.env, ...b.env } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    pull.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    pull.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    pull.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    pull.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const done = new Promise<number | null>((resolve) => pull.on('exit', (code) => resolve(code)));
     let finished = false;
-    void done.then(() => { finished = true; });
-    while (!finished && !listDir(tmp).some((f) => { try { return fs.statSync(path.join(tmp, f)).size > 0; } catch { return false; } })) await new Promise((r) => setTimeout(r, 10));
+    void done.then(() => {
+      finished = true;
+    });
+    while (
+      !finished &&
+      !listDir(tmp).some((f) => {
+        try {
+          return fs.statSync(path.join(tmp, f)).size > 0;
+        } catch {
+          return false;
+        }
+      })
+    )
+      await new Promise((r) => setTimeout(r, 10));
     assert.equal(finished, false, `the pull ended before it was seen writing: ${err}`);
     const temps = listDir(tmp);
-    const other = (args: string[]) => run('unshare', ['-p', '-f', '--mount-proc', process.execPath, BERTH_CLI, '--root', root, ...args], { env: b.env });
+    const other = (args: string[]) =>
+      run('unshare', ['-p', '-f', '--mount-proc', process.execPath, BERTH_CLI, '--root', root, ...args], { env: b.env });
     const images = await other(['images', '-q']);
     assert.equal(images.code, 0, images.stderr);
     const gc = await other(['system', 'gc']);

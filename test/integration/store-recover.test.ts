@@ -25,7 +25,9 @@ before(async () => {
   archive = path.join(dir, 'four.tar');
   fs.writeFileSync(archive, dockerArchive(imgs));
 });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
 
 async function ok(root: string, args: string[]): Promise<string> {
   const r = await berth(root, args, { timeoutMs: 240_000 });
@@ -110,7 +112,12 @@ test('a manifest whose layer is damaged is skipped with the reason; the others c
   assert.match(r.stdout, new RegExp(`^skipped manifest sha256:[0-9a-f]{64}: layer ${layer} is damaged$`, 'm'));
   assert.match(r.stdout, /^Recovered 2 image\(s\), 2 name\(s\)$/m);
   const ids = await ok(root, ['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']);
-  assert.equal(ids.split('\n').filter(Boolean).sort().join('\n'), [`sha256:${imgs[1]!.id} <none>:<none>`, `sha256:${imgs[2]!.id} example.com/a:2`, `sha256:${imgs[2]!.id} example.com/c:1`].sort().join('\n'));
+  assert.equal(
+    ids.split('\n').filter(Boolean).sort().join('\n'),
+    [`sha256:${imgs[1]!.id} <none>:<none>`, `sha256:${imgs[2]!.id} example.com/a:2`, `sha256:${imgs[2]!.id} example.com/c:1`]
+      .sort()
+      .join('\n'),
+  );
   const c = await berth(root, ['system', 'check']);
   assert.equal(c.code, 0, c.stdout);
 });
@@ -120,17 +127,54 @@ test('an image pulled through an index and with compressed layers keeps its dige
   const root = path.join(dir, `store-${n++}`);
   const tar = makeTar({ 'etc/os-release': 'ID=recover\n' });
   const gz = gzipSync(tar);
-  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-02-02T00:00:00Z', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(tar)}`] } }));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(cfg)}`, size: cfg.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(gz)}`, size: gz.length }] }));
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } }] }));
+  const cfg = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-02-02T00:00:00Z',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha(tar)}`] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(gz)}`, size: gz.length }],
+    }),
+  );
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${sha(manifest)}`,
+          size: manifest.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ],
+    }),
+  );
   const layout = path.join(dir, `layout-${n++}`);
   fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
   for (const b of [gz, cfg, manifest, index]) fs.writeFileSync(path.join(layout, 'blobs', 'sha256', sha(b)), b);
   fs.writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${sha(index)}`, size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  fs.writeFileSync(
+    path.join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: `sha256:${sha(index)}`,
+          size: index.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+        },
+      ],
+    }),
+  );
   await ok(root, ['pull', `oci:${layout}:v1`]);
   const beforeDigests = await ok(root, ['images', '--digests', '--no-trunc']);
   assert.match(beforeDigests, new RegExp(`sha256:${sha(index)}`));
@@ -141,7 +185,9 @@ test('an image pulled through an index and with compressed layers keeps its dige
   assert.deepEqual(await view(root), before);
 });
 
-function sha(b: Buffer): string { return createHash('sha256').update(b).digest('hex'); }
+function sha(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
 
 // ---- SIGKILL ----------------------------------------------------------------------------
 
@@ -149,8 +195,12 @@ function sha(b: Buffer): string { return createHash('sha256').update(b).digest('
 async function killAfter(root: string, args: string[], ms: number): Promise<boolean> {
   const child = spawnBerth(root, args);
   let err = '';
-  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
   const r = await exited;
   clearTimeout(timer);
@@ -208,8 +258,12 @@ test('SIGKILL during system gc: images intact, check clean, the next gc finishes
     // SIGKILL once gc has removed `after` blobs (inotify sees each unlink)
     const child = spawnBerth(root, ['system', 'gc']);
     let seen = 0;
-    const w = fs.watch(dirB, () => { if (++seen === after) child.kill('SIGKILL'); });
-    const r = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const w = fs.watch(dirB, () => {
+      if (++seen === after) child.kill('SIGKILL');
+    });
+    const r = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     w.close();
     if (r.signal === 'SIGKILL') killed++;
     else assert.equal(r.code, 0);

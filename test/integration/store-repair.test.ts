@@ -33,7 +33,9 @@ before(async () => {
   archive = path.join(dir, 'app.tar');
   fs.writeFileSync(archive, dockerArchive([img]));
 });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
 
 const blobFile = (root: string, digest: string) => path.join(root, 'blobs', 'sha256', digest.slice(7));
 
@@ -47,7 +49,11 @@ async function loadedStore(): Promise<string> {
 /** Overwrite bytes in the middle of a blob (same size). */
 function scribble(file: string): void {
   const fd = fs.openSync(file, 'r+');
-  try { fs.writeSync(fd, Buffer.from('damage!'), 0, 7, 1000); } finally { fs.closeSync(fd); }
+  try {
+    fs.writeSync(fd, Buffer.from('damage!'), 0, 7, 1000);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 test('repair re-verifies under the write lock: an image stored again while the checker waited survives', { timeout: 120_000 }, async () => {
@@ -61,10 +67,15 @@ test('repair re-verifies under the write lock: an image stored again while the c
     const child = spawnBerth(root, ['system', 'check', '--repair']);
     let stdout = '';
     let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); if (stdout.includes('is damaged')) resolve(); });
+      child.stdout!.on('data', (b: Buffer) => {
+        stdout += b.toString();
+        if (stdout.includes('is damaged')) resolve();
+      });
       void exited.then((c) => reject(new Error(`checker exited (${c}) before reporting: ${stdout}${stderr}`)));
     });
     assert.match(stdout, new RegExp(`image ${img.id.slice(0, 12)}: layer ${img.diffIDs[0]} is damaged`));
@@ -105,7 +116,7 @@ test('repair removes an image still damaged when verified again, and its damaged
 
 test('foreign files in blobs/: reported, moved to quarantine/ by --repair; exit 0 only when nothing remains', async () => {
   const root = await loadedStore();
-  fs.writeFileSync(path.join(root, 'blobs', 'sha256', 'notes.txt'), 'someone\'s notes\n');
+  fs.writeFileSync(path.join(root, 'blobs', 'sha256', 'notes.txt'), "someone's notes\n");
   fs.writeFileSync(path.join(root, 'blobs', 'README'), 'stray\n');
   fs.mkdirSync(path.join(root, 'blobs', 'sha256', 'a'.repeat(64)));
   const c = await berth(root, ['system', 'check']);
@@ -127,7 +138,7 @@ test('foreign files in blobs/: reported, moved to quarantine/ by --repair; exit 
   assert.equal(r2.code, 0, r2.stdout);
   const moved = /^Moved blobs\/sha256\/notes\.txt to (quarantine\/[^/]+\/blobs\/sha256\/notes\.txt)$/m.exec(r2.stdout);
   assert.ok(moved, r2.stdout);
-  assert.equal(fs.readFileSync(path.join(root, moved[1]!), 'utf8'), 'someone\'s notes\n', 'kept aside, not deleted');
+  assert.equal(fs.readFileSync(path.join(root, moved[1]!), 'utf8'), "someone's notes\n", 'kept aside, not deleted');
   assert.deepEqual(storeImages(root), [{ id: img.id, names: ['example.com/repair/app:1'] }], 'healthy images untouched');
   const c2 = await berth(root, ['system', 'check']);
   assert.equal(c2.code, 0, c2.stdout);
@@ -154,79 +165,96 @@ test('a verified write replaces a damaged stored copy; reuse re-verifies a chang
     fs.writeFileSync(blobFile(root, sd), '{"small":fals}');
     assert.equal((await s.putBlob(small)).created, false);
     assert.deepEqual(fs.readFileSync(blobFile(root, sd)), small);
-  } finally { s.close(); }
-});
-
-describe('repair by pulling again (real registry)', { skip: fs.existsSync('/usr/bin/docker-registry') ? false : 'docker-registry not installed' }, () => {
-  let reg: Registry;
-  let b: ScratchBerth;
-  let ref: string;
-  let layers: string[] = [];
-
-  before(async () => {
-    reg = await startRegistry();
-    b = await scratchBerth();
-    ref = `${reg.host}/repair/app:1`;
-    const seed = b.store();
-    assert.equal((await b.run(['load', '-i', archive], { root: seed })).code, 0);
-    const p = await b.run(['push', '--tls-verify=false', 'example.com/repair/app:1', `docker://${ref}`], { root: seed });
-    assert.equal(p.code, 0, p.stderr);
-  });
-  after(async () => { await reg?.stop(); await b?.cleanup(); });
-
-  async function pulled(): Promise<string> {
-    const root = b.store();
-    const p = await b.run(['pull', '-q', '--tls-verify=false', ref], { root });
-    assert.equal(p.code, 0, p.stderr);
-    assert.equal(p.stdout, `${img.id}\n`);
-    const s = Store.open({ root });
-    try { layers = s.manifestLayers(s.getImage(img.id)!.manifestDigest).map((l) => l.digest); } finally { s.close(); }
-    assert.equal(layers.length, 2);
-    return root;
+  } finally {
+    s.close();
   }
-
-  test('a truncated layer is replaced by the copy the next pull downloads', { timeout: 90_000 }, async () => {
-    const root = await pulled();
-    const file = blobFile(root, layers[0]!);
-    const good = fs.readFileSync(file);
-    fs.truncateSync(file, Math.floor(good.length / 2));
-    const c0 = await b.run(['system', 'check'], { root });
-    assert.equal(c0.code, 1);
-    const p = await b.run(['pull', '--tls-verify=false', ref], { root });
-    assert.equal(p.code, 0, p.stderr);
-    assert.match(p.stderr, new RegExp(`^Copying blob ${layers[0]!.slice(7, 19)} done$`, 'm'));
-    assert.deepEqual(fs.readFileSync(file), good);
-    const c = await b.run(['system', 'check'], { root });
-    assert.equal(c.code, 0, c.stdout);
-  });
-
-  test('a layer overwritten in place (same size) is verified again, not reused, and replaced', { timeout: 90_000 }, async () => {
-    const root = await pulled();
-    const file = blobFile(root, layers[0]!);
-    const good = fs.readFileSync(file);
-    scribble(file);
-    const p = await b.run(['pull', '--tls-verify=false', ref], { root });
-    assert.equal(p.code, 0, p.stderr);
-    assert.match(p.stderr, new RegExp(`^Copying blob ${layers[0]!.slice(7, 19)} done$`, 'm'));
-    assert.match(p.stderr, new RegExp(`^Copying blob ${layers[1]!.slice(7, 19)} skipped: already exists$`, 'm'), 'the intact layer is reused');
-    assert.deepEqual(fs.readFileSync(file), good);
-    const c = await b.run(['system', 'check'], { root });
-    assert.equal(c.code, 0, c.stdout);
-  });
-
-  test('silent damage: check --repair removes the image, the next pull restores it', { timeout: 90_000 }, async () => {
-    const root = await pulled();
-    const file = blobFile(root, layers[0]!);
-    const st = fs.statSync(file);
-    scribble(file);
-    fs.utimesSync(file, st.atime, st.mtime); // damage that leaves no trace in the file's times
-    const r = await b.run(['system', 'check', '--repair'], { root });
-    assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, new RegExp(`^Removed damaged image ${img.id.slice(0, 12)}$`, 'm'));
-    const p = await b.run(['pull', '-q', '--tls-verify=false', ref], { root });
-    assert.equal(p.code, 0, p.stderr);
-    const c = await b.run(['system', 'check'], { root });
-    assert.equal(c.code, 0, c.stdout);
-    assert.deepEqual(storeImages(root), [{ id: img.id, names: [ref] }]);
-  });
 });
+
+describe(
+  'repair by pulling again (real registry)',
+  { skip: fs.existsSync('/usr/bin/docker-registry') ? false : 'docker-registry not installed' },
+  () => {
+    let reg: Registry;
+    let b: ScratchBerth;
+    let ref: string;
+    let layers: string[] = [];
+
+    before(async () => {
+      reg = await startRegistry();
+      b = await scratchBerth();
+      ref = `${reg.host}/repair/app:1`;
+      const seed = b.store();
+      assert.equal((await b.run(['load', '-i', archive], { root: seed })).code, 0);
+      const p = await b.run(['push', '--tls-verify=false', 'example.com/repair/app:1', `docker://${ref}`], { root: seed });
+      assert.equal(p.code, 0, p.stderr);
+    });
+    after(async () => {
+      await reg?.stop();
+      await b?.cleanup();
+    });
+
+    async function pulled(): Promise<string> {
+      const root = b.store();
+      const p = await b.run(['pull', '-q', '--tls-verify=false', ref], { root });
+      assert.equal(p.code, 0, p.stderr);
+      assert.equal(p.stdout, `${img.id}\n`);
+      const s = Store.open({ root });
+      try {
+        layers = s.manifestLayers(s.getImage(img.id)!.manifestDigest).map((l) => l.digest);
+      } finally {
+        s.close();
+      }
+      assert.equal(layers.length, 2);
+      return root;
+    }
+
+    test('a truncated layer is replaced by the copy the next pull downloads', { timeout: 90_000 }, async () => {
+      const root = await pulled();
+      const file = blobFile(root, layers[0]!);
+      const good = fs.readFileSync(file);
+      fs.truncateSync(file, Math.floor(good.length / 2));
+      const c0 = await b.run(['system', 'check'], { root });
+      assert.equal(c0.code, 1);
+      const p = await b.run(['pull', '--tls-verify=false', ref], { root });
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(p.stderr, new RegExp(`^Copying blob ${layers[0]!.slice(7, 19)} done$`, 'm'));
+      assert.deepEqual(fs.readFileSync(file), good);
+      const c = await b.run(['system', 'check'], { root });
+      assert.equal(c.code, 0, c.stdout);
+    });
+
+    test('a layer overwritten in place (same size) is verified again, not reused, and replaced', { timeout: 90_000 }, async () => {
+      const root = await pulled();
+      const file = blobFile(root, layers[0]!);
+      const good = fs.readFileSync(file);
+      scribble(file);
+      const p = await b.run(['pull', '--tls-verify=false', ref], { root });
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(p.stderr, new RegExp(`^Copying blob ${layers[0]!.slice(7, 19)} done$`, 'm'));
+      assert.match(
+        p.stderr,
+        new RegExp(`^Copying blob ${layers[1]!.slice(7, 19)} skipped: already exists$`, 'm'),
+        'the intact layer is reused',
+      );
+      assert.deepEqual(fs.readFileSync(file), good);
+      const c = await b.run(['system', 'check'], { root });
+      assert.equal(c.code, 0, c.stdout);
+    });
+
+    test('silent damage: check --repair removes the image, the next pull restores it', { timeout: 90_000 }, async () => {
+      const root = await pulled();
+      const file = blobFile(root, layers[0]!);
+      const st = fs.statSync(file);
+      scribble(file);
+      fs.utimesSync(file, st.atime, st.mtime); // damage that leaves no trace in the file's times
+      const r = await b.run(['system', 'check', '--repair'], { root });
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(r.stdout, new RegExp(`^Removed damaged image ${img.id.slice(0, 12)}$`, 'm'));
+      const p = await b.run(['pull', '-q', '--tls-verify=false', ref], { root });
+      assert.equal(p.code, 0, p.stderr);
+      const c = await b.run(['system', 'check'], { root });
+      assert.equal(c.code, 0, c.stdout);
+      assert.deepEqual(storeImages(root), [{ id: img.id, names: [ref] }]);
+    });
+  },
+);

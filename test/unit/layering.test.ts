@@ -18,12 +18,14 @@ function sources(dir: string): string[] {
 /** Module specifiers of static imports, re-exports and dynamic import() calls. */
 function imports(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1] ?? m[2]!);
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g))
+    out.push(m[1] ?? m[2]!);
   return out;
 }
 
 test('imports(): finds static, re-export and dynamic imports (so the rules below can fail)', () => {
-  const text = "import { a } from '../images/a.js';\nexport * from './b.js';\nconst x = await import('../images/c.js');\nimport type {\n  D,\n} from '../d.js';";
+  const text =
+    "import { a } from '../images/a.js';\nexport * from './b.js';\nconst x = await import('../images/c.js');\nimport type {\n  D,\n} from '../d.js';";
   assert.deepEqual(imports(text), ['../images/a.js', './b.js', '../images/c.js', '../d.js']);
 });
 
@@ -45,18 +47,24 @@ test('no module under src/transports/ imports the image service (src/images/)', 
 test('the copy engine (src/copy/) never tests a transport name', () => {
   const bad: string[] = [];
   const files = sources(join(SRC, 'copy'));
-  assert.ok(files.some((f) => f.endsWith('copy.ts')), 'expected src/copy/copy.ts');
+  assert.ok(
+    files.some((f) => f.endsWith('copy.ts')),
+    'expected src/copy/copy.ts',
+  );
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     const name = relative(SRC, f);
     // from the transports, only their contracts
     for (const spec of imports(text)) {
       const target = resolve(dirname(f), spec);
-      if (target.startsWith(join(SRC, 'transports') + '/') && target !== join(SRC, 'transports', 'types.js')) bad.push(`${name} imports ${spec}`);
+      if (target.startsWith(join(SRC, 'transports') + '/') && target !== join(SRC, 'transports', 'types.js'))
+        bad.push(`${name} imports ${spec}`);
     }
     // comparisons with or branches on a transport name
-    for (const m of text.matchAll(/\.transport\s*(?:[!=]==?|\))|(?:[!=]==?)\s*[\w.?]*\.transport\b|instanceof\s+\w+Ref\b/g)) bad.push(`${name}: ${m[0]}`);
-    for (const m of text.matchAll(/['"`](docker-archive|oci-archive|dir|containers-storage|docker:\/\/)['"`:]/g)) bad.push(`${name}: ${m[0]}`);
+    for (const m of text.matchAll(/\.transport\s*(?:[!=]==?|\))|(?:[!=]==?)\s*[\w.?]*\.transport\b|instanceof\s+\w+Ref\b/g))
+      bad.push(`${name}: ${m[0]}`);
+    for (const m of text.matchAll(/['"`](docker-archive|oci-archive|dir|containers-storage|docker:\/\/)['"`:]/g))
+      bad.push(`${name}: ${m[0]}`);
   }
   assert.deepEqual(bad, []);
 });
@@ -86,7 +94,13 @@ test('the README layout section names every directory of src/ and cli/, and only
   const section = /^## Layout\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
   assert.ok(section, 'README.md has a "## Layout" section');
   const named = new Set([...section.matchAll(/`((?:src|cli)\/[\w-]+)\/`/g)].map((m) => m[1]!));
-  const actual = new Set(['src', 'cli'].flatMap((top) => readdirSync(join(ROOT, top), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${top}/${e.name}`)));
+  const actual = new Set(
+    ['src', 'cli'].flatMap((top) =>
+      readdirSync(join(ROOT, top), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => `${top}/${e.name}`),
+    ),
+  );
   assert.deepEqual([...actual].filter((d) => !named.has(d)).sort(), [], 'directories the README does not describe');
   assert.deepEqual([...named].filter((d) => !actual.has(d)).sort(), [], 'directories the README names that do not exist');
 });

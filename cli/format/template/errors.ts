@@ -13,7 +13,10 @@ export class ParseError extends Error {}
 
 /** Internal execution failure; converted into a BerthError at the top of execute(). */
 export class ExecError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }

@@ -264,9 +264,7 @@ export class Executor {
         return undefined;
       }
       const fields = fieldNames(receiver);
-      throw new ExecError(
-        `at <${node.src}>: can't evaluate field ${name}${fields.length ? ` (valid fields: ${fields.join(', ')})` : ''}`,
-      );
+      throw new ExecError(`at <${node.src}>: can't evaluate field ${name}${fields.length ? ` (valid fields: ${fields.join(', ')})` : ''}`);
     }
     throw new ExecError(`at <${node.src}>: can't evaluate field ${name} in type ${goTypeName(receiver)}`);
   }
@@ -274,14 +272,30 @@ export class Executor {
   private evalArg(dot: unknown, a: Operand): unknown {
     let v: unknown;
     switch (a.k) {
-      case 'dot': v = dot; break;
-      case 'nil': v = null; break;
-      case 'lit': v = a.value; break;
-      case 'field': v = this.evalFieldChain(dot, dot, a, a.path, [a], MISSING); break;
-      case 'var': v = this.evalVariable(dot, a, [a], MISSING); break;
-      case 'pipe': v = this.evalPipeline(dot, a.pipe); break;
-      case 'chain': v = this.evalFieldChain(dot, this.evalArg(dot, a.base), a, a.path, [a], MISSING); break;
-      case 'ident': v = this.callFunction(dot, a, [a], MISSING, a.src); break;
+      case 'dot':
+        v = dot;
+        break;
+      case 'nil':
+        v = null;
+        break;
+      case 'lit':
+        v = a.value;
+        break;
+      case 'field':
+        v = this.evalFieldChain(dot, dot, a, a.path, [a], MISSING);
+        break;
+      case 'var':
+        v = this.evalVariable(dot, a, [a], MISSING);
+        break;
+      case 'pipe':
+        v = this.evalPipeline(dot, a.pipe);
+        break;
+      case 'chain':
+        v = this.evalFieldChain(dot, this.evalArg(dot, a.base), a, a.path, [a], MISSING);
+        break;
+      case 'ident':
+        v = this.callFunction(dot, a, [a], MISSING, a.src);
+        break;
     }
     return v === undefined ? null : v;
   }

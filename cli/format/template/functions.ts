@@ -1,5 +1,15 @@
 /** Go's built-in template functions and podman's report functions (join, json, lower, pad, split, title, truncate, upper). */
-import { formatValue, goSprint, goSprintf, goSprintln, goTypeName, isArrayLike, isPrintRune, isStringer, runeCount } from '../../../src/index.js';
+import {
+  formatValue,
+  goSprint,
+  goSprintf,
+  goSprintln,
+  goTypeName,
+  isArrayLike,
+  isPrintRune,
+  isStringer,
+  runeCount,
+} from '../../../src/index.js';
 import type { TemplateFunc, FuncMap, FuncSpec } from './ast.js';
 import { hasOwn, type Obj, isTrue, goJSON } from './values.js';
 
@@ -140,10 +150,15 @@ function builtinSlice(item: unknown, ...indices: unknown[]): unknown {
 function compareKind(v: unknown): 'bool' | 'num' | 'string' | 'nil' | 'other' {
   if (v === null || v === undefined) return 'nil';
   switch (typeof v) {
-    case 'boolean': return 'bool';
-    case 'number': case 'bigint': return 'num';
-    case 'string': return 'string';
-    default: return 'other';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+    case 'bigint':
+      return 'num';
+    case 'string':
+      return 'string';
+    default:
+      return 'other';
   }
 }
 
@@ -183,12 +198,18 @@ function builtinLt(a: unknown, b: unknown): boolean {
 function htmlEscape(s: string): string {
   return s.replace(/[\0"'&<>]/g, (c) => {
     switch (c) {
-      case '"': return '&#34;';
-      case "'": return '&#39;';
-      case '&': return '&amp;';
-      case '<': return '&lt;';
-      case '>': return '&gt;';
-      default: return '\uFFFD';
+      case '"':
+        return '&#34;';
+      case "'":
+        return '&#39;';
+      case '&':
+        return '&amp;';
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      default:
+        return '\uFFFD';
     }
   });
 }
@@ -198,13 +219,27 @@ function jsEscape(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     switch (ch) {
-      case '\\': out += '\\\\'; continue;
-      case "'": out += "\\'"; continue;
-      case '"': out += '\\"'; continue;
-      case '<': out += '\\u003C'; continue;
-      case '>': out += '\\u003E'; continue;
-      case '&': out += '\\u0026'; continue;
-      case '=': out += '\\u003D'; continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case "'":
+        out += "\\'";
+        continue;
+      case '"':
+        out += '\\"';
+        continue;
+      case '<':
+        out += '\\u003C';
+        continue;
+      case '>':
+        out += '\\u003E';
+        continue;
+      case '&':
+        out += '\\u0026';
+        continue;
+      case '=':
+        out += '\\u003D';
+        continue;
     }
     if (cp < 0x20) out += `\\u00${cp.toString(16).toUpperCase().padStart(2, '0')}`;
     else if (cp < 0x80 || isPrintRune(ch) || ch === ' ') out += ch;

@@ -2,9 +2,28 @@
 import { ParseError } from './errors.js';
 
 type TokKind =
-  | 'text' | 'ldelim' | 'rdelim' | 'space' | 'field' | 'ident' | 'var' | 'dot' | 'bool'
-  | 'number' | 'charconst' | 'string' | 'rawstring' | 'pipe' | 'lparen' | 'rparen'
-  | 'declare' | 'assign' | 'char' | 'keyword' | 'nil' | 'eof';
+  | 'text'
+  | 'ldelim'
+  | 'rdelim'
+  | 'space'
+  | 'field'
+  | 'ident'
+  | 'var'
+  | 'dot'
+  | 'bool'
+  | 'number'
+  | 'charconst'
+  | 'string'
+  | 'rawstring'
+  | 'pipe'
+  | 'lparen'
+  | 'rparen'
+  | 'declare'
+  | 'assign'
+  | 'char'
+  | 'keyword'
+  | 'nil'
+  | 'eof';
 
 export interface Tok {
   k: TokKind;

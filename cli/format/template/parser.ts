@@ -42,12 +42,18 @@ export class Parser {
 
   private describe(t: Tok): string {
     switch (t.k) {
-      case 'eof': return 'EOF';
-      case 'rdelim': return '"}}"';
-      case 'ldelim': return '"{{"';
-      case 'keyword': return `<${t.v}>`;
-      case 'space': return 'space';
-      default: return JSON.stringify(t.v.length > 10 ? `${t.v.slice(0, 10)}...` : t.v);
+      case 'eof':
+        return 'EOF';
+      case 'rdelim':
+        return '"}}"';
+      case 'ldelim':
+        return '"{{"';
+      case 'keyword':
+        return `<${t.v}>`;
+      case 'space':
+        return 'space';
+      default:
+        return JSON.stringify(t.v.length > 10 ? `${t.v.slice(0, 10)}...` : t.v);
     }
   }
 
@@ -123,20 +129,29 @@ export class Parser {
     const t = this.nextNonSpace();
     if (t.k === 'keyword') {
       switch (t.v) {
-        case 'block': return this.blockControl();
-        case 'break': return this.loopControl('break', t);
-        case 'continue': return this.loopControl('continue', t);
-        case 'else': return this.elseControl();
+        case 'block':
+          return this.blockControl();
+        case 'break':
+          return this.loopControl('break', t);
+        case 'continue':
+          return this.loopControl('continue', t);
+        case 'else':
+          return this.elseControl();
         case 'end': {
           const r = this.nextNonSpace();
           if (r.k !== 'rdelim') this.unexpected(r, 'end');
           return { k: 'end' };
         }
-        case 'if': return this.control('if');
-        case 'range': return this.control('range');
-        case 'with': return this.control('with');
-        case 'template': return this.templateControl();
-        case 'define': this.error('unexpected <define> in command: define is only allowed at the top level', t);
+        case 'if':
+          return this.control('if');
+        case 'range':
+          return this.control('range');
+        case 'with':
+          return this.control('with');
+        case 'template':
+          return this.templateControl();
+        case 'define':
+          this.error('unexpected <define> in command: define is only allowed at the top level', t);
       }
     }
     this.i--;
@@ -247,8 +262,17 @@ export class Parser {
         return pipe;
       }
       switch (t.k) {
-        case 'bool': case 'charconst': case 'dot': case 'field': case 'ident': case 'number':
-        case 'nil': case 'rawstring': case 'string': case 'var': case 'lparen':
+        case 'bool':
+        case 'charconst':
+        case 'dot':
+        case 'field':
+        case 'ident':
+        case 'number':
+        case 'nil':
+        case 'rawstring':
+        case 'string':
+        case 'var':
+        case 'lparen':
           this.i--;
           pipe.cmds.push(this.command());
           break;
@@ -298,7 +322,9 @@ export class Parser {
           return { k: 'field', path: [...node.path, ...path], src };
         case 'var':
           return { k: 'var', name: node.name, path: [...node.path, ...path], src };
-        case 'lit': case 'nil': case 'dot':
+        case 'lit':
+        case 'nil':
+        case 'dot':
           return this.error(`unexpected . after term ${JSON.stringify(node.src)}`);
         default:
           return { k: 'chain', base: node, path, src };

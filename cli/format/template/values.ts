@@ -38,11 +38,16 @@ export function fieldNames(o: object): string[] {
 export function isTrue(v: unknown): boolean {
   if (v === null || v === undefined) return false;
   switch (typeof v) {
-    case 'boolean': return v;
-    case 'number': return v !== 0;
-    case 'bigint': return v !== 0n;
-    case 'string': return v.length > 0;
-    case 'function': return true;
+    case 'boolean':
+      return v;
+    case 'number':
+      return v !== 0;
+    case 'bigint':
+      return v !== 0n;
+    case 'string':
+      return v.length > 0;
+    case 'function':
+      return true;
     case 'object':
       if (isArrayLike(v)) return v.length > 0;
       if (v instanceof Map) return v.size > 0;

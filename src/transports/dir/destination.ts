@@ -28,7 +28,11 @@ export class DirDestination implements ImageDestination {
   /** The staging directory is removed if the process is interrupted. */
   private readonly untrackStage: () => void;
 
-  private constructor(readonly ref: DirRef, private readonly stage: string, private readonly createdRoot: boolean) {
+  private constructor(
+    readonly ref: DirRef,
+    private readonly stage: string,
+    private readonly createdRoot: boolean,
+  ) {
     this.untrackStage = trackTemp(stage);
   }
 
@@ -46,18 +50,26 @@ export class DirDestination implements ImageDestination {
       if (errnoCode(e) !== 'ENOENT') throw new BerthError('IO', `${what}: ${(e as Error).message}`, { cause: e });
     }
     if (entries && entries.length > 0) {
-      const refuse = () => new BerthError('INVALID_ARGUMENT', `${what}: the directory is not empty and is not a dir: image, refusing to overwrite it`, { hint: 'choose a new or empty directory' });
+      const refuse = () =>
+        new BerthError('INVALID_ARGUMENT', `${what}: the directory is not empty and is not a dir: image, refusing to overwrite it`, {
+          hint: 'choose a new or empty directory',
+        });
       let text: string;
-      try { text = await fsp.readFile(join(root, 'version'), 'utf8'); } catch (e) {
+      try {
+        text = await fsp.readFile(join(root, 'version'), 'utf8');
+      } catch (e) {
         if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'EISDIR') throw refuse();
         throw new BerthError('IO', `${what}: cannot read the version file: ${(e as Error).message}`, { cause: e });
       }
       const v = parseDirVersion(text);
       if (!v) throw refuse();
-      if (dirVersionGreater(v, DIR_MAX_VERSION)) throw new BerthError('UNSUPPORTED', `${what}: unsupported directory transport version ${v.major}.${v.minor}`);
+      if (dirVersionGreater(v, DIR_MAX_VERSION))
+        throw new BerthError('UNSUPPORTED', `${what}: unsupported directory transport version ${v.major}.${v.minor}`);
     }
     if (!entries) {
-      try { await fsp.mkdir(root, { recursive: true }); } catch (e) {
+      try {
+        await fsp.mkdir(root, { recursive: true });
+      } catch (e) {
         throw new BerthError('IO', `${what}: cannot create the directory: ${(e as Error).message}`, { cause: e });
       }
       created = true;
@@ -66,12 +78,19 @@ export class DirDestination implements ImageDestination {
     return new DirDestination(ref, stage, created);
   }
 
-  supportedManifestTypes(): string[] { return [MT.OCIManifest, MT.DockerManifest, MT.OCIIndex, MT.DockerManifestList]; }
-  desiredLayerCompression(): 'preserve' { return 'preserve'; }
-  needsDiffIDs(): boolean { return false; }
+  supportedManifestTypes(): string[] {
+    return [MT.OCIManifest, MT.DockerManifest, MT.OCIIndex, MT.DockerManifestList];
+  }
+  desiredLayerCompression(): 'preserve' {
+    return 'preserve';
+  }
+  needsDiffIDs(): boolean {
+    return false;
+  }
 
   private check(): void {
-    if (this.closed || this.committed) throw new BerthError('INTERNAL', `${this.ref}: destination used after ${this.closed ? 'close' : 'commit'}`);
+    if (this.closed || this.committed)
+      throw new BerthError('INTERNAL', `${this.ref}: destination used after ${this.closed ? 'close' : 'commit'}`);
   }
 
   private note(d: Digest): void {
@@ -81,7 +100,9 @@ export class DirDestination implements ImageDestination {
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     this.check();
     let st;
-    try { st = await fsp.lstat(join(this.stage, dirBlobName(desc.digest))); } catch (e) {
+    try {
+      st = await fsp.lstat(join(this.stage, dirBlobName(desc.digest)));
+    } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;
       throw e;
     }
@@ -96,7 +117,8 @@ export class DirDestination implements ImageDestination {
     const tmp = tempName(this.stage, '.put-');
     const size = await streamToTemp(stream, tmp, hash);
     try {
-      if (meta.size !== undefined && size !== meta.size) throw new BerthError('SIZE_MISMATCH', `${meta.what}: got ${size} bytes, expected ${meta.size}`);
+      if (meta.size !== undefined && size !== meta.size)
+        throw new BerthError('SIZE_MISMATCH', `${meta.what}: got ${size} bytes, expected ${meta.size}`);
       const digest = known ?? (`sha256:${hash!.digest('hex')}` as Digest);
       await io(fsp.rename(tmp, join(this.stage, dirBlobName(digest))), `${this.ref}: cannot store blob ${digest}`);
       this.note(digest);
@@ -121,14 +143,17 @@ export class DirDestination implements ImageDestination {
     if (!this.manifestWritten) await this.putManifest({ bytes: info.manifest.bytes, mediaType: info.manifest.mediaType });
     const root = this.ref.path;
     const stageName = basename(this.stage);
-    await io((async () => {
-      for (const n of await fsp.readdir(root)) {
-        if (n !== stageName) await fsp.rm(join(root, n), { recursive: true, force: true });
-      }
-      for (const n of await fsp.readdir(this.stage)) await fsp.rename(join(this.stage, n), join(root, n));
-      await fsp.rmdir(this.stage);
-      this.untrackStage();
-    })(), `${this.ref}: cannot replace the directory's contents`);
+    await io(
+      (async () => {
+        for (const n of await fsp.readdir(root)) {
+          if (n !== stageName) await fsp.rm(join(root, n), { recursive: true, force: true });
+        }
+        for (const n of await fsp.readdir(this.stage)) await fsp.rename(join(this.stage, n), join(root, n));
+        await fsp.rmdir(this.stage);
+        this.untrackStage();
+      })(),
+      `${this.ref}: cannot replace the directory's contents`,
+    );
     await writeFileAtomic(join(root, 'version'), formatDirVersion(this.nonSha256 ? DIR_VERSION_1_2 : DIR_VERSION_1_1));
     this.committed = true;
   }

@@ -7,5 +7,9 @@ import { DirDestination } from './destination.js';
 import type { DirRef } from './ref.js';
 import { DirSource } from './source.js';
 
-export function openDirSource(ref: DirRef): Promise<DirSource> { return DirSource.open(ref); }
-export function openDirDestination(ref: DirRef): Promise<DirDestination> { return DirDestination.open(ref); }
+export function openDirSource(ref: DirRef): Promise<DirSource> {
+  return DirSource.open(ref);
+}
+export function openDirDestination(ref: DirRef): Promise<DirDestination> {
+  return DirDestination.open(ref);
+}

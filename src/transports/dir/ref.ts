@@ -11,8 +11,12 @@ export class DirRef implements ImageReference {
     if (path === '') throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path is empty');
     if (path.includes('\0')) throw new BerthError('INVALID_REFERENCE', 'invalid dir: reference: the path contains a NUL byte');
   }
-  toString(): string { return `dir:${this.path}`; }
-  policyScope(): string { return resolve(this.path); }
+  toString(): string {
+    return `dir:${this.path}`;
+  }
+  policyScope(): string {
+    return resolve(this.path);
+  }
   async newSource(): Promise<ImageSource> {
     const { DirSource } = await import('./source.js');
     return DirSource.open(this);

@@ -14,7 +14,10 @@ import { DIR_MAX_VERSION, dirVersionGreater, formatDirVersion, parseDirVersion }
  * must be valid when present. Files must be regular and stay inside the directory.
  */
 export class DirSource implements ImageSource {
-  private constructor(readonly ref: DirRef, private readonly files: DirLayoutFiles) {}
+  private constructor(
+    readonly ref: DirRef,
+    private readonly files: DirLayoutFiles,
+  ) {}
 
   static async open(ref: DirRef): Promise<DirSource> {
     const what = ref.toString();
@@ -22,8 +25,13 @@ export class DirSource implements ImageSource {
     const v = await files.readFile('version', 4096, 'version file');
     if (v !== undefined) {
       const parsed = parseDirVersion(v.toString('utf8'));
-      if (!parsed) throw new BerthError('INVALID_ARCHIVE', `${what}: invalid version file (expected ${JSON.stringify(formatDirVersion(DIR_MAX_VERSION).trim())})`);
-      if (dirVersionGreater(parsed, DIR_MAX_VERSION)) throw new BerthError('UNSUPPORTED', `${what}: unsupported directory transport version ${parsed.major}.${parsed.minor}`);
+      if (!parsed)
+        throw new BerthError(
+          'INVALID_ARCHIVE',
+          `${what}: invalid version file (expected ${JSON.stringify(formatDirVersion(DIR_MAX_VERSION).trim())})`,
+        );
+      if (dirVersionGreater(parsed, DIR_MAX_VERSION))
+        throw new BerthError('UNSUPPORTED', `${what}: unsupported directory transport version ${parsed.major}.${parsed.minor}`);
     }
     return new DirSource(ref, files);
   }
@@ -45,5 +53,7 @@ export class DirSource implements ImageSource {
     return { stream: f.stream, size: f.size, offset: Math.min(offset, f.size) };
   }
 
-  async close(): Promise<void> { await this.files.close(); }
+  async close(): Promise<void> {
+    await this.files.close();
+  }
 }

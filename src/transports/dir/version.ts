@@ -1,7 +1,10 @@
 /** The "version" file of a dir: image: "Directory Transport Version: MAJOR.MINOR\n". */
 const PREFIX = 'Directory Transport Version: ';
 
-export interface DirVersion { major: number; minor: number }
+export interface DirVersion {
+  major: number;
+  minor: number;
+}
 
 /** 1.1: sha256 only; 1.2: other digest algorithms used in file names. */
 export const DIR_VERSION_1_1: DirVersion = { major: 1, minor: 1 };

@@ -3,7 +3,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { BerthError, reasonOf } from '../../errors.js';
 import { type Digest, digestOf, parseDigest } from '../../digest/digest.js';
-import { MT, MAX_ARCHIVE_MANIFEST_SIZE, MAX_CONFIG_SIZE, type Descriptor, parseImageConfig, parseStrictJSON, serializeManifest } from '../../media/index.js';
+import {
+  MT,
+  MAX_ARCHIVE_MANIFEST_SIZE,
+  MAX_CONFIG_SIZE,
+  type Descriptor,
+  parseImageConfig,
+  parseStrictJSON,
+  serializeManifest,
+} from '../../media/index.js';
 import { sniffCompression } from '../../compression/compression.js';
 import { type Reference, parseNormalizedReference, parseLocalReference, formatReference } from '../../reference/reference.js';
 import { indexTarFile, TarMembers, type TarEntry } from '../../util/tar.js';
@@ -25,23 +33,33 @@ export interface ArchiveImage {
  */
 export class DockerArchiveReader {
   readonly images: ArchiveImage[];
-  private constructor(readonly file: TarFile, readonly members: TarMembers, readonly what: string) {
+  private constructor(
+    readonly file: TarFile,
+    readonly members: TarMembers,
+    readonly what: string,
+  ) {
     const mEntry = members.resolve('manifest.json', 'manifest.json');
-    if (mEntry.size > MAX_ARCHIVE_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `${what}: manifest.json is ${mEntry.size} bytes, over the ${MAX_ARCHIVE_MANIFEST_SIZE}-byte limit`);
+    if (mEntry.size > MAX_ARCHIVE_MANIFEST_SIZE)
+      throw new BerthError('TOO_LARGE', `${what}: manifest.json is ${mEntry.size} bytes, over the ${MAX_ARCHIVE_MANIFEST_SIZE}-byte limit`);
     const doc = parseStrictJSON(readMember(file.path, mEntry.offset, mEntry.size).toString('utf8'), `${what}: manifest.json`);
     if (!Array.isArray(doc)) throw new BerthError('INVALID_ARCHIVE', `${what}: manifest.json must be a JSON array of images`);
     if (doc.length === 0) throw new BerthError('INVALID_ARCHIVE', `${what}: manifest.json lists no images`);
     this.images = doc.map((item, i) => {
       const w = `${what}: manifest.json entry ${i}`;
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new BerthError('INVALID_ARCHIVE', `${w} is not an object`);
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        throw new BerthError('INVALID_ARCHIVE', `${w} is not an object`);
       const o = item as Record<string, unknown>;
       if (typeof o.Config !== 'string') throw new BerthError('INVALID_ARCHIVE', `${w} has no "Config" path`);
-      if (!Array.isArray(o.Layers) || !o.Layers.every((l) => typeof l === 'string')) throw new BerthError('INVALID_ARCHIVE', `${w} has no valid "Layers" list`);
+      if (!Array.isArray(o.Layers) || !o.Layers.every((l) => typeof l === 'string'))
+        throw new BerthError('INVALID_ARCHIVE', `${w} has no valid "Layers" list`);
       const tags = o.RepoTags === undefined || o.RepoTags === null ? [] : o.RepoTags;
-      if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new BerthError('INVALID_ARCHIVE', `${w}: "RepoTags" must be a list of strings`);
+      if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))
+        throw new BerthError('INVALID_ARCHIVE', `${w}: "RepoTags" must be a list of strings`);
       const repoTags = tags.map((t) => {
         let r: Reference;
-        try { r = parseNormalizedReference(t); } catch (e) {
+        try {
+          r = parseNormalizedReference(t);
+        } catch (e) {
           throw new BerthError('INVALID_ARCHIVE', `${w}: invalid reference ${JSON.stringify(t)} in RepoTags: ${reasonOf(e)}`, { cause: e });
         }
         if (r.digest) throw new BerthError('INVALID_ARCHIVE', `${w}: RepoTags entry ${JSON.stringify(t)} must not contain a digest`);
@@ -71,7 +89,8 @@ export class DockerArchiveReader {
   select(sel: { ref?: Reference; index?: number }): ArchiveImage {
     if (sel.index !== undefined) {
       const img = this.images[sel.index];
-      if (!img) throw new BerthError('INVALID_ARGUMENT', `Invalid source index @${sel.index}, only ${this.images.length} manifest items available`);
+      if (!img)
+        throw new BerthError('INVALID_ARGUMENT', `Invalid source index @${sel.index}, only ${this.images.length} manifest items available`);
       return img;
     }
     if (sel.ref) {
@@ -80,31 +99,48 @@ export class DockerArchiveReader {
       if (!img) throw new BerthError('IMAGE_NOT_FOUND', `${this.what}: no image tagged ${want} in the archive`);
       return img;
     }
-    if (this.images.length !== 1) throw new BerthError('INVALID_ARGUMENT', `${this.what} contains ${this.images.length} images; choose one with :NAME:TAG or @N`);
+    if (this.images.length !== 1)
+      throw new BerthError('INVALID_ARGUMENT', `${this.what} contains ${this.images.length} images; choose one with :NAME:TAG or @N`);
     return this.images[0]!;
   }
 
-  async close(): Promise<void> { await this.file.cleanup(); }
+  async close(): Promise<void> {
+    await this.file.cleanup();
+  }
 }
 
 export class DockerArchiveRef implements ImageReference {
   readonly transport = 'docker-archive' as const;
-  constructor(readonly path: string, readonly selector: { ref?: Reference; index?: number } = {}) {}
-  get dockerReference(): Reference | undefined { return this.selector.ref; }
+  constructor(
+    readonly path: string,
+    readonly selector: { ref?: Reference; index?: number } = {},
+  ) {}
+  get dockerReference(): Reference | undefined {
+    return this.selector.ref;
+  }
   toString(): string {
     return `docker-archive:${this.path}${this.selector.ref ? ':' + formatReference(this.selector.ref) : this.selector.index !== undefined ? ':@' + this.selector.index : ''}`;
   }
-  policyScope(): string { return ''; }
+  policyScope(): string {
+    return '';
+  }
 
   async newSource(): Promise<ImageSource> {
     const reader = await DockerArchiveReader.open(this.path, `docker-archive:${this.path}`);
     try {
       return new DockerArchiveSource(this, reader, reader.select(this.selector), true);
-    } catch (e) { await reader.close(); throw e; }
+    } catch (e) {
+      await reader.close();
+      throw e;
+    }
   }
 
   async newDestination(): Promise<OpenedDestination> {
-    if (this.selector.index !== undefined) throw new BerthError('INVALID_REFERENCE', `docker-archive destination ${JSON.stringify(`${this.path}:@${this.selector.index}`)} cannot use @N`);
+    if (this.selector.index !== undefined)
+      throw new BerthError(
+        'INVALID_REFERENCE',
+        `docker-archive destination ${JSON.stringify(`${this.path}:@${this.selector.index}`)} cannot use @N`,
+      );
     const { DockerArchiveWriter } = await import('./writer.js');
     const w = await DockerArchiveWriter.toFile(this.path);
     return { dest: w.newDestination(this.selector.ref ? [this.selector.ref] : []), finish: () => w.finish(), abort: () => w.abort() };
@@ -137,23 +173,34 @@ export class DockerArchiveSource implements ImageSource {
   private manifest?: ManifestBytes;
   private layerEntries = new Map<string, { entry: TarEntry; hint?: LayerHint }>();
   private configEntry: TarEntry;
-  constructor(readonly ref: ImageRef, private readonly reader: DockerArchiveReader, readonly image: ArchiveImage, private readonly ownsReader = false) {
+  constructor(
+    readonly ref: ImageRef,
+    private readonly reader: DockerArchiveReader,
+    readonly image: ArchiveImage,
+    private readonly ownsReader = false,
+  ) {
     this.configEntry = reader.members.resolve(image.configPath, 'config');
   }
 
   /** Names as podman gives them on load (short RepoTags go under localhost/). */
-  names(): string[] { return this.image.localNames; }
+  names(): string[] {
+    return this.image.localNames;
+  }
 
   async getManifest(instance?: Digest): Promise<ManifestBytes> {
     if (instance) throw new BerthError('UNSUPPORTED', `${this.ref}: docker archives have no manifest lists`);
     if (this.manifest) return this.manifest;
     const what = this.reader.what;
-    if (this.configEntry.size > MAX_CONFIG_SIZE) throw new BerthError('TOO_LARGE', `${what}: config is ${this.configEntry.size} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
+    if (this.configEntry.size > MAX_CONFIG_SIZE)
+      throw new BerthError('TOO_LARGE', `${what}: config is ${this.configEntry.size} bytes, over the ${MAX_CONFIG_SIZE}-byte limit`);
     const cfgBytes = readMember(this.reader.file.path, this.configEntry.offset, this.configEntry.size);
     const config = parseImageConfig(cfgBytes, `${what}: config ${this.image.configPath}`);
     const diffIDs = config.rootfs.diff_ids;
     if (diffIDs.length !== this.image.layerPaths.length) {
-      throw new BerthError('INVALID_ARCHIVE', `${what}: image ${this.image.index} lists ${this.image.layerPaths.length} layers but its config has ${diffIDs.length} diff_ids`);
+      throw new BerthError(
+        'INVALID_ARCHIVE',
+        `${what}: image ${this.image.index} lists ${this.image.layerPaths.length} layers but its config has ${diffIDs.length} diff_ids`,
+      );
     }
     const layers: Descriptor[] = [];
     for (let i = 0; i < this.image.layerPaths.length; i++) {
@@ -173,14 +220,20 @@ export class DockerArchiveSource implements ImageSource {
         layers.push({ mediaType: c === 'gzip' ? MT.DockerLayerGzip : MT.DockerLayerZstd, digest: d, size: entry.size });
         this.layerEntries.set(d, { entry });
       } else {
-        throw new BerthError('UNSUPPORTED', `${what}: layer ${this.image.layerPaths[i]} uses ${c} compression, which image layers cannot use`);
+        throw new BerthError(
+          'UNSUPPORTED',
+          `${what}: layer ${this.image.layerPaths[i]} uses ${c} compression, which image layers cannot use`,
+        );
       }
     }
-    const bytes = serializeManifest({
-      schemaVersion: 2,
-      config: { mediaType: MT.DockerConfig, digest: digestOf(cfgBytes), size: cfgBytes.length },
-      layers,
-    }, MT.DockerManifest);
+    const bytes = serializeManifest(
+      {
+        schemaVersion: 2,
+        config: { mediaType: MT.DockerConfig, digest: digestOf(cfgBytes), size: cfgBytes.length },
+        layers,
+      },
+      MT.DockerManifest,
+    );
     this.manifest = { bytes, mediaType: MT.DockerManifest };
     return this.manifest;
   }
@@ -195,13 +248,18 @@ export class DockerArchiveSource implements ImageSource {
     throw new BerthError('INVALID_ARCHIVE', `${this.ref}: blob ${desc.digest} is not in the archive`);
   }
 
-  layerHint(desc: Descriptor): LayerHint | undefined { return this.layerEntries.get(desc.digest)?.hint; }
+  layerHint(desc: Descriptor): LayerHint | undefined {
+    return this.layerEntries.get(desc.digest)?.hint;
+  }
 
-  async close(): Promise<void> { if (this.ownsReader) await this.reader.close(); }
+  async close(): Promise<void> {
+    if (this.ownsReader) await this.reader.close();
+  }
 }
 
 async function hashRange(path: string, offset: number, size: number): Promise<Digest> {
   const h = createHash('sha256');
-  if (size > 0) for await (const c of createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  if (size > 0)
+    for await (const c of createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return `sha256:${h.digest('hex')}` as Digest;
 }

@@ -13,7 +13,11 @@ import { drain } from '../../util/streams.js';
 import { openOutputFile, trackTemp, type OutputFile } from '../../util/output-file.js';
 import type { CommitInfo, ImageDestination, ImageRef, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 
-interface ManifestItem { Config: string; RepoTags: string[] | null; Layers: string[] }
+interface ManifestItem {
+  Config: string;
+  RepoTags: string[] | null;
+  Layers: string[];
+}
 
 /**
  * Writes a docker-archive (several images allowed) as one tar stream: config as
@@ -27,7 +31,12 @@ export class DockerArchiveWriter {
   private written = new Set<string>();
   private finished = false;
 
-  private constructor(private readonly out: Writable, readonly target: string, readonly scratchDir: string, private readonly file?: OutputFile) {
+  private constructor(
+    private readonly out: Writable,
+    readonly target: string,
+    readonly scratchDir: string,
+    private readonly file?: OutputFile,
+  ) {
     this.tar = new TarWriter(out);
   }
 
@@ -45,11 +54,16 @@ export class DockerArchiveWriter {
     return new DockerArchiveDestination(this, tags);
   }
 
-  /** @internal */ hasMember(name: string): boolean { return this.written.has(name); }
+  /** @internal */ hasMember(name: string): boolean {
+    return this.written.has(name);
+  }
   /** @internal */ async addMember(name: string, size: number, stream: Readable): Promise<void> {
     // already written (another image, or the same layer twice in one image): read the copy
     // to its end so the engine's verification and side hashes complete, then skip it
-    if (this.written.has(name)) { await drain(stream); return; }
+    if (this.written.has(name)) {
+      await drain(stream);
+      return;
+    }
     this.written.add(name);
     try {
       await this.tar.addStream(name, size, stream);
@@ -58,7 +72,9 @@ export class DockerArchiveWriter {
       throw e;
     }
   }
-  /** @internal */ addItem(item: ManifestItem): void { this.items.push(item); }
+  /** @internal */ addItem(item: ManifestItem): void {
+    this.items.push(item);
+  }
 
   async finish(): Promise<void> {
     if (this.finished) return;
@@ -66,11 +82,12 @@ export class DockerArchiveWriter {
     const manifest = Buffer.from(JSON.stringify(this.items));
     await this.tar.addBuffer('manifest.json', manifest);
     const repos: Record<string, Record<string, string>> = {};
-    for (const it of this.items) for (const t of it.RepoTags ?? []) {
-      const i = t.lastIndexOf(':');
-      const last = it.Layers[it.Layers.length - 1];
-      if (last) (repos[t.slice(0, i)] ??= {})[t.slice(i + 1)] = last.replace(/\.tar$/, '').replace(/\/layer$/, '');
-    }
+    for (const it of this.items)
+      for (const t of it.RepoTags ?? []) {
+        const i = t.lastIndexOf(':');
+        const last = it.Layers[it.Layers.length - 1];
+        if (last) (repos[t.slice(0, i)] ??= {})[t.slice(i + 1)] = last.replace(/\.tar$/, '').replace(/\/layer$/, '');
+      }
     await this.tar.addBuffer('repositories', Buffer.from(JSON.stringify(repos)));
     await this.tar.finish();
     await this.file?.commit();
@@ -85,25 +102,46 @@ export class DockerArchiveWriter {
 
 export class DockerArchiveDestRef implements ImageRef {
   readonly transport = 'docker-archive' as const;
-  constructor(readonly target: string, readonly tags: Reference[]) {}
-  get dockerReference(): Reference | undefined { return this.tags[0]; }
-  toString(): string { return `docker-archive:${this.target}${this.tags[0] ? ':' + formatReference(this.tags[0]) : ''}`; }
-  policyScope(): string { return ''; }
+  constructor(
+    readonly target: string,
+    readonly tags: Reference[],
+  ) {}
+  get dockerReference(): Reference | undefined {
+    return this.tags[0];
+  }
+  toString(): string {
+    return `docker-archive:${this.target}${this.tags[0] ? ':' + formatReference(this.tags[0]) : ''}`;
+  }
+  policyScope(): string {
+    return '';
+  }
 }
 
 export class DockerArchiveDestination implements ImageDestination {
   readonly ref: DockerArchiveDestRef;
   private tmpFiles: string[] = [];
-  constructor(private readonly writer: DockerArchiveWriter, private readonly tags: Reference[]) {
+  constructor(
+    private readonly writer: DockerArchiveWriter,
+    private readonly tags: Reference[],
+  ) {
     this.ref = new DockerArchiveDestRef(writer.target, tags);
   }
 
-  supportedManifestTypes(): string[] { return [MT.DockerManifest]; }
-  desiredLayerCompression(): 'decompress' { return 'decompress'; }
-  needsDiffIDs(): boolean { return false; }
+  supportedManifestTypes(): string[] {
+    return [MT.DockerManifest];
+  }
+  desiredLayerCompression(): 'decompress' {
+    return 'decompress';
+  }
+  needsDiffIDs(): boolean {
+    return false;
+  }
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
-    const name = desc.mediaType === MT.DockerConfig || desc.mediaType === MT.OCIConfig ? `${digestHex(desc.digest)}.json` : `${digestHex(desc.digest)}.tar`;
+    const name =
+      desc.mediaType === MT.DockerConfig || desc.mediaType === MT.OCIConfig
+        ? `${digestHex(desc.digest)}.json`
+        : `${digestHex(desc.digest)}.tar`;
     if (this.writer.hasMember(name)) return { blob: { digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, hint };
     return undefined;
   }
@@ -137,7 +175,9 @@ export class DockerArchiveDestination implements ImageDestination {
     }
   }
 
-  async putManifest(_m: ManifestBytes): Promise<void> { /* docker-archive has no manifest blob; manifest.json is written on commit */ }
+  async putManifest(_m: ManifestBytes): Promise<void> {
+    /* docker-archive has no manifest blob; manifest.json is written on commit */
+  }
 
   async commit(info: CommitInfo): Promise<void> {
     this.writer.addItem({

@@ -29,8 +29,12 @@ function parseOne(s: string): AuthChallenge[] {
   const out: AuthChallenge[] = [];
   let pos = 0;
   const n = s.length;
-  const skipWs = () => { while (pos < n && (s[pos] === ' ' || s[pos] === '\t')) pos++; };
-  const skipWsAndCommas = () => { while (pos < n && (s[pos] === ' ' || s[pos] === '\t' || s[pos] === ',')) pos++; };
+  const skipWs = () => {
+    while (pos < n && (s[pos] === ' ' || s[pos] === '\t')) pos++;
+  };
+  const skipWsAndCommas = () => {
+    while (pos < n && (s[pos] === ' ' || s[pos] === '\t' || s[pos] === ',')) pos++;
+  };
   const readToken = (): string => {
     const start = pos;
     while (pos < n && TCHAR.test(s[pos]!)) pos++;
@@ -53,7 +57,10 @@ function parseOne(s: string): AuthChallenge[] {
     skipWsAndCommas();
     if (pos >= n) break;
     const scheme = readToken();
-    if (!scheme) { pos++; continue; } // junk character: skip it
+    if (!scheme) {
+      pos++;
+      continue;
+    } // junk character: skip it
     const ch: AuthChallenge = { scheme: scheme.toLowerCase(), params: {} };
     out.push(ch);
     skipWs();
@@ -75,7 +82,8 @@ function parseOne(s: string): AuthChallenge[] {
         break;
       }
       pos++; // '='
-      if (s[pos] === '=') { // token68 with padding, e.g. "abc=="
+      if (s[pos] === '=') {
+        // token68 with padding, e.g. "abc=="
         while (pos < n && s[pos] !== ',') pos++;
         continue;
       }
@@ -104,7 +112,11 @@ export function parseScope(s: string): Scope | undefined {
   const first = s.indexOf(':');
   const last = s.lastIndexOf(':');
   if (first <= 0 || last === first || last === s.length - 1) return undefined;
-  const actions = s.slice(last + 1).split(',').map((a) => a.trim()).filter(Boolean);
+  const actions = s
+    .slice(last + 1)
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const name = s.slice(first + 1, last);
   if (!name || actions.length === 0) return undefined;
   return { type: s.slice(0, first), name, actions };
@@ -139,7 +151,11 @@ export function mergeScopes(...lists: Scope[][]): Scope[] {
 export function insufficientScopes(challenges: AuthChallenge[]): Scope[] | undefined {
   for (const c of challenges) {
     if (c.scheme !== 'bearer' || c.params['error'] !== 'insufficient_scope' || !c.params['scope']) continue;
-    const scopes = c.params['scope'].split(' ').filter(Boolean).map(parseScope).filter((x): x is Scope => x !== undefined);
+    const scopes = c.params['scope']
+      .split(' ')
+      .filter(Boolean)
+      .map(parseScope)
+      .filter((x): x is Scope => x !== undefined);
     if (scopes.length) return scopes;
   }
   return undefined;

@@ -79,9 +79,17 @@ export async function openedBlob(res: HttpResponse, offset: number, initial: boo
   const length = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
   if (res.status === 206 && offset > 0) {
     const cr = parseContentRange(res.headers['content-range']);
-    if (!cr || cr.first !== offset || (cr.total !== undefined && cr.last + 1 !== cr.total) || (length !== undefined && length !== cr.last - cr.first + 1)) {
+    if (
+      !cr ||
+      cr.first !== offset ||
+      (cr.total !== undefined && cr.last + 1 !== cr.total) ||
+      (length !== undefined && length !== cr.last - cr.first + 1)
+    ) {
       await discard(res);
-      throw new BerthError('REGISTRY_ERROR', `${what}: invalid Content-Range ${JSON.stringify(String(res.headers['content-range'] ?? '')).slice(0, 80)} for a request from byte ${offset}`);
+      throw new BerthError(
+        'REGISTRY_ERROR',
+        `${what}: invalid Content-Range ${JSON.stringify(String(res.headers['content-range'] ?? '')).slice(0, 80)} for a request from byte ${offset}`,
+      );
     }
     return { body: res.body, skip: 0, offset, total: cr.total };
   }
@@ -123,7 +131,10 @@ export function resumingStream(first: OpenedBlob, reopen: (offset: number) => Pr
             let c = r.value;
             guard.record(c.length, Date.now() - t0, o.what);
             if (skip > 0) {
-              if (c.length <= skip) { skip -= c.length; continue; }
+              if (c.length <= skip) {
+                skip -= c.length;
+                continue;
+              }
               c = c.subarray(skip);
               skip = 0;
             }

@@ -37,7 +37,10 @@ export class SpeedGuard {
     if (this.waited < this.limit.windowMs) return;
     const rate = (this.bytes * 1000) / this.waited;
     if (rate < this.limit.bytesPerSecond) {
-      throw Object.assign(new BerthError('NETWORK', `${what}: transfer stalled (${rate.toFixed(1)} bytes/s for ${Math.round(this.waited / 1000)} s)`), { stalled: true });
+      throw Object.assign(
+        new BerthError('NETWORK', `${what}: transfer stalled (${rate.toFixed(1)} bytes/s for ${Math.round(this.waited / 1000)} s)`),
+        { stalled: true },
+      );
     }
     this.waited = 0;
     this.bytes = 0;
@@ -79,7 +82,9 @@ export async function discard(res: HttpResponse | { body: Readable }): Promise<v
   try {
     if (typeof b.dump === 'function') await b.dump({ limit: 64 * 1024 });
     else b.destroy();
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
 }
 
 /**
@@ -103,7 +108,9 @@ export async function errorDetail(res: HttpResponse): Promise<string> {
       const msg = typeof e.message === 'string' ? e.message : '';
       return clean([code, msg].filter(Boolean).join(': '));
     }
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   const ct = header(res.headers, 'content-type') ?? '';
   if (/^text\/plain/i.test(ct)) return clean(text);
   return '';

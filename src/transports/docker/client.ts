@@ -19,7 +19,13 @@ import { DigestVerifier } from '../../digest/verifier.js';
 import { MAX_MANIFEST_SIZE, MT, parseManifestDocument } from '../../media/index.js';
 import { isValidRepositoryPath, validateTag } from '../../reference/reference.js';
 import {
-  type AuthChallenge, type Scope, insufficientScopes, mergeScopes, parseWWWAuthenticate, repositoryScope, scopeKey,
+  type AuthChallenge,
+  type Scope,
+  insufficientScopes,
+  mergeScopes,
+  parseWWWAuthenticate,
+  repositoryScope,
+  scopeKey,
 } from './auth-challenge.js';
 import { DEFAULT_LOW_SPEED, type LowSpeedLimit, clean, discard, errorDetail, readCapped } from './body.js';
 import { openedBlob, resolveResume, resumingStream, type ResolvedResume, type ResumeOptions } from './blob-stream.js';
@@ -33,7 +39,12 @@ export type { RegistryCredentials, TlsMaterial, RetryOptions, ResumeOptions, Low
 
 /** The Accept list for manifests: every type we can read, so the registry never down-converts. */
 export const MANIFEST_ACCEPT = [
-  MT.OCIManifest, MT.DockerManifest, MT.DockerSchema1Signed, MT.DockerSchema1, MT.DockerManifestList, MT.OCIIndex,
+  MT.OCIManifest,
+  MT.DockerManifest,
+  MT.DockerSchema1Signed,
+  MT.DockerSchema1,
+  MT.DockerManifestList,
+  MT.OCIIndex,
 ].join(', ');
 
 export const DEFAULT_USER_AGENT = 'berth/0.1.0';
@@ -120,7 +131,8 @@ export class RegistryClient {
   private challenges: AuthChallenge[] = [];
 
   constructor(readonly opts: RegistryClientOptions) {
-    if (!opts.host || /[/\s@?#]/.test(opts.host)) throw new BerthError('INVALID_ARGUMENT', `invalid registry host ${JSON.stringify(String(opts.host).slice(0, 100))}`);
+    if (!opts.host || /[/\s@?#]/.test(opts.host))
+      throw new BerthError('INVALID_ARGUMENT', `invalid registry host ${JSON.stringify(String(opts.host).slice(0, 100))}`);
     this.host = opts.host;
     this.apiHost = registryApiHost(opts.host);
     const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -135,7 +147,7 @@ export class RegistryClient {
     });
     this.retry = resolveRetry(opts.retry);
     this.resume = resolveResume(opts.resume);
-    this.lowSpeed = opts.lowSpeed === false ? undefined : opts.lowSpeed ?? DEFAULT_LOW_SPEED;
+    this.lowSpeed = opts.lowSpeed === false ? undefined : (opts.lowSpeed ?? DEFAULT_LOW_SPEED);
     this.actions = opts.actions ?? ['pull'];
   }
 
@@ -151,7 +163,9 @@ export class RegistryClient {
   }
 
   /** "https://host" once pinged. */
-  get baseUrl(): string | undefined { return this.base?.origin; }
+  get baseUrl(): string | undefined {
+    return this.base?.origin;
+  }
 
   /** Ping attempts: https then (insecure) http is one attempt, retried as a whole, as podman does. */
   private async doPing(): Promise<void> {
@@ -159,7 +173,8 @@ export class RegistryClient {
       try {
         return await this.pingOnce();
       } catch (e) {
-        const retryable = isRetryableError(e) || (e instanceof BerthError && typeof e.data?.status === 'number' && isRetryableStatus(e.data.status));
+        const retryable =
+          isRetryableError(e) || (e instanceof BerthError && typeof e.data?.status === 'number' && isRetryableStatus(e.data.status));
         if (attempt >= this.retry.max || !retryable || this.opts.signal?.aborted) throw e;
         const delayMs = backoffDelay(attempt, this.retry);
         announceRetry(delayMs, attempt + 1, this.retry.max, (e as Error).message);
@@ -176,7 +191,10 @@ export class RegistryClient {
       const base = new URL(`${scheme}://${this.apiHost}`);
       const what = `pinging registry ${this.host}`;
       try {
-        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url: new URL('/v2/', base) }), { ...this.sendOpts(what, true), retry: { ...this.retry, max: 0 } });
+        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url: new URL('/v2/', base) }), {
+          ...this.sendOpts(what, true),
+          retry: { ...this.retry, max: 0 },
+        });
         if (res.status === 200 || res.status === 401) {
           this.challenges = res.url.origin === base.origin ? supported(parseWWWAuthenticate(res.headers['www-authenticate'])) : [];
           await discard(res);
@@ -184,10 +202,14 @@ export class RegistryClient {
           return;
         }
         const detail = await errorDetail(res);
-        throw new BerthError('REGISTRY_ERROR', `${what}: ${scheme}://${this.apiHost}/v2/ answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`, {
-          hint: res.status >= 500 ? 'the registry is unavailable; try again later' : 'is this a container registry (API v2)?',
-          data: { status: res.status },
-        });
+        throw new BerthError(
+          'REGISTRY_ERROR',
+          `${what}: ${scheme}://${this.apiHost}/v2/ answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
+          {
+            hint: res.status >= 500 ? 'the registry is unavailable; try again later' : 'is this a container registry (API v2)?',
+            data: { status: res.status },
+          },
+        );
       } catch (e) {
         errors.push(e);
       }
@@ -197,7 +219,11 @@ export class RegistryClient {
       // https hit a plain-http server (TLS error) but http got an answer: that answer is the news.
       if (b instanceof BerthError && b.code !== 'NETWORK') throw b;
       const msg = (x: unknown) => (x instanceof Error ? x.message : String(x));
-      throw new BerthError(a instanceof BerthError ? a.code : 'NETWORK', `${msg(a)}; over http: ${msg(b).replace(/^pinging registry \S+: /, '')}`, { cause: a, hint: a instanceof BerthError ? a.hint : undefined });
+      throw new BerthError(
+        a instanceof BerthError ? a.code : 'NETWORK',
+        `${msg(a)}; over http: ${msg(b).replace(/^pinging registry \S+: /, '')}`,
+        { cause: a, hint: a instanceof BerthError ? a.hint : undefined },
+      );
     }
     throw errors[0];
   }
@@ -219,7 +245,10 @@ export class RegistryClient {
       if (a) headers['authorization'] = a;
     }
     const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url, headers }), this.sendOpts(what, true));
-    if (res.status === 200) { await discard(res); return; }
+    if (res.status === 200) {
+      await discard(res);
+      return;
+    }
     if (res.status === 401) throw this.unauthorized({ method: 'GET', repo: '', what }, 401, await errorDetail(res));
     throw await this.statusError({ what }, res);
   }
@@ -243,7 +272,8 @@ export class RegistryClient {
       if (ch.scheme === 'basic') {
         const c = this.opts.credentials;
         // Identity tokens only work with Bearer; never send "user:undefined".
-        if (c && !('identityToken' in c) && typeof c.password === 'string') return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
+        if (c && !('identityToken' in c) && typeof c.password === 'string')
+          return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
         return undefined;
       }
     }
@@ -278,14 +308,18 @@ export class RegistryClient {
     let authRetried = false;
     for (;;) {
       let usedCached = false;
-      const res = await sendWithRetry(this.http, async () => {
-        const headers: Record<string, string> = { ...(c.headers ?? {}) };
-        usedCached = this.challenges.some((x) => x.scheme === 'bearer') && this.tokens.has(scopes);
-        const a = await this.authorization(url, scopes, c.repo);
-        if (a) headers['authorization'] = a;
-        const r: HttpRequest = { method: c.method, url, headers, body: c.body };
-        return r;
-      }, this.sendOpts(c.what, replayable));
+      const res = await sendWithRetry(
+        this.http,
+        async () => {
+          const headers: Record<string, string> = { ...(c.headers ?? {}) };
+          usedCached = this.challenges.some((x) => x.scheme === 'bearer') && this.tokens.has(scopes);
+          const a = await this.authorization(url, scopes, c.repo);
+          if (a) headers['authorization'] = a;
+          const r: HttpRequest = { method: c.method, url, headers, body: c.body };
+          return r;
+        },
+        this.sendOpts(c.what, replayable),
+      );
       if (res.status !== 401 || res.url.origin !== base.origin) return res;
 
       const chs = supported(parseWWWAuthenticate(res.headers['www-authenticate']));
@@ -295,14 +329,26 @@ export class RegistryClient {
         const more = insufficientScopes(chs);
         if (more) {
           const merged = mergeScopes(scopes, more);
-          if (scopeKey(merged) !== scopeKey(scopes)) { scopes = merged; changed = true; }
+          if (scopeKey(merged) !== scopeKey(scopes)) {
+            scopes = merged;
+            changed = true;
+          }
         }
         if (chs.length && !sameChallenges(chs, this.challenges)) {
           const hasCreds = this.opts.credentials !== undefined;
-          if (chs.some((x) => x.scheme === 'bearer') || hasCreds) { this.challenges = chs; changed = true; }
+          if (chs.some((x) => x.scheme === 'bearer') || hasCreds) {
+            this.challenges = chs;
+            changed = true;
+          }
         }
-        if (!changed && usedCached) { this.tokens.invalidate(scopes); changed = true; }
-        if (changed) { authRetried = true; continue; }
+        if (!changed && usedCached) {
+          this.tokens.invalidate(scopes);
+          changed = true;
+        }
+        if (changed) {
+          authRetried = true;
+          continue;
+        }
       }
       throw this.unauthorized(c, res.status, detail);
     }
@@ -316,7 +362,11 @@ export class RegistryClient {
     const creds = this.opts.credentials !== undefined;
     const reason = detail ? registryErrorText(detail) : status === 401 ? 'unauthorized: authentication required' : `HTTP ${status}`;
     return new BerthError('UNAUTHORIZED', `${c.what}: ${reason}`, {
-      data: { status, advice: creds ? `check the credentials for ${this.host} (berth login ${this.host})` : `log in first: berth login ${this.host}`, credentials: creds },
+      data: {
+        status,
+        advice: creds ? `check the credentials for ${this.host} (berth login ${this.host})` : `log in first: berth login ${this.host}`,
+        credentials: creds,
+      },
     });
   }
 
@@ -325,13 +375,17 @@ export class RegistryClient {
     const detail = await errorDetail(res);
     const suffix = detail ? `, ${detail}` : '';
     if (res.status === 403) {
-      return new BerthError('UNAUTHORIZED', `${c.what}: access denied (HTTP 403${suffix})`, { hint: `check your permissions on ${this.host}` });
+      return new BerthError('UNAUTHORIZED', `${c.what}: access denied (HTTP 403${suffix})`, {
+        hint: `check your permissions on ${this.host}`,
+      });
     }
     if (res.status === 401) {
       return new BerthError('UNAUTHORIZED', `${c.what}: ${res.url.host} requires authentication (HTTP 401${suffix})`);
     }
     if (res.status === 429) {
-      return new BerthError('REGISTRY_ERROR', `${c.what}: the registry is rate-limiting requests (HTTP 429${suffix})`, { hint: 'wait and retry, or log in for a higher limit' });
+      return new BerthError('REGISTRY_ERROR', `${c.what}: the registry is rate-limiting requests (HTTP 429${suffix})`, {
+        hint: 'wait and retry, or log in for a higher limit',
+      });
     }
     return new BerthError('REGISTRY_ERROR', `${c.what}: the registry answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`);
   }
@@ -353,7 +407,11 @@ export class RegistryClient {
     if (res.status === 404) {
       const detail = await errorDetail(res);
       // containers/image's words, as podman prints them
-      throw new BerthError('IMAGE_NOT_FOUND', `initializing source docker://${name}: reading manifest ${ref.value} in ${this.host}/${repo}: ${detail ? registryErrorText(detail) : 'manifest unknown'}`, { subject: name });
+      throw new BerthError(
+        'IMAGE_NOT_FOUND',
+        `initializing source docker://${name}: reading manifest ${ref.value} in ${this.host}/${repo}: ${detail ? registryErrorText(detail) : 'manifest unknown'}`,
+        { subject: name },
+      );
     }
     if (res.status !== 200) throw await this.statusError(c, res);
     const bytes = await readCapped(res, MAX_MANIFEST_SIZE, `manifest ${name}`, this.lowSpeed);
@@ -385,7 +443,13 @@ export class RegistryClient {
   async headManifest(repo: string, reference: string): Promise<ManifestHead | undefined> {
     checkRepo(repo);
     const ref = checkManifestRef(reference);
-    const c: Call = { method: 'HEAD', repo, path: `/v2/${repo}/manifests/${ref.value}`, headers: { accept: MANIFEST_ACCEPT }, what: `checking manifest ${this.host}/${repo}${refSuffix(ref)}` };
+    const c: Call = {
+      method: 'HEAD',
+      repo,
+      path: `/v2/${repo}/manifests/${ref.value}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      what: `checking manifest ${this.host}/${repo}${refSuffix(ref)}`,
+    };
     const res = await this.call(c);
     await discard(res);
     if (res.status === 404) return undefined;
@@ -408,9 +472,13 @@ export class RegistryClient {
     if (ref.digest && !matchesDigest(bytes, ref.digest)) {
       throw new BerthError('DIGEST_MISMATCH', `cannot push manifest ${digest} to ${this.host}/${repo}@${ref.digest}: the digests differ`);
     }
-    if (bytes.length > MAX_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `manifest ${digest} is ${bytes.length} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
+    if (bytes.length > MAX_MANIFEST_SIZE)
+      throw new BerthError('TOO_LARGE', `manifest ${digest} is ${bytes.length} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
     const c: Call = {
-      method: 'PUT', repo, path: `/v2/${repo}/manifests/${ref.value}`, body: bytes,
+      method: 'PUT',
+      repo,
+      path: `/v2/${repo}/manifests/${ref.value}`,
+      body: bytes,
       headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
       what: `writing manifest ${this.host}/${repo}${refSuffix(ref)}`,
     };
@@ -419,9 +487,13 @@ export class RegistryClient {
     await discard(res);
     const stored = header(res.headers, 'docker-content-digest')?.trim();
     if (stored && isDigest(stored) && digestAlgorithm(stored as Digest) === digestAlgorithm(digest) && stored !== digest) {
-      throw new BerthError('REGISTRY_ERROR', `writing manifest to ${this.host}/${repo}: the registry reports digest ${stored}, expected ${digest}`, {
-        hint: 'the registry rewrote the manifest; signatures and digests will not match',
-      });
+      throw new BerthError(
+        'REGISTRY_ERROR',
+        `writing manifest to ${this.host}/${repo}: the registry reports digest ${stored}, expected ${digest}`,
+        {
+          hint: 'the registry rewrote the manifest; signatures and digests will not match',
+        },
+      );
     }
     return digest;
   }
@@ -432,7 +504,12 @@ export class RegistryClient {
   async blobSize(repo: string, digest: Digest): Promise<number | undefined> {
     checkRepo(repo);
     parseDigest(digest, 'blob digest');
-    const c: Call = { method: 'HEAD', repo, path: `/v2/${repo}/blobs/${digest}`, what: `checking whether a blob ${digest} exists in ${this.host}/${repo}` };
+    const c: Call = {
+      method: 'HEAD',
+      repo,
+      path: `/v2/${repo}/blobs/${digest}`,
+      what: `checking whether a blob ${digest} exists in ${this.host}/${repo}`,
+    };
     const res = await this.call(c);
     await discard(res);
     if (res.status === 404) return undefined;
@@ -450,7 +527,13 @@ export class RegistryClient {
     parseDigest(digest, 'blob digest');
     const what = `blob ${digest} from ${this.host}/${repo}`;
     const open = async (offset: number, initial: boolean) => {
-      const c: Call = { method: 'GET', repo, path: `/v2/${repo}/blobs/${digest}`, headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, what: `fetching ${what}` };
+      const c: Call = {
+        method: 'GET',
+        repo,
+        path: `/v2/${repo}/blobs/${digest}`,
+        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        what: `fetching ${what}`,
+      };
       const res = await this.call(c);
       if (res.status === 404) {
         const detail = await errorDetail(res);
@@ -462,8 +545,13 @@ export class RegistryClient {
     const first = await open(opts.offset ?? 0, true);
     const size = first.total ?? opts.size;
     const stream = resumingStream(first, (off) => open(off, false), {
-      what, resume: this.resume, lowSpeed: this.lowSpeed, signal: this.opts.signal, size,
-      onResume: (offset, attempt, reason) => this.opts.onRetry?.({ what: `resuming ${what} at byte ${offset}`, attempt, delayMs: this.resume.delayMs, reason }),
+      what,
+      resume: this.resume,
+      lowSpeed: this.lowSpeed,
+      signal: this.opts.signal,
+      size,
+      onResume: (offset, attempt, reason) =>
+        this.opts.onRetry?.({ what: `resuming ${what} at byte ${offset}`, attempt, delayMs: this.resume.delayMs, reason }),
     });
     return { stream, size, offset: first.offset };
   }
@@ -480,8 +568,12 @@ export class RegistryClient {
     if (from === repo) return false;
     const q = new URLSearchParams({ mount: digest, from });
     const c: Call = {
-      method: 'POST', repo, path: `/v2/${repo}/blobs/uploads/?${q}`, headers: { 'content-length': '0' },
-      extraScopes: [repositoryScope(from, ['pull'])], what: `mounting blob ${digest} from ${from} into ${this.host}/${repo}`,
+      method: 'POST',
+      repo,
+      path: `/v2/${repo}/blobs/uploads/?${q}`,
+      headers: { 'content-length': '0' },
+      extraScopes: [repositoryScope(from, ['pull'])],
+      what: `mounting blob ${digest} from ${from} into ${this.host}/${repo}`,
     };
     let res: HttpResponse;
     try {
@@ -515,10 +607,21 @@ export class RegistryClient {
     // The input may fail (engine verification) while we talk to the registry, before anyone
     // reads it: remember the error, and never hand an already failed stream to the socket.
     let inputError: unknown = body.errored ?? undefined;
-    body.on('error', (e) => { inputError ??= e; });
-    const inputFailed = () => inputError ?? body.errored ?? (body.destroyed && !body.readableEnded ? new BerthError('INTERNAL', `${o.what ?? 'blob'}: input stream closed early`) : undefined);
+    body.on('error', (e) => {
+      inputError ??= e;
+    });
+    const inputFailed = () =>
+      inputError ??
+      body.errored ??
+      (body.destroyed && !body.readableEnded ? new BerthError('INTERNAL', `${o.what ?? 'blob'}: input stream closed early`) : undefined);
 
-    const start: Call = { method: 'POST', repo, path: `/v2/${repo}/blobs/uploads/`, headers: { 'content-length': '0' }, what: `starting upload of ${what} to ${where}` };
+    const start: Call = {
+      method: 'POST',
+      repo,
+      path: `/v2/${repo}/blobs/uploads/`,
+      headers: { 'content-length': '0' },
+      what: `starting upload of ${what} to ${where}`,
+    };
     let started: HttpResponse;
     try {
       started = await this.call(start);
@@ -529,7 +632,10 @@ export class RegistryClient {
     const loc0 = header(started.headers, 'location');
     if (started.status !== 202 || !loc0) {
       body.destroy();
-      if (started.status === 202) { await discard(started); throw new BerthError('REGISTRY_ERROR', `${start.what}: the registry gave no upload Location`); }
+      if (started.status === 202) {
+        await discard(started);
+        throw new BerthError('REGISTRY_ERROR', `${start.what}: the registry gave no upload Location`);
+      }
       throw await this.statusError(start, started);
     }
     await discard(started);
@@ -540,7 +646,10 @@ export class RegistryClient {
       if (early) throw early;
       if (o.digest && o.size !== undefined) {
         const put: Call = {
-          method: 'PUT', repo, url: withDigest(location, o.digest), body,
+          method: 'PUT',
+          repo,
+          url: withDigest(location, o.digest),
+          body,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(o.size) },
           what: `uploading ${what} to ${where}`,
         };
@@ -557,7 +666,10 @@ export class RegistryClient {
       const late = inputFailed();
       if (late) throw late;
       const patch: Call = {
-        method: 'PATCH', repo, url: location, body: hasher,
+        method: 'PATCH',
+        repo,
+        url: location,
+        body: hasher,
         headers: { 'content-type': 'application/octet-stream' },
         what: `uploading ${what} to ${where}`,
       };
@@ -575,7 +687,10 @@ export class RegistryClient {
         throw new BerthError('SIZE_MISMATCH', `${what}: uploaded ${size} bytes, expected ${o.size}`);
       }
       const fin: Call = {
-        method: 'PUT', repo, url: withDigest(location, digest), body: Buffer.alloc(0),
+        method: 'PUT',
+        repo,
+        url: withDigest(location, digest),
+        body: Buffer.alloc(0),
         headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
         what: `finishing upload of ${what} to ${where}`,
       };
@@ -596,7 +711,10 @@ export class RegistryClient {
     try {
       const res = await this.call(c);
       const ie = inputError();
-      if (ie) { await discard(res); throw ie; }
+      if (ie) {
+        await discard(res);
+        throw ie;
+      }
       return res;
     } catch (e) {
       const ie = inputError();
@@ -610,7 +728,9 @@ export class RegistryClient {
     try {
       const res = await this.call({ method: 'DELETE', repo, url: location, what: `cancelling upload to ${this.host}/${repo}` });
       await discard(res);
-    } catch { /* the registry purges stale uploads eventually */ }
+    } catch {
+      /* the registry purges stale uploads eventually */
+    }
   }
 
   // ------------------------------------------------------------------ tags
@@ -634,21 +754,27 @@ export class RegistryClient {
       if (res.status !== 200) throw await this.statusError(c, res);
       const raw = await readCapped(res, MAX_TAGS_BODY, `tag list of ${this.host}/${repo}`, this.lowSpeed);
       let doc: unknown;
-      try { doc = JSON.parse(raw.toString('utf8')); } catch {
+      try {
+        doc = JSON.parse(raw.toString('utf8'));
+      } catch {
         throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo} is not JSON`);
       }
       const list = (doc as { tags?: unknown } | null)?.tags;
       if (list !== null && list !== undefined) {
-        if (!Array.isArray(list) || !list.every((t) => typeof t === 'string')) throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo} is malformed`);
+        if (!Array.isArray(list) || !list.every((t) => typeof t === 'string'))
+          throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo} is malformed`);
         tags.push(...(list as string[]));
       }
       const next = linkNext(res.headers['link']);
       if (!next) return tags;
       let nu: URL;
-      try { nu = new URL(next, res.url); } catch {
+      try {
+        nu = new URL(next, res.url);
+      } catch {
         throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo}: invalid Link header`);
       }
-      if (nu.origin !== this.base!.origin) throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo}: pagination Link points to another host (${nu.host})`);
+      if (nu.origin !== this.base!.origin)
+        throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo}: pagination Link points to another host (${nu.host})`);
       if (seen.has(nu.href)) throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo}: pagination loops`);
       url = nu;
     }
@@ -730,7 +856,6 @@ export function linkNext(v: string | string[] | undefined): string | undefined {
   }
   return undefined;
 }
-
 
 /** A registry error "CODE: message" as containers/image prints it: the code in lower case, "_" as " ". */
 function registryErrorText(detail: string): string {

@@ -26,7 +26,10 @@ export class DockerDestination implements ImageDestination {
   /** Digest of the manifest written by putManifest (no instance). */
   manifestDigest?: Digest;
 
-  constructor(readonly ref: DockerRef, private readonly opts: DockerDestinationOptions = {}) {}
+  constructor(
+    readonly ref: DockerRef,
+    private readonly opts: DockerDestinationOptions = {},
+  ) {}
 
   async client(): Promise<RegistryClient> {
     this.clientP ??= clientFor(this.ref, this.opts, ['pull', 'push']);
@@ -37,8 +40,12 @@ export class DockerDestination implements ImageDestination {
     return [MT.OCIManifest, MT.DockerManifest, MT.OCIIndex, MT.DockerManifestList];
   }
   /** Registries serve compressed layers: uncompressed ones are compressed on the way. */
-  desiredLayerCompression(): 'compress' { return 'compress'; }
-  needsDiffIDs(): boolean { return false; }
+  desiredLayerCompression(): 'compress' {
+    return 'compress';
+  }
+  needsDiffIDs(): boolean {
+    return false;
+  }
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const c = await this.client();
@@ -57,7 +64,7 @@ export class DockerDestination implements ImageDestination {
 
   private mountCandidates(d: Digest): string[] {
     const m = this.opts.mountFrom;
-    const list = typeof m === 'function' ? m(d) ?? [] : m ?? [];
+    const list = typeof m === 'function' ? (m(d) ?? []) : (m ?? []);
     return [...new Set(list)].filter((r) => r !== this.ref.repository);
   }
 
@@ -77,7 +84,8 @@ export class DockerDestination implements ImageDestination {
     const c = await this.client();
     const digest = digestOf(m.bytes);
     if (instance !== undefined) {
-      if (instance !== digest) throw new BerthError('DIGEST_MISMATCH', `manifest instance ${instance} does not match its content (${digest})`);
+      if (instance !== digest)
+        throw new BerthError('DIGEST_MISMATCH', `manifest instance ${instance} does not match its content (${digest})`);
       await c.putManifest(this.ref.repository, instance, m.bytes, m.mediaType);
       return;
     }

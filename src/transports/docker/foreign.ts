@@ -33,16 +33,30 @@ export class ForeignFetcher {
   async fetch(urls: string[], digest: Digest, opts: { offset?: number; size?: number } = {}): Promise<BlobResult> {
     const retry = resolveRetry(this.o.retry);
     const resume = resolveResume(this.o.resume);
-    const lowSpeed = this.o.lowSpeed === false ? undefined : this.o.lowSpeed ?? DEFAULT_LOW_SPEED;
+    const lowSpeed = this.o.lowSpeed === false ? undefined : (this.o.lowSpeed ?? DEFAULT_LOW_SPEED);
     const failures: string[] = [];
     for (const raw of urls) {
       let url: URL;
-      try { url = new URL(raw); } catch { failures.push('invalid URL'); continue; }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') { failures.push(`unsupported scheme ${url.protocol}`); continue; }
+      try {
+        url = new URL(raw);
+      } catch {
+        failures.push('invalid URL');
+        continue;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        failures.push(`unsupported scheme ${url.protocol}`);
+        continue;
+      }
       const what = `foreign layer ${digest} from ${redact(url)}`;
       const open = async (offset: number, initial: boolean) => {
         const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url, headers }), { what: `fetching ${what}`, retry, replayable: true, signal: this.o.signal, onRetry: this.o.onRetry });
+        const res = await sendWithRetry(this.http, async () => ({ method: 'GET', url, headers }), {
+          what: `fetching ${what}`,
+          retry,
+          replayable: true,
+          signal: this.o.signal,
+          onRetry: this.o.onRetry,
+        });
         return openedBlob(res, offset, initial, what);
       };
       try {
@@ -55,7 +69,10 @@ export class ForeignFetcher {
         failures.push(`${url.host}: ${describeError(e)}`);
       }
     }
-    throw new BerthError('NETWORK', `foreign layer ${digest}: none of its ${urls.length} URL(s) could be fetched (${failures.join('; ').slice(0, 300)})`);
+    throw new BerthError(
+      'NETWORK',
+      `foreign layer ${digest}: none of its ${urls.length} URL(s) could be fetched (${failures.join('; ').slice(0, 300)})`,
+    );
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,9 @@ function loadAgent(): typeof UndiciAgent {
     // what undici's index.js does: the request API lives on Dispatcher.prototype
     if (typeof Dispatcher.prototype.request !== 'function') Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
     if (typeof Agent === 'function' && typeof (Agent.prototype as { request?: unknown }).request === 'function') return Agent;
-  } catch { /* not this layout */ }
+  } catch {
+    /* not this layout */
+  }
   return (require('undici') as { Agent: typeof UndiciAgent }).Agent;
 }
 const Agent = loadAgent();
@@ -119,11 +121,15 @@ export class HttpTransport {
         throw new BerthError('REGISTRY_ERROR', `too many redirects (${this.opts.maxRedirects}) fetching ${redact(req.url)}`);
       }
       let next: URL;
-      try { next = new URL(location, url); } catch {
+      try {
+        next = new URL(location, url);
+      } catch {
         throw new BerthError('REGISTRY_ERROR', `invalid redirect Location from ${url.host}`);
       }
       if (url.protocol === 'https:' && next.protocol === 'http:' && !this.opts.allowHttp) {
-        throw new BerthError('REGISTRY_ERROR', `refusing redirect from https to plain http (${next.host}) for ${redact(req.url)}`, { hint: 'the registry or its storage backend is misconfigured' });
+        throw new BerthError('REGISTRY_ERROR', `refusing redirect from https to plain http (${next.host}) for ${redact(req.url)}`, {
+          hint: 'the registry or its storage backend is misconfigured',
+        });
       }
       checkScheme(next, this.opts.allowHttp);
       if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
@@ -150,7 +156,10 @@ export class HttpTransport {
 
 function checkScheme(u: URL, allowHttp: boolean | undefined): void {
   if (u.protocol === 'https:' || (u.protocol === 'http:' && allowHttp)) return;
-  if (u.protocol === 'http:') throw new BerthError('INVALID_ARGUMENT', `plain http to ${u.host} is only allowed for insecure registries`, { hint: 'use --tls-verify=false or mark the registry insecure in registries.conf' });
+  if (u.protocol === 'http:')
+    throw new BerthError('INVALID_ARGUMENT', `plain http to ${u.host} is only allowed for insecure registries`, {
+      hint: 'use --tls-verify=false or mark the registry insecure in registries.conf',
+    });
   throw new BerthError('INVALID_ARGUMENT', `unsupported URL scheme ${JSON.stringify(u.protocol)}`);
 }
 

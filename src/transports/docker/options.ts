@@ -2,7 +2,15 @@
  * Options shared by the docker:// source, destination and tag listing, and the one place that
  * turns them into a RegistryClient (credentials resolved per repository).
  */
-import { RegistryClient, type LowSpeedLimit, type RegistryCredentials, type ResumeOptions, type RetryEvent, type RetryOptions, type TlsMaterial } from './client.js';
+import {
+  RegistryClient,
+  type LowSpeedLimit,
+  type RegistryCredentials,
+  type ResumeOptions,
+  type RetryEvent,
+  type RetryOptions,
+  type TlsMaterial,
+} from './client.js';
 import type { DockerRef } from './reference.js';
 
 /**
@@ -10,8 +18,7 @@ import type { DockerRef } from './reference.js';
  * auth file win over per-registry ones; e.g. authfile.getCredentials).
  */
 export type CredentialsSource =
-  | RegistryCredentials
-  | ((name: string) => Promise<RegistryCredentials | undefined> | RegistryCredentials | undefined);
+  RegistryCredentials | ((name: string) => Promise<RegistryCredentials | undefined> | RegistryCredentials | undefined);
 
 export interface DockerTransportOptions {
   /** Plain http allowed and TLS not verified (registries.conf insecure / --tls-verify=false). */
@@ -38,7 +45,11 @@ export async function resolveCredentials(src: CredentialsSource | undefined, nam
 }
 
 /** A client for ref's registry with the given repository actions; `owned` says who closes it. */
-export async function clientFor(ref: DockerRef, o: DockerTransportOptions, actions: Array<'pull' | 'push'>): Promise<{ client: RegistryClient; owned: boolean }> {
+export async function clientFor(
+  ref: DockerRef,
+  o: DockerTransportOptions,
+  actions: Array<'pull' | 'push'>,
+): Promise<{ client: RegistryClient; owned: boolean }> {
   if (o.client) return { client: o.client, owned: false };
   const credentials = await resolveCredentials(o.credentials, ref.name);
   const client = new RegistryClient({

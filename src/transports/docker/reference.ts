@@ -4,9 +4,7 @@
  * has neither tag nor digest, as containers/image's docker transport does.
  */
 import { BerthError } from '../../errors.js';
-import {
-  type Reference, DEFAULT_DOMAIN, formatReference, parseNormalizedReference, withDefaultTag,
-} from '../../reference/reference.js';
+import { type Reference, DEFAULT_DOMAIN, formatReference, parseNormalizedReference, withDefaultTag } from '../../reference/reference.js';
 import type { ImageReference, ImageSource, OpenedDestination, TransportContext } from '../types.js';
 import { openedDestination } from '../opened.js';
 
@@ -20,16 +18,30 @@ export class DockerRef implements ImageReference {
   }
 
   /** Registry name as written in references and auth files ("docker.io", "quay.io", "127.0.0.1:5000"). */
-  get registry(): string { return this.dockerReference.domain; }
+  get registry(): string {
+    return this.dockerReference.domain;
+  }
   /** Repository path inside the registry ("library/alpine"). */
-  get repository(): string { return this.dockerReference.path; }
+  get repository(): string {
+    return this.dockerReference.path;
+  }
   /** "registry/repository", the key per-repository credentials are looked up by. */
-  get name(): string { return `${this.dockerReference.domain}/${this.dockerReference.path}`; }
-  get tag(): string | undefined { return this.dockerReference.tag; }
-  get digest() { return this.dockerReference.digest; }
+  get name(): string {
+    return `${this.dockerReference.domain}/${this.dockerReference.path}`;
+  }
+  get tag(): string | undefined {
+    return this.dockerReference.tag;
+  }
+  get digest() {
+    return this.dockerReference.digest;
+  }
 
-  toString(): string { return `docker://${formatReference(this.dockerReference)}`; }
-  policyScope(): string { return formatReference(this.dockerReference); }
+  toString(): string {
+    return `docker://${formatReference(this.dockerReference)}`;
+  }
+  policyScope(): string {
+    return formatReference(this.dockerReference);
+  }
 
   async newSource(ctx: TransportContext): Promise<ImageSource> {
     const { DockerSource } = await import('./source.js');
@@ -39,8 +51,12 @@ export class DockerRef implements ImageReference {
   async newDestination(ctx: TransportContext): Promise<OpenedDestination> {
     const { DockerDestination } = await import('./destination.js');
     // mount hints are repositories of the same registry only
-    const mountFrom = (ctx.mountFrom ?? []).filter((n) => n.startsWith(`${this.registry}/`) && n !== this.name).map((n) => n.slice(this.registry.length + 1));
-    return openedDestination(new DockerDestination(this, { ...ctx.registry(this.registry, 'destination'), ...(mountFrom.length ? { mountFrom } : {}) }));
+    const mountFrom = (ctx.mountFrom ?? [])
+      .filter((n) => n.startsWith(`${this.registry}/`) && n !== this.name)
+      .map((n) => n.slice(this.registry.length + 1));
+    return openedDestination(
+      new DockerDestination(this, { ...ctx.registry(this.registry, 'destination'), ...(mountFrom.length ? { mountFrom } : {}) }),
+    );
   }
 }
 
@@ -50,9 +66,13 @@ export class DockerRef implements ImageReference {
  */
 export function parseDockerRef(location: string): DockerRef {
   if (typeof location !== 'string' || !location.startsWith('//')) {
-    throw new BerthError('INVALID_REFERENCE', `invalid docker reference ${JSON.stringify(show(location))}: expected docker://[registry/]name[:tag][@digest]`, {
-      hint: 'the docker transport needs "//" after "docker:", e.g. docker://quay.io/podman/hello',
-    });
+    throw new BerthError(
+      'INVALID_REFERENCE',
+      `invalid docker reference ${JSON.stringify(show(location))}: expected docker://[registry/]name[:tag][@digest]`,
+      {
+        hint: 'the docker transport needs "//" after "docker:", e.g. docker://quay.io/podman/hello',
+      },
+    );
   }
   return new DockerRef(parseNormalizedReference(location.slice(2)));
 }

@@ -62,7 +62,6 @@ export async function sendWithRetry(http: HttpTransport, build: () => Promise<Ht
   }
 }
 
-
 /** containers/common's retry notice, word for word. */
 export function announceRetry(delayMs: number, attempt: number, max: number, error: string): void {
   log.warn(`Failed, retrying in ${formatGoDuration(delayMs)} ... (${attempt}/${max}). Error: ${error}`);

@@ -18,7 +18,10 @@ export class DockerSource implements ImageSource {
   private top?: Promise<ManifestResult>;
   private foreign?: ForeignFetcher;
 
-  constructor(readonly ref: DockerRef, private readonly opts: DockerSourceOptions = {}) {}
+  constructor(
+    readonly ref: DockerRef,
+    private readonly opts: DockerSourceOptions = {},
+  ) {}
 
   /** The registry client (created on first use). */
   async client(): Promise<RegistryClient> {
@@ -37,7 +40,9 @@ export class DockerSource implements ImageSource {
       return { bytes: m.bytes, mediaType: m.mediaType };
     }
     this.top ??= c.getManifest(this.ref.repository, this.ref.digest ?? this.ref.tag!);
-    this.top.catch(() => { this.top = undefined; });
+    this.top.catch(() => {
+      this.top = undefined;
+    });
     const m = await this.top;
     return { bytes: m.bytes, mediaType: m.mediaType };
   }

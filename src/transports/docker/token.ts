@@ -9,9 +9,7 @@ import { formatScope, scopeKey } from './auth-challenge.js';
 import { MAX_TOKEN_BODY, errorDetail, readCapped, type LowSpeedLimit } from './body.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 
-export type RegistryCredentials =
-  | { username: string; password: string }
-  | { identityToken: string };
+export type RegistryCredentials = { username: string; password: string } | { identityToken: string };
 
 export interface BearerToken {
   token: string;
@@ -42,7 +40,9 @@ export async function requestBearerToken(p: TokenRequestParams): Promise<BearerT
   const realmRaw = p.challenge.params['realm'];
   if (!realmRaw) throw new BerthError('UNAUTHORIZED', `${p.where}: the registry's Bearer challenge has no realm`);
   let realm: URL;
-  try { realm = new URL(realmRaw); } catch {
+  try {
+    realm = new URL(realmRaw);
+  } catch {
     throw new BerthError('UNAUTHORIZED', `${p.where}: the registry's token realm is not a valid URL`);
   }
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
@@ -70,7 +70,10 @@ export async function requestBearerToken(p: TokenRequestParams): Promise<BearerT
     if (scopes.length) form.set('scope', scopes.join(' '));
     const body = Buffer.from(form.toString());
     res = await p.send({
-      method: 'POST', url: realm, body, signal: p.signal,
+      method: 'POST',
+      url: realm,
+      body,
+      signal: p.signal,
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length), accept: 'application/json' },
     });
   } else {
@@ -88,9 +91,13 @@ export async function requestBearerToken(p: TokenRequestParams): Promise<BearerT
     const detail = await errorDetail(res);
     const suffix = detail ? ` (${detail})` : '';
     if (res.status === 401 || res.status === 403) {
-      throw new BerthError('UNAUTHORIZED', `${p.where}: the token service ${realm.host} refused ${creds ? 'the credentials' : 'anonymous access'} (${res.status})${suffix}`, {
-        hint: creds ? 'check the credentials (berth login)' : 'log in first (berth login)',
-      });
+      throw new BerthError(
+        'UNAUTHORIZED',
+        `${p.where}: the token service ${realm.host} refused ${creds ? 'the credentials' : 'anonymous access'} (${res.status})${suffix}`,
+        {
+          hint: creds ? 'check the credentials (berth login)' : 'log in first (berth login)',
+        },
+      );
     }
     throw new BerthError('REGISTRY_ERROR', `${p.where}: the token service ${realm.host} answered ${res.status}${suffix}`);
   }
@@ -100,7 +107,9 @@ export async function requestBearerToken(p: TokenRequestParams): Promise<BearerT
 
 export function parseTokenResponse(raw: Buffer, started: number, what: string): BearerToken {
   let doc: unknown;
-  try { doc = JSON.parse(raw.toString('utf8')); } catch {
+  try {
+    doc = JSON.parse(raw.toString('utf8'));
+  } catch {
     throw new BerthError('UNAUTHORIZED', `${what} is not JSON`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BerthError('UNAUTHORIZED', `${what} is not a JSON object`);
@@ -132,7 +141,12 @@ export class TokenCache {
     if (have && TokenCache.fresh(have)) return have;
     let p = this.inflight.get(key);
     if (!p) {
-      p = fetch().then((t) => { this.tokens.set(key, t); return t; }).finally(() => this.inflight.delete(key));
+      p = fetch()
+        .then((t) => {
+          this.tokens.set(key, t);
+          return t;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;
@@ -148,6 +162,7 @@ export class TokenCache {
     this.tokens.delete(scopeKey(scopes));
   }
 
-  clear(): void { this.tokens.clear(); }
+  clear(): void {
+    this.tokens.clear();
+  }
 }
-

@@ -16,9 +16,17 @@ const REVERIFY_ALWAYS_BYTES = 1 << 20;
 /** The local store as a transport: "containers-storage:" in podman's terms. */
 export class LocalRef implements ImageRef {
   readonly transport = 'containers-storage' as const;
-  constructor(readonly store: Store, readonly imageId?: string, readonly names: string[] = []) {}
-  toString(): string { return `containers-storage:${this.names[0] ?? this.imageId ?? ''}`; }
-  policyScope(): string { return ''; }
+  constructor(
+    readonly store: Store,
+    readonly imageId?: string,
+    readonly names: string[] = [],
+  ) {}
+  toString(): string {
+    return `containers-storage:${this.names[0] ?? this.imageId ?? ''}`;
+  }
+  policyScope(): string {
+    return '';
+  }
 }
 
 export { chainIDs } from '../../digest/chain.js';
@@ -31,13 +39,18 @@ function sniffBlob(store: Store, d: Digest): 'none' | 'gzip' | 'zstd' | undefine
     closeSync(fd);
     const c = sniffCompression(head.subarray(0, n));
     return c === 'none' || c === 'gzip' || c === 'zstd' ? c : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export class LocalSource implements ImageSource {
   private layers: Map<string, LayerRecord>;
   readonly manifestDigest: Digest;
-  constructor(readonly ref: LocalRef, readonly imageId: string) {
+  constructor(
+    readonly ref: LocalRef,
+    readonly imageId: string,
+  ) {
     const row = ref.store.getImage(imageId);
     if (!row) throw new BerthError('IMAGE_NOT_FOUND', `image ${imageId.slice(0, 12)} not known`);
     this.manifestDigest = row.manifestDigest;
@@ -57,7 +70,10 @@ export class LocalSource implements ImageSource {
 
   async getBlob(desc: Descriptor, opts: { offset?: number } = {}): Promise<{ stream: Readable; size?: number; offset?: number }> {
     const size = this.ref.store.blobSize(desc.digest);
-    if (size === undefined) throw new BerthError('STORE_CORRUPT', `blob ${desc.digest} of image ${this.imageId.slice(0, 12)} is missing from the store`, { hint: 'run "berth system check"' });
+    if (size === undefined)
+      throw new BerthError('STORE_CORRUPT', `blob ${desc.digest} of image ${this.imageId.slice(0, 12)} is missing from the store`, {
+        hint: 'run "berth system check"',
+      });
     return { stream: this.ref.store.openBlob(desc.digest, { start: opts.offset }), size, offset: opts.offset ?? 0 };
   }
 
@@ -69,7 +85,9 @@ export class LocalSource implements ImageSource {
     return { diffID: l.diffID, uncompressedSize: l.uncompressedSize, ...(compression ? { compression } : {}) };
   }
 
-  names(): string[] { return this.nameList; }
+  names(): string[] {
+    return this.nameList;
+  }
   async close(): Promise<void> {}
 }
 
@@ -86,22 +104,36 @@ export class LocalDestination implements ImageDestination {
   /** With `deferred`, commit only prepares the record; `recordAll` writes several at once. */
   pending?: NewImageRecord;
 
-  constructor(readonly ref: LocalRef, private readonly opts: { deferred?: boolean } = {}) {
+  constructor(
+    readonly ref: LocalRef,
+    private readonly opts: { deferred?: boolean } = {},
+  ) {
     this.lease = ref.store.lease();
   }
 
   /** Record the deferred images of several destinations in one transaction (all or nothing). */
   static recordAll(store: Store, dests: LocalDestination[]): void {
-    store.recordImages(dests.map((d) => {
-      if (!d.pending) throw new BerthError('INTERNAL', 'recordAll: destination was not committed');
-      return { record: d.pending, lease: d.lease };
-    }));
-    for (const d of dests) { d.committed = true; d.lease.release(); }
+    store.recordImages(
+      dests.map((d) => {
+        if (!d.pending) throw new BerthError('INTERNAL', 'recordAll: destination was not committed');
+        return { record: d.pending, lease: d.lease };
+      }),
+    );
+    for (const d of dests) {
+      d.committed = true;
+      d.lease.release();
+    }
   }
 
-  supportedManifestTypes(): string[] { return [MT.OCIManifest, MT.DockerManifest]; }
-  desiredLayerCompression(): 'preserve' { return 'preserve'; }
-  needsDiffIDs(): boolean { return true; }
+  supportedManifestTypes(): string[] {
+    return [MT.OCIManifest, MT.DockerManifest];
+  }
+  desiredLayerCompression(): 'preserve' {
+    return 'preserve';
+  }
+  needsDiffIDs(): boolean {
+    return true;
+  }
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const store = this.ref.store;
@@ -110,7 +142,8 @@ export class LocalDestination implements ImageDestination {
     if (size === undefined || size !== desc.size) return undefined;
     // a copy changed since it was verified (or a small one: cheap) is hashed again; a damaged
     // one is not reused, and the verified download replaces it
-    if ((desc.size <= REVERIFY_ALWAYS_BYTES || store.blobInDoubt(desc.digest)) && !(await store.verifyBlob(desc.digest, desc.size))) return undefined;
+    if ((desc.size <= REVERIFY_ALWAYS_BYTES || store.blobInDoubt(desc.digest)) && !(await store.verifyBlob(desc.digest, desc.size)))
+      return undefined;
     const rec = store.layerByDigest(desc.digest);
     const h = rec && rec.uncompressedSize >= 0 ? { diffID: rec.diffID, uncompressedSize: rec.uncompressedSize } : hint;
     return { blob: { digest: desc.digest, size, mediaType: desc.mediaType }, hint: h };
@@ -118,7 +151,9 @@ export class LocalDestination implements ImageDestination {
 
   async putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
     if (meta.digest) this.lease.protect(meta.digest);
-    const r = await this.ref.store.writeBlob(stream, { digest: meta.digest, size: meta.size, what: meta.what }, (d) => { if (!meta.digest) this.lease.protect(d); });
+    const r = await this.ref.store.writeBlob(stream, { digest: meta.digest, size: meta.size, what: meta.what }, (d) => {
+      if (!meta.digest) this.lease.protect(d);
+    });
     if (r.created) this.lease.wrote(r.digest);
     return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
   }
@@ -137,7 +172,12 @@ export class LocalDestination implements ImageDestination {
       const r = await store.putBlob(info.index.bytes, info.index.digest);
       if (r.created) this.lease.wrote(r.digest);
     }
-    const cfg = JSON.parse(info.config.bytes.toString('utf8')) as { created?: string; architecture?: string; os?: string; config?: { Labels?: Record<string, string> | null } };
+    const cfg = JSON.parse(info.config.bytes.toString('utf8')) as {
+      created?: string;
+      architecture?: string;
+      os?: string;
+      config?: { Labels?: Record<string, string> | null };
+    };
     const chains = chainIDs(info.layers.map((l) => l.diffID));
     const id = info.config.desc.digest.slice(info.config.desc.digest.indexOf(':') + 1);
     const record: NewImageRecord = {
@@ -149,8 +189,16 @@ export class LocalDestination implements ImageDestination {
       os: cfg.os,
       labels: cfg.config?.Labels ?? {},
       manifest: {
-        digest: info.manifest.digest, mediaType: info.manifest.mediaType, size: info.manifest.bytes.length,
-        layers: info.layers.map((l) => ({ digest: l.desc.digest, diffID: l.diffID, size: l.desc.size, uncompressedSize: l.uncompressedSize, mediaType: l.desc.mediaType })),
+        digest: info.manifest.digest,
+        mediaType: info.manifest.mediaType,
+        size: info.manifest.bytes.length,
+        layers: info.layers.map((l) => ({
+          digest: l.desc.digest,
+          diffID: l.diffID,
+          size: l.desc.size,
+          uncompressedSize: l.uncompressedSize,
+          mediaType: l.desc.mediaType,
+        })),
       },
       index: info.index && { digest: info.index.digest, mediaType: info.index.mediaType, size: info.index.bytes.length },
       topLayer: chains[chains.length - 1],
@@ -158,7 +206,10 @@ export class LocalDestination implements ImageDestination {
       names: this.ref.names,
     };
     this.imageId = id;
-    if (this.opts.deferred) { this.pending = record; return; }
+    if (this.opts.deferred) {
+      this.pending = record;
+      return;
+    }
     store.recordImages([{ record, lease: this.lease }]);
     this.committed = true;
     this.imageId = id;

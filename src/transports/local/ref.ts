@@ -15,8 +15,12 @@ export class StorageNameRef implements ImageReference {
   constructor(readonly location: string) {
     this.name = location.replace(/^\[[^\]]*\]/, '');
   }
-  toString(): string { return `containers-storage:${this.location}`; }
-  policyScope(): string { return ''; }
+  toString(): string {
+    return `containers-storage:${this.location}`;
+  }
+  policyScope(): string {
+    return '';
+  }
 
   async newSource(ctx: TransportContext): Promise<ImageSource> {
     const store = ctx.store();
@@ -29,7 +33,8 @@ export class StorageNameRef implements ImageReference {
     let names: string[] = [];
     if (this.name !== '') {
       const r = parseReferenceRaw(this.name);
-      if (r.digest && !r.tag) names = [formatReference({ ...parseLocalReference(this.name.split('@')[0]!), tag: undefined, digest: r.digest })];
+      if (r.digest && !r.tag)
+        names = [formatReference({ ...parseLocalReference(this.name.split('@')[0]!), tag: undefined, digest: r.digest })];
       else names = [formatReference(parseLocalReference(this.name))];
     }
     return openedDestination(new LocalDestination(new LocalRef(ctx.store(), undefined, names)));

@@ -24,7 +24,11 @@ export async function openOciArchive(input: string | Readable, name = typeof inp
 /** The images (index.json entries) of an oci-archive. */
 export async function listOciArchiveImages(input: string | Readable): Promise<OciImageEntry[]> {
   const r = await openOciArchive(input);
-  try { return r.images(); } finally { await r.close(); }
+  try {
+    return r.images();
+  } finally {
+    await r.close();
+  }
 }
 
 /** A source for "oci-archive:PATH[:REF]"; it owns (and on close cleans up) the archive reader. */
@@ -45,7 +49,9 @@ export async function openOciArchiveImages(path: string, what: string): Promise<
       try {
         const r = parseNormalizedReference(e.refName);
         if (!r.digest) names = [formatReference(r.tag ? r : { ...r, tag: 'latest' })];
-      } catch { /* not a reference: unnamed */ }
+      } catch {
+        /* not a reference: unnamed */
+      }
     }
     return { src: reader.openSource(e.index), names };
   });

@@ -13,12 +13,20 @@ export class OciArchiveRef implements ImageReference {
   readonly image?: string;
   readonly sourceIndex?: number;
 
-  constructor(readonly path: string, image?: string, sourceIndex?: number) {
+  constructor(
+    readonly path: string,
+    image?: string,
+    sourceIndex?: number,
+  ) {
     checkPathAndImage('oci-archive', path, path, image ?? '');
     if (sourceIndex !== undefined && (!Number.isSafeInteger(sourceIndex) || sourceIndex < 0)) {
       throw new BerthError('INVALID_REFERENCE', `invalid oci-archive: source index ${sourceIndex}: must be a non-negative integer`);
     }
-    if (sourceIndex !== undefined && image) throw new BerthError('INVALID_REFERENCE', `invalid oci-archive: reference ${JSON.stringify(`${path}:${image}`)}: cannot use both an image name and a source index`);
+    if (sourceIndex !== undefined && image)
+      throw new BerthError(
+        'INVALID_REFERENCE',
+        `invalid oci-archive: reference ${JSON.stringify(`${path}:${image}`)}: cannot use both an image name and a source index`,
+      );
     if (image) this.image = image;
     if (sourceIndex !== undefined) this.sourceIndex = sourceIndex;
   }
@@ -28,7 +36,9 @@ export class OciArchiveRef implements ImageReference {
     return this.image ? `oci-archive:${this.path}:${this.image}` : `oci-archive:${this.path}`;
   }
 
-  policyScope(): string { return resolve(this.path); }
+  policyScope(): string {
+    return resolve(this.path);
+  }
   async newSource(): Promise<ImageSource> {
     const { openOciArchiveSource } = await import('./open.js');
     return openOciArchiveSource(this);

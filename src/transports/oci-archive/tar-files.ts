@@ -13,7 +13,11 @@ import type { LayoutFiles } from '../oci/layout-files.js';
 export class TarLayoutFiles implements LayoutFiles {
   private readonly names: Set<string>;
 
-  private constructor(private readonly tar: TarFile, private readonly members: TarMembers, readonly what: string) {
+  private constructor(
+    private readonly tar: TarFile,
+    private readonly members: TarMembers,
+    readonly what: string,
+  ) {
     this.names = new Set(members.entries.map((e) => e.name));
   }
 
@@ -47,5 +51,7 @@ export class TarLayoutFiles implements LayoutFiles {
     return { stream: memberStream(this.tar.path, e.offset + off, e.size - off), size: e.size };
   }
 
-  async close(): Promise<void> { await this.tar.cleanup(); }
+  async close(): Promise<void> {
+    await this.tar.cleanup();
+  }
 }

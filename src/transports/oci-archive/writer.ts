@@ -24,8 +24,12 @@ export class OciArchiveWriter {
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
-    readonly path: string, private readonly stage: string, private readonly untrackStage: () => void,
-    private readonly layout: OciLayoutWriter, private readonly out: Writable, private readonly file?: OutputFile,
+    readonly path: string,
+    private readonly stage: string,
+    private readonly untrackStage: () => void,
+    private readonly layout: OciLayoutWriter,
+    private readonly out: Writable,
+    private readonly file?: OutputFile,
   ) {}
 
   static async open(path: string): Promise<OciArchiveWriter> {
@@ -49,12 +53,17 @@ export class OciArchiveWriter {
     try {
       stage = await fsp.mkdtemp(join(scratchDir, '.berth-oci-archive-'));
     } catch (e) {
-      throw new BerthError('IO', `cannot write ${what}: cannot create a staging directory in ${scratchDir}: ${(e as Error).message}`, { cause: e });
+      throw new BerthError('IO', `cannot write ${what}: cannot create a staging directory in ${scratchDir}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     const untrack = trackTemp(stage);
     try {
       const layout = await OciLayoutWriter.openWith({
-        root: stage, what, fresh: true, persistEachCommit: false,
+        root: stage,
+        what,
+        fresh: true,
+        persistEachCommit: false,
         refFor: (n) => new OciArchiveRef(path, n),
       });
       return new OciArchiveWriter(path, stage, untrack, layout, out, file);
@@ -71,7 +80,9 @@ export class OciArchiveWriter {
     return this.layout.newDestination(refName);
   }
 
-  get committedImages(): number { return this.layout.committedImages; }
+  get committedImages(): number {
+    return this.layout.committedImages;
+  }
 
   /** Tar the layout into the output (a file replaced atomically) and remove the staging directory. */
   async finish(): Promise<void> {
@@ -122,7 +133,9 @@ async function reachableBlobs(root: string, top: Descriptor[], what: string): Pr
     seen.add(d.digest);
     const rel = blobRelPath(d.digest);
     let present = true;
-    try { await fsp.stat(join(root, rel)); } catch (e) {
+    try {
+      await fsp.stat(join(root, rel));
+    } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
       present = false;
     }
@@ -174,7 +187,11 @@ async function writeLayoutTar(root: string, blobRels: string[], out: Writable): 
  * Close without commit leaves PATH as it was.
  */
 export class OciArchiveDestination implements ImageDestination {
-  private constructor(readonly ref: OciArchiveRef, private readonly writer: OciArchiveWriter, private readonly inner: OciDestination) {}
+  private constructor(
+    readonly ref: OciArchiveRef,
+    private readonly writer: OciArchiveWriter,
+    private readonly inner: OciDestination,
+  ) {}
 
   static async open(ref: OciArchiveRef): Promise<OciArchiveDestination> {
     if (ref.sourceIndex !== undefined) throw new BerthError('INVALID_ARGUMENT', `${ref}: a destination cannot use a source index`);
@@ -182,12 +199,24 @@ export class OciArchiveDestination implements ImageDestination {
     return new OciArchiveDestination(ref, writer, writer.newDestination(ref.image));
   }
 
-  supportedManifestTypes(): string[] { return this.inner.supportedManifestTypes(); }
-  desiredLayerCompression(): LayerCompressionDesire { return this.inner.desiredLayerCompression(); }
-  needsDiffIDs(): boolean { return this.inner.needsDiffIDs(); }
-  tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> { return this.inner.tryReuseBlob(desc, hint); }
-  putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> { return this.inner.putBlob(stream, meta); }
-  putManifest(m: ManifestBytes, instance?: Digest): Promise<void> { return this.inner.putManifest(m, instance); }
+  supportedManifestTypes(): string[] {
+    return this.inner.supportedManifestTypes();
+  }
+  desiredLayerCompression(): LayerCompressionDesire {
+    return this.inner.desiredLayerCompression();
+  }
+  needsDiffIDs(): boolean {
+    return this.inner.needsDiffIDs();
+  }
+  tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
+    return this.inner.tryReuseBlob(desc, hint);
+  }
+  putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob> {
+    return this.inner.putBlob(stream, meta);
+  }
+  putManifest(m: ManifestBytes, instance?: Digest): Promise<void> {
+    return this.inner.putManifest(m, instance);
+  }
 
   async commit(info: CommitInfo): Promise<void> {
     await this.inner.commit(info);

@@ -64,9 +64,15 @@ export class OciDestination implements ImageDestination {
     this.ref = parts.ref;
   }
 
-  supportedManifestTypes(): string[] { return [MT.OCIManifest, MT.OCIIndex]; }
-  desiredLayerCompression(): 'preserve' { return 'preserve'; }
-  needsDiffIDs(): boolean { return false; }
+  supportedManifestTypes(): string[] {
+    return [MT.OCIManifest, MT.OCIIndex];
+  }
+  desiredLayerCompression(): 'preserve' {
+    return 'preserve';
+  }
+  needsDiffIDs(): boolean {
+    return false;
+  }
 
   private check(): void {
     if (this.closed) throw new BerthError('INTERNAL', `${this.ref}: destination used after close`);
@@ -79,7 +85,9 @@ export class OciDestination implements ImageDestination {
     // claim first: a concurrently discarding destination then keeps the file
     this.parts.claims.claim(desc.digest, this);
     let st;
-    try { st = await fsp.lstat(join(this.parts.root, rel)); } catch (e) {
+    try {
+      st = await fsp.lstat(join(this.parts.root, rel));
+    } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;
       throw e;
     }
@@ -105,7 +113,8 @@ export class OciDestination implements ImageDestination {
     const tmp = tempName(this.parts.root, '.berth-put-blob-');
     const size = await streamToTemp(stream, tmp, hash);
     try {
-      if (meta.size !== undefined && size !== meta.size) throw new BerthError('SIZE_MISMATCH', `${meta.what}: got ${size} bytes, expected ${meta.size}`);
+      if (meta.size !== undefined && size !== meta.size)
+        throw new BerthError('SIZE_MISMATCH', `${meta.what}: got ${size} bytes, expected ${meta.size}`);
       const digest = known ?? (`sha256:${hash!.digest('hex')}` as Digest);
       await this.place(tmp, digest);
       return { digest, size, mediaType: meta.mediaType };
@@ -120,10 +129,18 @@ export class OciDestination implements ImageDestination {
     const d = instance !== undefined ? parseDigest(instance, 'manifest instance digest') : digestOf(m.bytes);
     const tmp = tempName(this.parts.root, '.berth-put-blob-');
     try {
-      await io((async () => {
-        const fh = await fsp.open(tmp, 'wx', 0o644);
-        try { await fh.writeFile(m.bytes); await fh.sync(); } finally { await fh.close(); }
-      })(), `${this.ref}: cannot write manifest ${d}`);
+      await io(
+        (async () => {
+          const fh = await fsp.open(tmp, 'wx', 0o644);
+          try {
+            await fh.writeFile(m.bytes);
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        })(),
+        `${this.ref}: cannot write manifest ${d}`,
+      );
       await this.place(tmp, d);
     } catch (e) {
       await fsp.rm(tmp, { force: true });

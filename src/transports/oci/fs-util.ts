@@ -37,7 +37,13 @@ export function tempName(dir: string, prefix = '.berth-tmp-'): string {
  * (symlinks leading out of the directory) and anything but a regular file.
  * Returns undefined when the file does not exist.
  */
-export async function openInside(root: string, rootReal: string, rel: string, what: string, role: string): Promise<{ fh: FileHandle; size: number } | undefined> {
+export async function openInside(
+  root: string,
+  rootReal: string,
+  rel: string,
+  what: string,
+  role: string,
+): Promise<{ fh: FileHandle; size: number } | undefined> {
   let real: string;
   try {
     real = await fsp.realpath(join(root, rel));
@@ -57,7 +63,12 @@ export async function openInside(root: string, rootReal: string, rel: string, wh
     throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${(e as Error).message}`, { cause: e });
   }
   let st: Stats;
-  try { st = await fh.stat(); } catch (e) { await fh.close(); throw new BerthError('IO', `${what}: cannot stat ${role} ${rel}: ${(e as Error).message}`, { cause: e }); }
+  try {
+    st = await fh.stat();
+  } catch (e) {
+    await fh.close();
+    throw new BerthError('IO', `${what}: cannot stat ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+  }
   if (!st.isFile()) {
     await fh.close();
     throw new BerthError('INVALID_ARCHIVE', `${what}: ${role} ${rel} is not a regular file`);
@@ -107,7 +118,10 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
   }
 }
 
-export interface WrittenFile { size: number; digest?: Digest }
+export interface WrittenFile {
+  size: number;
+  digest?: Digest;
+}
 
 /**
  * Copy `stream` into a fresh temp file `tmp` (fsync'd), hashing on the way when `hash` is
@@ -117,7 +131,11 @@ export interface WrittenFile { size: number; digest?: Digest }
 export async function streamToTemp(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
   // an interrupt before the caller renames it removes it (the caller removes it on errors)
   const untrack = trackTemp(tmp);
-  try { return await streamToTempFile(stream, tmp, hash); } finally { untrack(); }
+  try {
+    return await streamToTempFile(stream, tmp, hash);
+  } finally {
+    untrack();
+  }
 }
 
 async function streamToTempFile(stream: Readable, tmp: string, hash?: { update(b: Buffer): void }): Promise<number> {
@@ -126,7 +144,9 @@ async function streamToTempFile(stream: Readable, tmp: string, hash?: { update(b
   // stream can also fail verification before we start reading: catch that error now.
   stream.pause();
   let early: unknown;
-  const onError = (e: unknown) => { early ??= e; };
+  const onError = (e: unknown) => {
+    early ??= e;
+  };
   stream.on('error', onError);
   let fh: FileHandle | undefined;
   try {
@@ -159,7 +179,10 @@ async function streamToTempFile(stream: Readable, tmp: string, hash?: { update(b
 }
 
 export async function pathExists(p: string): Promise<boolean> {
-  try { await fsp.lstat(p); return true; } catch (e) {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch (e) {
     if (errnoCode(e) === 'ENOENT') return false;
     throw e;
   }

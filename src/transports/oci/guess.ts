@@ -7,7 +7,11 @@ import { MT } from '../../media/types.js';
  */
 export function guessManifestMediaType(bytes: Uint8Array): string {
   let doc: unknown;
-  try { doc = JSON.parse(Buffer.from(bytes).toString('utf8')); } catch { return ''; }
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return '';
+  }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return '';
   const o = doc as Record<string, unknown>;
   if (typeof o.mediaType === 'string' && o.mediaType !== '') return o.mediaType;

@@ -39,7 +39,11 @@ function descriptorRaw(d: Descriptor): Obj {
  * written by other tools survive a rewrite (known fields only, like containers/image).
  */
 export class IndexJson {
-  private constructor(private top: Obj, private entries: Obj[], readonly parsed: ImageIndex) {}
+  private constructor(
+    private top: Obj,
+    private entries: Obj[],
+    readonly parsed: ImageIndex,
+  ) {}
 
   static empty(): IndexJson {
     return new IndexJson({ schemaVersion: 2, mediaType: MT.OCIIndex }, [], { schemaVersion: 2, mediaType: MT.OCIIndex, manifests: [] });
@@ -50,10 +54,16 @@ export class IndexJson {
     const doc = parseManifestDocument(bytes, MT.OCIIndex, what);
     if (doc.kind !== 'index') throw new BerthError('INVALID_MANIFEST', `${what}: not an image index`);
     const raw = JSON.parse(bytes.toString('utf8')) as Obj;
-    return new IndexJson(raw, (raw.manifests as Obj[]).map((m) => ({ ...m })), doc.index);
+    return new IndexJson(
+      raw,
+      (raw.manifests as Obj[]).map((m) => ({ ...m })),
+      doc.index,
+    );
   }
 
-  descriptors(): Descriptor[] { return this.parsed.manifests; }
+  descriptors(): Descriptor[] {
+    return this.parsed.manifests;
+  }
 
   /**
    * Record a manifest the way containers/image's oci destination does: a ref name moves
@@ -85,7 +95,10 @@ export class IndexJson {
   }
 
   serialize(): Buffer {
-    const top = ordered({ ...this.top, schemaVersion: 2, manifests: this.entries.map(descriptorOut) }, INDEX_KEYS, ['schemaVersion', 'manifests']);
+    const top = ordered({ ...this.top, schemaVersion: 2, manifests: this.entries.map(descriptorOut) }, INDEX_KEYS, [
+      'schemaVersion',
+      'manifests',
+    ]);
     if (top.subject && typeof top.subject === 'object') top.subject = descriptorOut(top.subject as Obj);
     return Buffer.from(goJSON(top));
   }

@@ -20,7 +20,11 @@ export interface LayoutFiles {
 
 /** An OCI layout directory on disk. */
 export class DirLayoutFiles implements LayoutFiles {
-  private constructor(readonly root: string, private readonly rootReal: string, readonly what: string) {}
+  private constructor(
+    readonly root: string,
+    private readonly rootReal: string,
+    readonly what: string,
+  ) {}
 
   static async open(root: string, what: string): Promise<DirLayoutFiles> {
     let real: string;

@@ -18,7 +18,11 @@ export async function openOciLayout(dir: string): Promise<OciLayoutReader> {
 /** The images (index.json entries) of an OCI layout directory. */
 export async function listOciImages(dir: string): Promise<OciImageEntry[]> {
   const r = await openOciLayout(dir);
-  try { return r.images(); } finally { await r.close(); }
+  try {
+    return r.images();
+  } finally {
+    await r.close();
+  }
 }
 
 /** A source for "oci:DIR[:REF]" (REF matched against the ref name annotation; none: the only image). */

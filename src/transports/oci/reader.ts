@@ -43,9 +43,15 @@ export interface ReaderOptions {
  * so the reader must stay open until they are closed.
  */
 export class OciLayoutReader {
-  private constructor(readonly files: LayoutFiles, readonly index: IndexJson, private readonly opts: ReaderOptions) {}
+  private constructor(
+    readonly files: LayoutFiles,
+    readonly index: IndexJson,
+    private readonly opts: ReaderOptions,
+  ) {}
 
-  get what(): string { return this.files.what; }
+  get what(): string {
+    return this.files.what;
+  }
 
   /** Validate the layout. Closes `files` on failure. */
   static async open(files: LayoutFiles, opts: ReaderOptions): Promise<OciLayoutReader> {
@@ -58,7 +64,10 @@ export class OciLayoutReader {
         throw new BerthError('INVALID_ARCHIVE', `${what}: the oci-layout file has no imageLayoutVersion`);
       }
       if (doc.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
-        throw new BerthError('UNSUPPORTED', `${what}: unsupported OCI layout version ${JSON.stringify(doc.imageLayoutVersion.slice(0, 40))} (expected ${OCI_LAYOUT_VERSION})`);
+        throw new BerthError(
+          'UNSUPPORTED',
+          `${what}: unsupported OCI layout version ${JSON.stringify(doc.imageLayoutVersion.slice(0, 40))} (expected ${OCI_LAYOUT_VERSION})`,
+        );
       }
       const bytes = await files.readFile('index.json', MAX_MANIFEST_SIZE, 'index');
       if (!bytes) throw new BerthError('INVALID_ARCHIVE', `${what}: not an OCI image layout (index.json is missing)`);
@@ -92,12 +101,18 @@ export class OciLayoutReader {
         if (IMAGE_TYPES.includes(e.descriptor.mediaType)) return e;
         unsupported.push(e.descriptor.mediaType);
       }
-      if (unsupported.length) throw new BerthError('UNSUPPORTED', `${this.what}: ${JSON.stringify(sel.image)} names an unsupported media type ${unsupported.map((m) => JSON.stringify(m)).join(', ')}`);
+      if (unsupported.length)
+        throw new BerthError(
+          'UNSUPPORTED',
+          `${this.what}: ${JSON.stringify(sel.image)} names an unsupported media type ${unsupported.map((m) => JSON.stringify(m)).join(', ')}`,
+        );
       throw new BerthError('IMAGE_NOT_FOUND', `${this.what}: no image named ${JSON.stringify(sel.image)} (${this.available(all)})`);
     }
     if (all.length === 1) return all[0]!;
     if (all.length === 0) throw new BerthError('IMAGE_NOT_FOUND', `${this.what}: index.json lists no images`);
-    throw new BerthError('AMBIGUOUS_IMAGE', `${this.what} holds ${all.length} images, choose one (${this.available(all)})`, { hint: this.opts.chooseHint(all.find((e) => e.refName)?.refName ?? (this.opts.indexSyntax ? '@0' : 'NAME')) });
+    throw new BerthError('AMBIGUOUS_IMAGE', `${this.what} holds ${all.length} images, choose one (${this.available(all)})`, {
+      hint: this.opts.chooseHint(all.find((e) => e.refName)?.refName ?? (this.opts.indexSyntax ? '@0' : 'NAME')),
+    });
   }
 
   private available(all: OciImageEntry[]): string {
@@ -105,7 +120,9 @@ export class OciLayoutReader {
     const unnamed = all.filter((e) => !e.refName);
     const parts = named.length > 20 ? [...named.slice(0, 20), `${named.length - 20} more`] : named;
     if (unnamed.length) {
-      parts.push(this.opts.indexSyntax && unnamed.length <= 5 ? unnamed.map((e) => `@${e.index} (unnamed)`).join(', ') : `${unnamed.length} unnamed`);
+      parts.push(
+        this.opts.indexSyntax && unnamed.length <= 5 ? unnamed.map((e) => `@${e.index} (unnamed)`).join(', ') : `${unnamed.length} unnamed`,
+      );
     }
     return parts.length ? `available: ${parts.join(', ')}` : 'it names no images';
   }
@@ -119,5 +136,7 @@ export class OciLayoutReader {
     return new OciSource(this.opts.refFor(entry), this, entry, false);
   }
 
-  async close(): Promise<void> { await this.files.close(); }
+  async close(): Promise<void> {
+    await this.files.close();
+  }
 }

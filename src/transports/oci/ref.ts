@@ -48,7 +48,11 @@ export class OciRef implements ImageReference {
   /** Zero-based index into index.json's manifests (sources only). */
   readonly sourceIndex?: number;
 
-  constructor(readonly dir: string, image?: string, sourceIndex?: number) {
+  constructor(
+    readonly dir: string,
+    image?: string,
+    sourceIndex?: number,
+  ) {
     checkPathAndImage('oci', dir, dir, image ?? '');
     if (sourceIndex !== undefined && (!Number.isSafeInteger(sourceIndex) || sourceIndex < 0)) {
       throw badRef('oci', `${dir}:@${sourceIndex}`, 'the source index must be a non-negative integer');
@@ -63,7 +67,9 @@ export class OciRef implements ImageReference {
     return this.image ? `oci:${this.dir}:${this.image}` : `oci:${this.dir}`;
   }
 
-  policyScope(): string { return resolve(this.dir); }
+  policyScope(): string {
+    return resolve(this.dir);
+  }
   async newSource(): Promise<ImageSource> {
     const { openOciSource } = await import('./open.js');
     return openOciSource(this);
@@ -79,7 +85,8 @@ export function parseOciRef(s: string): OciRef {
   const { path, image } = splitPathAndImage(s);
   if (image.startsWith('@')) {
     const n = image.slice(1);
-    if (!/^[0-9]+$/.test(n) || !Number.isSafeInteger(Number(n))) throw badRef('oci', s, `invalid source index ${JSON.stringify(image)}: expected @ followed by a non-negative integer`);
+    if (!/^[0-9]+$/.test(n) || !Number.isSafeInteger(Number(n)))
+      throw badRef('oci', s, `invalid source index ${JSON.stringify(image)}: expected @ followed by a non-negative integer`);
     checkPathAndImage('oci', s, path, '');
     return new OciRef(path, undefined, Number(n));
   }

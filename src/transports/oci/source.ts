@@ -15,16 +15,29 @@ import type { OciImageEntry, OciLayoutReader } from './reader.js';
 export class OciSource implements ImageSource {
   private topDescriptors?: Descriptor[];
 
-  constructor(readonly ref: ImageRef, private readonly reader: OciLayoutReader, readonly entry: OciImageEntry, private readonly ownsReader: boolean) {}
+  constructor(
+    readonly ref: ImageRef,
+    private readonly reader: OciLayoutReader,
+    readonly entry: OciImageEntry,
+    private readonly ownsReader: boolean,
+  ) {}
 
-  private get what(): string { return this.ref.toString(); }
+  private get what(): string {
+    return this.ref.toString();
+  }
 
   private async readManifestBlob(d: Digest, size: number | undefined, role: string): Promise<Buffer> {
-    if (size !== undefined && size > MAX_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `${this.what}: ${role} ${d} is ${size} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
+    if (size !== undefined && size > MAX_MANIFEST_SIZE)
+      throw new BerthError('TOO_LARGE', `${this.what}: ${role} ${d} is ${size} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
     const bytes = await this.reader.files.readFile(blobRelPath(d, `${role} digest`), MAX_MANIFEST_SIZE, role);
     if (!bytes) throw new BerthError('INVALID_ARCHIVE', `${this.what}: ${role} ${d} is missing from the layout`);
-    if (size !== undefined && bytes.length !== size) throw new BerthError('SIZE_MISMATCH', `${this.what}: ${role} ${d} is ${bytes.length} bytes, but index.json says ${size}`);
-    if (digestOf(bytes, d.slice(0, d.indexOf(':'))) !== d) throw new BerthError('DIGEST_MISMATCH', `${this.what}: ${role} ${d} does not match its digest (the layout is corrupt or was tampered with)`);
+    if (size !== undefined && bytes.length !== size)
+      throw new BerthError('SIZE_MISMATCH', `${this.what}: ${role} ${d} is ${bytes.length} bytes, but index.json says ${size}`);
+    if (digestOf(bytes, d.slice(0, d.indexOf(':'))) !== d)
+      throw new BerthError(
+        'DIGEST_MISMATCH',
+        `${this.what}: ${role} ${d} does not match its digest (the layout is corrupt or was tampered with)`,
+      );
     return bytes;
   }
 
@@ -37,7 +50,9 @@ export class OciSource implements ImageSource {
     }
     const want = parseDigest(instance, 'manifest instance digest');
     if (!this.topDescriptors && isIndexMediaType(this.entry.descriptor.mediaType)) {
-      this.topDescriptors = descriptorsOf(await this.readManifestBlob(this.entry.descriptor.digest, this.entry.descriptor.size, 'manifest'));
+      this.topDescriptors = descriptorsOf(
+        await this.readManifestBlob(this.entry.descriptor.digest, this.entry.descriptor.size, 'manifest'),
+      );
     }
     // the media type comes from whichever index names the instance
     const desc = this.topDescriptors?.find((m) => m.digest === want) ?? this.reader.index.descriptors().find((m) => m.digest === want);
@@ -50,13 +65,19 @@ export class OciSource implements ImageSource {
     const offset = opts.offset && opts.offset > 0 ? opts.offset : 0;
     const f = await this.reader.files.openFile(blobRelPath(d), 'blob', offset);
     if (!f) {
-      if (desc.urls?.length) throw new BerthError('UNSUPPORTED', `${this.what}: blob ${d} is a foreign layer that is not in the layout; fetching it from its URLs is not supported`);
+      if (desc.urls?.length)
+        throw new BerthError(
+          'UNSUPPORTED',
+          `${this.what}: blob ${d} is a foreign layer that is not in the layout; fetching it from its URLs is not supported`,
+        );
       throw new BerthError('INVALID_ARCHIVE', `${this.what}: blob ${d} is missing from the layout`);
     }
     return { stream: f.stream, size: f.size, offset: Math.min(offset, f.size) };
   }
 
-  names(): string[] { return this.entry.refName ? [this.entry.refName] : []; }
+  names(): string[] {
+    return this.entry.refName ? [this.entry.refName] : [];
+  }
 
   async close(): Promise<void> {
     if (this.ownsReader) await this.reader.close();
@@ -68,7 +89,13 @@ function descriptorsOf(bytes: Buffer): Descriptor[] {
   try {
     const doc = JSON.parse(bytes.toString('utf8')) as { manifests?: unknown };
     if (!Array.isArray(doc.manifests)) return [];
-    return doc.manifests.filter((m): m is Descriptor => typeof m === 'object' && m !== null && typeof (m as Descriptor).digest === 'string' && typeof (m as Descriptor).mediaType === 'string');
+    return doc.manifests.filter(
+      (m): m is Descriptor =>
+        typeof m === 'object' &&
+        m !== null &&
+        typeof (m as Descriptor).digest === 'string' &&
+        typeof (m as Descriptor).mediaType === 'string',
+    );
   } catch {
     return [];
   }

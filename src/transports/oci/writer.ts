@@ -22,7 +22,10 @@ async function loadIndexRaw(root: string, what: string): Promise<IndexJson | und
     const layout = await fsp.readFile(join(root, 'oci-layout'), 'utf8');
     const doc = parseStrictJSON(layout, `oci-layout file of ${what}`) as { imageLayoutVersion?: unknown } | null;
     if (doc?.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
-      throw new BerthError('UNSUPPORTED', `${what}: refusing to write into an OCI layout of version ${JSON.stringify(String(doc?.imageLayoutVersion).slice(0, 40))}`);
+      throw new BerthError(
+        'UNSUPPORTED',
+        `${what}: refusing to write into an OCI layout of version ${JSON.stringify(String(doc?.imageLayoutVersion).slice(0, 40))}`,
+      );
     }
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') throw e;
@@ -30,7 +33,8 @@ async function loadIndexRaw(root: string, what: string): Promise<IndexJson | und
   let bytes: Buffer;
   try {
     const st = await fsp.stat(join(root, 'index.json'));
-    if (st.size > MAX_MANIFEST_SIZE) throw new BerthError('TOO_LARGE', `${what}: index.json is ${st.size} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
+    if (st.size > MAX_MANIFEST_SIZE)
+      throw new BerthError('TOO_LARGE', `${what}: index.json is ${st.size} bytes, over the ${MAX_MANIFEST_SIZE}-byte limit`);
     bytes = await fsp.readFile(join(root, 'index.json'));
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
@@ -68,7 +72,10 @@ class Mutex {
   private chain: Promise<void> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(fn);
-    this.chain = p.then(() => {}, () => {});
+    this.chain = p.then(
+      () => {},
+      () => {},
+    );
     return p;
   }
 }
@@ -78,7 +85,8 @@ class Mutex {
  * of other images in the same layout are not overwritten) and replaced atomically.
  */
 export async function openOciDestination(ref: OciRef): Promise<OciDestination> {
-  if (ref.sourceIndex !== undefined) throw new BerthError('INVALID_ARGUMENT', `${ref}: a destination cannot use a source index (@${ref.sourceIndex})`);
+  if (ref.sourceIndex !== undefined)
+    throw new BerthError('INVALID_ARGUMENT', `${ref}: a destination cannot use a source index (@${ref.sourceIndex})`);
   const what = ref.toString();
   const created = await prepareLayoutDir(ref.dir, what);
   try {
@@ -89,15 +97,24 @@ export async function openOciDestination(ref: OciRef): Promise<OciDestination> {
   }
   const lock = new Mutex();
   const keeper: IndexKeeper = {
-    addManifest: (desc: Descriptor) => lock.run(async () => {
-      const index = (await loadIndex(ref.dir, what)) ?? IndexJson.empty();
-      index.addManifest(desc);
-      await writeIndex(ref.dir, index);
-    }),
+    addManifest: (desc: Descriptor) =>
+      lock.run(async () => {
+        const index = (await loadIndex(ref.dir, what)) ?? IndexJson.empty();
+        index.addManifest(desc);
+        await writeIndex(ref.dir, index);
+      }),
   };
   return new OciDestination({
-    ref, root: ref.dir, refName: ref.image, keeper, claims: new BlobClaims(),
-    onDiscard: created ? async () => { if (!(await pathExists(join(ref.dir, 'index.json')))) await fsp.rm(ref.dir, { recursive: true, force: true }); } : undefined,
+    ref,
+    root: ref.dir,
+    refName: ref.image,
+    keeper,
+    claims: new BlobClaims(),
+    onDiscard: created
+      ? async () => {
+          if (!(await pathExists(join(ref.dir, 'index.json')))) await fsp.rm(ref.dir, { recursive: true, force: true });
+        }
+      : undefined,
   });
 }
 
@@ -123,14 +140,28 @@ export class OciLayoutWriter {
   private done = false;
   private commits = 0;
 
-  private constructor(private readonly cfg: LayoutWriterInternals, private readonly index: IndexJson, private readonly createdRoot: boolean) {}
+  private constructor(
+    private readonly cfg: LayoutWriterInternals,
+    private readonly index: IndexJson,
+    private readonly createdRoot: boolean,
+  ) {}
 
-  get root(): string { return this.cfg.root; }
+  get root(): string {
+    return this.cfg.root;
+  }
   /** Number of images committed so far. */
-  get committedImages(): number { return this.commits; }
+  get committedImages(): number {
+    return this.commits;
+  }
 
   static async open(dir: string): Promise<OciLayoutWriter> {
-    return OciLayoutWriter.openWith({ root: dir, what: `oci:${dir}`, fresh: false, persistEachCommit: true, refFor: (n) => new OciRef(dir, n) });
+    return OciLayoutWriter.openWith({
+      root: dir,
+      what: `oci:${dir}`,
+      fresh: false,
+      persistEachCommit: true,
+      refFor: (n) => new OciRef(dir, n),
+    });
   }
 
   /** For transports built on a layout (oci-archive stages one in a temp directory). */
@@ -152,18 +183,21 @@ export class OciLayoutWriter {
       throw new BerthError('INVALID_REFERENCE', `${this.cfg.what}: invalid image name ${JSON.stringify(refName)} for an OCI layout`);
     }
     const keeper: IndexKeeper = {
-      addManifest: (desc) => this.lock.run(async () => {
-        if (this.done) throw new BerthError('INTERNAL', `${this.cfg.what}: commit after the writer finished`);
-        this.index.addManifest(desc);
-        this.commits++;
-        if (this.cfg.persistEachCommit) await writeIndex(this.cfg.root, this.index);
-      }),
+      addManifest: (desc) =>
+        this.lock.run(async () => {
+          if (this.done) throw new BerthError('INTERNAL', `${this.cfg.what}: commit after the writer finished`);
+          this.index.addManifest(desc);
+          this.commits++;
+          if (this.cfg.persistEachCommit) await writeIndex(this.cfg.root, this.index);
+        }),
     };
     return new OciDestination({ ref: this.cfg.refFor(refName), root: this.cfg.root, refName, keeper, claims: this.claims });
   }
 
   /** The index as committed so far. */
-  indexJson(): IndexJson { return this.index; }
+  indexJson(): IndexJson {
+    return this.index;
+  }
 
   /** Write oci-layout and index.json (also when no image was committed: an empty layout). */
   async finish(): Promise<void> {

@@ -24,7 +24,9 @@ import { isBerthError } from '../../../src/errors.js';
 import { expectError } from '../../helpers/expect-error.js';
 
 const roots: string[] = [];
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const entry = (user: string, pass: string) => ({ auth: b64(`${user}:${pass}`) });
@@ -97,7 +99,14 @@ function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
     ...extraEnv,
   };
   return {
-    root, home, runtime, xdgConfig, bin, db, log, env,
+    root,
+    home,
+    runtime,
+    xdgConfig,
+    bin,
+    db,
+    log,
+    env,
     opts: { env, home },
     write(rel, doc) {
       const p = path.isAbsolute(rel) ? rel : path.join(root, rel);
@@ -105,8 +114,20 @@ function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
       fs.writeFileSync(p, typeof doc === 'string' ? doc : JSON.stringify(doc));
       return p;
     },
-    helperDb() { try { return JSON.parse(fs.readFileSync(db, 'utf8')); } catch { return {}; } },
-    calls() { try { return fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean); } catch { return []; } },
+    helperDb() {
+      try {
+        return JSON.parse(fs.readFileSync(db, 'utf8'));
+      } catch {
+        return {};
+      }
+    },
+    calls() {
+      try {
+        return fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
   };
 }
 
@@ -114,8 +135,12 @@ function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
 test('file chain order: the first file with a match wins, regardless of key specificity in later files', async () => {
   const s = sandbox();
   s.write('run/containers/auth.json', { auths: { 'reg.example.com': entry('primary', 'p1') } });
-  s.write('xdg-config/containers/auth.json', { auths: { 'reg.example.com/ns/repo': entry('xdg', 'p2'), 'second.example.com': entry('xdg', 'p2') } });
-  s.write('home/.docker/config.json', { auths: { 'third.example.com': entry('docker', 'p3'), 'second.example.com': entry('docker', 'nope') } });
+  s.write('xdg-config/containers/auth.json', {
+    auths: { 'reg.example.com/ns/repo': entry('xdg', 'p2'), 'second.example.com': entry('xdg', 'p2') },
+  });
+  s.write('home/.docker/config.json', {
+    auths: { 'third.example.com': entry('docker', 'p3'), 'second.example.com': entry('docker', 'nope') },
+  });
   s.write('home/.dockercfg', { 'https://fourth.example.com/v1/': entry('legacy', 'p4') });
   assert.deepEqual(await getCredentials('reg.example.com/ns/repo', s.opts), { username: 'primary', password: 'p1' });
   assert.deepEqual(await getCredentials('second.example.com/x/y', s.opts), { username: 'xdg', password: 'p2' });
@@ -128,11 +153,13 @@ test('file chain order: the first file with a match wins, regardless of key spec
 // config.go authKeyLookupOrder: reg/ns/sub/repo → reg/ns/sub → reg/ns → reg.
 test('within a file: most specific key first', async () => {
   const s = sandbox();
-  s.write('run/containers/auth.json', { auths: {
-    'quay.io': entry('registry', 'r'),
-    'quay.io/ns': entry('namespace', 'n'),
-    'quay.io/ns/sub/repo': entry('repo', 'x'),
-  } });
+  s.write('run/containers/auth.json', {
+    auths: {
+      'quay.io': entry('registry', 'r'),
+      'quay.io/ns': entry('namespace', 'n'),
+      'quay.io/ns/sub/repo': entry('repo', 'x'),
+    },
+  });
   const cases: [string, string][] = [
     ['quay.io/ns/sub/repo', 'repo'],
     ['quay.io/ns/sub/other', 'namespace'],
@@ -162,13 +189,15 @@ test('docker.io: found under "https://index.docker.io/v1/" and registry-1.docker
 // config.go decodeDockerAuth: identity tokens, NULs trimmed, entries without ':' skipped.
 test('entry decoding: identity token, NUL trimming, unusable entries', async () => {
   const s = sandbox();
-  s.write('run/containers/auth.json', { auths: {
-    'token.example.com': { auth: b64('tokuser:'), identitytoken: 'refresh-token' },
-    'onlytoken.example.com': { identitytoken: 'refresh-2' },
-    'nul.example.com': { auth: b64('u:pass\0\0') },
-    'colonless.example.com': { auth: b64('justauser') },
-    'helpermarker.example.com': {},
-  } });
+  s.write('run/containers/auth.json', {
+    auths: {
+      'token.example.com': { auth: b64('tokuser:'), identitytoken: 'refresh-token' },
+      'onlytoken.example.com': { identitytoken: 'refresh-2' },
+      'nul.example.com': { auth: b64('u:pass\0\0') },
+      'colonless.example.com': { auth: b64('justauser') },
+      'helpermarker.example.com': {},
+    },
+  });
   s.write('xdg-config/containers/auth.json', { auths: { 'colonless.example.com': entry('fallback', 'f') } });
   assert.deepEqual(await getCredentials('token.example.com/x', s.opts), { identityToken: 'refresh-token', username: 'tokuser' });
   assert.deepEqual(await getCredentials('onlytoken.example.com', s.opts), { identityToken: 'refresh-2' });
@@ -227,7 +256,15 @@ test('setCredentials: atomic write, 0600 file, 0700 dirs, other keys and fields 
   assert.equal(await setCredentials('quay.io', { username: 'u1', password: 'p1' }, s.opts), file);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
-  fs.writeFileSync(file, JSON.stringify({ auths: { ...JSON.parse(fs.readFileSync(file, 'utf8')).auths, 'keep.example.com': { auth: b64('k:k'), email: 'x@example.com' } }, credHelpers: { 'helped.example.com': 'test' }, unknownTopLevel: { a: 1 } }), { mode: 0o644 });
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      auths: { ...JSON.parse(fs.readFileSync(file, 'utf8')).auths, 'keep.example.com': { auth: b64('k:k'), email: 'x@example.com' } },
+      credHelpers: { 'helped.example.com': 'test' },
+      unknownTopLevel: { a: 1 },
+    }),
+    { mode: 0o644 },
+  );
   await setCredentials('quay.io/ns/repo', { username: 'u2', password: 'p:2' }, s.opts);
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.deepEqual(Object.keys(doc.auths).sort(), ['keep.example.com', 'quay.io', 'quay.io/ns/repo']);
@@ -264,7 +301,10 @@ test('$DOCKER_CONFIG: Docker-compatible writes', async () => {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.deepEqual(Object.keys(doc.auths), ['https://index.docker.io/v1/']);
   assert.equal(doc.currentContext, 'default');
-  await assert.rejects(setCredentials('quay.io/ns', { username: 'u', password: 'p' }, o), expectError('INVALID_ARGUMENT', /Docker-compatible/));
+  await assert.rejects(
+    setCredentials('quay.io/ns', { username: 'u', password: 'p' }, o),
+    expectError('INVALID_ARGUMENT', /Docker-compatible/),
+  );
   assert.equal(await removeCredentials('docker.io', o), true);
   assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')).auths, {});
 });
@@ -286,8 +326,13 @@ test('removeCredentials / removeAllCredentials', async () => {
 
 test('listAuthKeys: all files, URL and Hub spellings normalized', async () => {
   const s = sandbox();
-  s.write('run/containers/auth.json', { auths: { 'quay.io/ns': entry('a', 'b'), 'registry-1.docker.io': entry('a', 'b') }, credHelpers: { 'helped.example.com': 'test' } });
-  s.write('home/.docker/config.json', { auths: { 'https://index.docker.io/v1/': entry('a', 'b'), 'https://legacyurl.example.com/v1/': entry('a', 'b') } });
+  s.write('run/containers/auth.json', {
+    auths: { 'quay.io/ns': entry('a', 'b'), 'registry-1.docker.io': entry('a', 'b') },
+    credHelpers: { 'helped.example.com': 'test' },
+  });
+  s.write('home/.docker/config.json', {
+    auths: { 'https://index.docker.io/v1/': entry('a', 'b'), 'https://legacyurl.example.com/v1/': entry('a', 'b') },
+  });
   assert.deepEqual((await listAuthKeys(s.opts)).sort(), ['docker.io', 'helped.example.com', 'legacyurl.example.com', 'quay.io/ns']);
 });
 
@@ -300,7 +345,10 @@ test('$XDG_RUNTIME_DIR missing: reads warn and go on, writes fail clearly', asyn
   assert.deepEqual(await getCredentials('quay.io', { env, home: s.home, warn: (m) => warnings.push(m) }), { username: 'u', password: 'p' });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /XDG_RUNTIME_DIR does not exist/);
-  await assert.rejects(setCredentials('quay.io', { username: 'u', password: 'p' }, { env, home: s.home }), expectError('CONFIG', /XDG_RUNTIME_DIR/));
+  await assert.rejects(
+    setCredentials('quay.io', { username: 'u', password: 'p' }, { env, home: s.home }),
+    expectError('CONFIG', /XDG_RUNTIME_DIR/),
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -321,12 +369,24 @@ test('credhelper: store / get / list / erase with a fake docker-credential-test'
 
 test('credhelper: missing binary, failure, timeout are clear errors without secrets', async () => {
   const s = sandbox();
-  await assert.rejects(helperGet('nonexistent-berth-helper', 'quay.io', { env: s.env }), (e: unknown) =>
-    isBerthError(e, 'CONFIG') && (e as Error).message === 'credential helper docker-credential-nonexistent-berth-helper not found in $PATH');
-  await assert.rejects(helperStore('test', 'quay.io', { username: 'u', secret: 'TOPSECRET' }, { env: { ...s.env, FAKE_HELPER_FAIL: '1' } }), (e: unknown) =>
-    isBerthError(e) && /docker-credential-test store failed \(exit status 1\): the keychain is locked/.test((e as Error).message) && !(e as Error).message.includes('TOPSECRET'));
+  await assert.rejects(
+    helperGet('nonexistent-berth-helper', 'quay.io', { env: s.env }),
+    (e: unknown) =>
+      isBerthError(e, 'CONFIG') &&
+      (e as Error).message === 'credential helper docker-credential-nonexistent-berth-helper not found in $PATH',
+  );
+  await assert.rejects(
+    helperStore('test', 'quay.io', { username: 'u', secret: 'TOPSECRET' }, { env: { ...s.env, FAKE_HELPER_FAIL: '1' } }),
+    (e: unknown) =>
+      isBerthError(e) &&
+      /docker-credential-test store failed \(exit status 1\): the keychain is locked/.test((e as Error).message) &&
+      !(e as Error).message.includes('TOPSECRET'),
+  );
   const t0 = Date.now();
-  await assert.rejects(helperGet('test', 'quay.io', { env: { ...s.env, FAKE_HELPER_SLEEP: '1' }, timeoutMs: 300 }), (e: unknown) => isBerthError(e) && /timed out/.test((e as Error).message));
+  await assert.rejects(
+    helperGet('test', 'quay.io', { env: { ...s.env, FAKE_HELPER_SLEEP: '1' }, timeoutMs: 300 }),
+    (e: unknown) => isBerthError(e) && /timed out/.test((e as Error).message),
+  );
   assert.ok(Date.now() - t0 < 5000);
   await assert.rejects(helperGet('../evil', 'quay.io', { env: s.env }), expectError('CONFIG'));
 });
@@ -342,7 +402,10 @@ test('credHelpers in an auth file win over auths in that file, by host only', as
   assert.equal(await setCredentials('quay.io', { username: 'new', password: 'n' }, s.opts), 'credential helper: test');
   assert.equal(s.helperDb()['quay.io']!.Username, 'new');
   // namespaced keys cannot go to a helper
-  await assert.rejects(setCredentials('quay.io/ns', { username: 'x', password: 'y' }, { ...s.opts, credentialHelpers: ['test'] }), expectError('INVALID_ARGUMENT'));
+  await assert.rejects(
+    setCredentials('quay.io/ns', { username: 'x', password: 'y' }, { ...s.opts, credentialHelpers: ['test'] }),
+    expectError('INVALID_ARGUMENT'),
+  );
   // "<token>" user means an identity token
   await helperStore('test', 'token.example.com', { username: '<token>', secret: 'refresh' }, { env: s.env });
   assert.deepEqual(await getCredentials('token.example.com/x', { ...s.opts, credentialHelpers: ['test'] }), { identityToken: 'refresh' });
@@ -353,14 +416,32 @@ test('registries.conf credential-helpers order and error aggregation', async () 
   const s = sandbox();
   s.write('run/containers/auth.json', { auths: { 'quay.io': entry('file', 'f') } });
   await helperStore('test', 'quay.io', { username: 'helper', secret: 'h' }, { env: s.env });
-  assert.equal(((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['test', 'containers-auth.json'] })) as { username: string }).username, 'helper');
-  assert.equal(((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['containers-auth.json', 'test'] })) as { username: string }).username, 'file');
+  assert.equal(
+    ((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['test', 'containers-auth.json'] })) as { username: string })
+      .username,
+    'helper',
+  );
+  assert.equal(
+    ((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['containers-auth.json', 'test'] })) as { username: string })
+      .username,
+    'file',
+  );
   // a missing helper does not hide credentials found elsewhere…
-  assert.equal(((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['missing-berth', 'containers-auth.json'] })) as { username: string }).username, 'file');
+  assert.equal(
+    ((await getCredentials('quay.io', { ...s.opts, credentialHelpers: ['missing-berth', 'containers-auth.json'] })) as { username: string })
+      .username,
+    'file',
+  );
   // …but is reported when nothing is found
-  await assert.rejects(getCredentials('nothing.example.com', { ...s.opts, credentialHelpers: ['missing-berth', 'containers-auth.json'] }), (e: unknown) => isBerthError(e) && /docker-credential-missing-berth not found/.test((e as Error).message));
+  await assert.rejects(
+    getCredentials('nothing.example.com', { ...s.opts, credentialHelpers: ['missing-berth', 'containers-auth.json'] }),
+    (e: unknown) => isBerthError(e) && /docker-credential-missing-berth not found/.test((e as Error).message),
+  );
   // external helper as the store
-  assert.equal(await setCredentials('ghcr.io', { username: 'g', password: 'p' }, { ...s.opts, credentialHelpers: ['test'] }), 'credential helper: test');
+  assert.equal(
+    await setCredentials('ghcr.io', { username: 'g', password: 'p' }, { ...s.opts, credentialHelpers: ['test'] }),
+    'credential helper: test',
+  );
   assert.deepEqual(await listAuthKeys({ ...s.opts, credentialHelpers: ['test', 'missing-berth'] }), ['quay.io', 'ghcr.io']);
   assert.equal(await removeCredentials('ghcr.io', { ...s.opts, credentialHelpers: ['test'] }), true);
   await removeAllCredentials({ ...s.opts, credentialHelpers: ['test', 'missing-berth'] });

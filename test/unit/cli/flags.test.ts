@@ -32,7 +32,10 @@ const TABLE: Row[] = [
   [['--all', 'false'], { args: ['false'], flags: { all: true } }],
   // =value with strconv.ParseBool
   ...['true', 'True', 'TRUE', '1', 't', 'T'].map((v): Row => [[`--tls-verify=${v}`, 'i'], { args: ['i'], flags: { 'tls-verify': true } }]),
-  ...['false', 'False', 'FALSE', '0', 'f', 'F'].map((v): Row => [[`--tls-verify=${v}`, 'i'], { args: ['i'], flags: { 'tls-verify': false } }]),
+  ...['false', 'False', 'FALSE', '0', 'f', 'F'].map((v): Row => [
+    [`--tls-verify=${v}`, 'i'],
+    { args: ['i'], flags: { 'tls-verify': false } },
+  ]),
   [['-H=false'], { flags: { human: false } }],
   [['-aH=0'], { flags: { all: true, human: false } }],
   [[], { flags: { 'tls-verify': undefined, all: false, human: true, sort: 'created', filter: [] }, changed: [] }],
@@ -45,7 +48,10 @@ const TABLE: Row[] = [
   [['--output='], { flags: { output: '' } }],
   [['-aqo', 'x'], { flags: { all: true, quiet: true, output: 'x' } }],
   // repeated flags collect, options after arguments, -- ends options, "-" is an argument
-  [['img', '--filter', 'a=1', '-fb=2', '-f', 'c=3', '--filter=d=4', '-f=e=5'], { args: ['img'], flags: { filter: ['a=1', 'b=2', 'c=3', 'd=4', 'e=5'] } }],
+  [
+    ['img', '--filter', 'a=1', '-fb=2', '-f', 'c=3', '--filter=d=4', '-f=e=5'],
+    { args: ['img'], flags: { filter: ['a=1', 'b=2', 'c=3', 'd=4', 'e=5'] } },
+  ],
   [['a', '--', '-q', '--all'], { args: ['a', '-q', '--all'], flags: { quiet: false, all: false } }],
   [['-'], { args: ['-'] }],
   // help
@@ -71,13 +77,22 @@ const TABLE: Row[] = [
   [['--human=yes'], 'invalid argument "yes" for "-H, --human" flag: strconv.ParseBool: parsing "yes": invalid syntax'],
   [['--jobs', '1e20'], 'invalid argument "1e20" for "--jobs" flag: strconv.ParseUint: parsing "1e20": invalid syntax'],
   [['--jobs', '-1'], 'invalid argument "-1" for "--jobs" flag: strconv.ParseUint: parsing "-1": invalid syntax'],
-  [['--jobs', '18446744073709551616'], 'invalid argument "18446744073709551616" for "--jobs" flag: strconv.ParseUint: parsing "18446744073709551616": value out of range'],
+  [
+    ['--jobs', '18446744073709551616'],
+    'invalid argument "18446744073709551616" for "--jobs" flag: strconv.ParseUint: parsing "18446744073709551616": value out of range',
+  ],
   [['--jobs', '0'], 'invalid argument "0" for "--jobs" flag: must be at least 1'],
   [['--jobs', ''], 'invalid argument "" for "--jobs" flag: strconv.ParseUint: parsing "": invalid syntax'],
   [['--jobs', '1__0'], 'invalid argument "1__0" for "--jobs" flag: strconv.ParseUint: parsing "1__0": invalid syntax'],
   [['--limit', '1e20'], 'invalid argument "1e20" for "--limit" flag: strconv.ParseInt: parsing "1e20": invalid syntax'],
-  [['--limit', '99999999999999999999'], 'invalid argument "99999999999999999999" for "--limit" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range'],
-  [['--limit', '9223372036854775807'], 'invalid argument "9223372036854775807" for "--limit" flag: value out of range (at most 9007199254740991)'],
+  [
+    ['--limit', '99999999999999999999'],
+    'invalid argument "99999999999999999999" for "--limit" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range',
+  ],
+  [
+    ['--limit', '9223372036854775807'],
+    'invalid argument "9223372036854775807" for "--limit" flag: value out of range (at most 9007199254740991)',
+  ],
   [['--limit', '1.5'], 'invalid argument "1.5" for "--limit" flag: strconv.ParseInt: parsing "1.5": invalid syntax'],
   [['--retry-delay', 'bogus'], 'time: invalid duration "bogus"'],
   [['--retry-delay', '5'], 'time: missing unit in duration "5"'],
@@ -90,10 +105,14 @@ test('flag grammar table (pflag rules and words)', () => {
   for (const [argv, expect] of TABLE) {
     const label = JSON.stringify(argv);
     if (typeof expect === 'string') {
-      assert.throws(() => parseCommandLine(argv, SPEC), (e: unknown) => {
-        assert.equal((e as Error).message, expect, label);
-        return true;
-      }, label);
+      assert.throws(
+        () => parseCommandLine(argv, SPEC),
+        (e: unknown) => {
+          assert.equal((e as Error).message, expect, label);
+          return true;
+        },
+        label,
+      );
       continue;
     }
     const p = parseCommandLine(argv, SPEC);
@@ -109,7 +128,11 @@ test('camelCase view, cobra arg counts', () => {
   assert.equal(p.opts.tlsVerify, false);
   assert.equal(p.opts.retryDelay, '2s');
   const err = (argv: string[], spec: ParseSpec): UsageError => {
-    try { parseCommandLine(argv, spec); } catch (e) { return e as UsageError; }
+    try {
+      parseCommandLine(argv, spec);
+    } catch (e) {
+      return e as UsageError;
+    }
     throw new Error('no error');
   };
   assert.ok(err(['--nope'], SPEC) instanceof UsageError);
@@ -143,11 +166,14 @@ test('help columns as pflag: sorted, three spaces after the widest, non-zero def
     { name: 'secret', type: 'bool', hidden: true, help: 'hidden' },
     { name: 'cert-dir', type: 'string', arg: 'DIR', help: 'certs' },
   ]);
-  assert.equal(out, [
-    '  -a, --all            everything\n',
-    '      --cert-dir DIR   certs\n',
-    '  -H, --human          human (default true)\n',
-    '      --retry uint     retries (default 3)\n',
-    '      --sort string    sort key (default "created")\n',
-  ].join(''));
+  assert.equal(
+    out,
+    [
+      '  -a, --all            everything\n',
+      '      --cert-dir DIR   certs\n',
+      '  -H, --human          human (default true)\n',
+      '      --retry uint     retries (default 3)\n',
+      '      --sort string    sort key (default "created")\n',
+    ].join(''),
+  );
 });

@@ -39,7 +39,9 @@ V6QvUF5fZhvc8iZbeW2mOuDYnNBBEtyS2TpF4W278O3dCZMypwggXXGA
 `;
 
 const roots: string[] = [];
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
 function tree(files: Record<string, string>, dirs: string[] = []): { root: string; home: string; systemDirs: string[] } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-certs-'));
@@ -49,16 +51,23 @@ function tree(files: Record<string, string>, dirs: string[] = []): { root: strin
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), c);
   }
-  return { root, home: path.join(root, 'home'), systemDirs: [path.join(root, 'etc/containers/certs.d'), path.join(root, 'etc/docker/certs.d')] };
+  return {
+    root,
+    home: path.join(root, 'home'),
+    systemDirs: [path.join(root, 'etc/containers/certs.d'), path.join(root, 'etc/docker/certs.d')],
+  };
 }
 
 // docker_client.go dockerCertDir: user dir, then /etc/containers, then /etc/docker; first existing wins.
 test('lookup order: first existing HOST dir wins, even if another has more files', () => {
-  const t = tree({
-    'etc/containers/certs.d/reg.example.com/ca.crt': 'CA-CONTAINERS',
-    'etc/docker/certs.d/reg.example.com/ca.crt': 'CA-DOCKER',
-    'etc/docker/certs.d/docker-only.example.com:5000/ca.crt': 'CA-DOCKER-5000',
-  }, ['home/.config/containers/certs.d/user.example.com']);
+  const t = tree(
+    {
+      'etc/containers/certs.d/reg.example.com/ca.crt': 'CA-CONTAINERS',
+      'etc/docker/certs.d/reg.example.com/ca.crt': 'CA-DOCKER',
+      'etc/docker/certs.d/docker-only.example.com:5000/ca.crt': 'CA-DOCKER-5000',
+    },
+    ['home/.config/containers/certs.d/user.example.com'],
+  );
   const o = { home: t.home, systemDirs: t.systemDirs };
   assert.deepEqual(loadTlsMaterial('reg.example.com', o).ca.map(String), ['CA-CONTAINERS']);
   assert.equal(loadTlsMaterial('reg.example.com', o).dir, path.join(t.systemDirs[0]!, 'reg.example.com'));
@@ -106,13 +115,16 @@ test('a .cert without .key, a .key without .cert, or a mismatched pair is a CONF
   ];
   for (const [files, msg] of cases) {
     const t = tree(files);
-    assert.throws(() => loadTlsMaterial('x', { certDir: path.join(t.root, 'd') }), (e: unknown) => {
-      assert.ok(isBerthError(e, 'CONFIG'), String(e));
-      assert.ok((e as Error).message.startsWith(path.join(t.root, 'd') + ': '), (e as Error).message);
-      assert.ok((e as Error).message.includes(msg), (e as Error).message);
-      assert.ok(!(e as Error).message.includes('PRIVATE KEY'));
-      return true;
-    });
+    assert.throws(
+      () => loadTlsMaterial('x', { certDir: path.join(t.root, 'd') }),
+      (e: unknown) => {
+        assert.ok(isBerthError(e, 'CONFIG'), String(e));
+        assert.ok((e as Error).message.startsWith(path.join(t.root, 'd') + ': '), (e as Error).message);
+        assert.ok((e as Error).message.includes(msg), (e as Error).message);
+        assert.ok(!(e as Error).message.includes('PRIVATE KEY'));
+        return true;
+      },
+    );
   }
 });
 

@@ -26,5 +26,8 @@ test('containers.conf: the user file overrides; bad values are one-line CONFIG e
   writeFileSync(user, '[engine]\nimage_parallel_copies = "four"\n');
   assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), expectError('CONFIG', /image_parallel_copies must be a number/));
   writeFileSync(user, '[engine\n');
-  assert.throws(() => loadEngineSettings({ XDG_CONFIG_HOME: dir }), expectError('CONFIG', undefined, (e) => assert.ok(e.message.startsWith(user), e.message)));
+  assert.throws(
+    () => loadEngineSettings({ XDG_CONFIG_HOME: dir }),
+    expectError('CONFIG', undefined, (e) => assert.ok(e.message.startsWith(user), e.message)),
+  );
 });

@@ -13,19 +13,24 @@ import { evaluatePolicy, loadPolicy, parsePolicy, policyRequirementsFor } from '
 import { isBerthError } from '../../../src/errors.js';
 
 const roots: string[] = [];
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
 const ACCEPT = '[{"type":"insecureAcceptAnything"}]';
 const REJECT = '[{"type":"reject"}]';
 const D = 'sha256:' + 'c'.repeat(64);
 
 function bad(text: string, ...parts: string[]): void {
-  assert.throws(() => parsePolicy(text, '/etc/containers/policy.json'), (e: unknown) => {
-    assert.ok(isBerthError(e, 'CONFIG'), String(e));
-    assert.ok((e as Error).message.startsWith('/etc/containers/policy.json'), (e as Error).message);
-    for (const p of parts) assert.ok((e as Error).message.includes(p), `${(e as Error).message} lacks ${p}`);
-    return true;
-  });
+  assert.throws(
+    () => parsePolicy(text, '/etc/containers/policy.json'),
+    (e: unknown) => {
+      assert.ok(isBerthError(e, 'CONFIG'), String(e));
+      assert.ok((e as Error).message.startsWith('/etc/containers/policy.json'), (e as Error).message);
+      for (const p of parts) assert.ok((e as Error).message.includes(p), `${(e as Error).message} lacks ${p}`);
+      return true;
+    },
+  );
 }
 
 // policy_config_test.go TestPolicyUnmarshalJSON & friends: duplicate / unknown / missing keys.
@@ -66,13 +71,28 @@ test('signedBy / sigstoreSigned / signedBaseLayer validation', () => {
     [`{"type":"signedBy","keyType":"PGP","keyPath":"/a"}`, 'invalid keyType "PGP"'],
     [`{"type":"signedBy","keyType":"GPGKeys","keyData":"not base64!"}`, 'keyData: expected base64'],
     [`{"type":"signedBy","keyType":"GPGKeys","keyPaths":[]}`, 'contains no entries'],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactReference","dockerReference":"quay.io/a/b"}}`, 'neither a tag nor a digest'],
+    [
+      `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactReference","dockerReference":"quay.io/a/b"}}`,
+      'neither a tag nor a digest',
+    ],
     [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"matchExact","extra":1}}`, 'unknown key "extra"'],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"remapIdentity","prefix":"quay.io/a:tag","signedPrefix":"x.io"}}`, 'is not valid'],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactRepository"}}`, 'key "dockerRepository" missing'],
+    [
+      `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"remapIdentity","prefix":"quay.io/a:tag","signedPrefix":"x.io"}}`,
+      'is not valid',
+    ],
+    [
+      `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactRepository"}}`,
+      'key "dockerRepository" missing',
+    ],
     [`{"type":"sigstoreSigned"}`, 'exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be specified, none present'],
-    [`{"type":"sigstoreSigned","fulcio":{"caPath":"/ca","oidcIssuer":"i","subjectEmail":"e"}}`, 'fulcio requires one of rekorPublicKeyPath'],
-    [`{"type":"sigstoreSigned","fulcio":{"caPath":"/ca","caData":"AAAA","oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyPath":"/r"}`, 'caPath and caData cannot be used simultaneously'],
+    [
+      `{"type":"sigstoreSigned","fulcio":{"caPath":"/ca","oidcIssuer":"i","subjectEmail":"e"}}`,
+      'fulcio requires one of rekorPublicKeyPath',
+    ],
+    [
+      `{"type":"sigstoreSigned","fulcio":{"caPath":"/ca","caData":"AAAA","oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyPath":"/r"}`,
+      'caPath and caData cannot be used simultaneously',
+    ],
     [`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"e"},"rekorPublicKeyPath":"/r"}`, 'not supported with pki'],
     [`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r"}}`, 'at least one of subjectEmail and subjectHostname'],
     [`{"type":"sigstoreSigned","keyPath":"/k","rekorPublicKeyPath":"/a","rekorPublicKeyData":"AAAA"}`, 'at most one of rekorPublicKeyPath'],
@@ -92,7 +112,9 @@ test('scopes are validated per transport', () => {
   bad(`{"default":${ACCEPT},"transports":{"containers-storage":{"docker.io/x":${ACCEPT}}}}`, 'invalid scope');
   bad(`{"default":${ACCEPT},"transports":{"docker-daemon":{"${D}":${ACCEPT}}}}`, 'algo:digest');
   // docker and unknown transports accept any scope, as c/image does.
-  parsePolicy(`{"default":${ACCEPT},"transports":{"docker":{"anything goes":${ACCEPT}},"future-transport":{"x":${ACCEPT}},"containers-storage":{"[overlay@/var/lib/containers/storage]docker.io/library/x":${ACCEPT}}}}`);
+  parsePolicy(
+    `{"default":${ACCEPT},"transports":{"docker":{"anything goes":${ACCEPT}},"future-transport":{"x":${ACCEPT}},"containers-storage":{"[overlay@/var/lib/containers/storage]docker.io/library/x":${ACCEPT}}}}`,
+  );
 });
 
 // policy_eval.go requirementsForImageRef + naming.go DockerReferenceNamespaces.
@@ -120,39 +142,46 @@ test('docker scope precedence: most specific wins', () => {
 });
 
 test('path transports and containers-storage scopes', () => {
-  const policy = parsePolicy(JSON.stringify({
-    default: [{ type: 'reject' }],
-    transports: {
-      dir: { '/srv/images': [{ type: 'insecureAcceptAnything' }] },
-      oci: { '/srv/layouts/one': [{ type: 'insecureAcceptAnything' }], '/srv': [{ type: 'reject' }] },
-      'docker-archive': { '': [{ type: 'insecureAcceptAnything' }] },
-      'containers-storage': {
-        '[overlay@/var/lib/containers/storage]quay.io/ns': [{ type: 'insecureAcceptAnything' }],
-        '[/var/lib/containers/storage]': [{ type: 'reject' }],
+  const policy = parsePolicy(
+    JSON.stringify({
+      default: [{ type: 'reject' }],
+      transports: {
+        dir: { '/srv/images': [{ type: 'insecureAcceptAnything' }] },
+        oci: { '/srv/layouts/one': [{ type: 'insecureAcceptAnything' }], '/srv': [{ type: 'reject' }] },
+        'docker-archive': { '': [{ type: 'insecureAcceptAnything' }] },
+        'containers-storage': {
+          '[overlay@/var/lib/containers/storage]quay.io/ns': [{ type: 'insecureAcceptAnything' }],
+          '[/var/lib/containers/storage]': [{ type: 'reject' }],
+        },
       },
-    },
-  }));
+    }),
+  );
   assert.equal(evaluatePolicy(policy, 'dir', '/srv/images/a/b'), 'accept');
   assert.equal(evaluatePolicy(policy, 'dir', '/srv/other'), 'reject');
   assert.equal(evaluatePolicy(policy, 'oci', '/srv/layouts/one'), 'accept'); // the identity itself
   assert.equal(evaluatePolicy(policy, 'oci', '/srv/layouts/two'), 'reject');
   assert.equal(evaluatePolicy(policy, 'docker-archive', '/tmp/whatever.tar'), 'accept');
   assert.equal(evaluatePolicy(policy, 'containers-storage', '[overlay@/var/lib/containers/storage]quay.io/ns/img:1'), 'accept');
-  assert.equal(evaluatePolicy(policy, 'containers-storage', `[overlay@/var/lib/containers/storage]docker.io/library/img:1@${'e'.repeat(64)}`), 'reject');
+  assert.equal(
+    evaluatePolicy(policy, 'containers-storage', `[overlay@/var/lib/containers/storage]docker.io/library/img:1@${'e'.repeat(64)}`),
+    'reject',
+  );
 });
 
 test('evaluatePolicy: accept, reject, unsupported signature requirements', () => {
-  const policy = parsePolicy(JSON.stringify({
-    default: [{ type: 'insecureAcceptAnything' }],
-    transports: {
-      docker: {
-        'quay.io/signed': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }],
-        'quay.io/sigstore': [{ type: 'sigstoreSigned', keyPath: '/k' }],
-        'quay.io/blocked': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }, { type: 'reject' }],
-        'docker.io': [{ type: 'reject' }],
+  const policy = parsePolicy(
+    JSON.stringify({
+      default: [{ type: 'insecureAcceptAnything' }],
+      transports: {
+        docker: {
+          'quay.io/signed': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }],
+          'quay.io/sigstore': [{ type: 'sigstoreSigned', keyPath: '/k' }],
+          'quay.io/blocked': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }, { type: 'reject' }],
+          'docker.io': [{ type: 'reject' }],
+        },
       },
-    },
-  }));
+    }),
+  );
   assert.equal(evaluatePolicy(policy, 'docker', 'quay.io/free/x:1'), 'accept');
   assert.deepEqual(evaluatePolicy(policy, 'docker', 'quay.io/signed/x:1'), { unsupported: 'signedBy' });
   assert.deepEqual(evaluatePolicy(policy, 'docker', 'quay.io/sigstore:1'), { unsupported: 'sigstoreSigned' });
@@ -181,9 +210,17 @@ test('loadPolicy: user file over system file; no file → implicit accept; expli
   fs.writeFileSync(path.join(home, '.config/containers/policy.json'), `{"default": ${ACCEPT}}`);
   assert.equal(evaluatePolicy(loadPolicy({ home, systemDir: sys }), 'docker', 'quay.io/x:1'), 'accept');
 
-  assert.throws(() => loadPolicy({ path: path.join(root, 'nope.json') }), (e: unknown) => isBerthError(e, 'CONFIG') && (e as Error).message.includes('nope.json') && (e as Error).message.includes('no such file'));
+  assert.throws(
+    () => loadPolicy({ path: path.join(root, 'nope.json') }),
+    (e: unknown) =>
+      isBerthError(e, 'CONFIG') && (e as Error).message.includes('nope.json') && (e as Error).message.includes('no such file'),
+  );
   fs.writeFileSync(path.join(root, 'dup.json'), `{"default": ${ACCEPT}, "default": ${REJECT}}`);
-  assert.throws(() => loadPolicy({ path: path.join(root, 'dup.json') }), (e: unknown) => isBerthError(e, 'CONFIG') && (e as Error).message.includes('dup.json') && (e as Error).message.includes('duplicate key'));
+  assert.throws(
+    () => loadPolicy({ path: path.join(root, 'dup.json') }),
+    (e: unknown) =>
+      isBerthError(e, 'CONFIG') && (e as Error).message.includes('dup.json') && (e as Error).message.includes('duplicate key'),
+  );
 });
 
 test('the policy.json podman ships parses', () => {

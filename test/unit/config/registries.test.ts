@@ -23,7 +23,9 @@ import { expectError } from '../../helpers/expect-error.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 const roots: string[] = [];
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
 /** A scratch tree: <root>/etc (systemDir) and <root>/home; files given relative to root. */
 function tree(files: Record<string, string>): { root: string; systemDir: string; home: string } {
@@ -52,7 +54,8 @@ function configError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(isBerthError(e, 'CONFIG'), `expected CONFIG error, got ${String(e)}`);
     for (const p of parts) {
-      if (typeof p === 'string') assert.ok((e as Error).message.includes(p), `message ${JSON.stringify((e as Error).message)} lacks ${JSON.stringify(p)}`);
+      if (typeof p === 'string')
+        assert.ok((e as Error).message.includes(p), `message ${JSON.stringify((e as Error).message)} lacks ${JSON.stringify(p)}`);
       else assert.match((e as Error).message, p);
     }
     return true;
@@ -60,7 +63,8 @@ function configError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
 }
 
 const ref = (s: string) => parseNormalizedReference(s);
-const srcs = (c: RegistriesConf, s: string) => pullSources(c, ref(s)).map((x) => `${formatReference(x.ref)}${x.mirror ? ' (mirror)' : ''}${x.insecure ? ' (insecure)' : ''}`);
+const srcs = (c: RegistriesConf, s: string) =>
+  pullSources(c, ref(s)).map((x) => `${formatReference(x.ref)}${x.mirror ? ' (mirror)' : ''}${x.insecure ? ' (insecure)' : ''}`);
 
 // c/image TestEmptyConfig / tryUpdatingCache: no files at all → defaults.
 test('no registries.conf anywhere gives the defaults', () => {
@@ -194,7 +198,10 @@ pull-from-mirror = "all"
     'registry-a.com/bar/image:1',
   ]);
   assert.deepEqual(srcs(c, 'registry-b.com/foo/image:1'), ['registry-b.com/bar/image:1']);
-  assert.deepEqual(srcs(c, `registry-b.com/foo/image@${D}`), [`mirror-1.registry-b.com/image@${D} (mirror)`, `registry-b.com/bar/image@${D}`]);
+  assert.deepEqual(srcs(c, `registry-b.com/foo/image@${D}`), [
+    `mirror-1.registry-b.com/image@${D} (mirror)`,
+    `registry-b.com/bar/image@${D}`,
+  ]);
   assert.deepEqual(srcs(c, 'registry-c.com/foo/image:1'), [
     'tag.registry-c.com/image:1 (mirror)',
     'all.registry-c.com/image:1 (mirror)',
@@ -223,7 +230,10 @@ location = "ok.example.com"
 [[registry.mirror]]
 location = "blocked.example.com/mirror"
 `);
-  assert.throws(() => pullSources(c, ref('blocked.example.com/foo:1')), expectError('BLOCKED_REGISTRY', /blocked\.example\.com is blocked/));
+  assert.throws(
+    () => pullSources(c, ref('blocked.example.com/foo:1')),
+    expectError('BLOCKED_REGISTRY', /blocked\.example\.com is blocked/),
+  );
   assert.equal(isBlockedRegistry(c, ref('blocked.example.com/foo:1')), true);
   assert.equal(isBlockedRegistry(c, ref('ok.example.com/foo:1')), false);
   assert.deepEqual(srcs(c, 'blocked-with-mirror.example.com/foo:1'), ['mirror.example.com/foo:1 (mirror)']);
@@ -266,12 +276,15 @@ credential-helpers = ["secretservice", "containers-auth.json"]
   });
   const c = loadRegistriesConf({ systemDir: t.systemDir, home: t.home, env: {} });
   // "10-first" sorts before "2-second" (byte order, like c/image's directory walk)
-  assert.deepEqual(c.files.map((f) => path.relative(t.root, f)), [
-    'etc/registries.conf',
-    'etc/registries.conf.d/10-first.conf',
-    'etc/registries.conf.d/2-second.conf',
-    'home/.config/containers/registries.conf.d/50-user.conf',
-  ]);
+  assert.deepEqual(
+    c.files.map((f) => path.relative(t.root, f)),
+    [
+      'etc/registries.conf',
+      'etc/registries.conf.d/10-first.conf',
+      'etc/registries.conf.d/2-second.conf',
+      'home/.config/containers/registries.conf.d/50-user.conf',
+    ],
+  );
   assert.deepEqual(c.unqualifiedSearchRegistries, ['second.example.com', 'third.example.com']);
   assert.equal(c.searchRegistriesOrigin, path.join(t.root, 'etc/registries.conf.d/2-second.conf'));
   assert.equal(c.shortNameMode, 'disabled');
@@ -307,12 +320,19 @@ test('CONTAINERS_REGISTRIES_CONF / explicit path: replaces the file, drop-ins st
     'elsewhere.conf': 'unqualified-search-registries = ["explicit.example.com"]\n',
   });
   const explicit = path.join(t.root, 'elsewhere.conf');
-  for (const o of [{ env: { CONTAINERS_REGISTRIES_CONF: explicit } }, { path: explicit, env: { CONTAINERS_REGISTRIES_CONF: '/nonexistent' } }]) {
+  for (const o of [
+    { env: { CONTAINERS_REGISTRIES_CONF: explicit } },
+    { path: explicit, env: { CONTAINERS_REGISTRIES_CONF: '/nonexistent' } },
+  ]) {
     const c = loadRegistriesConf({ systemDir: t.systemDir, home: t.home, ...o });
     assert.deepEqual(c.unqualifiedSearchRegistries, ['explicit.example.com']);
     assert.deepEqual(c.aliases, { sys: 'quay.io/sys' });
   }
-  configError(() => loadRegistriesConf({ systemDir: t.systemDir, home: t.home, path: path.join(t.root, 'missing.conf'), env: {} }), 'missing.conf', 'no such file');
+  configError(
+    () => loadRegistriesConf({ systemDir: t.systemDir, home: t.home, path: path.join(t.root, 'missing.conf'), env: {} }),
+    'missing.conf',
+    'no such file',
+  );
 });
 
 // c/image TestV1BackwardsCompatibility / ConvertToV2.
@@ -336,7 +356,11 @@ registries = ["registry-d.com", "registry-e.com", "registry-a.com"]
 // TestRegistriesConfDirectory (drop-ins must be v2).
 test('invalid files give CONFIG errors naming the file and the problem', () => {
   const cases: [string, string, (string | RegExp)[]][] = [
-    ['mixing v1 and v2', 'unqualified-search-registries = ["a.io"]\n[registries.search]\nregistries = ["b.io"]\n', ['mixing sysregistry v1/v2 is not supported']],
+    [
+      'mixing v1 and v2',
+      'unqualified-search-registries = ["a.io"]\n[registries.search]\nregistries = ["b.io"]\n',
+      ['mixing sysregistry v1/v2 is not supported'],
+    ],
     ['mixing with empty arrays', 'unqualified-search-registries = []\n[registries.block]\nregistries = []\n', ['mixing sysregistry v1/v2']],
     ['bad short-name-mode', 'short-name-mode = "prompt"\n', ['invalid short-name-mode "prompt"']],
     ['wildcard with namespace', '[[registry]]\nprefix = "*.example.com/foo"\nlocation = "x.io"\n', ['*.example.com/foo', 'wildcard']],
@@ -344,17 +368,41 @@ test('invalid files give CONFIG errors naming the file and the problem', () => {
     ['location and prefix unset', '[[registry]]\ninsecure = true\n', ['both location and prefix are unset']],
     ['non-wildcard prefix without location', '[[registry]]\nprefix = "example.com/foo"\n', ['location is unset']],
     ['scheme in location', '[[registry]]\nlocation = "https://example.com"\n', ['URI schemes are not supported']],
-    ['mirror without location', '[[registry]]\nlocation = "example.com"\n[[registry.mirror]]\ninsecure = true\n', ['mirror location is unset']],
-    ['digest-only + per-mirror setting', '[[registry]]\nlocation = "example.com"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.example.com"\npull-from-mirror = "tag-only"\n', ['mirror-by-digest-only', 'pull-from-mirror', 'm.example.com']],
-    ['bad pull-from-mirror value', '[[registry]]\nlocation = "example.com"\n[[registry.mirror]]\nlocation = "m.example.com"\npull-from-mirror = "sometimes"\n', ['unsupported pull-from-mirror value "sometimes"']],
+    [
+      'mirror without location',
+      '[[registry]]\nlocation = "example.com"\n[[registry.mirror]]\ninsecure = true\n',
+      ['mirror location is unset'],
+    ],
+    [
+      'digest-only + per-mirror setting',
+      '[[registry]]\nlocation = "example.com"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.example.com"\npull-from-mirror = "tag-only"\n',
+      ['mirror-by-digest-only', 'pull-from-mirror', 'm.example.com'],
+    ],
+    [
+      'bad pull-from-mirror value',
+      '[[registry]]\nlocation = "example.com"\n[[registry.mirror]]\nlocation = "m.example.com"\npull-from-mirror = "sometimes"\n',
+      ['unsupported pull-from-mirror value "sometimes"'],
+    ],
     ['pull-from-mirror on primary', '[[registry]]\nlocation = "example.com"\npull-from-mirror = "all"\n', ['non-mirror registry']],
-    ['conflicting insecure', '[[registry]]\nprefix = "a.example.com/x"\nlocation = "example.com"\ninsecure = true\n[[registry]]\nprefix = "a.example.com/y"\nlocation = "example.com"\n', ["conflicting 'insecure'"]],
+    [
+      'conflicting insecure',
+      '[[registry]]\nprefix = "a.example.com/x"\nlocation = "example.com"\ninsecure = true\n[[registry]]\nprefix = "a.example.com/y"\nlocation = "example.com"\n',
+      ["conflicting 'insecure'"],
+    ],
     ['alias with tag', '[aliases]\n"foo" = "quay.io/foo:1"\n', ['invalid alias "quay.io/foo:1": must not contain tag']],
     ['alias with digest', `[aliases]\n"foo" = "quay.io/foo@${D}"\n`, ['must not contain digest']],
     ['alias not fully qualified', '[aliases]\n"foo" = "foo/bar"\n', ['must contain registry and repository']],
-    ['alias name with registry', '[aliases]\n"quay.io/foo" = "quay.io/foo"\n', ['invalid short name "quay.io/foo": must not contain registry']],
+    [
+      'alias name with registry',
+      '[aliases]\n"quay.io/foo" = "quay.io/foo"\n',
+      ['invalid short name "quay.io/foo": must not contain registry'],
+    ],
     ['two bad aliases reported together', '[aliases]\n"a" = "quay.io/a:1"\n"b" = "b"\n', ['"quay.io/a:1"', 'invalid alias "b"']],
-    ['search entry with namespace', 'unqualified-search-registries = ["quay.io/ns"]\n', ['invalid unqualified-search-registries entry "quay.io/ns"']],
+    [
+      'search entry with namespace',
+      'unqualified-search-registries = ["quay.io/ns"]\n',
+      ['invalid unqualified-search-registries entry "quay.io/ns"'],
+    ],
     ['wrong type', '[[registry]]\nlocation = "example.com"\ninsecure = "yes"\n', ['insecure must be true or false']],
     ['TOML syntax', 'unqualified-search-registries = ["a.io"\n', [/line \d+, column \d+: invalid TOML/]],
     ['duplicate key', 'short-name-mode = "enforcing"\nshort-name-mode = "disabled"\n', ['invalid TOML']],
@@ -371,7 +419,9 @@ test('invalid files give CONFIG errors naming the file and the problem', () => {
 
 // c/image postProcessRegistries: the first entry for a prefix wins within one file.
 test('duplicate prefixes in one file: first wins', () => {
-  const c = conf('[[registry]]\nprefix = "example.com/a"\nlocation = "one.example.com"\n[[registry]]\nprefix = "example.com/a"\nlocation = "two.example.com"\n');
+  const c = conf(
+    '[[registry]]\nprefix = "example.com/a"\nlocation = "one.example.com"\n[[registry]]\nprefix = "example.com/a"\nlocation = "two.example.com"\n',
+  );
   assert.equal(c.registries.length, 1);
   assert.equal(c.registries[0]!.location, 'one.example.com');
 });

@@ -10,15 +10,27 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadRegistriesConf, type RegistriesConf } from '../../../src/config/registries.js';
-import { aliasCachePath, loadAliasCache, resolveLocalCandidates, resolveShortName, type ShortNameResolution } from '../../../src/config/shortnames.js';
+import {
+  aliasCachePath,
+  loadAliasCache,
+  resolveLocalCandidates,
+  resolveShortName,
+  type ShortNameResolution,
+} from '../../../src/config/shortnames.js';
 import { formatReference } from '../../../src/reference/reference.js';
 import { isBerthError } from '../../../src/errors.js';
 
 const D = 'sha256:' + 'b'.repeat(64);
 const roots: string[] = [];
-after(() => { for (const r of roots) fs.rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
 
-interface Env { conf: RegistriesConf; cachePath: string; root: string }
+interface Env {
+  conf: RegistriesConf;
+  cachePath: string;
+  root: string;
+}
 
 function setup(registriesConf: string | undefined, cache?: string, dropIns: Record<string, string> = {}): Env {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-shortnames-'));
@@ -54,26 +66,151 @@ interface Case {
 const TWO = 'unqualified-search-registries = ["quay.io", "docker.io"]\n';
 
 const cases: Case[] = [
-  { name: 'fully-qualified name returned as is, :latest added', from: 'shortnames.go Resolve (!isShort)', conf: TWO, input: 'registry.example.com:5000/ns/img', want: ['registry.example.com:5000/ns/img:latest [fully-qualified]'] },
-  { name: 'fully-qualified docker.io name normalized', from: 'shortnames.go parseUnnormalizedShortName', conf: TWO, input: 'docker.io/busybox:1', want: ['docker.io/library/busybox:1 [fully-qualified]'] },
-  { name: 'localhost is fully qualified', from: 'shortnames.go parseUnnormalizedShortName', conf: TWO, input: 'localhost/img@' + D, want: [`localhost/img@${D} [fully-qualified]`] },
-  { name: 'alias wins over search registries', from: 'shortnames_test.go TestResolve (aliases)', conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n', input: 'img', want: ['alias.example.com/ns/img:latest [alias]'] },
-  { name: 'alias: tag stripped for lookup and put back', from: 'shortnames.go splitUserInput', conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n', input: 'img:1.2', want: ['alias.example.com/ns/img:1.2 [alias]'] },
-  { name: 'alias: digest put back, no :latest', from: 'shortnames.go splitUserInput', conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n', input: `img@${D}`, want: [`alias.example.com/ns/img@${D} [alias]`] },
-  { name: 'alias: tag and digest both kept', from: 'shortnames.go splitUserInput', conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n', input: `img:2@${D}`, want: [`alias.example.com/ns/img:2@${D} [alias]`] },
-  { name: 'alias to docker.io normalized to library/', from: 'sysregistriesv2/shortnames.go parseShortNameValue', conf: '[aliases]\n"busybox" = "docker.io/busybox"\n', input: 'busybox', want: ['docker.io/library/busybox:latest [alias]'] },
-  { name: 'namespaced short name alias', from: 'sysregistriesv2/shortnames.go validateShortName', conf: TWO + '[aliases]\n"ns/img" = "quay.io/ns/img"\n', input: 'ns/img:3', want: ['quay.io/ns/img:3 [alias]'] },
-  { name: 'alias cache overrides registries.conf', from: 'sysregistriesv2/shortnames.go ResolveShortNameAlias', conf: TWO + '[aliases]\n"img" = "conf.example.com/img"\n', cache: '[aliases]\n"img" = "cache.example.com/img"\n', input: 'img:1', want: ['cache.example.com/img:1 [cache]'] },
-  { name: 'empty cache value hides the registries.conf alias', from: 'sysregistriesv2/shortnames.go ResolveShortNameAlias (nil value)', conf: 'short-name-mode = "disabled"\n' + TWO + '[aliases]\n"img" = "conf.example.com/img"\n', cache: '[aliases]\n"img" = ""\n', input: 'img', want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'] },
-  { name: 'drop-in erases an alias with ""', from: 'sysregistriesv2/shortnames.go newShortNameAliasCache', conf: 'short-name-mode = "disabled"\n' + TWO + '[aliases]\n"img" = "conf.example.com/img"\n', dropIns: { 'x.conf': '[aliases]\n"img" = ""\n' }, input: 'img', want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'] },
-  { name: 'drop-in overrides an alias', from: 'sysregistriesv2 updateWithConfigurationFrom', conf: TWO + '[aliases]\n"img" = "conf.example.com/img"\n', dropIns: { 'x.conf': '[aliases]\n"img" = "dropin.example.com/img"\n' }, input: 'img', want: ['dropin.example.com/img:latest [alias]'] },
-  { name: 'disabled: all search registries in order, tag kept', from: 'shortnames_test.go TestResolve (disabled)', conf: 'short-name-mode = "disabled"\n' + TWO, input: 'img:5', tty: true, want: ['quay.io/img:5 [search]', 'docker.io/library/img:5 [search]'] },
-  { name: 'permissive without TTY: all candidates', from: 'shortnames.go Resolve (no TTY, permissive)', conf: 'short-name-mode = "permissive"\n' + TWO, input: 'img', want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'] },
-  { name: 'default mode is permissive', from: 'sysregistriesv2/shortnames.go defaultShortNameMode', conf: TWO, input: 'ns/img', want: ['quay.io/ns/img:latest [search]', 'docker.io/ns/img:latest [search]'] },
-  { name: 'enforcing, one search registry: no ambiguity', from: 'shortnames.go Resolve (one candidate)', conf: 'short-name-mode = "enforcing"\nunqualified-search-registries = ["registry.example.com:5000"]\n', input: `img@${D}`, want: [`registry.example.com:5000/img@${D} [search]`] },
-  { name: 'enforcing, several registries, no TTY: error naming the candidates', from: 'shortnames.go Resolve (no TTY, enforcing)', conf: 'short-name-mode = "enforcing"\n' + TWO, input: 'img', error: ['short-name resolution enforced but cannot prompt without a TTY', 'quay.io/img:latest', 'docker.io/library/img:latest'] },
-  { name: 'no alias and no search registries: error naming the file', from: 'shortnames.go Resolve (len(unqualifiedSearchRegistries) == 0), image PR #1090', conf: 'short-name-mode = "enforcing"\n', input: 'img:3', error: [/^short-name "img:3" did not resolve to an alias and no unqualified-search registries are defined in ".*registries\.conf"$/] },
-  { name: 'no registries.conf at all', from: 'shortnames.go Resolve (usrConfig == "")', conf: undefined, input: 'img', error: ['short-name "img" did not resolve to an alias and no containers-registries.conf(5) was found'] },
+  {
+    name: 'fully-qualified name returned as is, :latest added',
+    from: 'shortnames.go Resolve (!isShort)',
+    conf: TWO,
+    input: 'registry.example.com:5000/ns/img',
+    want: ['registry.example.com:5000/ns/img:latest [fully-qualified]'],
+  },
+  {
+    name: 'fully-qualified docker.io name normalized',
+    from: 'shortnames.go parseUnnormalizedShortName',
+    conf: TWO,
+    input: 'docker.io/busybox:1',
+    want: ['docker.io/library/busybox:1 [fully-qualified]'],
+  },
+  {
+    name: 'localhost is fully qualified',
+    from: 'shortnames.go parseUnnormalizedShortName',
+    conf: TWO,
+    input: 'localhost/img@' + D,
+    want: [`localhost/img@${D} [fully-qualified]`],
+  },
+  {
+    name: 'alias wins over search registries',
+    from: 'shortnames_test.go TestResolve (aliases)',
+    conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n',
+    input: 'img',
+    want: ['alias.example.com/ns/img:latest [alias]'],
+  },
+  {
+    name: 'alias: tag stripped for lookup and put back',
+    from: 'shortnames.go splitUserInput',
+    conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n',
+    input: 'img:1.2',
+    want: ['alias.example.com/ns/img:1.2 [alias]'],
+  },
+  {
+    name: 'alias: digest put back, no :latest',
+    from: 'shortnames.go splitUserInput',
+    conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n',
+    input: `img@${D}`,
+    want: [`alias.example.com/ns/img@${D} [alias]`],
+  },
+  {
+    name: 'alias: tag and digest both kept',
+    from: 'shortnames.go splitUserInput',
+    conf: TWO + '[aliases]\n"img" = "alias.example.com/ns/img"\n',
+    input: `img:2@${D}`,
+    want: [`alias.example.com/ns/img:2@${D} [alias]`],
+  },
+  {
+    name: 'alias to docker.io normalized to library/',
+    from: 'sysregistriesv2/shortnames.go parseShortNameValue',
+    conf: '[aliases]\n"busybox" = "docker.io/busybox"\n',
+    input: 'busybox',
+    want: ['docker.io/library/busybox:latest [alias]'],
+  },
+  {
+    name: 'namespaced short name alias',
+    from: 'sysregistriesv2/shortnames.go validateShortName',
+    conf: TWO + '[aliases]\n"ns/img" = "quay.io/ns/img"\n',
+    input: 'ns/img:3',
+    want: ['quay.io/ns/img:3 [alias]'],
+  },
+  {
+    name: 'alias cache overrides registries.conf',
+    from: 'sysregistriesv2/shortnames.go ResolveShortNameAlias',
+    conf: TWO + '[aliases]\n"img" = "conf.example.com/img"\n',
+    cache: '[aliases]\n"img" = "cache.example.com/img"\n',
+    input: 'img:1',
+    want: ['cache.example.com/img:1 [cache]'],
+  },
+  {
+    name: 'empty cache value hides the registries.conf alias',
+    from: 'sysregistriesv2/shortnames.go ResolveShortNameAlias (nil value)',
+    conf: 'short-name-mode = "disabled"\n' + TWO + '[aliases]\n"img" = "conf.example.com/img"\n',
+    cache: '[aliases]\n"img" = ""\n',
+    input: 'img',
+    want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'],
+  },
+  {
+    name: 'drop-in erases an alias with ""',
+    from: 'sysregistriesv2/shortnames.go newShortNameAliasCache',
+    conf: 'short-name-mode = "disabled"\n' + TWO + '[aliases]\n"img" = "conf.example.com/img"\n',
+    dropIns: { 'x.conf': '[aliases]\n"img" = ""\n' },
+    input: 'img',
+    want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'],
+  },
+  {
+    name: 'drop-in overrides an alias',
+    from: 'sysregistriesv2 updateWithConfigurationFrom',
+    conf: TWO + '[aliases]\n"img" = "conf.example.com/img"\n',
+    dropIns: { 'x.conf': '[aliases]\n"img" = "dropin.example.com/img"\n' },
+    input: 'img',
+    want: ['dropin.example.com/img:latest [alias]'],
+  },
+  {
+    name: 'disabled: all search registries in order, tag kept',
+    from: 'shortnames_test.go TestResolve (disabled)',
+    conf: 'short-name-mode = "disabled"\n' + TWO,
+    input: 'img:5',
+    tty: true,
+    want: ['quay.io/img:5 [search]', 'docker.io/library/img:5 [search]'],
+  },
+  {
+    name: 'permissive without TTY: all candidates',
+    from: 'shortnames.go Resolve (no TTY, permissive)',
+    conf: 'short-name-mode = "permissive"\n' + TWO,
+    input: 'img',
+    want: ['quay.io/img:latest [search]', 'docker.io/library/img:latest [search]'],
+  },
+  {
+    name: 'default mode is permissive',
+    from: 'sysregistriesv2/shortnames.go defaultShortNameMode',
+    conf: TWO,
+    input: 'ns/img',
+    want: ['quay.io/ns/img:latest [search]', 'docker.io/ns/img:latest [search]'],
+  },
+  {
+    name: 'enforcing, one search registry: no ambiguity',
+    from: 'shortnames.go Resolve (one candidate)',
+    conf: 'short-name-mode = "enforcing"\nunqualified-search-registries = ["registry.example.com:5000"]\n',
+    input: `img@${D}`,
+    want: [`registry.example.com:5000/img@${D} [search]`],
+  },
+  {
+    name: 'enforcing, several registries, no TTY: error naming the candidates',
+    from: 'shortnames.go Resolve (no TTY, enforcing)',
+    conf: 'short-name-mode = "enforcing"\n' + TWO,
+    input: 'img',
+    error: ['short-name resolution enforced but cannot prompt without a TTY', 'quay.io/img:latest', 'docker.io/library/img:latest'],
+  },
+  {
+    name: 'no alias and no search registries: error naming the file',
+    from: 'shortnames.go Resolve (len(unqualifiedSearchRegistries) == 0), image PR #1090',
+    conf: 'short-name-mode = "enforcing"\n',
+    input: 'img:3',
+    error: [/^short-name "img:3" did not resolve to an alias and no unqualified-search registries are defined in ".*registries\.conf"$/],
+  },
+  {
+    name: 'no registries.conf at all',
+    from: 'shortnames.go Resolve (usrConfig == "")',
+    conf: undefined,
+    input: 'img',
+    error: ['short-name "img" did not resolve to an alias and no containers-registries.conf(5) was found'],
+  },
   { name: 'invalid short name', from: 'shortnames.go parseUnnormalizedShortName', conf: TWO, input: 'Img', error: ['must be lowercase'] },
 ];
 
@@ -100,16 +237,28 @@ for (const c of cases) {
 
 test('error codes: SHORT_NAME for resolution failures, INVALID_REFERENCE for bad names', async () => {
   const e = setup('short-name-mode = "enforcing"\n' + TWO);
-  await assert.rejects(resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath }), (x: unknown) => isBerthError(x, 'SHORT_NAME'));
-  await assert.rejects(resolveShortName('img', e.conf, { isTTY: true, cachePath: e.cachePath }), (x: unknown) => isBerthError(x, 'SHORT_NAME')); // TTY but no prompt callback
-  await assert.rejects(resolveShortName('Img', e.conf, { isTTY: false, cachePath: e.cachePath }), (x: unknown) => isBerthError(x, 'INVALID_REFERENCE'));
+  await assert.rejects(resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath }), (x: unknown) =>
+    isBerthError(x, 'SHORT_NAME'),
+  );
+  await assert.rejects(resolveShortName('img', e.conf, { isTTY: true, cachePath: e.cachePath }), (x: unknown) =>
+    isBerthError(x, 'SHORT_NAME'),
+  ); // TTY but no prompt callback
+  await assert.rejects(resolveShortName('Img', e.conf, { isTTY: false, cachePath: e.cachePath }), (x: unknown) =>
+    isBerthError(x, 'INVALID_REFERENCE'),
+  );
 });
 
 test('descriptions name the alias origin or the search-registries file (shortnames.go Description)', async () => {
   const e = setup(TWO + '[aliases]\n"img" = "quay.io/img"\n');
   const file = path.join(e.root, 'etc', 'registries.conf');
-  assert.equal((await resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath })).description, `Resolved "img" as an alias (${file})`);
-  assert.equal((await resolveShortName('other', e.conf, { isTTY: false, cachePath: e.cachePath })).description, `Resolving "other" using unqualified-search registries (${file})`);
+  assert.equal(
+    (await resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath })).description,
+    `Resolved "img" as an alias (${file})`,
+  );
+  assert.equal(
+    (await resolveShortName('other', e.conf, { isTTY: false, cachePath: e.cachePath })).description,
+    `Resolving "other" using unqualified-search registries (${file})`,
+  );
   assert.equal((await resolveShortName('quay.io/x', e.conf, { isTTY: false, cachePath: e.cachePath })).description, '');
 });
 
@@ -118,7 +267,14 @@ for (const mode of ['enforcing', 'permissive']) {
   test(`${mode} with a TTY prompts; the choice is recorded in the alias cache and then used`, async () => {
     const e = setup(`short-name-mode = "${mode}"\n` + TWO);
     let shown: string[] = [];
-    const r = await resolveShortName('img:7', e.conf, { isTTY: true, cachePath: e.cachePath, prompt: async (choices) => { shown = choices; return 1; } });
+    const r = await resolveShortName('img:7', e.conf, {
+      isTTY: true,
+      cachePath: e.cachePath,
+      prompt: async (choices) => {
+        shown = choices;
+        return 1;
+      },
+    });
     assert.deepEqual(shown, ['quay.io/img:7', 'docker.io/library/img:7']);
     assert.deepEqual(show(r), ['docker.io/library/img:7 [search]']);
     assert.ok(r.recordAlias);
@@ -143,13 +299,27 @@ test('recording keeps other cache entries', async () => {
 
 test('prompt declined or out of range → SHORT_NAME error', async () => {
   const e = setup('short-name-mode = "enforcing"\n' + TWO);
-  await assert.rejects(resolveShortName('img', e.conf, { isTTY: true, cachePath: e.cachePath, prompt: async () => -1 }), (x: unknown) => isBerthError(x, 'SHORT_NAME'));
-  await assert.rejects(resolveShortName('img', e.conf, { isTTY: true, cachePath: e.cachePath, prompt: async () => { throw new Error('^C'); } }), (x: unknown) => isBerthError(x, 'SHORT_NAME'));
+  await assert.rejects(resolveShortName('img', e.conf, { isTTY: true, cachePath: e.cachePath, prompt: async () => -1 }), (x: unknown) =>
+    isBerthError(x, 'SHORT_NAME'),
+  );
+  await assert.rejects(
+    resolveShortName('img', e.conf, {
+      isTTY: true,
+      cachePath: e.cachePath,
+      prompt: async () => {
+        throw new Error('^C');
+      },
+    }),
+    (x: unknown) => isBerthError(x, 'SHORT_NAME'),
+  );
 });
 
 test('a corrupt alias cache is a CONFIG error naming the cache file', async () => {
   const e = setup(TWO, '[aliases]\n"img" = "notqualified"\n');
-  await assert.rejects(resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath }), (x: unknown) => isBerthError(x, 'CONFIG') && (x as Error).message.startsWith(e.cachePath + ': '));
+  await assert.rejects(
+    resolveShortName('img', e.conf, { isTTY: false, cachePath: e.cachePath }),
+    (x: unknown) => isBerthError(x, 'CONFIG') && (x as Error).message.startsWith(e.cachePath + ': '),
+  );
 });
 
 // sysregistriesv2/shortnames.go shortNameAliasesConfPath.
@@ -157,7 +327,10 @@ test('alias cache location: XDG_CACHE_HOME, ~/.cache, root, explicit', () => {
   const rootful = process.geteuid?.() === 0;
   const rootless = { _CONTAINERS_ROOTLESS_UID: '1000' };
   assert.equal(aliasCachePath({ cachePath: '/x/y.conf' }), '/x/y.conf');
-  assert.equal(aliasCachePath({ env: { ...rootless, XDG_CACHE_HOME: '/xdg/cache' }, home: '/h' }), '/xdg/cache/containers/short-name-aliases.conf');
+  assert.equal(
+    aliasCachePath({ env: { ...rootless, XDG_CACHE_HOME: '/xdg/cache' }, home: '/h' }),
+    '/xdg/cache/containers/short-name-aliases.conf',
+  );
   if (rootful) {
     assert.equal(aliasCachePath({ env: {}, home: '/h' }), '/var/cache/containers/short-name-aliases.conf');
     assert.equal(aliasCachePath({ env: rootless, home: '/h' }), '/h/.cache/containers/short-name-aliases.conf');
@@ -170,9 +343,17 @@ test('alias cache location: XDG_CACHE_HOME, ~/.cache, root, explicit', () => {
 test('resolveLocalCandidates: alias, localhost, search registries', () => {
   const e = setup(TWO + '[aliases]\n"img" = "alias.example.com/img"\n');
   const got = resolveLocalCandidates('img:1', e.conf, { cachePath: e.cachePath }).map((c) => `${formatReference(c.ref)} [${c.origin}]`);
-  assert.deepEqual(got, ['alias.example.com/img:1 [alias]', 'localhost/img:1 [localhost]', 'quay.io/img:1 [search]', 'docker.io/library/img:1 [search]']);
+  assert.deepEqual(got, [
+    'alias.example.com/img:1 [alias]',
+    'localhost/img:1 [localhost]',
+    'quay.io/img:1 [search]',
+    'docker.io/library/img:1 [search]',
+  ]);
   const none = setup(undefined);
-  assert.deepEqual(resolveLocalCandidates('img', none.conf, { cachePath: none.cachePath }).map((c) => formatReference(c.ref)), ['localhost/img:latest']);
+  assert.deepEqual(
+    resolveLocalCandidates('img', none.conf, { cachePath: none.cachePath }).map((c) => formatReference(c.ref)),
+    ['localhost/img:latest'],
+  );
 });
 
 // End to end: short name → candidates → pull sources (shortnames.go Resolve, then

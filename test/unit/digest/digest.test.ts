@@ -40,7 +40,10 @@ for (const [name, input, re] of BAD) {
 }
 
 test('parseDigest names what it was parsing and truncates huge inputs', () => {
-  assert.throws(() => parseDigest('x'.repeat(10000), 'layer digest'), (e: Error) => /^invalid layer digest "x{77}\.\.\."/.test(e.message) && e.message.length < 200);
+  assert.throws(
+    () => parseDigest('x'.repeat(10000), 'layer digest'),
+    (e: Error) => /^invalid layer digest "x{77}\.\.\."/.test(e.message) && e.message.length < 200,
+  );
 });
 
 test('digestOf and matchesDigest', () => {

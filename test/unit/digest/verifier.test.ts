@@ -18,11 +18,15 @@ function chunks(b: Buffer, size = 4096): Buffer[] {
 async function verify(data: Buffer, expect: ConstructorParameters<typeof DigestVerifier>[0]): Promise<{ v: DigestVerifier; out: Buffer }> {
   const v = new DigestVerifier(expect);
   const got: Buffer[] = [];
-  const sink = new Writable({ write(c, _e, cb) { got.push(c as Buffer); cb(); } });
+  const sink = new Writable({
+    write(c, _e, cb) {
+      got.push(c as Buffer);
+      cb();
+    },
+  });
   await pipeline(Readable.from(chunks(data)), v, sink);
   return { v, out: Buffer.concat(got) };
 }
-
 
 test('passes content through and reports digest and size when everything matches', async () => {
   const { v, out } = await verify(DATA, { digest: D, size: DATA.length, what: 'blob x' });
@@ -37,35 +41,54 @@ test('computes the digest when none is expected', async () => {
 });
 
 test('early EOF with a known size: SIZE_MISMATCH naming the input', async () => {
-  await assert.rejects(verify(DATA.subarray(0, DATA.length - 1), { digest: D, size: DATA.length, what: 'layer 1/2 of docker-archive:x.tar' }),
-    expectError('SIZE_MISMATCH', new RegExp(`^layer 1/2 of docker-archive:x\\.tar: got ${DATA.length - 1} bytes, expected ${DATA.length}`)));
+  await assert.rejects(
+    verify(DATA.subarray(0, DATA.length - 1), { digest: D, size: DATA.length, what: 'layer 1/2 of docker-archive:x.tar' }),
+    expectError('SIZE_MISMATCH', new RegExp(`^layer 1/2 of docker-archive:x\\.tar: got ${DATA.length - 1} bytes, expected ${DATA.length}`)),
+  );
 });
 
 test('early EOF with only a digest: DIGEST_MISMATCH', async () => {
-  await assert.rejects(verify(DATA.subarray(0, 100), { digest: D, what: 'blob y' }), expectError('DIGEST_MISMATCH', /^blob y: content digest sha256:[a-f0-9]{64} does not match expected/));
+  await assert.rejects(
+    verify(DATA.subarray(0, 100), { digest: D, what: 'blob y' }),
+    expectError('DIGEST_MISMATCH', /^blob y: content digest sha256:[a-f0-9]{64} does not match expected/),
+  );
 });
 
 test('trailing bytes fail as soon as the size is crossed, before the end', async () => {
   const v = new DigestVerifier({ digest: D, size: DATA.length, what: 'blob z' });
   let passed = 0;
-  const sink = new Writable({ write(c, _e, cb) { passed += (c as Buffer).length; cb(); } });
+  const sink = new Writable({
+    write(c, _e, cb) {
+      passed += (c as Buffer).length;
+      cb();
+    },
+  });
   const big = Buffer.concat([DATA, Buffer.alloc(1 << 20, 1)]);
   await assert.rejects(pipeline(Readable.from(chunks(big)), v, sink), expectError('SIZE_MISMATCH', /more than the expected \d+ bytes/));
   assert.ok(passed <= DATA.length, 'nothing beyond the expected size reached the sink');
 });
 
 test('one trailing byte is caught', async () => {
-  await assert.rejects(verify(Buffer.concat([DATA, Buffer.from('x')]), { digest: D, size: DATA.length, what: 'b' }), expectError('SIZE_MISMATCH', /more than the expected/));
+  await assert.rejects(
+    verify(Buffer.concat([DATA, Buffer.from('x')]), { digest: D, size: DATA.length, what: 'b' }),
+    expectError('SIZE_MISMATCH', /more than the expected/),
+  );
 });
 
 test('wrong digest with the right size: DIGEST_MISMATCH', async () => {
   const tampered = Buffer.from(DATA);
   tampered[500] ^= 1;
-  await assert.rejects(verify(tampered, { digest: D, size: DATA.length, what: 'blob t' }), expectError('DIGEST_MISMATCH', new RegExp(`does not match expected ${D}`)));
+  await assert.rejects(
+    verify(tampered, { digest: D, size: DATA.length, what: 'blob t' }),
+    expectError('DIGEST_MISMATCH', new RegExp(`does not match expected ${D}`)),
+  );
 });
 
 test('maxSize without a size: TOO_LARGE', async () => {
-  await assert.rejects(verify(DATA, { maxSize: 1000, what: 'config' }), expectError('TOO_LARGE', /config: more than the expected 1000 bytes/));
+  await assert.rejects(
+    verify(DATA, { maxSize: 1000, what: 'config' }),
+    expectError('TOO_LARGE', /config: more than the expected 1000 bytes/),
+  );
 });
 
 test('sha512 digests are verified with sha512', async () => {
@@ -84,7 +107,10 @@ test('empty content', async () => {
   const empty = digestOf(Buffer.alloc(0));
   const { v } = await verify(Buffer.alloc(0), { digest: empty, size: 0, what: 'empty' });
   assert.equal(v.digest, empty);
-  await assert.rejects(verify(Buffer.alloc(0), { digest: D, size: DATA.length, what: 'empty' }), expectError('SIZE_MISMATCH', /got 0 bytes/));
+  await assert.rejects(
+    verify(Buffer.alloc(0), { digest: D, size: DATA.length, what: 'empty' }),
+    expectError('SIZE_MISMATCH', /got 0 bytes/),
+  );
 });
 
 test('HashSink hashes what is written', async () => {

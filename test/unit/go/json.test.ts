@@ -5,7 +5,16 @@ import { GoStruct, goJSON, goMap } from '../../../src/go/json.js';
 import { GoTime } from '../../../src/go/time.js';
 
 test('explicit maps: only Map and null-prototype objects are sorted; plain objects keep field order', () => {
-  const v = { mediaType: 'm', size: 2, digest: 'd', annotations: goMap({ z: '1', a: '2' }), m: new Map([['b', 1], ['a', 2]]) };
+  const v = {
+    mediaType: 'm',
+    size: 2,
+    digest: 'd',
+    annotations: goMap({ z: '1', a: '2' }),
+    m: new Map([
+      ['b', 1],
+      ['a', 2],
+    ]),
+  };
   assert.equal(goJSON(v), '{"mediaType":"m","size":2,"digest":"d","annotations":{"a":"2","z":"1"},"m":{"a":2,"b":1}}');
   assert.equal(goJSON(new GoStruct({ b: 1, a: undefined, c: [] })), '{"b":1,"c":[]}');
 });

@@ -13,16 +13,43 @@ import { humanDuration, humanSize, humanSizeSpaced } from '../../../src/go/units
 import { expectError } from '../../helpers/expect-error.js';
 
 test('formatGoDuration: Go time.Duration.String', () => {
-  const cases: [number, string][] = [[0, '0s'], [1, '1ms'], [500, '500ms'], [1000, '1s'], [1500, '1.5s'], [5000, '5s'], [1001, '1.001s'],
-    [60_000, '1m0s'], [90_000, '1m30s'], [3_600_000, '1h0m0s'], [3_661_500, '1h1m1.5s'], [-2000, '-2s']];
+  const cases: [number, string][] = [
+    [0, '0s'],
+    [1, '1ms'],
+    [500, '500ms'],
+    [1000, '1s'],
+    [1500, '1.5s'],
+    [5000, '5s'],
+    [1001, '1.001s'],
+    [60_000, '1m0s'],
+    [90_000, '1m30s'],
+    [3_600_000, '1h0m0s'],
+    [3_661_500, '1h1m1.5s'],
+    [-2000, '-2s'],
+  ];
   for (const [ms, want] of cases) assert.equal(formatGoDuration(ms), want, String(ms));
 });
 
 test('parseGoDuration', () => {
   const ok: [string, number][] = [
-    ['0', 0], ['1ns', 1], ['1us', 1e3], ['1µs', 1e3], ['1μs', 1e3], ['1.5ms', 1.5e6], ['2s', 2e9], ['1m', 60e9],
-    ['1h', 3600e9], ['1h30m', 5400e9], ['1.5h', 5400e9], ['.5s', 0.5e9], ['5.s', 5e9], ['-1.5h', -5400e9], ['+3m', 180e9],
-    ['2h45m10s', (2 * 3600 + 45 * 60 + 10) * 1e9], ['24h', 86400e9], ['1h0m30s', 3630e9],
+    ['0', 0],
+    ['1ns', 1],
+    ['1us', 1e3],
+    ['1µs', 1e3],
+    ['1μs', 1e3],
+    ['1.5ms', 1.5e6],
+    ['2s', 2e9],
+    ['1m', 60e9],
+    ['1h', 3600e9],
+    ['1h30m', 5400e9],
+    ['1.5h', 5400e9],
+    ['.5s', 0.5e9],
+    ['5.s', 5e9],
+    ['-1.5h', -5400e9],
+    ['+3m', 180e9],
+    ['2h45m10s', (2 * 3600 + 45 * 60 + 10) * 1e9],
+    ['24h', 86400e9],
+    ['1h0m30s', 3630e9],
   ];
   for (const [s, ns] of ok) assert.equal(parseGoDuration(s), ns, s);
   for (const bad of ['', '1', '1x', 'h', '.s', '-', '1h2', 'one hour', '1 h']) {
@@ -85,20 +112,48 @@ test('humanDuration (go-units HumanDuration)', () => {
   const h = 60 * m;
   const d = 24 * h;
   const t: [number, string][] = [
-    [-5 * s, 'Less than a second'], [0, 'Less than a second'], [999, 'Less than a second'], [s, '1 second'],
-    [2 * s, '2 seconds'], [59 * s, '59 seconds'], [60 * s, 'About a minute'], [119 * s, 'About a minute'],
-    [2 * m, '2 minutes'], [59 * m, '59 minutes'], [60 * m, 'About an hour'], [89 * m, 'About an hour'],
-    [90 * m, '2 hours'], [47 * h, '47 hours'], [48 * h, '2 days'], [13 * d, '13 days'], [14 * d, '2 weeks'],
-    [59 * d, '8 weeks'], [60 * d, '2 months'], [729 * d, '24 months'], [730 * d, '2 years'], [3650 * d, '10 years'],
+    [-5 * s, 'Less than a second'],
+    [0, 'Less than a second'],
+    [999, 'Less than a second'],
+    [s, '1 second'],
+    [2 * s, '2 seconds'],
+    [59 * s, '59 seconds'],
+    [60 * s, 'About a minute'],
+    [119 * s, 'About a minute'],
+    [2 * m, '2 minutes'],
+    [59 * m, '59 minutes'],
+    [60 * m, 'About an hour'],
+    [89 * m, 'About an hour'],
+    [90 * m, '2 hours'],
+    [47 * h, '47 hours'],
+    [48 * h, '2 days'],
+    [13 * d, '13 days'],
+    [14 * d, '2 weeks'],
+    [59 * d, '8 weeks'],
+    [60 * d, '2 months'],
+    [729 * d, '24 months'],
+    [730 * d, '2 years'],
+    [3650 * d, '10 years'],
   ];
   for (const [ms, want] of t) assert.equal(humanDuration(ms), want, String(ms));
 });
 
 test('humanSize (go-units HumanSizeWithPrecision) and the images SIZE column', () => {
   const t: [number, number, string][] = [
-    [0, 3, '0B'], [1, 3, '1B'], [999, 3, '999B'], [1000, 3, '1kB'], [1024, 3, '1.02kB'], [11352, 3, '11.4kB'],
-    [10240, 3, '10.2kB'], [999999, 3, '1e+03kB'], [1_000_000, 3, '1MB'], [5_830_000, 3, '5.83MB'],
-    [331_000_000, 3, '331MB'], [11352, 4, '11.35kB'], [10240, 4, '10.24kB'], [2_500_000_000, 3, '2.5GB'],
+    [0, 3, '0B'],
+    [1, 3, '1B'],
+    [999, 3, '999B'],
+    [1000, 3, '1kB'],
+    [1024, 3, '1.02kB'],
+    [11352, 3, '11.4kB'],
+    [10240, 3, '10.2kB'],
+    [999999, 3, '1e+03kB'],
+    [1_000_000, 3, '1MB'],
+    [5_830_000, 3, '5.83MB'],
+    [331_000_000, 3, '331MB'],
+    [11352, 4, '11.35kB'],
+    [10240, 4, '10.24kB'],
+    [2_500_000_000, 3, '2.5GB'],
   ];
   for (const [b, p, want] of t) assert.equal(humanSize(b, p), want, `${b}/${p}`);
   assert.equal(humanSizeSpaced(11352), '11.4 kB');

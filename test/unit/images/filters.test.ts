@@ -24,7 +24,10 @@ import { writeImage, writeParentAndChild } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-filters-'));
 const store = Store.open({ root });
-process.on('exit', () => { store.close(); rmSync(root, { recursive: true, force: true }); });
+process.on('exit', () => {
+  store.close();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const ids: Record<string, string> = {};
 const byId = new Map<string, string>();
@@ -38,17 +41,27 @@ before(async () => {
     byId.set(w.id, name);
     return w;
   };
-  await put('alpine', { names: ['docker.io/library/alpine:3.19', 'docker.io/library/alpine:latest'], created: '2024-01-01T00:00:00Z', labels: { maintainer: 'alpine team', 'org.opencontainers.image.version': '3.19' } });
+  await put('alpine', {
+    names: ['docker.io/library/alpine:3.19', 'docker.io/library/alpine:latest'],
+    created: '2024-01-01T00:00:00Z',
+    labels: { maintainer: 'alpine team', 'org.opencontainers.image.version': '3.19' },
+  });
   await put('busybox', { names: ['docker.io/library/busybox:1.36'], created: '2024-02-01T00:00:00Z', labels: { tier: 'base' } });
-  const app = await put('app', { names: ['quay.io/acme/app:v1', 'localhost/app:dev'], created: '2024-03-01T12:00:00Z', labels: { tier: 'frontend', 'com.acme/team': 'web' } });
+  const app = await put('app', {
+    names: ['quay.io/acme/app:v1', 'localhost/app:dev'],
+    created: '2024-03-01T12:00:00Z',
+    labels: { tier: 'frontend', 'com.acme/team': 'web' },
+  });
   appManifest = app.manifestDigest;
   await put('appV2', { names: ['quay.io/acme/app:v2'], created: '2024-03-02T00:00:00Z', labels: { tier: 'frontend' } });
   const tool = await put('tool', { created: '2023-01-01T00:00:00Z' });
   store.addNames(tool.id, [`quay.io/acme/tool@${tool.manifestDigest}`]);
   await put('dangling', { created: '2024-04-01T00:00:00Z', labels: { tier: 'base' } });
   const pc = await writeParentAndChild(store, { childNames: ['localhost/child:1'], created: '2023-06-01T00:00:00Z' });
-  ids.parent = pc.parent.id; byId.set(pc.parent.id, 'parent');
-  ids.child = pc.child.id; byId.set(pc.child.id, 'child');
+  ids.parent = pc.parent.id;
+  byId.set(pc.parent.id, 'parent');
+  ids.child = pc.child.id;
+  byId.set(pc.child.id, 'child');
   recentCreated = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
   await put('recent', { names: ['localhost/recent:latest'], created: recentCreated });
 });
@@ -57,10 +70,17 @@ const ALL = ['alpine', 'busybox', 'app', 'appV2', 'tool', 'dangling', 'parent', 
 const without = (...x: string[]) => ALL.filter((n) => !x.includes(n));
 
 function run(filters: string[], all = true): string[] {
-  return listImages(store, { filters, all }).images.map((i) => byId.get(i.row.id)!).sort();
+  return listImages(store, { filters, all })
+    .images.map((i) => byId.get(i.row.id)!)
+    .sort();
 }
 
-interface Case { name: string; filters: () => string[]; all?: boolean; want: string[] }
+interface Case {
+  name: string;
+  filters: () => string[];
+  all?: boolean;
+  want: string[];
+}
 
 const cases: Case[] = [
   { name: 'no filter, --all', filters: () => [], want: ALL },
@@ -72,7 +92,12 @@ const cases: Case[] = [
   { name: 'dangling!=true (negation)', filters: () => ['dangling!=true'], want: without('dangling') },
   { name: 'intermediate=true', filters: () => ['intermediate=true'], want: ['parent'] },
   { name: 'intermediate=false', filters: () => ['intermediate=false'], want: without('parent') },
-  { name: 'intermediate=true without --all (user filter replaces the default)', filters: () => ['intermediate=true'], all: false, want: ['parent'] },
+  {
+    name: 'intermediate=true without --all (user filter replaces the default)',
+    filters: () => ['intermediate=true'],
+    all: false,
+    want: ['parent'],
+  },
   { name: 'dangling=true without --all', filters: () => ['dangling=true'], all: false, want: ['dangling'] },
   // label (MatchLabelFilters)
   { name: 'label=KEY', filters: () => ['label=tier'], want: ['app', 'appV2', 'busybox', 'dangling'] },
@@ -95,8 +120,16 @@ const cases: Case[] = [
   // until (timetype.GetTimestamp: duration, RFC 3339, Unix)
   { name: 'until=RFC 3339', filters: () => ['until=2024-02-15T00:00:00Z'], want: ['alpine', 'busybox', 'child', 'parent', 'tool'] },
   { name: 'until=RFC 3339 with offset', filters: () => ['until=2024-02-01T01:00:00+01:00'], want: ['alpine', 'child', 'parent', 'tool'] },
-  { name: 'until=Unix seconds', filters: () => [`until=${Date.UTC(2024, 1, 15) / 1000}`], want: ['alpine', 'busybox', 'child', 'parent', 'tool'] },
-  { name: 'until=Unix seconds with fraction', filters: () => [`until=${Date.UTC(2024, 1, 1) / 1000}.5`], want: ['alpine', 'busybox', 'child', 'parent', 'tool'] },
+  {
+    name: 'until=Unix seconds',
+    filters: () => [`until=${Date.UTC(2024, 1, 15) / 1000}`],
+    want: ['alpine', 'busybox', 'child', 'parent', 'tool'],
+  },
+  {
+    name: 'until=Unix seconds with fraction',
+    filters: () => [`until=${Date.UTC(2024, 1, 1) / 1000}.5`],
+    want: ['alpine', 'busybox', 'child', 'parent', 'tool'],
+  },
   { name: 'until=duration excludes the image created 10 minutes ago', filters: () => ['until=30m'], want: without('recent') },
   { name: 'until=duration includes it', filters: () => ['until=1s'], want: ALL },
   { name: 'until=Go duration with units mixed', filters: () => ['until=1h0m30s'], want: without('recent') },
@@ -120,7 +153,11 @@ const cases: Case[] = [
   { name: 'reference twice: OR', filters: () => ['reference=app', 'reference=busybox'], want: ['app', 'appV2', 'busybox'] },
   { name: 'reference!=', filters: () => ['reference!=acme/*'], want: without('app', 'appV2', 'tool') },
   { name: 'reference and reference!=', filters: () => ['reference=app', 'reference!=*:v2'], want: ['app'] },
-  { name: 'reference!= twice: AND of negatives', filters: () => ['reference!=alpine', 'reference!=busybox'], want: without('alpine', 'busybox') },
+  {
+    name: 'reference!= twice: AND of negatives',
+    filters: () => ['reference!=alpine', 'reference!=busybox'],
+    want: without('alpine', 'busybox'),
+  },
   { name: 'reference=no match', filters: () => ['reference=nothing'], want: [] },
   { name: 'reference=[ab]pp character class', filters: () => ['reference=[ab]pp:v1'], want: ['app'] },
   { name: 'reference=malformed pattern matches nothing', filters: () => ['reference=app[:v1'], want: [] },
@@ -134,10 +171,18 @@ const cases: Case[] = [
   { name: 'containers=external (all of zero containers are external)', filters: () => ['containers=external'], want: ALL },
   // combinations across keys: AND
   { name: 'label + since', filters: () => ['label=tier=frontend', 'since=docker.io/library/busybox:1.36'], want: ['app', 'appV2'] },
-  { name: 'label + since + until', filters: () => ['label=tier=frontend', 'since=docker.io/library/busybox:1.36', 'until=2024-03-01T23:00:00Z'], want: ['app'] },
+  {
+    name: 'label + since + until',
+    filters: () => ['label=tier=frontend', 'since=docker.io/library/busybox:1.36', 'until=2024-03-01T23:00:00Z'],
+    want: ['app'],
+  },
   { name: 'dangling + label', filters: () => ['dangling=true', 'label=tier'], want: ['dangling'] },
   { name: 'reference + label', filters: () => ['reference=*/acme/*', 'label=tier'], want: ['app', 'appV2'] },
-  { name: 'dangling=false + reference!= + until', filters: () => ['dangling=false', 'reference!=app', 'until=2024-12-31T00:00:00Z'], want: ['alpine', 'busybox', 'child', 'parent', 'tool'] },
+  {
+    name: 'dangling=false + reference!= + until',
+    filters: () => ['dangling=false', 'reference!=app', 'until=2024-12-31T00:00:00Z'],
+    want: ['alpine', 'busybox', 'child', 'parent', 'tool'],
+  },
   { name: 'same boolean twice with the same value is fine', filters: () => ['dangling=true', 'dangling=true'], want: ['dangling'] },
 ];
 
@@ -149,19 +194,37 @@ for (const c of cases) {
 
 test('a single fully qualified reference narrows the names shown (filterReferences ephemeral names)', () => {
   const r = listImages(store, { filters: ['reference=docker.io/library/alpine:latest'] });
-  assert.deepEqual(r.images.map((i) => i.names), [['docker.io/library/alpine:latest']]);
+  assert.deepEqual(
+    r.images.map((i) => i.names),
+    [['docker.io/library/alpine:latest']],
+  );
   const short = listImages(store, { filters: ['reference=alpine'] });
-  assert.deepEqual(short.images.map((i) => i.names), [['docker.io/library/alpine:3.19', 'docker.io/library/alpine:latest']]);
+  assert.deepEqual(
+    short.images.map((i) => i.names),
+    [['docker.io/library/alpine:3.19', 'docker.io/library/alpine:latest']],
+  );
   const two = listImages(store, { filters: ['reference=docker.io/library/alpine:latest', 'reference=busybox'] });
   assert.equal(two.images.find((i) => i.row.id === ids.alpine)!.names.length, 2, 'with two reference filters all names stay');
 });
 
-interface ErrCase { name: string; filters: string[]; re: RegExp }
+interface ErrCase {
+  name: string;
+  filters: string[];
+  re: RegExp;
+}
 const errors: ErrCase[] = [
   { name: 'unknown key', filters: ['bogus=1'], re: /^unsupported image filter "bogus"$/ },
   { name: 'no "="', filters: ['dangling'], re: /^invalid image filter "dangling": must be in the format/ },
-  { name: 'non-boolean', filters: ['dangling=maybe'], re: /^non-boolean value "dangling" for maybe filter: strconv.ParseBool: parsing "maybe": invalid syntax$/ },
-  { name: 'boolean key twice with different values', filters: ['dangling=true', 'dangling=false'], re: /specifying "dangling" filter more than once with different values is not supported/ },
+  {
+    name: 'non-boolean',
+    filters: ['dangling=maybe'],
+    re: /^non-boolean value "dangling" for maybe filter: strconv.ParseBool: parsing "maybe": invalid syntax$/,
+  },
+  {
+    name: 'boolean key twice with different values',
+    filters: ['dangling=true', 'dangling=false'],
+    re: /specifying "dangling" filter more than once with different values is not supported/,
+  },
   { name: 'bad until', filters: ['until=yesterday'], re: /failed to parse value as time or duration: "yesterday"/ },
   { name: 'bad until date', filters: ['until=2024-13-01'], re: /cannot parse "2024-13-01" as a time/ },
   { name: 'before an unknown image', filters: ['before=nothere'], re: /^could not find local image for filter "before"="nothere"/ },
@@ -171,30 +234,57 @@ const errors: ErrCase[] = [
 ];
 for (const c of errors) {
   test(`filter error: ${c.name}`, () => {
-    assert.throws(() => listImages(store, { filters: c.filters, all: true }), (e: unknown) => {
-      assert.ok(isBerthError(e, 'INVALID_ARGUMENT'), String(e));
-      assert.match((e as Error).message, c.re);
-      assert.ok(!(e as Error).message.includes('\n'), 'one line');
-      return true;
-    });
+    assert.throws(
+      () => listImages(store, { filters: c.filters, all: true }),
+      (e: unknown) => {
+        assert.ok(isBerthError(e, 'INVALID_ARGUMENT'), String(e));
+        assert.match((e as Error).message, c.re);
+        assert.ok(!(e as Error).message.includes('\n'), 'one line');
+        return true;
+      },
+    );
   });
 }
 
 test('Go path.Match semantics', () => {
   const t: [string, string, boolean][] = [
-    ['abc', 'abc', true], ['*', 'abc', true], ['*c', 'abc', true], ['a*', 'a', true], ['a*', 'ab/c', false],
-    ['a*/b', 'abc/b', true], ['a*b*c*d*e*/f', 'axbxcxdxe/f', true], ['a*b?c*x', 'abxbbxdbxebxczzx', true],
-    ['ab[c]', 'abc', true], ['ab[b-d]', 'abc', true], ['ab[^c]', 'abc', false], ['ab[^b-d]', 'abe', true],
-    ['a\\*b', 'a*b', true], ['a\\*b', 'ab', false], ['a?b', 'a☺b', true], ['a?b', 'a/b', false],
-    ['[', 'a', false], ['[^', 'a', false], ['a[', 'a', false], ['[]a]', ']', false], ['[-]', '-', false],
-    ['[\\-]', '-', true], ['[x\\-]', 'z', false], ['*x', 'xxx', true], ['a\\', 'a', false],
+    ['abc', 'abc', true],
+    ['*', 'abc', true],
+    ['*c', 'abc', true],
+    ['a*', 'a', true],
+    ['a*', 'ab/c', false],
+    ['a*/b', 'abc/b', true],
+    ['a*b*c*d*e*/f', 'axbxcxdxe/f', true],
+    ['a*b?c*x', 'abxbbxdbxebxczzx', true],
+    ['ab[c]', 'abc', true],
+    ['ab[b-d]', 'abc', true],
+    ['ab[^c]', 'abc', false],
+    ['ab[^b-d]', 'abe', true],
+    ['a\\*b', 'a*b', true],
+    ['a\\*b', 'ab', false],
+    ['a?b', 'a☺b', true],
+    ['a?b', 'a/b', false],
+    ['[', 'a', false],
+    ['[^', 'a', false],
+    ['a[', 'a', false],
+    ['[]a]', ']', false],
+    ['[-]', '-', false],
+    ['[\\-]', '-', true],
+    ['[x\\-]', 'z', false],
+    ['*x', 'xxx', true],
+    ['a\\', 'a', false],
   ];
   for (const [p, s, want] of t) assert.equal(pathMatch(p, s), want, `${p} ~ ${s}`);
 });
 
 test('reference candidates of a name (imageMatchesReferenceFilter)', () => {
   assert.deepEqual(referenceCandidates('docker.io/library/alpine:latest'), [
-    'docker.io/library/alpine:latest', 'library/alpine', 'alpine:latest', 'docker.io/library/alpine', 'library/alpine:latest', 'alpine',
+    'docker.io/library/alpine:latest',
+    'library/alpine',
+    'alpine:latest',
+    'docker.io/library/alpine',
+    'library/alpine:latest',
+    'alpine',
   ]);
   const d = `quay.io/a/b@sha256:${'1'.repeat(64)}`;
   assert.deepEqual(referenceCandidates(d), [d, 'a/b', `b@sha256:${'1'.repeat(64)}`, 'quay.io/a/b', `a/b@sha256:${'1'.repeat(64)}`, 'b']);

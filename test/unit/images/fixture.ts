@@ -50,7 +50,12 @@ export interface ImageSpec {
   architecture?: string;
 }
 
-export interface WrittenImage { id: string; configDigest: Digest; manifestDigest: Digest; diffIDs: Digest[] }
+export interface WrittenImage {
+  id: string;
+  configDigest: Digest;
+  manifestDigest: Digest;
+  diffIDs: Digest[];
+}
 
 let counter = 0;
 
@@ -82,12 +87,27 @@ export async function writeImage(store: Store, spec: ImageSpec = {}): Promise<Wr
   try {
     const layerDescs = [];
     for (const tar of tars) {
-      const b = await dest.putBlob(Readable.from([tar]), { digest: digestOf(tar), size: tar.length, mediaType: layerMT, isConfig: false, what: 'layer' });
+      const b = await dest.putBlob(Readable.from([tar]), {
+        digest: digestOf(tar),
+        size: tar.length,
+        mediaType: layerMT,
+        isConfig: false,
+        what: 'layer',
+      });
       layerDescs.push({ mediaType: layerMT, digest: b.digest, size: b.size });
     }
-    await dest.putBlob(Readable.from([cfgBytes]), { digest: cfgDesc.digest, size: cfgDesc.size, mediaType: cfgDesc.mediaType, isConfig: true, what: 'config' });
+    await dest.putBlob(Readable.from([cfgBytes]), {
+      digest: cfgDesc.digest,
+      size: cfgDesc.size,
+      mediaType: cfgDesc.mediaType,
+      isConfig: true,
+      what: 'config',
+    });
     const mt = flavour === 'docker' ? MT.DockerManifest : MT.OCIManifest;
-    const manifest = serializeManifest({ schemaVersion: 2, config: cfgDesc, layers: layerDescs, ...(spec.annotations ? { annotations: spec.annotations } : {}) }, mt);
+    const manifest = serializeManifest(
+      { schemaVersion: 2, config: cfgDesc, layers: layerDescs, ...(spec.annotations ? { annotations: spec.annotations } : {}) },
+      mt,
+    );
     await dest.putManifest({ bytes: manifest, mediaType: mt });
     const manifestDigest = digestOf(manifest);
     await dest.commit({
@@ -105,9 +125,17 @@ export async function writeImage(store: Store, spec: ImageSpec = {}): Promise<Wr
  * A parent image and a child built on it the way a build does: the child shares the
  * parent's layers and history and adds one entry (with or without a layer).
  */
-export async function writeParentAndChild(store: Store, opts: {
-  parentNames?: string[]; childNames?: string[]; childAddsLayer?: boolean; base?: string; top?: string; created?: string;
-} = {}): Promise<{ parent: WrittenImage; child: WrittenImage }> {
+export async function writeParentAndChild(
+  store: Store,
+  opts: {
+    parentNames?: string[];
+    childNames?: string[];
+    childAddsLayer?: boolean;
+    base?: string;
+    top?: string;
+    created?: string;
+  } = {},
+): Promise<{ parent: WrittenImage; child: WrittenImage }> {
   const base = opts.base ?? `base ${Math.random()}`;
   const created = opts.created ?? '2024-01-01T00:00:00Z';
   const parentHistory = [{ created, created_by: 'ADD base' }];

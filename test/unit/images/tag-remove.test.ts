@@ -63,7 +63,12 @@ test('rmi by name untags while other names remain; by ID needs force', async (t)
   tagImage(store, 'a:2', ['a:3']);
   r = removeImages(store, [a.id.slice(0, 12)]);
   assert.equal(r.exitCode, 125);
-  assert.match(r.failures[0]!.error.message, new RegExp(`^unable to delete image "${a.id}" by ID with more than one tag \\(\\[localhost/a:2 localhost/a:3\\]\\): please force removal$`));
+  assert.match(
+    r.failures[0]!.error.message,
+    new RegExp(
+      `^unable to delete image "${a.id}" by ID with more than one tag \\(\\[localhost/a:2 localhost/a:3\\]\\): please force removal$`,
+    ),
+  );
   assert.ok(store.getImage(a.id));
   r = removeImages(store, [`sha256:${a.id}`]);
   assert.match(r.failures[0]!.error.message, /by digest with more than one tag/);
@@ -109,7 +114,11 @@ test('rmi removes the dangling parent of a removed child; --no-prune keeps it', 
   assert.deepEqual(r.deleted, [two.child.id]);
   assert.ok(store.getImage(two.parent.id), 'parent kept');
   // a tagged parent is not removed with its child
-  const three = await writeParentAndChild(store, { parentNames: ['localhost/base:3'], childNames: ['localhost/child:3'], childAddsLayer: false });
+  const three = await writeParentAndChild(store, {
+    parentNames: ['localhost/base:3'],
+    childNames: ['localhost/child:3'],
+    childAddsLayer: false,
+  });
   r = removeImages(store, ['child:3']);
   assert.deepEqual(r.deleted, [three.child.id]);
   assert.ok(store.getImage(three.parent.id));
@@ -161,7 +170,10 @@ test('prune: dangling images (and parents becoming dangling) until none is left'
   assert.deepEqual(pruneImages(store, { filters: ['until=2030-01-01T00:00:00Z'] }).sort(), [chain.child.id, chain.parent.id].sort());
   assert.deepEqual(pruneImages(store, {}), [dangling2.id]);
   assert.deepEqual(pruneImages(store, {}), []);
-  const left = store.listImages().map((r) => r.id).sort();
+  const left = store
+    .listImages()
+    .map((r) => r.id)
+    .sort();
   assert.deepEqual(left, [tagged.id, kept.parent.id, kept.child.id].sort());
   const all = pruneImages(store, { all: true });
   assert.equal(all.length, 3);

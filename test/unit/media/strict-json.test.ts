@@ -39,9 +39,13 @@ test('strings holding quotes, braces and backslashes do not confuse the scan', (
 
 test('invalid JSON: one-line message naming the document, control characters escaped', () => {
   for (const text of ['garbage\nmore\n{', '{"a":', '', '\u0000\u0001\u001b[31m', '{"a":1,}']) {
-    assert.throws(() => parseStrictJSON(text, 'archive.tar: manifest.json'), expectError('INVALID_MANIFEST', /^archive\.tar: manifest\.json is not valid JSON: /, (e) => {
-      assert.doesNotMatch(e.message, /\p{Cc}/u);
-      assert.ok(e.message.length < 300);
-    }), JSON.stringify(text));
+    assert.throws(
+      () => parseStrictJSON(text, 'archive.tar: manifest.json'),
+      expectError('INVALID_MANIFEST', /^archive\.tar: manifest\.json is not valid JSON: /, (e) => {
+        assert.doesNotMatch(e.message, /\p{Cc}/u);
+        assert.ok(e.message.length < 300);
+      }),
+      JSON.stringify(text),
+    );
   }
 });

@@ -8,10 +8,17 @@ const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 const desc = (mediaType: string, digest = D1, size = 10) => ({ mediaType, digest, size });
 const ociManifest = (extra: Record<string, unknown> = {}) => ({
-  schemaVersion: 2, mediaType: MT.OCIManifest, config: desc(MT.OCIConfig), layers: [desc(MT.OCILayerGzip, D2, 20)], ...extra,
+  schemaVersion: 2,
+  mediaType: MT.OCIManifest,
+  config: desc(MT.OCIConfig),
+  layers: [desc(MT.OCILayerGzip, D2, 20)],
+  ...extra,
 });
 const ociIndex = (extra: Record<string, unknown> = {}) => ({
-  schemaVersion: 2, mediaType: MT.OCIIndex, manifests: [{ ...desc(MT.OCIManifest), platform: { architecture: 'amd64', os: 'linux' } }], ...extra,
+  schemaVersion: 2,
+  mediaType: MT.OCIIndex,
+  manifests: [{ ...desc(MT.OCIManifest), platform: { architecture: 'amd64', os: 'linux' } }],
+  ...extra,
 });
 const b = (o: unknown) => Buffer.from(JSON.stringify(o));
 
@@ -29,12 +36,18 @@ test('valid OCI manifest and index', () => {
 });
 
 test('CVE-2021-41190: a manifest carrying "manifests" is ambiguous', () => {
-  invalid(() => parseManifestDocument(b(ociManifest({ manifests: [] })), MT.OCIManifest, 'm'), /ambiguous document: .*must not contain "manifests"/);
+  invalid(
+    () => parseManifestDocument(b(ociManifest({ manifests: [] })), MT.OCIManifest, 'm'),
+    /ambiguous document: .*must not contain "manifests"/,
+  );
   invalid(() => parseManifestDocument(b(ociManifest({ manifests: [] })), undefined, 'm'), /ambiguous/);
 });
 
 test('an index carrying "layers" or "config" is ambiguous', () => {
-  invalid(() => parseManifestDocument(b(ociIndex({ layers: [] })), MT.OCIIndex, 'i'), /ambiguous document: .*must not contain "layers" or "config"/);
+  invalid(
+    () => parseManifestDocument(b(ociIndex({ layers: [] })), MT.OCIIndex, 'i'),
+    /ambiguous document: .*must not contain "layers" or "config"/,
+  );
   invalid(() => parseManifestDocument(b(ociIndex({ config: desc(MT.OCIConfig) })), MT.OCIIndex, 'i'), /ambiguous/);
 });
 
@@ -60,15 +73,28 @@ test('declared type used when the document has no mediaType; docker schema2 need
 });
 
 test('bad digests in descriptors are rejected before use', () => {
-  for (const digest of ['sha256:../../etc/passwd', `sha256:${'a'.repeat(63)}`, `sha256:${'A'.repeat(64)}`, `md5:${'a'.repeat(32)}`, 'a'.repeat(64)]) {
-    invalid(() => parseManifestDocument(b(ociManifest({ layers: [desc(MT.OCILayer, digest)] })), MT.OCIManifest, 'm'), /invalid m layers\[0\] digest/, 'INVALID_DIGEST');
+  for (const digest of [
+    'sha256:../../etc/passwd',
+    `sha256:${'a'.repeat(63)}`,
+    `sha256:${'A'.repeat(64)}`,
+    `md5:${'a'.repeat(32)}`,
+    'a'.repeat(64),
+  ]) {
+    invalid(
+      () => parseManifestDocument(b(ociManifest({ layers: [desc(MT.OCILayer, digest)] })), MT.OCIManifest, 'm'),
+      /invalid m layers\[0\] digest/,
+      'INVALID_DIGEST',
+    );
   }
 });
 
 test('bad sizes', () => {
   invalid(() => parseManifestDocument(b(ociManifest({ layers: [desc(MT.OCILayer, D2, -1)] })), MT.OCIManifest, 'm'), /invalid size/);
   invalid(() => parseManifestDocument(b(ociManifest({ layers: [desc(MT.OCILayer, D2, 1.5)] })), MT.OCIManifest, 'm'), /invalid size/);
-  invalid(() => parseManifestDocument(b(ociManifest({ layers: [{ mediaType: MT.OCILayer, digest: D2, size: '10' }] })), MT.OCIManifest, 'm'), /invalid size/);
+  invalid(
+    () => parseManifestDocument(b(ociManifest({ layers: [{ mediaType: MT.OCILayer, digest: D2, size: '10' }] })), MT.OCIManifest, 'm'),
+    /invalid size/,
+  );
 });
 
 test('"Layers" is not "layers"', () => {
@@ -100,12 +126,20 @@ test('schema version handling', () => {
 });
 
 test('unknown manifest media types are UNSUPPORTED', () => {
-  invalid(() => parseManifestDocument(b({ ...ociManifest(), mediaType: 'application/x-foo' }), undefined, 'm'), /unsupported manifest media type/, 'UNSUPPORTED');
+  invalid(
+    () => parseManifestDocument(b({ ...ociManifest(), mediaType: 'application/x-foo' }), undefined, 'm'),
+    /unsupported manifest media type/,
+    'UNSUPPORTED',
+  );
 });
 
 test('serializeManifest round-trips through parseManifestDocument', () => {
   for (const mt of [MT.OCIManifest, MT.DockerManifest]) {
-    const m = { schemaVersion: 2 as const, config: desc(mt === MT.OCIManifest ? MT.OCIConfig : MT.DockerConfig) as never, layers: [desc(MT.OCILayerGzip, D2, 20) as never] };
+    const m = {
+      schemaVersion: 2 as const,
+      config: desc(mt === MT.OCIManifest ? MT.OCIConfig : MT.DockerConfig) as never,
+      layers: [desc(MT.OCILayerGzip, D2, 20) as never],
+    };
     const bytes = serializeManifest(m, mt);
     const p = parseManifestDocument(bytes, mt, 'm');
     assert.equal(p.kind, 'manifest');
@@ -119,7 +153,11 @@ test('serializeManifest round-trips through parseManifestDocument', () => {
 test('image config validation', () => {
   const ok = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [D1] } };
   assert.deepEqual(parseImageConfig(b(ok), 'c').rootfs.diff_ids, [D1]);
-  invalid(() => parseImageConfig(b({ ...ok, rootfs: { type: 'layers', diff_ids: ['sha256:../../x'] } }), 'c'), /invalid c diff_ids\[0\]/, 'INVALID_DIGEST');
+  invalid(
+    () => parseImageConfig(b({ ...ok, rootfs: { type: 'layers', diff_ids: ['sha256:../../x'] } }), 'c'),
+    /invalid c diff_ids\[0\]/,
+    'INVALID_DIGEST',
+  );
   invalid(() => parseImageConfig(b({ ...ok, rootfs: { type: 'other', diff_ids: [] } }), 'c'), /rootfs must be/);
   invalid(() => parseImageConfig(b({ ...ok, rootfs: undefined }), 'c'), /rootfs must be/);
   invalid(() => parseImageConfig(b({ ...ok, architecture: 5 }), 'c'), /architecture is not a string/);

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  familiarName, formatReference, isShortName, parseLocalReference, parseNormalizedReference, parseReferenceRaw, validateTag,
+  familiarName,
+  formatReference,
+  isShortName,
+  parseLocalReference,
+  parseNormalizedReference,
+  parseReferenceRaw,
+  validateTag,
 } from '../../../src/reference/index.js';
 import { BerthError } from '../../../src/errors.js';
 import { expectError } from '../../helpers/expect-error.js';
@@ -9,7 +15,11 @@ import { expectError } from '../../helpers/expect-error.js';
 const HEX = 'f'.repeat(64);
 
 function rejects(input: string, re: RegExp) {
-  assert.throws(() => parseNormalizedReference(input), expectError('INVALID_REFERENCE', re, (e) => assert.match(e.message, /^invalid reference format /)), input);
+  assert.throws(
+    () => parseNormalizedReference(input),
+    expectError('INVALID_REFERENCE', re, (e) => assert.match(e.message, /^invalid reference format /)),
+    input,
+  );
 }
 
 // catalogue section A (docker/reference reference_test.go)
@@ -63,7 +73,11 @@ test('localhost is a registry, and local names go under localhost/', () => {
   assert.equal(formatReference(parseLocalReference('localhost/foo')), 'localhost/foo:latest');
   assert.equal(formatReference(parseLocalReference('docker.io/foo')), 'docker.io/library/foo:latest');
   assert.equal(formatReference(parseLocalReference('quay.io/a/b:2')), 'quay.io/a/b:2');
-  assert.equal(formatReference(parseLocalReference(`foo@sha256:${HEX}`)), `localhost/foo@sha256:${HEX}`, 'no tag added to a digest reference');
+  assert.equal(
+    formatReference(parseLocalReference(`foo@sha256:${HEX}`)),
+    `localhost/foo@sha256:${HEX}`,
+    'no tag added to a digest reference',
+  );
 });
 
 test('short names', () => {

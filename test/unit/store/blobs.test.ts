@@ -13,10 +13,16 @@ import { expectError } from '../../helpers/expect-error.js';
 
 let dir: string;
 let n = 0;
-before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-blobs-')); });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-blobs-'));
+});
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
 
-function freshStore(): Store { return Store.open({ root: path.join(dir, `s${++n}`) }); }
+function freshStore(): Store {
+  return Store.open({ root: path.join(dir, `s${++n}`) });
+}
 function chunked(b: Buffer, size = 1000): Readable {
   const parts: Buffer[] = [];
   for (let i = 0; i < b.length; i += size) parts.push(b.subarray(i, i + size));
@@ -46,7 +52,9 @@ test('write: verified content becomes visible under its digest', async () => {
     const other = Buffer.from('other');
     const r2 = await s.writeBlob(Readable.from([other]), { what: 'x' });
     assert.equal(r2.digest, digestOf(other));
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('write: a wrong digest leaves nothing behind', async () => {
@@ -54,22 +62,33 @@ test('write: a wrong digest leaves nothing behind', async () => {
   try {
     const tampered = Buffer.from(DATA);
     tampered[10] ^= 0xff;
-    await assert.rejects(s.writeBlob(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }), expectError('DIGEST_MISMATCH', /^layer 1\/1 of x\.tar: content digest/));
+    await assert.rejects(
+      s.writeBlob(chunked(tampered), { digest: D, size: DATA.length, what: 'layer 1/1 of x.tar' }),
+      expectError('DIGEST_MISMATCH', /^layer 1\/1 of x\.tar: content digest/),
+    );
     assertNothingStored(s);
     assert.equal(s.hasBlob(D), false);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('write: early EOF and trailing bytes leave nothing behind', async () => {
   const s = freshStore();
   try {
-    await assert.rejects(s.writeBlob(chunked(DATA.subarray(0, 1234)), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
+    await assert.rejects(s.writeBlob(chunked(DATA.subarray(0, 1234)), { digest: D, size: DATA.length, what: 'b' }), {
+      code: 'SIZE_MISMATCH',
+    });
     assertNothingStored(s);
-    await assert.rejects(s.writeBlob(chunked(Buffer.concat([DATA, Buffer.from('!')])), { digest: D, size: DATA.length, what: 'b' }), { code: 'SIZE_MISMATCH' });
+    await assert.rejects(s.writeBlob(chunked(Buffer.concat([DATA, Buffer.from('!')])), { digest: D, size: DATA.length, what: 'b' }), {
+      code: 'SIZE_MISMATCH',
+    });
     assertNothingStored(s);
     await assert.rejects(s.writeBlob(chunked(DATA), { maxSize: 100, what: 'b' }), { code: 'TOO_LARGE' });
     assertNothingStored(s);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('write: a failing source leaves nothing behind and names the blob', async () => {
@@ -84,7 +103,9 @@ test('write: a failing source leaves nothing behind and names the blob', async (
       return true;
     });
     assertNothingStored(s);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('putBytes verifies the expected digest', async () => {
@@ -95,7 +116,9 @@ test('putBytes verifies the expected digest', async () => {
     const r = await s.putBlob(Buffer.from('x'));
     assert.equal(r.digest, digestOf(Buffer.from('x')));
     assert.equal((await s.putBlob(Buffer.from('x'))).created, false);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('readBytes enforces its limit and reports missing blobs', async () => {
@@ -105,14 +128,19 @@ test('readBytes enforces its limit and reports missing blobs', async () => {
     assert.deepEqual(s.readBlob(D, DATA.length), DATA);
     assert.throws(() => s.readBlob(D, 10), { code: 'TOO_LARGE' });
     assert.throws(() => s.readBlob(digestOf('nope'), 10), { code: 'STORE_CORRUPT' });
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('stale temp files are removed only for processes that are gone', async () => {
   const root = path.join(dir, 'stale');
   const s0 = Store.open({ root });
   s0.close();
-  const deadPid = await new Promise<number>((resolve) => { const c = spawn(process.execPath, ['-e', '']); c.on('exit', () => resolve(c.pid!)); });
+  const deadPid = await new Promise<number>((resolve) => {
+    const c = spawn(process.execPath, ['-e', '']);
+    c.on('exit', () => resolve(c.pid!));
+  });
   const live = spawn('sleep', ['30']);
   try {
     const tmp = path.join(root, 'tmp');
@@ -125,7 +153,9 @@ test('stale temp files are removed only for processes that are gone', async () =
     const s = Store.open({ root });
     try {
       assert.deepEqual(fs.readdirSync(tmp).sort(), [files.live, files.mine].sort());
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
     // once the writer is gone, the next open removes its file too
     live.kill('SIGKILL');
     await new Promise((r) => live.once('exit', r));
@@ -133,8 +163,12 @@ test('stale temp files are removed only for processes that are gone', async () =
     try {
       assert.deepEqual(fs.readdirSync(tmp), [files.mine], 'our own temp files are never removed by ourselves');
       assert.equal(storeInternals(s2).blobs.cleanStaleTemp(), 0);
-    } finally { s2.close(); }
-  } finally { live.kill('SIGKILL'); }
+    } finally {
+      s2.close();
+    }
+  } finally {
+    live.kill('SIGKILL');
+  }
 });
 
 test('the temp path carries our writer id, whose lock file we hold', () => {
@@ -144,6 +178,7 @@ test('the temp path carries our writer id, whose lock file we hold', () => {
     assert.match(s.owner(), /^[0-9a-f]{32}$/);
     assert.ok(fs.existsSync(path.join(s.root, 'locks', `${s.owner()}.db`)));
     assert.equal(path.dirname(s.tempPath()), storeInternals(s).blobs.tmpDir);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
-

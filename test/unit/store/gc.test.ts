@@ -11,9 +11,15 @@ import { MT } from '../../../src/media/index.js';
 
 let dir: string;
 let n = 0;
-before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-gc-')); });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
-function freshStore(): Store { return Store.open({ root: path.join(dir, `s${++n}`) }); }
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-gc-'));
+});
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+function freshStore(): Store {
+  return Store.open({ root: path.join(dir, `s${++n}`) });
+}
 
 /** Put a tiny image's blobs into the store and return its record (not yet recorded). */
 async function putImage(s: Store, seed: string): Promise<{ rec: NewImageRecord; blobs: Digest[] }> {
@@ -21,18 +27,37 @@ async function putImage(s: Store, seed: string): Promise<{ rec: NewImageRecord; 
   const layerD = (await s.putBlob(layer)).digest;
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layerD] }, seed }));
   const configD = (await s.putBlob(config)).digest;
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.OCIManifest, config: { mediaType: MT.OCIConfig, digest: configD, size: config.length }, layers: [{ mediaType: MT.OCILayer, digest: layerD, size: layer.length }] }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MT.OCIManifest,
+      config: { mediaType: MT.OCIConfig, digest: configD, size: config.length },
+      layers: [{ mediaType: MT.OCILayer, digest: layerD, size: layer.length }],
+    }),
+  );
   const manifestD = (await s.putBlob(manifest)).digest;
   return {
     blobs: [layerD, configD, manifestD].sort() as Digest[],
     rec: {
-      id: configD.slice(7), configDigest: configD, configSize: config.length, names: [`example.com/${seed}:1`],
-      manifest: { digest: manifestD, mediaType: MT.OCIManifest, size: manifest.length, layers: [{ digest: layerD, diffID: layerD, size: layer.length, uncompressedSize: layer.length, mediaType: MT.OCILayer }] },
+      id: configD.slice(7),
+      configDigest: configD,
+      configSize: config.length,
+      names: [`example.com/${seed}:1`],
+      manifest: {
+        digest: manifestD,
+        mediaType: MT.OCIManifest,
+        size: manifest.length,
+        layers: [{ digest: layerD, diffID: layerD, size: layer.length, uncompressedSize: layer.length, mediaType: MT.OCILayer }],
+      },
     },
   };
 }
 
-const deadPid = () => new Promise<number>((resolve) => { const c = spawn(process.execPath, ['-e', '']); c.on('exit', () => resolve(c.pid!)); });
+const deadPid = () =>
+  new Promise<number>((resolve) => {
+    const c = spawn(process.execPath, ['-e', '']);
+    c.on('exit', () => resolve(c.pid!));
+  });
 
 test('gc removes unreferenced blobs and keeps referenced ones', async () => {
   const s = freshStore();
@@ -47,7 +72,9 @@ test('gc removes unreferenced blobs and keeps referenced ones', async () => {
     assert.deepEqual([...storeInternals(s).index.referencedBlobs()].sort(), a.blobs);
     for (const d of b.blobs) assert.equal(s.hasBlob(d), false);
     assert.deepEqual(s.gc(), { removed: 0, bytes: 0 });
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('a live lease protects its blobs from gc until released', async () => {
@@ -63,7 +90,9 @@ test('a live lease protects its blobs from gc until released', async () => {
     lease.release();
     assert.equal(s.gc().removed, 1);
     assert.equal(s.hasBlob(d), false);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('a lease of another live process protects; one of a dead process does not and is dropped', async () => {
@@ -83,7 +112,10 @@ test('a lease of another live process protects; one of a dead process does not a
     assert.equal(s.hasBlob(d2), false);
     const leases = (storeInternals(s).index.db.prepare('SELECT id FROM leases').all() as { id: number }[]).map((r) => r.id);
     assert.deepEqual(leases, [liveLease], 'the dead lease was dropped');
-  } finally { live.kill('SIGKILL'); s.close(); }
+  } finally {
+    live.kill('SIGKILL');
+    s.close();
+  }
 });
 
 test('lease.abort removes what it wrote unless an image or another lease uses it', async () => {
@@ -95,7 +127,10 @@ test('lease.abort removes what it wrote unless an image or another lease uses it
     const l2 = s.lease();
     const mine = (await s.putBlob(Buffer.from('only mine'))).digest;
     const shared = (await s.putBlob(Buffer.from('shared'))).digest;
-    for (const d of [mine, shared, ...a.blobs]) { l1.protect(d); l1.wrote(d); }
+    for (const d of [mine, shared, ...a.blobs]) {
+      l1.protect(d);
+      l1.wrote(d);
+    }
     l2.protect(shared);
     l1.abort();
     assert.equal(s.hasBlob(mine), false);
@@ -103,7 +138,9 @@ test('lease.abort removes what it wrote unless an image or another lease uses it
     for (const d of a.blobs) assert.equal(s.hasBlob(d), true, 'referenced by an image');
     l2.release();
     l1.abort(); // idempotent
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('recordImage refuses an image whose blobs are missing and records nothing', async () => {
@@ -114,7 +151,9 @@ test('recordImage refuses an image whose blobs are missing and records nothing',
     assert.throws(() => storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d)), { code: 'STORE_CORRUPT' });
     assert.deepEqual(s.listImages(), []);
     assert.equal(s.imageIdForName('example.com/incomplete:1'), undefined);
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });
 
 test('recording closes the lease in the same transaction', async () => {
@@ -126,8 +165,13 @@ test('recording closes the lease in the same transaction', async () => {
     storeInternals(s).index.recordImage(a.rec, (d) => s.hasBlob(d), lease.id);
     assert.equal((storeInternals(s).index.db.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n, 0);
     assert.equal(s.gc().removed, 0);
-    assert.deepEqual(s.listImages().map((i) => i.names), [['example.com/leased:1']]);
-  } finally { s.close(); }
+    assert.deepEqual(
+      s.listImages().map((i) => i.names),
+      [['example.com/leased:1']],
+    );
+  } finally {
+    s.close();
+  }
 });
 
 test('check reports missing and damaged blobs, and counts unreferenced ones', async () => {
@@ -148,13 +192,21 @@ test('check reports missing and damaged blobs, and counts unreferenced ones', as
     bad[0] ^= 1;
     fs.writeFileSync(p, bad);
     r = await s.check();
-    assert.deepEqual(r.problems.map((x) => [x.kind, x.digest]), [['corrupt-blob', layer]]);
+    assert.deepEqual(
+      r.problems.map((x) => [x.kind, x.digest]),
+      [['corrupt-blob', layer]],
+    );
     assert.equal((await s.check({ quick: true })).problems.length, 0, 'quick check compares sizes only');
     fs.unlinkSync(p);
     r = await s.check({ quick: true });
-    assert.deepEqual(r.problems.map((x) => [x.kind, x.digest]), [['missing-blob', layer]]);
+    assert.deepEqual(
+      r.problems.map((x) => [x.kind, x.digest]),
+      [['missing-blob', layer]],
+    );
     fs.writeFileSync(path.join(storeInternals(s).blobs.dir, 'sha256', 'not-a-digest'), 'x');
     r = await s.check({ quick: true });
     assert.ok(r.problems.some((x) => x.kind === 'foreign-file'));
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });

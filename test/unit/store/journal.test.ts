@@ -9,14 +9,21 @@ import { Store, storeInternals } from '../../../src/store/index.js';
 import { expectError } from '../../helpers/expect-error.js';
 
 let dir: string;
-before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-journal-')); });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-journal-'));
+});
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
 
 test('a torn entry (crash mid-append) is skipped without losing the next one; aborted transactions are ignored', () => {
   const j = new Journal(dir);
   j.append('t1', [{ op: 'name', name: 'a', id: 'i1' }]);
   fs.appendFileSync(j.file, '\n{"op":"name","name":"torn","id":"i'); // a write cut short
-  j.append('t2', [{ op: 'name', name: 'b', id: 'i2' }, { op: 'untag', name: 'a', id: 'i1' }]);
+  j.append('t2', [
+    { op: 'name', name: 'b', id: 'i2' },
+    { op: 'untag', name: 'a', id: 'i1' },
+  ]);
   j.append('t3', [{ op: 'rmi', id: 'i2' }]);
   j.abort('t3');
   assert.deepEqual(j.read(), [
@@ -32,8 +39,17 @@ test('a failed index transaction journals nothing that counts', () => {
   try {
     const { index } = storeInternals(s);
     assert.throws(() => index.addNames('0'.repeat(64), ['example.com/x:1']), expectError('IMAGE_NOT_FOUND'));
-    assert.throws(() => index.transaction(() => { index.dropNames('x'); throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        index.transaction(() => {
+          index.dropNames('x');
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.deepEqual(new Journal(root).read(), []);
     assert.ok(fs.existsSync(path.join(root, 'names.journal')), 'created with the store');
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
 });

@@ -14,8 +14,12 @@ import { expectError } from '../../helpers/expect-error.js';
 
 let dir: string;
 let n = 0;
-before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-open-')); });
-after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-unit-open-'));
+});
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
 
 /** A store with one blob and one lease row written and closed again. */
 async function populated(): Promise<string> {
@@ -24,7 +28,9 @@ async function populated(): Promise<string> {
   try {
     await s.putBlob(Buffer.from('some blob'));
     s.lease().release();
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
   return root;
 }
 
@@ -36,7 +42,9 @@ test('read access to a store that does not exist: empty, nothing created', () =>
     assert.deepEqual(s.listImages(), []);
     assert.deepEqual(storeInternals(s).blobs.list(), []);
     assert.throws(() => s.lease(), expectError('STORE_READONLY', /opened read-only/));
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
   assert.equal(fs.existsSync(root), false);
 });
 
@@ -66,7 +74,10 @@ test('truncated index.db: STORE_CORRUPT saying so, before SQLite reads it', asyn
   const file = path.join(root, 'index.db');
   const bytes = await fsp.readFile(file);
   await fsp.writeFile(file, bytes.subarray(0, 4096));
-  assert.throws(() => Store.open({ root, access: 'read' }), expectError('STORE_CORRUPT', /is damaged: it is truncated \(4096 of \d+ bytes\)/));
+  assert.throws(
+    () => Store.open({ root, access: 'read' }),
+    expectError('STORE_CORRUPT', /is damaged: it is truncated \(4096 of \d+ bytes\)/),
+  );
   await fsp.writeFile(file, Buffer.from('not a database at all, really not'.repeat(10)));
   assert.throws(() => Store.open({ root }), expectError('STORE_CORRUPT', /is damaged: file is not a database/));
 });
@@ -78,8 +89,13 @@ test('a snapshot view reads a closed index without creating WAL files', async ()
     assert.equal(idx.readOnly, true);
     assert.deepEqual(idx.listImages(), []);
     assert.throws(() => idx.openLease('0123456789abcdef0123456789abcdef'), expectError('STORE_READONLY', /cannot write/));
-  } finally { idx.close(); }
-  assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('index.db')), ['index.db']);
+  } finally {
+    idx.close();
+  }
+  assert.deepEqual(
+    fs.readdirSync(root).filter((f) => f.startsWith('index.db')),
+    ['index.db'],
+  );
 });
 
 test('a write lock held past BERTH_LOCK_TIMEOUT: STORE_LOCKED naming index.db; reads still work', async () => {
@@ -94,9 +110,12 @@ test('a write lock held past BERTH_LOCK_TIMEOUT: STORE_LOCKED naming index.db; r
       assert.deepEqual(s.listImages(), []);
       assert.throws(() => s.lease(), expectError('STORE_LOCKED', /index\.db is locked by another berth process \(waited 0.2s\)/));
       assert.throws(() => s.gc(), expectError('STORE_LOCKED', /locked/));
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
   } finally {
-    if (saved === undefined) delete process.env.BERTH_LOCK_TIMEOUT; else process.env.BERTH_LOCK_TIMEOUT = saved;
+    if (saved === undefined) delete process.env.BERTH_LOCK_TIMEOUT;
+    else process.env.BERTH_LOCK_TIMEOUT = saved;
     holder.exec('ROLLBACK');
     holder.close();
   }
@@ -108,13 +127,28 @@ test('a removal that fails for lack of space gives back the reserve and is retri
   try {
     let calls = 0;
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-    const out = storeInternals(s).index.transaction(() => { if (++calls === 1) throw full; return 'done'; }, { frees: true });
+    const out = storeInternals(s).index.transaction(
+      () => {
+        if (++calls === 1) throw full;
+        return 'done';
+      },
+      { frees: true },
+    );
     assert.equal(out, 'done');
     assert.equal(calls, 2);
     assert.equal(fs.existsSync(path.join(root, 'reserve')), false, 'the reserve was given back');
     calls = 0;
-    assert.throws(() => storeInternals(s).index.transaction(() => { calls++; throw full; }), expectError('STORE_FULL', /index\.db: no space left on device/));
+    assert.throws(
+      () =>
+        storeInternals(s).index.transaction(() => {
+          calls++;
+          throw full;
+        }),
+      expectError('STORE_FULL', /index\.db: no space left on device/),
+    );
     assert.equal(calls, 1, 'a change that adds data is not retried');
-  } finally { s.close(); }
+  } finally {
+    s.close();
+  }
   assert.equal(fs.existsSync(path.join(root, 'reserve')), true, 'written again on close');
 });

@@ -38,7 +38,7 @@ export interface BuiltImage {
   manifestMediaType: string;
   config: Buffer;
   configDigest: string;
-  layer: Buffer;        // as stored (gzip)
+  layer: Buffer; // as stored (gzip)
   layerDigest: string;
   diffID: string;
   blobs: Map<string, Buffer>;
@@ -46,7 +46,7 @@ export interface BuiltImage {
 
 export interface ImageSpec {
   files?: Record<string, string>;
-  docker?: boolean;      // docker v2s2 manifest instead of OCI
+  docker?: boolean; // docker v2s2 manifest instead of OCI
   architecture?: string;
   os?: string;
 }
@@ -57,24 +57,44 @@ export async function buildImage(spec: ImageSpec = {}): Promise<BuiltImage> {
   const layer = gzipSync(tar);
   const layerDigest = sha(layer);
   const host = hostPlatform();
-  const config = Buffer.from(JSON.stringify({
-    created: '2024-01-01T00:00:00Z',
-    architecture: spec.architecture ?? host.architecture,
-    os: spec.os ?? host.os,
-    config: { Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: [diffID] },
-    history: [{ created: '2024-01-01T00:00:00Z', created_by: 'fixture' }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '2024-01-01T00:00:00Z',
+      architecture: spec.architecture ?? host.architecture,
+      os: spec.os ?? host.os,
+      config: { Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: [diffID] },
+      history: [{ created: '2024-01-01T00:00:00Z', created_by: 'fixture' }],
+    }),
+  );
   const configDigest = sha(config);
-  const manifestMediaType = spec.docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json';
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: manifestMediaType,
-    config: { mediaType: spec.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-    layers: [{ mediaType: spec.docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
-  }));
+  const manifestMediaType = spec.docker
+    ? 'application/vnd.docker.distribution.manifest.v2+json'
+    : 'application/vnd.oci.image.manifest.v1+json';
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: manifestMediaType,
+      config: {
+        mediaType: spec.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: spec.docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: layerDigest,
+          size: layer.length,
+        },
+      ],
+    }),
+  );
   const manifestDigest = sha(manifest);
-  const blobs = new Map<string, Buffer>([[layerDigest, layer], [configDigest, config], [manifestDigest, manifest]]);
+  const blobs = new Map<string, Buffer>([
+    [layerDigest, layer],
+    [configDigest, config],
+    [manifestDigest, manifest],
+  ]);
   return { manifest, manifestDigest, manifestMediaType, config, configDigest, layer, layerDigest, diffID, blobs };
 }
 
@@ -84,30 +104,43 @@ export interface LayoutEntry {
 }
 
 /** Write blobs + oci-layout + index.json. `index` overrides the index.json bytes. */
-export function writeLayout(dir: string, entries: LayoutEntry[], opts: { index?: string; noLayoutFile?: boolean; extraBlobs?: Map<string, Buffer> } = {}): void {
+export function writeLayout(
+  dir: string,
+  entries: LayoutEntry[],
+  opts: { index?: string; noLayoutFile?: boolean; extraBlobs?: Map<string, Buffer> } = {},
+): void {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   for (const e of entries) for (const [d, b] of e.image.blobs) writeFileSync(join(dir, 'blobs', 'sha256', hex(d)), b);
   for (const [d, b] of opts.extraBlobs ?? []) writeFileSync(join(dir, 'blobs', 'sha256', hex(d)), b);
   if (!opts.noLayoutFile) writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const index = opts.index ?? JSON.stringify({
-    schemaVersion: 2,
-    manifests: entries.map((e) => ({
-      mediaType: e.image.manifestMediaType,
-      digest: e.image.manifestDigest,
-      size: e.image.manifest.length,
-      ...(e.refName ? { annotations: { 'org.opencontainers.image.ref.name': e.refName } } : {}),
-    })),
-  });
+  const index =
+    opts.index ??
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: entries.map((e) => ({
+        mediaType: e.image.manifestMediaType,
+        digest: e.image.manifestDigest,
+        size: e.image.manifest.length,
+        ...(e.refName ? { annotations: { 'org.opencontainers.image.ref.name': e.refName } } : {}),
+      })),
+    });
   writeFileSync(join(dir, 'index.json'), index);
 }
 
 /** An OCI index over `images` (first one: this machine's platform). */
 export function buildIndex(images: { image: BuiltImage; architecture: string; os: string }[]): { bytes: Buffer; digest: string } {
-  const bytes = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: images.map((i) => ({ mediaType: i.image.manifestMediaType, digest: i.image.manifestDigest, size: i.image.manifest.length, platform: { architecture: i.architecture, os: i.os } })),
-  }));
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: images.map((i) => ({
+        mediaType: i.image.manifestMediaType,
+        digest: i.image.manifestDigest,
+        size: i.image.manifest.length,
+        platform: { architecture: i.architecture, os: i.os },
+      })),
+    }),
+  );
   return { bytes, digest: sha(bytes) };
 }
 
@@ -119,11 +152,21 @@ export function openStore(t: { after(fn: () => void): void }, root: string): Sto
 
 /** Snapshot of what a store holds, to assert failed copies left it unchanged. */
 export function storeState(store: Store): string {
-  return JSON.stringify({ images: store.listImages().map((i) => i.id).sort(), blobs: [...storeInternals(store).blobs.list()].sort() });
+  return JSON.stringify({
+    images: store
+      .listImages()
+      .map((i) => i.id)
+      .sort(),
+    blobs: [...storeInternals(store).blobs.list()].sort(),
+  });
 }
 
 /** Copy into the local store under `name`; always closes both sides. */
-export async function copyIntoStore(src: ImageSource, store: Store, name = 'localhost/x:latest'): Promise<CopyResult & { dest: LocalDestination }> {
+export async function copyIntoStore(
+  src: ImageSource,
+  store: Store,
+  name = 'localhost/x:latest',
+): Promise<CopyResult & { dest: LocalDestination }> {
   const dest = new LocalDestination(new LocalRef(store, undefined, [name]));
   try {
     const r = await copyImage(src, dest);

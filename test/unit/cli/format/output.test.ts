@@ -16,7 +16,14 @@ import { BerthError } from '../../../../src/errors.js';
 const sp = (n: number): string => ' '.repeat(n);
 
 const rows = [
-  { Repository: 'quay.io/berth/demo', Tag: 'latest', ID: '4f1c5d9e0a7b', CreatedSince: '2 weeks ago', Size: '82.4 kB', Labels: { version: '1' } },
+  {
+    Repository: 'quay.io/berth/demo',
+    Tag: 'latest',
+    ID: '4f1c5d9e0a7b',
+    CreatedSince: '2 weeks ago',
+    Size: '82.4 kB',
+    Labels: { version: '1' },
+  },
   { Repository: 'docker.io/library/alpine', Tag: '3.19', ID: 'f10fc2e11057', CreatedSince: '3 months ago', Size: '7.6 MB', Labels: {} },
 ];
 
@@ -25,8 +32,7 @@ const base: RenderOutputOptions = {
   headers: { ID: 'IMAGE ID', CreatedSince: 'CREATED' },
 };
 
-const render = (format?: string, extra: Partial<RenderOutputOptions> = {}): string =>
-  renderOutput(rows, { ...base, format, ...extra });
+const render = (format?: string, extra: Partial<RenderOutputOptions> = {}): string => renderOutput(rows, { ...base, format, ...extra });
 
 // --- default output ----------------------------------------------------------------------
 
@@ -47,10 +53,7 @@ test('no --format with --noheading drops the header row', () => {
 });
 
 test('no rows: the table prints only its header', () => {
-  assert.equal(
-    renderOutput([], base),
-    `REPOSITORY${sp(2)}TAG${sp(9)}IMAGE ID${sp(4)}CREATED${sp(5)}SIZE\n`,
-  );
+  assert.equal(renderOutput([], base), `REPOSITORY${sp(2)}TAG${sp(9)}IMAGE ID${sp(4)}CREATED${sp(5)}SIZE\n`);
   assert.equal(renderOutput([], { ...base, format: '{{.ID}}' }), '');
   assert.equal(renderOutput([], { ...base, format: 'json' }), '[]\n');
 });
@@ -119,7 +122,13 @@ test('a literal \\n inside a string literal falls back to the unmunged template'
 
 test('{{json .}} prints each row as compact JSON', () => {
   assert.equal(
-    renderOutput([{ ID: 'a', Names: ['x', '<y>'] }, { ID: 'b', Names: [] }], { ...base, format: '{{json .}}' }),
+    renderOutput(
+      [
+        { ID: 'a', Names: ['x', '<y>'] },
+        { ID: 'b', Names: [] },
+      ],
+      { ...base, format: '{{json .}}' },
+    ),
     '{"ID":"a","Names":["x","<y>"]}\n{"ID":"b","Names":[]}\n',
   );
   assert.equal(render('{{json .Labels}}'), '{"version":"1"}\n{}\n');

@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  tabwrite,
-  TabWriter,
-  TabwriterFlags,
-  PODMAN_TABWRITER_OPTIONS,
-  type TabwriterOptions,
-} from '../../../../cli/format/tabwriter.js';
+import { tabwrite, TabWriter, TabwriterFlags, PODMAN_TABWRITER_OPTIONS, type TabwriterOptions } from '../../../../cli/format/tabwriter.js';
 
 const sp = (n: number): string => ' '.repeat(n);
 const opts = (minWidth: number, tabWidth: number, padding: number, padChar: string, flags = 0): TabwriterOptions => ({
@@ -66,10 +60,7 @@ test('padding character and minwidth 0', () => {
 });
 
 test('AlignRight pads on the left', () => {
-  assert.equal(
-    tabwrite('a\tbbb\tc\nccc\td\te\n', opts(0, 0, 1, ' ', TabwriterFlags.AlignRight)),
-    '   a bbbc\n ccc   de\n',
-  );
+  assert.equal(tabwrite('a\tbbb\tc\nccc\td\te\n', opts(0, 0, 1, ' ', TabwriterFlags.AlignRight)), '   a bbbc\n ccc   de\n');
 });
 
 test('Debug prints a bar between columns', () => {

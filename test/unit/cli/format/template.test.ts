@@ -64,7 +64,15 @@ test('map key access: present, missing, index function', () => {
   assert.equal(r('{{index .Labels "org.opencontainers.image.version"}}', img), '1.2');
   assert.equal(r('[{{index .Labels "missing"}}]', img), '[]');
   assert.equal(r('{{index .Names 1}}', img), 'beta');
-  assert.equal(r('{{index .Matrix 1 0}}', { Matrix: [[1, 2], [3, 4]] }), '3');
+  assert.equal(
+    r('{{index .Matrix 1 0}}', {
+      Matrix: [
+        [1, 2],
+        [3, 4],
+      ],
+    }),
+    '3',
+  );
   assert.equal(r('{{index .S 1}}', { S: 'abc' }), '98');
   assert.equal(r('{{index .Names}}', img), '[alpha beta gamma]');
   // A JS Map and a null-prototype object behave like Go maps.
@@ -140,8 +148,19 @@ test('if / else if / else', () => {
 test('truthiness follows Go', () => {
   const t = compileTemplate('{{if .}}T{{else}}F{{end}}');
   const cases: [unknown, string][] = [
-    ['', 'F'], ['x', 'T'], [0, 'F'], [3, 'T'], [false, 'F'], [true, 'T'], [null, 'F'],
-    [undefined, 'F'], [[], 'F'], [[0], 'T'], [{}, 'F'], [{ a: 1 }, 'T'], [new Map(), 'F'],
+    ['', 'F'],
+    ['x', 'T'],
+    [0, 'F'],
+    [3, 'T'],
+    [false, 'F'],
+    [true, 'T'],
+    [null, 'F'],
+    [undefined, 'F'],
+    [[], 'F'],
+    [[0], 'T'],
+    [{}, 'F'],
+    [{ a: 1 }, 'T'],
+    [new Map(), 'F'],
   ];
   for (const [v, want] of cases) assert.equal(t.execute(v), want, `truth of ${JSON.stringify(v)}`);
 });
@@ -158,7 +177,16 @@ test('range over lists, maps, numbers, with else / break / continue', () => {
   assert.equal(r('{{range $e := .Names}}{{$e}}{{end}}', img), 'alphabetagamma');
   // Map keys are visited in sorted order.
   assert.equal(r('{{range $k, $v := .}}{{$k}}={{$v}};{{end}}', { zeta: 1, alpha: 2, mid: 3 }), 'alpha=2;mid=3;zeta=1;');
-  assert.equal(r('{{range .}}{{.}}{{end}}', new Map([['b', 2], ['a', 1]])), '12');
+  assert.equal(
+    r(
+      '{{range .}}{{.}}{{end}}',
+      new Map([
+        ['b', 2],
+        ['a', 1],
+      ]),
+    ),
+    '12',
+  );
   assert.equal(r('{{range 3}}{{.}}{{end}}'), '012');
   assert.equal(r('{{range .}}x{{else}}empty{{end}}', []), 'empty');
   assert.equal(r('{{range .}}x{{else}}empty{{end}}', null), 'empty');
@@ -210,7 +238,7 @@ test('len, slice, call, html, js, urlquery', () => {
   assert.equal(r('{{slice .Names 1}} {{slice .Names 1 2}} {{slice "abcdef" 2 4}}', img), '[beta gamma] [beta] cd');
   assert.equal(r('{{call .F 2 3}}', { F: (a: number, b: number) => a * b }), '6');
   assert.equal(r(`{{html "<a href='x'>&\\"</a>"}}`), '&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt;');
-  assert.equal(r(`{{js "it's <b>\\"x\\"</b>=1"}}`), "it\\'s \\u003Cb\\u003E\\\"x\\\"\\u003C/b\\u003E\\u003D1");
+  assert.equal(r(`{{js "it's <b>\\"x\\"</b>=1"}}`), 'it\\\'s \\u003Cb\\u003E\\"x\\"\\u003C/b\\u003E\\u003D1');
   assert.equal(r('{{urlquery "a b&c=d/é"}}'), 'a+b%26c%3Dd%2F%C3%A9');
   fails('{{len 3}}', {}, /error calling len: len of type int/);
   fails('{{index .Names 7}}', img, /error calling index: index out of range: 7/);
@@ -220,8 +248,10 @@ test('print, println, printf', () => {
   assert.equal(r('{{print "a" "b" 1 2 "c" true}}'), 'ab1 2ctrue');
   assert.equal(r('{{println "a" 1 .Names}}', img), 'a 1 [alpha beta gamma]\n');
   assert.equal(r('{{printf "%s=%d" .Tag .Size}}', img), 'latest=1234567');
-  assert.equal(r('{{printf "%v %q %x %X %5.1f|%-6s|%06d" .Names .Tag 255 "hi" 3.14159 "ab" 42}}', img),
-    '[alpha beta gamma] "latest" ff 6869   3.1|ab    |000042');
+  assert.equal(
+    r('{{printf "%v %q %x %X %5.1f|%-6s|%06d" .Names .Tag 255 "hi" 3.14159 "ab" 42}}', img),
+    '[alpha beta gamma] "latest" ff 6869   3.1|ab    |000042',
+  );
 });
 
 test('podman functions: join, json, lower, upper, title, pad, split, truncate', () => {
@@ -258,7 +288,15 @@ test('values print like Go %v', () => {
   assert.equal(formatValue(null), '<nil>');
   assert.equal(formatValue(['a', 1, null, ['x']]), '[a 1 <nil> [x]]');
   assert.equal(formatValue({ b: 2, a: ['x', 'y'], c: { d: true } }), 'map[a:[x y] b:2 c:map[d:true]]');
-  assert.equal(formatValue(new Map([[2, 'two'], [10, 'ten']])), 'map[2:two 10:ten]');
+  assert.equal(
+    formatValue(
+      new Map([
+        [2, 'two'],
+        [10, 'ten'],
+      ]),
+    ),
+    'map[2:two 10:ten]',
+  );
   assert.equal(formatValue(12345678901234567890n), '12345678901234567890');
   assert.equal(formatValue(Number.NaN), 'NaN');
   assert.equal(formatValue(-Infinity), '-Inf');
@@ -283,8 +321,10 @@ test('goSprintf edge cases match Go', () => {
   assert.equal(goSprintf('%5s|%-5s|%.2s|%05s', ['ab', 'ab', 'abc', 'ab']), '   ab|ab   |ab|000ab');
   assert.equal(goSprintf('%+d % d %x %X %o %#o %b %#x', [5, 5, -255, 255, 8, 8, 5, 255]), '+5  5 -ff FF 10 010 101 0xff');
   assert.equal(goSprintf('%c %U %q', [65, 0x1f600, 0x41]), "A U+1F600 'A'");
-  assert.equal(goSprintf('%e %E %.3e %f %.0f %g %.3g %G', [1234.5678, 0.000123, 1234.5678, 1.5, 2.4, 1e-7, 1234.5678, 1e21]),
-    '1.234568e+03 1.230000E-04 1.235e+03 1.500000 2 1e-07 1.23e+03 1E+21');
+  assert.equal(
+    goSprintf('%e %E %.3e %f %.0f %g %.3g %G', [1234.5678, 0.000123, 1234.5678, 1.5, 2.4, 1e-7, 1234.5678, 1e21]),
+    '1.234568e+03 1.230000E-04 1.235e+03 1.500000 2 1e-07 1.23e+03 1E+21',
+  );
   assert.equal(goSprintf('%8.3f|%-8.2f|%08.3f', [3.14159, 2.5, -3.14159]), '   3.142|2.50    |-003.142');
   assert.equal(goSprintf('%*d|%.*f', [5, 42, 1, 2.25]), '   42|2.2');
   // Exact ties round half to even, as Go does (JS toFixed would give 2.3, 1 and 3).
@@ -303,9 +343,19 @@ test('goJSON: key order, escaping, indentation', () => {
   assert.equal(goJSON('<a&b>'), '"<a&b>"');
   assert.equal(goJSON('<a&b>', { escapeHTML: true }), '"\\u003ca\\u0026b\\u003e"');
   assert.equal(goJSON('line\u2028sep'), '"line\\u2028sep"');
-  assert.equal(goJSON({ A: [1, { B: [] }], C: {} }, { indent: '  ' }),
-    '{\n  "A": [\n    1,\n    {\n      "B": []\n    }\n  ],\n  "C": {}\n}');
-  assert.equal(goJSON(new Map([['b', 1], ['a', undefined]])), '{"b":1}');
+  assert.equal(
+    goJSON({ A: [1, { B: [] }], C: {} }, { indent: '  ' }),
+    '{\n  "A": [\n    1,\n    {\n      "B": []\n    }\n  ],\n  "C": {}\n}',
+  );
+  assert.equal(
+    goJSON(
+      new Map([
+        ['b', 1],
+        ['a', undefined],
+      ]),
+    ),
+    '{"b":1}',
+  );
   assert.equal(goJSON(undefined), 'null');
 });
 

@@ -7,11 +7,20 @@ import type { Digest } from '../../../../src/digest/digest.js';
 import { OciRef, openOciSource } from '../../../../src/transports/oci/index.js';
 import { DirDestination, DirRef, DirSource, parseDirRef } from '../../../../src/transports/dir/index.js';
 import {
-  buildImage, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
+  buildImage,
+  copyAndClose,
+  copyIntoStore,
+  hex,
+  listFiles,
+  openStore,
+  sha,
+  storeSource,
+  storeState,
+  tempDir,
+  writeLayout,
 } from '../oci-fixture.js';
 import type { ErrorCode } from '../../../../src/errors.js';
 import { expectError } from '../../../helpers/expect-error.js';
-
 
 test('parseDirRef', () => {
   assert.equal(parseDirRef('/tmp/a:b').path, '/tmp/a:b');
@@ -28,7 +37,10 @@ test('store -> dir -> store round trip: containers/image directory format', asyn
 
   const out = join(dir, 'out');
   const dest = await DirDestination.open(parseDirRef(out));
-  assert.deepEqual(dest.supportedManifestTypes().slice(0, 2), ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
+  assert.deepEqual(dest.supportedManifestTypes().slice(0, 2), [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+  ]);
   assert.equal(dest.desiredLayerCompression(), 'preserve');
   const w = await copyAndClose(storeSource(store, r.imageId), dest);
   assert.equal(w.manifestDigest, img.manifestDigest);
@@ -65,9 +77,15 @@ test('dir destination: refuses foreign directories, replaces dir images only at 
   const foreign = join(dir, 'foreign');
   mkdirSync(foreign);
   writeFileSync(join(foreign, 'important.txt'), 'keep me');
-  await assert.rejects(DirDestination.open(new DirRef(foreign)), expectError('INVALID_ARGUMENT', /not empty and is not a dir: image, refusing to overwrite it/));
+  await assert.rejects(
+    DirDestination.open(new DirRef(foreign)),
+    expectError('INVALID_ARGUMENT', /not empty and is not a dir: image, refusing to overwrite it/),
+  );
   writeFileSync(join(foreign, 'version'), 'Directory Transport Version: 1.9\n');
-  await assert.rejects(DirDestination.open(new DirRef(foreign)), expectError('UNSUPPORTED', /unsupported directory transport version 1\.9/));
+  await assert.rejects(
+    DirDestination.open(new DirRef(foreign)),
+    expectError('UNSUPPORTED', /unsupported directory transport version 1\.9/),
+  );
   writeFileSync(join(foreign, 'version'), 'something else');
   await assert.rejects(DirDestination.open(new DirRef(foreign)), expectError('INVALID_ARGUMENT', /refusing to overwrite/));
   assert.equal(readFileSync(join(foreign, 'important.txt'), 'utf8'), 'keep me');
@@ -77,10 +95,19 @@ test('dir destination: refuses foreign directories, replaces dir images only at 
   const afterA = listFiles(out);
   // abandoned copy of b: a stays as it was
   const d = await DirDestination.open(new DirRef(out));
-  await d.putBlob(Readable.from([b.layer]), { digest: b.layerDigest as Digest, size: b.layer.length, mediaType: 'x', isConfig: false, what: 'layer' });
+  await d.putBlob(Readable.from([b.layer]), {
+    digest: b.layerDigest as Digest,
+    size: b.layer.length,
+    mediaType: 'x',
+    isConfig: false,
+    what: 'layer',
+  });
   await d.close();
   assert.deepEqual(listFiles(out), afterA);
-  assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('.')), []);
+  assert.deepEqual(
+    readdirSync(out).filter((n) => n.startsWith('.')),
+    [],
+  );
   // a real copy of b replaces a entirely
   await copyAndClose(await openOciSource(new OciRef(join(dir, 'b'))), await DirDestination.open(new DirRef(out)));
   assert.deepEqual(listFiles(out), [hex(b.configDigest), hex(b.layerDigest), 'manifest.json', 'version'].sort());
@@ -103,7 +130,11 @@ test('dir destination writes index instances as <hex>.manifest.json, the source 
   assert.ok(!existsSync(out));
   const d2 = await DirDestination.open(new DirRef(out));
   await d2.putManifest({ bytes: inst, mediaType: 'application/vnd.oci.image.manifest.v1+json' }, sha(inst) as Digest);
-  await d2.commit({ manifest: { digest: sha(inst) as Digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: inst }, config: { desc: { mediaType: 'x', digest: sha('') as Digest, size: 0 }, bytes: Buffer.alloc(0) }, layers: [] });
+  await d2.commit({
+    manifest: { digest: sha(inst) as Digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: inst },
+    config: { desc: { mediaType: 'x', digest: sha('') as Digest, size: 0 }, bytes: Buffer.alloc(0) },
+    layers: [],
+  });
   await d2.close();
   assert.ok(existsSync(join(out, `${hex(sha(inst))}.manifest.json`)));
   const src = await DirSource.open(new DirRef(out));
@@ -136,14 +167,41 @@ test('bad dir: images are refused and leave the store unchanged', async (t) => {
     await assert.rejects(async () => copyIntoStore(await DirSource.open(new DirRef(d)), store), expectError(code, re));
     assert.equal(storeState(store), before);
   };
-  await attempt(make((d) => unlinkSync(join(d, hex(img.layerDigest)))), 'INVALID_ARCHIVE', new RegExp(`blob ${img.layerDigest} is missing`));
-  await attempt(make((d) => unlinkSync(join(d, 'manifest.json'))), 'INVALID_ARCHIVE', /manifest\.json is missing/);
-  await attempt(make((d) => writeFileSync(join(d, 'version'), 'Directory Transport Version: 1.1')), 'INVALID_ARCHIVE', /invalid version file/);
-  await attempt(make((d) => writeFileSync(join(d, 'version'), 'Directory Transport Version: 2.0\n')), 'UNSUPPORTED', /version 2\.0/);
+  await attempt(
+    make((d) => unlinkSync(join(d, hex(img.layerDigest)))),
+    'INVALID_ARCHIVE',
+    new RegExp(`blob ${img.layerDigest} is missing`),
+  );
+  await attempt(
+    make((d) => unlinkSync(join(d, 'manifest.json'))),
+    'INVALID_ARCHIVE',
+    /manifest\.json is missing/,
+  );
+  await attempt(
+    make((d) => writeFileSync(join(d, 'version'), 'Directory Transport Version: 1.1')),
+    'INVALID_ARCHIVE',
+    /invalid version file/,
+  );
+  await attempt(
+    make((d) => writeFileSync(join(d, 'version'), 'Directory Transport Version: 2.0\n')),
+    'UNSUPPORTED',
+    /version 2\.0/,
+  );
   const secret = join(dir, 'secret');
   writeFileSync(secret, img.layer);
-  await attempt(make((d) => { unlinkSync(join(d, hex(img.layerDigest))); symlinkSync(secret, join(d, hex(img.layerDigest))); }), 'INVALID_ARCHIVE', /is a symlink leading outside the directory/);
-  await attempt(make((d) => writeFileSync(join(d, hex(img.configDigest)), 'x'.repeat(img.config.length))), 'DIGEST_MISMATCH', /config .* does not match/);
+  await attempt(
+    make((d) => {
+      unlinkSync(join(d, hex(img.layerDigest)));
+      symlinkSync(secret, join(d, hex(img.layerDigest)));
+    }),
+    'INVALID_ARCHIVE',
+    /is a symlink leading outside the directory/,
+  );
+  await attempt(
+    make((d) => writeFileSync(join(d, hex(img.configDigest)), 'x'.repeat(img.config.length))),
+    'DIGEST_MISMATCH',
+    /config .* does not match/,
+  );
   // no version file is accepted (as containers/image)
   const nov = make((d) => unlinkSync(join(d, 'version')));
   const store2 = openStore(t, join(dir, 'store2'));

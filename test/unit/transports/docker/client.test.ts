@@ -16,7 +16,13 @@ import { MANIFEST_ACCEPT, RegistryClient } from '../../../../src/transports/dock
 import { expectError } from '../../../helpers/expect-error.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
-interface Srv { url: string; host: string; reqs: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }>; handle: Handler; close(): Promise<void> }
+interface Srv {
+  url: string;
+  host: string;
+  reqs: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }>;
+  handle: Handler;
+  close(): Promise<void>;
+}
 
 async function server(handle: Handler): Promise<Srv> {
   const s: Srv = { url: '', host: '', reqs: [], handle, close: async () => {} };
@@ -33,39 +39,86 @@ async function server(handle: Handler): Promise<Srv> {
   const port = (srv.address() as AddressInfo).port;
   s.host = `127.0.0.1:${port}`;
   s.url = `http://${s.host}`;
-  s.close = () => new Promise((r) => { srv.close(() => r()); srv.closeAllConnections(); });
+  s.close = () =>
+    new Promise((r) => {
+      srv.close(() => r());
+      srv.closeAllConnections();
+    });
   return s;
 }
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const MANIFEST = Buffer.from(JSON.stringify({
-  schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:' + 'c'.repeat(64), size: 2 },
-  layers: [],
-}));
+const MANIFEST = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:' + 'c'.repeat(64), size: 2 },
+    layers: [],
+  }),
+);
 const FAST = { insecure: true, retry: { max: 2, delayMs: 5, maxDelayMs: 50 }, timeoutMs: 5000 };
 
 describe('HttpTransport redirects', () => {
   let a: Srv;
   let b: Srv;
   before(async () => {
-    b = await server((_req, res) => { res.writeHead(200); res.end('from b'); });
+    b = await server((_req, res) => {
+      res.writeHead(200);
+      res.end('from b');
+    });
     a = await server((req, res) => {
-      if (req.url === '/same') { res.writeHead(302, { location: '/final' }); res.end(); return; }
-      if (req.url === '/final') { res.writeHead(200); res.end('final'); return; }
-      if (req.url === '/cross') { res.writeHead(307, { location: `${b.url}/x` }); res.end(); return; }
-      if (req.url === '/bounce') { res.writeHead(307, { location: `${b.url}/bounce-back` }); res.end(); return; }
-      if (req.url === '/loop') { res.writeHead(302, { location: '/loop' }); res.end(); return; }
-      if (req.url === '/post303') { res.writeHead(303, { location: '/final' }); res.end(); return; }
-      if (req.url === '/put307') { res.writeHead(307, { location: '/final' }); res.end(); return; }
-      res.writeHead(404); res.end();
+      if (req.url === '/same') {
+        res.writeHead(302, { location: '/final' });
+        res.end();
+        return;
+      }
+      if (req.url === '/final') {
+        res.writeHead(200);
+        res.end('final');
+        return;
+      }
+      if (req.url === '/cross') {
+        res.writeHead(307, { location: `${b.url}/x` });
+        res.end();
+        return;
+      }
+      if (req.url === '/bounce') {
+        res.writeHead(307, { location: `${b.url}/bounce-back` });
+        res.end();
+        return;
+      }
+      if (req.url === '/loop') {
+        res.writeHead(302, { location: '/loop' });
+        res.end();
+        return;
+      }
+      if (req.url === '/post303') {
+        res.writeHead(303, { location: '/final' });
+        res.end();
+        return;
+      }
+      if (req.url === '/put307') {
+        res.writeHead(307, { location: '/final' });
+        res.end();
+        return;
+      }
+      res.writeHead(404);
+      res.end();
     });
     b.handle = (req, res) => {
-      if (req.url === '/bounce-back') { res.writeHead(307, { location: `${a.url}/final` }); res.end(); return; }
-      res.writeHead(200); res.end('from b');
+      if (req.url === '/bounce-back') {
+        res.writeHead(307, { location: `${a.url}/final` });
+        res.end();
+        return;
+      }
+      res.writeHead(200);
+      res.end('from b');
     };
   });
-  after(async () => { await a.close(); await b.close(); });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
   const t = () => new HttpTransport({ allowHttp: true, timeoutMs: 2000, idleTimeoutMs: 2000, maxRedirects: 3, userAgent: 'test' });
   const secret = { authorization: 'Bearer secret', cookie: 'c=1', 'proxy-authorization': 'Basic x', 'x-other': 'kept' };
 
@@ -104,9 +157,17 @@ describe('HttpTransport redirects', () => {
 
   test('bounded hops; 303 turns POST into GET; a streamed body is not resent', async () => {
     const tr = t();
-    await assert.rejects(tr.send({ method: 'GET', url: new URL(`${a.url}/loop`) }), expectError('REGISTRY_ERROR', /too many redirects \(3\)/));
+    await assert.rejects(
+      tr.send({ method: 'GET', url: new URL(`${a.url}/loop`) }),
+      expectError('REGISTRY_ERROR', /too many redirects \(3\)/),
+    );
     a.reqs.length = 0;
-    const r = await tr.send({ method: 'POST', url: new URL(`${a.url}/post303`), body: Buffer.from('x'), headers: { 'content-type': 'text/plain' } });
+    const r = await tr.send({
+      method: 'POST',
+      url: new URL(`${a.url}/post303`),
+      body: Buffer.from('x'),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 200);
     assert.equal(a.reqs[1]!.method, 'GET');
     await discard(r);
@@ -114,7 +175,10 @@ describe('HttpTransport redirects', () => {
     assert.equal(buf.status, 200);
     assert.equal(a.reqs.at(-1)!.body.toString(), 'again');
     await discard(buf);
-    await assert.rejects(tr.send({ method: 'PUT', url: new URL(`${a.url}/put307`), body: Readable.from([Buffer.from('once')]) }), expectError('REGISTRY_ERROR'));
+    await assert.rejects(
+      tr.send({ method: 'PUT', url: new URL(`${a.url}/put307`), body: Readable.from([Buffer.from('once')]) }),
+      expectError('REGISTRY_ERROR'),
+    );
     await tr.close();
   });
 
@@ -137,7 +201,11 @@ describe('RegistryClient auth flows', () => {
       let scopes: string[];
       if (req.method === 'POST') {
         const form = new URLSearchParams(body.toString());
-        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'id-token') { res.writeHead(401); res.end(); return; }
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'id-token') {
+          res.writeHead(401);
+          res.end();
+          return;
+        }
         scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
       } else {
         scopes = new URL(req.url!, 'http://x').searchParams.getAll('scope');
@@ -149,10 +217,18 @@ describe('RegistryClient auth flows', () => {
     });
     reg = await server((req, res) => {
       const challenge = `Bearer realm="${auth.url}/token",service="fake"`;
-      if (req.url === '/v2/') { res.writeHead(401, { 'www-authenticate': challenge }); res.end(); return; }
+      if (req.url === '/v2/') {
+        res.writeHead(401, { 'www-authenticate': challenge });
+        res.end();
+        return;
+      }
       const tok = /^Bearer (.*)$/.exec(req.headers['authorization'] ?? '')?.[1];
       const scopes = tok ? granted.get(tok) : undefined;
-      if (!scopes) { res.writeHead(401, { 'www-authenticate': challenge }); res.end(); return; }
+      if (!scopes) {
+        res.writeHead(401, { 'www-authenticate': challenge });
+        res.end();
+        return;
+      }
       const m = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(req.url!);
       if (m) {
         // the "needs-two" repository wants pull on another repository too
@@ -166,10 +242,14 @@ describe('RegistryClient auth flows', () => {
         res.end(req.method === 'HEAD' ? undefined : MANIFEST);
         return;
       }
-      res.writeHead(404); res.end();
+      res.writeHead(404);
+      res.end();
     });
   });
-  after(async () => { await reg.close(); await auth.close(); });
+  after(async () => {
+    await reg.close();
+    await auth.close();
+  });
 
   test('identity token: OAuth2 refresh grant, then Bearer; the full Accept list is sent', async () => {
     const c = new RegistryClient({ host: reg.host, ...FAST, credentials: { identityToken: 'id-token' } });
@@ -181,14 +261,25 @@ describe('RegistryClient auth flows', () => {
       assert.equal(auth.reqs[0]!.method, 'POST');
       const get = reg.reqs.filter((r) => r.url === '/v2/lib/app/manifests/v1').at(-1)!;
       assert.equal(get.headers['accept'], MANIFEST_ACCEPT);
-      for (const t of ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json']) {
+      for (const t of [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        'application/vnd.docker.distribution.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.oci.image.index.v1+json',
+      ]) {
         assert.ok(MANIFEST_ACCEPT.includes(t), t);
       }
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
     const bad = new RegistryClient({ host: reg.host, ...FAST, credentials: { identityToken: 'wrong' } });
     try {
       await assert.rejects(bad.getManifest('lib/app', 'v1'), (e) => isBerthError(e, 'UNAUTHORIZED') && !e.message.includes('wrong'));
-    } finally { await bad.close(); }
+    } finally {
+      await bad.close();
+    }
   });
 
   test('one token for many concurrent requests on the same scope', async () => {
@@ -197,7 +288,9 @@ describe('RegistryClient auth flows', () => {
       auth.reqs.length = 0;
       await Promise.all(Array.from({ length: 8 }, () => c.headManifest('lib/app', 'v1')));
       assert.equal(auth.reqs.length, 1);
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 
   test('401 insufficient_scope: one retry with the scope the registry asks for', async () => {
@@ -207,8 +300,13 @@ describe('RegistryClient auth flows', () => {
       const m = await c.getManifest('needs/two', 'v1');
       assert.equal(m.digest, sha(MANIFEST));
       assert.equal(auth.reqs.length, 2);
-      assert.deepEqual(new URL(auth.reqs[1]!.url, 'http://x').searchParams.getAll('scope'), ['repository:needs/two:pull', 'repository:other/repo:pull']);
-    } finally { await c.close(); }
+      assert.deepEqual(new URL(auth.reqs[1]!.url, 'http://x').searchParams.getAll('scope'), [
+        'repository:needs/two:pull',
+        'repository:other/repo:pull',
+      ]);
+    } finally {
+      await c.close();
+    }
   });
 });
 
@@ -217,8 +315,16 @@ describe('RegistryClient caps and checks', () => {
   let mode = '';
   before(async () => {
     reg = await server((req, res) => {
-      if (req.url === '/v2/') { res.writeHead(200); res.end(); return; }
-      if (mode === 'huge-cl') { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String((4 << 20) + 1) }); res.end(); return; }
+      if (req.url === '/v2/') {
+        res.writeHead(200);
+        res.end();
+        return;
+      }
+      if (mode === 'huge-cl') {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String((4 << 20) + 1) });
+        res.end();
+        return;
+      }
       if (mode === 'huge-chunked') {
         res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
         const chunk = Buffer.alloc(1 << 20, 0x20);
@@ -226,13 +332,23 @@ describe('RegistryClient caps and checks', () => {
         res.end();
         return;
       }
-      if (mode === 'no-challenge') { res.writeHead(401); res.end(); return; }
-      if (mode === 'flaky' && reg.reqs.filter((r) => r.url !== '/v2/').length < 2) { res.writeHead(502); res.end(); return; }
+      if (mode === 'no-challenge') {
+        res.writeHead(401);
+        res.end();
+        return;
+      }
+      if (mode === 'flaky' && reg.reqs.filter((r) => r.url !== '/v2/').length < 2) {
+        res.writeHead(502);
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
       res.end(MANIFEST);
     });
   });
-  after(async () => { await reg.close(); });
+  after(async () => {
+    await reg.close();
+  });
 
   test('manifests over 4 MiB are refused, with or without Content-Length', async () => {
     const c = new RegistryClient({ host: reg.host, ...FAST });
@@ -241,7 +357,9 @@ describe('RegistryClient caps and checks', () => {
       await assert.rejects(c.getManifest('a/b', 'v1'), expectError('TOO_LARGE'));
       mode = 'huge-chunked';
       await assert.rejects(c.getManifest('a/b', 'v1'), expectError('TOO_LARGE'));
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 
   test('a 401 without a challenge fails at once', async () => {
@@ -251,7 +369,9 @@ describe('RegistryClient caps and checks', () => {
       reg.reqs.length = 0;
       await assert.rejects(c.getManifest('a/b', 'v1'), expectError('UNAUTHORIZED'));
       assert.equal(reg.reqs.filter((r) => r.url.includes('/manifests/')).length, 1);
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 
   test('502 is retried; by-digest requests verify the body', async () => {
@@ -265,7 +385,9 @@ describe('RegistryClient caps and checks', () => {
       await assert.rejects(c.getManifest('a/b', 'sha256:' + 'e'.repeat(64)), expectError('DIGEST_MISMATCH'));
       await assert.rejects(c.getManifest('a/b', 'sha256:E' + 'e'.repeat(63)), expectError('INVALID_DIGEST'));
       await assert.rejects(c.getManifest('../x', 'v1'), expectError('INVALID_REFERENCE'));
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 
   test('invalid hosts are rejected before any I/O', () => {
@@ -281,29 +403,49 @@ describe('RegistryClient uploads (protocol details)', () => {
   before(async () => {
     reg = await server((req, res, body) => {
       const u = new URL(req.url!, 'http://x');
-      if (u.pathname === '/v2/') { res.writeHead(200); res.end(); return; }
+      if (u.pathname === '/v2/') {
+        res.writeHead(200);
+        res.end();
+        return;
+      }
       if (req.method === 'POST' && u.pathname === '/v2/a/b/blobs/uploads/') {
-        res.writeHead(202, { location: '/v2/a/b/blobs/uploads/u1?_state=s%3D1' }); res.end(); return;
+        res.writeHead(202, { location: '/v2/a/b/blobs/uploads/u1?_state=s%3D1' });
+        res.end();
+        return;
       }
       if (req.method === 'PATCH' && u.pathname === '/v2/a/b/blobs/uploads/u1') {
-        res.writeHead(202, { location: `/v2/a/b/blobs/uploads/u1-next?_state=after-${body.length}`, range: `0-${body.length - 1}` }); res.end(); return;
+        res.writeHead(202, { location: `/v2/a/b/blobs/uploads/u1-next?_state=after-${body.length}`, range: `0-${body.length - 1}` });
+        res.end();
+        return;
       }
       if (req.method === 'PUT' && u.pathname.startsWith('/v2/a/b/blobs/uploads/u1')) {
         const d = u.searchParams.get('digest')!;
-        res.writeHead(201, { 'docker-content-digest': lie ? 'sha256:' + 'f'.repeat(64) : d, location: `/v2/a/b/blobs/${d}` }); res.end(); return;
+        res.writeHead(201, { 'docker-content-digest': lie ? 'sha256:' + 'f'.repeat(64) : d, location: `/v2/a/b/blobs/${d}` });
+        res.end();
+        return;
       }
-      if (req.method === 'DELETE') { res.writeHead(204); res.end(); return; }
-      res.writeHead(404); res.end();
+      if (req.method === 'DELETE') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      res.writeHead(404);
+      res.end();
     });
   });
-  after(async () => { await reg.close(); });
+  after(async () => {
+    await reg.close();
+  });
 
   test('relative Locations, the registry state kept verbatim, digest appended', async () => {
     const c = new RegistryClient({ host: reg.host, ...FAST });
     try {
       const data = Buffer.from('hello');
       reg.reqs.length = 0;
-      assert.deepEqual(await c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }), { digest: sha(data), size: 5 });
+      assert.deepEqual(await c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }), {
+        digest: sha(data),
+        size: 5,
+      });
       const put = reg.reqs.find((r) => r.method === 'PUT')!;
       assert.equal(put.url, `/v2/a/b/blobs/uploads/u1?_state=s%3D1&digest=${encodeURIComponent(sha(data))}`);
       assert.equal(put.headers['content-length'], '5');
@@ -314,19 +456,30 @@ describe('RegistryClient uploads (protocol details)', () => {
       reg.reqs.length = 0;
       const r = await c.uploadBlob('a/b', Readable.from([Buffer.from('hel'), Buffer.from('lo')]));
       assert.deepEqual(r, { digest: sha(data), size: 5 });
-      assert.deepEqual(reg.reqs.map((q) => q.method), ['POST', 'PATCH', 'PUT']);
+      assert.deepEqual(
+        reg.reqs.map((q) => q.method),
+        ['POST', 'PATCH', 'PUT'],
+      );
       assert.equal(reg.reqs[1]!.body.toString(), 'hello');
       assert.equal(reg.reqs[2]!.url, `/v2/a/b/blobs/uploads/u1-next?_state=after-5&digest=${encodeURIComponent(sha(data))}`);
       assert.equal(reg.reqs[2]!.body.length, 0);
 
       // known digest, unknown size: PATCH + PUT too, and the digest is checked
-      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: ('sha256:' + '0'.repeat(64)) as never }), expectError('DIGEST_MISMATCH'));
+      await assert.rejects(
+        c.uploadBlob('a/b', Readable.from([data]), { digest: ('sha256:' + '0'.repeat(64)) as never }),
+        expectError('DIGEST_MISMATCH'),
+      );
       assert.equal(reg.reqs.at(-1)!.method, 'DELETE', 'the session is cancelled');
 
       // the registry claims to have stored something else
       lie = true;
-      await assert.rejects(c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }), expectError('REGISTRY_ERROR', /stored/));
+      await assert.rejects(
+        c.uploadBlob('a/b', Readable.from([data]), { digest: sha(data) as never, size: 5 }),
+        expectError('REGISTRY_ERROR', /stored/),
+      );
       lie = false;
-    } finally { await c.close(); }
+    } finally {
+      await c.close();
+    }
   });
 });

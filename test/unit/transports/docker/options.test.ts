@@ -14,7 +14,10 @@ describe('docker transport options', () => {
   test('credentials resolver is asked with "registry/repository"', async () => {
     const ref = parseDockerRef('//quay.io/org/app:1');
     const asked: string[] = [];
-    const c = await resolveCredentials(async (n) => { asked.push(n); return { username: 'u', password: 'p' }; }, ref.name);
+    const c = await resolveCredentials(async (n) => {
+      asked.push(n);
+      return { username: 'u', password: 'p' };
+    }, ref.name);
     assert.deepEqual(c, { username: 'u', password: 'p' });
     assert.deepEqual(asked, ['quay.io/org/app']);
     assert.deepEqual(await resolveCredentials({ identityToken: 't' }, ref.name), { identityToken: 't' });

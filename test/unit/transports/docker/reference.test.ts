@@ -28,10 +28,22 @@ describe('docker:// references', () => {
   });
 
   test('requires "//" and a valid name', () => {
-    for (const bad of ['busybox', '/busybox', '', '//', '//quay.io/Upper', '//a/b:' + 't'.repeat(129), `//a@sha256:${'a'.repeat(34)}`, '//a/b@sha256:../../etc/passwd']) {
+    for (const bad of [
+      'busybox',
+      '/busybox',
+      '',
+      '//',
+      '//quay.io/Upper',
+      '//a/b:' + 't'.repeat(129),
+      `//a@sha256:${'a'.repeat(34)}`,
+      '//a/b@sha256:../../etc/passwd',
+    ]) {
       assert.throws(() => parseDockerRef(bad), expectError('INVALID_REFERENCE'), bad);
     }
-    assert.throws(() => parseDockerRef('busybox'), (e) => isBerthError(e) && /"\/\/"/.test(e.hint ?? ''));
+    assert.throws(
+      () => parseDockerRef('busybox'),
+      (e) => isBerthError(e) && /"\/\/"/.test(e.hint ?? ''),
+    );
   });
 
   test('full transport strings and the docker.io API host', () => {

@@ -1,7 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BerthError } from '../../../../src/errors.js';
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, resolveRetry, sleep } from '../../../../src/transports/docker/retry.js';
+import {
+  backoffDelay,
+  isRetryableError,
+  isRetryableStatus,
+  parseRetryAfter,
+  resolveRetry,
+  sleep,
+} from '../../../../src/transports/docker/retry.js';
 
 describe('retry policy', () => {
   test('statuses: 429 and 502-504 only', () => {
@@ -11,7 +18,15 @@ describe('retry policy', () => {
 
   test('errors: resets, timeouts, refused; not our own errors nor random failures', () => {
     const err = (code: string) => Object.assign(new Error('x'), { code });
-    for (const c of ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'UND_ERR_SOCKET', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']) {
+    for (const c of [
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ECONNREFUSED',
+      'UND_ERR_SOCKET',
+      'UND_ERR_BODY_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+    ]) {
       assert.equal(isRetryableError(err(c)), true, c);
     }
     assert.equal(isRetryableError(new Error('wrapped', { cause: err('ECONNRESET') })), true);
@@ -34,9 +49,15 @@ describe('retry policy', () => {
   });
 
   test('podman waits the same delay every time; exponential backoff on request; cap; defaults', () => {
-    assert.deepEqual([0, 1, 2].map((a) => backoffDelay(a, resolveRetry({ delayMs: 100 }))), [100, 100, 100]);
+    assert.deepEqual(
+      [0, 1, 2].map((a) => backoffDelay(a, resolveRetry({ delayMs: 100 }))),
+      [100, 100, 100],
+    );
     const r = resolveRetry({ delayMs: 100, maxDelayMs: 1000, max: 5, exponential: true });
-    assert.deepEqual([0, 1, 2, 3, 4, 50].map((a) => backoffDelay(a, r)), [100, 200, 400, 800, 1000, 1000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 50].map((a) => backoffDelay(a, r)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
     assert.equal(backoffDelay(0, resolveRetry({ delayMs: 5000, maxDelayMs: 1000 })), 1000);
     assert.deepEqual(resolveRetry(), { max: 3, delayMs: 1000, exponential: false, maxDelayMs: 60_000 });
     assert.equal(resolveRetry({ max: -1 }).max, 0);

@@ -10,7 +10,13 @@ function fakeSend(status: number, body: string | Buffer, headers: Record<string,
   const seen: HttpRequest[] = [];
   const send = async (req: HttpRequest): Promise<HttpResponse> => {
     seen.push(req);
-    return { status, headers: { 'content-type': 'application/json', ...headers }, body: Readable.from([Buffer.from(body)]), url: req.url, crossOrigin: false };
+    return {
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: Readable.from([Buffer.from(body)]),
+      url: req.url,
+      crossOrigin: false,
+    };
   };
   return { send, seen };
 }
@@ -22,7 +28,14 @@ describe('bearer tokens', () => {
   test('GET realm with service, scope, account and Basic credentials', async () => {
     const { send, seen } = fakeSend(200, JSON.stringify({ token: 'T1', expires_in: 300 }));
     const t0 = Date.now();
-    const t = await requestBearerToken({ send, challenge, scopes, credentials: { username: 'u', password: 'p:w' }, allowHttp: false, where: 'reg/a/b' });
+    const t = await requestBearerToken({
+      send,
+      challenge,
+      scopes,
+      credentials: { username: 'u', password: 'p:w' },
+      allowHttp: false,
+      where: 'reg/a/b',
+    });
     assert.equal(t.token, 'T1');
     assert.ok(t.expiresAt >= t0 + 300_000);
     const u = seen[0]!.url;
@@ -45,7 +58,14 @@ describe('bearer tokens', () => {
 
   test('identity token: OAuth2 refresh_token grant by POST', async () => {
     const { send, seen } = fakeSend(200, JSON.stringify({ access_token: 'OA', expires_in: 10 }));
-    const t = await requestBearerToken({ send, challenge, scopes: [...scopes, { type: 'repository', name: 'c', actions: ['pull'] }], credentials: { identityToken: 'refresh-me' }, allowHttp: false, where: 'x' });
+    const t = await requestBearerToken({
+      send,
+      challenge,
+      scopes: [...scopes, { type: 'repository', name: 'c', actions: ['pull'] }],
+      credentials: { identityToken: 'refresh-me' },
+      allowHttp: false,
+      where: 'x',
+    });
     assert.equal(t.token, 'OA');
     assert.equal(t.lifetimeMs, 60_000, 'expires_in below 60 s is raised to 60 s');
     const req = seen[0]!;
@@ -61,21 +81,71 @@ describe('bearer tokens', () => {
   });
 
   test('refusals and bad answers are clear errors', async () => {
-    await assert.rejects(requestBearerToken({ ...fakeSend(401, '{"errors":[{"code":"UNAUTHORIZED","message":"bad"}]}'), challenge, scopes, credentials: { username: 'u', password: 'p' }, allowHttp: false, where: 'reg/a/b' }),
-      (e) => isBerthError(e, 'UNAUTHORIZED') && e.message.includes('reg/a/b') && e.message.includes('auth.example') && !e.message.includes('"p"'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(500, 'oops'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('REGISTRY_ERROR'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, '{}'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED', /no token/));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, 'not json'), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, JSON.stringify({ token: 'a\r\nX-Evil: 1' })), challenge, scopes, allowHttp: false, where: 'x' }), expectError('UNAUTHORIZED', /invalid characters/));
+    await assert.rejects(
+      requestBearerToken({
+        ...fakeSend(401, '{"errors":[{"code":"UNAUTHORIZED","message":"bad"}]}'),
+        challenge,
+        scopes,
+        credentials: { username: 'u', password: 'p' },
+        allowHttp: false,
+        where: 'reg/a/b',
+      }),
+      (e) =>
+        isBerthError(e, 'UNAUTHORIZED') &&
+        e.message.includes('reg/a/b') &&
+        e.message.includes('auth.example') &&
+        !e.message.includes('"p"'),
+    );
+    await assert.rejects(
+      requestBearerToken({ ...fakeSend(500, 'oops'), challenge, scopes, allowHttp: false, where: 'x' }),
+      expectError('REGISTRY_ERROR'),
+    );
+    await assert.rejects(
+      requestBearerToken({ ...fakeSend(200, '{}'), challenge, scopes, allowHttp: false, where: 'x' }),
+      expectError('UNAUTHORIZED', /no token/),
+    );
+    await assert.rejects(
+      requestBearerToken({ ...fakeSend(200, 'not json'), challenge, scopes, allowHttp: false, where: 'x' }),
+      expectError('UNAUTHORIZED'),
+    );
+    await assert.rejects(
+      requestBearerToken({
+        ...fakeSend(200, JSON.stringify({ token: 'a\r\nX-Evil: 1' })),
+        challenge,
+        scopes,
+        allowHttp: false,
+        where: 'x',
+      }),
+      expectError('UNAUTHORIZED', /invalid characters/),
+    );
     const huge = Buffer.alloc((1 << 20) + 10, 0x61);
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge), challenge, scopes, allowHttp: false, where: 'x' }), expectError('TOO_LARGE'));
-    await assert.rejects(requestBearerToken({ ...fakeSend(200, huge, { 'content-length': String(huge.length) }), challenge, scopes, allowHttp: false, where: 'x' }), expectError('TOO_LARGE'));
+    await assert.rejects(
+      requestBearerToken({ ...fakeSend(200, huge), challenge, scopes, allowHttp: false, where: 'x' }),
+      expectError('TOO_LARGE'),
+    );
+    await assert.rejects(
+      requestBearerToken({
+        ...fakeSend(200, huge, { 'content-length': String(huge.length) }),
+        challenge,
+        scopes,
+        allowHttp: false,
+        where: 'x',
+      }),
+      expectError('TOO_LARGE'),
+    );
   });
 
   test('realm checks: missing, bad scheme, embedded credentials, http with credentials', async () => {
     const { send } = fakeSend(200, '{"token":"x"}');
     const p = (realm: string | undefined, creds?: { username: string; password: string }, allowHttp = false) =>
-      requestBearerToken({ send, challenge: { scheme: 'bearer', params: realm === undefined ? {} : { realm } }, scopes, credentials: creds, allowHttp, where: 'x' });
+      requestBearerToken({
+        send,
+        challenge: { scheme: 'bearer', params: realm === undefined ? {} : { realm } },
+        scopes,
+        credentials: creds,
+        allowHttp,
+        where: 'x',
+      });
     await assert.rejects(p(undefined), expectError('UNAUTHORIZED', /no realm/));
     await assert.rejects(p('file:///etc/passwd'), expectError('UNAUTHORIZED'));
     await assert.rejects(p('https://user:pw@auth.example/t'), expectError('UNAUTHORIZED'));
@@ -95,7 +165,13 @@ describe('TokenCache', () => {
   test('caches per scope set, shares in-flight fetches, refreshes before expiry', async () => {
     const cache = new TokenCache();
     let fetches = 0;
-    const mk = (lifetimeMs: number, expiresAt = Date.now() + lifetimeMs) => async (): Promise<BearerToken> => { fetches++; await new Promise((r) => setTimeout(r, 5)); return { token: `t${fetches}`, expiresAt, lifetimeMs }; };
+    const mk =
+      (lifetimeMs: number, expiresAt = Date.now() + lifetimeMs) =>
+      async (): Promise<BearerToken> => {
+        fetches++;
+        await new Promise((r) => setTimeout(r, 5));
+        return { token: `t${fetches}`, expiresAt, lifetimeMs };
+      };
     const a = [{ type: 'repository', name: 'a', actions: ['pull'] }];
     const [t1, t2] = await Promise.all([cache.get(a, mk(300_000)), cache.get(a, mk(300_000))]);
     assert.equal(fetches, 1);
@@ -122,7 +198,12 @@ describe('TokenCache', () => {
   test('a failed fetch is not cached', async () => {
     const cache = new TokenCache();
     const a = [{ type: 'repository', name: 'a', actions: ['pull'] }];
-    await assert.rejects(cache.get(a, async () => { throw new Error('down'); }), /down/);
+    await assert.rejects(
+      cache.get(a, async () => {
+        throw new Error('down');
+      }),
+      /down/,
+    );
     assert.equal((await cache.get(a, async () => ({ token: 'ok', expiresAt: Date.now() + 600_000, lifetimeMs: 600_000 }))).token, 'ok');
   });
 });

@@ -7,16 +7,31 @@ import { copyImage } from '../../../../src/copy/copy.js';
 import { indexTarFile, tarHeader } from '../../../../src/util/tar.js';
 import { OciRef, openOciSource } from '../../../../src/transports/oci/index.js';
 import {
-  OciArchiveRef, OciArchiveWriter, listOciArchiveImages, openOciArchive, openOciArchiveDestination, openOciArchiveSource, parseOciArchiveRef,
+  OciArchiveRef,
+  OciArchiveWriter,
+  listOciArchiveImages,
+  openOciArchive,
+  openOciArchiveDestination,
+  openOciArchiveSource,
+  parseOciArchiveRef,
 } from '../../../../src/transports/oci-archive/index.js';
 import {
-  buildImage, copyAndClose, copyIntoStore, hex, openStore, sha, storeSource, storeState, tempDir, writeLayout, type BuiltImage,
+  buildImage,
+  copyAndClose,
+  copyIntoStore,
+  hex,
+  openStore,
+  sha,
+  storeSource,
+  storeState,
+  tempDir,
+  writeLayout,
+  type BuiltImage,
 } from '../oci-fixture.js';
 import type { ErrorCode } from '../../../../src/errors.js';
 import { expectError } from '../../../helpers/expect-error.js';
 
 const REF = 'org.opencontainers.image.ref.name';
-
 
 type Member = { name: string; data?: Buffer | string; type?: 'file' | 'dir' | 'symlink'; linkname?: string };
 
@@ -45,7 +60,17 @@ function rawTar(members: Member[]): Buffer {
 }
 
 function layoutMembers(img: BuiltImage, refName?: string, prefix = ''): Member[] {
-  const index = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: img.manifestMediaType, digest: img.manifestDigest, size: img.manifest.length, ...(refName ? { annotations: { [REF]: refName } } : {}) }] });
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    manifests: [
+      {
+        mediaType: img.manifestMediaType,
+        digest: img.manifestDigest,
+        size: img.manifest.length,
+        ...(refName ? { annotations: { [REF]: refName } } : {}),
+      },
+    ],
+  });
   return [
     { name: `${prefix}oci-layout`, data: '{"imageLayoutVersion":"1.0.0"}' },
     { name: `${prefix}index.json`, data: index },
@@ -77,13 +102,18 @@ test('store -> oci-archive -> store round trip; archive layout matches container
   assert.deepEqual(readdirSync(dir).sort(), ['out.tar', 'src', 'store'], 'no staging left behind');
   const names = indexTarFile(archive, 'test').map((e) => `${e.type}:${e.name}`);
   assert.deepEqual(names, [
-    'dir:blobs', 'dir:blobs/sha256',
+    'dir:blobs',
+    'dir:blobs/sha256',
     ...[img.configDigest, img.layerDigest, img.manifestDigest].map((d) => `file:blobs/sha256/${hex(d)}`).sort(),
-    'file:index.json', 'file:oci-layout',
+    'file:index.json',
+    'file:oci-layout',
   ]);
 
   const list = await listOciArchiveImages(archive);
-  assert.deepEqual(list.map((e) => [e.refName, e.descriptor.digest]), [['v1', img.manifestDigest]]);
+  assert.deepEqual(
+    list.map((e) => [e.refName, e.descriptor.digest]),
+    [['v1', img.manifestDigest]],
+  );
   const store2 = openStore(t, join(dir, 'store2'));
   const src = await openOciArchiveSource(parseOciArchiveRef(`${archive}:v1`));
   assert.deepEqual(src.names(), ['v1']);
@@ -112,7 +142,13 @@ test('several images in one oci-archive (save/load)', async (t) => {
   const reader = await openOciArchive(archive);
   t.after(() => reader.close());
   const images = reader.images();
-  assert.deepEqual(images.map((e) => [e.index, e.refName, e.descriptor.digest]), [[0, 'localhost/a:latest', a.manifestDigest], [1, 'localhost/b:latest', b.manifestDigest]]);
+  assert.deepEqual(
+    images.map((e) => [e.index, e.refName, e.descriptor.digest]),
+    [
+      [0, 'localhost/a:latest', a.manifestDigest],
+      [1, 'localhost/b:latest', b.manifestDigest],
+    ],
+  );
   const store2 = openStore(t, join(dir, 'store2'));
   for (const e of images) {
     const src = reader.openSource(e.index);
@@ -120,8 +156,17 @@ test('several images in one oci-archive (save/load)', async (t) => {
     const r = await copyIntoStore(src, store2, e.refName);
     assert.equal(r.manifestDigest, e.descriptor.digest);
   }
-  assert.deepEqual(store2.listImages().map((i) => i.id).sort(), [hex(a.configDigest), hex(b.configDigest)].sort());
-  await assert.rejects(openOciArchiveSource(new OciArchiveRef(archive)), expectError('AMBIGUOUS_IMAGE', /holds 2 images, choose one \(available: "localhost\/a:latest", "localhost\/b:latest"\)/));
+  assert.deepEqual(
+    store2
+      .listImages()
+      .map((i) => i.id)
+      .sort(),
+    [hex(a.configDigest), hex(b.configDigest)].sort(),
+  );
+  await assert.rejects(
+    openOciArchiveSource(new OciArchiveRef(archive)),
+    expectError('AMBIGUOUS_IMAGE', /holds 2 images, choose one \(available: "localhost\/a:latest", "localhost\/b:latest"\)/),
+  );
 });
 
 test('a writer that is aborted, or a destination closed without commit, leaves PATH alone', async (t) => {
@@ -132,7 +177,11 @@ test('a writer that is aborted, or a destination closed without commit, leaves P
   writeFileSync(archive, 'previous');
   const dest = await openOciArchiveDestination(new OciArchiveRef(archive, 'x'));
   const src = await openOciSource(new OciRef(join(dir, 'src')));
-  await dest.putBlob((await src.getBlob({ mediaType: 'x', digest: img.layerDigest as never, size: img.layer.length })).stream, { mediaType: 'x', isConfig: false, what: 'layer' });
+  await dest.putBlob((await src.getBlob({ mediaType: 'x', digest: img.layerDigest as never, size: img.layer.length })).stream, {
+    mediaType: 'x',
+    isConfig: false,
+    what: 'layer',
+  });
   await dest.close();
   await src.close();
   assert.equal(readFileSync(archive, 'utf8'), 'previous');
@@ -142,7 +191,10 @@ test('a writer that is aborted, or a destination closed without commit, leaves P
   w.newDestination('a');
   await w.abort();
   assert.deepEqual(readdirSync(dir).sort(), ['keep.tar', 'src']);
-  await assert.rejects(OciArchiveWriter.open(join(dir, 'no', 'such', 'dir.tar')), expectError('INVALID_ARGUMENT', /directory .* does not exist/));
+  await assert.rejects(
+    OciArchiveWriter.open(join(dir, 'no', 'such', 'dir.tar')),
+    expectError('INVALID_ARGUMENT', /directory .* does not exist/),
+  );
 });
 
 test('compressed oci-archives and archives with ./ prefixes are read', async (t) => {
@@ -165,17 +217,27 @@ test('bad oci-archives are refused and leave the store unchanged', async (t) => 
   let n = 0;
   const attempt = async (tar: Buffer | ((p: string) => void), code: ErrorCode, re: RegExp, image?: string) => {
     const p = join(dir, `bad${n++}.tar`);
-    if (typeof tar === 'function') tar(p); else writeFileSync(p, tar);
-    await assert.rejects(async () => {
-      const src = await openOciArchiveSource(new OciArchiveRef(p, image));
-      await copyIntoStore(src, store);
-    }, expectError(code, re));
+    if (typeof tar === 'function') tar(p);
+    else writeFileSync(p, tar);
+    await assert.rejects(
+      async () => {
+        const src = await openOciArchiveSource(new OciArchiveRef(p, image));
+        await copyIntoStore(src, store);
+      },
+      expectError(code, re),
+    );
     assert.equal(storeState(store), before, `store unchanged after ${code}`);
   };
 
   // truncated in the middle of a blob
-  await attempt((p) => { writeFileSync(p, rawTar(layoutMembers(img))); truncateSync(p, statSync(p).size - 1024 - 600); },
-    'INVALID_ARCHIVE', /oci-archive:.*archive is truncated/);
+  await attempt(
+    (p) => {
+      writeFileSync(p, rawTar(layoutMembers(img)));
+      truncateSync(p, statSync(p).size - 1024 - 600);
+    },
+    'INVALID_ARCHIVE',
+    /oci-archive:.*archive is truncated/,
+  );
   // a layer member that is a symlink leading outside the archive
   const escaping = layoutMembers(img).filter((m) => !m.name.endsWith(hex(img.layerDigest)));
   escaping.push({ name: `blobs/sha256/${hex(img.layerDigest)}`, type: 'symlink', linkname: '../../../../../etc/passwd' });
@@ -185,22 +247,39 @@ test('bad oci-archives are refused and leave the store unchanged', async (t) => 
   abs.push({ name: `blobs/sha256/${hex(img.layerDigest)}`, type: 'symlink', linkname: '/etc/passwd' });
   await attempt(rawTar(abs), 'INVALID_ARCHIVE', /is a link leading outside the archive/);
   // a symlink inside the archive is fine (one hop)
-  const inside = layoutMembers(img).map((m) => m.name.endsWith(hex(img.layerDigest)) ? { ...m, name: 'layer.tar.gz' } : m);
+  const inside = layoutMembers(img).map((m) => (m.name.endsWith(hex(img.layerDigest)) ? { ...m, name: 'layer.tar.gz' } : m));
   inside.push({ name: `blobs/sha256/${hex(img.layerDigest)}`, type: 'symlink', linkname: '../../layer.tar.gz' });
   const okp = join(dir, 'inside.tar');
   writeFileSync(okp, rawTar(inside));
   const store2 = openStore(t, join(dir, 'store2'));
   assert.equal((await copyIntoStore(await openOciArchiveSource(new OciArchiveRef(okp)), store2)).imageId, hex(img.configDigest));
   // index.json with an invalid digest
-  const badIndex = layoutMembers(img).map((m) => m.name === 'index.json'
-    ? { ...m, data: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: img.manifestMediaType, digest: 'sha256:../../etc/passwd', size: 1 }] }) } : m);
+  const badIndex = layoutMembers(img).map((m) =>
+    m.name === 'index.json'
+      ? {
+          ...m,
+          data: JSON.stringify({
+            schemaVersion: 2,
+            manifests: [{ mediaType: img.manifestMediaType, digest: 'sha256:../../etc/passwd', size: 1 }],
+          }),
+        }
+      : m,
+  );
   await attempt(rawTar(badIndex), 'INVALID_DIGEST', /index\.json of oci-archive:.* digest "sha256:\.\.\/\.\.\/etc\/passwd"/);
   // missing blob
-  await attempt(rawTar(layoutMembers(img).filter((m) => !m.name.endsWith(hex(img.configDigest)))), 'INVALID_ARCHIVE', new RegExp(`blob ${img.configDigest} is missing from the layout`));
+  await attempt(
+    rawTar(layoutMembers(img).filter((m) => !m.name.endsWith(hex(img.configDigest)))),
+    'INVALID_ARCHIVE',
+    new RegExp(`blob ${img.configDigest} is missing from the layout`),
+  );
   // missing oci-layout
   await attempt(rawTar(layoutMembers(img).filter((m) => m.name !== 'oci-layout')), 'INVALID_ARCHIVE', /the oci-layout file is missing/);
   // tampered manifest
-  const tampered = layoutMembers(img).map((m) => m.name.endsWith(hex(img.manifestDigest)) ? { ...m, data: img.manifest.toString().replace('"schemaVersion":2', '"schemaVersion":2 ').slice(0, img.manifest.length) } : m);
+  const tampered = layoutMembers(img).map((m) =>
+    m.name.endsWith(hex(img.manifestDigest))
+      ? { ...m, data: img.manifest.toString().replace('"schemaVersion":2', '"schemaVersion":2 ').slice(0, img.manifest.length) }
+      : m,
+  );
   await attempt(rawTar(tampered), 'DIGEST_MISMATCH', /manifest sha256:[0-9a-f]{64} does not match its digest/);
   // ref name not found
   await attempt(rawTar(layoutMembers(img, 'v1')), 'IMAGE_NOT_FOUND', /no image named "v2" \(available: "v1"\)/, 'v2');

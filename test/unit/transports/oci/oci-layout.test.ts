@@ -7,17 +7,33 @@ import { gzipSync } from 'node:zlib';
 import { copyImage } from '../../../../src/copy/copy.js';
 import { hostPlatform } from '../../../../src/platform/platform.js';
 import {
-  OciRef, parseOciRef, openOciSource, openOciDestination, openOciLayout, listOciImages, OciLayoutWriter,
+  OciRef,
+  parseOciRef,
+  openOciSource,
+  openOciDestination,
+  openOciLayout,
+  listOciImages,
+  OciLayoutWriter,
 } from '../../../../src/transports/oci/index.js';
 import type { Digest } from '../../../../src/digest/digest.js';
 import {
-  buildImage, buildIndex, copyAndClose, copyIntoStore, hex, listFiles, openStore, sha, storeSource, storeState, tempDir, writeLayout,
+  buildImage,
+  buildIndex,
+  copyAndClose,
+  copyIntoStore,
+  hex,
+  listFiles,
+  openStore,
+  sha,
+  storeSource,
+  storeState,
+  tempDir,
+  writeLayout,
 } from '../oci-fixture.js';
 import type { ErrorCode } from '../../../../src/errors.js';
 import { expectError } from '../../../helpers/expect-error.js';
 
 const REF = 'org.opencontainers.image.ref.name';
-
 
 test('parseOciRef follows containers/image splitting and validation', () => {
   const a = parseOciRef('/tmp/x:v1');
@@ -71,7 +87,16 @@ test('oci layout -> store -> oci layout round trip keeps digests and bytes', asy
     mediaType: 'application/vnd.oci.image.index.v1+json',
     manifests: [{ mediaType: img.manifestMediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { [REF]: 'v2' } }],
   });
-  assert.deepEqual(listFiles(outDir), ['blobs/sha256/' + hex(img.configDigest), 'blobs/sha256/' + hex(img.layerDigest), 'blobs/sha256/' + hex(img.manifestDigest), 'index.json', 'oci-layout'].sort());
+  assert.deepEqual(
+    listFiles(outDir),
+    [
+      'blobs/sha256/' + hex(img.configDigest),
+      'blobs/sha256/' + hex(img.layerDigest),
+      'blobs/sha256/' + hex(img.manifestDigest),
+      'index.json',
+      'oci-layout',
+    ].sort(),
+  );
   for (const [d, b] of img.blobs) assert.deepEqual(readFileSync(join(outDir, 'blobs', 'sha256', hex(d))), b);
 
   // and back into a second store through the written layout
@@ -85,7 +110,10 @@ test('oci destination converts docker v2s2 to OCI (it only accepts OCI), dir wou
   const img = await buildImage({ docker: true });
   writeLayout(join(dir, 'src'), [{ image: img, refName: 'd' }]);
   const out = join(dir, 'out');
-  const r = await copyAndClose(await openOciSource(parseOciRef(`${join(dir, 'src')}:d`)), await openOciDestination(parseOciRef(`${out}:d`)));
+  const r = await copyAndClose(
+    await openOciSource(parseOciRef(`${join(dir, 'src')}:d`)),
+    await openOciDestination(parseOciRef(`${out}:d`)),
+  );
   assert.equal(r.manifestMediaType, 'application/vnd.oci.image.manifest.v1+json');
   assert.notEqual(r.manifestDigest, img.manifestDigest);
   const m = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', hex(r.manifestDigest)), 'utf8'));
@@ -108,13 +136,22 @@ test('writing the same ref name again moves the name (containers/image semantics
   assert.equal(index.manifests.length, 1, 'same image, same name: one entry');
   await copyAndClose(await openOciSource(new OciRef(join(dir, 'b'))), await openOciDestination(new OciRef(out, 'tag')));
   index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-  assert.deepEqual(index.manifests.map((m: { digest: string; annotations?: Record<string, string> }) => [m.digest, m.annotations?.[REF]]), [[a.manifestDigest, undefined], [b.manifestDigest, 'tag']]);
+  assert.deepEqual(
+    index.manifests.map((m: { digest: string; annotations?: Record<string, string> }) => [m.digest, m.annotations?.[REF]]),
+    [
+      [a.manifestDigest, undefined],
+      [b.manifestDigest, 'tag'],
+    ],
+  );
   // the name resolves to the new image
   const src = await openOciSource(new OciRef(out, 'tag'));
   assert.equal(sha((await src.getManifest()).bytes), b.manifestDigest);
   await src.close();
   // two entries, no name given: ambiguous
-  await assert.rejects(openOciSource(new OciRef(out)), expectError('AMBIGUOUS_IMAGE', /holds 2 images, choose one \(available: "tag", @0 \(unnamed\)\)/));
+  await assert.rejects(
+    openOciSource(new OciRef(out)),
+    expectError('AMBIGUOUS_IMAGE', /holds 2 images, choose one \(available: "tag", @0 \(unnamed\)\)/),
+  );
   const byIndex = await openOciSource(parseOciRef(`${out}:@0`));
   assert.equal(sha((await byIndex.getManifest()).bytes), a.manifestDigest);
   await byIndex.close();
@@ -131,7 +168,17 @@ test('nested index: the source returns the index, the engine picks the platform'
   ]);
   writeLayout(join(dir, 'src'), [{ image: mine }, { image: other }], {
     extraBlobs: new Map([[idx.digest, idx.bytes]]),
-    index: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: idx.digest, size: idx.bytes.length, annotations: { [REF]: 'multi' } }] }),
+    index: JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: idx.digest,
+          size: idx.bytes.length,
+          annotations: { [REF]: 'multi' },
+        },
+      ],
+    }),
   });
   const src = await openOciSource(new OciRef(join(dir, 'src')));
   const top = await src.getManifest();
@@ -150,9 +197,18 @@ test('listing and opening images of a multi-image layout', async (t) => {
   const dir = tempDir(t);
   const a = await buildImage({ files: { a: 'a' } });
   const b = await buildImage({ files: { b: 'b' } });
-  writeLayout(dir, [{ image: a, refName: 'first' }, { image: b, refName: 'second' }]);
+  writeLayout(dir, [
+    { image: a, refName: 'first' },
+    { image: b, refName: 'second' },
+  ]);
   const list = await listOciImages(dir);
-  assert.deepEqual(list.map((e) => [e.index, e.refName, e.descriptor.digest]), [[0, 'first', a.manifestDigest], [1, 'second', b.manifestDigest]]);
+  assert.deepEqual(
+    list.map((e) => [e.index, e.refName, e.descriptor.digest]),
+    [
+      [0, 'first', a.manifestDigest],
+      [1, 'second', b.manifestDigest],
+    ],
+  );
   const reader = await openOciLayout(dir);
   t.after(() => reader.close());
   const s1 = reader.openSource(1);
@@ -162,7 +218,10 @@ test('listing and opening images of a multi-image layout', async (t) => {
   assert.deepEqual(s0.names?.(), ['first']);
   await s0.close();
   await s1.close();
-  assert.throws(() => reader.openSource('third'), expectError('IMAGE_NOT_FOUND', /no image named "third" \(available: "first", "second"\)/));
+  assert.throws(
+    () => reader.openSource('third'),
+    expectError('IMAGE_NOT_FOUND', /no image named "third" \(available: "first", "second"\)/),
+  );
   assert.throws(() => reader.openSource(5), expectError('IMAGE_NOT_FOUND', /no entry @5, index.json has 2/));
   assert.throws(() => reader.openSource(), expectError('AMBIGUOUS_IMAGE', /holds 2 images/));
 });
@@ -182,7 +241,10 @@ test('OciLayoutWriter writes several images into one layout', async (t) => {
   await d3.putBlob(Readable.from([Buffer.from('junk')]), { mediaType: 'x', isConfig: false, what: 'junk' });
   await d3.close();
   await w.finish();
-  assert.deepEqual((await listOciImages(out)).map((e) => e.refName), ['docker.io/library/a:latest', 'b']);
+  assert.deepEqual(
+    (await listOciImages(out)).map((e) => e.refName),
+    ['docker.io/library/a:latest', 'b'],
+  );
   assert.ok(!existsSync(join(out, 'blobs', 'sha256', hex(sha('junk')))));
   assert.throws(() => w.newDestination('bad name'), /writer already finished/);
 });
@@ -192,7 +254,13 @@ test('destination close without commit discards what it wrote', async (t) => {
   // fresh directory: removed entirely
   const fresh = join(dir, 'fresh');
   const d1 = await openOciDestination(new OciRef(fresh, 'x'));
-  await d1.putBlob(Readable.from([Buffer.from('data')]), { digest: sha('data') as Digest, size: 4, mediaType: 'x', isConfig: false, what: 'blob' });
+  await d1.putBlob(Readable.from([Buffer.from('data')]), {
+    digest: sha('data') as Digest,
+    size: 4,
+    mediaType: 'x',
+    isConfig: false,
+    what: 'blob',
+  });
   assert.ok(existsSync(join(fresh, 'blobs', 'sha256', hex(sha('data')))));
   await d1.close();
   assert.ok(!existsSync(fresh));
@@ -217,14 +285,25 @@ test('a blob stream that fails leaves no blob and no temp file', async (t) => {
   const dir = tempDir(t);
   const d = await openOciDestination(new OciRef(dir, 'x'));
   t.after(() => d.close());
-  const bad = new Readable({ read() { this.push(Buffer.from('partial')); this.destroy(new Error('verification failed')); } });
-  await assert.rejects(d.putBlob(bad, { digest: sha('partial') as Digest, size: 7, mediaType: 'x', isConfig: false, what: 'blob' }), /verification failed/);
+  const bad = new Readable({
+    read() {
+      this.push(Buffer.from('partial'));
+      this.destroy(new Error('verification failed'));
+    },
+  });
+  await assert.rejects(
+    d.putBlob(bad, { digest: sha('partial') as Digest, size: 7, mediaType: 'x', isConfig: false, what: 'blob' }),
+    /verification failed/,
+  );
   // a stream that fails before the destination starts reading it (no other error listener)
   const early = new PassThrough();
   const p = d.putBlob(early, { mediaType: 'x', isConfig: false, what: 'blob' });
   early.destroy(new Error('failed early'));
   await assert.rejects(p, /failed early/);
-  assert.deepEqual(readdirSync(dir).filter((n) => n !== 'blobs'), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n !== 'blobs'),
+    [],
+  );
   assert.deepEqual(listFiles(join(dir, 'blobs')), []);
 });
 
@@ -246,45 +325,122 @@ test('bad layouts are refused with one-line errors and leave the store unchanged
     return d;
   };
   const attempt = async (d: string, code: ErrorCode, re: RegExp, image = 'latest') => {
-    await assert.rejects(async () => {
-      const src = await openOciSource(new OciRef(d, image));
-      await copyIntoStore(src, store);
-    }, expectError(code, re));
+    await assert.rejects(
+      async () => {
+        const src = await openOciSource(new OciRef(d, image));
+        await copyIntoStore(src, store);
+      },
+      expectError(code, re),
+    );
     assert.equal(storeState(store), before, `store unchanged after ${code}`);
   };
-  const desc = { mediaType: img.manifestMediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { [REF]: 'latest' } };
+  const desc = {
+    mediaType: img.manifestMediaType,
+    digest: img.manifestDigest,
+    size: img.manifest.length,
+    annotations: { [REF]: 'latest' },
+  };
 
-  await attempt(layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, digest: 'sha256:../../etc/passwd' }] }) }),
-    'INVALID_DIGEST', /index\.json .*manifests\[0\] digest "sha256:\.\.\/\.\.\/etc\/passwd"/);
-  await attempt(layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [desc], layers: [] }) }),
-    'INVALID_MANIFEST', /index\.json of oci:.*ambiguous document.*"layers"/);
-  await attempt(layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [desc], manifests2: 1 }).replace('"manifests2":1', '"schemaVersion":2') }),
-    'INVALID_MANIFEST', /duplicate key "schemaVersion"/);
-  await attempt(layout({}, (d) => writeFileSync(join(d, 'blobs', 'sha256', hex(img.manifestDigest)), Buffer.from(img.manifest.toString().replace('"schemaVersion":2', '"schemaVersion":2 ')).subarray(0, img.manifest.length))),
-    'DIGEST_MISMATCH', /manifest sha256:[0-9a-f]{64} does not match its digest/);
-  await attempt(layout({}, (d) => unlinkSync(join(d, 'blobs', 'sha256', hex(img.layerDigest)))),
-    'INVALID_ARCHIVE', new RegExp(`blob ${img.layerDigest} is missing from the layout`));
+  await attempt(
+    layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, digest: 'sha256:../../etc/passwd' }] }) }),
+    'INVALID_DIGEST',
+    /index\.json .*manifests\[0\] digest "sha256:\.\.\/\.\.\/etc\/passwd"/,
+  );
+  await attempt(
+    layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [desc], layers: [] }) }),
+    'INVALID_MANIFEST',
+    /index\.json of oci:.*ambiguous document.*"layers"/,
+  );
+  await attempt(
+    layout({
+      index: JSON.stringify({ schemaVersion: 2, manifests: [desc], manifests2: 1 }).replace('"manifests2":1', '"schemaVersion":2'),
+    }),
+    'INVALID_MANIFEST',
+    /duplicate key "schemaVersion"/,
+  );
+  await attempt(
+    layout({}, (d) =>
+      writeFileSync(
+        join(d, 'blobs', 'sha256', hex(img.manifestDigest)),
+        Buffer.from(img.manifest.toString().replace('"schemaVersion":2', '"schemaVersion":2 ')).subarray(0, img.manifest.length),
+      ),
+    ),
+    'DIGEST_MISMATCH',
+    /manifest sha256:[0-9a-f]{64} does not match its digest/,
+  );
+  await attempt(
+    layout({}, (d) => unlinkSync(join(d, 'blobs', 'sha256', hex(img.layerDigest)))),
+    'INVALID_ARCHIVE',
+    new RegExp(`blob ${img.layerDigest} is missing from the layout`),
+  );
   // same size, still valid gzip (the header's OS byte): only the digest tells
-  await attempt(layout({}, (d) => { const p = join(d, 'blobs', 'sha256', hex(img.layerDigest)); const b = readFileSync(p); b[9] = b[9] === 3 ? 7 : 3; writeFileSync(p, b); }),
-    'DIGEST_MISMATCH', /layer 1\/1 .* content digest .* does not match/);
-  await attempt(layout({}, (d) => writeFileSync(join(d, 'blobs', 'sha256', hex(img.layerDigest)), gzipSync(readFileSync(join(d, 'blobs', 'sha256', hex(img.layerDigest))), { level: 1 }))),
-    'SIZE_MISMATCH', /layer 1\/1 .* expected \d+ bytes/);
-  await attempt(layout({}, (d) => { const p = join(d, 'blobs', 'sha256', hex(img.configDigest)); writeFileSync(p, readFileSync(p).toString().replace('/bin/sh', '/bin/xx')); }),
-    'DIGEST_MISMATCH', /config sha256:[0-9a-f]{64} of oci:.*does not match/);
+  await attempt(
+    layout({}, (d) => {
+      const p = join(d, 'blobs', 'sha256', hex(img.layerDigest));
+      const b = readFileSync(p);
+      b[9] = b[9] === 3 ? 7 : 3;
+      writeFileSync(p, b);
+    }),
+    'DIGEST_MISMATCH',
+    /layer 1\/1 .* content digest .* does not match/,
+  );
+  await attempt(
+    layout({}, (d) =>
+      writeFileSync(
+        join(d, 'blobs', 'sha256', hex(img.layerDigest)),
+        gzipSync(readFileSync(join(d, 'blobs', 'sha256', hex(img.layerDigest))), { level: 1 }),
+      ),
+    ),
+    'SIZE_MISMATCH',
+    /layer 1\/1 .* expected \d+ bytes/,
+  );
+  await attempt(
+    layout({}, (d) => {
+      const p = join(d, 'blobs', 'sha256', hex(img.configDigest));
+      writeFileSync(p, readFileSync(p).toString().replace('/bin/sh', '/bin/xx'));
+    }),
+    'DIGEST_MISMATCH',
+    /config sha256:[0-9a-f]{64} of oci:.*does not match/,
+  );
   await attempt(layout({ noLayoutFile: true }), 'INVALID_ARCHIVE', /not an OCI image layout \(the oci-layout file is missing\)/);
-  await attempt(layout({}, (d) => writeFileSync(join(d, 'oci-layout'), '{"imageLayoutVersion":"2.0.0"}')), 'UNSUPPORTED', /unsupported OCI layout version "2\.0\.0"/);
-  await attempt(layout({}, (d) => unlinkSync(join(d, 'index.json'))), 'INVALID_ARCHIVE', /index\.json is missing/);
+  await attempt(
+    layout({}, (d) => writeFileSync(join(d, 'oci-layout'), '{"imageLayoutVersion":"2.0.0"}')),
+    'UNSUPPORTED',
+    /unsupported OCI layout version "2\.0\.0"/,
+  );
+  await attempt(
+    layout({}, (d) => unlinkSync(join(d, 'index.json'))),
+    'INVALID_ARCHIVE',
+    /index\.json is missing/,
+  );
   // a manifest that is also an index
   const amb = Buffer.from(JSON.stringify({ ...JSON.parse(img.manifest.toString()), manifests: [] }));
-  await attempt(layout({ extraBlobs: new Map([[sha(amb), amb]]), index: JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, digest: sha(amb), size: amb.length }] }) }),
-    'INVALID_MANIFEST', /ambiguous document: .* must not contain "manifests"/);
+  await attempt(
+    layout({
+      extraBlobs: new Map([[sha(amb), amb]]),
+      index: JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, digest: sha(amb), size: amb.length }] }),
+    }),
+    'INVALID_MANIFEST',
+    /ambiguous document: .* must not contain "manifests"/,
+  );
   await attempt(layout(), 'IMAGE_NOT_FOUND', /no image named "nope" \(available: "latest"\)/, 'nope');
-  await attempt(layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [] }) }), 'IMAGE_NOT_FOUND', /no image named "latest" \(it names no images\)/);
+  await attempt(
+    layout({ index: JSON.stringify({ schemaVersion: 2, manifests: [] }) }),
+    'IMAGE_NOT_FOUND',
+    /no image named "latest" \(it names no images\)/,
+  );
   // a blob that is a symlink leading out of the layout
   const secret = join(dir, 'secret');
   writeFileSync(secret, img.layer);
-  await attempt(layout({}, (d) => { const p = join(d, 'blobs', 'sha256', hex(img.layerDigest)); unlinkSync(p); symlinkSync(secret, p); }),
-    'INVALID_ARCHIVE', /blobs\/sha256\/[0-9a-f]{64} is a symlink leading outside the directory/);
+  await attempt(
+    layout({}, (d) => {
+      const p = join(d, 'blobs', 'sha256', hex(img.layerDigest));
+      unlinkSync(p);
+      symlinkSync(secret, p);
+    }),
+    'INVALID_ARCHIVE',
+    /blobs\/sha256\/[0-9a-f]{64} is a symlink leading outside the directory/,
+  );
   // a symlink inside the layout is fine
   const inside = layout({}, (d) => {
     const p = join(d, 'blobs', 'sha256', hex(img.layerDigest));
@@ -296,7 +452,10 @@ test('bad layouts are refused with one-line errors and leave the store unchanged
   const r = await copyIntoStore(await openOciSource(new OciRef(inside, 'latest')), store);
   assert.equal(r.imageId, hex(img.configDigest));
   // a missing directory
-  await assert.rejects(openOciSource(new OciRef(join(dir, 'missing'))), expectError('INVALID_ARGUMENT', /cannot open oci:.*missing: no such directory/));
+  await assert.rejects(
+    openOciSource(new OciRef(join(dir, 'missing'))),
+    expectError('INVALID_ARGUMENT', /cannot open oci:.*missing: no such directory/),
+  );
 });
 
 test('copyImage into an oci destination fails cleanly on a corrupt source', async (t) => {
