@@ -154,6 +154,9 @@ for (const e of exportsList) lines.push(...section(e.name, e, 2));
 const text = `${lines
   .join('\n')
   .replace(/\n{3,}/g, '\n\n')
+  // Why: the checker names types from other modules as import("<absolute path>").Name; the
+  // path differs per checkout, so the docs keep the bare type name.
+  .replace(/import\("[^"]*"\)\./g, '')
   .trimEnd()}\n`;
 
 if (process.argv.includes('--check')) {
