@@ -671,33 +671,19 @@ export class IndexDB {
 
   /** A stored layer blob with the given diffID, if any (to avoid re-storing the same content). */
   layerByDiffID(diffID: Digest): LayerRecord | undefined {
-    const r = this.db
-      .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE diff_id = ? LIMIT 1`)
-      .get(diffID) as
-      | {
-          digest: Digest;
-          diff_id: Digest;
-          size: number;
-          uncompressed_size: number;
-          media_type: string;
-        }
-      | undefined;
-    return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
+    return this.layerWhere('diff_id', diffID);
   }
 
   /** Layer record for a stored blob digest. */
   layerByDigest(d: Digest): LayerRecord | undefined {
+    return this.layerWhere('digest', d);
+  }
+
+  /** The first layer row whose `column` equals `value`. */
+  private layerWhere(column: 'digest' | 'diff_id', value: Digest): LayerRecord | undefined {
     const r = this.db
-      .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE digest = ? LIMIT 1`)
-      .get(d) as
-      | {
-          digest: Digest;
-          diff_id: Digest;
-          size: number;
-          uncompressed_size: number;
-          media_type: string;
-        }
-      | undefined;
+      .prepare(`SELECT digest, diff_id, size, uncompressed_size, media_type FROM manifest_layers WHERE ${column} = ? LIMIT 1`)
+      .get(value) as { digest: Digest; diff_id: Digest; size: number; uncompressed_size: number; media_type: string } | undefined;
     return r && { digest: r.digest, diffID: r.diff_id, size: r.size, uncompressedSize: r.uncompressed_size, mediaType: r.media_type };
   }
 
