@@ -35,6 +35,7 @@ export type { RecoverReport } from './store/recover.js';
 export { defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
 export type { PolicyCheck } from './copy/policy.js';
 export { policyJsonCheck } from './config/policy-check.js';
+export type { Signature, SignedClaim, Signer } from './trust/signature.js';
 export { splitTransport, TRANSPORTS, type OpenContext } from './transports/open.js';
 export { parseImageName, transportOf, type Transport } from './transports/registry.js';
 export { imageContext } from './images/context.js';

@@ -4,6 +4,7 @@ import type { Descriptor } from '../media/types.js';
 import type { Reference } from '../reference/reference.js';
 import type { Store } from '../store/store.js';
 import type { DockerTransportOptions } from './docker/options.js';
+import type { Signature } from '../trust/signature.js';
 
 export type TransportName = 'docker' | 'docker-archive' | 'oci-archive' | 'oci' | 'dir' | 'containers-storage';
 
@@ -99,6 +100,12 @@ export interface ImageSource {
   layerHint?(desc: Descriptor): LayerHint | undefined;
   /** The image's names, when the source holds them (archives: RepoTags; oci: ref name). */
   names?(): string[];
+  /**
+   * The signatures of the image (of `instanceDigest`, a manifest of the source's index, when
+   * given; else of the top-level manifest), in their stored order. A source that cannot hold
+   * signatures leaves this out; one that can but has none returns [].
+   */
+  getSignatures?(instanceDigest?: Digest): Promise<Signature[]>;
   close(): Promise<void>;
 }
 
@@ -162,6 +169,12 @@ export interface ImageDestination {
    */
   putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob>;
   putManifest(m: ManifestBytes, instance?: Digest): Promise<void>;
+  /**
+   * Store the complete list of signatures of the manifest `manifestDigest` (replacing any it
+   * had), after putManifest and before commit. A destination that cannot hold signatures
+   * leaves this out; the engine then refuses to copy signatures to it (unless told to remove them).
+   */
+  putSignatures?(signatures: Signature[], manifestDigest: Digest): Promise<void>;
   commit(info: CommitInfo): Promise<void>;
   close(): Promise<void>;
 }
