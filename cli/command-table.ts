@@ -3,6 +3,22 @@
  * default, help). The parser, `--help`, `berth help CMD`, the group help (`berth image
  * --help`) and shell completion are all generated from it. Command code lives in
  * ./commands/<module>.ts and is loaded only when the command runs.
+ *
+ * Start-up cost (every module a command imports is paid on each run): cli/ reaches the library
+ * only through its public entries, the files behind package.json "exports":
+ *   - ../src/errors.js, ../src/log.js, ../src/go/index.js   leaf helpers, for any module;
+ *   - ../src/local.js     the store and the operations on stored images (list, lookup, tag,
+ *                         untag, inspect, history, tree, remove); never reaches the copy
+ *                         engine, transports, config/auth files or codecs;
+ *   - ../src/index.js     the whole library; for commands that move images or read
+ *                         configuration (pull, push, load, save, login, ...).
+ * Shared CLI modules (main, flags, help, errors, common, open-store, format/*) and commands
+ * that only read or name stored images must not import ../src/index.js. A heavy library
+ * function a light command needs sometimes is loaded with `await import()` at the point of
+ * use (as the template engine is, only for --format templates), or, in the library, through a
+ * lazy forwarder in src/lazy.ts. test/integration/startup-modules.test.ts runs the light
+ * commands under a module trace and fails if they load anything heavy; add new light commands
+ * to it. test/unit/layering.test.ts keeps the entries themselves cheap.
  */
 import type { FlagSpec } from './flags.js';
 

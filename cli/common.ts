@@ -1,4 +1,5 @@
-import { BerthError, type ProgressEvent } from '../src/index.js';
+import { BerthError } from '../src/errors.js';
+import type { ProgressEvent } from '../src/index.js';
 
 export { openStore } from './open-store.js';
 

@@ -1,4 +1,4 @@
-import { BerthError } from '../src/index.js';
+import { BerthError } from '../src/errors.js';
 
 /** Print an error as one line; stack traces only for internal errors (or BERTH_DEBUG). Returns the exit code. */
 export function printError(e: unknown): number {

@@ -11,7 +11,8 @@
  *     --x`, `invalid argument "x" for "--y" flag: ...`, `accepts 1 arg(s), received 0`).
  * Kept free of heavy imports: every command starts by parsing.
  */
-import { BerthError, goQuote, parseGoDuration } from '../src/index.js';
+import { BerthError } from '../src/errors.js';
+import { goQuote, parseGoDuration } from '../src/go/index.js';
 
 export type FlagType = 'bool' | 'string' | 'array' | 'int' | 'uint' | 'duration';
 export type FlagValue = boolean | string | string[] | number | undefined;

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { printError } from './errors.js';
-import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/index.js';
+import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/log.js';
 import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, findCommand, type CommandDef } from './command-table.js';
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
 import { commandHelp, groupHelp, rootHelp } from './help.js';

@@ -1,4 +1,4 @@
-import { Store, type StoreAccess } from '../src/index.js';
+import { Store, type StoreAccess } from '../src/local.js';
 import type { GlobalOptions } from './main.js';
 
 /**

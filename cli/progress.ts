@@ -1,4 +1,4 @@
-import { type ProgressEvent } from '../src/index.js';
+import type { ProgressEvent } from '../src/index.js';
 import { logProgress } from './common.js';
 
 /**

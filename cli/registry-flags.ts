@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
-import { parseGoDuration, type RegistryAccessOptions } from '../src/index.js';
+import { parseGoDuration } from '../src/go/index.js';
+import type { RegistryAccessOptions } from '../src/index.js';
 import { usageError } from './common.js';
 import type { FlagValue } from './flags.js';
 

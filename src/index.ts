@@ -1,4 +1,7 @@
-// berth's public API: re-exports only.
+// berth's public API: re-exports only. Importing it must stay cheap: the copy engine and the
+// registry client are reached only through the lazy forwarders
+// of ./lazy.ts. Smaller entries for programs that need less (package.json "exports"):
+// `berth/local` (./local.ts), `berth/go` (./go/index.ts), `berth/errors`, `berth/log`.
 export { BerthError, isBerthError, type ErrorCode } from './errors.js';
 export {
   log,
@@ -20,19 +23,11 @@ export * from './media/index.js';
 export * from './platform/index.js';
 export { sniffCompression, createCompressor, createDecompressor, type Algorithm } from './compression/index.js';
 export type * from './transports/types.js';
-export {
-  Store,
-  Lease,
-  defaultStoreRoot,
-  type StoreOptions,
-  type CheckReport,
-  type CheckProblem,
-  type RepairReport,
-} from './store/store.js';
-export type { StoreAccess } from './store/store-errors.js';
-export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
+// the store and the images in it (also the cheap entry `berth/local`)
+export * from './local.js';
 export type { RecoverReport } from './store/recover.js';
-export { defaultParallelism, type CopyOptions, type CopyResult } from './copy/copy.js';
+export type { CopyOptions, CopyResult } from './copy/copy.js';
+export { defaultParallelism } from './copy/parallelism.js';
 export type { PolicyCheck } from './copy/policy.js';
 export { policyJsonCheck } from './config/policy-check.js';
 export type { Signature, SignedClaim, Signer } from './trust/signature.js';
@@ -41,7 +36,6 @@ export { parseImageName, transportOf, type Transport } from './transports/regist
 export { imageContext } from './images/context.js';
 export type { ContextOptions, SystemContext } from './config/context.js';
 export type { CompressionRequest, LayerAction, LayerPlan } from './copy/compression-plan.js';
-export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';
 export type { LoadOptions, LoadResult } from './images/load.js';
 export type { SaveOptions, SaveFormat } from './images/save.js';
 export type { ImportOptions } from './images/import.js';
@@ -66,37 +60,9 @@ export {
   copyImage,
   recoverStore,
 } from './lazy.js';
-export {
-  listImages,
-  repoAndTag,
-  repoTags,
-  repoDigests,
-  createdTime,
-  type ImageSet,
-  type ListImagesOptions,
-  type ListedImage,
-} from './images/list.js';
-export { tagImage, untagImage } from './images/tag.js';
-export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
 export { Image, openImage } from './images/image.js';
-export {
-  inspectImage,
-  type ImageInspect,
-  type ImageInspectConfig,
-  type ImageInspectHistory,
-  type ImageInspectHealthcheck,
-  type InspectTime,
-} from './images/inspect.js';
-export { imageHistory, type HistoryLayer } from './images/history.js';
-export { imageTree } from './images/tree.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
-export { goJSON, GoStruct, goMap, type GoJSONOptions } from './go/json.js';
-export { GoTime, parseRFC3339 } from './go/time.js';
-export { humanSince, humanSize, humanSizeSpaced } from './go/units.js';
-export { goQuote, quoteRune, isPrintRune } from './go/quote.js';
-export { formatValue, goSprint, goSprintf, goSprintln, runeCount } from './go/fmt.js';
-export { goTypeName, isArrayLike, isStringer, isStructLike, mapEntries, sortedKeys } from './go/value.js';
-export { parseGoDuration } from './go/duration.js';
+export * from './go/index.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';
 export * as config from './config/index.js';
 export * as auth from './auth/index.js';

@@ -2,7 +2,8 @@
  * berth image exists IMAGE — exit 0 if the image is in the store, 1 if not; no output.
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
-import { BerthError, tryLookupImage } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { tryLookupImage } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -4,7 +4,8 @@
  * any image; CREATED BY cut to 45 bytes unless --no-trunc; -H=false prints RFC 3339 times.
  * `--format json` is podman's compact JSON (id, created, CreatedBy, tags, size, comment, Created).
  */
-import { imageHistory, GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON, type HistoryLayer } from '../../src/index.js';
+import { imageHistory, type HistoryLayer } from '../../src/local.js';
+import { GoTime, humanSince, humanSizeSpaced, GoStruct, goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -4,19 +4,9 @@
  * JSON fields; templates see podman's fields (`.ID .Id .Repository .Tag .Digest .Created
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
-import {
-  BerthError,
-  type ImageRow,
-  listImages,
-  repoAndTag,
-  repoDigests,
-  createdTime,
-  type ImageSet,
-  GoTime,
-  humanSince,
-  humanSizeSpaced,
-  goJSON,
-} from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/local.js';
+import { GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -312,7 +302,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     store.close();
   }
   if (jsonRows) {
-    const { writeJSONArray } = await import('../format/output.js');
+    const { writeJSONArray } = await import('../format/json-array.js');
     const { rows, entry } = jsonRows;
     await writeJSONArray(
       (function* () {

@@ -4,7 +4,9 @@
  * image. Images that are not found are reported after the others; the exit code is then 125.
  * Kept light for start-up time: the template engine is loaded only with --format.
  */
-import { BerthError, inspectImage, goJSON, type ImageInspect } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { inspectImage, type ImageInspect } from '../../src/local.js';
+import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -5,7 +5,8 @@
  * no answer means nothing is removed (an error, never a hang and never a silent prune).
  */
 import { readSync } from 'node:fs';
-import { BerthError, pruneImages } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { pruneImages } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -3,7 +3,8 @@
  * "Deleted: ID" lines; every failure on its own "Error: ..." line. Exit code 0; 1 when the
  * only failures are missing images; 2 when an image is in use; 125 otherwise.
  */
-import { BerthError, removeImages } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { removeImages } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -1,4 +1,5 @@
-import { defaultStoreRoot, recoverStore } from '../../src/index.js';
+import { defaultStoreRoot } from '../../src/local.js';
+import { recoverStore } from '../../src/index.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 

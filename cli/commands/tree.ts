@@ -3,7 +3,7 @@
  * with the names of the images whose top layer they are; --whatrequires shows the layers
  * built on top of the image instead.
  */
-import { imageTree } from '../../src/index.js';
+import { imageTree } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -3,7 +3,8 @@
  * (`.ID` and `.Id`, `.History` entries with `.CreatedBy`, `.HealthCheck`), nil slices and maps
  * shown empty (Go prints them as [] and map[]); `{{json .}}` still prints the JSON data.
  */
-import { goMap, type ImageInspect } from '../../src/index.js';
+import { goMap } from '../../src/go/index.js';
+import { type ImageInspect } from '../../src/local.js';
 
 /** Attach a JSON form to a template view (used by `{{json .}}`), invisible to field lookup errors. */
 function withJSON<T extends object>(view: T, json: unknown): T {

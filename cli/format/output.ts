@@ -21,7 +21,8 @@
  */
 import { compileTemplate, type FuncMap, type Template } from './template.js';
 import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
-import { BerthError, goJSON } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { goJSON } from '../../src/go/index.js';
 
 export interface RenderOutputOptions {
   /** The user's --format value; undefined or '' means "not given". */
@@ -180,35 +181,4 @@ export function renderOutput(rows: readonly object[], opts: RenderOutputOptions)
   if (!opts.noHeading) text += tpl.execute([headerRow(opts.headers)]);
   text += tpl.execute(rows);
   return tabwrite(text, PODMAN_TABWRITER_OPTIONS);
-}
-
-/**
- * Write a JSON array whose elements are already encoded (4-space indented, as
- * json.MarshalIndent prints them inside an array) straight to `out`, one element at a time
- * with backpressure: the whole document is never held in memory, however long it is.
- */
-export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const write = (b: Buffer | string) =>
-    new Promise<void>((resolve, reject) => {
-      if (out.write(b)) {
-        resolve();
-        return;
-      }
-      const done = (e?: Error) => {
-        out.off('drain', onDrain);
-        out.off('error', done);
-        if (e) reject(e);
-        else resolve();
-      };
-      const onDrain = () => done();
-      out.once('drain', onDrain);
-      out.once('error', done);
-    });
-  let first = true;
-  for (const e of elements) {
-    await write(first ? '[\n    ' : ',\n    ');
-    await write(e);
-    first = false;
-  }
-  await write(first ? '[]\n' : '\n]\n');
 }

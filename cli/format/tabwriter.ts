@@ -14,7 +14,7 @@
  * Not supported: the HTML filter and escaped segments (Go's 0xff escape byte cannot
  * occur in a JavaScript string).
  */
-import { runeCount } from '../../src/index.js';
+import { runeCount } from '../../src/go/index.js';
 
 export const TabwriterFlags = {
   /** Force right-alignment of cell content. */

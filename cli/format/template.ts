@@ -38,7 +38,8 @@
  * error; `len` gives 0); string arguments of the podman functions accept numbers and
  * booleans (printed with %v) where Go would report a type error.
  */
-import { BerthError, formatValue, goQuote, goSprintf } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { formatValue, goQuote, goSprintf } from '../../src/go/index.js';
 import { templateError, ParseError, ExecError } from './template/errors.js';
 import { lex } from './template/lexer.js';
 import type { CompileOptions, TNode } from './template/ast.js';

@@ -1,6 +1,6 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { availableParallelism } from 'node:os';
+import { defaultParallelism } from './parallelism.js';
 import { BerthError } from '../errors.js';
 import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
@@ -54,10 +54,6 @@ export interface CopyResult {
   imageId: string;
   manifestBytes: Buffer;
   config: ImageConfig;
-}
-
-export function defaultParallelism(): number {
-  return Math.max(2, Math.min(6, availableParallelism() * 2));
 }
 
 const LAYER_OF = (i: number, n: number) => `layer ${i + 1}/${n}`;

@@ -9,7 +9,7 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import type { Digest } from '../digest/digest.js';
-import { chainIDs } from '../transports/local/local.js';
+import { chainIDs } from '../digest/chain.js';
 import { GoTime, parseRFC3339 } from '../go/time.js';
 import { lookupRecord } from './lookup.js';
 

@@ -8,7 +8,7 @@
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { createHash } from 'node:crypto';
-import { chainIDs } from '../transports/local/local.js';
+import { chainIDs } from '../digest/chain.js';
 import { humanSize } from '../go/units.js';
 import { repoTags } from './list.js';
 import { imageLayers, imagesOnLayers } from './history.js';

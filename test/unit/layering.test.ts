@@ -71,22 +71,88 @@ test('the copy engine (src/copy/) never tests a transport name', () => {
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-test('cli/ imports nothing from src/ but the public entry src/index.ts', () => {
+/** The public entries: the sources of package.json "exports" (dist/src/x.js -> src/x.ts). */
+function publicEntries(): Map<string, string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { default: string }> };
+  const out = new Map<string, string>();
+  for (const [sub, target] of Object.entries(pkg.exports)) {
+    const file = typeof target === 'string' ? target : target.default;
+    const m = /^\.\/dist\/(src\/.+)\.js$/.exec(file);
+    if (m) out.set(sub, join(ROOT, `${m[1]}.ts`));
+  }
+  return out;
+}
+
+/** Static import closure (no dynamic import(), no `import type`) of a source file. */
+function staticClosure(file: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const text = readFileSync(f, 'utf8');
+    for (const m of text.matchAll(
+      /(?:^|\n)\s*(import|export)\s+(type\s)?[^'"]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g,
+    )) {
+      if (m[2]) continue;
+      const spec = m[3] ?? m[4]!;
+      if (spec.startsWith('.')) walk(resolve(dirname(f), spec).replace(/\.js$/, '.ts'));
+      else seen.add(`package:${spec}`);
+    }
+  };
+  walk(file);
+  return seen;
+}
+
+test('cli/ imports from src/ only public entries (package.json "exports")', () => {
   const files = sources(join(ROOT, 'cli'));
   assert.ok(files.length > 20, `expected the CLI sources under ${ROOT}cli`);
-  const entry = join(SRC, 'index.js');
+  const entries = new Set([...publicEntries().values()].map((f) => f.replace(/\.ts$/, '.js')));
+  assert.ok(entries.has(join(SRC, 'index.js')) && entries.size > 1, 'package.json declares the entries');
   const bad: string[] = [];
   let viaEntry = 0;
   for (const f of files) {
     for (const spec of imports(readFileSync(f, 'utf8'))) {
       if (!spec.startsWith('.')) continue;
       const target = resolve(dirname(f), spec);
-      if (target === entry) viaEntry++;
+      if (entries.has(target)) viaEntry++;
       else if (target.startsWith(SRC)) bad.push(`${relative(ROOT, f)} imports ${spec}`);
     }
   }
   assert.deepEqual(bad, []);
-  assert.ok(viaEntry > 10, 'the commands use the library through its entry');
+  assert.ok(viaEntry > 10, 'the commands use the library through its entries');
+});
+
+// Start-up time: a program pays for every module its imports reach.
+const HEAVY = [/^src\/copy\/copy\.ts$/, /^package:undici/, /^package:openpgp/];
+const HEAVIER_THAN_LOCAL = [
+  /^src\/(copy|transports|config|auth|compression)\//,
+  /^src\/(index|lazy)\.ts$/,
+  /^package:(undici|smol-toml|fzstd|openpgp)/,
+];
+
+test('staticClosure(): follows re-exports, skips type-only imports (so the rules below can fail)', () => {
+  const all = [...staticClosure(join(SRC, 'index.ts'))].map((f) => (f.startsWith('/') ? relative(ROOT, f) : f));
+  assert.ok(all.includes('src/images/list.ts') && all.includes('package:better-sqlite3'), all.join(' '));
+  assert.ok(!all.includes('src/images/pull.ts'), 'pull is reached only through the lazy forwarders');
+});
+
+test('the public entry reaches the copy engine and the registry client only lazily', () => {
+  const bad = [...staticClosure(join(SRC, 'index.ts'))]
+    .map((f) => (f.startsWith('/') ? relative(ROOT, f) : f))
+    .filter((f) => HEAVY.some((re) => re.test(f)));
+  assert.deepEqual(bad, []);
+});
+
+test('the smaller public entries stay cheap (no engine, transports, config, auth, codecs)', () => {
+  const entries = publicEntries();
+  for (const sub of ['./local', './go', './errors', './log']) assert.ok(entries.has(sub), `package.json exports ${sub}`);
+  for (const [sub, file] of entries) {
+    if (sub === '.') continue;
+    const bad = [...staticClosure(file)]
+      .map((f) => (f.startsWith('/') ? relative(ROOT, f) : f))
+      .filter((f) => HEAVIER_THAN_LOCAL.some((re) => re.test(f)));
+    assert.deepEqual(bad, [], `berth${sub.slice(1)} (${relative(ROOT, file)})`);
+  }
 });
 
 test('the README layout section names every directory of src/ and cli/, and only those', () => {

@@ -1,5 +1,5 @@
 /** Template errors: parse and execution failures, turned into one-line BerthErrors at the API boundary. */
-import { BerthError } from '../../../src/index.js';
+import { BerthError } from '../../../src/errors.js';
 
 export function templateError(message: string, hint?: string): BerthError {
   return new BerthError('INVALID_ARGUMENT', `template: ${oneLine(message)}`, hint ? { hint } : {});

@@ -1,5 +1,5 @@
 /** The executor: walks the syntax tree against data, with Go's rules for fields, methods, pipelines, variables and control flow. */
-import { formatValue, goTypeName, isArrayLike, isStringer, isStructLike, mapEntries } from '../../../src/index.js';
+import { formatValue, goTypeName, isArrayLike, isStringer, isStructLike, mapEntries } from '../../../src/go/index.js';
 import { ExecError } from './errors.js';
 import type { TemplateFunc, FuncSpec, Operand, Command, Pipe, TNode } from './ast.js';
 import { MISSING, NOT_FOUND, hasOwn, type Obj, getProp, fieldNames, isTrue } from './values.js';

@@ -9,7 +9,7 @@ import {
   isPrintRune,
   isStringer,
   runeCount,
-} from '../../../src/index.js';
+} from '../../../src/go/index.js';
 import type { TemplateFunc, FuncMap, FuncSpec } from './ast.js';
 import { hasOwn, type Obj, isTrue, goJSON } from './values.js';
 

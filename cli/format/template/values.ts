@@ -1,5 +1,5 @@
 /** Go semantics over JavaScript values that the executor and the functions share: field lookup, truth, template JSON. */
-import { goJSON as encodeJSON, isArrayLike, type GoJSONOptions } from '../../../src/index.js';
+import { goJSON as encodeJSON, isArrayLike, type GoJSONOptions } from '../../../src/go/index.js';
 
 export const MISSING: unique symbol = Symbol('missing');
 export const NOT_FOUND: unique symbol = Symbol('not found');

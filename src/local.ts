@@ -1,0 +1,42 @@
+/**
+ * Public entry `berth/local`: the store and what berth does with the images in it without
+ * moving image bytes — list, look up, tag, untag, inspect, history, tree, remove, prune.
+ * Cheap to import by contract (test/unit/layering.test.ts checks it): nothing here may reach
+ * the copy engine, the transports, the registry client, the configuration files or the
+ * codecs; operations that need them belong to the full entry (src/index.ts, through
+ * src/lazy.ts).
+ */
+export {
+  Store,
+  Lease,
+  defaultStoreRoot,
+  type StoreOptions,
+  type CheckReport,
+  type CheckProblem,
+  type RepairReport,
+} from './store/store.js';
+export type { StoreAccess } from './store/store-errors.js';
+export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
+export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';
+export {
+  listImages,
+  repoAndTag,
+  repoTags,
+  repoDigests,
+  createdTime,
+  type ImageSet,
+  type ListImagesOptions,
+  type ListedImage,
+} from './images/list.js';
+export { tagImage, untagImage } from './images/tag.js';
+export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
+export {
+  inspectImage,
+  type ImageInspect,
+  type ImageInspectConfig,
+  type ImageInspectHistory,
+  type ImageInspectHealthcheck,
+  type InspectTime,
+} from './images/inspect.js';
+export { imageHistory, type HistoryLayer } from './images/history.js';
+export { imageTree } from './images/tree.js';

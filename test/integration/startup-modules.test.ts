@@ -1,0 +1,131 @@
+/**
+ * Start-up cost, checked without timing: the commands that only read or name images in the
+ * store (`images`, `inspect`, `tag`, `image exists`) and `--help` must not load the copy
+ * engine, the transports, the registry client, the configuration parsers, the codecs or (for
+ * output without a template) the template engine. The CLI runs under a loader hook
+ * (test/helpers/module-trace.ts) that lists every module it loads.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import { Store } from '../../src/local.js';
+import { importImage } from '../../src/index.js';
+import { scratchBerth, BERTH_CLI, type ScratchBerth } from '../helpers/berth.js';
+import { makeTar, run } from '../helpers/tools.js';
+
+const TRACE = fileURLToPath(new URL('../helpers/module-trace.js', import.meta.url));
+
+/** What no listing, inspect, tag, exists or help may load. */
+const HEAVY: readonly [string, RegExp][] = [
+  ['the full library entry', /\/dist\/src\/(index|lazy)\.js$/],
+  ['the copy engine', /\/dist\/src\/copy\//],
+  ['a transport', /\/dist\/src\/transports\//],
+  ['the configuration parsers', /\/dist\/src\/config\//],
+  ['the credential code', /\/dist\/src\/auth\//],
+  ['a codec', /\/dist\/src\/compression\//],
+  ['the image service that moves images', /\/dist\/src\/images\/(pull|push|load|save|import|copy|login|tags|context)\.js$/],
+  ['the template engine', /\/dist\/cli\/format\/(template|output)\b/],
+  ['undici', /\/node_modules\/undici\//],
+  ['smol-toml', /\/node_modules\/smol-toml\//],
+  ['fzstd', /\/node_modules\/fzstd\//],
+  ['openpgp', /\/node_modules\/openpgp\//],
+];
+const STORE: readonly [string, RegExp][] = [
+  ['the store', /\/dist\/src\/store\//],
+  ['better-sqlite3', /\/node_modules\/better-sqlite3\//],
+];
+
+let b: ScratchBerth;
+let dir: string;
+let imageId: string;
+
+before(async () => {
+  b = await scratchBerth();
+  dir = mkdtempSync(join(tmpdir(), 'berth-trace-'));
+  const store = Store.open({ root: b.root });
+  try {
+    const r = await importImage(store, {
+      input: Readable.from([makeTar({ 'etc/hello': 'hello\n' })]),
+      reference: 'localhost/startup/probe:1',
+      changes: ['LABEL tier=gold'],
+    });
+    imageId = r.id;
+  } finally {
+    store.close();
+  }
+});
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await b.cleanup();
+});
+
+let n = 0;
+/** Run the CLI under the trace hook; returns its result and the loaded module URLs. */
+async function traced(args: string[]) {
+  const file = join(dir, `trace-${n++}.txt`);
+  const r = await run(process.execPath, ['--import', TRACE, BERTH_CLI, '--root', b.root, ...args], {
+    env: { ...b.env, BERTH_MODULE_TRACE: file },
+    input: '',
+    timeoutMs: 60_000,
+  });
+  let modules: string[] = [];
+  try {
+    modules = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
+  } catch {
+    // no trace: the assertions below say so
+  }
+  assert.ok(
+    modules.some((m) => m.endsWith('/dist/cli/main.js')),
+    `the trace hook saw the CLI start (${args.join(' ')}): ${r.stderr}`,
+  );
+  return { r, modules };
+}
+
+function loadedOf(modules: string[], rules: readonly [string, RegExp][]): string[] {
+  return rules.flatMap(([what, re]) =>
+    modules.filter((m) => re.test(m)).map((m) => `${what}: ${m.replace(/^.*\/(dist|node_modules)\//, '$1/')}`),
+  );
+}
+
+const CASES: { args: () => string[]; store: boolean; stdout?: RegExp }[] = [
+  { args: () => ['--help'], store: false, stdout: /Usage:/ },
+  { args: () => ['images', '--help'], store: false, stdout: /Usage:/ },
+  { args: () => ['images'], store: true, stdout: /localhost\/startup\/probe +1 /m },
+  { args: () => ['images', '--filter', 'reference=localhost/startup/*'], store: true, stdout: /localhost\/startup\/probe/ },
+  { args: () => ['images', '--filter', 'label=tier=gold', '--noheading'], store: true, stdout: /localhost\/startup\/probe/ },
+  { args: () => ['images', '--format', 'json'], store: true, stdout: /"Id": "/ },
+  { args: () => ['inspect', 'localhost/startup/probe:1'], store: true, stdout: /"Id": "/ },
+  { args: () => ['image', 'inspect', imageId ? imageId.slice(0, 12) : 'ID'], store: true, stdout: /"Id": "/ },
+  { args: () => ['tag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
+  { args: () => ['untag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
+  { args: () => ['image', 'exists', 'localhost/startup/probe:1'], store: true },
+];
+
+for (const c of CASES) {
+  test(`berth ${c.args().join(' ')} loads nothing heavy`, async () => {
+    const { r, modules } = await traced(c.args());
+    assert.equal(r.code, 0, r.stderr);
+    if (c.stdout) assert.match(r.stdout, c.stdout);
+    assert.deepEqual(loadedOf(modules, c.store ? HEAVY : [...HEAVY, ...STORE]), []);
+    if (c.store)
+      assert.ok(
+        modules.some((m) => /\/node_modules\/better-sqlite3\//.test(m)),
+        'the store was opened',
+      );
+  });
+}
+
+test('the trace sees what a command really loads (a template output loads the template engine)', async () => {
+  const { r, modules } = await traced(['images', '--format', '{{.Repository}}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'localhost/startup/probe\n');
+  assert.ok(
+    loadedOf(modules, HEAVY).some((l) => l.startsWith('the template engine')),
+    'the template engine shows in the trace',
+  );
+  assert.ok(!modules.some((m) => /\/dist\/src\/copy\//.test(m)));
+});
