@@ -43,6 +43,7 @@ export type { CopyByNameOptions } from './images/copy.js';
 export type { PullOptions, PullPolicy, PullResult } from './images/pull.js';
 export type { PushOptions } from './images/push.js';
 export type { LoginOptions } from './images/login.js';
+export type { CopyMultiResult } from './copy/copy-multi.js';
 // operations that move images: loaded on first call
 export {
   pullImage,

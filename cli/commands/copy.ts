@@ -1,4 +1,4 @@
-import { copyByName, parsePlatform, type PlatformChoice, type Store } from '../../src/index.js';
+import { BerthError, copyByName, parsePlatform, type PlatformChoice, type Store } from '../../src/index.js';
 import { openStore, logProgress, manifestFormat } from '../common.js';
 import { lightRuntime } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
@@ -10,7 +10,14 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const [src, dst] = p.args as [string, string];
   const cf = o.destCompressFormat as string | undefined;
   let platform: PlatformChoice;
-  if (o.platform) platform = parsePlatform(o.platform as string);
+  let platforms: PlatformChoice[] | undefined;
+  const all = !!o.all || o.multiArch === 'all';
+  const wanted = typeof o.platform === 'string' ? o.platform.split(',') : [];
+  if (wanted.length > 1) {
+    if (all) throw new BerthError('INVALID_ARGUMENT', '--all and a list of platforms cannot be used together');
+    platforms = wanted.map((w) => parsePlatform(w));
+    platform = {};
+  } else if (o.platform) platform = parsePlatform(o.platform as string);
   else
     platform = {
       os: o.overrideOs as string | undefined,
@@ -40,6 +47,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       format: manifestFormat(o.format as string | undefined),
       compression: cf ? { format: cf as 'gzip' | 'zstd' } : undefined,
       platform,
+      all,
+      platforms,
+      preserveDigests: !!o.preserveDigests,
       onProgress: logProgress(!!o.quiet),
     });
     if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);

@@ -42,6 +42,20 @@ export interface CopyOptions {
   decompress?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   policy?: PolicyCheck;
+  /** Copy this instance of the source's index instead of choosing one by platform. */
+  instance?: Digest;
+  /**
+   * Write the manifest as an instance of an index that the caller writes afterwards
+   * (copy-multi.ts): reachable by digest only, no tag, no commit.
+   */
+  asInstance?: boolean;
+  /** Refuse any change to the manifest (skopeo's --preserve-digests). */
+  preserveDigests?: boolean;
+}
+
+/** Why the manifest may not change, in containers/image's words (or undefined). */
+function cannotModifyReason(opts: CopyOptions): string | undefined {
+  return opts.preserveDigests ? 'Instructed to preserve digests' : undefined;
 }
 
 export interface CopyResult {
@@ -77,8 +91,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   let manifestMediaType = parsed.mediaType;
   let index: { digest: Digest; mediaType: string; bytes: Buffer } | undefined;
   if (parsed.kind === 'index') {
-    const want = wantedPlatform(opts.platform);
-    const chosen = choosePlatform(parsed.index.manifests, want, srcName);
+    const chosen = opts.instance
+      ? findInstance(parsed.index.manifests, opts.instance, srcName)
+      : choosePlatform(parsed.index.manifests, wantedPlatform(opts.platform), srcName);
     index = { digest: digestOf(top.bytes), mediaType: parsed.mediaType, bytes: top.bytes };
     const inst = await src.getManifest(chosen.digest);
     if (!matchesDigest(inst.bytes, chosen.digest)) {
@@ -90,6 +105,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     manifestBytes = inst.bytes;
     manifestMediaType = parsed.mediaType;
   }
+  if (opts.instance && !index && digestOf(top.bytes) !== opts.instance)
+    throw new BerthError('INVALID_ARGUMENT', `${srcName} is a single image, not a list holding ${opts.instance}`);
   if (parsed.kind === 'schema1') {
     throw new BerthError('UNSUPPORTED', `${srcName} uses the deprecated docker schema1 manifest format`, {
       hint: 'ask the publisher for a schema2 or OCI image',
@@ -156,6 +173,17 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   }
   const flavour = manifestFlavour(outType);
   const flavourChanges = manifestFlavour(manifestMediaType) !== flavour;
+  const noChange = cannotModifyReason(opts);
+  if (noChange && outType !== manifestMediaType)
+    throw new BerthError(
+      'UNSUPPORTED',
+      `Manifest must be converted to type ${JSON.stringify(outType)} to be written to destination, but we cannot modify it: ${JSON.stringify(noChange)}`,
+    );
+  if (noChange && targets.some((t, i) => t !== actualCompression[i]))
+    throw new BerthError(
+      'UNSUPPORTED',
+      `Copying this image would require changing layer representation, which we cannot do: ${JSON.stringify(noChange)}`,
+    );
   const verifyDiffIDs = opts.verifyDiffIDs ?? dest.needsDiffIDs();
   const needDiff = verifyDiffIDs || dest.needsDiffIDs();
 
@@ -377,7 +405,24 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     outBytes = serializeManifest(m, outType);
   }
   const outDigest = digestOf(outBytes);
+  if (noChange && !unchanged)
+    throw new BerthError(
+      'UNSUPPORTED',
+      `Copying this image would require changing layer representation, which we cannot do: ${JSON.stringify(noChange)}`,
+    );
   emit({ kind: 'manifest', state: 'writing', digest: outDigest });
+  if (opts.asInstance) {
+    await dest.putManifest({ bytes: outBytes, mediaType: outType }, outDigest);
+    emit({ kind: 'manifest', state: 'done', digest: outDigest });
+    return {
+      manifestDigest: outDigest,
+      manifestMediaType: outType,
+      configDigest: configDesc.digest,
+      imageId: configDesc.digest.slice(configDesc.digest.indexOf(':') + 1),
+      manifestBytes: outBytes,
+      config,
+    };
+  }
   await dest.putManifest({ bytes: outBytes, mediaType: outType });
   await dest.commit({
     manifest: { digest: outDigest, mediaType: outType, bytes: outBytes },
@@ -395,6 +440,13 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     manifestBytes: outBytes,
     config,
   };
+}
+
+/** The index entry of digest `d` (an instance asked for by digest). */
+function findInstance(manifests: Descriptor[], d: Digest, what: string): Descriptor {
+  const hit = manifests.find((m) => m.digest === d);
+  if (!hit) throw new BerthError('INVALID_MANIFEST', `${what}: the manifest list has no instance ${d}`);
+  return hit;
 }
 
 /** zlib/zstd failures surface as generic errors; name them as corrupt layer data. */

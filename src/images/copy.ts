@@ -1,31 +1,45 @@
 import { abortable } from '../errors.js';
+import { BerthError } from '../errors.js';
 import { copyImage, type CopyOptions, type CopyResult } from '../copy/copy.js';
+import { copyMultiImage, type CopyMultiResult } from '../copy/copy-multi.js';
+import type { PlatformChoice } from '../platform/platform.js';
 import type { ContextOptions } from '../config/context.js';
 import { parseImageName } from '../transports/registry.js';
 import { imageContext } from './context.js';
 
-export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest'> {
+export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest' | 'instance' | 'asInstance'> {
   /** Registry flags (registry / destRegistry), the store opener, the signature policy. */
   context: ContextOptions;
+  /** Copy a list with every instance (skopeo --all); a single image is copied as it is. */
+  all?: boolean;
+  /** Copy a list with only these platforms' instances (the list is rewritten). */
+  platforms?: PlatformChoice[];
 }
 
 /**
  * skopeo-style copy between any two transports ("docker://...", "oci:DIR:tag", ...). Digests
  * are preserved whenever the destination accepts the source's manifest unchanged.
  */
-export async function copyByName(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult> {
+export async function copyByName(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult | CopyMultiResult> {
   return abortable(opts.context.signal, () => copyByNameNow(src, dst, opts));
 }
 
-async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult> {
-  const { context, ...copyOpts } = opts;
+async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions): Promise<CopyResult | CopyMultiResult> {
+  const { context, all, platforms, ...copyOpts } = opts;
+  if (all && platforms) throw new BerthError('INVALID_ARGUMENT', 'copying all instances and a set of platforms are mutually exclusive');
+  if (platforms && (copyOpts.platform?.os || copyOpts.platform?.arch))
+    throw new BerthError('INVALID_ARGUMENT', 'a platform and a set of platforms are mutually exclusive');
   const ctx = imageContext(context);
   const source = await parseImageName(src).newSource(ctx);
   try {
     const opened = await parseImageName(dst).newDestination(ctx);
     try {
       const digest = source.ref.dockerReference?.digest;
-      const r = await copyImage(source, opened.dest, { ...copyOpts, policy: copyOpts.policy ?? ctx.policy(), expectedDigest: digest });
+      const common = { ...copyOpts, policy: copyOpts.policy ?? ctx.policy(), expectedDigest: digest };
+      const r =
+        all || platforms
+          ? await copyMultiImage(source, opened.dest, { ...common, instances: all ? 'all' : platforms! })
+          : await copyImage(source, opened.dest, common);
       await opened.dest.close();
       await opened.finish();
       return r;

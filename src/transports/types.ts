@@ -176,6 +176,12 @@ export interface ImageDestination {
    */
   putSignatures?(signatures: Signature[], manifestDigest: Digest): Promise<void>;
   commit(info: CommitInfo): Promise<void>;
+  /**
+   * Destinations that hold multi-image lists: make `index` (already written with putManifest,
+   * its instances with putManifest(m, digest)) the image at this location, instead of commit.
+   * Absent: the destination holds single images only.
+   */
+  commitIndex?(index: { digest: Digest; mediaType: string; bytes: Buffer }): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 export interface RunOptions {
   cwd?: string;
@@ -338,31 +339,33 @@ export interface TinyImage {
   manifest: Buffer;
   configDigest: string;
   config: Buffer;
-  /** Uncompressed tar layer. */
+  /** The layer blob (an uncompressed tar unless written with `gzip`). */
   layerDigest: string;
   layer: Buffer;
 }
 
 /**
- * Write an OCI image layout with one uncompressed tar layer holding `files` (default: /hello.txt).
- * `dir` must not exist or be empty.
+ * Write an OCI image layout with one tar layer holding `files` (default: /hello.txt), plain or
+ * (`gzip`) compressed. `dir` must not exist or be empty.
  */
 export async function writeTinyOciLayout(
   dir: string,
-  opts: { tag?: string; files?: Record<string, string | Buffer>; architecture?: string; os?: string } = {},
+  opts: { tag?: string; files?: Record<string, string | Buffer>; architecture?: string; os?: string; gzip?: boolean } = {},
 ): Promise<TinyImage> {
   const tag = opts.tag ?? 'latest';
   const files = opts.files ?? { 'hello.txt': 'hello from berth tests\n' };
-  const layer = makeTar(files);
+  const tar = makeTar(files);
+  const layer = opts.gzip ? gzipSync(tar) : tar;
   const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
   const layerDigest = sha(layer);
+  const diffID = sha(tar);
   const config = Buffer.from(
     JSON.stringify({
       architecture: opts.architecture ?? 'amd64',
       os: opts.os ?? 'linux',
       created: '2024-01-01T00:00:00Z',
       config: { Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+      rootfs: { type: 'layers', diff_ids: [diffID] },
       history: [{ created: '2024-01-01T00:00:00Z', created_by: 'berth test fixture' }],
     }),
   );
@@ -372,7 +375,7 @@ export async function writeTinyOciLayout(
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
+      layers: [{ mediaType: `application/vnd.oci.image.layer.v1.tar${opts.gzip ? '+gzip' : ''}`, digest: layerDigest, size: layer.length }],
     }),
   );
   const manifestDigest = sha(manifest);

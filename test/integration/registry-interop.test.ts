@@ -6,22 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import {
-  runOk,
-  scratchPodman,
-  skipUnlessTools,
-  writeTinyOciLayout,
-  type RunResult,
-  type ScratchPodman,
-  type TinyImage,
-} from '../helpers/tools.js';
+import { runOk, scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman } from '../helpers/tools.js';
 import { buildImage, writeLayout } from './docker-fixtures.js';
+import { HOST_ARCH, OTHER_ARCH, writeIndexLayout } from './index-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('podman', 'skopeo') : '/usr/bin/docker-registry not installed';
@@ -32,48 +24,6 @@ function assertOk(r: RunResult, what: string): RunResult {
   return r;
 }
 const hex = (d: string) => d.slice(d.indexOf(':') + 1);
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const HOST_ARCH = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
-const OTHER_ARCH = HOST_ARCH === 'arm64' ? 'amd64' : 'arm64';
-
-/** An OCI layout whose tag names an image index over two single-platform images. */
-async function writeIndexLayout(dir: string, tag: string): Promise<Record<string, TinyImage>> {
-  const out: Record<string, TinyImage> = {};
-  await fsp.mkdir(path.join(dir, 'blobs', 'sha256'), { recursive: true });
-  const entries = [];
-  for (const arch of [HOST_ARCH, OTHER_ARCH]) {
-    const one = await writeTinyOciLayout(`${dir}-${arch}`, { architecture: arch, files: { 'arch.txt': `${arch}\n` } });
-    for (const f of await fsp.readdir(path.join(one.dir, 'blobs', 'sha256'))) {
-      await fsp.copyFile(path.join(one.dir, 'blobs', 'sha256', f), path.join(dir, 'blobs', 'sha256', f));
-    }
-    out[arch] = one;
-    entries.push({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: one.manifestDigest,
-      size: one.manifest.length,
-      platform: { architecture: arch, os: 'linux', ...(arch === 'arm64' ? { variant: 'v8' } : {}) },
-    });
-  }
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries }));
-  await fsp.writeFile(path.join(dir, 'blobs', 'sha256', hex(sha256(index))), index);
-  await fsp.writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await fsp.writeFile(
-    path.join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.index.v1+json',
-          digest: sha256(index),
-          size: index.length,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
-  return out;
-}
-
 describe('interop with podman and skopeo through a registry', { skip }, () => {
   let reg: Registry;
   let pod: ScratchPodman;

@@ -139,8 +139,13 @@ export class DirDestination implements ImageDestination {
 
   /** Swap the staged image in: old contents out, staged files up, version file last. */
   async commit(info: CommitInfo): Promise<void> {
+    await this.commitIndex(info.manifest);
+  }
+
+  /** The top-level manifest (an image's, or a list's) becomes manifest.json; then swap in. */
+  async commitIndex(m: { bytes: Buffer; mediaType: string }): Promise<void> {
     this.check();
-    if (!this.manifestWritten) await this.putManifest({ bytes: info.manifest.bytes, mediaType: info.manifest.mediaType });
+    if (!this.manifestWritten) await this.putManifest({ bytes: m.bytes, mediaType: m.mediaType });
     const root = this.ref.path;
     const stageName = basename(this.stage);
     await io(

@@ -101,6 +101,7 @@ export class DockerDestination implements ImageDestination {
 
   /** Registries make a manifest visible when it is written; nothing left to do. */
   async commit(_info: CommitInfo): Promise<void> {}
+  async commitIndex(): Promise<void> {}
 
   async close(): Promise<void> {
     if (this.clientP) {

@@ -222,6 +222,10 @@ export class OciArchiveDestination implements ImageDestination {
     await this.inner.commit(info);
     await this.writer.finish();
   }
+  async commitIndex(index: { digest: Digest; mediaType: string; bytes: Buffer }): Promise<void> {
+    await this.inner.commitIndex(index);
+    await this.writer.finish();
+  }
 
   async close(): Promise<void> {
     await this.inner.close();

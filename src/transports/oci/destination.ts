@@ -150,8 +150,12 @@ export class OciDestination implements ImageDestination {
   }
 
   async commit(info: CommitInfo): Promise<void> {
+    await this.commitIndex(info.manifest);
+  }
+
+  /** Record the top-level manifest (an image's, or a list's) in index.json. */
+  async commitIndex(m: { digest: Digest; mediaType: string; bytes: Buffer }): Promise<void> {
     this.check();
-    const m = info.manifest;
     if (this.manifest?.digest !== m.digest) await this.putManifest({ bytes: m.bytes, mediaType: m.mediaType });
     const desc: Descriptor = { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
     if (this.parts.refName) desc.annotations = { [REF_NAME_ANNOTATION]: this.parts.refName };
