@@ -496,6 +496,35 @@ export const COMMANDS: readonly CommandDef[] = [
     flags: [{ name: 'whatrequires', type: 'bool', help: 'show the images and layers built on top of the image' }],
   },
   {
+    name: 'image mount',
+    module: 'image-mount',
+    summary: "Mount an image's root file system",
+    description:
+      "Materialise each image's root file system read-only in the store and print where it is (with one IMAGE, only the path).\nWith no IMAGE, list the mounted images. Each mount is counted; `image unmount` undoes one.",
+    usage: '[options] [IMAGE...]',
+    completeArgs: 'image',
+    examples: ['berth image mount alpine', 'berth image mount', 'berth image mount --all'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'mount all images' },
+      { name: 'format', type: 'string', arg: 'string', help: 'print the mounted images in this format (json)' },
+    ],
+  },
+  {
+    name: 'image unmount',
+    aliases: ['image umount'],
+    module: 'image-unmount',
+    summary: "Unmount an image's root file system",
+    description:
+      'Undo one mount of each image (the root file system is removed with the last one) and print the IDs of the images that were mounted.',
+    usage: '[options] IMAGE [IMAGE...]',
+    completeArgs: 'image',
+    examples: ['berth image unmount alpine', 'berth image umount --all'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'unmount all of the currently mounted images' },
+      { name: 'force', short: 'f', type: 'bool', help: 'force the complete unmount of the specified mounted images' },
+    ],
+  },
+  {
     name: 'load',
     aliases: ['image load'],
     module: 'load',

@@ -60,7 +60,14 @@ export {
   openDestinationByName,
   copyImage,
   recoverStore,
+  unpackLayer,
+  ensureLayer,
+  buildRootfs,
+  prepareRootfs,
 } from './lazy.js';
+export type { UnpackOptions, UnpackResult } from './rootfs/unpack.js';
+export type { CachedLayer, PrepareOptions } from './rootfs/layer-cache.js';
+export type { LayerMeta } from './rootfs/tree-writer.js';
 export { Image, openImage } from './images/image.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
 export * from './go/index.js';

@@ -15,6 +15,8 @@ type Tags = typeof import('./images/tags.js');
 type Open = typeof import('./transports/open.js');
 type Copy = typeof import('./copy/copy.js');
 type Recover = typeof import('./store/recover.js');
+type Unpack = typeof import('./rootfs/unpack.js');
+type LayerCache = typeof import('./rootfs/layer-cache.js');
 
 export const pullImage: Pull['pullImage'] = async (...a) => (await import('./images/pull.js')).pullImage(...a);
 export const pushImage: Push['pushImage'] = async (...a) => (await import('./images/push.js')).pushImage(...a);
@@ -31,3 +33,7 @@ export const openDestinationByName: Open['openDestinationByName'] = async (...a)
   (await import('./transports/open.js')).openDestinationByName(...a);
 export const copyImage: Copy['copyImage'] = async (...a) => (await import('./copy/copy.js')).copyImage(...a);
 export const recoverStore: Recover['recoverStore'] = async (...a) => (await import('./store/recover.js')).recoverStore(...a);
+export const unpackLayer: Unpack['unpackLayer'] = async (...a) => (await import('./rootfs/unpack.js')).unpackLayer(...a);
+export const ensureLayer: LayerCache['ensureLayer'] = async (...a) => (await import('./rootfs/layer-cache.js')).ensureLayer(...a);
+export const buildRootfs: LayerCache['buildRootfs'] = async (...a) => (await import('./rootfs/layer-cache.js')).buildRootfs(...a);
+export const prepareRootfs: LayerCache['prepareRootfs'] = async (...a) => (await import('./rootfs/layer-cache.js')).prepareRootfs(...a);

@@ -1,6 +1,6 @@
 /**
  * Public entry `berth/local`: the store and what berth does with the images in it without
- * moving image bytes — list, look up, tag, untag, inspect, history, tree, remove, prune.
+ * moving image bytes — list, look up, tag, untag, inspect, history, tree, remove, prune, image mounts.
  * Cheap to import by contract (test/unit/layering.test.ts checks it): nothing here may reach
  * the copy engine, the transports, the registry client, the configuration files or the
  * codecs; operations that need them belong to the full entry (src/index.ts, through
@@ -40,3 +40,14 @@ export {
 } from './images/inspect.js';
 export { imageHistory, type HistoryLayer } from './images/history.js';
 export { imageTree } from './images/tree.js';
+// image mounts: the unpacking code they need loads only when a tree is built
+export {
+  mountImages,
+  unmountImages,
+  listImageMounts,
+  imageMountpoint,
+  type ImageMount,
+  type ImageMountOptions,
+  type ImageUnmountOptions,
+  type UnmountResult,
+} from './rootfs/image-mount.js';

@@ -702,6 +702,22 @@ export class IndexDB {
     return s;
   }
 
+  /** The diffIDs of every layer some image uses (the unpacked-layer cache keeps these). */
+  referencedDiffIDs(): Set<string> {
+    const s = new Set<string>();
+    for (const r of this.db
+      .prepare(`SELECT DISTINCT ml.diff_id FROM manifest_layers ml JOIN image_manifests im ON im.manifest_digest = ml.manifest_digest`)
+      .raw()
+      .all() as [string][])
+      s.add(r[0]);
+    return s;
+  }
+
+  /** Whether an image with this full ID is recorded. */
+  hasImage(id: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id) !== undefined;
+  }
+
   /** Blobs protected by leases of live processes; leases of dead processes are dropped. */
   protectedBlobs(): Set<string> {
     const leases = this.db.prepare(`SELECT id, pid, owner FROM leases`).all() as { id: number; pid: number; owner: string | null }[];

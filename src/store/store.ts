@@ -19,6 +19,7 @@ import { BlobStore } from './blobs.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
+import { detachUnused, layersDir, mountsDir, removeTrees } from './rootfs-dirs.js';
 import {
   type StoreAccess,
   indexMissing,
@@ -381,6 +382,7 @@ export class Store {
   gc(): { removed: number; bytes: number } {
     let removed = 0;
     let bytes = 0;
+    let detached: string[] = [];
     this.index.transaction(
       () => {
         const keep = this.index.referencedBlobs();
@@ -391,10 +393,22 @@ export class Store {
           this.blobs.remove(d);
           removed++;
         }
+        // unpacked layers no image uses and mounts of removed images go with them
+        if (existsSync(layersDir(this.root)) || existsSync(mountsDir(this.root)))
+          detached = detachUnused(this.root, this.owner(), this.index.referencedDiffIDs(), (id) => this.index.hasImage(id));
       },
       { frees: true },
     );
+    removeTrees(detached);
     return { removed, bytes };
+  }
+
+  /**
+   * Run `fn` holding the store's write lock (an immediate index transaction), for short state
+   * changes kept in files beside the index (image mount counts). `fn` must be quick and synchronous.
+   */
+  withWriteLock<T>(fn: () => T): T {
+    return this.index.transaction(fn);
   }
 
   /** Verify the index against the blobs. `quick` checks presence and sizes, not hashes. */

@@ -16,7 +16,8 @@ export interface TarEntry {
   size: number;
 }
 
-function parseOctal(buf: Buffer, off: number, len: number): number {
+/** A number field of a tar header: octal text, or GNU base-256 (high bit set) for large values. */
+export function parseOctal(buf: Buffer, off: number, len: number): number {
   // GNU base-256 for large sizes
   if (buf[off]! & 0x80) {
     let v = 0;
@@ -37,20 +38,76 @@ function cstr(buf: Buffer, off: number, len: number): string {
   return buf.toString('utf8', off, end < 0 || end > off + len ? off + len : end);
 }
 
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
+/** PAX extended header records, values as raw bytes (xattr values are binary). */
+export function parsePaxRecords(data: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
   let i = 0;
   while (i < data.length) {
     const sp = data.indexOf(0x20, i);
     if (sp < 0) break;
     const len = parseInt(data.toString('ascii', i, sp), 10);
-    if (!Number.isFinite(len) || len <= 0) break;
-    const rec = data.toString('utf8', sp + 1, i + len - 1);
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    if (!Number.isFinite(len) || len <= 0 || i + len > data.length) break;
+    const rec = data.subarray(sp + 1, i + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) out.set(rec.toString('utf8', 0, eq), Buffer.from(rec.subarray(eq + 1)));
     i += len;
   }
   return out;
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of parsePaxRecords(data)) out[k] = v.toString('utf8');
+  return out;
+}
+
+/** The fields of one 512-byte tar header block (before PAX/GNU long names are applied). */
+export interface RawTarHeader {
+  name: string;
+  typeflag: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+}
+
+/** Whether the header's checksum is right (the unsigned sum, or the signed one old tars wrote). */
+export function tarChecksumOk(hdr: Buffer): boolean {
+  let sum = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const b = i >= 148 && i < 156 ? 32 : hdr[i]!;
+    sum += b;
+    signed += b > 127 ? b - 256 : b;
+  }
+  const want = parseOctal(hdr, 148, 8);
+  return want === sum || want === signed;
+}
+
+/** Decode a header block (the checksum is checked separately with tarChecksumOk). */
+export function decodeTarHeader(hdr: Buffer): RawTarHeader {
+  let name = cstr(hdr, 0, 100);
+  const magic = hdr.toString('ascii', 257, 263);
+  if (magic.startsWith('ustar')) {
+    const prefix = cstr(hdr, 345, 155);
+    if (prefix) name = `${prefix}/${name}`;
+  }
+  return {
+    name,
+    typeflag: String.fromCharCode(hdr[156]!),
+    mode: parseOctal(hdr, 100, 8),
+    uid: parseOctal(hdr, 108, 8),
+    gid: parseOctal(hdr, 116, 8),
+    size: parseOctal(hdr, 124, 12),
+    mtime: parseOctal(hdr, 136, 12),
+    linkname: cstr(hdr, 157, 100),
+    devmajor: parseOctal(hdr, 329, 8),
+    devminor: parseOctal(hdr, 337, 8),
+  };
 }
 
 /** Clean a member name like Go's path.Clean relative to the archive root; '' for the root. */
@@ -81,11 +138,7 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
         sawEnd = true;
         break;
       }
-      // checksum
-      let sum = 0;
-      for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : hdr[i]!;
-      const want = parseOctal(hdr, 148, 8);
-      if (want !== sum)
+      if (!tarChecksumOk(hdr))
         throw subjectError('INVALID_ARCHIVE', what, `invalid tar header at offset ${pos} (not a tar archive, or corrupt)`, {
           data: NOT_TAR,
         });
@@ -123,14 +176,9 @@ export function indexTarFile(path: string, what: string): TarEntry[] {
         pos = next;
         continue;
       }
-      let name = cstr(hdr, 0, 100);
-      const magic = hdr.toString('ascii', 257, 263);
-      if (magic.startsWith('ustar')) {
-        const prefix = cstr(hdr, 345, 155);
-        if (prefix) name = `${prefix}/${name}`;
-      }
-      name = pax.path ?? longName ?? name;
-      const linkname = pax.linkpath ?? longLink ?? cstr(hdr, 157, 100);
+      const raw = decodeTarHeader(hdr);
+      const name = pax.path ?? longName ?? raw.name;
+      const linkname = pax.linkpath ?? longLink ?? raw.linkname;
       const realSize = pax.size !== undefined ? (/^\d+$/.test(pax.size) ? Number(pax.size) : NaN) : size;
       if (!Number.isSafeInteger(realSize)) throw subjectError('INVALID_ARCHIVE', what, `invalid size in the pax header at offset ${pos}`);
       if (dataOff + realSize > fileSize)

@@ -33,16 +33,36 @@ export function hexOf(digest: string): string {
 
 export interface TarEntrySpec {
   name: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
   data?: Buffer | string;
   linkname?: string;
   mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Seconds since the epoch (default 0). */
+  mtime?: number;
+  devmajor?: number;
+  devminor?: number;
+  /** PAX records written in an extended header before the entry (e.g. `SCHILY.xattr.user.x`). */
+  pax?: Record<string, string | Buffer>;
 }
 
-const TYPEFLAG = { file: '0', dir: '5', symlink: '2', hardlink: '1' } as const;
+const TYPEFLAG = { file: '0', dir: '5', symlink: '2', hardlink: '1', char: '3', block: '4', fifo: '6' } as const;
+
+/** The body of a PAX extended header holding `records`. */
+function paxBody(records: Record<string, string | Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(records)) {
+    const rest = Buffer.concat([Buffer.from(` ${k}=`), Buffer.from(v), Buffer.from('\n')]);
+    let len = rest.length + 1;
+    while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
+    parts.push(Buffer.from(String(len)), rest);
+  }
+  return Buffer.concat(parts);
+}
 
 /** One ustar header block (names up to 100 bytes, or prefix/name split up to 255). */
-export function tarHeaderBlock(e: TarEntrySpec, size: number): Buffer {
+export function tarHeaderBlock(e: TarEntrySpec, size: number, typeflag?: string): Buffer {
   const h = Buffer.alloc(512);
   let name = e.name;
   let prefix = '';
@@ -55,15 +75,17 @@ export function tarHeaderBlock(e: TarEntrySpec, size: number): Buffer {
   const type = e.type ?? 'file';
   h.write(name, 0, 100, 'utf8');
   h.write((e.mode ?? (type === 'dir' ? 0o755 : 0o644)).toString(8).padStart(7, '0') + '\0', 100, 8, 'ascii');
-  h.write('0000000\0', 108, 8, 'ascii');
-  h.write('0000000\0', 116, 8, 'ascii');
+  h.write((e.uid ?? 0).toString(8).padStart(7, '0') + '\0', 108, 8, 'ascii');
+  h.write((e.gid ?? 0).toString(8).padStart(7, '0') + '\0', 116, 8, 'ascii');
   h.write(size.toString(8).padStart(11, '0') + '\0', 124, 12, 'ascii');
-  h.write('00000000000\0', 136, 12, 'ascii');
+  h.write((e.mtime ?? 0).toString(8).padStart(11, '0') + '\0', 136, 12, 'ascii');
   h.write('        ', 148, 8, 'ascii');
-  h.write(TYPEFLAG[type], 156, 1, 'ascii');
+  h.write(typeflag ?? TYPEFLAG[type], 156, 1, 'ascii');
   if (e.linkname) h.write(e.linkname, 157, 100, 'utf8');
   h.write('ustar\0', 257, 6, 'ascii');
   h.write('00', 263, 2, 'ascii');
+  h.write((e.devmajor ?? 0).toString(8).padStart(7, '0') + '\0', 329, 8, 'ascii');
+  h.write((e.devminor ?? 0).toString(8).padStart(7, '0') + '\0', 337, 8, 'ascii');
   if (prefix) h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of h) sum += byte;
@@ -86,6 +108,10 @@ export function tarBuffer(entries: TarEntrySpec[], opts: { endMarker?: boolean }
           ? Buffer.from(e.data)
           : (e.data ?? Buffer.alloc(0))
         : Buffer.alloc(0);
+    if (e.pax) {
+      const pax = paxBody(e.pax);
+      parts.push(tarHeaderBlock({ name: 'PaxHeader' }, pax.length, 'x'), pax, padTo512(pax.length));
+    }
     parts.push(tarHeaderBlock(e, body.length), body, padTo512(body.length));
   }
   if (opts.endMarker !== false) parts.push(Buffer.alloc(1024));

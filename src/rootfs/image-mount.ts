@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { ImageRow } from '../store/index-db.js';
+import { mountsDir, layerWorkDir } from '../store/rootfs-dirs.js';
+import { lookupRecord } from '../images/lookup.js';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Image mounts (podman image mount/unmount): the image's root file system materialised
+ * read-only in the store at `ROOT/mounts/<image ID>/merged` (files hard-linked to the layer
+ * cache), with a mount count in `ROOT/mounts/<image ID>/count` changed under the store's write
+ * lock. Unmounting the last time (or with force) removes the tree; removing the image removes
+ * its mount too (the store's gc).
+ */
+export interface ImageMount {
+  id: string;
+  /** The image's names (RepoTags). */
+  names: string[];
+  digest: string;
+  path: string;
+}
+
+export interface ImageMountOptions {
+  /** Mount every image (with no names given). */
+  all?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ImageUnmountOptions {
+  /** Unmount every mounted image. */
+  all?: boolean;
+  /** Unmount completely, whatever the mount count. */
+  force?: boolean;
+}
+
+const countFile = (root: string, id: string) => join(mountsDir(root), id, 'count');
+const mergedDir = (root: string, id: string) => join(mountsDir(root), id, 'merged');
+
+function readCount(root: string, id: string): number {
+  try {
+    const n = Number(readFileSync(countFile(root, id), 'utf8').trim());
+    return Number.isInteger(n) && n > 0 && existsSync(mergedDir(root, id)) ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function report(row: ImageRow, path: string): ImageMount {
+  return { id: row.id, names: row.names.filter((n) => !n.includes('@')), digest: row.digest, path };
+}
+
+/** Where the image is mounted, or undefined. */
+export function imageMountpoint(store: Store, id: string): string | undefined {
+  return readCount(store.root, id) > 0 ? mergedDir(store.root, id) : undefined;
+}
+
+/** The mounted images, in the order `listImages` gives. */
+export function listImageMounts(store: Store): ImageMount[] {
+  const dir = mountsDir(store.root);
+  if (!existsSync(dir)) return [];
+  const out: ImageMount[] = [];
+  for (const row of store.listImages()) {
+    const path = imageMountpoint(store, row.id);
+    if (path) out.push(report(row, path));
+  }
+  return out;
+}
+
+/** Mount one image (again): builds the tree on first mount, else counts one more mount. */
+async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Promise<ImageMount> {
+  const root = store.root;
+  const bumped = store.withWriteLock(() => {
+    const n = readCount(root, row.id);
+    if (n === 0) return false;
+    writeFileSync(countFile(root, row.id), String(n + 1));
+    return true;
+  });
+  if (bumped) return report(row, mergedDir(root, row.id));
+  // the unpacking code loads only when a tree is built
+  const { buildRootfs } = await import('./layer-cache.js');
+  const built = await buildRootfs(store, row, { writable: false, signal });
+  let leftover: string | undefined = dirname(built);
+  try {
+    store.withWriteLock(() => {
+      if (!store.getImage(row.id)) throw new BerthError('IMAGE_NOT_FOUND', `${row.id}: image not known`);
+      const n = readCount(root, row.id);
+      if (n === 0) {
+        const dir = join(mountsDir(root), row.id);
+        const stale = existsSync(dir) ? join(layerWorkDir(root), `${store.owner()}-stale-${randomBytes(6).toString('hex')}`) : undefined;
+        if (stale) renameSync(dir, stale);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        renameSync(built, mergedDir(root, row.id));
+        if (stale) leftover = stale;
+      }
+      writeFileSync(countFile(root, row.id), String(n + 1));
+    });
+  } finally {
+    if (leftover) rmSync(leftover, { recursive: true, force: true });
+  }
+  return report(row, mergedDir(root, row.id));
+}
+
+/**
+ * podman image mount: mount the named images (or with `all` every image) and report where;
+ * with no names and no `all`, only list what is mounted.
+ */
+export async function mountImages(store: Store, names: string[], opts: ImageMountOptions = {}): Promise<ImageMount[]> {
+  if (opts.all && names.length > 0)
+    throw new BerthError('INVALID_ARGUMENT', 'when using the --all switch, you may not pass any image names or IDs');
+  if (!opts.all && names.length === 0) return listImageMounts(store);
+  const rows = opts.all ? store.listImages() : names.map((n) => lookupRecord(store, n));
+  const out: ImageMount[] = [];
+  for (const row of rows) out.push(await mountOne(store, row, opts.signal));
+  return out;
+}
+
+export interface UnmountResult {
+  id: string;
+  /** Mounts left (0: the tree is gone). */
+  remaining: number;
+}
+
+/** podman image unmount: one mount less (all of them with `force`); images not mounted are skipped. */
+export function unmountImages(store: Store, names: string[], opts: ImageUnmountOptions = {}): UnmountResult[] {
+  if (opts.all && names.length > 0)
+    throw new BerthError('INVALID_ARGUMENT', 'when using the --all switch, you may not pass any image names or IDs');
+  if (!opts.all && names.length === 0) throw new BerthError('INVALID_ARGUMENT', 'image name or ID must be specified');
+  const rows = opts.all ? store.listImages() : names.map((n) => lookupRecord(store, n));
+  const root = store.root;
+  const out: UnmountResult[] = [];
+  for (const row of rows) {
+    const trash: string[] = [];
+    const remaining = store.withWriteLock(() => {
+      const n = readCount(root, row.id);
+      if (n === 0) return -1;
+      const left = opts.force ? 0 : n - 1;
+      if (left > 0) writeFileSync(countFile(root, row.id), String(left));
+      else {
+        mkdirSync(layerWorkDir(root), { recursive: true });
+        const to = join(layerWorkDir(root), `${store.owner()}-umount-${randomBytes(6).toString('hex')}`);
+        renameSync(join(mountsDir(root), row.id), to);
+        trash.push(to);
+      }
+      return left;
+    });
+    for (const t of trash) rmSync(t, { recursive: true, force: true });
+    if (remaining >= 0) out.push({ id: row.id, remaining });
+  }
+  return out;
+}
