@@ -263,6 +263,24 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
+    name: 'generate-sigstore-key',
+    module: 'generate-sigstore-key',
+    summary: 'Generate a sigstore public/private key pair',
+    description:
+      'Write PREFIX.pub (PEM public key) and PREFIX.private (an encrypted cosign private key, ECDSA P-256) for --sign-by-sigstore-private-key.\nWithout --passphrase-file the passphrase is asked for on the terminal.',
+    usage: '[options] --output-prefix PREFIX',
+    maxArgs: 0,
+    completeArgs: 'none',
+    examples: [
+      'berth generate-sigstore-key --output-prefix my-key',
+      'berth generate-sigstore-key --output-prefix my-key --passphrase-file pass.txt',
+    ],
+    flags: [
+      { name: 'output-prefix', type: 'string', arg: 'PREFIX', complete: 'file', help: 'write the keys to PREFIX.pub and PREFIX.private' },
+      { name: 'passphrase-file', type: 'string', arg: 'PATH', complete: 'file', help: 'read a passphrase for the private key from PATH' },
+    ],
+  },
+  {
     name: 'logout',
     module: 'logout',
     summary: 'Log out of a registry',

@@ -74,3 +74,6 @@ export * from './go/index.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';
 export * as config from './config/index.js';
 export * as auth from './auth/index.js';
+export * from './trust/sigstore/index.js';
+export { readPassphraseFile } from './trust/passphrase.js';
+export type { Signature, SignedClaim, Signer } from './trust/signature.js';

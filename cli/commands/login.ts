@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
 import { login, loggedInUser } from '../../src/index.js';
 import { usageError } from '../common.js';
+import { ask } from '../prompt.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -10,18 +10,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
-}
-
-async function ask(question: string, hidden: boolean): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (hidden)
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-      if (s.includes(question)) process.stderr.write(question);
-    };
-  const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
-  rl.close();
-  if (hidden) process.stderr.write('\n');
-  return answer;
 }
 
 export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {

@@ -6,6 +6,7 @@ import { loadRegistriesConf, type RegistriesConf } from './registries.js';
 import { loadEngineSettings, type EngineSettings } from './containers-conf.js';
 import { registryAccess, type RegistryAccessOptions } from './registry-access.js';
 import { policyJsonCheck } from './policy-check.js';
+import { loadRegistriesDSigstore, type RegistriesDSigstore } from './registries-d-sigstore.js';
 import { acceptAnything, type PolicyCheck } from '../copy/policy.js';
 
 /** What an operation's context is built from: the flags, plus anything already loaded. */
@@ -28,6 +29,8 @@ export interface ContextOptions {
   signaturePolicy?: string;
   /** Evaluate no signature policy at all (copy --insecure-policy). */
   insecurePolicy?: boolean;
+  /** registries.d directory (default: ~/.config/containers/registries.d, else /etc/containers/registries.d). */
+  registriesDir?: string;
   signal?: AbortSignal;
 }
 
@@ -61,6 +64,7 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
   let conf = o.registriesConf ?? o.registry?.registriesConf;
   let engine = o.engine;
   let policy: PolicyCheck | undefined;
+  let registriesD: RegistriesDSigstore | undefined;
   const ctx: SystemContext = {
     registriesConf: () => (conf ??= loadRegistriesConf()),
     engine: () => (engine ??= loadEngineSettings()),
@@ -77,6 +81,10 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
         flags.registriesConf ?? ctx.registriesConf(),
       );
       return access.signal || !o.signal ? access : { ...access, signal: o.signal };
+    },
+    useSigstoreAttachments(identity: string): boolean {
+      registriesD ??= loadRegistriesDSigstore(o.registriesDir);
+      return registriesD.useSigstoreAttachments(identity);
     },
     store: o.store ?? (() => missing('a store')),
     lookupImage: o.lookupImage ?? (() => missing('an image lookup')),

@@ -454,7 +454,7 @@ function parentDirs(p: string, includeSelf: boolean): string[] {
 }
 
 /** "host/ns/repo" → [host/ns/repo, host/ns, host, *.parent-domain …] (c/image DockerReferenceNamespaces). */
-function dockerNamespaces(name: string): string[] {
+export function dockerNamespaces(name: string): string[] {
   const out: string[] = [];
   let cur = name;
   for (;;) {

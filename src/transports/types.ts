@@ -41,6 +41,11 @@ export interface TransportContext {
   mountFrom?: string[];
   /** Cancels in-flight I/O. */
   signal?: AbortSignal;
+  /**
+   * Whether registries.d enables sigstore attachments for a docker repository, given its
+   * policy identity ("host/repo:tag"); absent means never.
+   */
+  useSigstoreAttachments?(dockerIdentity: string): boolean;
 }
 
 /** A destination plus what must happen after the image was copied into it. */

@@ -11,6 +11,8 @@ import { MT, type Descriptor } from '../../media/types.js';
 import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import type { RegistryClient } from './client.js';
 import { clientFor, type DockerTransportOptions } from './options.js';
+import { writeSigstoreAttachments } from './sigstore-attachments.js';
+import type { Signature } from '../../trust/signature.js';
 import type { DockerRef } from './reference.js';
 
 export interface DockerDestinationOptions extends DockerTransportOptions {
@@ -97,6 +99,23 @@ export class DockerDestination implements ImageDestination {
     }
     await c.putManifest(this.ref.repository, this.ref.tag ?? digest, m.bytes, m.mediaType);
     this.manifestDigest = digest;
+  }
+
+  /**
+   * Store signatures of manifest `manifestDigest` (after putManifest): sigstore signatures as
+   * attachments, added to those already there. Simple signatures are not stored by this part.
+   */
+  async putSignatures(signatures: Signature[], manifestDigest: Digest): Promise<void> {
+    const sigstore = signatures.filter((s): s is Extract<Signature, { kind: 'sigstore' }> => s.kind === 'sigstore');
+    if (sigstore.length > 0) {
+      if (!this.opts.sigstoreAttachments)
+        throw new BerthError('UNSUPPORTED', `${this.ref}: writing sigstore attachments is disabled by configuration`, {
+          hint: 'set use-sigstore-attachments: true for this registry in registries.d (containers-registries.d(5))',
+        });
+      await writeSigstoreAttachments(await this.client(), this.ref.repository, manifestDigest, sigstore);
+    }
+    if (signatures.some((s) => s.kind === 'simple'))
+      throw new BerthError('UNSUPPORTED', `${this.ref}: storing simple signing signatures in a registry is not supported`);
   }
 
   /** Registries make a manifest visible when it is written; nothing left to do. */

@@ -37,6 +37,11 @@ export interface DockerTransportOptions {
   onRetry?: (e: RetryEvent) => void;
   /** Use this client (not closed by the source/destination) instead of creating one. */
   client?: RegistryClient;
+  /**
+   * Read and write sigstore signatures as `sha256-<hex>.sig` attachments (registries.d
+   * use-sigstore-attachments for this repository). Off: none are read, and writing one fails.
+   */
+  sigstoreAttachments?: boolean;
 }
 
 export async function resolveCredentials(src: CredentialsSource | undefined, name: string): Promise<RegistryCredentials | undefined> {

@@ -45,7 +45,7 @@ export class DockerRef implements ImageReference {
 
   async newSource(ctx: TransportContext): Promise<ImageSource> {
     const { DockerSource } = await import('./source.js');
-    return new DockerSource(this, ctx.registry(this.registry, 'source'));
+    return new DockerSource(this, { ...ctx.registry(this.registry, 'source'), ...this.signatureOptions(ctx) });
   }
 
   async newDestination(ctx: TransportContext): Promise<OpenedDestination> {
@@ -55,8 +55,17 @@ export class DockerRef implements ImageReference {
       .filter((n) => n.startsWith(`${this.registry}/`) && n !== this.name)
       .map((n) => n.slice(this.registry.length + 1));
     return openedDestination(
-      new DockerDestination(this, { ...ctx.registry(this.registry, 'destination'), ...(mountFrom.length ? { mountFrom } : {}) }),
+      new DockerDestination(this, {
+        ...ctx.registry(this.registry, 'destination'),
+        ...this.signatureOptions(ctx),
+        ...(mountFrom.length ? { mountFrom } : {}),
+      }),
     );
+  }
+
+  /** Where this repository's signatures live (registries.d, through the context). */
+  private signatureOptions(ctx: TransportContext): { sigstoreAttachments?: boolean } {
+    return ctx.useSigstoreAttachments?.(this.policyScope()) ? { sigstoreAttachments: true } : {};
   }
 }
 

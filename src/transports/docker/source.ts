@@ -8,6 +8,8 @@ import type { Descriptor } from '../../media/types.js';
 import type { ImageSource, ManifestBytes } from '../types.js';
 import type { ManifestResult, RegistryClient } from './client.js';
 import { ForeignFetcher } from './foreign.js';
+import { readSigstoreAttachments } from './sigstore-attachments.js';
+import type { Signature } from '../../trust/signature.js';
 import { clientFor, type DockerTransportOptions } from './options.js';
 import type { DockerRef } from './reference.js';
 
@@ -51,6 +53,19 @@ export class DockerSource implements ImageSource {
   async manifestDigest(): Promise<Digest> {
     await this.getManifest();
     return (await this.top!).digest;
+  }
+
+  /**
+   * The signatures of the image (of manifest `instanceDigest` when given): sigstore
+   * attachments when registries.d enables them for this repository.
+   */
+  async getSignatures(instanceDigest?: Digest): Promise<Signature[]> {
+    const out: Signature[] = [];
+    if (this.opts.sigstoreAttachments) {
+      const digest = instanceDigest ?? (await this.manifestDigest());
+      out.push(...(await readSigstoreAttachments(await this.client(), this.ref.repository, digest)));
+    }
+    return out;
   }
 
   async getBlob(desc: Descriptor, opts: { offset?: number } = {}): Promise<{ stream: Readable; size?: number; offset?: number }> {

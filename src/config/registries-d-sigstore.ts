@@ -1,0 +1,174 @@
+/**
+ * registries.d (containers-registries.d(5)): which docker repositories keep sigstore signatures
+ * as attachments (`use-sigstore-attachments`). Files are DIR/*.yaml, DIR being the one given,
+ * else ~/.config/containers/registries.d when it exists, else /etc/containers/registries.d.
+ * A namespace is configured in at most one file; the most specific namespace that sets the
+ * key wins (identity, its parent namespaces, then `default-docker`), as containers/image.
+ *
+ * Only the block-mapping subset of YAML these files use is read here (nested `key: value`
+ * mappings, scalars, comments); anything else is an error naming the file and line.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthError } from '../errors.js';
+import { dockerNamespaces } from './policy.js';
+
+interface Namespace {
+  useSigstoreAttachments?: boolean;
+}
+
+export interface RegistriesDSigstore {
+  /** Whether attachments are used for a docker identity ("host/repo:tag" or "host/repo@digest"). */
+  useSigstoreAttachments(identity: string): boolean;
+}
+
+type YamlMap = Map<string, YamlValue>;
+type YamlValue = string | YamlMap | null;
+
+function unquote(s: string, fail: (why: string) => never): string {
+  if (s.startsWith('"')) {
+    try {
+      return JSON.parse(s) as string;
+    } catch {
+      fail(`invalid double-quoted string ${s}`);
+    }
+  }
+  if (s.startsWith("'")) {
+    if (!s.endsWith("'") || s.length < 2) fail(`invalid single-quoted string ${s}`);
+    return s.slice(1, -1).replace(/''/g, "'");
+  }
+  return s;
+}
+
+/** Strip a comment: '#' at the start or after whitespace, outside quotes. */
+function stripComment(line: string): string {
+  let q: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (q) {
+      if (c === q) q = undefined;
+    } else if (c === '"' || c === "'") q = c;
+    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i);
+  }
+  return line;
+}
+
+/** The nested block mappings of one file. */
+export function parseBlockYaml(text: string, file: string): YamlMap {
+  const root: YamlMap = new Map();
+  const stack: Array<{ indent: number; map: YamlMap }> = [{ indent: -1, map: root }];
+  let pendingKey: { map: YamlMap; key: string; indent: number } | undefined;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const fail = (why: string): never => {
+      throw new BerthError('CONFIG', `${file}:${i + 1}: ${why}`, { hint: 'see containers-registries.d(5)' });
+    };
+    if (/^\s*\t/.test(raw)) fail('tabs are not allowed for indentation');
+    const line = stripComment(raw).trimEnd();
+    if (line.trim() === '' || line.trim() === '---') return;
+    const indent = line.length - line.trimStart().length;
+    const body = line.trim();
+    // A plain key ends at the first ": " (or ":" at the end); a quoted one at its closing quote.
+    const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^'"].*?)\s*:(?:\s+(.*))?$/.exec(body);
+    if (!m || /^[-?[{]/.test(body)) fail(`unsupported YAML: ${JSON.stringify(body.slice(0, 60))}`);
+    const key = unquote(m![1]!.trim(), fail);
+    const value = m![2]?.trim();
+    if (pendingKey && indent > pendingKey.indent) {
+      const child: YamlMap = new Map();
+      pendingKey.map.set(pendingKey.key, child);
+      stack.push({ indent, map: child });
+    } else {
+      while (stack.length > 1 && indent < stack[stack.length - 1]!.indent) stack.pop();
+      if (stack.length === 1 && stack[0]!.indent === -1) stack[0]!.indent = indent;
+      if (indent !== stack[stack.length - 1]!.indent) fail('inconsistent indentation');
+    }
+    pendingKey = undefined;
+    const top = stack[stack.length - 1]!;
+    if (top.map.has(key)) fail(`duplicate key ${JSON.stringify(key)}`);
+    if (value === undefined || value === '') {
+      top.map.set(key, null);
+      pendingKey = { map: top.map, key, indent };
+    } else {
+      if (/^[[{&*!|>]/.test(value)) fail(`unsupported YAML value for ${JSON.stringify(key)}`);
+      top.map.set(key, unquote(value, fail));
+    }
+  });
+  return root;
+}
+
+function asNamespace(v: YamlValue, where: string, file: string): Namespace {
+  if (v === null) return {};
+  if (typeof v === 'string') throw new BerthError('CONFIG', `${file}: ${where} is not a mapping`);
+  const ns: Namespace = {};
+  const u = v.get('use-sigstore-attachments');
+  if (u !== undefined && u !== null) {
+    if (typeof u !== 'string') throw new BerthError('CONFIG', `${file}: ${where}.use-sigstore-attachments: expected true or false`);
+    const s = u.toLowerCase();
+    if (s === 'true' || s === 'yes' || s === 'on') ns.useSigstoreAttachments = true;
+    else if (s === 'false' || s === 'no' || s === 'off') ns.useSigstoreAttachments = false;
+    else throw new BerthError('CONFIG', `${file}: ${where}.use-sigstore-attachments: expected true or false, got ${JSON.stringify(u)}`);
+  }
+  return ns;
+}
+
+function defaultDir(): string {
+  const user = path.join(process.env.HOME || os.homedir(), '.config/containers/registries.d');
+  return fs.existsSync(user) ? user : '/etc/containers/registries.d';
+}
+
+/** Read registries.d (every *.yaml in the directory). A missing directory configures nothing. */
+export function loadRegistriesDSigstore(dir: string = defaultDir()): RegistriesDSigstore {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.yaml'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') names = [];
+    else throw new BerthError('CONFIG', `reading ${dir}: ${(e as Error).message}`);
+  }
+  let defaultDocker: { ns: Namespace; file: string } | undefined;
+  const docker = new Map<string, { ns: Namespace; file: string }>();
+  for (const name of names.sort()) {
+    const file = path.join(dir, name);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new BerthError('CONFIG', `reading ${file}: ${(e as Error).message}`);
+    }
+    const doc = parseBlockYaml(text, file);
+    const dd = doc.get('default-docker');
+    if (dd !== undefined) {
+      if (defaultDocker)
+        throw new BerthError(
+          'CONFIG',
+          `Error parsing signature storage configuration: "default-docker" defined both in ${JSON.stringify(defaultDocker.file)} and ${JSON.stringify(file)}`,
+        );
+      defaultDocker = { ns: asNamespace(dd, 'default-docker', file), file };
+    }
+    const d = doc.get('docker');
+    if (d !== undefined && d !== null) {
+      if (typeof d === 'string') throw new BerthError('CONFIG', `${file}: docker is not a mapping`);
+      for (const [nsName, v] of d) {
+        const prev = docker.get(nsName);
+        if (prev)
+          throw new BerthError(
+            'CONFIG',
+            `Error parsing signature storage configuration: "docker" namespace ${JSON.stringify(nsName)} defined both in ${JSON.stringify(prev.file)} and ${JSON.stringify(file)}`,
+          );
+        docker.set(nsName, { ns: asNamespace(v, `docker.${nsName}`, file), file });
+      }
+    }
+  }
+  return {
+    useSigstoreAttachments(identity: string): boolean {
+      const name = identity.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      for (const scope of [identity, ...dockerNamespaces(name)]) {
+        const v = docker.get(scope)?.ns.useSigstoreAttachments;
+        if (v !== undefined) return v;
+      }
+      return defaultDocker?.ns.useSigstoreAttachments ?? false;
+    },
+  };
+}
