@@ -76,4 +76,3 @@ export * as config from './config/index.js';
 export * as auth from './auth/index.js';
 export * from './trust/sigstore/index.js';
 export { readPassphraseFile } from './trust/passphrase.js';
-export type { Signature, SignedClaim, Signer } from './trust/signature.js';
