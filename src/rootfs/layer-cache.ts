@@ -180,7 +180,7 @@ function spec(name: string, kind: EntrySpec['kind'], st: Stats | undefined, owne
  */
 export async function applyCachedLayer(layer: CachedLayer, target: string, how: 'copy' | 'link'): Promise<void> {
   const { meta } = layer;
-  const w = new TreeWriter(target, { whiteouts: 'apply', what: `layer ${layer.diffID}` });
+  const w = new TreeWriter(target, { whiteouts: 'apply', what: `layer ${layer.diffID}`, sharedInodes: how === 'link' });
   const join2 = (a: string, b: string) => (a === '' ? b : `${a}/${b}`);
   for (const d of meta.opaque) await w.add(spec(join2(d, OPAQUE_WHITEOUT), 'file', undefined));
   for (const p of meta.whiteouts) {
@@ -233,6 +233,6 @@ export async function applyCachedLayer(layer: CachedLayer, target: string, how: 
     }
   };
   await walk('');
-  for (const l of meta.crossLinks) await w.add(spec(l.path, 'hardlink', undefined, undefined, l.target));
+  for (const l of meta.crossLinks) await w.add({ ...spec(l.path, 'hardlink', undefined), ...l.header, linkname: l.target });
   w.finish();
 }

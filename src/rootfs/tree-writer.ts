@@ -13,6 +13,7 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
+  renameSync,
   rmSync,
   chmodSync,
   symlinkSync,
@@ -72,7 +73,7 @@ export interface LayerMeta {
   /** Directories created only because entries below them needed a parent (no entry of their own). */
   implicitDirs: string[];
   /** Hard links whose target is in a layer below (resolved when the layers are applied). */
-  crossLinks: { path: string; target: string }[];
+  crossLinks: { path: string; target: string; header: { uid: number; gid: number; mode: number; mtime: number } }[];
   /** Extended attributes per path: name -> base64 value. */
   xattrs: Record<string, Record<string, string>>;
   /** Unprivileged unpacking only: the image's own [uid, gid, mode] per path. */
@@ -92,6 +93,8 @@ export interface TreeWriterOptions {
   what: string;
   /** Whether ownership, devices and all xattrs can be written; default: running as root. */
   privileged?: boolean;
+  /** Files may be hard links into the layer cache (never change their inode's metadata). */
+  sharedInodes?: boolean;
 }
 
 export const WHITEOUT_PREFIX = '.wh.';
@@ -110,6 +113,8 @@ export class TreeWriter {
   private ancestors = new Set<string>();
   private implicit = new Set<string>();
   private dirTimes: [string, number][] = [];
+  /** The image's uid, gid, mode and mtime (ms) of files this writer wrote, for hard links to them. */
+  private inodeMeta = new Map<string, number[]>();
   private xattrQueue: { rel: string; name: string; value: Buffer }[] = [];
   entries = 0;
 
@@ -267,14 +272,9 @@ export class TreeWriter {
         this.xattrs(rel, e, true);
         lutimesSync(abs, e.mtime, e.mtime);
         return;
-      case 'hardlink': {
-        linkSync(this.abs(target!), abs);
-        const o = this.meta.owners[target!];
-        if (o) this.meta.owners[rel] = o;
-        const x = this.meta.xattrs[target!];
-        if (x) this.meta.xattrs[rel] = x;
+      case 'hardlink':
+        this.hardlink(rel, target!, e);
         return;
-      }
       case 'char':
       case 'block':
       case 'fifo':
@@ -284,6 +284,48 @@ export class TreeWriter {
         log.debug(`${this.opts.what}: skipping ${JSON.stringify(e.name)} (unsupported tar type ${JSON.stringify(e.kind)})`);
         this.created.delete(rel);
     }
+  }
+
+  /**
+   * A hard link. As containers/storage does, the link's own header (owner, mode, time) applies
+   * to the inode it shares with its target; when they differ and the inode is shared with the
+   * layer cache (`sharedInodes`), the target first gets a private copy so the cache never changes.
+   */
+  private hardlink(rel: string, target: string, e: EntrySpec): void {
+    const tabs = this.abs(target);
+    const tst = lstatSync(tabs);
+    const symlink = tst.isSymbolicLink();
+    const seen = this.privileged ? [tst.uid, tst.gid, tst.mode & 0o7777, tst.mtimeMs] : this.inodeMeta.get(target);
+    const want = [e.uid, e.gid, e.mode, e.mtime * 1000];
+    const differs =
+      !seen ||
+      seen[0] !== want[0] ||
+      seen[1] !== want[1] ||
+      (!symlink && seen[2] !== want[2]) ||
+      (!symlink && Math.abs(seen[3]! - want[3]!) >= 1);
+    if (differs && this.opts.sharedInodes && tst.isFile() && tst.nlink > 1) {
+      const tmp = `${tabs}.berth-copy-up`;
+      copyFileSync(tabs, tmp, fsc.COPYFILE_FICLONE);
+      renameSync(tmp, tabs);
+    }
+    linkSync(tabs, this.abs(rel));
+    const x = this.meta.xattrs[target];
+    if (x) this.meta.xattrs[rel] = x;
+    if (!differs) {
+      const o = this.meta.owners[target];
+      if (o) this.meta.owners[rel] = o;
+      return;
+    }
+    if (this.privileged) {
+      lchownSync(tabs, e.uid, e.gid);
+      if (!symlink) chmodSync(tabs, e.mode);
+    } else {
+      if (!symlink) chmodSync(tabs, (e.mode & 0o777) | 0o600);
+      this.meta.owners[rel] = this.meta.owners[target] = [e.uid, e.gid, e.mode];
+    }
+    if (!symlink) lutimesSync(tabs, e.mtime, e.mtime);
+    this.inodeMeta.set(rel, want);
+    this.inodeMeta.set(target, want);
   }
 
   /** The resolved target of a hard link, or undefined when it is in a lower layer (record mode). */
@@ -304,7 +346,7 @@ export class TreeWriter {
     }
     if (!st) {
       if (this.opts.whiteouts === 'record') {
-        this.meta.crossLinks.push({ path: name, target: tname });
+        this.meta.crossLinks.push({ path: name, target: tname, header: { uid: e.uid, gid: e.gid, mode: e.mode, mtime: e.mtime } });
         return undefined;
       }
       this.fail(e.name, `hard link target ${JSON.stringify(e.linkname)} does not exist`);
@@ -360,6 +402,7 @@ export class TreeWriter {
     if (data && 'copyFrom' in data) {
       if (data.link) {
         linkSync(data.copyFrom, abs);
+        this.inodeMeta.set(rel, [e.uid, e.gid, e.mode, e.mtime * 1000]);
         return;
       }
       copyFileSync(data.copyFrom, abs, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE);
@@ -386,6 +429,7 @@ export class TreeWriter {
   }
 
   private fileMeta(fd: number, rel: string, e: EntrySpec): void {
+    this.inodeMeta.set(rel, [e.uid, e.gid, e.mode, e.mtime * 1000]);
     if (this.privileged) {
       fchownSync(fd, e.uid, e.gid);
       fchmodSync(fd, e.mode); // after chown, which clears setuid

@@ -241,6 +241,23 @@ describe('whiteouts', () => {
     }
   });
 
+  test('gzip, zstd and plain layers give the same tree', async () => {
+    const plain = layer(lower);
+    const zstd = spawnSync('zstd', ['-q', '-c'], { input: plain });
+    assert.equal(zstd.status, 0);
+    for (const [name, bytes] of [
+      ['plain', plain],
+      ['gzip', gzipSync(plain)],
+      ['zstd', zstd.stdout],
+    ] as const) {
+      const d = path.join(tmp, name);
+      fs.mkdirSync(d);
+      await unpackLayer(Readable.from([bytes]), d, { diffID: sha256(plain) as Digest });
+      assert.deepEqual(snapshot(d), snapshot(path.join(tmp, 'plain')), name);
+    }
+    assert.equal(snapshot(path.join(tmp, 'zstd'))['d/sub/oldx'], 'file 644 ox');
+  });
+
   test('a wrong diffID is DIGEST_MISMATCH', async () => {
     await rejects(
       unpack([{ name: 'f', data: 'x' }], { diffID: `sha256:${'0'.repeat(64)}` as Digest }),
@@ -270,9 +287,28 @@ describe('links, metadata', () => {
     const d = path.join(tmp, 'own');
     fs.mkdirSync(d);
     const r = await unpackLayer(Readable.from([layer([{ name: 'x', type: 'hardlink', linkname: 'a' }])]), d, { whiteouts: 'record' });
-    assert.deepEqual(r.meta.crossLinks, [{ path: 'x', target: 'a' }]);
+    assert.deepEqual(r.meta.crossLinks, [{ path: 'x', target: 'a', header: { uid: 0, gid: 0, mode: 0o644, mtime: 0 } }]);
     await applyCachedLayer({ diffID: 'sha256:0' as Digest, diff: d, meta: r.meta }, root, 'copy');
     assert.equal(fs.statSync(path.join(root, 'x')).ino, fs.statSync(path.join(root, 'a')).ino);
+  });
+
+  test("a hard link's own header applies to the inode (as containers/storage), never to the layer cache", async () => {
+    const d = path.join(tmp, 'cache');
+    fs.mkdirSync(d);
+    const r = await unpackLayer(Readable.from([layer([{ name: 'a', data: 'x', mode: 0o755, mtime: 100 }])]), d, { whiteouts: 'record' });
+    await applyCachedLayer({ diffID: 'sha256:0' as Digest, diff: d, meta: r.meta }, root, 'link');
+    assert.equal(fs.statSync(path.join(root, 'a')).ino, fs.statSync(path.join(d, 'a')).ino);
+    const d2 = path.join(tmp, 'cache2');
+    fs.mkdirSync(d2);
+    const r2 = await unpackLayer(Readable.from([layer([{ name: 'b', type: 'hardlink', linkname: 'a', mode: 0o600, mtime: 200 }])]), d2, {
+      whiteouts: 'record',
+    });
+    await applyCachedLayer({ diffID: 'sha256:1' as Digest, diff: d2, meta: r2.meta }, root, 'link');
+    const [a, b, cached] = [path.join(root, 'a'), path.join(root, 'b'), path.join(d, 'a')].map((p) => fs.statSync(p));
+    assert.equal(a!.ino, b!.ino);
+    assert.notEqual(a!.ino, cached!.ino, 'the tree got its own copy');
+    assert.deepEqual([a!.mode & 0o777, a!.mtimeMs], [0o600, 200_000]);
+    assert.deepEqual([cached!.mode & 0o777, cached!.mtimeMs], [0o755, 100_000], 'the cache is unchanged');
   });
 
   test(
