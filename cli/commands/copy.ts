@@ -50,6 +50,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       all,
       platforms,
       preserveDigests: !!o.preserveDigests,
+      removeSignatures: !!o.removeSignatures,
       onProgress: logProgress(!!o.quiet),
     });
     if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);

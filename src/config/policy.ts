@@ -1,9 +1,9 @@
 /**
- * Signature policy (containers-policy.json(5)): strict parsing and evaluation of the simple
- * requirement types. Semantics follow containers/image `signature/policy_config.go`,
- * `policy_config_sigstore.go`, `policy_eval.go` and the transports' policy scopes (read there;
- * code is berth's own). Signature verification itself is not implemented: signedBy,
- * sigstoreSigned and signedBaseLayer are parsed and validated, and evaluate to `{unsupported}`.
+ * Signature policy (containers-policy.json(5)): strict parsing, and which requirements apply
+ * to an image (the most specific scope). Semantics follow containers/image
+ * `signature/policy_config.go`, `policy_config_sigstore.go`, `policy_eval.go` and the
+ * transports' policy scopes (read there; code is berth's own). trust/evaluate.ts evaluates the
+ * requirements, verifying signatures.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -87,8 +87,10 @@ export interface PolicyOptions {
 class Checker {
   constructor(readonly file: string) {}
 
+  /** podman's words ("invalid policy in FILE: WHAT"); where in the file goes to the hint. */
   fail(where: string, what: string, hint?: string): never {
-    throw new BerthError('CONFIG', `${this.file}: ${where ? where + ': ' : ''}${what}`, { hint });
+    const h = [where ? `at ${where}` : '', hint ?? ''].filter((x) => x !== '').join('; ');
+    throw new BerthError('CONFIG', `invalid policy in ${JSON.stringify(this.file)}: ${what}`, { hint: h || undefined, subject: this.file });
   }
 
   object(v: unknown, where: string): Record<string, unknown> {
@@ -99,8 +101,8 @@ class Checker {
   /** Unknown keys reject the file (c/image ParanoidUnmarshalJSONObject); `exact` keys must all be present. */
   keys(o: Record<string, unknown>, where: string, allowed: string[], exact = false): void {
     for (const k of Object.keys(o))
-      if (!allowed.includes(k)) this.fail(where, `unknown key ${JSON.stringify(k)}`, `allowed here: ${allowed.join(', ')}`);
-    if (exact) for (const k of allowed) if (!(k in o)) this.fail(where, `key ${JSON.stringify(k)} missing`);
+      if (!allowed.includes(k)) this.fail(where, `Unknown key ${JSON.stringify(k)}`, `allowed here: ${allowed.join(', ')}`);
+    if (exact) for (const k of allowed) if (!(k in o)) this.fail(where, `${k} not specified`);
   }
 
   string(v: unknown, where: string): string {
@@ -180,7 +182,7 @@ function parseReferenceMatch(c: Checker, v: unknown, where: string): PolicyRefer
       return { type, prefix, signedPrefix };
     }
     default:
-      return c.fail(`${where}.type`, `unknown policy reference match type ${JSON.stringify(type)}`);
+      return c.fail(`${where}.type`, `Unknown policy reference match type ${JSON.stringify(type)}`);
   }
 }
 
@@ -199,7 +201,7 @@ function parseSignedIdentity(c: Checker, o: Record<string, unknown>, where: stri
 
 function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirement {
   const o = c.object(v, where);
-  if (!('type' in o)) c.fail(where, 'key "type" missing');
+  if (!('type' in o)) c.fail(where, 'Unknown policy requirement type ""');
   const type = c.string(o.type, `${where}.type`);
   switch (type) {
     case 'insecureAcceptAnything':
@@ -216,7 +218,7 @@ function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirem
       if (sources.length !== 1)
         c.fail(
           where,
-          `exactly one of keyPath, keyPaths and keyData must be specified, ${sources.length === 0 ? 'none' : sources.join(' and ')} present`,
+          `Exactly one of keyPath, keyPaths and keyData must be specified, ${sources.length === 0 ? 'none of them' : 'more than one'} present`,
         );
       const r: PolicyRequirement = { type, keyType: keyType as SignedByKeyType, signedIdentity };
       if ('keyPath' in o) r.keyPath = c.nonEmptyString(o.keyPath, `${where}.keyPath`);
@@ -232,7 +234,7 @@ function parseRequirement(c: Checker, v: unknown, where: string): PolicyRequirem
     default:
       return c.fail(
         `${where}.type`,
-        `unknown policy requirement type ${JSON.stringify(type)}`,
+        `Unknown policy requirement type ${JSON.stringify(type)}`,
         'use insecureAcceptAnything, reject, signedBy, sigstoreSigned or signedBaseLayer',
       );
   }
@@ -323,7 +325,11 @@ function parseRequirements(c: Checker, v: unknown, where: string): PolicyRequire
   if (!Array.isArray(v)) c.fail(where, 'expected an array of requirements');
   const arr = v as unknown[];
   if (arr.length === 0)
-    c.fail(where, 'the list of requirements must not be empty', 'use [{"type":"reject"}] or [{"type":"insecureAcceptAnything"}]');
+    c.fail(
+      where,
+      'List of verification policy requirements must not be empty',
+      'use [{"type":"reject"}] or [{"type":"insecureAcceptAnything"}]',
+    );
   return arr.map((x, i) => parseRequirement(c, x, `${where}[${i}]`));
 }
 
@@ -370,8 +376,11 @@ export function parsePolicy(text: string, file = 'policy.json'): Policy {
   try {
     doc = parseStrictJSON(text, file);
   } catch (e) {
-    throw new BerthError('CONFIG', (e as Error).message, {
+    const dup = /has duplicate key (".*")$/.exec((e as Error).message);
+    const what = dup ? `Duplicate key ${dup[1]}` : (e as Error).message.replace(/^.* is not valid JSON: /, '');
+    throw new BerthError('CONFIG', `invalid policy in ${JSON.stringify(file)}: ${what}`, {
       cause: e,
+      subject: file,
       hint: 'policy.json is parsed strictly: fix or remove the offending entry',
     });
   }
@@ -379,7 +388,7 @@ export function parsePolicy(text: string, file = 'policy.json'): Policy {
   const top = c.object(doc, '');
   c.keys(top, '', ['default', 'transports']);
   if (top.default === undefined || top.default === null)
-    c.fail('', 'the "default" policy is missing', 'add "default": [{"type": "reject"}] (or insecureAcceptAnything)');
+    c.fail('', 'Default policy is missing', 'add "default": [{"type": "reject"}] (or insecureAcceptAnything)');
   const policy: Policy = { default: parseRequirements(c, top.default, 'default'), transports: {}, path: file };
   if (top.transports !== undefined) {
     const ts = c.object(top.transports, 'transports');
@@ -430,9 +439,17 @@ export function loadPolicy(opts: PolicyOptions = {}): Policy {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    // podman's (Go's) words
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new BerthError('CONFIG', `${file}: cannot read signature policy: ${why}`, { cause: e });
+    const why =
+      code === 'ENOENT'
+        ? `open ${file}: no such file or directory`
+        : code === 'EISDIR'
+          ? `read ${file}: is a directory`
+          : code === 'EACCES'
+            ? `open ${file}: permission denied`
+            : `${file}: ${(e as Error).message}`;
+    throw new BerthError('CONFIG', why, { cause: e, subject: file });
   }
   return parsePolicy(text, file);
 }
@@ -574,17 +591,4 @@ export function policyRequirementsFor(
     if (Object.prototype.hasOwnProperty.call(scopes, '')) return { scope: '', requirements: scopes['']! };
   }
   return { requirements: policy.default };
-}
-
-/**
- * Evaluate the simple requirement types: 'reject' if any applicable requirement is reject,
- * `{unsupported: type}` if one needs signature verification (signedBy, sigstoreSigned,
- * signedBaseLayer), else 'accept'.
- */
-export function evaluatePolicy(policy: Policy, transport: string, scope: string): 'accept' | 'reject' | { unsupported: string } {
-  const { requirements } = policyRequirementsFor(policy, transport, scope);
-  if (requirements.some((r) => r.type === 'reject')) return 'reject';
-  const other = requirements.find((r) => r.type !== 'insecureAcceptAnything');
-  if (other) return { unsupported: other.type };
-  return 'accept';
 }

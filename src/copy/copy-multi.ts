@@ -14,6 +14,7 @@ import type { PlatformChoice } from '../platform/platform.js';
 import type { ImageDestination, ImageSource } from '../transports/types.js';
 import { copyImage, type CopyOptions, type CopyResult } from './copy.js';
 import { acceptAnything } from './policy.js';
+import { checkSignaturesWritable, signingIdentity, storeSignatures } from './signatures.js';
 
 export interface CopyMultiOptions extends Omit<CopyOptions, 'platform' | 'instance' | 'asInstance'> {
   /** Every instance, or only those of these platforms (OS and architecture). */
@@ -52,7 +53,16 @@ export async function copyMultiImage(src: ImageSource, dest: ImageDestination, o
   }
   const list = parsed.index;
   const listDigest = digestOf(top.bytes);
-  const noChange = opts.preserveDigests ? 'Instructed to preserve digests' : undefined;
+  // the list's own signatures (unless removed) forbid changing it, as containers/image
+  const listSigs = opts.removeSignatures || !src.getSignatures ? [] : await src.getSignatures();
+  if (listSigs.length > 0) checkSignaturesWritable(dest);
+  if (opts.signers?.length) checkSignaturesWritable(dest, true);
+  const signIdentity = opts.signers?.length ? signingIdentity(dest, opts.signIdentity) : undefined;
+  const noChange = opts.preserveDigests
+    ? 'Instructed to preserve digests'
+    : listSigs.length > 0
+      ? 'Would invalidate signatures'
+      : undefined;
 
   if (!dest.commitIndex)
     throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store a multi-image list`, {
@@ -76,8 +86,12 @@ export async function copyMultiImage(src: ImageSource, dest: ImageDestination, o
     throw new BerthError('UNSUPPORTED', `we should delete instance ${dropped.digest} from manifest list, but we cannot: ${noChange}`);
   }
 
-  // policy: once, for the list (before anything is written)
-  await (opts.policy ?? acceptAnything)(src.ref, { digest: listDigest, mediaType: parsed.mediaType, bytes: top.bytes });
+  // policy: for the list before anything is written (and for each instance as it is copied)
+  await (opts.policy ?? acceptAnything)(
+    src.ref,
+    { digest: listDigest, mediaType: parsed.mediaType, bytes: top.bytes },
+    { signatures: async () => listSigs },
+  );
 
   emit({ kind: 'message', text: `Copying ${kept.length} images generated from ${list.manifests.length} images in list` });
   const results: CopyResult[] = [];
@@ -91,7 +105,6 @@ export async function copyMultiImage(src: ImageSource, dest: ImageDestination, o
       instance: d.digest,
       asInstance: true,
       expectedDigest: undefined,
-      policy: acceptAnything,
     }).catch((e: unknown) => {
       if (e instanceof BerthError)
         throw new BerthError(e.code, `copying image ${i + 1}/${kept.length} from manifest list: ${e.message}`, {
@@ -115,6 +128,7 @@ export async function copyMultiImage(src: ImageSource, dest: ImageDestination, o
   const digest = digestOf(bytes);
   emit({ kind: 'message', text: 'Writing manifest list to image destination' });
   await dest.putManifest({ bytes, mediaType: listType });
+  await storeSignatures(dest, listSigs, bytes, digest, opts, signIdentity, emit);
   await dest.commitIndex({ digest, mediaType: listType, bytes });
   emit({ kind: 'manifest', state: 'done', digest });
   return { manifestDigest: digest, manifestMediaType: listType, manifestBytes: bytes, instances: results };

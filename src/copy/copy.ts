@@ -24,6 +24,8 @@ import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, Progress
 import { Coalesce, SideTap, Tee, GROUP_BYTES, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
 import { planLayer, type CompressionRequest } from './compression-plan.js';
+import type { Signature, Signer } from '../trust/signature.js';
+import { checkSignaturesWritable, signingIdentity, storeSignatures } from './signatures.js';
 
 export interface CopyOptions {
   /** Platform to pick from an index (default: this machine). */
@@ -51,11 +53,18 @@ export interface CopyOptions {
   asInstance?: boolean;
   /** Refuse any change to the manifest (skopeo's --preserve-digests). */
   preserveDigests?: boolean;
+  /** Do not copy the source's signatures (they are read only when the policy needs them). */
+  removeSignatures?: boolean;
+  /** Sign the written manifest, once per signer, after it is written (push, copy, image sign). */
+  signers?: Signer[];
+  /** The identity the new signatures name (a reference with a tag or digest); default: the destination's docker reference. */
+  signIdentity?: string;
 }
 
 /** Why the manifest may not change, in containers/image's words (or undefined). */
-function cannotModifyReason(opts: CopyOptions): string | undefined {
-  return opts.preserveDigests ? 'Instructed to preserve digests' : undefined;
+function cannotModifyReason(opts: CopyOptions, carriesSignatures: boolean): string | undefined {
+  if (opts.preserveDigests) return 'Instructed to preserve digests';
+  return carriesSignatures ? 'Would invalidate signatures' : undefined;
 }
 
 export interface CopyResult {
@@ -117,12 +126,20 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const srcManifestDigest = digestOf(manifestBytes);
   emit({ kind: 'resolved', ref: srcName, manifestDigest: srcManifestDigest });
 
-  // 2. policy: before anything is written
-  await (opts.policy ?? acceptAnything)(src.ref, {
-    digest: index?.digest ?? srcManifestDigest,
-    mediaType: index?.mediaType ?? manifestMediaType,
-    bytes: index?.bytes ?? manifestBytes,
-  });
+  // 2. policy: before anything is written. Signatures belong to the manifest that is copied
+  // (an index's chosen instance), as in containers/image; they are read at most once.
+  const instanceDigest = index ? srcManifestDigest : undefined;
+  let sigsRead: Promise<Signature[]> | undefined;
+  const sourceSignatures = () => (sigsRead ??= src.getSignatures ? src.getSignatures(instanceDigest) : Promise.resolve([]));
+  await (opts.policy ?? acceptAnything)(
+    src.ref,
+    { digest: srcManifestDigest, mediaType: manifestMediaType, bytes: manifestBytes },
+    { signatures: sourceSignatures, index },
+  );
+  const carried = opts.removeSignatures ? [] : await sourceSignatures();
+  if (carried.length > 0) checkSignaturesWritable(dest);
+  if (opts.signers?.length) checkSignaturesWritable(dest, true);
+  const signIdentity = opts.signers?.length ? signingIdentity(dest, opts.signIdentity) : undefined;
 
   // 3. config
   const configDesc = srcManifest.config;
@@ -151,6 +168,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   // 4. plan: output manifest type and per-layer compression
   const destTypes = dest.supportedManifestTypes();
   let outType: string;
+  // signatures sign these exact manifest bytes: a copy that carries them changes nothing
+  const noChange = cannotModifyReason(opts, carried.length > 0);
   if (opts.format) {
     outType = opts.format === 'oci' ? MT.OCIManifest : MT.DockerManifest;
     if (!destTypes.includes(outType)) throw new BerthError('UNSUPPORTED', `${dest.ref} cannot store ${opts.format} manifests`);
@@ -160,8 +179,12 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const desire = dest.desiredLayerCompression();
   const hints = srcManifest.layers.map((l) => src.layerHint?.(l));
   const actualCompression: Compression[] = srcManifest.layers.map((l, i) => hints[i]?.compression ?? layerCompression(l.mediaType));
-  const targets: Compression[] = actualCompression.map(
-    (c) => planLayer(c, opts.decompress ? 'decompress' : desire, opts.compression).target,
+  // as containers/image, layers are not recompressed when the manifest may not change; a
+  // destination that must have them uncompressed is refused below
+  const targets: Compression[] = actualCompression.map((c) =>
+    noChange && !opts.decompress && desire !== 'decompress'
+      ? c
+      : planLayer(c, opts.decompress ? 'decompress' : desire, opts.compression).target,
   );
   if (manifestFlavour(outType) === 'docker' && targets.includes('zstd')) {
     if (opts.format === 'v2s2')
@@ -173,7 +196,6 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   }
   const flavour = manifestFlavour(outType);
   const flavourChanges = manifestFlavour(manifestMediaType) !== flavour;
-  const noChange = cannotModifyReason(opts);
   if (noChange && outType !== manifestMediaType)
     throw new BerthError(
       'UNSUPPORTED',
@@ -257,7 +279,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       raw = peeked.stream;
       const real = sniffCompression(peeked.head);
       if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
-        target = planLayer(real, desire, opts.compression).target;
+        target = carried.length > 0 ? real : planLayer(real, desire, opts.compression).target;
         srcComp = real;
         srcHint = hintFor(real);
         outMediaType = outTypeFor(real, target);
@@ -413,6 +435,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   emit({ kind: 'manifest', state: 'writing', digest: outDigest });
   if (opts.asInstance) {
     await dest.putManifest({ bytes: outBytes, mediaType: outType }, outDigest);
+    await storeSignatures(dest, carried, outBytes, outDigest, opts, signIdentity, emit);
     emit({ kind: 'manifest', state: 'done', digest: outDigest });
     return {
       manifestDigest: outDigest,
@@ -424,6 +447,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     };
   }
   await dest.putManifest({ bytes: outBytes, mediaType: outType });
+
+  // 8. signatures: the source's (unless removed), then one new one per signer
+  await storeSignatures(dest, carried, outBytes, outDigest, opts, signIdentity, emit);
   await dest.commit({
     manifest: { digest: outDigest, mediaType: outType, bytes: outBytes },
     index: unchanged ? index : undefined,

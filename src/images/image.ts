@@ -16,6 +16,8 @@ import { tagImage, untagImage } from './tag.js';
 import { removeImages, type RemoveOptions, type RemoveReport } from './remove.js';
 import type { SaveOptions } from './save.js';
 import type { PushOptions } from './push.js';
+import type { Digest } from '../digest/digest.js';
+import type { Signature } from '../trust/signature.js';
 
 export class Image {
   private constructor(
@@ -51,6 +53,15 @@ export class Image {
   }
 
   /** podman's `image inspect` data. */
+  /**
+   * The signatures stored with the image (of its own manifest, or of `manifestDigest`), in
+   * order: those it was pulled or copied with and those added when it was signed. inspect()
+   * does not list them (podman's does not either).
+   */
+  signatures(manifestDigest?: Digest): Signature[] {
+    return this.store.signatures(this.id, manifestDigest ?? this.record().manifestDigest);
+  }
+
   inspect(): ImageInspect {
     return inspectRow(this.store, this.record());
   }

@@ -4,6 +4,7 @@ import { copyImage, type CopyResult } from '../copy/copy.js';
 import { LocalRef, LocalSource } from '../transports/local/local.js';
 import { parseImageName, transportOf } from '../transports/registry.js';
 import type { ProgressEvent } from '../transports/types.js';
+import type { Signer } from '../trust/signature.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
@@ -19,8 +20,12 @@ export interface PushOptions extends RegistryAccessOptions {
   forceCompression?: boolean;
   /** Write the pushed manifest digest to this file. */
   digestfile?: string;
-  /** berth stores no signatures; accepted so podman scripts keep working. */
+  /** Do not copy the image's stored signatures (--remove-signatures). */
   removeSignatures?: boolean;
+  /** Add one signature per signer for the destination (or `signIdentity`) after the manifest is written. */
+  signers?: Signer[];
+  /** The identity new signatures name instead of the destination reference (a reference with a tag or digest). */
+  signIdentity?: string;
   /** Layers copied at once (default: containers.conf image_parallel_copies, else sensible for the machine). */
   parallel?: number;
   onProgress?: (e: ProgressEvent) => void;
@@ -85,6 +90,9 @@ async function pushImageNow(
           : undefined,
       parallel,
       onProgress: opts.onProgress,
+      removeSignatures: opts.removeSignatures,
+      signers: opts.signers,
+      signIdentity: opts.signIdentity,
     });
     await opened.dest.close();
     await opened.finish();

@@ -86,7 +86,8 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
       const src = new LocalSource(new LocalRef(store, g.id), g.id);
       const dest = await target.newDestination(g.tags);
       try {
-        await copyImage(src, dest, { onProgress: opts.onProgress, decompress: opts.uncompressed });
+        // as podman save: archives cannot hold signatures, so they are left out
+        await copyImage(src, dest, { onProgress: opts.onProgress, decompress: opts.uncompressed, removeSignatures: true });
       } finally {
         await dest.close();
         await src.close();

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Signature } from '../trust/signature.js';
 import { BerthError } from '../errors.js';
 import { indexCorrupt, indexLocked, sqliteError } from './store-errors.js';
 import type { Digest } from '../digest/digest.js';
@@ -41,6 +42,12 @@ export interface NewImageRecord {
   index?: { digest: Digest; mediaType: string; size: number };
   /** Extra blobs the image keeps alive (e.g. signatures). */
   extraBlobs?: { digest: Digest; mediaType: string; size: number }[];
+  /**
+   * Signatures of the recorded manifest(s), by manifest digest: each list replaces the one
+   * stored for that manifest of this image (an image pulled again keeps its old signatures
+   * when the copy brought none).
+   */
+  signatures?: { manifestDigest: Digest; signatures: Signature[] }[];
 }
 
 export interface ImageRow {
@@ -65,7 +72,7 @@ export interface ImageRow {
   namesHistory: string[]; // most recent first
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -325,6 +332,7 @@ export class IndexDB {
         if (again === SCHEMA_VERSION) return;
         // schema 2: leases name their writer by owner id (liveness.ts), not by PID
         if (again === 1) this.db.exec(`ALTER TABLE leases ADD COLUMN owner TEXT`);
+        // schema 3 adds the signatures table (created below)
         this.db.exec(`
         CREATE TABLE IF NOT EXISTS images (
           id TEXT PRIMARY KEY,
@@ -395,6 +403,16 @@ export class IndexDB {
           lease_id INTEGER NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
           digest TEXT NOT NULL,
           PRIMARY KEY (lease_id, digest)
+        );
+        CREATE TABLE IF NOT EXISTS signatures (
+          image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          manifest_digest TEXT NOT NULL,
+          idx INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          media_type TEXT,
+          data BLOB NOT NULL,
+          annotations TEXT,
+          PRIMARY KEY (image_id, manifest_digest, idx)
         );
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT OR IGNORE INTO counters VALUES ('seq', 0);
@@ -503,6 +521,7 @@ export class IndexDB {
       }
       const blobIns = this.db.prepare(`INSERT OR IGNORE INTO image_blobs (image_id, digest, media_type, size) VALUES (?, ?, ?, ?)`);
       for (const b of img.extraBlobs ?? []) blobIns.run(img.id, b.digest, b.mediaType, b.size);
+      for (const s of img.signatures ?? []) this.putSignaturesTx(img.id, s.manifestDigest, s.signatures);
       this.log({ op: 'image', id: img.id, manifest: img.manifest.digest, digest: displayDigest });
       this.addNamesTx(img.id, img.names);
       if (leaseId !== undefined) this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(leaseId);
@@ -577,6 +596,52 @@ export class IndexDB {
         this.db.prepare(`DELETE FROM manifests WHERE digest NOT IN (SELECT manifest_digest FROM image_manifests)`).run();
       },
       { frees: true },
+    );
+  }
+
+  private putSignaturesTx(id: string, manifestDigest: Digest, sigs: readonly Signature[]): void {
+    this.db.prepare(`DELETE FROM signatures WHERE image_id = ? AND manifest_digest = ?`).run(id, manifestDigest);
+    const ins = this.db.prepare(
+      `INSERT INTO signatures (image_id, manifest_digest, idx, kind, media_type, data, annotations) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    sigs.forEach((sig, i) => {
+      if (sig.kind === 'simple') ins.run(id, manifestDigest, i, 'simple', null, sig.data, null);
+      else ins.run(id, manifestDigest, i, 'sigstore', sig.mediaType, sig.payload, JSON.stringify(sig.annotations));
+    });
+  }
+
+  /** Replace the signatures of one manifest of image `id` (image sign). */
+  setSignatures(id: string, manifestDigest: Digest, sigs: readonly Signature[]): void {
+    this.transaction(() => {
+      if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id))
+        throw new BerthError('IMAGE_NOT_FOUND', `image ${id.slice(0, 12)} no longer exists`);
+      this.putSignaturesTx(id, manifestDigest, sigs);
+    });
+  }
+
+  /**
+   * The stored signatures of one manifest of image `id`, in order. A store written before
+   * signatures were kept (read without migrating) has none.
+   */
+  signatures(id: string, manifestDigest: Digest): Signature[] {
+    let rows: { kind: string; media_type: string | null; data: Buffer; annotations: string | null }[];
+    try {
+      rows = this.db
+        .prepare(`SELECT kind, media_type, data, annotations FROM signatures WHERE image_id = ? AND manifest_digest = ? ORDER BY idx`)
+        .all(id, manifestDigest) as typeof rows;
+    } catch (e) {
+      if (/no such table: signatures/.test((e as Error).message)) return [];
+      throw sqliteError(e, this.file, this.lockTimeoutMs);
+    }
+    return rows.map((r) =>
+      r.kind === 'simple'
+        ? { kind: 'simple', data: Buffer.from(r.data) }
+        : {
+            kind: 'sigstore',
+            mediaType: r.media_type ?? '',
+            payload: Buffer.from(r.data),
+            annotations: JSON.parse(r.annotations ?? '{}') as Record<string, string>,
+          },
     );
   }
 

@@ -252,6 +252,10 @@ function installIndex(root: string, file: string): string | undefined {
       db.transaction(() => {
         for (const t of [...IMAGE_TABLES].reverse()) db.exec(`DELETE FROM main.${t}`);
         for (const t of IMAGE_TABLES) db.exec(`INSERT INTO main.${t} SELECT * FROM r.${t}`);
+        // Signatures are kept only in the index (no blob holds them): those of images that
+        // came back stay, the others go. An index that could not be read loses its signatures.
+        if (db.prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'signatures'`).get())
+          db.exec(`DELETE FROM main.signatures WHERE image_id NOT IN (SELECT id FROM main.images)`);
         db.exec(`UPDATE main.counters SET value = max(value, (SELECT value FROM r.counters WHERE name = 'seq')) WHERE name = 'seq'`);
       }).immediate();
       db.exec('DETACH DATABASE r');

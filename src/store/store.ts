@@ -16,6 +16,7 @@ import { BerthError, isBerthError } from '../errors.js';
 import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
+import type { Signature } from '../trust/signature.js';
 import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
@@ -306,6 +307,17 @@ export class Store {
     };
     if (records.length === 1) tx();
     else this.index.transaction(tx);
+  }
+
+  /** The signatures stored for one manifest of image `id` (the image's own manifest when omitted), in order. */
+  signatures(id: string, manifestDigest?: Digest): Signature[] {
+    const d = manifestDigest ?? this.getImage(id)?.manifestDigest;
+    return d ? this.index.signatures(id, d) : [];
+  }
+
+  /** Replace the signatures of one manifest of image `id` in one transaction. */
+  setSignatures(id: string, manifestDigest: Digest, signatures: readonly Signature[]): void {
+    this.index.setSignatures(id, manifestDigest, signatures);
   }
 
   // ---- blobs ---------------------------------------------------------------------------

@@ -180,6 +180,8 @@ export interface ImageDestination {
    * leaves this out; the engine then refuses to copy signatures to it (unless told to remove them).
    */
   putSignatures?(signatures: Signature[], manifestDigest: Digest): Promise<void>;
+  /** Why the destination cannot store signatures (when it has no putSignatures), for the refusal. */
+  readonly noSignaturesReason?: string;
   commit(info: CommitInfo): Promise<void>;
   /**
    * Destinations that hold multi-image lists: make `index` (already written with putManifest,

@@ -8,7 +8,9 @@ import { MT, type Descriptor } from '../../media/index.js';
 import { errnoCode, io, streamToTemp, tempName, writeFileAtomic } from '../oci/fs-util.js';
 import { trackTemp } from '../../util/output-file.js';
 import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
-import { DirRef, dirBlobName, dirManifestName } from './ref.js';
+import { DirRef, dirBlobName, dirManifestName, dirSignatureName } from './ref.js';
+import type { Signature } from '../../trust/signature.js';
+import { signatureToBlob } from '../../trust/blob.js';
 import { DIR_MAX_VERSION, DIR_VERSION_1_1, DIR_VERSION_1_2, dirVersionGreater, formatDirVersion, parseDirVersion } from './version.js';
 
 const STAGING_PREFIX = '.berth-staging-';
@@ -21,6 +23,8 @@ const STAGING_PREFIX = '.berth-staging-';
  */
 export class DirDestination implements ImageDestination {
   private manifestWritten = false;
+  /** Manifests written as instances of a list (their signatures are "<hex>.signature-N"). */
+  private readonly instances = new Set<Digest>();
   private nonSha256 = false;
   private committed = false;
   private closed = false;
@@ -132,9 +136,26 @@ export class DirDestination implements ImageDestination {
   async putManifest(m: ManifestBytes, instance?: Digest): Promise<void> {
     this.check();
     const d = instance === undefined ? undefined : parseDigest(instance, 'manifest instance digest');
-    if (d) this.note(d);
+    if (d) {
+      this.note(d);
+      this.instances.add(d);
+    }
     await writeFileAtomic(join(this.stage, dirManifestName(d)), m.bytes);
     if (!d) this.manifestWritten = true;
+  }
+
+  /**
+   * signature-1..N beside manifest.json (for a list's instance written by digest,
+   * <hex>.signature-1..N), as containers/image writes them.
+   */
+  async putSignatures(signatures: Signature[], manifestDigest: Digest): Promise<void> {
+    this.check();
+    const instance = this.instances.has(manifestDigest) ? manifestDigest : undefined;
+    const prefix = dirSignatureName(0, instance).replace(/1$/, '');
+    for (const n of await fsp.readdir(this.stage))
+      if (n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length))) await fsp.rm(join(this.stage, n), { force: true });
+    for (const [i, sig] of signatures.entries())
+      await writeFileAtomic(join(this.stage, dirSignatureName(i, instance)), signatureToBlob(sig));
   }
 
   /** Swap the staged image in: old contents out, staged files up, version file last. */

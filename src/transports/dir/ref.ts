@@ -43,3 +43,8 @@ export function dirBlobName(d: string): string {
 export function dirManifestName(instance?: string): string {
   return instance === undefined ? 'manifest.json' : `${dirBlobName(instance)}.manifest.json`;
 }
+
+/** "signature-N" (N from 1), or "<blob name>.signature-N" for an index instance. */
+export function dirSignatureName(index: number, instance?: string): string {
+  return instance === undefined ? `signature-${index + 1}` : `${dirBlobName(instance)}.signature-${index + 1}`;
+}

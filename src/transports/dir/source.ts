@@ -5,7 +5,10 @@ import { MAX_MANIFEST_SIZE, type Descriptor } from '../../media/index.js';
 import { guessManifestMediaType } from '../oci/guess.js';
 import { DirLayoutFiles } from '../oci/layout-files.js';
 import type { ImageSource, ManifestBytes } from '../types.js';
-import { DirRef, dirBlobName, dirManifestName } from './ref.js';
+import { DirRef, dirBlobName, dirManifestName, dirSignatureName } from './ref.js';
+import type { Signature } from '../../trust/signature.js';
+import { MAX_SIGNATURE_SIZE, signatureFromBlob } from '../../trust/blob.js';
+import { join } from 'node:path';
 import { DIR_MAX_VERSION, dirVersionGreater, formatDirVersion, parseDirVersion } from './version.js';
 
 /**
@@ -51,6 +54,18 @@ export class DirSource implements ImageSource {
     const f = await this.files.openFile(name, 'blob', offset);
     if (!f) throw new BerthError('INVALID_ARCHIVE', `${this.ref}: blob ${desc.digest} is missing`);
     return { stream: f.stream, size: f.size, offset: Math.min(offset, f.size) };
+  }
+
+  /** signature-1, signature-2, ... up to the first one missing (containers/image's layout). */
+  async getSignatures(instance?: Digest): Promise<Signature[]> {
+    const d = instance === undefined ? undefined : parseDigest(instance, 'manifest instance digest');
+    const out: Signature[] = [];
+    for (let i = 0; ; i++) {
+      const name = dirSignatureName(i, d);
+      const bytes = await this.files.readFile(name, MAX_SIGNATURE_SIZE, 'signature');
+      if (!bytes) return out;
+      out.push(signatureFromBlob(bytes, join(this.ref.path, name)));
+    }
   }
 
   async close(): Promise<void> {

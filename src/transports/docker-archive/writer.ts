@@ -119,6 +119,7 @@ export class DockerArchiveDestRef implements ImageRef {
 
 export class DockerArchiveDestination implements ImageDestination {
   readonly ref: DockerArchiveDestRef;
+  readonly noSignaturesReason = 'Storing signatures for docker tar files is not supported';
   private tmpFiles: string[] = [];
   constructor(
     private readonly writer: DockerArchiveWriter,

@@ -8,6 +8,8 @@ import type { Store, Lease } from '../../store/store.js';
 import type { LayerRecord, NewImageRecord } from '../../store/index-db.js';
 import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { MT } from '../../media/types.js';
+import { parseNormalizedReference, type Reference } from '../../reference/reference.js';
+import type { Signature } from '../../trust/signature.js';
 import { chainIDs } from '../../digest/chain.js';
 
 /** Stored blobs up to this size are always hashed again before reuse (configs, small layers). */
@@ -23,6 +25,10 @@ export class LocalRef implements ImageRef {
   ) {}
   toString(): string {
     return `containers-storage:${this.names[0] ?? this.imageId ?? ''}`;
+  }
+  /** The first name, as containers/image's storage reference names the image (none for an ID alone). */
+  get dockerReference(): Reference | undefined {
+    return this.names[0] === undefined ? undefined : parseNormalizedReference(this.names[0]);
   }
   policyScope(): string {
     return '';
@@ -88,6 +94,10 @@ export class LocalSource implements ImageSource {
   names(): string[] {
     return this.nameList;
   }
+
+  async getSignatures(instance?: Digest): Promise<Signature[]> {
+    return this.ref.store.signatures(this.imageId, instance ?? this.manifestDigest);
+  }
   async close(): Promise<void> {}
 }
 
@@ -103,6 +113,8 @@ export class LocalDestination implements ImageDestination {
   imageId?: string;
   /** With `deferred`, commit only prepares the record; `recordAll` writes several at once. */
   pending?: NewImageRecord;
+  /** Signatures given by putSignatures, recorded by commit in the image's transaction. */
+  private sigs: { manifestDigest: Digest; signatures: Signature[] }[] = [];
 
   constructor(
     readonly ref: LocalRef,
@@ -165,6 +177,11 @@ export class LocalDestination implements ImageDestination {
     if (r.created) this.lease.wrote(r.digest);
   }
 
+  async putSignatures(signatures: Signature[], manifestDigest: Digest): Promise<void> {
+    this.sigs = this.sigs.filter((s) => s.manifestDigest !== manifestDigest);
+    this.sigs.push({ manifestDigest, signatures: [...signatures] });
+  }
+
   async commit(info: CommitInfo): Promise<void> {
     const store = this.ref.store;
     if (info.index) {
@@ -204,6 +221,7 @@ export class LocalDestination implements ImageDestination {
       topLayer: chains[chains.length - 1],
       parentLayer: chains[chains.length - 2],
       names: this.ref.names,
+      ...(this.sigs.length ? { signatures: this.sigs } : {}),
     };
     this.imageId = id;
     if (this.opts.deferred) {

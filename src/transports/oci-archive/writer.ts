@@ -187,6 +187,7 @@ async function writeLayoutTar(root: string, blobRels: string[], out: Writable): 
  * Close without commit leaves PATH as it was.
  */
 export class OciArchiveDestination implements ImageDestination {
+  readonly noSignaturesReason = 'Pushing signatures for OCI images is not supported';
   private constructor(
     readonly ref: OciArchiveRef,
     private readonly writer: OciArchiveWriter,

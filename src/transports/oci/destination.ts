@@ -55,6 +55,7 @@ export interface OciDestinationParts {
  */
 export class OciDestination implements ImageDestination {
   readonly ref: ImageRef;
+  readonly noSignaturesReason = 'Pushing signatures for OCI images is not supported';
   private readonly created = new Set<Digest>();
   private manifest?: { digest: Digest; size: number; mediaType: string };
   private committed = false;

@@ -9,7 +9,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { evaluatePolicy, loadPolicy, parsePolicy, policyRequirementsFor } from '../../../src/config/policy.js';
+import { loadPolicy, parsePolicy, policyRequirementsFor, type Policy } from '../../../src/config/policy.js';
+
+/** What the simple requirement types decide: 'reject' if any applicable one rejects, the first signature requirement type, else 'accept'. */
+function evaluatePolicy(policy: Policy, transport: string, scope: string): 'accept' | 'reject' | { unsupported: string } {
+  const { requirements } = policyRequirementsFor(policy, transport, scope);
+  if (requirements.some((r) => r.type === 'reject')) return 'reject';
+  const other = requirements.find((r) => r.type !== 'insecureAcceptAnything');
+  return other ? { unsupported: other.type } : 'accept';
+}
 import { isBerthError } from '../../../src/errors.js';
 
 const roots: string[] = [];
@@ -26,8 +34,11 @@ function bad(text: string, ...parts: string[]): void {
     () => parsePolicy(text, '/etc/containers/policy.json'),
     (e: unknown) => {
       assert.ok(isBerthError(e, 'CONFIG'), String(e));
-      assert.ok((e as Error).message.startsWith('/etc/containers/policy.json'), (e as Error).message);
-      for (const p of parts) assert.ok((e as Error).message.includes(p), `${(e as Error).message} lacks ${p}`);
+      const m = (e as Error).message;
+      assert.ok(m.startsWith('invalid policy in "/etc/containers/policy.json": '), m);
+      assert.ok(!m.includes('\n'), m);
+      const all = `${m} (${(e as { hint?: string }).hint ?? ''})`;
+      for (const p of parts) assert.ok(all.includes(p), `${all} lacks ${p}`);
       return true;
     },
   );
@@ -35,19 +46,19 @@ function bad(text: string, ...parts: string[]): void {
 
 // policy_config_test.go TestPolicyUnmarshalJSON & friends: duplicate / unknown / missing keys.
 test('strict parsing: duplicate keys, unknown keys, missing default, bad shapes', () => {
-  bad(`{"default": ${ACCEPT}, "default": ${REJECT}}`, 'duplicate key "default"');
-  bad(`{"default": ${ACCEPT}, "transports": {"docker": {"quay.io": ${ACCEPT}, "quay.io": ${REJECT}}}}`, 'duplicate key "quay.io"');
-  bad(`{"default": [{"type": "reject", "type": "reject"}]}`, 'duplicate key "type"');
-  bad(`{"default": ${ACCEPT}, "extra": 1}`, 'unknown key "extra"');
-  bad(`{"default": [{"type": "reject", "keyPath": "/x"}]}`, 'default[0]', 'unknown key "keyPath"');
-  bad(`{"transports": {}}`, '"default" policy is missing');
-  bad(`{"default": null}`, '"default" policy is missing');
+  bad(`{"default": ${ACCEPT}, "default": ${REJECT}}`, 'Duplicate key "default"');
+  bad(`{"default": ${ACCEPT}, "transports": {"docker": {"quay.io": ${ACCEPT}, "quay.io": ${REJECT}}}}`, 'Duplicate key "quay.io"');
+  bad(`{"default": [{"type": "reject", "type": "reject"}]}`, 'Duplicate key "type"');
+  bad(`{"default": ${ACCEPT}, "extra": 1}`, 'Unknown key "extra"');
+  bad(`{"default": [{"type": "reject", "keyPath": "/x"}]}`, 'default[0]', 'Unknown key "keyPath"');
+  bad(`{"transports": {}}`, 'Default policy is missing');
+  bad(`{"default": null}`, 'Default policy is missing');
   bad(`{"default": []}`, 'must not be empty');
   bad(`{"default": ${ACCEPT}, "transports": {"docker": {"": []}}}`, 'transports.docker[""]', 'must not be empty');
-  bad(`{"default": [{"type": "acceptEverything"}]}`, 'unknown policy requirement type "acceptEverything"');
-  bad(`{"default": [{}]}`, 'key "type" missing');
+  bad(`{"default": [{"type": "acceptEverything"}]}`, 'Unknown policy requirement type "acceptEverything"');
+  bad(`{"default": [{}]}`, 'Unknown policy requirement type ""');
   bad(`[]`, 'expected a JSON object');
-  bad(`{"default": ${ACCEPT}`, 'not valid JSON');
+  bad(`{"default": ${ACCEPT}`, 'JSON');
   bad(`{"default": ${ACCEPT}, "transports": {"docker": []}}`, 'transports.docker', 'expected a JSON object');
 });
 
@@ -65,24 +76,27 @@ test('signedBy / sigstoreSigned / signedBaseLayer validation', () => {
   ];
   for (const r of ok) parsePolicy(`{"default":[${r}]}`, 'p.json');
   const wrong: [string, string][] = [
-    [`{"type":"signedBy","keyType":"GPGKeys"}`, 'exactly one of keyPath, keyPaths and keyData must be specified, none present'],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","keyData":"AAAA"}`, 'keyPath and keyData present'],
+    [`{"type":"signedBy","keyType":"GPGKeys"}`, 'Exactly one of keyPath, keyPaths and keyData must be specified, none of them present'],
+    [
+      `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","keyData":"AAAA"}`,
+      'Exactly one of keyPath, keyPaths and keyData must be specified, more than one present',
+    ],
     [`{"type":"signedBy","keyPath":"/a"}`, 'invalid keyType ""'],
     [`{"type":"signedBy","keyType":"PGP","keyPath":"/a"}`, 'invalid keyType "PGP"'],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyData":"not base64!"}`, 'keyData: expected base64'],
+    [`{"type":"signedBy","keyType":"GPGKeys","keyData":"not base64!"}`, 'expected base64-encoded data (at default[0].keyData'],
     [`{"type":"signedBy","keyType":"GPGKeys","keyPaths":[]}`, 'contains no entries'],
     [
       `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactReference","dockerReference":"quay.io/a/b"}}`,
       'neither a tag nor a digest',
     ],
-    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"matchExact","extra":1}}`, 'unknown key "extra"'],
+    [`{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"matchExact","extra":1}}`, 'Unknown key "extra"'],
     [
       `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"remapIdentity","prefix":"quay.io/a:tag","signedPrefix":"x.io"}}`,
       'is not valid',
     ],
     [
       `{"type":"signedBy","keyType":"GPGKeys","keyPath":"/a","signedIdentity":{"type":"exactRepository"}}`,
-      'key "dockerRepository" missing',
+      'dockerRepository not specified',
     ],
     [`{"type":"sigstoreSigned"}`, 'exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be specified, none present'],
     [
@@ -96,7 +110,7 @@ test('signedBy / sigstoreSigned / signedBaseLayer validation', () => {
     [`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"e"},"rekorPublicKeyPath":"/r"}`, 'not supported with pki'],
     [`{"type":"sigstoreSigned","pki":{"caRootsPath":"/r"}}`, 'at least one of subjectEmail and subjectHostname'],
     [`{"type":"sigstoreSigned","keyPath":"/k","rekorPublicKeyPath":"/a","rekorPublicKeyData":"AAAA"}`, 'at most one of rekorPublicKeyPath'],
-    [`{"type":"signedBaseLayer"}`, 'key "baseLayerIdentity" missing'],
+    [`{"type":"signedBaseLayer"}`, 'baseLayerIdentity not specified'],
   ];
   for (const [r, msg] of wrong) bad(`{"default":[${r}]}`, msg);
 });
@@ -213,13 +227,15 @@ test('loadPolicy: user file over system file; no file → implicit accept; expli
   assert.throws(
     () => loadPolicy({ path: path.join(root, 'nope.json') }),
     (e: unknown) =>
-      isBerthError(e, 'CONFIG') && (e as Error).message.includes('nope.json') && (e as Error).message.includes('no such file'),
+      isBerthError(e, 'CONFIG') &&
+      (e as Error).message.includes('nope.json') &&
+      (e as Error).message === `open ${path.join(root, 'nope.json')}: no such file or directory`,
   );
   fs.writeFileSync(path.join(root, 'dup.json'), `{"default": ${ACCEPT}, "default": ${REJECT}}`);
   assert.throws(
     () => loadPolicy({ path: path.join(root, 'dup.json') }),
     (e: unknown) =>
-      isBerthError(e, 'CONFIG') && (e as Error).message.includes('dup.json') && (e as Error).message.includes('duplicate key'),
+      isBerthError(e, 'CONFIG') && (e as Error).message.includes('dup.json') && (e as Error).message.includes('Duplicate key "default"'),
   );
 });
 
