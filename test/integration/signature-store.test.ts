@@ -112,7 +112,7 @@ describe('signatures through the store and dir:', () => {
     assert.equal(r.code, 125);
     assert.match(
       r.stderr,
-      /^Error: Copying this image would require converting the manifest to v2s2, which we cannot do: "Would invalidate signatures"/,
+      /^Error: Manifest must be converted to type "application\/vnd\.docker\.distribution\.manifest\.v2\+json" to be written to destination, but we cannot modify it: "Would invalidate signatures"\n$/,
     );
     assert.equal(fs.existsSync(path.join(out, 'manifest.json')), false);
   });
