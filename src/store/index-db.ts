@@ -166,7 +166,7 @@ export class IndexDB {
    */
   constructor(
     private readonly root: string,
-    opts: { readonly?: boolean; mode?: IndexMode; file?: string } = {},
+    opts: { readonly?: boolean; mode?: IndexMode; file?: string; deferJournal?: boolean } = {},
   ) {
     this.file = opts.file ?? join(root, 'index.db');
     this.mode = opts.mode ?? (opts.readonly ? 'read' : 'write');
@@ -185,13 +185,7 @@ export class IndexDB {
       this.db.pragma('foreign_keys = ON');
       if (this.mode === 'write' || this.mode === 'empty') this.migrate();
       else this.checkVersion();
-      if (this.journal && !this.journal.exists()) {
-        try {
-          this.snapshotToJournal();
-        } catch {
-          /* the store cannot be written now: the next writer journals the names */
-        }
-      }
+      if (!opts.deferJournal) this.ensureJournal();
     } catch (e) {
       try {
         (this as { db?: Database.Database }).db?.close();
@@ -261,6 +255,7 @@ export class IndexDB {
   }
 
   private transactionOnce<T>(fn: () => T): T {
+    this.ensureJournal();
     if (this.db.inTransaction) {
       const mark = this.pending.length;
       let r: T;
@@ -305,7 +300,23 @@ export class IndexDB {
     return true;
   }
 
-  /** A store without a journal (older berth, or the file was deleted): record today's names. */
+  private journalChecked = false;
+
+  /**
+   * A store without a journal (older berth, or the file was deleted) records today's names
+   * before its first change; a reader that never writes leaves it for the next writer.
+   */
+  private ensureJournal(): void {
+    if (this.journalChecked || !this.journal) return;
+    this.journalChecked = true;
+    if (this.journal.exists()) return;
+    try {
+      this.snapshotToJournal();
+    } catch {
+      /* the store cannot be written now: the next writer journals the names */
+    }
+  }
+
   private snapshotToJournal(): void {
     this.transaction(() => {
       if (this.journal!.exists()) return;
@@ -658,21 +669,28 @@ export class IndexDB {
     return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n;
   }
 
-  /** All images with names and digests; one query each table, assembled in memory. */
+  /**
+   * All images with names and digests; one query each table, assembled in memory, in one read
+   * transaction (so a concurrent change is seen entirely or not at all).
+   */
   listImages(): ImageRow[] {
-    const rows = this.db
-      .prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`)
-      .all() as RawImage[];
-    return this.assemble(rows);
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`)
+        .all() as RawImage[];
+      return this.assemble(rows);
+    })();
   }
 
   getImage(id: string): ImageRow | undefined {
-    const rows = this.db
-      .prepare(
-        `SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`,
-      )
-      .all(id) as RawImage[];
-    return this.assemble(rows, id)[0];
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`,
+        )
+        .all(id) as RawImage[];
+      return this.assemble(rows, id)[0];
+    })();
   }
 
   /** IDs starting with `prefix` (at most `limit`). */

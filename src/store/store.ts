@@ -120,11 +120,14 @@ export class Store {
   private readonly index: IndexDB;
   /** True when this is a read-only view (opened with access `read` on a store that cannot be written). */
   readonly readOnly: boolean;
+  /** Opened with access `read`: no housekeeping on open and close (see `open`). */
+  private readonly reader: boolean;
 
-  private constructor(root: string, index: IndexDB) {
+  private constructor(root: string, index: IndexDB, reader = false) {
     this.root = root;
     this.index = index;
     this.readOnly = index.readOnly;
+    this.reader = reader;
     this.blobs = new BlobStore(root, () => this.owner(), { create: !this.readOnly });
     index.onFull = () => releaseReserveFile(root);
   }
@@ -168,18 +171,22 @@ export class Store {
     }
     // Opening for writing creates SQLite's WAL files, which a full disk may not hold.
     if (access === 'read' && nearlyFull(root) && !walPending(root)) return new Store(root, new IndexDB(root, { mode: 'snapshot' }));
+    // A reader leaves the store as it found it: it neither tidies other processes' leftovers
+    // (stale temp files and lock files: the next writer does) nor creates the names journal or
+    // the reserve file. It takes no owner id either (only writes do, see liveness.ts), so it
+    // never appears as a writer to others. It may still write if the caller does.
+    const deferJournal = access === 'read';
     let index: IndexDB;
     try {
-      index = new IndexDB(root);
+      index = new IndexDB(root, { deferJournal });
     } catch (e) {
       // A reader falls back to a read-only view; a writer (maybe rmi) gets the reserve.
       if (access === 'read' && isBerthError(e) && (e.code === 'STORE_FULL' || e.code === 'STORE_READONLY')) return Store.readView(root);
       if (!isBerthError(e, 'STORE_FULL') || !releaseReserveFile(root)) throw e;
-      index = new IndexDB(root);
+      index = new IndexDB(root, { deferJournal });
     }
-    const s = new Store(root, index);
-    s.blobs.cleanStaleTemp();
-    cleanStaleLocks(s.root);
+    const s = new Store(root, index, access === 'read');
+    if (access !== 'read') s.tidy();
     return s;
   }
 
@@ -195,6 +202,12 @@ export class Store {
     }
   }
 
+  /** Remove the temp files and lock files of writers that are gone. */
+  private tidy(): void {
+    this.blobs.cleanStaleTemp();
+    cleanStaleLocks(this.root);
+  }
+
   /** Close the index; then (re)create the reserve file if it is missing and there is room. */
   close(): void {
     this.index.close();
@@ -202,7 +215,7 @@ export class Store {
       this.ownerId = undefined;
       releaseOwner(this.root);
     }
-    if (!this.readOnly) this.ensureReserve();
+    if (!this.readOnly && !this.reader) this.ensureReserve();
   }
 
   private ensureReserve(): void {
@@ -425,6 +438,8 @@ export class Store {
 
   /** Verify the index against the blobs. `quick` checks presence and sizes, not hashes. */
   check(opts: { quick?: boolean } = {}): Promise<CheckReport> {
+    // what dead writers left behind is tidied first (as opening for writing does), not reported
+    if (!this.readOnly) this.tidy();
     return checkStore({ root: this.root, ...storeInternals(this) }, opts);
   }
 
