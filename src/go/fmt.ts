@@ -80,6 +80,24 @@ function roundDec(d: Dec, nd: number): Dec {
   return { digits: d.digits.slice(0, i) + String.fromCharCode(d.digits.charCodeAt(i) + 1), dp: d.dp };
 }
 
+/**
+ * exactDec(ax) rounded to nd significant digits, ties to even. JS's toExponential also rounds
+ * the exact value, but ties away from zero; it is used unless the value may be a tie (its
+ * expansion to one more digit ends in 5), which only the exact expansion settles.
+ */
+function roundedDec(ax: number, nd: number): Dec {
+  if (ax !== 0 && nd >= 1 && nd <= 100) {
+    const probe = ax.toExponential(nd);
+    if (probe.charCodeAt(probe.indexOf('e') - 1) !== 53 /* '5' */) {
+      const s = ax.toExponential(nd - 1);
+      const e = s.indexOf('e');
+      const digits = s.slice(0, e).replace('.', '').replace(/0+$/, '');
+      return { digits, dp: Number(s.slice(e + 1)) + 1 };
+    }
+  }
+  return roundDec(exactDec(ax), nd);
+}
+
 function expSuffix(exp: number, upper: boolean): string {
   const a = Math.abs(exp);
   return `${upper ? 'E' : 'e'}${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
@@ -136,7 +154,7 @@ export function formatFloatG(x: number, prec: number | undefined, upper = false)
     eprec = 6;
   } else {
     p = prec === 0 ? 1 : prec;
-    d = roundDec(exactDec(ax), p);
+    d = roundedDec(ax, p);
     eprec = p;
     if (eprec > d.digits.length && d.digits.length >= d.dp) eprec = d.digits.length;
   }
@@ -154,7 +172,7 @@ export function formatFloatG(x: number, prec: number | undefined, upper = false)
 
 function formatFloatE(x: number, prec: number, upper: boolean): string {
   if (!Number.isFinite(x)) return nonFinite(x);
-  return signOf(x) + layoutE(roundDec(exactDec(Math.abs(x)), prec + 1), prec, upper);
+  return signOf(x) + layoutE(roundedDec(Math.abs(x), prec + 1), prec, upper);
 }
 
 function formatFloatF(x: number, prec: number): string {
