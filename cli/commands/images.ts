@@ -13,6 +13,11 @@ import type { GlobalOptions } from '../main.js';
 
 /** RepoDigests per names array (shared by all rows of one image). */
 const digestMemo = new WeakMap<string[], string[]>();
+/** Per image, shared by its rows (one image may have thousands of names): creation time and
+ * the CREATED and SIZE columns. */
+const createdMemo = new WeakMap<ImageRow, GoTime>();
+const sinceMemo = new WeakMap<ImageRow, { now: number; text: string }>();
+const sizeMemo = new WeakMap<ImageRow, string>();
 
 /** One output row, with the fields podman's imageReporter offers to templates. */
 export class ImageReporter {
@@ -20,7 +25,6 @@ export class ImageReporter {
   readonly #set: ImageSet;
   readonly #noTrunc: boolean;
   readonly #now: number;
-  #created?: GoTime;
 
   constructor(
     row: ImageRow,
@@ -40,7 +44,9 @@ export class ImageReporter {
 
   /** Creation time at second precision, as podman keeps it for listings. */
   static created(r: ImageReporter): GoTime {
-    return (r.#created ??= GoTime.fromUnix(createdTime(r.#row).unix()));
+    let t = createdMemo.get(r.#row);
+    if (t === undefined) createdMemo.set(r.#row, (t = GoTime.fromUnix(createdTime(r.#row).unix())));
+    return t;
   }
   static row(r: ImageReporter): ImageRow {
     return r.#row;
@@ -67,7 +73,9 @@ export class ImageReporter {
     return d;
   }
   get Created(): string {
-    return humanSince(ImageReporter.created(this), this.#now);
+    let m = sinceMemo.get(this.#row);
+    if (m?.now !== this.#now) sinceMemo.set(this.#row, (m = { now: this.#now, text: humanSince(ImageReporter.created(this), this.#now) }));
+    return m.text;
   }
   get CreatedAt(): string {
     return ImageReporter.created(this).toString();
@@ -79,7 +87,9 @@ export class ImageReporter {
     return this.CreatedAt;
   }
   get Size(): string {
-    return humanSizeSpaced(this.#row.size);
+    let s = sizeMemo.get(this.#row);
+    if (s === undefined) sizeMemo.set(this.#row, (s = humanSizeSpaced(this.#row.size)));
+    return s;
   }
   get SharedSize(): number {
     return 0;
@@ -184,21 +194,34 @@ function runes(s: string): number {
 export function alignTable(lines: readonly string[][]): string {
   if (lines.length === 0) return '';
   const ncol = lines[0]!.length;
+  // cell widths once (rows of one image repeat the same strings), then each line joined
+  const width = new Map<string, number>();
+  const widthOf = (s: string): number => {
+    let w = width.get(s);
+    if (w === undefined) width.set(s, (w = runes(s)));
+    return w;
+  };
   const widths: number[] = [];
   for (let c = 0; c < ncol - 1; c++) {
     let w = 12;
     for (const l of lines) {
-      const x = runes(l[c]!) + 2;
+      const x = widthOf(l[c]!) + 2;
       if (x > w) w = x;
     }
     widths.push(w);
   }
-  let out = '';
+  const pads: string[] = [];
+  const out: string[] = [];
   for (const l of lines) {
-    for (let c = 0; c < ncol - 1; c++) out += l[c]! + ' '.repeat(widths[c]! - runes(l[c]!));
-    out += `${l[ncol - 1]}\n`;
+    let line = '';
+    for (let c = 0; c < ncol - 1; c++) {
+      const n = widths[c]! - widthOf(l[c]!);
+      line += l[c]! + (pads[n] ??= ' '.repeat(n));
+    }
+    out.push(line + l[ncol - 1]!);
   }
-  return out;
+  out.push('');
+  return out.join('\n');
 }
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
