@@ -1,38 +1,68 @@
-// Usage: node bench/images-summary.mjs LIST.json FILTER.json JSON.json STARTUP.json
-// Prints medians from hyperfine's JSON exports (all measured in one bench run), the
-// berth/podman ratios of medians, and the start-up overhead of `berth inspect` / `berth tag`
-// over `node -e 0` (target: at most 40 ms).
-import { readFileSync } from 'node:fs';
+// Usage: node bench/images-summary.mjs 1K.json SINGLE.json 10K.json RSS.tsv
+// Prints every measurement, then the goal table of the listing and single-image commands
+// (medians of one bench run; `node -e 0` measured in the same hyperfine call):
+//   images / images --filter reference= / images --format json, 1,000 names: <= node start + 30 ms
+//   images, 10,000 names: <= node start + 150 ms and <= 0.1x podman; <= 150 MB RSS
+//   inspect, tag, image exists: <= node start + 20 ms;  peak RSS of any of them <= 150 MB
+import { hyperfineResults, median, rssTable, printRuns, printGoals, ms } from './goals.mjs';
 
-const results = {};
-for (const f of process.argv.slice(2)) for (const r of JSON.parse(readFileSync(f, 'utf8')).results) results[r.command] = r;
-const med = (name) => {
-  const r = results[name];
-  if (!r) throw new Error(`no result for ${name}`);
-  return r.median * 1000;
+const [f1k, fsingle, f10k, frss] = process.argv.slice(2);
+const groups = {
+  '1,000 names': hyperfineResults(f1k),
+  'single image (1,000-name store)': hyperfineResults(fsingle),
+  '10,000 names': hyperfineResults(f10k),
 };
-const ms = (v) => `${v.toFixed(1)} ms`.padStart(10);
-const row = (name) => {
-  const r = results[name];
-  return `  ${name.padEnd(34)} median ${ms(r.median * 1000)}   mean ${ms(r.mean * 1000)} ± ${ms((r.stddev ?? 0) * 1000)}   (${r.times.length} runs)`;
-};
+const rss = rssTable(frss);
+for (const [t, r] of Object.entries(groups)) printRuns(t, r);
+console.log('peak RSS of berth (max of 3 runs):');
+for (const [k, v] of Object.entries(rss)) console.log(`  ${k.padEnd(34)} ${v.toFixed(0).padStart(6)} MB`);
 
-console.log('listing (berth vs podman, same images):');
-for (const n of Object.keys(results)) if (n !== 'node -e 0' && !n.startsWith('berth tag') && !n.includes('inspect')) console.log(row(n));
-console.log('ratios of medians (berth / podman; lower is better):');
-for (const v of ['images', 'images --filter label', 'images --filter reference', 'images --format json']) {
-  const b = `berth ${v}`;
-  const p = `podman ${v}`;
-  if (results[b] && results[p])
-    console.log(`  ${v.padEnd(30)} ${(med(b) / med(p)).toFixed(2)}x   (${(med(p) / med(b)).toFixed(1)}x faster)`);
-}
-console.log('start-up:');
-for (const n of ['node -e 0', 'berth inspect', 'berth tag', 'podman image inspect']) if (results[n]) console.log(row(n));
-let ok = true;
-for (const n of ['berth inspect', 'berth tag']) {
-  const over = med(n) - med('node -e 0');
-  const pass = over <= 40;
-  ok &&= pass;
-  console.log(`  ${`${n} - node -e 0`.padEnd(30)} ${over.toFixed(1).padStart(6)} ms   target <= 40 ms   ${pass ? 'OK' : 'MISSED'}`);
-}
-process.exitCode = ok ? 0 : 1;
+const rows = [];
+const overNode = (work, res, cmd, limit) => {
+  const b = median(res, `berth ${cmd}`);
+  const p = median(res, `podman ${cmd}`);
+  const node = median(res, 'node -e 0');
+  rows.push({
+    work,
+    cells: [
+      ['berth', ms(b)],
+      ['podman', ms(p)],
+      ['node -e 0', ms(node)],
+      ['vs podman', `${(b / p).toFixed(2)}x`],
+    ],
+    value: b - node,
+    limit,
+    unit: 'ms over node',
+  });
+};
+const g1 = groups['1,000 names'];
+const gs = groups['single image (1,000-name store)'];
+const g10 = groups['10,000 names'];
+overNode('images, 1,000 names', g1, 'images', 30);
+overNode('images --filter reference=, 1,000', g1, 'images --filter reference', 30);
+overNode('images --format json, 1,000', g1, 'images --format json', 30);
+overNode('images, 10,000 names', g10, 'images', 150);
+rows.push({
+  work: 'images, 10,000 names vs podman',
+  cells: [
+    ['berth', ms(median(g10, 'berth images'))],
+    ['podman', ms(median(g10, 'podman images'))],
+  ],
+  value: median(g10, 'berth images') / median(g10, 'podman images'),
+  limit: 0.1,
+  unit: 'x',
+});
+rows.push({ work: 'images, 10,000 names RSS', cells: [], value: rss['images, 10,000 names'], limit: 150, unit: 'MB' });
+overNode('inspect', gs, 'inspect', 20);
+overNode('tag', gs, 'tag', 20);
+overNode('image exists', gs, 'image exists', 20);
+const [peakName, peakMB] = Object.entries(rss).sort((a, b) => b[1] - a[1])[0];
+rows.push({ work: `peak RSS of any (${peakName})`, cells: [], value: peakMB, limit: 150, unit: 'MB' });
+// not a goal of its own; shown beside the others
+const lb = median(g1, 'berth images --filter label');
+const lp = median(g1, 'podman images --filter label');
+console.log(
+  `images --filter label=, 1,000 names (no goal): berth ${ms(lb)}, podman ${ms(lp)}, ${(lb / lp).toFixed(2)}x, node start + ${ms(lb - median(g1, 'node -e 0'))}`,
+);
+console.log('goals (medians of this run):');
+process.exitCode = printGoals(rows) ? 0 : 1;

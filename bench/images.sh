@@ -1,76 +1,111 @@
 #!/usr/bin/env bash
-# Benchmark the image commands against podman (not part of the test suite).
+# Benchmark the listing and single-image commands against podman (not part of the test suite).
 #
-#   bash bench/images.sh                     # 200 images x 5 names + 5 dangling, 20 runs each
-#   IMAGES=500 NAMES=3 RUNS=30 bash bench/images.sh
+#   bash bench/images.sh                  # 1,000 names (200 images x 5) and 10,000 names (500 x 20)
+#   RUNS=30 bash bench/images.sh
 #
-# Builds a berth store with berth's own import (bench/images-store.mjs), copies it into a
+# Builds two berth stores with berth's own import (bench/images-store.mjs), copies each into a
 # scratch podman store (private vfs root, scratch config: bench/podman-env.mjs) through
-# `berth save -m` + `podman load`, then measures with hyperfine, all in one run:
-#   - `berth images` vs `podman images`, without and with filters (label, reference glob),
-#     and with --format json;
-#   - `berth inspect IMAGE` and `berth tag IMAGE NAME` vs `node -e 0` (start-up overhead).
-# hyperfine JSON exports go to bench/out/ (or $OUT); bench/images-summary.mjs prints the
-# medians and their ratios.
+# `berth save -m` + `podman load`, then measures with hyperfine, all in one run, `node -e 0`
+# in the same hyperfine call as the commands it is compared with:
+#   - 1,000 names: `images`, `images --filter reference=`, `images --filter label=`,
+#     `images --format json`, `inspect`, `tag`, `image exists`, berth and podman;
+#   - 10,000 names: `images`, berth and podman;
+#   - peak RSS of every berth command (/usr/bin/time -v, max of 3 runs).
+# bench/images-summary.mjs prints the goal table: berth, podman, node start, the ratio or the
+# excess over node start, the goal and whether it is met. hyperfine JSON exports go to
+# bench/out/ (or $OUT).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
-IMAGES=${IMAGES:-200}
-NAMES=${NAMES:-5}
-DANGLING=${DANGLING:-5}
 RUNS=${RUNS:-20}
 OUT=${OUT:-$repo/bench/out}
 
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
-need node podman hyperfine
-ensure_built cli/main.js src/images/list.js
+need node podman hyperfine /usr/bin/time
+ensure_built cli/main.js src/images/list.js test/helpers/tools.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
-PODMAN_DIR=
+PODMAN_DIRS=()
 cleanup() {
-  [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
+  for d in "${PODMAN_DIRS[@]}"; do rm -rf "$d"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$OUT"
-
-broot=$work/berth-store
-echo "building a berth store: $IMAGES images x $NAMES names + $DANGLING dangling..." >&2
-node "$here/images-store.mjs" "$broot" "$IMAGES" "$NAMES" "$DANGLING" > "$work/refs.txt"
-berth="node $repo/dist/cli/main.js --root $broot"
-mapfile -t refs < "$work/refs.txt"
-$berth save -q -m -o "$work/all.tar" "${refs[@]}"
-
-eval "$(node "$here/podman-env.mjs")"   # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS, PODMAN_DIR
-podman="podman ${PODMAN_ARGS[*]}"
-echo "loading the same images into a scratch podman store..." >&2
-$podman load -q -i "$work/all.tar" >/dev/null
-nb=$($berth images -a --noheading | wc -l)
-np=$($podman images -a --noheading | wc -l)
-echo "rows listed: berth $nb, podman $np" >&2
-[ "$nb" = "$np" ] || { echo "bench: the stores differ" >&2; exit 1; }
-
-image=${refs[0]}
 export TZ=UTC
+cli=$repo/dist/cli/main.js
+
+# setup NAME IMAGES NAMES DANGLING: a berth store $work/NAME and a podman store with the same
+# images; sets berth_NAME (command prefix) and podman_NAME (args array name), image_NAME.
+setup() {
+  local label=$1 images=$2 names=$3 dangling=$4
+  local broot=$work/$label
+  echo "building a berth store: $images images x $names names + $dangling dangling..." >&2
+  node "$here/images-store.mjs" "$broot" "$images" "$names" "$dangling" >"$work/$label.refs"
+  local -a refs
+  mapfile -t refs <"$work/$label.refs"
+  node "$cli" --root "$broot" save -q -m -o "$work/$label.tar" "${refs[@]}"
+  eval "$(node "$here/podman-env.mjs")" # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS, PODMAN_DIR
+  PODMAN_DIRS+=("$PODMAN_DIR")
+  echo "loading the same images into a scratch podman store..." >&2
+  podman "${PODMAN_ARGS[@]}" load -q -i "$work/$label.tar" >/dev/null
+  rm -f "$work/$label.tar"
+  local nb np
+  nb=$(node "$cli" --root "$broot" images -a --noheading | wc -l)
+  np=$(podman "${PODMAN_ARGS[@]}" images -a --noheading | wc -l)
+  echo "rows listed: berth $nb, podman $np" >&2
+  [ "$nb" = "$np" ] || { echo "bench: the stores differ" >&2; exit 1; }
+  printf -v "berth_$label" 'node %q --root %q' "$cli" "$broot"
+  printf -v "podman_$label" 'podman%s' "$(printf ' %q' "${PODMAN_ARGS[@]}")"
+  printf -v "image_$label" '%s' "${refs[0]}"
+}
+
+setup n1k 200 5 5
+setup n10k 500 20 5
+b=$berth_n1k p=$podman_n1k img=$image_n1k
 hf=(hyperfine -N --warmup 3 --runs "$RUNS" --style basic)
 
-"${hf[@]}" --export-json "$OUT/images-list.json" \
-  -n 'berth images' "$berth images" \
-  -n 'podman images' "$podman images"
-"${hf[@]}" --export-json "$OUT/images-filter.json" \
-  -n 'berth images --filter label' "$berth images --filter label=tier=gold" \
-  -n 'podman images --filter label' "$podman images --filter label=tier=gold" \
-  -n 'berth images --filter reference' "$berth images --filter reference=bench.example.com/team3/*" \
-  -n 'podman images --filter reference' "$podman images --filter reference=bench.example.com/team3/*"
-"${hf[@]}" --export-json "$OUT/images-json.json" \
-  -n 'berth images --format json' "$berth images --format json" \
-  -n 'podman images --format json' "$podman images --format json"
-"${hf[@]}" --export-json "$OUT/images-startup.json" \
-  -n 'node -e 0' "node -e 0" \
-  -n 'berth inspect' "$berth inspect $image" \
-  -n 'berth tag' "$berth tag $image bench.example.com/extra/name:1" \
-  -n 'podman image inspect' "$podman image inspect $image"
+echo "== 1,000 names ($RUNS runs each) ==" >&2
+"${hf[@]}" --export-json "$OUT/images-1k.json" \
+  -n 'node -e 0' 'node -e 0' \
+  -n 'berth images' "$b images" \
+  -n 'podman images' "$p images" \
+  -n 'berth images --filter reference' "$b images --filter reference=bench.example.com/team3/*" \
+  -n 'podman images --filter reference' "$p images --filter reference=bench.example.com/team3/*" \
+  -n 'berth images --filter label' "$b images --filter label=tier=gold" \
+  -n 'podman images --filter label' "$p images --filter label=tier=gold" \
+  -n 'berth images --format json' "$b images --format json" \
+  -n 'podman images --format json' "$p images --format json"
+"${hf[@]}" --export-json "$OUT/images-single.json" \
+  -n 'node -e 0' 'node -e 0' \
+  -n 'berth inspect' "$b inspect $img" \
+  -n 'podman inspect' "$p image inspect $img" \
+  -n 'berth tag' "$b tag $img bench.example.com/extra/name:1" \
+  -n 'podman tag' "$p tag $img bench.example.com/extra/name:1" \
+  -n 'berth image exists' "$b image exists $img" \
+  -n 'podman image exists' "$p image exists $img"
+echo "== 10,000 names ($RUNS runs each) ==" >&2
+"${hf[@]}" --export-json "$OUT/images-10k.json" \
+  -n 'node -e 0' 'node -e 0' \
+  -n 'berth images' "$berth_n10k images" \
+  -n 'podman images' "$podman_n10k images"
 
-node "$here/images-summary.mjs" "$OUT/images-list.json" "$OUT/images-filter.json" "$OUT/images-json.json" "$OUT/images-startup.json"
+echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
+read -r -a bk <<<"$b"
+read -r -a bk10 <<<"$berth_n10k"
+{
+  peak 'images' : "${bk[@]}" images
+  peak 'images --filter reference' : "${bk[@]}" images --filter 'reference=bench.example.com/team3/*'
+  peak 'images --filter label' : "${bk[@]}" images --filter label=tier=gold
+  peak 'images --format json' : "${bk[@]}" images --format json
+  peak 'inspect' : "${bk[@]}" inspect "$img"
+  peak 'tag' : "${bk[@]}" tag "$img" bench.example.com/extra/name:1
+  peak 'image exists' : "${bk[@]}" image exists "$img"
+  peak 'images, 10,000 names' : "${bk10[@]}" images
+} >"$OUT/images-rss.tsv"
+
+echo
+node "$here/images-summary.mjs" "$OUT/images-1k.json" "$OUT/images-single.json" "$OUT/images-10k.json" "$OUT/images-rss.tsv"
