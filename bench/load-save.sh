@@ -4,7 +4,8 @@
 #   bash bench/load-save.sh            # ~300 MB random (incompressible) 3-layer archive
 #   CONTENT=text SIZE_MB=300 RUNS=10 bash bench/load-save.sh
 #
-# Builds a docker-archive, then with hyperfine (a --prepare empties the stores before every
+# Prints the goal table of issue 10 (load <= 0.25x podman, save <= 0.5x podman, peak RSS <=
+# 150 MB). Builds a docker-archive, then with hyperfine (a --prepare empties the stores before every
 # run) measures `berth load` vs `podman load` into empty scratch stores, and `berth save` vs
 # `podman save` of the loaded image. Peak RSS comes from /usr/bin/time -v. podman always runs
 # with a private vfs store and scratch configuration (test/helpers/tools.ts scratchPodman).
