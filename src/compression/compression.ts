@@ -113,6 +113,38 @@ function corrupt(alg: string, e: unknown): BerthError {
 }
 
 /**
+ * The one-line error for a codec program that did not exit 0: its first stderr line (or its
+ * exit status, or the signal that killed it). A decompressor that exited with a status says
+ * the data is corrupt; a cut-off stream gets zlib's words whatever ran.
+ */
+export function programFailure(
+  name: string,
+  alg: string,
+  work: 'decompress' | 'compress',
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+): BerthError {
+  // igzip prints "Error (null) ..." for stdin
+  const said = stderr
+    .trim()
+    .split('\n')[0]
+    ?.trim()
+    .replace(/^(\S+: )?Error \(null\) /, '$1');
+  let reason = said
+    ? said.startsWith(`${name}:`)
+      ? said
+      : `${name}: ${said}`
+    : code !== null
+      ? `${name} exited with status ${code}`
+      : `${name} was killed by ${signal}`;
+  if (work === 'decompress' && said && /complete gzip file|incomplete|unexpected end/i.test(said))
+    reason = `unexpected end of file (${reason})`;
+  if (work === 'decompress' && code !== null) return corrupt(alg, new Error(reason));
+  return new BerthError('IO', `${alg} ${work === 'compress' ? 'compression' : 'decompression'} failed: ${reason}`);
+}
+
+/**
  * An external filter program (igzip, pigz, xz, bzip2, zstd) as a Duplex stream, with
  * back-pressure both ways. The output ends only once the program exited successfully: a
  * failing program (non-zero exit, killed, cannot start) fails the stream with a one-line
@@ -165,23 +197,7 @@ class ExternalFilter extends Duplex {
       this.push(null);
       return;
     }
-    // igzip prints "Error (null) ..." for stdin; a cut-off stream gets zlib's words whatever ran
-    const said = this.stderr
-      .trim()
-      .split('\n')[0]
-      ?.trim()
-      .replace(/^(\S+: )?Error \(null\) /, '$1');
-    let reason = said
-      ? said.startsWith(`${this.name}:`)
-        ? said
-        : `${this.name}: ${said}`
-      : code !== null
-        ? `${this.name} exited with status ${code}`
-        : `${this.name} was killed by ${signal}`;
-    if (this.work === 'decompress' && said && /complete gzip file|incomplete|unexpected end/i.test(said))
-      reason = `unexpected end of file (${reason})`;
-    if (this.work === 'decompress' && code !== null) this.destroy(corrupt(this.alg, new Error(reason)));
-    else this.destroy(new BerthError('IO', `${this.alg} ${this.work === 'compress' ? 'compression' : 'decompression'} failed: ${reason}`));
+    this.destroy(programFailure(this.name, this.alg, this.work, code, signal, this.stderr));
   }
 
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void {

@@ -1,10 +1,10 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { defaultParallelism } from './parallelism.js';
 import { BerthError } from '../errors.js';
 import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
 import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
+import { decompressedDigest, type ContentDigest } from '../compression/content-digest.js';
 import {
   MT,
   MAX_CONFIG_SIZE,
@@ -302,22 +302,15 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
     const grouped = new Coalesce(GROUP_BYTES);
     raw.on('error', (e) => grouped.destroy(e));
-    let diffSink: HashSink | undefined;
-    let sideDone: Promise<void> | undefined;
-    let sideDec: Duplex | undefined;
+    let side: ContentDigest | undefined;
     let unverified: Readable = raw.pipe(grouped);
     if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
-      // hash the decompressed side-stream to learn (and check) the diffID. The side taps the
-      // bytes just before the verifier, so the verifier is what the destination reads (and the
-      // store need not hash the blob again); a side failure is reported after the digest check.
-      sideDec = createDecompressor(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
-      const dec = sideDec;
-      diffSink = new HashSink();
-      sideDone = pipeline(dec, diffSink);
-      sideDone.catch(() => {
-        /* awaited after the digest check */
-      });
-      const tap = new SideTap(dec, sideDone);
+      // hash the decompressed side-stream to learn (and check) the diffID, in the same pass as
+      // the digest. The side taps the bytes just before the verifier, so the verifier is what
+      // the destination reads (and the store need not hash the blob again); a side failure is
+      // reported after the digest check.
+      side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
+      const tap = new SideTap(side.input, side.done);
       grouped.on('error', (e) => tap.destroy(e));
       unverified = grouped.pipe(tap);
     }
@@ -328,15 +321,16 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       const stored = await dest
         .putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
         .catch((e) => {
-          sideDec?.destroy(); // an external decompressor must not outlive the copy
+          side?.destroy(); // an external decompressor must not outlive the copy
           throw corruptData(e, what);
         });
-      if (sideDone)
-        await sideDone.catch((e) => {
-          throw corruptData(e, what);
-        });
-      const diffID = diffSink ? diffSink.digest : (srcHint?.diffID ?? diffIDs[i]!);
-      const usize = diffSink ? diffSink.bytes : (srcHint?.uncompressedSize ?? -1);
+      const learned = side
+        ? await side.done.catch((e) => {
+            throw corruptData(e, what);
+          })
+        : undefined;
+      const diffID = learned ? learned.digest : (srcHint?.diffID ?? diffIDs[i]!);
+      const usize = learned ? learned.bytes : (srcHint?.uncompressedSize ?? -1);
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
       committed[i] = {
         desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size },
@@ -344,17 +338,26 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         uncompressedSize: usize,
       };
     } else {
-      // convert: decompress (verified input) -> hash the tar -> recompress
-      const dec = createDecompressor(srcComp as Algorithm);
-      out.on('error', (e) => dec.destroy(e));
-      const hashSide = new HashSink();
-      const hashSideDone = new Promise<void>((res, rej) => {
-        hashSide.on('finish', res);
-        hashSide.on('error', rej);
-      });
-      const tee = new Tee(hashSide, hashSideDone);
-      dec.on('error', (e) => tee.destroy(e));
-      const tarStream: Readable = out.pipe(dec).pipe(tee);
+      // convert: decompress (verified input) -> hash the tar -> recompress. An uncompressed
+      // source is the tar itself: the verifier checks its digest, which is its diffID.
+      let tarStream: Readable = out;
+      let tarHash: DigestVerifier | HashSink = verifier;
+      let tarComplete = () => out.readableEnded;
+      let dec: Duplex | undefined;
+      if (srcComp !== 'none') {
+        const d = (dec = createDecompressor(srcComp as Algorithm));
+        out.on('error', (e) => d.destroy(e));
+        const hashSide = new HashSink();
+        const hashSideDone = new Promise<void>((res, rej) => {
+          hashSide.on('finish', res);
+          hashSide.on('error', rej);
+        });
+        const tee = new Tee(hashSide, hashSideDone);
+        dec.on('error', (e) => tee.destroy(e));
+        tarStream = out.pipe(dec).pipe(tee);
+        tarHash = hashSide;
+        tarComplete = () => hashSide.writableFinished;
+      }
       let final: Readable = tarStream;
       if (target !== 'none') {
         const comp = createCompressor(target, { level: opts.compression?.level });
@@ -365,17 +368,17 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       const stored = await dest
         .putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
         .catch((e) => {
-          dec.destroy();
+          dec?.destroy();
           final.destroy(); // external codecs must not outlive the copy
           throw corruptData(e, what);
         });
       // a destination must read the whole stream before putBlob resolves (the tar hash is
       // complete only then); waiting here instead could hang on a destination that did not
-      if (!hashSide.writableFinished) {
+      if (!tarComplete()) {
         final.destroy();
         throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
       }
-      const diffID = hashSide.digest;
+      const diffID = tarHash.digest;
       if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
       committed[i] = {
         desc: {
@@ -385,7 +388,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           ...(layer.annotations ? { annotations: layer.annotations } : {}),
         },
         diffID,
-        uncompressedSize: hashSide.bytes,
+        uncompressedSize: tarHash.bytes,
       };
     }
     emit({ kind: 'blob', digest: layer.digest, state: 'done', bytes: layer.size, total: layer.size });

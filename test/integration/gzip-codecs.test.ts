@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
-import { haveTool, type RunResult } from '../helpers/tools.js';
+import { haveTool, toolPath, type RunResult } from '../helpers/tools.js';
 import { assertOneLineError, dockerArchive, makeImage, makeTar, sha256, storeImages, storeSnapshot } from '../helpers/archives.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? false : '/usr/bin/docker-registry not installed';
@@ -39,13 +39,14 @@ describe('gzip codecs', { skip }, () => {
     ],
   });
   const env = (codec: string, extra: Record<string, string> = {}) => ({ env: { BERTH_GZIP: codec, ...extra } });
-  /** A directory holding a fake `igzip` (a shell script), to put first in PATH. */
-  const fakeIgzip = async (name: string, body: string): Promise<string> => {
+  /** A directory holding a fake `program` (a shell script), to put first in PATH. */
+  const fakeProgram = async (name: string, program: string, body: string): Promise<string> => {
     const dir = path.join(fakes, name);
     await fsp.mkdir(dir, { recursive: true });
-    await fsp.writeFile(path.join(dir, 'igzip'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    await fsp.writeFile(path.join(dir, program), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     return `${dir}:${process.env.PATH}`;
   };
+  const fakeIgzip = (name: string, body: string) => fakeProgram(name, 'igzip', body);
 
   before(async () => {
     reg = await startRegistry();
@@ -68,6 +69,12 @@ describe('gzip codecs', { skip }, () => {
       const loaded = await b.run(['--log-level=debug', 'load', '-i', gzArchive], { ...env(codec), root });
       assertOk(loaded, 'load');
       assert.match(loaded.stderr, new RegExp(`gzip decompress: using ${codec === 'zlib' ? 'node:zlib' : `\\S*/${codec}`}`));
+      // a program decompresses: its output goes straight to openssl (when installed), not through node
+      const chain = codec !== 'zlib' && haveTool('openssl') && haveTool('dd');
+      assert.match(
+        loaded.stderr,
+        chain ? new RegExp(`gzip diffID: \\S*/${codec} \\| \\S*/dd \\| \\S*/openssl dgst -sha256`) : /gzip diffID: hashed in process/,
+      );
       assert.deepEqual(storeImages(root), [{ id: img.id, names: ['localhost/codecs/app:1'] }]);
       const diffIDs = JSON.parse((await b.run(['inspect', '--format', '{{json .RootFS.Layers}}', img.id], { root })).stdout);
       assert.deepEqual(diffIDs, img.diffIDs);
@@ -149,6 +156,53 @@ describe('gzip codecs', { skip }, () => {
     assert.deepEqual(await storeSnapshot(root), before);
     assert.deepEqual(await storeSnapshot(root2), before2);
   });
+
+  test(
+    'diffIDs hashed in process when openssl is missing, and by openssl, are the same',
+    { ...T, skip: !haveTool('igzip') && 'igzip not installed' },
+    async () => {
+      // a PATH with igzip alone: decompressed by igzip, hashed by node
+      const only = path.join(fakes, 'igzip-only');
+      await fsp.mkdir(only, { recursive: true });
+      await fsp.symlink(toolPath('igzip')!, path.join(only, 'igzip'));
+      const ref = `${reg.host}/codecs/hashers:1`;
+      const root0 = b.store();
+      assertOk(await b.run(['load', '-i', plainArchive], { root: root0 }), 'load of the plain archive');
+      assertOk(await b.run(['push', '--tls-verify=false', img.id, `docker://${ref}`], { root: root0 }), 'push');
+      const sizes: unknown[] = [];
+      for (const PATH of [only, process.env.PATH!]) {
+        const root = b.store();
+        const pulled = await b.run(['--log-level=debug', 'pull', '-q', '--tls-verify=false', ref], { ...env('igzip', { PATH }), root });
+        assertOk(pulled, `pull with PATH=${PATH}`);
+        assert.match(pulled.stderr, PATH === only ? /gzip diffID: hashed in process/ : /gzip diffID: \S*\/igzip \| /);
+        assert.equal(pulled.stdout, `${img.id}\n`);
+        const inspect = await b.run(['inspect', '--format', '{{json .RootFS.Layers}} {{.Size}}', img.id], { root });
+        const [layers, size] = inspect.stdout.trim().split(' ');
+        assert.deepEqual(JSON.parse(layers!), img.diffIDs);
+        sizes.push(Number(size));
+      }
+      assert.equal(sizes[0], sizes[1], 'the same uncompressed sizes are recorded');
+      assert.ok((sizes[0] as number) >= img.layers.reduce((a, l) => a + l.length, 0));
+    },
+  );
+
+  test(
+    'a hashing program that lies or fails is caught; the store is unchanged',
+    { ...T, skip: !haveTool('openssl') && 'openssl not installed' },
+    async () => {
+      const ref = `${reg.host}/codecs/zlib:1`;
+      const root = b.store();
+      assertOk(await b.run(['images'], { root }), 'create the store');
+      const before = await storeSnapshot(root);
+      const lying = await fakeProgram('lying-openssl', 'openssl', 'cat >/dev/null\necho "$(printf 0%.0s $(seq 64)) *stdin"');
+      const r1 = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('igzip', { PATH: lying }), root });
+      assertOneLineError(r1, 'DiffID', /does not match the config's DiffID/);
+      const failing = await fakeProgram('failing-openssl', 'openssl', 'cat >/dev/null\necho "openssl: simulated failure" >&2\nexit 1');
+      const r2 = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('igzip', { PATH: failing }), root });
+      assertOneLineError(r2, 'openssl', /hashing decompressed gzip data failed: openssl: simulated failure/);
+      assert.deepEqual(await storeSnapshot(root), before);
+    },
+  );
 
   test('a codec program killed by a signal is a one-line error', T, async () => {
     const PATH = await fakeIgzip('killed', 'kill -9 $$');

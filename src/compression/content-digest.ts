@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { BerthError } from '../errors.js';
+import { log } from '../log.js';
+import type { Digest } from '../digest/digest.js';
+import { HashSink } from '../digest/verifier.js';
+import { createDecompressor, programFailure, type Algorithm } from './compression.js';
+import { findInPath, gzipArgs, gzipCodec } from './gzip-codec.js';
+
+/**
+ * The sha256 digest and size of what a compressed stream decompresses to (a layer's diffID),
+ * computed while the compressed bytes stream by.
+ *
+ * When gzip is decompressed by a program (igzip, pigz) and `openssl` and `dd` are installed,
+ * the decompressed bytes never enter this process: `igzip -dc | dd | openssl dgst -sha256`
+ * run as one chain of processes, on another core (dd counts the bytes, openssl hashes with the
+ * CPU's SHA instructions, which node's own sha256 does not use). Otherwise the stream is
+ * decompressed and hashed here. Either way the caller compares the result with the diffID the
+ * image config names, so a program that misbehaves cannot make wrong content pass.
+ */
+export interface ContentDigest {
+  /** Write the compressed bytes here and end it; 'drain' and 'close' pace the writer. */
+  readonly input: Writable;
+  /** Digest and size of the decompressed content; rejects when a step failed. */
+  readonly done: Promise<{ digest: Digest; bytes: number }>;
+  /** Stop early: kills the programs. */
+  destroy(): void;
+}
+
+export interface ContentDigestOptions {
+  /** Output chunk size of an in-process decompressor (bytes). */
+  chunkSize?: number;
+}
+
+export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = {}): ContentDigest {
+  const chain = alg === 'gzip' ? externalChain() : undefined;
+  if (chain) return new ProgramChain(chain);
+  const dec = createDecompressor(alg, { chunkSize: opts.chunkSize });
+  const sink = new HashSink();
+  const done = pipeline(dec, sink).then(() => ({ digest: sink.digest, bytes: sink.bytes }));
+  done.catch(() => {
+    /* the caller awaits it */
+  });
+  return { input: dec, done, destroy: () => dec.destroy() };
+}
+
+interface Chain {
+  decompress: { path: string; args: string[] };
+  dd: string;
+  openssl: string;
+}
+
+const chains = new Map<string, Chain | undefined>();
+
+/** The programs of the chain, when all are present (looked up once per PATH and BERTH_GZIP). */
+function externalChain(): Chain | undefined {
+  const key = `${process.env.BERTH_GZIP ?? ''}\0${process.env.PATH ?? ''}`;
+  if (chains.has(key)) return chains.get(key);
+  const codec = gzipCodec('decompress');
+  const dd = codec.path && findInPath('dd');
+  const openssl = codec.path && findInPath('openssl');
+  const chain =
+    codec.path && dd && openssl ? { decompress: { path: codec.path, args: gzipArgs(codec, 'decompress', 0, 1) }, dd, openssl } : undefined;
+  chains.set(key, chain);
+  log.debug(() => `gzip diffID: ${chain ? `${chain.decompress.path} | ${chain.dd} | ${chain.openssl} dgst -sha256` : 'hashed in process'}`);
+  return chain;
+}
+
+interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+function ran(child: ChildProcess, name: string): Promise<Ran> {
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString();
+  });
+  child.stdout?.on('data', (d: Buffer) => {
+    if (stdout.length < 2000) stdout += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new BerthError('UNSUPPORTED', `cannot run ${name}: ${e.message}`, { hint: `install ${name}` })));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout }));
+  });
+}
+
+class ProgramChain implements ContentDigest {
+  readonly input: Writable;
+  readonly done: Promise<{ digest: Digest; bytes: number }>;
+  private readonly children: ChildProcess[];
+
+  constructor(c: Chain) {
+    const name = basename(c.decompress.path);
+    const dec = spawn(c.decompress.path, c.decompress.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const dd = spawn(c.dd, ['bs=1M'], { stdio: [dec.stdout, 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const hash = spawn(c.openssl, ['dgst', '-sha256', '-r'], { stdio: [dd.stdout, 'pipe', 'pipe'] });
+    // the programs hold the pipes between them now: without our copies, each sees its
+    // neighbour's end (EOF, EPIPE) when that one exits
+    dec.stdout.destroy();
+    dd.stdout?.destroy();
+    this.children = [dec, dd, hash];
+    this.input = dec.stdin;
+    // EPIPE when the decompressor stopped reading: its exit status tells why
+    dec.stdin.on('error', () => {});
+    this.done = Promise.all([ran(dec, name), ran(dd, 'dd'), ran(hash, 'openssl')]).then(([d, n, h]) => {
+      if (d.code !== 0) throw programFailure(name, 'gzip', 'decompress', d.code, d.signal, d.stderr);
+      for (const [r, what] of [
+        [n, 'dd'],
+        [h, 'openssl'],
+      ] as const) {
+        if (r.code !== 0) {
+          const said = r.stderr.trim().split('\n')[0]?.trim();
+          const why = said
+            ? said.startsWith(`${what}:`)
+              ? said
+              : `${what}: ${said}`
+            : r.code !== null
+              ? `${what} exited with status ${r.code}`
+              : `${what} was killed by ${r.signal}`;
+          throw new BerthError('IO', `hashing decompressed gzip data failed: ${why}`);
+        }
+      }
+      const hex = /^([0-9a-f]{64})\b/.exec(h.stdout)?.[1];
+      const bytes = /^(\d+) bytes/m.exec(n.stderr)?.[1];
+      if (!hex || bytes === undefined)
+        throw new BerthError('IO', `hashing decompressed gzip data: unexpected output from ${hex ? 'dd' : 'openssl'}`);
+      return { digest: `sha256:${hex}` as Digest, bytes: Number(bytes) };
+    });
+    this.done.catch(() => {
+      this.destroy();
+    });
+  }
+
+  destroy(): void {
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill();
+  }
+}
