@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Benchmark berth pull/push against podman and skopeo through a local registry (not part of
-# the test suite).
+# Benchmark berth pull/push against skopeo and podman through local registries (not part of
+# the test suite). Prints every row of the transfer goals with berth, skopeo, podman, the ratio
+# of medians (all from this one run) and the goal.
 #
 #   bash bench/pull-push.sh            # 5 runs per command
 #   RUNS=10 bash bench/pull-push.sh
 #
 # Generates two images as an OCI layout (bench/pull-push-make.mjs): "text", ~300 MB
 # uncompressed in 3 gzip layers of word-like text files, and "random", ~270 MB of
-# incompressible data in 4 layers. Starts two registries on 127.0.0.1 (test/helpers/registry.ts
-# via bench/pull-push-registry.mjs), pushes both images to the first with skopeo, then with
+# incompressible data in 4 layers; and a docker-archive of "text" (uncompressed layers, written
+# by skopeo). Starts two registries on 127.0.0.1 (test/helpers/registry.ts via
+# bench/pull-push-registry.mjs), pushes both images to the first with skopeo, then with
 # hyperfine, every run into an empty destination (--prepare):
-#   pull: berth pull  vs  podman pull (scratch vfs store)  vs  skopeo copy docker://... oci:DIR
-#         (and berth pull again with each gzip codec installed forced: BERTH_GZIP=igzip/pigz/zlib)
-#   push: berth push  vs  podman push of the pulled image to the second registry, whose storage
-#         directory is emptied before every run
-# and the peak RSS of berth pull/push (max of 3 runs of /usr/bin/time -v).
+#   pull: berth pull  vs  skopeo copy docker://... oci:DIR  vs  podman pull (scratch vfs store;
+#         text only), and berth pull again with each gzip codec installed forced
+#         (BERTH_GZIP=igzip/pigz/zlib)
+#   push of a pulled image (no recompression): berth push  vs  skopeo copy oci:LAYOUT docker://...
+#   push of a loaded docker-archive (the layers must be compressed): berth load + berth push  vs
+#         podman load + podman push
+# to the second registry, whose storage directory is emptied before every push; and the peak
+# RSS of every berth command (max of 3 runs of /usr/bin/time -v).
 # podman and skopeo always run with scratch stores and configuration (bench/podman-env.mjs).
 # hyperfine JSON exports and the RSS figures go to bench/out/ (or $OUT); the summary
-# (bench/pull-push-summary.mjs) prints medians, ratios of medians of this one run, and targets.
+# (bench/pull-push-summary.mjs) prints the table.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$OUT"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "generating the images (OCI layout)..." >&2
 layout=$work/layout
@@ -61,9 +67,14 @@ for img in text random; do
   $skopeo_cmd copy -q --dest-tls-verify=false "oci:$layout:$img" "docker://$SRC/bench/$img:1"
 done
 
+archive=$work/text-archive.tar
+$skopeo_cmd copy -q "oci:$layout:text" "docker-archive:$archive:bench/text:1"
+
 broot=$work/berth-store
+aroot=$work/berth-archive-store
 skdir=$work/skopeo-oci
 berth="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$broot")"
+berth_archive="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$aroot")"
 podman="podman$(printf ' %q' "${PODMAN_ARGS[@]}")"
 empty_berth="rm -rf $(printf %q "$broot")"
 empty_podman="rm -rf $(printf %q "$PODMAN_ROOT") $(printf %q "$PODMAN_RUNROOT")"
@@ -79,37 +90,50 @@ for img in text random; do
     [ "$codec" = zlib ] || command -v "$codec" >/dev/null 2>&1 || continue
     codec_rows+=(--prepare "$empty_berth" -n "berth pull ($codec)" "env BERTH_GZIP=$codec $berth pull -q --tls-verify=false $ref")
   done
+  podman_row=()
+  [ "$img" = text ] && podman_row=(--prepare "$empty_podman" -n "podman pull" "$podman pull -q --tls-verify=false $ref")
   echo "== pull $img into empty stores ($RUNS runs each) ==" >&2
   "${hf[@]}" --export-json "$OUT/pull-$img.json" \
     --prepare "$empty_berth" -n "berth pull" "$berth pull -q --tls-verify=false $ref" \
-    "${codec_rows[@]}" \
-    --prepare "$empty_podman" -n "podman pull" "$podman pull -q --tls-verify=false $ref" \
-    --prepare "$empty_skopeo" -n "skopeo copy" "$skopeo_cmd copy -q --src-tls-verify=false docker://$ref oci:$skdir:$img"
+    --prepare "$empty_skopeo" -n "skopeo copy" "$skopeo_cmd copy -q --src-tls-verify=false docker://$ref oci:$skdir:$img" \
+    "${podman_row[@]}" \
+    "${codec_rows[@]}"
 done
 
-# both stores hold both images for the push runs
+# push of a pulled image: berth's store holds both pulled images, skopeo reads the layout
 for img in text random; do
   $berth pull -q --policy missing --tls-verify=false "$SRC/bench/$img:1" >/dev/null
-  $podman pull -q --tls-verify=false "$SRC/bench/$img:1" >/dev/null
 done
 for img in text random; do
-  echo "== push $img to an empty registry ($RUNS runs each) ==" >&2
+  echo "== push $img (pulled) to an empty registry ($RUNS runs each) ==" >&2
   "${hf[@]}" --export-json "$OUT/push-$img.json" \
     --prepare "$empty_registry" -n "berth push" "$berth push -q --tls-verify=false $SRC/bench/$img:1 $DST/bench/$img:1" \
-    --prepare "$empty_registry" -n "podman push" "$podman push -q --tls-verify=false $SRC/bench/$img:1 $DST/bench/$img:1"
+    --prepare "$empty_registry" -n "skopeo copy" "$skopeo_cmd copy -q --dest-tls-verify=false oci:$layout:$img docker://$DST/bench/$img:1"
 done
+
+# push of a loaded docker-archive: both load the same archive into empty stores first
+rm -rf "$aroot"
+$berth_archive load -q -i "$archive" >/dev/null
+eval "$empty_podman"
+$podman load -q -i "$archive" >/dev/null
+echo "== push text (loaded from a docker-archive: compressed on the way) to an empty registry ($RUNS runs each) ==" >&2
+"${hf[@]}" --export-json "$OUT/push-archive.json" \
+  --prepare "$empty_registry" -n "berth push" "$berth_archive push -q --tls-verify=false bench/text:1 $DST/bench/archive:1" \
+  --prepare "$empty_registry" -n "podman push" "$podman push -q --tls-verify=false bench/text:1 $DST/bench/archive:1"
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
 berth_cmd=(node "$repo/dist/cli/main.js" --root "$broot")
 {
-  # push first: the store holds both images now; the pulls empty it
+  # pushes first: the store holds both images now; the pulls empty it
   for img in text random; do
     peak "berth push $img" "$empty_registry" "${berth_cmd[@]}" push -q --tls-verify=false "$SRC/bench/$img:1" "$DST/bench/$img:1"
   done
+  peak "berth push archive" "$empty_registry" node "$repo/dist/cli/main.js" --root "$aroot" push -q --tls-verify=false bench/text:1 "$DST/bench/archive:1"
   for img in text random; do
     peak "berth pull $img" "$empty_berth" "${berth_cmd[@]}" pull -q --tls-verify=false "$SRC/bench/$img:1"
   done
 } >"$OUT/pull-push-rss.tsv"
 
 echo
+echo "machine: $(nproc) cores; load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg)"
 node "$here/pull-push-summary.mjs" "$OUT" "$work/images.txt"
