@@ -15,8 +15,9 @@ import { findInPath, gzipArgs, gzipCodec } from './gzip-codec.js';
  *
  * When gzip is decompressed by a program (igzip, pigz) and `openssl` and `dd` are installed,
  * the decompressed bytes never enter this process: `igzip -dc | dd | openssl dgst -sha256`
- * run as one chain of processes, on another core (dd counts the bytes, openssl hashes with the
- * CPU's SHA instructions, which node's own sha256 does not use). Otherwise the stream is
+ * run as one chain of processes, on another core (dd counts the bytes, openssl hashes), and
+ * this thread, which also moves the compressed bytes, neither reads nor hashes the (2-4x
+ * larger) decompressed stream nor allocates buffers for it. Otherwise the stream is
  * decompressed and hashed here. Either way the caller compares the result with the diffID the
  * image config names, so a program that misbehaves cannot make wrong content pass.
  */

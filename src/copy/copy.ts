@@ -5,6 +5,7 @@ import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
 import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
 import { decompressedDigest, type ContentDigest } from '../compression/content-digest.js';
+import { gzipCodec } from '../compression/gzip-codec.js';
 import {
   MT,
   MAX_CONFIG_SIZE,
@@ -359,19 +360,35 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         tarComplete = () => hashSide.writableFinished;
       }
       let final: Readable = tarStream;
+      let check: ContentDigest | undefined;
       if (target !== 'none') {
         const comp = createCompressor(target, { level: opts.compression?.level });
         tarStream.on('error', (e) => comp.destroy(e));
         final = tarStream.pipe(comp);
+        if (target === 'gzip' && gzipCodec('compress').path) {
+          // what a compressing program wrote must decompress to the tar, checked on the way out
+          // (before the manifest names it)
+          check = decompressedDigest('gzip');
+          const tap = new SideTap(check.input, check.done);
+          final.on('error', (e) => tap.destroy(e));
+          final = final.pipe(tap);
+        }
       }
       const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
       const stored = await dest
         .putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
         .catch((e) => {
           dec?.destroy();
+          check?.destroy();
           final.destroy(); // external codecs must not outlive the copy
           throw corruptData(e, what);
         });
+      if (check) {
+        const got = await check.done.catch((e: unknown) => {
+          throw compressorLied(what, e);
+        });
+        if (tarComplete() && got.digest !== tarHash.digest) throw compressorLied(what);
+      }
       // a destination must read the whole stream before putBlob resolves (the tar hash is
       // complete only then); waiting here instead could hang on a destination that did not
       if (!tarComplete()) {
@@ -485,6 +502,14 @@ function corruptData(e: unknown, what: string): unknown {
     return new BerthError('INVALID_ARCHIVE', `${what}: corrupt compressed data (${inner.message})`, { cause: e });
   }
   return e;
+}
+
+function compressorLied(what: string, cause?: unknown): BerthError {
+  const program = gzipCodec('compress').name;
+  return new BerthError('DIGEST_MISMATCH', `${what}: what ${program} compressed does not decompress to the layer`, {
+    hint: 'the compressing program is faulty (BERTH_GZIP=zlib compresses in process); no manifest was written',
+    cause,
+  });
 }
 
 function diffIdMismatch(i: number, blob: Digest, src: string): BerthError {
