@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -60,13 +60,21 @@ function externalChain(): Chain | undefined {
   const key = `${process.env.BERTH_GZIP ?? ''}\0${process.env.PATH ?? ''}`;
   if (chains.has(key)) return chains.get(key);
   const codec = gzipCodec('decompress');
-  const dd = codec.path && findInPath('dd');
+  const dd = codec.path && countingDd();
   const openssl = codec.path && findInPath('openssl');
   const chain =
     codec.path && dd && openssl ? { decompress: { path: codec.path, args: gzipArgs(codec, 'decompress', 0, 1) }, dd, openssl } : undefined;
   chains.set(key, chain);
   log.debug(() => `gzip diffID: ${chain ? `${chain.decompress.path} | ${chain.dd} | ${chain.openssl} dgst -sha256` : 'hashed in process'}`);
   return chain;
+}
+
+/** A `dd` that reports the bytes it copied the way ProgramChain reads it (GNU, busybox). */
+function countingDd(): string | undefined {
+  const dd = findInPath('dd');
+  if (!dd) return undefined;
+  const r = spawnSync(dd, ['bs=1M'], { input: 'abc', env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 && r.stdout === 'abc' && /^3 bytes/m.test(r.stderr) ? dd : undefined;
 }
 
 interface Ran {
