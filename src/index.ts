@@ -44,6 +44,24 @@ export type { PullOptions, PullPolicy, PullResult } from './images/pull.js';
 export type { PushOptions } from './images/push.js';
 export type { LoginOptions } from './images/login.js';
 export type { CopyMultiResult } from './copy/copy-multi.js';
+export {
+  createManifestList,
+  addToManifestList,
+  annotateManifestList,
+  removeFromManifestList,
+  removeManifestLists,
+  manifestListExists,
+  findManifestList,
+  inspectLocalManifestList,
+  inspectRemoteManifest,
+  pushManifestList,
+  formatManifestListData,
+  type CreateManifestListOptions,
+  type AddToManifestListOptions,
+  type AnnotateOptions,
+  type InstanceEdits,
+  type PushManifestListOptions,
+} from './images/manifest-list.js';
 // operations that move images: loaded on first call
 export {
   pullImage,

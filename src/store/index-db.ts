@@ -50,6 +50,17 @@ export interface NewImageRecord {
   signatures?: { manifestDigest: Digest; signatures: Signature[] }[];
 }
 
+/** A manifest list being assembled (berth manifest): JSON document and instance sources. */
+export interface ListRow {
+  id: string;
+  created: string;
+  /** The list as an image index (JSON), mediaType included. */
+  document: string;
+  /** JSON object: instance digest -> the "transport:location" it is copied from on push. */
+  sources: string;
+  names: string[];
+}
+
 export interface ImageRow {
   id: string;
   configDigest: Digest;
@@ -72,7 +83,7 @@ export interface ImageRow {
   namesHistory: string[]; // most recent first
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -344,6 +355,20 @@ export class IndexDB {
         // schema 2: leases name their writer by owner id (liveness.ts), not by PID
         if (again === 1) this.db.exec(`ALTER TABLE leases ADD COLUMN owner TEXT`);
         // schema 3 adds the signatures table (created below)
+        // schema 4: manifest lists being assembled (berth manifest): the list document, where
+        // each instance is copied from on push, and the list's names (apart from image names)
+        this.db.exec(`
+        CREATE TABLE IF NOT EXISTS lists (
+          id TEXT PRIMARY KEY,
+          created TEXT NOT NULL,
+          document TEXT NOT NULL,
+          sources TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE IF NOT EXISTS list_names (
+          name TEXT PRIMARY KEY,
+          list_id TEXT NOT NULL REFERENCES lists(id) ON DELETE CASCADE
+        );
+        CREATE INDEX IF NOT EXISTS list_names_list ON list_names(list_id);`);
         this.db.exec(`
         CREATE TABLE IF NOT EXISTS images (
           id TEXT PRIMARY KEY,
@@ -564,6 +589,80 @@ export class IndexDB {
     );
     const names = this.db.prepare(`SELECT name FROM names WHERE image_id = ? ORDER BY seq`).pluck().all(id) as string[];
     for (const n of names) hist.run(id, n, this.nextSeq());
+  }
+
+  // ---- manifest lists (berth manifest) ------------------------------------------------------
+
+  /** A store of schema 2 opened read-only has no lists table (and so no lists). */
+  private hasLists(): boolean {
+    return !!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lists'`).get();
+  }
+
+  /** Record a new list under `names`; a name held by an image or another list is refused. */
+  createList(list: ListRow): void {
+    this.transaction(() => {
+      for (const n of list.names) {
+        const img = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`).get(n) as { image_id: string } | undefined;
+        const other = this.db.prepare(`SELECT list_id FROM list_names WHERE name = ?`).get(n) as { list_id: string } | undefined;
+        const holder = img?.image_id ?? other?.list_id;
+        if (holder)
+          throw new BerthError(
+            'INVALID_ARGUMENT',
+            `creating image to hold manifest list: image name ${JSON.stringify(n)} is already associated with image ${JSON.stringify(holder)}: that name is already in use`,
+            { data: { holder } },
+          );
+      }
+      this.db
+        .prepare(`INSERT INTO lists (id, created, document, sources) VALUES (?, ?, ?, ?)`)
+        .run(list.id, list.created, list.document, list.sources);
+      const add = this.db.prepare(`INSERT INTO list_names (name, list_id) VALUES (?, ?)`);
+      for (const n of list.names) add.run(n, list.id);
+    });
+  }
+
+  getList(id: string): ListRow | undefined {
+    if (!this.hasLists()) return undefined;
+    const r = this.db.prepare(`SELECT id, created, document, sources FROM lists WHERE id = ?`).get(id) as
+      Omit<ListRow, 'names'> | undefined;
+    if (!r) return undefined;
+    const names = (this.db.prepare(`SELECT name FROM list_names WHERE list_id = ? ORDER BY rowid`).all(id) as { name: string }[]).map(
+      (x) => x.name,
+    );
+    return { ...r, names };
+  }
+
+  listIdForName(name: string): string | undefined {
+    if (!this.hasLists()) return undefined;
+    return (this.db.prepare(`SELECT list_id FROM list_names WHERE name = ?`).get(name) as { list_id: string } | undefined)?.list_id;
+  }
+
+  listIdsWithPrefix(prefix: string): string[] {
+    if (!this.hasLists()) return [];
+    return (
+      this.db.prepare(`SELECT id FROM lists WHERE id >= ? AND id < ? ORDER BY id LIMIT 50`).all(prefix, prefix + '\uffff') as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
+  }
+
+  /** Replace a list's document and instance sources (one transaction). */
+  updateList(id: string, document: string, sources: string): void {
+    this.transaction(() => {
+      const r = this.db.prepare(`UPDATE lists SET document = ?, sources = ? WHERE id = ?`).run(document, sources, id);
+      if (r.changes === 0) throw new BerthError('IMAGE_NOT_FOUND', `manifest list ${id.slice(0, 12)} no longer exists`);
+    });
+  }
+
+  /** Remove a list and its names; returns the names it had (empty when it was gone). */
+  deleteList(id: string): string[] {
+    return this.transaction(() => {
+      const names = (this.db.prepare(`SELECT name FROM list_names WHERE list_id = ? ORDER BY rowid`).all(id) as { name: string }[]).map(
+        (x) => x.name,
+      );
+      this.db.prepare(`DELETE FROM list_names WHERE list_id = ?`).run(id);
+      this.db.prepare(`DELETE FROM lists WHERE id = ?`).run(id);
+      return names;
+    });
   }
 
   /** Add names to an existing image (tag). */

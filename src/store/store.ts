@@ -17,7 +17,7 @@ import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import type { Signature } from '../trust/signature.js';
-import { IndexDB, type ImageRow, type LayerRecord, type NewImageRecord } from './index-db.js';
+import { IndexDB, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
 import { detachUnused, layersDir, mountsDir, removeTrees } from './rootfs-dirs.js';
@@ -294,6 +294,29 @@ export class Store {
   /** Add normalized names to an image, moving them from images that had them (one transaction). IMAGE_NOT_FOUND if the image is gone. */
   addNames(id: string, names: string[]): void {
     this.index.addNames(id, names);
+  }
+
+  // ---- manifest lists being assembled (berth manifest) -------------------------------------
+
+  /** Record a new list; a name already held by an image or a list is refused. */
+  createList(list: ListRow): void {
+    this.index.createList(list);
+  }
+  getList(id: string): ListRow | undefined {
+    return this.index.getList(id);
+  }
+  listIdForName(name: string): string | undefined {
+    return this.index.listIdForName(name);
+  }
+  listIdsWithPrefix(prefix: string): string[] {
+    return this.index.listIdsWithPrefix(prefix);
+  }
+  updateList(id: string, document: string, sources: string): void {
+    this.index.updateList(id, document, sources);
+  }
+  /** Remove a list; returns the names it had. */
+  deleteList(id: string): string[] {
+    return this.index.deleteList(id);
   }
 
   /** Remove names from an image (one transaction); returns the names that were removed. */
