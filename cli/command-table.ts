@@ -146,6 +146,15 @@ const COMPRESSORS = ['gzip', 'zstd'] as const;
 const compressorError = (v: string) => `cannot find compressor for ${JSON.stringify(v)}`;
 const SORT_KEYS = ['created', 'id', 'repository', 'size', 'tag'] as const;
 const SAVE_FORMATS = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'] as const;
+/** The platform and annotation flags of a manifest list entry (manifest add, manifest annotate). */
+const entryFlags = (of: string): FlagSpec[] => [
+  { name: 'annotation', type: 'array', arg: 'KEY=VALUE', complete: 'none', help: `set an annotation ${of}` },
+  { name: 'arch', type: 'string', complete: 'none', help: `set the architecture ${of}` },
+  { name: 'features', type: 'array', complete: 'none', help: `set the features ${of}` },
+  { name: 'os', type: 'string', complete: 'none', help: `set the operating system ${of}` },
+  { name: 'os-version', type: 'string', complete: 'none', help: `set the OS version ${of}` },
+  { name: 'variant', type: 'string', complete: 'none', help: `set the architecture variant ${of}` },
+];
 const quiet = (help: string): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', help });
 
 export const COMMANDS: readonly CommandDef[] = [
@@ -741,12 +750,7 @@ export const COMMANDS: readonly CommandDef[] = [
     flags: [
       ...REGISTRY_FLAGS.filter((f) => f.name !== 'retry' && f.name !== 'retry-delay'),
       { name: 'all', type: 'bool', help: "when the image is a list, add every image of it (default: this machine's platform)" },
-      { name: 'annotation', type: 'array', arg: 'KEY=VALUE', complete: 'none', help: 'set an annotation on the added entry' },
-      { name: 'arch', type: 'string', complete: 'none', help: 'override the architecture of the added entry' },
-      { name: 'features', type: 'array', complete: 'none', help: 'override the features of the added entry' },
-      { name: 'os', type: 'string', complete: 'none', help: 'override the operating system of the added entry' },
-      { name: 'os-version', type: 'string', complete: 'none', help: 'override the OS version of the added entry' },
-      { name: 'variant', type: 'string', complete: 'none', help: 'override the architecture variant of the added entry' },
+      ...entryFlags('of the added entry'),
     ],
   },
   {
@@ -763,14 +767,9 @@ export const COMMANDS: readonly CommandDef[] = [
       'berth manifest annotate --index --annotation org.example=1 mylist',
     ],
     flags: [
-      { name: 'annotation', type: 'array', arg: 'KEY=VALUE', complete: 'none', help: 'set an annotation' },
-      { name: 'arch', type: 'string', complete: 'none', help: 'set the architecture' },
-      { name: 'features', type: 'array', complete: 'none', help: 'set the features' },
+      ...entryFlags('of the entry'),
       { name: 'index', type: 'bool', help: 'annotate the list itself, not an entry' },
-      { name: 'os', type: 'string', complete: 'none', help: 'set the operating system' },
-      { name: 'os-features', type: 'array', complete: 'none', help: 'set the OS features' },
-      { name: 'os-version', type: 'string', complete: 'none', help: 'set the OS version' },
-      { name: 'variant', type: 'string', complete: 'none', help: 'set the architecture variant' },
+      { name: 'os-features', type: 'array', complete: 'none', help: 'set the OS features of the entry' },
     ],
   },
   {
