@@ -153,7 +153,11 @@ async function pullCandidate(
   for (const s of sources) {
     const dref = parseDockerRef(`//${formatReference(s.ref)}`);
     // a location registries.conf marks insecure is reached so unless --tls-verify says otherwise
-    const access = ctx.registry(dref.registry, 'source');
+    const access = {
+      ...ctx.registry(dref.registry, 'source'),
+      // sigstore attachments where registries.d enables them for this location
+      ...(ctx.useSigstoreAttachments?.(dref.policyScope()) ? { sigstoreAttachments: true } : {}),
+    };
     const src = new DockerSource(dref, opts.tlsVerify === undefined && s.insecure ? { ...access, insecure: true } : access);
     try {
       if (policy === 'newer') {

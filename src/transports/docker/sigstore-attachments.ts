@@ -139,7 +139,7 @@ export async function writeSigstoreAttachments(
     diffIDs.push(digest);
     added++;
   }
-  if (existing && added === 0) return;
+  if (added === 0) return;
 
   config = { ...config, rootfs: { ...rootfs, type: rootfs.type ?? 'layers', diff_ids: diffIDs } };
   const configBytes = Buffer.from(JSON.stringify(config));
