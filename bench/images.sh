@@ -37,6 +37,7 @@ trap cleanup EXIT
 mkdir -p "$OUT"
 export TZ=UTC
 cli=$repo/dist/cli/main.js
+base_tmp=${TMPDIR:-/tmp} # each scratch podman sets TMPDIR; the next one starts from here again
 
 # setup NAME IMAGES NAMES DANGLING: a berth store $work/NAME and a podman store with the same
 # images; sets berth_NAME (command prefix) and podman_NAME (args array name), image_NAME.
@@ -48,7 +49,7 @@ setup() {
   local -a refs
   mapfile -t refs <"$work/$label.refs"
   node "$cli" --root "$broot" save -q -m -o "$work/$label.tar" "${refs[@]}"
-  eval "$(node "$here/podman-env.mjs")" # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS, PODMAN_DIR
+  eval "$(TMPDIR=$base_tmp node "$here/podman-env.mjs")" # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS, PODMAN_DIR
   PODMAN_DIRS+=("$PODMAN_DIR")
   echo "loading the same images into a scratch podman store..." >&2
   podman "${PODMAN_ARGS[@]}" load -q -i "$work/$label.tar" >/dev/null
