@@ -97,6 +97,15 @@ export const GROUPS: readonly GroupDef[] = [
   },
 ];
 
+/** Groups inside a group ("image trust"): listed by their parent's help as their commands. */
+export const SUBGROUPS: readonly GroupDef[] = [
+  {
+    name: 'image trust',
+    summary: 'Manage container image trust policy',
+    description: 'Show and edit the signature policy (policy.json) that decides which images may be pulled and copied.',
+  },
+];
+
 const REGISTRY_FLAGS: readonly FlagSpec[] = [
   { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to use (default: REGISTRY_AUTH_FILE or the containers lookup)' },
   { name: 'cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'use certificates (*.crt, *.cert, *.key) from this directory' },
@@ -554,6 +563,60 @@ export const COMMANDS: readonly CommandDef[] = [
     flags: [
       { name: 'all', short: 'a', type: 'bool', help: 'unmount all of the currently mounted images' },
       { name: 'force', short: 'f', type: 'bool', help: 'force the complete unmount of the specified mounted images' },
+    ],
+  },
+  {
+    name: 'image trust set',
+    module: 'trust-set',
+    summary: 'Set default trust policy or a new trust policy for a registry',
+    description:
+      'Set the requirements of the default policy or of a registry scope in policy.json (as podman): accept, reject,\nsignedBy or sigstoreSigned with public keys. The rest of the file is kept; it is written atomically.',
+    usage: '[options] REGISTRY',
+    minArgs: 1,
+    maxArgs: 1,
+    missingArgs: 'accepts 1 arg(s), received 0',
+    completeArgs: 'none',
+    examples: [
+      'berth image trust set --type reject default',
+      'berth image trust set --type signedBy --pubkeysfile /etc/pki/team.gpg quay.io/team',
+    ],
+    flags: [
+      {
+        name: 'pubkeysfile',
+        short: 'f',
+        type: 'array',
+        arg: 'strings',
+        complete: 'file',
+        help: 'public key file(s) to trust for REGISTRY (repeatable or comma-separated; the path is written as given)',
+      },
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to edit instead of the default' },
+      { name: 'policypath', type: 'string', complete: 'file', hidden: true, help: 'the same as --signature-policy (podman 4)' },
+      {
+        name: 'type',
+        short: 't',
+        type: 'string',
+        def: 'signedBy',
+        help: 'trust type: signedBy (default), accept, reject, sigstoreSigned',
+      },
+    ],
+  },
+  {
+    name: 'image trust show',
+    module: 'trust-show',
+    summary: 'Display trust policy for the system',
+    description:
+      'Describe every requirement of policy.json: the default, then each transport scope (docker scopes as "repository"),\nwith the GPG identities of signedBy keys and the lookaside (registries.d) signatures are read from.',
+    usage: '[options] [REGISTRY]',
+    maxArgs: 1,
+    completeArgs: 'none',
+    examples: ['berth image trust show', 'berth image trust show --json', 'berth image trust show --raw'],
+    flags: [
+      { name: 'json', short: 'j', type: 'bool', help: 'output as JSON' },
+      { name: 'noheading', short: 'n', type: 'bool', help: 'do not print column headings' },
+      { name: 'raw', type: 'bool', help: 'print the policy file as it is' },
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to read instead of the default' },
+      { name: 'policypath', type: 'string', complete: 'file', hidden: true, help: 'the same as --signature-policy (podman 4)' },
+      { name: 'registrypath', type: 'string', complete: 'dir', hidden: true, help: 'registries.d directory to read' },
     ],
   },
   {

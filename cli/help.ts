@@ -2,7 +2,7 @@
  * --help texts, generated from the command table in one format for every command (the
  * layout of podman's cobra help: summary, Description, Usage, Aliases, Examples, Options).
  */
-import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, commandWords, groupCommands, type CommandDef } from './command-table.js';
+import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, commandWords, groupCommands, type CommandDef } from './command-table.js';
 import { flagUsages } from './flags.js';
 
 const indent = (text: string) =>
@@ -31,7 +31,7 @@ export function commandHelp(c: CommandDef): string {
 
 /** `berth image --help`, `berth system --help`. */
 export function groupHelp(group: string): string {
-  const g = GROUPS.find((x) => x.name === group)!;
+  const g = [...GROUPS, ...SUBGROUPS].find((x) => x.name === group)!;
   const rows = groupCommands(group).map(([w, c]) => [w, c.summary] as const);
   return `${g.summary}\n\nDescription:\n${indent(g.description)}\n\nUsage:\n  berth ${group} [command]\n\nAvailable Commands:\n${commandList(rows)}\n`;
 }

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { printError } from './errors.js';
 import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/log.js';
-import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, findCommand, type CommandDef } from './command-table.js';
+import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, findCommand, type CommandDef } from './command-table.js';
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
 import { commandHelp, groupHelp, rootHelp } from './help.js';
 
@@ -92,12 +92,13 @@ async function main(argv: string[]): Promise<number> {
   }
   let words = rest[0]!;
   let args = rest.slice(1);
-  if (GROUPS.some((g) => g.name === words)) {
+  // a group ("image", "system", "image trust") takes the next word
+  while ([...GROUPS, ...SUBGROUPS].some((g) => g.name === words)) {
     // persistent flags may come between the group and its command
     const skip = leadingFlags(args, PERSISTENT_FLAGS);
     const before = args.slice(0, skip);
     const sub = args[skip];
-    if (before.includes('--help') || before.includes('-h')) {
+    if (before.includes('--help') || before.includes('-h') || sub === '--help' || sub === '-h') {
       process.stdout.write(groupHelp(words));
       return 0;
     }
@@ -136,7 +137,7 @@ function help(words: string[]): number {
     return 0;
   }
   const name = words.join(' ');
-  if (words.length === 1 && GROUPS.some((g) => g.name === name)) {
+  if ([...GROUPS, ...SUBGROUPS].some((g) => g.name === name)) {
     process.stdout.write(groupHelp(name));
     return 0;
   }

@@ -31,6 +31,18 @@ export { defaultParallelism } from './copy/parallelism.js';
 export type { PolicyCheck } from './copy/policy.js';
 export { policyJsonCheck } from './config/policy-check.js';
 export type { Signature, SignedClaim, Signer } from './trust/signature.js';
+export {
+  showTrust,
+  setTrust,
+  trustPolicyJSON,
+  trustPolicyPath,
+  gpgKeyIdentities,
+  type TrustPolicyEntry,
+  type TrustOptions,
+  type SetTrustOptions,
+  type TrustType,
+  type LookasideConfig,
+} from './config/trust-policy.js';
 export { splitTransport, TRANSPORTS, type OpenContext } from './transports/open.js';
 export { parseImageName, transportOf, type Transport } from './transports/registry.js';
 export { imageContext } from './images/context.js';

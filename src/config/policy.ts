@@ -410,6 +410,24 @@ export function parsePolicy(text: string, file = 'policy.json'): Policy {
 // ---------------------------------------------------------------------------------------
 // Loading
 
+/** The policy.json files looked for, in order: the user's, then the system's. */
+export function defaultPolicyPaths(opts: PolicyOptions = {}): [user: string, system: string] {
+  const home = opts.home ?? (process.env.HOME || os.homedir());
+  return [path.join(home, '.config/containers/policy.json'), path.join(opts.systemDir ?? '/etc/containers', 'policy.json')];
+}
+
+/** The first of defaultPolicyPaths that exists, if any. */
+export function existingPolicyPath(opts: PolicyOptions = {}): string | undefined {
+  return defaultPolicyPaths(opts).find((p) => {
+    try {
+      fs.statSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * Load policy.json: `path` if given (must exist), else ~/.config/containers/policy.json if it
  * exists, else <systemDir>/policy.json.
@@ -420,21 +438,8 @@ export function parsePolicy(text: string, file = 'policy.json'): Policy {
  * should say so at debug level; an existing but invalid file is always an error.
  */
 export function loadPolicy(opts: PolicyOptions = {}): Policy {
-  let file = opts.path;
-  if (!file) {
-    const home = opts.home ?? (process.env.HOME || os.homedir());
-    const user = path.join(home, '.config/containers/policy.json');
-    const system = path.join(opts.systemDir ?? '/etc/containers', 'policy.json');
-    file = [user, system].find((p) => {
-      try {
-        fs.statSync(p);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (!file) return { default: [{ type: 'insecureAcceptAnything' }], transports: {}, implicit: true };
-  }
+  const file = opts.path || existingPolicyPath(opts);
+  if (!file) return { default: [{ type: 'insecureAcceptAnything' }], transports: {}, implicit: true };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

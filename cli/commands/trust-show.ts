@@ -1,0 +1,29 @@
+import { showTrust, trustPolicyJSON } from '../../src/index.js';
+import { tabwrite } from '../format/tabwriter.js';
+import type { Parsed } from '../flags.js';
+import type { GlobalOptions } from '../main.js';
+
+export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
+  const o = p.opts as {
+    json?: boolean;
+    noheading?: boolean;
+    raw?: boolean;
+    signaturePolicy?: string;
+    policypath?: string;
+    registrypath?: string;
+  };
+  // as podman, REGISTRY is accepted and the whole policy is shown
+  const t = await showTrust({ path: o.signaturePolicy ?? o.policypath, registriesDir: o.registrypath, raw: o.raw });
+  if (o.raw) {
+    process.stdout.write(Buffer.concat([t.raw, Buffer.from('\n')]));
+    return 0;
+  }
+  if (o.json) {
+    process.stdout.write(`${trustPolicyJSON(t.policies)}\n`);
+    return 0;
+  }
+  let text = o.noheading ? '' : 'TRANSPORT\tNAME\tTYPE\tID\tSTORE\n';
+  for (const e of t.policies) text += `${e.transport}\t${e.repoName}\t${e.type}\t${e.gpgId}\t${e.signatureStore}\n`;
+  process.stdout.write(tabwrite(text));
+  return 0;
+}
