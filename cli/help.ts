@@ -2,7 +2,16 @@
  * --help texts, generated from the command table in one format for every command (the
  * layout of podman's cobra help: summary, Description, Usage, Aliases, Examples, Options).
  */
-import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, commandWords, groupCommands, type CommandDef } from './command-table.js';
+import {
+  COMMANDS,
+  GROUPS,
+  PERSISTENT_FLAGS,
+  ROOT_FLAGS,
+  SUBGROUPS,
+  commandWords,
+  groupCommands,
+  type CommandDef,
+} from './command-table.js';
 import { flagUsages } from './flags.js';
 
 const indent = (text: string) =>
