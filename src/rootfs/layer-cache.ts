@@ -8,7 +8,9 @@
  *   (`ROOT/layers/<diffID hex>/`), shared by every image and container that uses it. It is
  *   unpacked into `ROOT/layers/tmp/<owner>-...`, its record written, then renamed into
  *   place: a cache entry under its final name is always complete, an interrupted unpack
- *   leaves only a work directory that is removed once its process is gone.
+ *   leaves only a work directory that is removed once its process is gone. The uncompressed
+ *   content is checked against the diffID when the stored blob may have changed since it
+ *   was verified.
  * - `prepareRootfs(store, image, targetDir, { writable })` — the image's root file system at
  *   `targetDir` (which must not exist): its cached layers applied in order. `writable: true`
  *   copies every file (a reflink where the file system can, else a plain copy), so the tree
@@ -26,6 +28,7 @@ import { BerthError, isBerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow, LayerRecord } from '../store/index-db.js';
 import { cleanStaleWork, layersDir, layerWorkDir } from '../store/rootfs-dirs.js';
+import { storeFsError } from '../store/store-errors.js';
 import { lookupRecord } from '../images/lookup.js';
 import { log } from '../log.js';
 import { TreeWriter, OPAQUE_WHITEOUT, WHITEOUT_PREFIX, type EntrySpec, type LayerMeta } from './tree-writer.js';
@@ -81,7 +84,8 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
     const started = Date.now();
     const r = await unpackLayer(store.openBlob(layer.digest), diff, {
       whiteouts: 'record',
-      diffID: layer.diffID,
+      // a blob verified when stored and untouched since needs no second hash; one in doubt is checked
+      diffID: store.blobInDoubt(layer.digest) ? layer.diffID : undefined,
       what: `layer ${layer.digest}`,
       signal,
     });
@@ -102,7 +106,7 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
     return { diffID: layer.diffID, diff: join(final, 'diff'), meta: r.meta };
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
-    throw e;
+    throw storeFsError(e, final, true, 'cannot unpack the layer into');
   }
 }
 
@@ -134,7 +138,7 @@ export async function buildRootfs(store: Store, image: string | ImageRow, opts: 
     return target;
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
-    throw e;
+    throw storeFsError(e, work, true, 'cannot build the root file system in');
   }
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type TransformOptions } from 'node:stream';
 import { autoDecompress } from '../compression/compression.js';
 import type { Digest } from '../digest/digest.js';
 import { BerthError, subjectError } from '../errors.js';
 import { readTarStream } from '../util/tar-stream.js';
+import { storeFsError } from '../store/store-errors.js';
 import { TreeWriter, type LayerMeta } from './tree-writer.js';
 
 export interface UnpackOptions {
@@ -30,12 +31,26 @@ export interface UnpackResult {
   size: number;
 }
 
+/** A file system failure while writing the tree as a one-line error (a full disk is STORE_FULL). */
+function unpackError(e: unknown, what: string, dir: string): unknown {
+  if (e instanceof BerthError || !(e instanceof Error) || typeof (e as NodeJS.ErrnoException).code !== 'string') return e;
+  const err = e as NodeJS.ErrnoException;
+  if (['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES'].includes(err.code!)) return storeFsError(e, err.path ?? dir, true, 'cannot write');
+  return new BerthError('IO', `${what}: ${err.message}`, { cause: e });
+}
+
 /** Hashes the uncompressed bytes flowing through. */
 class Hasher extends Transform {
   readonly hash = createHash('sha256');
   size = 0;
+  constructor(
+    opts: TransformOptions,
+    private readonly hashing: boolean,
+  ) {
+    super(opts);
+  }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
+    if (this.hashing) this.hash.update(chunk);
     this.size += chunk.length;
     cb(null, chunk);
   }
@@ -54,7 +69,7 @@ export async function unpackLayer(stream: Readable, dir: string, opts: UnpackOpt
     stream.destroy();
     throw subjectError('UNSUPPORTED', what, `${algorithm} compressed layers are not supported`);
   }
-  const hasher = new Hasher({ highWaterMark: 1 << 20 });
+  const hasher = new Hasher({ highWaterMark: 1 << 20 }, opts.diffID !== undefined);
   plain.on('error', (e) => hasher.destroy(e));
   plain.pipe(hasher);
   const onAbort = () => hasher.destroy(new BerthError('ABORTED', 'operation cancelled'));
@@ -66,12 +81,13 @@ export async function unpackLayer(stream: Readable, dir: string, opts: UnpackOpt
     }
   } catch (e) {
     hasher.destroy();
+    plain.destroy();
     stream.destroy();
-    throw e;
+    throw unpackError(e, what, dir);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  const got = `sha256:${hasher.hash.digest('hex')}` as Digest;
+  const got = opts.diffID && (`sha256:${hasher.hash.digest('hex')}` as Digest);
   if (opts.diffID && got !== opts.diffID)
     throw subjectError('DIGEST_MISMATCH', what, `uncompressed content has digest ${got}, expected ${opts.diffID}`);
   return { meta: w.finish(), entries: w.entries, size: hasher.size };
