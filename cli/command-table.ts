@@ -143,6 +143,18 @@ const PLATFORM_FLAGS: readonly FlagSpec[] = [
   { name: 'variant', type: 'string', arg: 'VARIANT', complete: 'none', help: 'architecture variant to choose' },
 ];
 
+/** Signing flags of push (podman) and copy (skopeo); cli/signing.ts turns them into signers. */
+const SIGSTORE_SIGNING_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'sign-by-sigstore-private-key',
+    type: 'string',
+    arg: 'PATH',
+    complete: 'file',
+    help: 'sign the image using a sigstore private key at PATH',
+  },
+  { name: 'sign-passphrase-file', type: 'string', arg: 'PATH', complete: 'file', help: 'read a passphrase for signing an image from PATH' },
+];
+
 const JOBS: FlagSpec = {
   name: 'jobs',
   type: 'uint',
@@ -239,6 +251,7 @@ export const COMMANDS: readonly CommandDef[] = [
       JOBS,
       quiet('do not print progress'),
       { name: 'remove-signatures', type: 'bool', help: 'do not copy the signatures stored with the image' },
+      ...SIGSTORE_SIGNING_FLAGS,
       { name: 'disable-content-trust', type: 'bool', hidden: true, help: 'accepted for compatibility (does nothing)' },
     ],
   },
@@ -753,6 +766,14 @@ export const COMMANDS: readonly CommandDef[] = [
         help: 'manifest format of the destination: oci, v2s2 (or docker, the same)',
       },
       { name: 'insecure-policy', type: 'bool', help: 'do not evaluate any signature policy' },
+      ...SIGSTORE_SIGNING_FLAGS,
+      {
+        name: 'sign-identity',
+        type: 'string',
+        arg: 'REF',
+        complete: 'none',
+        help: 'identity of the signed image, a fully specified docker reference (default: the destination)',
+      },
       {
         name: 'multi-arch',
         type: 'string',

@@ -1,6 +1,7 @@
 import { BerthError, copyByName, parsePlatform, type PlatformChoice, type Store } from '../../src/index.js';
 import { openStore, logProgress, manifestFormat } from '../common.js';
 import { lightRuntime } from '../registry-flags.js';
+import { signersFromFlags } from '../signing.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -24,6 +25,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       arch: o.overrideArch as string | undefined,
       variant: o.overrideVariant as string | undefined,
     };
+  const signers = await signersFromFlags(o);
   let store: Store | undefined;
   try {
     const r = await copyByName(src, dst, {
@@ -51,6 +53,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       platforms,
       preserveDigests: !!o.preserveDigests,
       removeSignatures: !!o.removeSignatures,
+      signers,
+      signIdentity: o.signIdentity as string | undefined,
       onProgress: logProgress(!!o.quiet),
     });
     if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);

@@ -1,6 +1,7 @@
 import { pushImage } from '../../src/index.js';
 import { openStore, usageError, manifestFormat } from '../common.js';
 import { progressRenderer } from '../progress.js';
+import { signersFromFlags } from '../signing.js';
 import { lightRuntime, registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -17,6 +18,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       throw usageError(`invalid argument "${level}" for "--compression-level" flag: ${cf ?? 'gzip'} levels are ${lo} to ${hi}`);
   }
   const jobs = o.jobs as number | undefined;
+  const signers = await signersFromFlags(o);
   const progress = progressRenderer({ quiet: !!o.quiet });
   const store = openStore(g, 'read');
   try {
@@ -29,6 +31,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       forceCompression: !!o.forceCompression,
       digestfile: o.digestfile as string | undefined,
       removeSignatures: !!o.removeSignatures,
+      signers,
       parallel: jobs,
       onProgress: progress.onProgress,
     });

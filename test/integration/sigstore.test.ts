@@ -167,4 +167,157 @@ describe('sigstore attachments and keys with a registry and skopeo', { skip }, (
     const tags = (await (await fetch(`${reg.url}/v2/sig/plain/tags/list`)).json()) as { tags: string[] };
     assert.deepEqual(tags.tags, ['1']);
   });
+
+  describe('signing on push and copy, verifying on pull (policy.json sigstoreSigned)', () => {
+    let image: string;
+    let policy: (o: Record<string, unknown>) => string;
+    const pull = (ref: string, policyFile: string, store: string) =>
+      b.run(['pull', '-q', '--tls-verify=false', '--signature-policy', policyFile, `docker://${ref}`], { root: store });
+    const assertRefused = async (ref: string, policyFile: string, re: RegExp) => {
+      const store = b.store();
+      const r = await pull(ref, policyFile, store);
+      assert.equal(r.code, 125, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.equal((await b.run(['images', '-q'], { root: store })).stdout, '', 'nothing stored');
+    };
+
+    before(async () => {
+      const d = path.join(b.home, '.config', 'containers', 'registries.d');
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, 'sigstore.yaml'), `docker:\n  ${reg.host}:\n    use-sigstore-attachments: true\n`);
+      const r = await b.run(['pull', '-q', `oci:${img.dir}:latest`]);
+      assert.equal(r.code, 0, r.stderr);
+      image = r.stdout.trim();
+      let n = 0;
+      policy = (o) => {
+        const f = path.join(b.dir, `policy-${n++}.json`);
+        fs.writeFileSync(
+          f,
+          JSON.stringify({
+            default: [{ type: 'insecureAcceptAnything' }],
+            transports: { docker: { [reg.host]: [{ type: 'sigstoreSigned', ...o }] } },
+          }),
+        );
+        return f;
+      };
+    });
+
+    test('berth push --sign-by-sigstore-private-key -> berth pull under sigstoreSigned verifies', async () => {
+      const ref = `${reg.host}/e2e/pushed:1`;
+      const r = await b.run([
+        'push',
+        '--tls-verify=false',
+        '--sign-by-sigstore-private-key',
+        `${prefix}.private`,
+        '--sign-passphrase-file',
+        passFile,
+        image,
+        `docker://${ref}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /Creating signature: Signing image using a sigstore signature/);
+      const digest = r.stdout.trim();
+      const sigs = (await signatures(ref)) as SigstoreSignature[];
+      assert.equal(sigs.length, 1);
+      assert.deepEqual(await verifySigstoreSignature(sigs[0]!, req(`${prefix}.pub`)), {
+        dockerManifestDigest: digest,
+        dockerReference: ref,
+      });
+      const store = b.store();
+      const ok = await pull(ref, policy({ keyPath: `${prefix}.pub` }), store);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout.trim(), image);
+      // the verified signature is kept with the image: pushing it on carries it to another repository
+      const again = `${reg.host}/e2e/carried:1`;
+      const p2 = await b.run(['push', '--tls-verify=false', image, `docker://${again}`], { root: store });
+      assert.equal(p2.code, 0, p2.stderr);
+      assert.equal((await signatures(again)).length, 1);
+    });
+
+    test('berth copy --sign-by-sigstore-private-key --sign-identity signs for that identity', async () => {
+      const ref = `${reg.host}/e2e/copied:1`;
+      const r = await b.run([
+        'copy',
+        '--dest-tls-verify=false',
+        '--sign-by-sigstore-private-key',
+        `${prefix}.private`,
+        '--sign-passphrase-file',
+        passFile,
+        '--sign-identity',
+        `${reg.host}/e2e/named:v1`,
+        `oci:${img.dir}:latest`,
+        `docker://${ref}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const sigs = (await signatures(ref)) as SigstoreSignature[];
+      assert.equal((await verifySigstoreSignature(sigs[0]!, req(`${prefix}.pub`))).dockerReference, `${reg.host}/e2e/named:v1`);
+      await assertRefused(
+        ref,
+        policy({ keyPath: `${prefix}.pub` }),
+        /^Error: .*Signature for identity "127\.0\.0\.1:\d+\/e2e\/named:v1" is not accepted/,
+      );
+      const ok = await pull(
+        ref,
+        policy({ keyPath: `${prefix}.pub`, signedIdentity: { type: 'exactReference', dockerReference: `${reg.host}/e2e/named:v1` } }),
+        b.store(),
+      );
+      assert.equal(ok.code, 0, ok.stderr);
+    });
+
+    test('refusals, each one line with nothing stored: no signature, wrong key, tampered payload, wrong passphrase', async () => {
+      await assertRefused(
+        `${reg.host}/sig/plain:1`,
+        policy({ keyPath: `${prefix}.pub` }),
+        /^Error: .*A signature was required, but no signature exists/,
+      );
+      const other = path.join(b.dir, 'otherkey');
+      await assertRefused(
+        `${reg.host}/e2e/pushed:1`,
+        policy({ keyPath: `${other}.pub` }),
+        /^Error: .*cryptographic signature verification failed/,
+      );
+      const ref = `${reg.host}/e2e/pushed:1`;
+      const { digest } = await registryManifest(ref);
+      const [good] = (await signatures(ref)) as SigstoreSignature[];
+      const tampered: SigstoreSignature = {
+        ...good!,
+        payload: Buffer.from(good!.payload.toString().replace('"timestamp":', '"timestamp":1')),
+      };
+      const tref = `${reg.host}/e2e/tampered:1`;
+      assert.equal(
+        (
+          await sk.run([
+            'copy',
+            '-q',
+            '--src-tls-verify=false',
+            '--dest-tls-verify=false',
+            '--remove-signatures',
+            `docker://${ref}`,
+            `docker://${tref}`,
+          ])
+        ).code,
+        0,
+      );
+      assert.equal((await registryManifest(tref)).digest, digest);
+      await put(tref, [tampered]);
+      await assertRefused(tref, policy({ keyPath: `${prefix}.pub` }), /^Error: .*cryptographic signature verification failed/);
+      const bad = path.join(b.dir, 'badpass');
+      fs.writeFileSync(bad, 'nope\n');
+      const r = await b.run([
+        'push',
+        '--tls-verify=false',
+        '--sign-by-sigstore-private-key',
+        `${prefix}.private`,
+        '--sign-passphrase-file',
+        bad,
+        image,
+        `docker://${reg.host}/e2e/never:1`,
+      ]);
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /^Error: .*mykey\.private: cannot decrypt the private key: wrong passphrase or damaged key/);
+      const tags = await fetch(`${reg.url}/v2/e2e/never/tags/list`);
+      assert.equal(tags.status, 404, 'nothing pushed');
+    });
+  });
 });
