@@ -1,7 +1,7 @@
 /**
  * Shell completion scripts (bash, zsh, fish), generated from the command table: command
  * words, every command's flags, the values of flags with fixed choices, files and directories
- * where a flag takes a path, and local image names for image arguments.
+ * where a flag takes a path, and local image and container names for their arguments.
  */
 import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, commandWords, groupCommands, type CommandDef } from './command-table.js';
 import type { FlagSpec } from './flags.js';
@@ -12,6 +12,7 @@ const valueFlags = (flags: readonly FlagSpec[]) => visible(flags).filter((f) => 
 const topWords = () => [...COMMANDS.filter((c) => !c.name.includes(' ')).map((c) => c.name), ...GROUPS.map((g) => g.name)].sort();
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const IMAGES_CMD = 'images --format "{{.Repository}}:{{.Tag}}"';
+const CONTAINERS_CMD = 'ps -a --format "{{.Names}}"';
 
 /** Bash: what to offer for one command (flags, flag values, positional arguments). */
 function bashCase(c: CommandDef): string {
@@ -36,6 +37,8 @@ function bashCase(c: CommandDef): string {
   const a = c.completeArgs;
   if (a === 'image')
     s += `      COMPREPLY=($(compgen -W "$("$1" ${IMAGES_CMD.replace(/"/g, '\\"')} 2>/dev/null | grep -v '<none>')" -- "$cur"))\n`;
+  else if (a === 'container')
+    s += `      COMPREPLY=($(compgen -W "$("$1" ${CONTAINERS_CMD.replace(/"/g, '\\"')} 2>/dev/null)" -- "$cur"))\n`;
   else if (a === 'file') s += `      COMPREPLY=($(compgen -f -- "$cur"))\n`;
   else if (Array.isArray(a)) s += `      COMPREPLY=($(compgen -W ${sq(a.join(' '))} -- "$cur"))\n`;
   return `${s}      ;;\n`;
@@ -157,6 +160,7 @@ export function fishScript(): string {
       }
       const a = c.completeArgs;
       if (a === 'image') lines.push(`complete -c berth ${cond} -a '(berth ${IMAGES_CMD} 2>/dev/null | string match -v "*<none>*")'`);
+      else if (a === 'container') lines.push(`complete -c berth ${cond} -a '(berth ${CONTAINERS_CMD} 2>/dev/null)'`);
       else if (a === 'file') lines.push(`complete -c berth ${cond} -F`);
       else if (Array.isArray(a)) lines.push(`complete -c berth ${cond} -a ${sq(a.join(' '))}`);
     }

@@ -52,6 +52,8 @@ export interface ParseSpec {
   maxArgs?: number;
   /** Message when fewer than minArgs positional arguments are given (podman's own words). */
   missingArgs?: string;
+  /** false: everything after the first positional argument is an argument (cobra's SetInterspersed(false), e.g. create IMAGE COMMAND -l). */
+  interspersed?: boolean;
 }
 
 export interface Parsed {
@@ -288,6 +290,10 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
         fail(`flag needs an argument: '${c}' in -${rest}`);
       }
       continue;
+    }
+    if (spec.interspersed === false) {
+      args.push(...argv.slice(i));
+      break;
     }
     args.push(a);
   }

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'IMAGE_NOT_FOUND' // lookup found nothing
   | 'AMBIGUOUS_IMAGE' // a short ID prefix or short name matches several images
   | 'IMAGE_IN_USE' // removal refused: image has several names (needs -f) or is used
+  | 'CONTAINER_NOT_FOUND' // no container has that name or ID
+  | 'NAME_IN_USE' // a container name is taken by another container
   | 'INVALID_DIGEST' // a digest string is malformed or uses an unsupported algorithm
   | 'DIGEST_MISMATCH' // content does not hash to the expected digest
   | 'SIZE_MISMATCH' // content length differs from the expected size

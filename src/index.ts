@@ -94,11 +94,18 @@ export {
   ensureLayer,
   buildRootfs,
   prepareRootfs,
+  createContainer,
+  exportContainer,
+  diffChanges,
 } from './lazy.js';
 export type { UnpackOptions, UnpackResult } from './rootfs/unpack.js';
 export type { CachedLayer, PrepareOptions } from './rootfs/layer-cache.js';
 export type { LayerMeta } from './rootfs/tree-writer.js';
 export { Image, openImage } from './images/image.js';
+// containers: creating, exporting and diffing load on first call (the rest is in ./local.ts)
+export type { CreateContainerOptions, CreatedContainer } from './containers/create.js';
+export type { ExportContainerOptions } from './containers/export.js';
+export type { Change, ChangeKind, DiffOptions } from './containers/diff.js';
 // Go-compatible values and encodings (podman prints Go's JSON, times and sizes)
 export * from './go/index.js';
 export { dockerAccess, type RegistryAccessOptions } from './images/registry-access.js';

@@ -17,6 +17,9 @@ type Copy = typeof import('./copy/copy.js');
 type Recover = typeof import('./store/recover.js');
 type Unpack = typeof import('./rootfs/unpack.js');
 type LayerCache = typeof import('./rootfs/layer-cache.js');
+type CreateContainer = typeof import('./containers/create.js');
+type ExportContainer = typeof import('./containers/export.js');
+type Diff = typeof import('./containers/diff.js');
 
 export const pullImage: Pull['pullImage'] = async (...a) => (await import('./images/pull.js')).pullImage(...a);
 export const pushImage: Push['pushImage'] = async (...a) => (await import('./images/push.js')).pushImage(...a);
@@ -37,3 +40,8 @@ export const unpackLayer: Unpack['unpackLayer'] = async (...a) => (await import(
 export const ensureLayer: LayerCache['ensureLayer'] = async (...a) => (await import('./rootfs/layer-cache.js')).ensureLayer(...a);
 export const buildRootfs: LayerCache['buildRootfs'] = async (...a) => (await import('./rootfs/layer-cache.js')).buildRootfs(...a);
 export const prepareRootfs: LayerCache['prepareRootfs'] = async (...a) => (await import('./rootfs/layer-cache.js')).prepareRootfs(...a);
+export const createContainer: CreateContainer['createContainer'] = async (...a) =>
+  (await import('./containers/create.js')).createContainer(...a);
+export const exportContainer: ExportContainer['exportContainer'] = async (...a) =>
+  (await import('./containers/export.js')).exportContainer(...a);
+export const diffChanges: Diff['diffChanges'] = async (...a) => (await import('./containers/diff.js')).diffChanges(...a);

@@ -1,6 +1,7 @@
 /**
  * Public entry `berth/local`: the store and what berth does with the images in it without
- * moving image bytes — list, look up, tag, untag, inspect, history, tree, remove, prune, image mounts.
+ * moving image bytes — list, look up, tag, untag, inspect, history, tree, remove, prune, image
+ * mounts — and with its containers: list, look up, remove, mount.
  * Cheap to import by contract (test/unit/layering.test.ts checks it): nothing here may reach
  * the copy engine, the transports, the registry client, the configuration files or the
  * codecs; operations that need them belong to the full entry (src/index.ts, through
@@ -16,7 +17,7 @@ export {
   type RepairReport,
 } from './store/store.js';
 export type { StoreAccess } from './store/store-errors.js';
-export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord } from './store/index-db.js';
+export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord, ContainerRow } from './store/index-db.js';
 export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';
 export {
   listImages,
@@ -51,3 +52,7 @@ export {
   type ImageUnmountOptions,
   type UnmountResult,
 } from './rootfs/image-mount.js';
+export { listContainers, containerCreated, type ListContainersOptions } from './containers/list.js';
+export { lookupContainer, tryLookupContainer } from './containers/lookup.js';
+export { removeContainers, type RemoveContainersOptions, type RemovedContainer } from './containers/remove.js';
+export { mountContainer, unmountContainer, mountedContainers, type MountedContainer } from './containers/mount.js';

@@ -101,7 +101,7 @@ export class ImageReporter {
     return Object.assign(Object.create(null) as Record<string, string>, this.#row.labels);
   }
   get Containers(): number {
-    return 0;
+    return this.#row.containers;
   }
   get ReadOnly(): boolean {
     return this.#row.readOnly;
@@ -144,7 +144,7 @@ export class ImageReporter {
       SharedSize: 0,
       VirtualSize: row.size,
       Labels: labelsMap(row.labels),
-      Containers: 0,
+      Containers: row.containers,
     };
     if (row.readOnly) o.ReadOnly = true;
     if (r.Dangling) o.Dangling = true;

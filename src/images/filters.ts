@@ -10,7 +10,7 @@
  *   digest=sha256:PREFIX               one of the image's digests starts with it
  *   reference=PATTERN                  Go path.Match against the name forms (see below)
  *   readonly=BOOL, manifest=BOOL       berth images are never read-only / manifest lists
- *   containers=true|false|external     berth has no containers: false/external match all, true none
+ *   containers=true|false|external     used by a container / not (berth's containers are never external)
  *
  * `key!=value` negates any filter. Filters of the same key must all match (AND), and so
  * must different keys — except `reference`: positive reference filters are OR-ed and
@@ -149,9 +149,10 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
         seenBool.set(key, value);
         if (value !== 'true' && value !== 'false' && value !== 'external')
           throw filterError(`unsupported value ${JSON.stringify(value)} for containers filter`);
-        // berth manages no containers: no image is used by one
+        // "external": every container of the image is external; berth's never are, so that
+        // holds only for images without containers
         const want = value === 'true';
-        pred = () => !want;
+        pred = (r) => r.containers > 0 === want;
         break;
       }
       case 'dangling': {

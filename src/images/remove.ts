@@ -19,17 +19,16 @@ import { tryLookupImage } from './lookup.js';
 import { ImageSet } from './list.js';
 import { compileImageFilters } from './filters.js';
 import { normalizeName } from './tag.js';
+import { imageInUse } from '../containers/errors.js';
 
 /**
- * Containers that use an image. berth manages no containers, so the default finds none;
- * a container store plugs in here (`RemoveOptions.containersUsing`). With `force`, podman
- * removes those containers first; without it the removal fails with exit code 2.
+ * Containers that use an image (IDs, oldest first). By default the store's container records;
+ * with `force` those containers are removed first, as libpod's RemoveImage does.
  */
 export type ContainersUsing = (imageId: string) => string[];
-export const noContainers: ContainersUsing = () => [];
 
 export interface RemoveOptions {
-  /** Remove images with several names by ID, and (in podman) the containers using them. */
+  /** Remove images with several names by ID, and the containers using them. */
   force?: boolean;
   /** A missing image is not an error. */
   ignore?: boolean;
@@ -128,7 +127,7 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
   const processed: string[] = [];
   const seen = new Set<string>();
   const gone = new Set<string>();
-  const containersUsing = opts.containersUsing ?? noContainers;
+  const containersUsing = opts.containersUsing ?? ((id: string) => store.containersUsingImage(id));
 
   const removeRecursive = (row: ImageRow, referencedBy: string): void => {
     if (row.readOnly) throw new BerthError('INVALID_ARGUMENT', `cannot remove read-only image ${JSON.stringify(row.id)}`);
@@ -176,15 +175,18 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
     }
     if (skipRemove) return;
 
-    checkNotInUse(row.id, containersUsing, opts.force ?? false);
+    checkNotInUse(store, row.id, containersUsing, opts.force ?? false);
 
     const hasChildren = set.hasChildren(row);
     const parent = set.parent(row);
     const namesAtDeletion = [...row.names];
     store.deleteImages([row.id], (id) => {
-      // the image must be as we saw it: a name added meanwhile by another process wins
+      // the image must be as we saw it: a name added meanwhile by another process wins, and
+      // so does a container created meanwhile
       const now = store.getImage(id);
       if (!now) return;
+      const users = store.containersUsingImage(id);
+      if (users.length) throw imageInUse(users[users.length - 1]!);
       const extra = now.names.filter((n) => !namesAtDeletion.includes(n));
       if (extra.length)
         throw new BerthError('IMAGE_IN_USE', `image ${id.slice(0, 12)} was tagged ${extra.join(', ')} meanwhile; not removed`);
@@ -226,20 +228,16 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
 }
 
 /**
- * The place where "image in use by a container" is decided. Throws (exit code 2) when a
- * container uses the image and `force` is not set.
+ * The place where "image in use by a container" is decided (libimage removeContainers, then
+ * containers/storage DeleteImage): with `force` the containers using the image are removed
+ * first; without it the removal fails (exit code 2), naming the newest of them as
+ * containers/storage does.
  */
-export function checkNotInUse(imageId: string, containersUsing: ContainersUsing, force: boolean): void {
+export function checkNotInUse(store: Store, imageId: string, containersUsing: ContainersUsing, force: boolean): void {
   const users = containersUsing(imageId);
   if (users.length === 0) return;
-  if (force) return; // a container store would remove `users` here first
-  const e = new BerthError(
-    'IMAGE_IN_USE',
-    `image is in use by a container: consider listing external containers and force-removing image`,
-    { hint: `containers: ${users.map((c) => c.slice(0, 12)).join(', ')}` },
-  );
-  (e as { inUseByContainer?: boolean }).inUseByContainer = true;
-  throw e;
+  if (!force) throw imageInUse(users[users.length - 1]!);
+  for (const c of users) store.removeContainer(c);
 }
 
 export interface PruneOptions {

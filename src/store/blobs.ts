@@ -12,6 +12,7 @@ import {
   openSync,
   readSync,
   closeSync,
+  rmSync,
 } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -255,7 +256,8 @@ export class BlobStore {
       if (live === undefined) alive.set(owner, (live = isWriterAlive(this.root, owner)));
       if (live) continue;
       try {
-        unlinkSync(join(this.tmpDir, name));
+        // directories too: a container root filesystem being prepared or removed
+        rmSync(join(this.tmpDir, name), { recursive: true, force: true });
         n++;
       } catch {
         /* raced with another cleaner */

@@ -5,8 +5,10 @@ import type { BlobStore } from './blobs.js';
 import type { IndexDB, ImageRow } from './index-db.js';
 
 export interface CheckProblem {
-  kind: 'missing-blob' | 'corrupt-blob' | 'missing-manifest' | 'foreign-file';
+  kind: 'missing-blob' | 'corrupt-blob' | 'missing-manifest' | 'foreign-file' | 'missing-rootfs';
   image?: string;
+  /** For missing-rootfs: the container whose root filesystem directory is gone. */
+  container?: string;
   digest?: string;
   /** For foreign files: the path relative to the store root. */
   path?: string;
@@ -84,7 +86,7 @@ export async function checkStore(s: Parts, opts: { quick?: boolean } = {}): Prom
       );
     }
   }
-  problems.push(...foreignFiles(s));
+  problems.push(...foreignFiles(s), ...missingRootfs(s));
   const referenced = s.index.referencedBlobs();
   const onDisk = s.blobs.list();
   return {
@@ -126,6 +128,8 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
         out.keptImages.push(id);
         return;
       }
+      // an image a container uses stays (pulling it again repairs its blobs): reported as remaining
+      if (s.index.containersUsingImage(id).length > 0) return;
       s.index.deleteImages([id]);
       // a damaged copy helps nobody (a writer relying on it fails to record rather than record damage)
       const referenced = s.index.referencedBlobs();
@@ -145,8 +149,16 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
       /* still there: reported as remaining below */
     }
   }
+  // a container whose root filesystem is gone holds nothing: its record goes
+  for (const p of report.problems) {
+    if (p.kind !== 'missing-rootfs' || !p.container) continue;
+    s.index.transaction(() => {
+      const c = s.index.getContainer(p.container!);
+      if (c && !isDir(join(s.root, c.rootfs))) s.index.deleteContainer(c.id);
+    });
+  }
   out.removedBlobs = s.gc().removed;
-  out.remaining = foreignFiles(s);
+  out.remaining = [...foreignFiles(s), ...missingRootfs(s)];
   // an image reported damaged that is still recorded and was not found healthy again
   for (const p of report.problems) {
     if (p.image && !out.keptImages.includes(p.image) && !out.removedImages.includes(p.image)) out.remaining.push(p);
@@ -165,6 +177,18 @@ function imageBlobs(index: IndexDB, img: ImageRow): { digest: Digest; size: numb
     if (info) for (const l of index.manifestLayers(md)) out.push({ digest: l.digest, size: l.size, role: 'layer' });
   }
   return out;
+}
+
+/** Containers whose root filesystem directory is missing. */
+function missingRootfs(s: Parts): CheckProblem[] {
+  return s.index
+    .listContainers()
+    .filter((c) => !isDir(join(s.root, c.rootfs)))
+    .map((c) => ({
+      kind: 'missing-rootfs' as const,
+      container: c.id,
+      message: `container ${c.id.slice(0, 12)}: root filesystem ${c.rootfs} is missing`,
+    }));
 }
 
 /** Entries of blobs/ that are not blob files: other files, directories, bad names. */

@@ -81,9 +81,25 @@ export interface ImageRow {
   names: string[];
   digests: Digest[]; // every manifest digest known for this image
   namesHistory: string[]; // most recent first
+  /** How many containers were made from this image. */
+  containers: number;
 }
 
-const SCHEMA_VERSION = 4;
+/** One container: a writable root filesystem prepared from an image (berth runs nothing). */
+export interface ContainerRow {
+  id: string; // 64 hex
+  name: string;
+  imageId: string;
+  /** The image as the user named it, normalized (podman's IMAGE column); the ID when named by ID. */
+  imageName: string;
+  command: string[];
+  created: string; // RFC 3339, nanoseconds
+  /** The root filesystem directory, relative to the store root. */
+  rootfs: string;
+  mountCount: number;
+}
+
+const SCHEMA_VERSION = 5;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -234,7 +250,8 @@ export class IndexDB {
     const v = this.db.pragma('user_version', { simple: true }) as number;
     if (v > SCHEMA_VERSION)
       throw new BerthError('STORE_CORRUPT', `the store was written by a newer berth (schema ${v})`, { hint: 'upgrade berth' });
-    // (schema 2 changed only the leases table, which readers do not use)
+    // (schema 2 changed only the leases table, which readers do not use; schema 5 added
+    // containers, which readers of an older store see as none)
     if (v < 1) throw indexCorrupt(this.file, `it has no berth schema (version ${v})`);
   }
 
@@ -369,6 +386,7 @@ export class IndexDB {
           list_id TEXT NOT NULL REFERENCES lists(id) ON DELETE CASCADE
         );
         CREATE INDEX IF NOT EXISTS list_names_list ON list_names(list_id);`);
+        // schema 5 adds the containers table (created below, as every table, when missing)
         this.db.exec(`
         CREATE TABLE IF NOT EXISTS images (
           id TEXT PRIMARY KEY,
@@ -450,6 +468,18 @@ export class IndexDB {
           annotations TEXT,
           PRIMARY KEY (image_id, manifest_digest, idx)
         );
+        CREATE TABLE IF NOT EXISTS containers (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          image_id TEXT NOT NULL REFERENCES images(id),
+          image_name TEXT NOT NULL,
+          command TEXT NOT NULL DEFAULT '[]',
+          created TEXT NOT NULL,
+          rootfs TEXT NOT NULL,
+          mount_count INTEGER NOT NULL DEFAULT 0,
+          seq INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT OR IGNORE INTO counters VALUES ('seq', 0);
       `);
@@ -762,6 +792,108 @@ export class IndexDB {
     });
   }
 
+  // ---- containers -----------------------------------------------------------------------
+
+  /** Whether the containers table exists (a reader of a store older than schema 5 sees none). */
+  private hasContainerTable(): boolean {
+    return !!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'containers'`).get();
+  }
+
+  /**
+   * Record a container in one transaction, unless its name is taken or its image is gone
+   * (then nothing is recorded and the conflict is returned). `beforeCommit` runs inside the
+   * transaction after the insert (e.g. to move the prepared root filesystem into place); if
+   * it throws, nothing is recorded.
+   */
+  insertContainer(
+    c: Omit<ContainerRow, 'mountCount'>,
+    beforeCommit?: () => void,
+  ): { conflict: 'name'; id: string } | { conflict: 'image' } | { conflict: 'id' } | undefined {
+    return this.transaction(() => {
+      if (!this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(c.imageId)) return { conflict: 'image' as const };
+      const byName = this.db.prepare(`SELECT id FROM containers WHERE name = ?`).pluck().get(c.name) as string | undefined;
+      if (byName !== undefined) return { conflict: 'name' as const, id: byName };
+      if (this.db.prepare(`SELECT 1 FROM containers WHERE id = ?`).get(c.id)) return { conflict: 'id' as const };
+      this.db
+        .prepare(
+          `INSERT INTO containers (id, name, image_id, image_name, command, created, rootfs, mount_count, seq) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+        )
+        .run(c.id, c.name, c.imageId, c.imageName, JSON.stringify(c.command), c.created, c.rootfs, this.nextSeq());
+      beforeCommit?.();
+      return undefined;
+    });
+  }
+
+  /**
+   * Delete a container record in one transaction; `beforeCommit` runs inside it after the
+   * delete (e.g. to move the root filesystem aside) and may throw to keep the record.
+   * Returns the record deleted, or undefined when there was none.
+   */
+  deleteContainer(id: string, beforeCommit?: (c: ContainerRow) => void): ContainerRow | undefined {
+    return this.transaction(
+      () => {
+        const c = this.getContainer(id);
+        if (!c) return undefined;
+        this.db.prepare(`DELETE FROM containers WHERE id = ?`).run(id);
+        beforeCommit?.(c);
+        return c;
+      },
+      { frees: true },
+    );
+  }
+
+  /** Change a container's mount count by `delta` (never below 0; `null`: to 0). Returns the new count, or undefined when the container is gone. */
+  changeMountCount(id: string, delta: number | null): number | undefined {
+    return this.transaction(() => {
+      const cur = this.db.prepare(`SELECT mount_count FROM containers WHERE id = ?`).pluck().get(id) as number | undefined;
+      if (cur === undefined) return undefined;
+      const next = delta === null ? 0 : Math.max(0, cur + delta);
+      if (next !== cur) this.db.prepare(`UPDATE containers SET mount_count = ? WHERE id = ?`).run(next, id);
+      return next;
+    });
+  }
+
+  /** Every container, oldest first. */
+  listContainers(): ContainerRow[] {
+    if (!this.hasContainerTable()) return [];
+    return (this.db.prepare(`SELECT * FROM containers ORDER BY seq`).all() as RawContainer[]).map(containerRow);
+  }
+
+  getContainer(id: string): ContainerRow | undefined {
+    if (!this.hasContainerTable()) return undefined;
+    const r = this.db.prepare(`SELECT * FROM containers WHERE id = ?`).get(id) as RawContainer | undefined;
+    return r && containerRow(r);
+  }
+
+  containerIdForName(name: string): string | undefined {
+    if (!this.hasContainerTable()) return undefined;
+    return this.db.prepare(`SELECT id FROM containers WHERE name = ?`).pluck().get(name) as string | undefined;
+  }
+
+  /** Container IDs starting with `prefix` (at most `limit`). */
+  containerIdsWithPrefix(prefix: string, limit = 50): string[] {
+    if (!this.hasContainerTable()) return [];
+    return this.db
+      .prepare(`SELECT id FROM containers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`)
+      .pluck()
+      .all(prefix, prefix + '\uffff', limit) as string[];
+  }
+
+  /** IDs of the containers made from image `imageId`, oldest first. */
+  containersUsingImage(imageId: string): string[] {
+    if (!this.hasContainerTable()) return [];
+    return this.db.prepare(`SELECT id FROM containers WHERE image_id = ? ORDER BY seq`).pluck().all(imageId) as string[];
+  }
+
+  /** How many containers each image has (images without any are absent). */
+  containerCounts(): Map<string, number> {
+    const m = new Map<string, number>();
+    if (!this.hasContainerTable()) return m;
+    for (const [id, n] of this.db.prepare(`SELECT image_id, count(*) FROM containers GROUP BY image_id`).raw().all() as [string, number][])
+      m.set(id, n);
+    return m;
+  }
+
   // ---- queries --------------------------------------------------------------------------
 
   nameCount(): number {
@@ -943,7 +1075,9 @@ export class IndexDB {
       .all(...args) as [string, string][]) {
       (hist.get(r[0]) ?? hist.set(r[0], []).get(r[0])!).push(r[1]);
     }
+    const counts = onlyId ? new Map([[onlyId, this.containersUsingImage(onlyId).length]]) : this.containerCounts();
     return rows.map((r) => ({
+      containers: counts.get(r.id) ?? 0,
       id: r.id,
       configDigest: r.config_digest as Digest,
       configSize: r.config_size,
@@ -999,4 +1133,28 @@ interface RawImage {
   read_only: number;
   top_layer: string | null;
   parent_layer: string | null;
+}
+
+interface RawContainer {
+  id: string;
+  name: string;
+  image_id: string;
+  image_name: string;
+  command: string;
+  created: string;
+  rootfs: string;
+  mount_count: number;
+}
+
+function containerRow(r: RawContainer): ContainerRow {
+  return {
+    id: r.id,
+    name: r.name,
+    imageId: r.image_id,
+    imageName: r.image_name,
+    command: JSON.parse(r.command) as string[],
+    created: r.created,
+    rootfs: r.rootfs,
+    mountCount: r.mount_count,
+  };
 }

@@ -12,6 +12,7 @@ import { BlobStore } from './blobs.js';
 import { IndexDB, type LayerRecord, type NewImageRecord } from './index-db.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { acquireOwner, releaseOwner } from './liveness.js';
+import { CONTAINERS_DIR, readContainerFiles } from './container-files.js';
 
 export interface RecoverReport {
   /** Images in the rebuilt index. */
@@ -25,7 +26,7 @@ export interface RecoverReport {
 }
 
 /** The tables recover rebuilds (leases, counters stay as they are). */
-const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests', 'image_blobs', 'names', 'names_history'];
+const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests', 'image_blobs', 'names', 'names_history', 'containers'];
 
 /**
  * Rebuild the image index from the blobs: every manifest blob whose config and layers are
@@ -231,6 +232,14 @@ function buildIndex(
         else idx.removeNames(e.id, group);
       }
       names = idx.nameCount();
+      // Containers come back from their container.json files (mount counts start at 0).
+      // A container whose image did not come back is dropped: its record cannot exist without
+      // the image; its directory is removed by the next gc.
+      const files = readContainerFiles(join(root, CONTAINERS_DIR)).sort((a, b) => a.created.localeCompare(b.created));
+      for (const c of files) {
+        if (!byId.has(c.imageId)) continue;
+        idx.insertContainer({ ...c, rootfs: join(CONTAINERS_DIR, c.id, 'rootfs') });
+      }
     });
     idx.db.pragma('journal_mode = DELETE'); // one self-contained file to install
     return { images: ids.length, names };
@@ -250,12 +259,14 @@ function installIndex(root: string, file: string): string | undefined {
       db.pragma('foreign_keys = OFF');
       db.prepare('ATTACH DATABASE ? AS r').run(file);
       db.transaction(() => {
-        for (const t of [...IMAGE_TABLES].reverse()) db.exec(`DELETE FROM main.${t}`);
-        for (const t of IMAGE_TABLES) db.exec(`INSERT INTO main.${t} SELECT * FROM r.${t}`);
+        // an index of an older schema has no containers table yet: it gets one when next opened
+        const present = (t: string) => !!db.prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?`).get(t);
+        const tables = IMAGE_TABLES.filter(present);
+        for (const t of [...tables].reverse()) db.exec(`DELETE FROM main.${t}`);
+        for (const t of tables) db.exec(`INSERT INTO main.${t} SELECT * FROM r.${t}`);
         // Signatures are kept only in the index (no blob holds them): those of images that
         // came back stay, the others go. An index that could not be read loses its signatures.
-        if (db.prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'signatures'`).get())
-          db.exec(`DELETE FROM main.signatures WHERE image_id NOT IN (SELECT id FROM main.images)`);
+        if (present('signatures')) db.exec(`DELETE FROM main.signatures WHERE image_id NOT IN (SELECT id FROM main.images)`);
         db.exec(`UPDATE main.counters SET value = max(value, (SELECT value FROM r.counters WHERE name = 'seq')) WHERE name = 'seq'`);
       }).immediate();
       db.exec('DETACH DATABASE r');

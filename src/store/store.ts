@@ -8,6 +8,10 @@ import {
   writeFileSync,
   renameSync,
   unlinkSync,
+  rmSync,
+  openSync,
+  fsyncSync,
+  closeSync,
   type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +21,8 @@ import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import type { Signature } from '../trust/signature.js';
-import { IndexDB, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
+import { IndexDB, type ContainerRow, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
+import { CONTAINERS_DIR, writeContainerFile } from './container-files.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
 import { detachUnused, layersDir, mountsDir, removeTrees } from './rootfs-dirs.js';
@@ -354,6 +359,84 @@ export class Store {
   /** Replace the signatures of one manifest of image `id` in one transaction. */
   setSignatures(id: string, manifestDigest: Digest, signatures: readonly Signature[]): void {
     this.index.setSignatures(id, manifestDigest, signatures);
+  // ---- containers: records of writable root filesystems made from images ---------------
+
+  /** Every container record, oldest first. */
+  listContainers(): ContainerRow[] {
+    return this.index.listContainers();
+  }
+
+  /** The record of the container with this full ID, or undefined. */
+  getContainer(id: string): ContainerRow | undefined {
+    return this.index.getContainer(id);
+  }
+
+  /** The ID of the container with exactly this name. */
+  containerIdForName(name: string): string | undefined {
+    return this.index.containerIdForName(name);
+  }
+
+  /** Full container IDs starting with the hex `prefix`, sorted, at most `limit`. */
+  containerIdsWithPrefix(prefix: string, limit = 50): string[] {
+    return this.index.containerIdsWithPrefix(prefix, limit);
+  }
+
+  /** IDs of the containers made from image `imageId`, oldest first. */
+  containersUsingImage(imageId: string): string[] {
+    return this.index.containersUsingImage(imageId);
+  }
+
+  /** Number of containers per image ID (images without containers are absent). */
+  containerCounts(): Map<string, number> {
+    return this.index.containerCounts();
+  }
+
+  /** The absolute path of a container's directory (its `rootfs` is relative to the store root). */
+  containerPath(rel: string): string {
+    return join(this.root, rel);
+  }
+
+  /**
+   * Record a container whose directory was prepared at `preparedDir` (a temp path of this
+   * store, holding `rootfs/`): its container.json is written there, then in one transaction the record is inserted and the directory renamed to
+   * ROOT/containers/ID, so a crash leaves either both or neither (a directory without a
+   * record is removed by `gc`). Returns the conflict when the name is taken, the ID exists
+   * or the image is gone; then nothing changed.
+   */
+  recordContainer(
+    c: Omit<ContainerRow, 'mountCount' | 'rootfs'>,
+    preparedDir: string,
+  ): { conflict: 'name'; id: string } | { conflict: 'image' } | { conflict: 'id' } | undefined {
+    const dir = join(this.root, CONTAINERS_DIR, c.id);
+    writeContainerFile(preparedDir, c);
+    return this.index.insertContainer({ ...c, rootfs: join(CONTAINERS_DIR, c.id, 'rootfs') }, () => {
+      mkdirSync(join(this.root, CONTAINERS_DIR), { recursive: true, mode: 0o700 });
+      renameSync(preparedDir, dir);
+      fsyncDir(join(this.root, CONTAINERS_DIR));
+    });
+  }
+
+  /**
+   * Remove a container: its record and, in the same transaction, its directory moved to
+   * the store's temp directory (removed afterwards, or after a crash by the next start).
+   * Returns the removed record, or undefined when there was none.
+   */
+  removeContainer(id: string): ContainerRow | undefined {
+    const trash = this.tempPath('-removed');
+    const removed = this.index.deleteContainer(id, () => {
+      try {
+        renameSync(join(this.root, CONTAINERS_DIR, id), trash);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    });
+    rmSync(trash, { recursive: true, force: true });
+    return removed;
+  }
+
+  /** Change a container's mount count (`null`: to 0); the new count, or undefined when the container is gone. */
+  changeMountCount(id: string, delta: number | null): number | undefined {
+    return this.index.changeMountCount(id, delta);
   }
 
   // ---- blobs ---------------------------------------------------------------------------
@@ -444,6 +527,11 @@ export class Store {
         // unpacked layers no image uses and mounts of removed images go with them
         if (existsSync(layersDir(this.root)) || existsSync(mountsDir(this.root)))
           detached = detachUnused(this.root, this.owner(), this.index.referencedDiffIDs(), (id) => this.index.hasImage(id));
+        // a container directory without a record: its create failed after the rename
+        // (records and directories change in one transaction, which this one excludes)
+        const records = new Set(this.index.listContainers().map((c) => c.id));
+        for (const name of safeReaddir(join(this.root, CONTAINERS_DIR)))
+          if (!records.has(name)) rmSync(join(this.root, CONTAINERS_DIR, name), { recursive: true, force: true });
       },
       { frees: true },
     );
@@ -476,6 +564,19 @@ export class Store {
 }
 
 const RESERVE_FILE = 'reserve';
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* best effort: the rename itself is atomic */
+  }
+}
 
 function releaseReserveFile(root: string): boolean {
   try {

@@ -260,38 +260,128 @@ function octal(n: number, len: number): string {
   return n.toString(8).padStart(len - 1, '0') + '\0';
 }
 
-export function tarHeader(name: string, size: number, type: '0' | '5' = '0', mode = 0o644, mtime = 0): Buffer {
-  const h = Buffer.alloc(512);
-  let nm = name;
-  let prefix = '';
-  if (Buffer.byteLength(nm) > 100) {
-    const cut = nm.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(nm.slice(cut + 1)) > 100) throw new BerthError('INTERNAL', `tar member name too long: ${name}`);
-    prefix = nm.slice(0, cut);
-    nm = nm.slice(cut + 1);
+/** Every field of one member's header (tar type flags: 0 file, 1 hard link, 2 symlink, 3 char, 4 block, 5 dir, 6 FIFO). */
+export interface TarHeaderFields {
+  name: string;
+  type: '0' | '1' | '2' | '3' | '4' | '5' | '6';
+  size: number;
+  /** As stored in the header (permission bits, and file type bits where the writer adds them). */
+  mode: number;
+  uid?: number;
+  gid?: number;
+  /** Seconds since the epoch. */
+  mtime?: number;
+  linkname?: string;
+  /** Written when given (Go's writer gives them for every member). */
+  devmajor?: number;
+  devminor?: number;
+}
+
+const MAX_OCTAL_7 = 0o7777777;
+
+/** One PAX record: "LEN key=value\n", LEN counting the whole record. */
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  const n = Buffer.byteLength(body);
+  const len = n + String(n + String(n).length).length;
+  return `${len}${body}`;
+}
+
+/** Split a name into ustar's prefix (<= 155 bytes) and name (<= 100 bytes) at a '/', if possible. */
+function ustarSplit(name: string): [string, string] | undefined {
+  if (Buffer.byteLength(name) <= 100) return ['', name];
+  for (let cut = name.lastIndexOf('/'); cut > 0; cut = name.lastIndexOf('/', cut - 1)) {
+    const prefix = name.slice(0, cut);
+    const rest = name.slice(cut + 1);
+    if (Buffer.byteLength(rest) > 100 || rest === '') return undefined;
+    if (Buffer.byteLength(prefix) <= 155) return [prefix, rest];
   }
-  h.write(nm, 0, 100, 'utf8');
-  h.write(octal(mode, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  if (size > 0o77777777777) {
+  return undefined;
+}
+
+function headerBlock(f: TarHeaderFields, name: string, prefix: string, linkname: string, uid: number, gid: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write(octal(f.mode, 8), 100, 'ascii');
+  h.write(octal(uid, 8), 108, 'ascii');
+  h.write(octal(gid, 8), 116, 'ascii');
+  if (f.size > 0o77777777777) {
     h[124] = 0x80;
-    let v = size;
+    let v = f.size;
     for (let i = 135; i > 124; i--) {
       h[i] = v % 256;
       v = Math.floor(v / 256);
     }
-  } else h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(mtime, 12), 136, 'ascii');
+  } else h.write(octal(f.size, 12), 124, 'ascii');
+  h.write(octal(Math.max(0, Math.trunc(f.mtime ?? 0)), 12), 136, 'ascii');
   h.write('        ', 148, 'ascii');
-  h.write(type, 156, 'ascii');
+  h.write(f.type, 156, 'ascii');
+  h.write(linkname, 157, 100, 'utf8');
   h.write('ustar\0', 257, 'ascii');
   h.write('00', 263, 'ascii');
+  // (left empty unless given, as the archives berth wrote before; export gives them, as Go does)
+  if (f.devmajor !== undefined) h.write(octal(f.devmajor, 8), 329, 'ascii');
+  if (f.devminor !== undefined) h.write(octal(f.devminor, 8), 337, 'ascii');
   if (prefix) h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += h[i]!;
   h.write(octal(sum, 7) + ' ', 148, 'ascii');
   return h;
+}
+
+/**
+ * The header block(s) of one member: a ustar header, preceded by a PAX extended header when
+ * the name, link name, uid or gid does not fit ustar (as Go's archive/tar writes them).
+ */
+export function tarHeaderBlocks(f: TarHeaderFields): Buffer {
+  const pax: string[] = [];
+  const split = ustarSplit(f.name);
+  let [prefix, name] = split ?? ['', ''];
+  if (!split) {
+    pax.push(paxRecord('path', f.name));
+    name = Buffer.from(f.name)
+      .subarray(0, 100)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
+    prefix = '';
+  }
+  let linkname = f.linkname ?? '';
+  if (Buffer.byteLength(linkname) > 100) {
+    pax.push(paxRecord('linkpath', linkname));
+    linkname = '';
+  }
+  let uid = f.uid ?? 0;
+  let gid = f.gid ?? 0;
+  if (uid > MAX_OCTAL_7) {
+    pax.push(paxRecord('uid', String(uid)));
+    uid = 0;
+  }
+  if (gid > MAX_OCTAL_7) {
+    pax.push(paxRecord('gid', String(gid)));
+    gid = 0;
+  }
+  const main = headerBlock(f, name, prefix, linkname, uid, gid);
+  if (pax.length === 0) return main;
+  const data = Buffer.from(pax.join(''), 'utf8');
+  const base = f.name.replace(/\/+$/, '');
+  const slash = base.lastIndexOf('/');
+  const paxName = `${slash >= 0 ? base.slice(0, slash + 1) : ''}PaxHeaders.0/${base.slice(slash + 1)}`.slice(0, 100);
+  const ext = headerBlock(
+    { name: paxName, type: 'x' as TarHeaderFields['type'], size: data.length, mode: 0o644, mtime: f.mtime },
+    paxName,
+    '',
+    '',
+    0,
+    0,
+  );
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  data.copy(padded);
+  return Buffer.concat([ext, padded, main]);
+}
+
+export function tarHeader(name: string, size: number, type: '0' | '5' = '0', mode = 0o644, mtime = 0): Buffer {
+  if (!ustarSplit(name)) throw new BerthError('INTERNAL', `tar member name too long: ${name}`);
+  return tarHeaderBlocks({ name, size, type, mode, mtime });
 }
 
 /** Minimal sequential tar writer (regular files and directories) over a Writable. */
@@ -368,6 +458,29 @@ export class TarWriter {
     // a source that was never (fully) read must not stay open
     p.catch(() => {
       if (!src.destroyed) src.destroy();
+    });
+    return p;
+  }
+
+  /**
+   * One member with every header field; `src` streams exactly `f.size` bytes of a regular
+   * file's data (no data for other types).
+   */
+  addEntry(f: TarHeaderFields, src?: Readable): Promise<void> {
+    const p = this.enqueue(async () => {
+      await this.write(tarHeaderBlocks(f));
+      if (!src) return;
+      let n = 0;
+      for await (const chunk of src as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > f.size) throw new BerthError('SIZE_MISMATCH', `${f.name}: more data than the expected ${f.size} bytes`);
+        await this.write(chunk);
+      }
+      if (n !== f.size) throw new BerthError('SIZE_MISMATCH', `${f.name}: got ${n} bytes, expected ${f.size}`);
+      await this.pad(f.size);
+    });
+    p.catch(() => {
+      if (src && !src.destroyed) src.destroy();
     });
     return p;
   }

@@ -1,0 +1,203 @@
+/**
+ * berth ps / container ps|ls|list — podman ps. berth runs nothing: every container is
+ * "Created", so without --all the listing is empty (the header only). Templates see podman's
+ * fields (.ID .Image .ImageID .Command .CreatedAt .CreatedHuman .RunningFor .Status .State
+ * .Names .Ports .Labels .Mounts .Networks .Pod .PodName .Restarts ...); --format json prints
+ * podman's ListContainer JSON.
+ */
+import {
+  BerthError,
+  GoStruct,
+  type GoTime,
+  containerCreated,
+  goJSON,
+  humanSince,
+  listContainers,
+  type ContainerRow,
+} from '../../src/index.js';
+import { openStore } from '../open-store.js';
+import type { Parsed } from '../flags.js';
+import type { GlobalOptions } from '../main.js';
+
+/** Go's zero time as Unix seconds (podman's ExitedAt/StartedAt of a container never started). */
+const ZERO_UNIX = -62135596800;
+
+/** One row, with the fields podman's psReporter offers to templates. */
+class PsReporter {
+  readonly #c: ContainerRow;
+  readonly #noTrunc: boolean;
+  readonly #now: number;
+  readonly #created: GoTime;
+
+  constructor(c: ContainerRow, created: GoTime, noTrunc: boolean, now: number) {
+    this.#c = c;
+    this.#created = created;
+    this.#noTrunc = noTrunc;
+    this.#now = now;
+  }
+
+  get ID(): string {
+    return this.#noTrunc ? this.#c.id : this.#c.id.slice(0, 12);
+  }
+  get Id(): string {
+    return this.#c.id;
+  }
+  get Image(): string {
+    return this.#c.imageName;
+  }
+  get ImageID(): string {
+    return this.#noTrunc ? this.#c.imageId : this.#c.imageId.slice(0, 12);
+  }
+  get Command(): string {
+    const cmd = this.#c.command.join(' ');
+    return !this.#noTrunc && cmd.length > 17 ? `${cmd.slice(0, 17)}...` : cmd;
+  }
+  get Created(): GoTime {
+    return this.#created;
+  }
+  get CreatedAt(): string {
+    return this.#created.toString();
+  }
+  get CreatedHuman(): string {
+    return humanSince(this.#created, this.#now);
+  }
+  get RunningFor(): string {
+    return this.CreatedHuman;
+  }
+  get Status(): string {
+    return 'Created';
+  }
+  get State(): string {
+    return 'created';
+  }
+  get Names(): string {
+    return this.#c.name;
+  }
+  get Ports(): string {
+    return '';
+  }
+  get Labels(): string {
+    return '';
+  }
+  Label(): string {
+    return '';
+  }
+  get Mounts(): string[] {
+    return [];
+  }
+  get Networks(): string {
+    return '';
+  }
+  get Pod(): string {
+    return '';
+  }
+  get PodName(): string {
+    return '';
+  }
+  get Restarts(): string {
+    return '0';
+  }
+  get IsInfra(): boolean {
+    return false;
+  }
+  get AutoRemove(): boolean {
+    return false;
+  }
+  get Pid(): number {
+    return 0;
+  }
+  get Exited(): boolean {
+    return false;
+  }
+  get ExitCode(): number {
+    return 0;
+  }
+  get ExitedAt(): number {
+    return ZERO_UNIX;
+  }
+  get StartedAt(): number {
+    return ZERO_UNIX;
+  }
+
+  /** podman's JSON for one container (ListContainer + Created as Unix seconds). */
+  json(): GoStruct {
+    const c = this.#c;
+    return new GoStruct({
+      AutoRemove: false,
+      Command: c.command.length ? c.command : null,
+      CreatedAt: this.CreatedHuman,
+      CIDFile: '',
+      Exited: false,
+      ExitedAt: ZERO_UNIX,
+      ExitCode: 0,
+      ExposedPorts: null,
+      Id: c.id,
+      Image: c.imageName,
+      ImageID: c.imageId,
+      IsInfra: false,
+      Labels: null,
+      Mounts: [],
+      Names: [c.name],
+      Namespaces: new GoStruct({}),
+      Networks: [],
+      Pid: 0,
+      Pod: '',
+      PodName: '',
+      Ports: null,
+      Restarts: 0,
+      Size: null,
+      StartedAt: ZERO_UNIX,
+      State: 'created',
+      Status: 'Created',
+      Created: this.#created.unix(),
+    });
+  }
+}
+
+const JSON_RE = /^\s*(json|\{\{\s*json\s*\.?\s*\}\})\s*$/;
+
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
+  const o = p.opts;
+  const last = o.last as number;
+  if (last >= 0 && o.latest === true) throw new BerthError('INVALID_ARGUMENT', 'last and latest are mutually exclusive');
+  const noTrunc = o.noTrunc === true;
+  const format = o.format as string | undefined;
+  const store = openStore(g, 'read');
+  let rows: PsReporter[];
+  try {
+    const now = Date.now();
+    let list = listContainers(store, { filters: o.filter as string[], now: new Date(now) });
+    // without --all podman shows running containers only, and berth's never run;
+    // --last/--latest select among all containers
+    if (last >= 0) list = list.slice(Math.max(0, list.length - last));
+    else if (o.latest === true) list = list.slice(-1);
+    else if (o.all !== true) list = [];
+    rows = list.map((c) => new PsReporter(c, containerCreated(c), noTrunc, now));
+  } finally {
+    store.close();
+  }
+  if (format !== undefined && JSON_RE.test(format)) {
+    process.stdout.write(
+      `${goJSON(
+        rows.map((r) => r.json()),
+        { indent: '  ' },
+      )}\n`,
+    );
+    return 0;
+  }
+  if (o.quiet === true && !p.changed.has('format')) {
+    process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
+    return 0;
+  }
+  const { renderOutput, isTableFormat } = await import('../format/output.js');
+  const userFormat = p.changed.has('format') ? (format ?? '') : undefined;
+  process.stdout.write(
+    renderOutput(rows, {
+      format: userFormat,
+      defaultTemplate: '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+      headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'RUNNING FOR', Pod: 'POD ID', PodName: 'PODNAME' },
+      noHeading: o.noheading === true || (userFormat !== undefined && !isTableFormat(userFormat)),
+    }),
+  );
+  return 0;
+}

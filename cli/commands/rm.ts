@@ -1,0 +1,30 @@
+/**
+ * berth rm / container rm CONTAINER... — podman rm: prints each name as given (the ID with
+ * --all). A missing container: "no container with ID or name ... found: no such container",
+ * exit 1, nothing removed (unless -i or -f).
+ */
+import { BerthError, isBerthError, removeContainers } from '../../src/index.js';
+import { openStore } from '../open-store.js';
+import type { Parsed } from '../flags.js';
+import type { GlobalOptions } from '../main.js';
+
+export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
+  const o = p.opts;
+  if (p.changed.has('time') && o.force !== true)
+    throw new BerthError('INVALID_ARGUMENT', '--force option must be specified to use the --time option');
+  const store = openStore(g);
+  let removed;
+  try {
+    removed = removeContainers(store, p.args, { all: o.all === true, force: o.force === true, ignore: o.ignore === true });
+  } catch (e) {
+    if (isBerthError(e, 'CONTAINER_NOT_FOUND')) {
+      process.stderr.write(`Error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    store.close();
+  }
+  process.stdout.write(removed.map((r) => `${r.input}\n`).join(''));
+  return 0;
+}

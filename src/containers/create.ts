@@ -1,0 +1,105 @@
+/**
+ * podman create, for an image manager: berth runs nothing, so a container is a writable copy
+ * of the image's root filesystem with a record (name, image, command) — what `mount`,
+ * `export` and `diff` work on, and what keeps its image from being removed.
+ *
+ * Crash safety: the root filesystem is prepared in the store's temp directory (removed after
+ * a crash like any temp file of a dead process), then the record is inserted and the
+ * directory renamed into ROOT/containers/ID in one transaction: no half container is ever
+ * visible.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { ImageRow } from '../store/index-db.js';
+import { MAX_CONFIG_SIZE } from '../media/index.js';
+import { tryLookupImage } from '../images/lookup.js';
+import type { PullOptions, PullPolicy } from '../images/pull.js';
+import { GoTime } from '../go/time.js';
+import { prepareRootfs } from '../rootfs/layer-cache.js';
+import { CONTAINER_NAME_RE, containerNameInUse, invalidContainerName } from './errors.js';
+import { randomContainerName } from './names.js';
+
+export interface CreateContainerOptions {
+  /** The container's name (podman's pattern); default: a random "adjective_name". */
+  name?: string;
+  /** Replaces the image's Cmd (after its Entrypoint), as podman's COMMAND [ARG...]. */
+  command?: string[];
+  /**
+   * When to pull the image (podman's --pull, default `missing`: only when it is not in the
+   * store). `never`: IMAGE_NOT_FOUND for an image the store does not have.
+   */
+  pull?: PullPolicy;
+  /** Registry options, progress and signature policy for that pull. */
+  pullOptions?: Omit<PullOptions, 'policy'>;
+  signal?: AbortSignal;
+}
+
+export interface CreatedContainer {
+  id: string;
+  name: string;
+  imageId: string;
+}
+
+/** The image's Entrypoint and Cmd (podman's default command). */
+function imageCommand(store: Store, row: ImageRow): { entrypoint: string[]; cmd: string[] } {
+  try {
+    const cfg = JSON.parse(store.readBlob(row.configDigest, MAX_CONFIG_SIZE).toString('utf8')) as {
+      config?: { Entrypoint?: unknown; Cmd?: unknown } | null;
+    };
+    const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : []);
+    return { entrypoint: strs(cfg.config?.Entrypoint), cmd: strs(cfg.config?.Cmd) };
+  } catch (e) {
+    if (e instanceof BerthError) throw e;
+    throw new BerthError('STORE_CORRUPT', `config ${row.configDigest} of image ${row.id.slice(0, 12)} is not JSON`, { cause: e });
+  }
+}
+
+/** The local image `image` names, pulled first when the policy says so. */
+async function resolveImage(store: Store, image: string, opts: CreateContainerOptions): Promise<{ row: ImageRow; name: string }> {
+  const policy = opts.pull ?? 'missing';
+  if (!['always', 'missing', 'never', 'newer'].includes(policy))
+    throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
+  let hit = tryLookupImage(store, image);
+  if ((!hit && policy !== 'never') || policy === 'always' || policy === 'newer') {
+    const { pullImage } = await import('../images/pull.js');
+    const r = await pullImage(store, image, { ...opts.pullOptions, policy, signal: opts.signal });
+    hit = tryLookupImage(store, image) ?? (r.ids[0] ? { id: r.ids[0], matchedName: r.names[0] } : undefined);
+  }
+  const row = hit && store.getImage(hit.id);
+  if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`, { subject: image });
+  // podman's IMAGE column: the name the image was found by, else its first name, else its ID
+  return { row, name: hit!.matchedName ?? row.names[0] ?? row.id };
+}
+
+/** Create a container from `image`; returns its ID and name. */
+export async function createContainer(store: Store, image: string, opts: CreateContainerOptions = {}): Promise<CreatedContainer> {
+  if (opts.name !== undefined) {
+    const name = opts.name.replace(/^\//, '');
+    if (!CONTAINER_NAME_RE.test(name)) throw invalidContainerName(opts.name);
+    const taken = store.containerIdForName(name);
+    if (taken) throw containerNameInUse(name, taken);
+  }
+  const { row, name: imageName } = await resolveImage(store, image, opts);
+  const { entrypoint, cmd } = imageCommand(store, row);
+  const command = [...entrypoint, ...(opts.command?.length ? opts.command : cmd)];
+  const dir = store.tempPath('-container');
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    await prepareRootfs(store, row, join(dir, 'rootfs'), { writable: true, signal: opts.signal });
+    for (let attempt = 0; ; attempt++) {
+      const id = randomBytes(32).toString('hex');
+      const name = opts.name?.replace(/^\//, '') ?? randomContainerName();
+      const created = GoTime.fromDate(new Date()).rfc3339(true);
+      const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created }, dir);
+      if (!conflict) return { id, name, imageId: row.id };
+      if (conflict.conflict === 'image') throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`, { subject: image });
+      if (conflict.conflict === 'name' && opts.name !== undefined) throw containerNameInUse(name, conflict.id);
+      if (attempt > 100) throw new BerthError('INTERNAL', 'could not choose a free container name');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Listing containers with podman's ps filters (podman pkg/domain/filters/containers.go):
+ * values of one key are OR-ed, different keys AND-ed. berth runs nothing, so every container
+ * is "created": `status=created` matches all, the other states none.
+ *
+ *   id=PREFIX|REGEX   name=REGEX   status=STATE   ancestor=IMAGE (ID substring or name regex)
+ *   before=CONTAINER  since=CONTAINER  until=TIME  command=REGEX (the first word)
+ *   label=..., label!=...  (containers carry no labels of their own: label= matches none)
+ */
+import { BerthError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { ContainerRow } from '../store/index-db.js';
+import { GoTime, parseRFC3339, parseTimestampFilter } from '../go/time.js';
+import { matchLabelFilter } from '../images/filters.js';
+import { lookupContainer } from './lookup.js';
+
+export interface ListContainersOptions {
+  /** podman ps filters, "key=value". */
+  filters?: readonly string[];
+  now?: Date;
+}
+
+/** The states podman knows (a filter naming another one is an error). */
+const STATES = ['unknown', 'configured', 'created', 'running', 'stopped', 'paused', 'exited', 'removing', 'stopping'];
+
+/** A container's creation time. */
+export function containerCreated(c: ContainerRow): GoTime {
+  return parseRFC3339(c.created) ?? GoTime.zero();
+}
+
+/** Go's regexp.MatchString for a user's pattern: an invalid pattern matches nothing. */
+function goMatch(pattern: string, s: string): boolean {
+  try {
+    return new RegExp(pattern).test(s);
+  } catch {
+    return false;
+  }
+}
+
+type Pred = (c: ContainerRow) => boolean;
+
+/** Compile ps filters; INVALID_ARGUMENT in podman's words for a bad one. */
+export function compileContainerFilters(store: Store, filters: readonly string[], now: Date = new Date()): Pred {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    if (eq < 0) throw new BerthError('INVALID_ARGUMENT', `invalid filter ${JSON.stringify(f)}`);
+    const key = f.slice(0, eq);
+    (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(f.slice(eq + 1));
+  }
+  const preds: Pred[] = [];
+  for (const [key, values] of byKey) {
+    switch (key) {
+      case 'id':
+        preds.push((c) => values.some((v) => (/[^0-9a-fA-F]/.test(v) ? goMatch(v, c.id) : c.id.startsWith(v.toLowerCase()))));
+        break;
+      case 'name':
+        preds.push((c) => values.some((v) => goMatch(v.replaceAll('/', ''), c.name)));
+        break;
+      case 'status':
+        for (const v of values)
+          if (!STATES.includes(v)) throw new BerthError('INVALID_ARGUMENT', `unknown container state: ${v}: invalid argument`);
+        preds.push(() => values.includes('created'));
+        break;
+      case 'ancestor':
+        preds.push((c) => {
+          const colon = c.imageName.lastIndexOf(':');
+          const tagged = colon > c.imageName.lastIndexOf('/');
+          const latest = tagged && c.imageName.slice(colon + 1) === 'latest' ? c.imageName.slice(0, colon) : undefined;
+          return values.some((v) => c.imageId.includes(v) || goMatch(v, c.imageName) || (latest !== undefined && goMatch(v, latest)));
+        });
+        break;
+      case 'before':
+      case 'since': {
+        let t: GoTime | undefined;
+        for (const v of values) {
+          const ct = containerCreated(lookupContainer(store, v));
+          if (!t || t.after(ct)) t = ct;
+        }
+        const at = t!;
+        preds.push(key === 'before' ? (c) => at.after(containerCreated(c)) : (c) => at.before(containerCreated(c)));
+        break;
+      }
+      case 'until': {
+        let t: GoTime | undefined;
+        for (const v of values) {
+          try {
+            t = parseTimestampFilter(v, now);
+          } catch (e) {
+            throw e instanceof BerthError ? e : new BerthError('INVALID_ARGUMENT', (e as Error).message);
+          }
+        }
+        const at = t!;
+        preds.push((c) => !at.isZero && containerCreated(c).before(at));
+        break;
+      }
+      case 'command':
+        preds.push((c) => c.command.length > 0 && values.some((v) => goMatch(v, c.command[0]!)));
+        break;
+      case 'label':
+        preds.push(() => values.every((v) => matchLabelFilter(v, {})));
+        break;
+      case 'label!':
+        preds.push(() => !values.some((v) => matchLabelFilter(v, {})));
+        break;
+      default:
+        throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);
+    }
+  }
+  return (c) => preds.every((p) => p(c));
+}
+
+/** The containers matching `opts.filters`, oldest first. */
+export function listContainers(store: Store, opts: ListContainersOptions = {}): ContainerRow[] {
+  const rows = store.listContainers();
+  if (!opts.filters?.length) return rows;
+  const match = compileContainerFilters(store, opts.filters, opts.now);
+  return rows.filter(match);
+}

@@ -1,0 +1,108 @@
+/**
+ * Containers side by side with podman (scratch vfs store): the same image loaded into both,
+ * `podman create` + `podman export` against `berth create` + `berth export` (byte for byte),
+ * berth's export imported back into podman (same file list, types, modes, owners, sizes,
+ * link targets), and `diff` of both after the same changes to the mounted root filesystems.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { berth } from '../helpers/archives.js';
+import { writeContainerTestArchive } from '../helpers/container-fixture.js';
+import { rmrf, run, scratchPodman, skipUnlessTools, type ScratchPodman } from '../helpers/tools.js';
+
+// podman mounts container storage only as root (as its own mount tests)
+const skip = skipUnlessTools('podman') || (process.getuid?.() !== 0 ? 'podman mount needs root' : false);
+const IMAGE = 'localhost/ctr-test:1';
+let dir: string;
+let root: string;
+let podman: ScratchPodman;
+
+async function ok(args: string[]): Promise<string> {
+  const r = await berth(root, args);
+  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+async function pok(args: string[]): Promise<string> {
+  const r = await podman.run(args);
+  assert.equal(r.code, 0, `podman ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  if (skip) return;
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-ctr-podman-'));
+  root = path.join(dir, 'store');
+  podman = await scratchPodman();
+  const archive = path.join(dir, 'img.tar');
+  writeContainerTestArchive(archive, IMAGE);
+  await ok(['load', '-q', '-i', archive]);
+  await pok(['load', '-q', '-i', archive]);
+});
+after(async () => {
+  if (skip) return;
+  await podman.cleanup();
+  await rmrf(dir);
+});
+
+/** name, type, mode, uid/gid, size, link target of every member, from GNU tar's verbose listing. */
+async function listing(file: string): Promise<string[]> {
+  const r = await run('tar', ['-tvf', file, '--numeric-owner', '--full-time']);
+  assert.equal(r.code, 0, r.stderr);
+  // without the time column: compared on everything else
+  return r.stdout
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => l.replace(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ' '));
+}
+
+test('export: byte-identical to podman export; re-imported by podman with the same files, modes and owners', { skip }, async () => {
+  await ok(['create', '--name', 'x1', IMAGE]);
+  await pok(['create', '--name', 'x1', IMAGE]);
+  const b = path.join(dir, 'berth.tar');
+  const p = path.join(dir, 'podman.tar');
+  await ok(['export', '-o', b, 'x1']);
+  await pok(['export', '-o', p, 'x1']);
+  assert.ok(fs.readFileSync(b).equals(fs.readFileSync(p)), 'berth export and podman export differ');
+
+  // podman import of berth's export, a podman container of it, exported again
+  await pok(['import', '-q', b, 'localhost/reimported:1']);
+  await pok(['create', '--name', 'x2', 'localhost/reimported:1', '/bin/tool']);
+  const again = path.join(dir, 'again.tar');
+  await pok(['export', '-o', again, 'x2']);
+  const want = await listing(p);
+  assert.deepEqual(await listing(again), want);
+  assert.ok(want.some((l) => l.startsWith('-rwsr-xr-x 0/0') && l.endsWith('bin/su')));
+  assert.ok(want.some((l) => l.startsWith('drwxr-x--- 1000/1000') && l.endsWith('home/u/')));
+  assert.ok(want.some((l) => l.startsWith('drwxrwxrwt') && l.endsWith('tmp/')));
+  assert.ok(want.some((l) => l.startsWith('prw-------') && l.endsWith('run/fifo')));
+  assert.ok(!want.some((l) => l.includes('opt/owned') || l.includes('opt/cache/old')), 'whiteouts applied');
+});
+
+test('diff: the same changes as podman diff (podman orders them as it walks a map: compared sorted)', { skip }, async () => {
+  await ok(['create', '--name', 'd1', IMAGE]);
+  await pok(['create', '--name', 'd1', IMAGE]);
+  const sorted = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => l)
+      .sort((a, b) => a.slice(2).localeCompare(b.slice(2)));
+  assert.deepEqual(sorted(await ok(['image', 'diff', IMAGE])), sorted(await pok(['image', 'diff', IMAGE])));
+  for (const mp of [(await ok(['mount', 'd1'])).trim(), (await pok(['mount', 'd1'])).trim()]) {
+    fs.writeFileSync(path.join(mp, 'etc/services'), 'changed\n');
+    fs.rmSync(path.join(mp, 'etc/link'));
+    fs.mkdirSync(path.join(mp, 'new'));
+    fs.writeFileSync(path.join(mp, 'new/f'), '');
+    fs.chmodSync(path.join(mp, 'bin'), 0o700);
+    fs.chownSync(path.join(mp, 'srv/index.html'), 5, 5);
+    fs.rmSync(path.join(mp, 'opt/cache'), { recursive: true });
+  }
+  const mine = await ok(['diff', 'd1']);
+  assert.deepEqual(sorted(mine), sorted(await pok(['diff', 'd1'])));
+  assert.equal(sorted(mine).length, 10);
+  assert.deepEqual(JSON.parse(await ok(['diff', '--format', 'json', 'd1'])).deleted.sort(), ['/etc/link', '/opt/cache']);
+  await pok(['umount', 'd1']);
+});

@@ -1,0 +1,164 @@
+/**
+ * Containers and the store through the real CLI: bad input (one line, podman's words and exit
+ * codes, store unchanged), system recover / check / gc with containers, and SIGKILL in the
+ * middle of create.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertOneLineError, berth, dockerArchive, listDir, makeImage, spawnBerth, storeSnapshot } from '../helpers/archives.js';
+import { layerTar, writeContainerTestArchive } from '../helpers/container-fixture.js';
+import { rmrf, type RunResult } from '../helpers/tools.js';
+
+let dir: string;
+let archive: string;
+const IMAGE = 'localhost/ctr-test:1';
+
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-ctr-store-'));
+  archive = path.join(dir, 'img.tar');
+  writeContainerTestArchive(archive, IMAGE);
+});
+after(() => rmrf(dir));
+
+async function ok(root: string, args: string[]): Promise<string> {
+  const r = await berth(root, args);
+  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.stderr, '', `berth ${args.join(' ')} wrote to stderr`);
+  return r.stdout;
+}
+
+async function freshStore(name: string): Promise<string> {
+  const root = path.join(dir, name);
+  await ok(root, ['load', '-q', '-i', archive]);
+  return root;
+}
+
+test('bad input: one line, podman words and exit codes, store unchanged', async () => {
+  const root = await freshStore('bad');
+  const id = (await ok(root, ['create', '--name', 'c1', IMAGE])).trim();
+  const before = await storeSnapshot(root);
+  const cases: [string[], number, RegExp][] = [
+    [
+      ['create', '--name', 'c1', IMAGE],
+      125,
+      new RegExp(
+        `^Error: creating container storage: the container name "c1" is already in use by ${id}\\. You have to remove that container to be able to reuse that name: that name is already in use$`,
+      ),
+    ],
+    [
+      ['create', '--name', 'bad name', IMAGE],
+      125,
+      /^Error: running container create option: names must match \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]\*: invalid argument$/,
+    ],
+    [['create', '--pull', 'never', 'nosuch:1'], 125, /^Error: nosuch:1: image not known$/],
+    [['create', '--pull', 'sometimes', IMAGE], 125, /--pull/],
+    [['create'], 125, /requires at least 1 arg/],
+    [['rm'], 125, /^Error: you must provide at least one name or id$/],
+    [['rm', 'nosuch'], 1, /^Error: no container with ID or name "nosuch" found: no such container$/],
+    [['rm', 'c1', 'nosuch'], 1, /^Error: no container with ID or name "nosuch" found: no such container$/],
+    [['rm', '-a', 'c1'], 125, /^Error: no arguments are needed with --all$/],
+    [['rm', '-t', '3', 'c1'], 125, /^Error: --force option must be specified to use the --time option$/],
+    [['mount', 'nosuch'], 125, /^Error: no container with name or ID "nosuch" found: no such container$/],
+    [['mount', '-a', 'c1'], 125, /^Error: no arguments are needed with --all$/],
+    [['mount', '--format', 'yaml'], 125, /^Error: unknown --format argument: "yaml"$/],
+    [['umount'], 125, /^Error: you must provide at least one name or id$/],
+    [['umount', 'nosuch'], 125, /^Error: no container with name or ID "nosuch" found: no such container$/],
+    [['diff', 'nosuch'], 125, /^Error: nosuch not found: layer not known$/],
+    [['container', 'diff', 'nosuch'], 125, /^Error: nosuch not found: container not known$/],
+    [['image', 'diff', 'nosuch'], 125, /^Error: nosuch not found: nosuch: image not known$/],
+    [['diff', '--format', 'yaml', 'c1'], 125, /^Error: only supported value for '--format' is 'json'$/],
+    [['export', 'nosuch'], 125, /^Error: no container with name or ID "nosuch" found: no such container$/],
+    [['export', '-o', '', 'c1'], 125, /^Error: output path is empty/],
+    [['export', '-o', path.join(dir, 'no/such/dir/x.tar'), 'c1'], 125, /^Error: cannot write the archive to/],
+    [['ps', '--filter', 'bogus'], 125, /^Error: invalid filter "bogus"$/],
+    [['ps', '--filter', 'bogus=1'], 125, /^Error: bogus is an invalid filter$/],
+    [['ps', '-a', '--filter', 'status=sleepy'], 125, /^Error: unknown container state: sleepy: invalid argument$/],
+    [['ps', '-a', '--filter', 'before=nosuch'], 125, /^Error: no container with name or ID "nosuch" found: no such container$/],
+    [['ps', '-n', '1', '-l'], 125, /^Error: last and latest are mutually exclusive$/],
+    [['container', 'exists', ''], 125, /^Error: name or ID cannot be empty$/],
+  ];
+  for (const [args, code, pattern] of cases) {
+    const r: RunResult = await berth(root, args);
+    assert.equal(r.code, code, `berth ${args.join(' ')}: ${r.stderr}`);
+    assertOneLineError(r, '', pattern);
+  }
+  assert.deepEqual(await storeSnapshot(root), before);
+  assert.deepEqual(listDir(path.join(root, 'containers')), [id]);
+});
+
+test('system recover keeps containers whose image comes back; gc and check see container directories', async () => {
+  const root = await freshStore('recover');
+  const id = (await ok(root, ['create', '--name', 'keep', IMAGE, 'a', 'b'])).trim();
+  const row = '{{.ID}} {{.Names}} {{.Image}} {{.Command}}';
+  const listing = await ok(root, ['ps', '-a', '--no-trunc', '--format', row]);
+  assert.equal(listing, `${id} keep ${IMAGE} /bin/tool a b\n`);
+  // readable index: rebuilt in place
+  assert.match(await ok(root, ['system', 'recover']), /^Recovered 1 image\(s\), 1 name\(s\)$/m);
+  assert.equal(await ok(root, ['ps', '-a', '--no-trunc', '--format', row]), listing);
+  // lost index: rebuilt from the blobs, containers from their directories
+  for (const f of listDir(root)) if (f.startsWith('index.db')) fs.rmSync(path.join(root, f));
+  await ok(root, ['system', 'recover']);
+  assert.equal(await ok(root, ['ps', '-a', '--no-trunc', '--format', row]), listing);
+  assert.equal((await berth(root, ['rmi', IMAGE])).code, 2, 'the recovered container still protects its image');
+
+  // a container directory without a record (a create that died after moving it): gc removes it
+  const orphan = path.join(root, 'containers', 'f'.repeat(64));
+  fs.mkdirSync(path.join(orphan, 'rootfs'), { recursive: true });
+  await ok(root, ['system', 'gc']);
+  assert.equal(fs.existsSync(orphan), false);
+  assert.deepEqual(listDir(path.join(root, 'containers')), [id]);
+
+  // a container whose root filesystem vanished: check reports it, --repair removes the record
+  fs.rmSync(path.join(root, 'containers', id, 'rootfs'), { recursive: true });
+  let r = await berth(root, ['system', 'check']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`^container ${id.slice(0, 12)}: root filesystem containers/${id}/rootfs is missing$`, 'm'));
+  r = await berth(root, ['system', 'check', '--repair']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(await ok(root, ['ps', '-aq']), '');
+  assert.match(await ok(root, ['rmi', IMAGE]), /^Untagged: /);
+});
+
+test('SIGKILL during create leaves no container, and the next command cleans up', async () => {
+  const root = path.join(dir, 'crash');
+  // one big layer (128 MiB in 64 files) so that copying the root filesystem takes a while
+  const files = Array.from({ length: 64 }, (_, i) => ({ name: `data/f${i}`, type: '0' as const, data: String(i).padEnd(2 << 20, 'x') }));
+  const img = makeImage({ repoTags: ['localhost/big:1'], layers: [layerTar([{ name: 'data/', type: '5' }, ...files])] });
+  const bigArchive = path.join(dir, 'big.tar');
+  fs.writeFileSync(bigArchive, dockerArchive([img]));
+  await ok(root, ['load', '-q', '-i', bigArchive]);
+  fs.rmSync(bigArchive);
+  await ok(root, ['create', '--name', 'warm', 'localhost/big:1']); // unpacks the layer into the cache
+  const before = await ok(root, ['ps', '-a', '--no-trunc', '-q']);
+
+  let killedMidway = false;
+  for (let attempt = 0; attempt < 5 && !killedMidway; attempt++) {
+    const child = spawnBerth(root, ['create', '--name', 'victim', 'localhost/big:1']);
+    const exited = new Promise<void>((res) => child.on('exit', () => res()));
+    // wait until the root filesystem is being copied in the store's temp directory
+    for (let i = 0; i < 2000; i++) {
+      const work = listDir(path.join(root, 'tmp')).filter((n) => n.endsWith('-container'));
+      if (work.length && listDir(path.join(root, 'tmp', work[0]!, 'rootfs', 'data')).length > 0) {
+        child.kill('SIGKILL');
+        killedMidway = true;
+        break;
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await exited;
+    if (!killedMidway) await ok(root, ['rm', '-i', 'victim']);
+  }
+  assert.ok(killedMidway, 'create was killed while copying');
+  assert.equal(await ok(root, ['ps', '-a', '--no-trunc', '-q']), before, 'no half container is visible');
+  assert.equal((await berth(root, ['container', 'exists', 'victim'])).code, 1);
+  // the next writer removes the dead process's work directory
+  const id = (await ok(root, ['create', '--name', 'victim', 'localhost/big:1'])).trim();
+  assert.deepEqual(listDir(path.join(root, 'tmp')), []);
+  assert.equal(listDir(path.join(root, 'containers', id, 'rootfs', 'data')).length, 64);
+  assert.equal((await berth(root, ['system', 'check'])).code, 0);
+});
