@@ -2,7 +2,7 @@
  * berth container exists CONTAINER — exit 0 if the container exists, 1 if not; no output.
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
-import { tryLookupContainer } from '../../src/index.js';
+import { tryLookupContainer } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

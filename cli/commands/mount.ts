@@ -3,7 +3,9 @@
  * prints each root filesystem's path; without, lists the mounted containers ("ID  PATH", or
  * --format json).
  */
-import { BerthError, goJSON, mountContainer, mountedContainers, listContainers, type MountedContainer } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { goJSON } from '../../src/go/index.js';
+import { mountContainer, mountedContainers, listContainers, type MountedContainer } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

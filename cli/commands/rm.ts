@@ -3,7 +3,8 @@
  * --all). A missing container: "no container with ID or name ... found: no such container",
  * exit 1, nothing removed (unless -i or -f).
  */
-import { BerthError, isBerthError, removeContainers } from '../../src/index.js';
+import { BerthError, isBerthError } from '../../src/errors.js';
+import { removeContainers } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -3,7 +3,8 @@
  * mount of each (every mount with -f) and prints the names as given; with --all, the IDs of
  * the containers that were mounted.
  */
-import { BerthError, mountedContainers, unmountContainer } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
+import { mountedContainers, unmountContainer } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';

@@ -103,6 +103,10 @@ const CASES: { args: () => string[]; store: boolean; stdout?: RegExp }[] = [
   { args: () => ['tag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
   { args: () => ['untag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
   { args: () => ['image', 'exists', 'localhost/startup/probe:1'], store: true },
+  { args: () => ['ps', '-a'], store: true, stdout: /^CONTAINER ID/ },
+  { args: () => ['ps', '-a', '--format', 'json'], store: true, stdout: /^\[/ },
+  { args: () => ['mount'], store: true },
+  { args: () => ['rm', '-i', 'startup-probe'], store: true },
 ];
 
 for (const c of CASES) {
