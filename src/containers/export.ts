@@ -18,13 +18,15 @@ import type { Store } from '../store/store.js';
 import { TarWriter, type TarHeaderFields } from '../util/tar.js';
 import { checkOutputPath, openOutputFile, outputWriteError } from '../util/output-file.js';
 import { lookupContainer } from './lookup.js';
+import { ensureLayer } from '../rootfs/layer-cache.js';
 
 export interface ExportContainerOptions {
   /** A file path, or a stream (e.g. stdout) that is written and ended. */
   output: string | Writable;
   /**
    * The image's own [uid, gid, mode] per path ('' the root) for a tree unpacked without
-   * privileges; paths not listed belong to root. Default: owners and modes as on disk.
+   * privileges; paths not listed belong to root. Default: as root, owners and modes as on
+   * disk; otherwise what the unpacker recorded for the image's layers.
    */
   owners?: Map<string, [number, number, number]>;
   signal?: AbortSignal;
@@ -99,10 +101,36 @@ async function writeTree(root: string, tar: TarWriter, owners: ExportContainerOp
   await tar.finish();
 }
 
+/**
+ * The image's own [uid, gid, mode] per path, as its layers were unpacked without privileges
+ * (each layer's record, applied in order: whiteouts and opaque directories hide what lower
+ * layers recorded).
+ */
+async function imageOwners(store: Store, imageId: string, signal?: AbortSignal): Promise<Map<string, [number, number, number]>> {
+  const owners = new Map<string, [number, number, number]>();
+  const image = store.getImage(imageId);
+  if (!image) return owners;
+  const under = (dir: string) => (dir === '' ? () => true : (p: string) => p.startsWith(`${dir}/`));
+  for (const l of store.manifestLayers(image.manifestDigest)) {
+    const { meta } = await ensureLayer(store, l, signal);
+    for (const w of meta.whiteouts) {
+      const inside = under(w);
+      for (const p of owners.keys()) if (p === w || inside(p)) owners.delete(p);
+    }
+    for (const o of meta.opaque) {
+      const inside = under(o);
+      for (const p of owners.keys()) if (inside(p)) owners.delete(p);
+    }
+    for (const [p, own] of Object.entries(meta.owners)) owners.set(p, own);
+  }
+  return owners;
+}
+
 /** Export the container `nameOrId` as a tar archive (see the module comment). */
 export async function exportContainer(store: Store, nameOrId: string, opts: ExportContainerOptions): Promise<void> {
   if (typeof opts.output === 'string') checkOutputPath(opts.output, 'output path', 'give a file name, or leave out -o to write to stdout');
   const c = lookupContainer(store, nameOrId);
+  const owners = opts.owners ?? (process.getuid?.() === 0 ? undefined : await imageOwners(store, c.imageId, opts.signal));
   const root = store.containerPath(c.rootfs);
   try {
     if (!lstatSync(root).isDirectory()) throw new Error('not a directory');
@@ -114,7 +142,7 @@ export async function exportContainer(store: Store, nameOrId: string, opts: Expo
   const what = `cannot write the archive to ${typeof opts.output === 'string' ? opts.output : 'stdout'}`;
   if (typeof opts.output !== 'string') {
     try {
-      await writeTree(root, new TarWriter(opts.output), opts.owners, opts.signal);
+      await writeTree(root, new TarWriter(opts.output), owners, opts.signal);
     } catch (e) {
       throw outputWriteError(e, what);
     }
@@ -122,7 +150,7 @@ export async function exportContainer(store: Store, nameOrId: string, opts: Expo
   }
   const out = await openOutputFile(opts.output, what);
   try {
-    await writeTree(root, new TarWriter(out.stream), opts.owners, opts.signal);
+    await writeTree(root, new TarWriter(out.stream), owners, opts.signal);
     await out.commit();
   } catch (e) {
     await out.discard();
