@@ -2,7 +2,9 @@
  * Containers side by side with podman (scratch vfs store): the same image loaded into both,
  * `podman create` + `podman export` against `berth create` + `berth export` (byte for byte),
  * berth's export imported back into podman (same file list, types, modes, owners, sizes,
- * link targets), and `diff` of both after the same changes to the mounted root filesystems.
+ * link targets), `diff` of both after the same changes to the mounted root filesystems, and
+ * berth without privileges (another user): its export lists the image's owners and modes
+ * exactly as podman's export as root does.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { berth } from '../helpers/archives.js';
 import { writeContainerTestArchive } from '../helpers/container-fixture.js';
-import { rmrf, run, scratchPodman, skipUnlessTools, type ScratchPodman } from '../helpers/tools.js';
+import { rmrf, run, runOk, scratchPodman, skipUnlessTools, toolPath, type ScratchPodman } from '../helpers/tools.js';
+import { BERTH_CLI } from '../helpers/berth.js';
 
 // podman mounts container storage only as root (as its own mount tests)
 const skip = skipUnlessTools('podman') || (process.getuid?.() !== 0 ? 'podman mount needs root' : false);
@@ -105,4 +108,35 @@ test('diff: the same changes as podman diff (podman orders them as it walks a ma
   assert.equal(sorted(mine).length, 10);
   assert.deepEqual(JSON.parse(await ok(['diff', '--format', 'json', 'd1'])).deleted.sort(), ['/etc/link', '/opt/cache']);
   await pok(['umount', 'd1']);
+});
+
+const USER = 'berth-rootless';
+const skipRootless = skip || (!toolPath('useradd') || !toolPath('runuser') ? 'useradd/runuser missing' : false);
+
+test('export without privileges: the image owners and modes the unpacker recorded', { skip: skipRootless }, async () => {
+  if ((await run('id', ['-u', USER])).code !== 0)
+    await runOk('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+  const uid = Number((await runOk('id', ['-u', USER])).stdout.trim());
+  const home = path.join(dir, 'user');
+  await fsp.mkdir(home, { mode: 0o700 });
+  await fsp.chown(home, uid, uid);
+  await fsp.chmod(dir, 0o755);
+  const archive = path.join(home, 'img.tar');
+  writeContainerTestArchive(archive, IMAGE);
+  await fsp.chown(archive, uid, uid);
+  const asUser = async (args: string[]): Promise<string> => {
+    const env = ['/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', `HOME=${home}`, `TMPDIR=${home}`];
+    const r = await run('runuser', ['-u', USER, '--', ...env, process.execPath, BERTH_CLI, '--root', path.join(home, 'store'), ...args]);
+    assert.equal(r.code, 0, `berth ${args.join(' ')} as ${USER}: ${r.stderr}`);
+    return r.stdout;
+  };
+  await asUser(['load', '-q', '-i', archive]);
+  await asUser(['create', '--name', 'r1', IMAGE]);
+  const mine = path.join(home, 'r1.tar');
+  await asUser(['export', '-o', mine, 'r1']);
+  assert.equal(await asUser(['diff', 'r1']), '', 'nothing changed');
+  await pok(['create', '--name', 'r1', IMAGE]);
+  const theirs = path.join(dir, 'podman-r1.tar');
+  await pok(['export', '-o', theirs, 'r1']);
+  assert.deepEqual(await listing(mine), await listing(theirs));
 });
