@@ -359,6 +359,8 @@ export class Store {
   /** Replace the signatures of one manifest of image `id` in one transaction. */
   setSignatures(id: string, manifestDigest: Digest, signatures: readonly Signature[]): void {
     this.index.setSignatures(id, manifestDigest, signatures);
+  }
+
   // ---- containers: records of writable root filesystems made from images ---------------
 
   /** Every container record, oldest first. */
