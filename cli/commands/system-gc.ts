@@ -5,8 +5,9 @@ import type { GlobalOptions } from '../main.js';
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g);
   try {
-    const r = store.gc();
+    const r = store.gc({ allPartials: !!p.opts.partials });
     process.stdout.write(`Removed ${r.removed} unreferenced blob(s), ${r.bytes} bytes\n`);
+    process.stdout.write(`Removed ${r.partials.removed} partial download(s), ${r.partials.bytes} bytes\n`);
   } finally {
     store.close();
   }

@@ -1,7 +1,7 @@
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { TransportContext } from '../transports/types.js';
-import type { DockerTransportOptions } from '../transports/docker/index.js';
+import type { DockerTransportOptions, RetryEvent } from '../transports/docker/index.js';
 import { loadRegistriesConf, type RegistriesConf } from './registries.js';
 import { loadEngineSettings, type EngineSettings } from './containers-conf.js';
 import { registryAccess, type RegistryAccessOptions } from './registry-access.js';
@@ -32,6 +32,8 @@ export interface ContextOptions {
   /** registries.d directory (default: ~/.config/containers/registries.d, else /etc/containers/registries.d). */
   registriesDir?: string;
   signal?: AbortSignal;
+  /** Told about every retried registry request (and every resumed download). */
+  onRetry?: (e: RetryEvent) => void;
 }
 
 /** The context of one operation: what transports need, plus the configuration it came from. */
@@ -80,7 +82,8 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
         { ...flags, retry: retrySettings(flags.retry, ctx.engine()) },
         flags.registriesConf ?? ctx.registriesConf(),
       );
-      return access.signal || !o.signal ? access : { ...access, signal: o.signal };
+      const withSignal = access.signal || !o.signal ? access : { ...access, signal: o.signal };
+      return o.onRetry ? { ...withSignal, onRetry: o.onRetry } : withSignal;
     },
     useSigstoreAttachments(identity: string): boolean {
       registriesD ??= loadRegistriesDSigstore(o.registriesDir);

@@ -1,6 +1,6 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { defaultParallelism } from './parallelism.js';
-import { BerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
 import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
@@ -21,8 +21,8 @@ import {
   serializeManifest,
 } from '../media/index.js';
 import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
-import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent } from '../transports/types.js';
-import { Coalesce, SideTap, Tee, GROUP_BYTES, forEachLimit, readAll } from '../util/streams.js';
+import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent, ResumableBlob } from '../transports/types.js';
+import { Coalesce, SideTap, Tee, GROUP_BYTES, concatStreams, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
 import { planLayer, type CompressionRequest } from './compression-plan.js';
 import type { Signature, Signer } from '../trust/signature.js';
@@ -60,6 +60,11 @@ export interface CopyOptions {
   signers?: Signer[];
   /** The identity the new signatures name (a reference with a tag or digest); default: the destination's docker reference. */
   signIdentity?: string;
+  /**
+   * Let the destination keep the bytes of an interrupted layer download and resume from them
+   * (default: when the source is remote, see `ImageSource.remote`).
+   */
+  resume?: boolean;
 }
 
 /** Why the manifest may not change, in containers/image's words (or undefined). */
@@ -89,6 +94,7 @@ const LAYER_OF = (i: number, n: number) => `layer ${i + 1}/${n}`;
  */
 export async function copyImage(src: ImageSource, dest: ImageDestination, opts: CopyOptions = {}): Promise<CopyResult> {
   const emit = opts.onProgress ?? (() => {});
+  const started = Date.now();
   const srcName = src.ref.toString();
 
   // 1. resolve the manifest (verify the digest whenever we know what to expect)
@@ -212,6 +218,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
 
   // 5. layers
   const n = srcManifest.layers.length;
+  let fetchedBytes = configDesc.size;
+  let existingBytes = 0;
+  let resumedBytes = 0;
+  const resumedDigests = new Set<Digest>();
   const committed: CommittedLayer[] = new Array(n);
   await forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
     const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
@@ -241,6 +251,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       const hint = reused?.hint ?? srcHint;
       if (reused && (!needDiff || hint)) {
         if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+        existingBytes += layer.size;
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
         committed[i] = {
           desc: { ...layer, mediaType: outTypeFor(srcComp, srcComp), digest: reused.blob.digest, size: reused.blob.size },
@@ -257,6 +268,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       const reused = await dest.tryReuseBlob(tarDesc, srcHint);
       if (reused) {
         if (verifyDiffIDs && srcHint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+        existingBytes += layer.size;
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
         committed[i] = {
           desc: {
@@ -271,144 +283,182 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         return;
       }
     }
-    emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: 0, total: layer.size });
-    let { stream: raw } = await src.getBlob(layer);
-    if (!hints[i]?.compression) {
-      // the media type may not say how the bytes are compressed (skopeo labels the uncompressed
-      // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide
-      const peeked = await peekStream(raw, 6);
-      raw = peeked.stream;
-      const real = sniffCompression(peeked.head);
-      if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
-        target = carried.length > 0 ? real : planLayer(real, desire, opts.compression).target;
-        srcComp = real;
-        srcHint = hintFor(real);
-        outMediaType = outTypeFor(real, target);
-      }
-    }
-    let lastEmit = 0;
-    const verifier = new DigestVerifier({
-      digest: layer.digest,
-      size: layer.size,
-      what,
-      // progress from inside the verifier: a 'data' listener would switch the stream to flowing mode
-      onBytes: (n) => {
-        if (n - lastEmit >= 4 << 20) {
-          lastEmit = n;
-          emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size });
+    // one attempt at the transfer; returns how many bytes kept from an interrupted one it used
+    const transfer = async (): Promise<{ kept: number }> => {
+      // the destination may keep what an interrupted transfer of this blob wrote: fetch the rest
+      const resumable = target === srcComp && (opts.resume ?? src.remote) ? await dest.resumeBlob?.(layer, srcName) : undefined;
+      try {
+        const opened = await openBlob(src, layer, resumable);
+        let raw = opened.stream;
+        const kept = opened.kept;
+        if (kept > 0) {
+          resumedDigests.add(layer.digest);
+          emit({ kind: 'blob', digest: layer.digest, state: 'resumed', bytes: kept, total: layer.size });
         }
-      },
-    });
-    // network chunks are small (~64 KiB): regroup them so that hashing, zlib and file writes
-    // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
-    const grouped = new Coalesce(GROUP_BYTES);
-    raw.on('error', (e) => grouped.destroy(e));
-    let side: ContentDigest | undefined;
-    let unverified: Readable = raw.pipe(grouped);
-    if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
-      // hash the decompressed side-stream to learn (and check) the diffID, in the same pass as
-      // the digest. The side taps the bytes just before the verifier, so the verifier is what
-      // the destination reads (and the store need not hash the blob again); a side failure is
-      // reported after the digest check.
-      side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
-      const tap = new SideTap(side.input, side.done);
-      grouped.on('error', (e) => tap.destroy(e));
-      unverified = grouped.pipe(tap);
-    }
-    unverified.on('error', (e) => verifier.destroy(e));
-    const out: Readable = unverified.pipe(verifier);
+        if (!hints[i]?.compression) {
+          // the media type may not say how the bytes are compressed (skopeo labels the uncompressed
+          // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide
+          const peeked = await peekStream(raw, 6);
+          raw = peeked.stream;
+          const real = sniffCompression(peeked.head);
+          if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
+            target = carried.length > 0 ? real : planLayer(real, desire, opts.compression).target;
+            srcComp = real;
+            srcHint = hintFor(real);
+            outMediaType = outTypeFor(real, target);
+          }
+        }
+        let lastEmit = 0;
+        const verifier = new DigestVerifier({
+          digest: layer.digest,
+          size: layer.size,
+          what,
+          // progress from inside the verifier: a 'data' listener would switch the stream to flowing mode
+          onBytes: (n) => {
+            if (n - lastEmit >= 4 << 20) {
+              lastEmit = n;
+              emit({ kind: 'blob', digest: layer.digest, state: 'copying', bytes: n, total: layer.size });
+            }
+          },
+        });
+        // network chunks are small (~64 KiB): regroup them so that hashing, zlib and file writes
+        // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
+        const grouped = new Coalesce(GROUP_BYTES);
+        raw.on('error', (e) => grouped.destroy(e));
+        let side: ContentDigest | undefined;
+        let unverified: Readable = raw.pipe(grouped);
+        if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
+          // hash the decompressed side-stream to learn (and check) the diffID, in the same pass as
+          // the digest. The side taps the bytes just before the verifier, so the verifier is what
+          // the destination reads (and the store need not hash the blob again); a side failure is
+          // reported after the digest check.
+          side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
+          const tap = new SideTap(side.input, side.done);
+          grouped.on('error', (e) => tap.destroy(e));
+          unverified = grouped.pipe(tap);
+        }
+        unverified.on('error', (e) => verifier.destroy(e));
+        const out: Readable = unverified.pipe(verifier);
 
-    if (target === srcComp) {
-      const stored = await dest
-        .putBlob(out, { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
-        .catch((e) => {
-          side?.destroy(); // an external decompressor must not outlive the copy
-          throw corruptData(e, what);
-        });
-      const learned = side
-        ? await side.done.catch((e) => {
+        if (target === srcComp) {
+          const meta = { digest: layer.digest, size: layer.size, mediaType: outMediaType, isConfig: false, hint: srcHint, what };
+          const stored = await (resumable ? resumable.write(out, kept, meta) : dest.putBlob(out, meta)).catch((e) => {
+            side?.destroy(); // an external decompressor must not outlive the copy
             throw corruptData(e, what);
-          })
-        : undefined;
-      const diffID = learned ? learned.digest : (srcHint?.diffID ?? diffIDs[i]!);
-      const usize = learned ? learned.bytes : (srcHint?.uncompressedSize ?? -1);
-      if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
-      committed[i] = {
-        desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size },
-        diffID,
-        uncompressedSize: usize,
-      };
-    } else {
-      // convert: decompress (verified input) -> hash the tar -> recompress. An uncompressed
-      // source is the tar itself: the verifier checks its digest, which is its diffID.
-      let tarStream: Readable = out;
-      let tarHash: DigestVerifier | HashSink = verifier;
-      let tarComplete = () => out.readableEnded;
-      let dec: Duplex | undefined;
-      if (srcComp !== 'none') {
-        const d = (dec = createDecompressor(srcComp as Algorithm));
-        out.on('error', (e) => d.destroy(e));
-        const hashSide = new HashSink();
-        const hashSideDone = new Promise<void>((res, rej) => {
-          hashSide.on('finish', res);
-          hashSide.on('error', rej);
-        });
-        const tee = new Tee(hashSide, hashSideDone);
-        dec.on('error', (e) => tee.destroy(e));
-        tarStream = out.pipe(dec).pipe(tee);
-        tarHash = hashSide;
-        tarComplete = () => hashSide.writableFinished;
-      }
-      let final: Readable = tarStream;
-      let check: ContentDigest | undefined;
-      if (target !== 'none') {
-        const comp = createCompressor(target, { level: opts.compression?.level });
-        tarStream.on('error', (e) => comp.destroy(e));
-        final = tarStream.pipe(comp);
-        if (target === 'gzip' && gzipCodec('compress').path) {
-          // what a compressing program wrote must decompress to the tar, checked on the way out
-          // (before the manifest names it)
-          check = decompressedDigest('gzip');
-          const tap = new SideTap(check.input, check.done);
-          final.on('error', (e) => tap.destroy(e));
-          final = final.pipe(tap);
+          });
+          const learned = side
+            ? await side.done.catch((e) => {
+                throw corruptData(e, what);
+              })
+            : undefined;
+          const diffID = learned ? learned.digest : (srcHint?.diffID ?? diffIDs[i]!);
+          const usize = learned ? learned.bytes : (srcHint?.uncompressedSize ?? -1);
+          if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+          committed[i] = {
+            desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size },
+            diffID,
+            uncompressedSize: usize,
+          };
+        } else {
+          // convert: decompress (verified input) -> hash the tar -> recompress. An uncompressed
+          // source is the tar itself: the verifier checks its digest, which is its diffID.
+          resumable?.release();
+          let tarStream: Readable = out;
+          let tarHash: DigestVerifier | HashSink = verifier;
+          let tarComplete = () => out.readableEnded;
+          let dec: Duplex | undefined;
+          if (srcComp !== 'none') {
+            const d = (dec = createDecompressor(srcComp as Algorithm));
+            out.on('error', (e) => d.destroy(e));
+            const hashSide = new HashSink();
+            const hashSideDone = new Promise<void>((res, rej) => {
+              hashSide.on('finish', res);
+              hashSide.on('error', rej);
+            });
+            const tee = new Tee(hashSide, hashSideDone);
+            dec.on('error', (e) => tee.destroy(e));
+            tarStream = out.pipe(dec).pipe(tee);
+            tarHash = hashSide;
+            tarComplete = () => hashSide.writableFinished;
+          }
+          let final: Readable = tarStream;
+          let check: ContentDigest | undefined;
+          if (target !== 'none') {
+            const comp = createCompressor(target, { level: opts.compression?.level });
+            tarStream.on('error', (e) => comp.destroy(e));
+            final = tarStream.pipe(comp);
+            if (target === 'gzip' && gzipCodec('compress').path) {
+              // what a compressing program wrote must decompress to the tar, checked on the way out
+              // (before the manifest names it)
+              check = decompressedDigest('gzip');
+              const tap = new SideTap(check.input, check.done);
+              final.on('error', (e) => tap.destroy(e));
+              final = final.pipe(tap);
+            }
+          }
+          const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
+          const stored = await dest
+            .putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
+            .catch((e) => {
+              dec?.destroy();
+              check?.destroy();
+              final.destroy(); // external codecs must not outlive the copy
+              throw corruptData(e, what);
+            });
+          if (check) {
+            const got = await check.done.catch((e: unknown) => {
+              throw compressorLied(what, e);
+            });
+            if (tarComplete() && got.digest !== tarHash.digest) throw compressorLied(what);
+          }
+          // a destination must read the whole stream before putBlob resolves (the tar hash is
+          // complete only then); waiting here instead could hang on a destination that did not
+          if (!tarComplete()) {
+            final.destroy();
+            throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
+          }
+          const diffID = tarHash.digest;
+          if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+          committed[i] = {
+            desc: {
+              mediaType: outMediaType,
+              digest: stored.digest,
+              size: stored.size,
+              ...(layer.annotations ? { annotations: layer.annotations } : {}),
+            },
+            diffID,
+            uncompressedSize: tarHash.bytes,
+          };
         }
+        return { kept };
+      } finally {
+        resumable?.release(); // a no-op once written
       }
-      const knownTar = target === 'none' && srcHint ? { digest: srcHint.diffID, size: srcHint.uncompressedSize } : {};
-      const stored = await dest
-        .putBlob(final, { ...knownTar, mediaType: outMediaType, isConfig: false, hint: srcHint, what })
-        .catch((e) => {
-          dec?.destroy();
-          check?.destroy();
-          final.destroy(); // external codecs must not outlive the copy
-          throw corruptData(e, what);
-        });
-      if (check) {
-        const got = await check.done.catch((e: unknown) => {
-          throw compressorLied(what, e);
-        });
-        if (tarComplete() && got.digest !== tarHash.digest) throw compressorLied(what);
-      }
-      // a destination must read the whole stream before putBlob resolves (the tar hash is
-      // complete only then); waiting here instead could hang on a destination that did not
-      if (!tarComplete()) {
-        final.destroy();
-        throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
-      }
-      const diffID = tarHash.digest;
-      if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
-      committed[i] = {
-        desc: {
-          mediaType: outMediaType,
-          digest: stored.digest,
-          size: stored.size,
-          ...(layer.annotations ? { annotations: layer.annotations } : {}),
-        },
-        diffID,
-        uncompressedSize: tarHash.bytes,
-      };
+    };
+    const t0 = Date.now();
+    emit({ kind: 'blob', digest: layer.digest, state: 'start', bytes: 0, total: layer.size });
+    let kept: number;
+    try {
+      kept = (await transfer()).kept;
+    } catch (e) {
+      // kept bytes the whole blob's digest rejected were discarded: fetch all of it once more
+      if (!(isBerthError(e, 'DIGEST_MISMATCH') || isBerthError(e, 'SIZE_MISMATCH')) || !resumedDigests.has(layer.digest)) throw e;
+      emit({ kind: 'message', text: `Kept bytes of blob ${layer.digest} did not verify; fetching all of it again` });
+      kept = (await transfer()).kept;
     }
-    emit({ kind: 'blob', digest: layer.digest, state: 'done', bytes: layer.size, total: layer.size });
+    const elapsedMs = Date.now() - t0;
+    fetchedBytes += layer.size - kept;
+    resumedBytes += kept;
+    emit({
+      kind: 'blob',
+      digest: layer.digest,
+      state: 'done',
+      bytes: layer.size,
+      total: layer.size,
+      fetched: layer.size - kept,
+      elapsedMs,
+      bytesPerSecond: rate(layer.size - kept, elapsedMs),
+    });
   });
 
   // 6. config blob (same bytes; media type follows the manifest flavour)
@@ -453,10 +503,25 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       `Copying this image would require changing layer representation, which we cannot do: ${JSON.stringify(noChange)}`,
     );
   emit({ kind: 'manifest', state: 'writing', digest: outDigest });
+  const emitDone = () => {
+    const elapsedMs = Date.now() - started;
+    emit({
+      kind: 'done',
+      manifestDigest: outDigest,
+      blobs: n + 1,
+      bytes: srcManifest.layers.reduce((a, l) => a + l.size, configDesc.size),
+      fetched: fetchedBytes,
+      existing: existingBytes,
+      resumed: resumedBytes,
+      elapsedMs,
+      bytesPerSecond: rate(fetchedBytes, elapsedMs),
+    });
+  };
   if (opts.asInstance) {
     await dest.putManifest({ bytes: outBytes, mediaType: outType }, outDigest);
     await storeSignatures(dest, carried, outBytes, outDigest, opts, signIdentity, emit);
     emit({ kind: 'manifest', state: 'done', digest: outDigest });
+    emitDone();
     return {
       manifestDigest: outDigest,
       manifestMediaType: outType,
@@ -477,6 +542,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     layers: committed,
   });
   emit({ kind: 'manifest', state: 'done', digest: outDigest });
+  emitDone();
   return {
     manifestDigest: outDigest,
     manifestMediaType: outType,
@@ -486,6 +552,30 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     manifestBytes: outBytes,
     config,
   };
+}
+
+/** Bytes per second, whole; 0 for an instant. */
+function rate(bytes: number, ms: number): number {
+  return ms > 0 ? Math.round((bytes * 1000) / ms) : 0;
+}
+
+/**
+ * Open a layer at the source, after the bytes the destination kept (`resumable`) when the
+ * source can start there; otherwise the kept bytes are forgotten and the whole blob is read.
+ * The stream delivers the whole blob either way: the kept bytes first, hashed again.
+ */
+async function openBlob(src: ImageSource, layer: Descriptor, resumable?: ResumableBlob): Promise<{ stream: Readable; kept: number }> {
+  const offset = resumable?.offset ?? 0;
+  if (offset > 0 && offset === layer.size) return { stream: resumable!.prefix(), kept: offset };
+  const got = await src.getBlob(layer, offset > 0 ? { offset } : undefined);
+  const from = got.offset ?? 0;
+  if (offset > 0 && from === offset) return { stream: concatStreams(resumable!.prefix(), got.stream), kept: offset };
+  if (from !== 0) {
+    got.stream.destroy();
+    throw new BerthError('INTERNAL', `${src.ref} delivered blob ${layer.digest} from byte ${from}, not from ${offset}`);
+  }
+  if (offset > 0) resumable!.restart();
+  return { stream: got.stream, kept: 0 };
 }
 
 /** The index entry of digest `d` (an instance asked for by digest). */

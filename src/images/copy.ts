@@ -5,7 +5,7 @@ import { copyMultiImage, type CopyMultiResult } from '../copy/copy-multi.js';
 import type { PlatformChoice } from '../platform/platform.js';
 import type { ContextOptions } from '../config/context.js';
 import { parseImageName } from '../transports/registry.js';
-import { imageContext } from './context.js';
+import { imageContext, retryProgress } from './context.js';
 
 export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest' | 'instance' | 'asInstance'> {
   /** Registry flags (registry / destRegistry), the store opener, the signature policy. */
@@ -29,7 +29,7 @@ async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions):
   if (all && platforms) throw new BerthError('INVALID_ARGUMENT', 'copying all instances and a set of platforms are mutually exclusive');
   if (platforms && (copyOpts.platform?.os || copyOpts.platform?.arch))
     throw new BerthError('INVALID_ARGUMENT', 'a platform and a set of platforms are mutually exclusive');
-  const ctx = imageContext(context);
+  const ctx = imageContext({ ...context, onRetry: context.onRetry ?? retryProgress(copyOpts.onProgress) });
   const source = await parseImageName(src).newSource(ctx);
   try {
     const opened = await parseImageName(dst).newDestination(ctx);

@@ -13,7 +13,7 @@ import type { ImageSource, ProgressEvent } from '../transports/types.js';
 import type { Store } from '../store/store.js';
 import { tryLookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
-import { imageContext } from './context.js';
+import { imageContext, retryProgress } from './context.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -54,7 +54,13 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
   if (!['always', 'missing', 'never', 'newer'].includes(policy))
     throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});
-  const ctx = imageContext({ store: () => store, registry: opts, signaturePolicy: opts.signaturePolicy, signal: opts.signal });
+  const ctx = imageContext({
+    store: () => store,
+    registry: opts,
+    signaturePolicy: opts.signaturePolicy,
+    signal: opts.signal,
+    onRetry: retryProgress(opts.onProgress),
+  });
   const policyCheck = opts.policyCheck ?? ctx.policy();
   const conf = ctx.registriesConf();
   const parallel = ctx.parallelCopies(opts.parallel);

@@ -8,7 +8,7 @@ import type { Signer } from '../trust/signature.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
-import { imageContext } from './context.js';
+import { imageContext, retryProgress } from './context.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 
 export interface PushOptions extends RegistryAccessOptions {
@@ -55,7 +55,7 @@ async function pushImageNow(
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }
   if (opts.digestfile !== undefined) checkOutputPath(opts.digestfile, 'digest file path');
-  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal });
+  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal, onRetry: retryProgress(opts.onProgress) });
   const parallel = ctx.parallelCopies(opts.parallel);
   const { id, matchedName } = lookupImage(store, source);
   let dest = destination ?? source;

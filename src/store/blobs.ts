@@ -84,8 +84,14 @@ export class BlobStore {
     expect: { digest?: Digest; size?: number; maxSize?: number; what: string },
     /** Called with the verified digest just before it becomes visible (lease protection). */
     beforeVisible?: (d: Digest) => void,
+    /**
+     * Write into this file instead of a fresh temp file (a partial download): the first
+     * `start` bytes of `src` are already there and are not written again. On failure the
+     * file is left for the caller.
+     */
+    into?: { path: string; start: number },
   ): Promise<{ digest: Digest; size: number; created: boolean }> {
-    const tmp = this.tempPath();
+    const tmp = into?.path ?? this.tempPath();
     // The copy engine hands us its own verifier: when it enforces exactly what we would,
     // hash once (it fails the stream on any mismatch before we see the end).
     const upstream =
@@ -97,9 +103,12 @@ export class BlobStore {
         ? src
         : undefined;
     const verifier = upstream ?? new DigestVerifier(expect);
-    const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
+    const start = into?.start ?? 0;
+    const out = createWriteStream(tmp, { flags: into ? 'r+' : 'wx', start, highWaterMark: 1 << 20 });
     try {
-      if (upstream) await pipeline(src, out);
+      if (start > 0 && upstream) await pipeline(src, skipBytes(start), out);
+      else if (start > 0) await pipeline(src, verifier, skipBytes(start), out);
+      else if (upstream) await pipeline(src, out);
       else await pipeline(src, verifier, out);
       await fsyncFile(tmp);
       const digest = verifier.digest;
@@ -112,7 +121,7 @@ export class BlobStore {
       await fsp.rename(tmp, final);
       return { digest, size: verifier.bytes, created };
     } catch (e) {
-      await fsp.unlink(tmp).catch(() => {});
+      if (!into) await fsp.unlink(tmp).catch(() => {});
       throw isStoreFsError(e, [tmp]) ? storeFsError(e, tmp, true, 'writing') : wrapError(e, 'IO', `writing ${expect.what} to the store`);
     }
   }
@@ -265,6 +274,21 @@ export class BlobStore {
     }
     return n;
   }
+}
+
+/** Drop the first `n` bytes of a stream (they are already on disk). */
+function skipBytes(n: number): (src: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return async function* (src) {
+    let left = n;
+    for await (const c of src) {
+      if (left >= c.length) {
+        left -= c.length;
+        continue;
+      }
+      yield left > 0 ? c.subarray(left) : c;
+      left = 0;
+    }
+  };
 }
 
 /** The mtime of a verified blob file (see `BlobStore.inDoubt`). */

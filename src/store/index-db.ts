@@ -61,6 +61,47 @@ export interface ListRow {
   names: string[];
 }
 
+/** A blob part-downloaded by an interrupted transfer (its bytes are in ROOT/partials/). */
+export interface PartialRecord {
+  digest: Digest;
+  /** Size of the whole blob. */
+  size: number;
+  /** Where it was being fetched from ("docker://registry/repo:tag"). */
+  source: string;
+  started: string;
+  /** Last time a writer took it over or recorded its progress. */
+  updated: string;
+  /** Bytes recorded when the transfer stopped, and the digest of exactly those bytes (null: none recorded). */
+  checkpointBytes: number;
+  checkpointDigest: Digest | null;
+  /** The writer (liveness.ts) holding it, null when none. */
+  owner: string | null;
+}
+
+interface RawPartial {
+  digest: string;
+  size: number;
+  source: string;
+  started: string;
+  updated: string;
+  checkpoint_bytes: number;
+  checkpoint_digest: string | null;
+  owner: string | null;
+}
+
+function partialRecord(r: RawPartial): PartialRecord {
+  return {
+    digest: r.digest as Digest,
+    size: r.size,
+    source: r.source,
+    started: r.started,
+    updated: r.updated,
+    checkpointBytes: r.checkpoint_bytes,
+    checkpointDigest: r.checkpoint_digest as Digest | null,
+    owner: r.owner,
+  };
+}
+
 export interface ImageRow {
   id: string;
   configDigest: Digest;
@@ -99,7 +140,7 @@ export interface ContainerRow {
   mountCount: number;
 }
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -481,6 +522,17 @@ export class IndexDB {
         );
         CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        -- schema 6: blobs part-downloaded by interrupted transfers, kept to resume (partials.ts)
+        CREATE TABLE IF NOT EXISTS partials (
+          digest TEXT PRIMARY KEY,
+          size INTEGER NOT NULL,
+          source TEXT NOT NULL,
+          started TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          checkpoint_bytes INTEGER NOT NULL DEFAULT 0,
+          checkpoint_digest TEXT,
+          owner TEXT
+        );
         INSERT OR IGNORE INTO counters VALUES ('seq', 0);
       `);
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -514,6 +566,65 @@ export class IndexDB {
 
   closeLease(id: number): void {
     this.transaction(() => this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(id), { frees: true });
+  }
+
+  // ---- partial blobs ---------------------------------------------------------------------
+
+  /**
+   * Take over the partial record of `digest` for writer `owner` (creating it), unless a live
+   * other writer holds it: then undefined. One transaction, so two processes never both win.
+   */
+  claimPartial(p: { digest: Digest; size: number; source: string }, owner: string): PartialRecord | undefined {
+    return this.transaction(() => {
+      const row = this.partialRow(p.digest);
+      if (row?.owner && row.owner !== owner && isWriterAlive(this.root, row.owner)) return undefined;
+      const now = new Date().toISOString();
+      if (row && row.size !== p.size) this.db.prepare(`DELETE FROM partials WHERE digest = ?`).run(p.digest);
+      this.db
+        .prepare(
+          `INSERT INTO partials (digest, size, source, started, updated, owner) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(digest) DO UPDATE SET source = excluded.source, updated = excluded.updated, owner = excluded.owner`,
+        )
+        .run(p.digest, p.size, p.source, now, now, owner);
+      return this.partialRow(p.digest)!;
+    });
+  }
+
+  /** Record how far a partial got (`bytes` hashing to `prefix`) and release it. */
+  checkpointPartial(digest: Digest, bytes: number, prefix: Digest | null, owner: string): void {
+    this.transaction(() =>
+      this.db
+        .prepare(
+          `UPDATE partials SET checkpoint_bytes = ?, checkpoint_digest = ?, updated = ?, owner = NULL WHERE digest = ? AND owner IS ?`,
+        )
+        .run(bytes, prefix, new Date().toISOString(), digest, owner),
+    );
+  }
+
+  /** Forget a partial record (its file is gone or complete); with `owner`, only while it still holds it. */
+  dropPartial(digest: Digest, owner?: string): void {
+    this.transaction(
+      () =>
+        owner === undefined
+          ? this.db.prepare(`DELETE FROM partials WHERE digest = ?`).run(digest)
+          : this.db.prepare(`DELETE FROM partials WHERE digest = ? AND owner IS ?`).run(digest, owner),
+      { frees: true },
+    );
+  }
+
+  listPartials(): PartialRecord[] {
+    try {
+      return (this.db.prepare(`SELECT * FROM partials ORDER BY started`).all() as RawPartial[]).map(partialRecord);
+    } catch (e) {
+      // a read-only view of an older store has no such table: nothing is partial there
+      if (/no such table/.test((e as Error).message)) return [];
+      throw e;
+    }
+  }
+
+  private partialRow(d: Digest): PartialRecord | undefined {
+    const r = this.db.prepare(`SELECT * FROM partials WHERE digest = ?`).get(d) as RawPartial | undefined;
+    return r && partialRecord(r);
   }
 
   // ---- images ---------------------------------------------------------------------------
@@ -1032,8 +1143,26 @@ export class IndexDB {
     return this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id) !== undefined;
   }
 
-  /** Blobs protected by leases of live processes; leases of dead processes are dropped. */
-  protectedBlobs(): Set<string> {
+  /** The blobs each image references (config, manifests, their layers, extra blobs), by image ID. */
+  blobsByImage(): Map<string, Set<Digest>> {
+    const out = new Map<string, Set<Digest>>();
+    for (const [id, d] of this.db
+      .prepare(
+        `SELECT id, config_digest FROM images UNION ALL SELECT image_id, manifest_digest FROM image_manifests
+      UNION ALL SELECT im.image_id, ml.digest FROM manifest_layers ml JOIN image_manifests im ON im.manifest_digest = ml.manifest_digest
+      UNION ALL SELECT image_id, digest FROM image_blobs`,
+      )
+      .raw()
+      .all() as [string, Digest][])
+      (out.get(id) ?? out.set(id, new Set()).get(id)!).add(d);
+    return out;
+  }
+
+  /**
+   * Blobs protected by leases of live processes. `prune` (default): leases of dead processes
+   * are dropped on the way (a write); without it the index is only read.
+   */
+  protectedBlobs(prune = true): Set<string> {
     const leases = this.db.prepare(`SELECT id, pid, owner FROM leases`).all() as { id: number; pid: number; owner: string | null }[];
     const s = new Set<string>();
     const alive = new Map<string, boolean>();
@@ -1042,7 +1171,7 @@ export class IndexDB {
       let live = alive.get(owner);
       if (live === undefined) alive.set(owner, (live = isWriterAlive(this.root, owner)));
       if (!live) {
-        this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id);
+        if (prune) this.db.prepare(`DELETE FROM leases WHERE id = ?`).run(l.id);
         continue;
       }
       for (const r of this.db.prepare(`SELECT digest FROM lease_blobs WHERE lease_id = ?`).raw().all(l.id) as [string][]) s.add(r[0]);

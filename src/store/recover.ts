@@ -37,6 +37,10 @@ const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests
  * A readable index is then replaced in one immediate transaction of its own; an unreadable
  * or missing one is set aside (hard link index.db.damaged-TIME) and the new file renamed over
  * it. Killed at any point, the store has the old index or the new one.
+ *
+ * Records of partial downloads (the partials table) are not rebuilt: a readable index keeps
+ * them (only the image tables are replaced); a new index has none, and the files they named
+ * in ROOT/partials/ are then removed by the next gc as orphans (a pull fetches those blobs whole).
  */
 export async function recoverStore(root: string): Promise<RecoverReport> {
   if (!existsSync(join(root, 'blobs')))

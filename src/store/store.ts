@@ -23,6 +23,7 @@ import { BlobStore } from './blobs.js';
 import type { Signature } from '../trust/signature.js';
 import { IndexDB, type ContainerRow, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
 import { CONTAINERS_DIR, writeContainerFile } from './container-files.js';
+import { Partials, type HeldPartial, type PartialInfo } from './partials.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
 import { detachUnused, layersDir, mountsDir, removeTrees } from './rootfs-dirs.js';
@@ -101,6 +102,22 @@ export class Lease {
   }
 }
 
+export interface GcOptions {
+  /** Remove partial downloads last touched longer ago than this (default 24 hours). */
+  partialsTtlMs?: number;
+  /** Remove every partial download no live writer holds. */
+  allPartials?: boolean;
+}
+
+export interface GcResult {
+  /** Unreferenced blobs removed, and their bytes. */
+  removed: number;
+  bytes: number;
+  /** Partial downloads removed, and their bytes. */
+  partials: { removed: number; bytes: number };
+}
+
+export type { HeldPartial, PartialInfo } from './partials.js';
 export type { CheckProblem, CheckReport, RepairReport } from './check.js';
 
 /**
@@ -123,6 +140,7 @@ export class Store {
   readonly root: string;
   private readonly blobs: BlobStore;
   private readonly index: IndexDB;
+  private readonly partials: Partials;
   /** True when this is a read-only view (opened with access `read` on a store that cannot be written). */
   readonly readOnly: boolean;
   /** Opened with access `read`: no housekeeping on open and close (see `open`). */
@@ -134,6 +152,7 @@ export class Store {
     this.readOnly = index.readOnly;
     this.reader = reader;
     this.blobs = new BlobStore(root, () => this.owner(), { create: !this.readOnly });
+    this.partials = new Partials(root, index, () => this.owner());
     index.onFull = () => releaseReserveFile(root);
   }
 
@@ -490,6 +509,77 @@ export class Store {
     return this.blobs.write(src, expect, beforeVisible);
   }
 
+  // ---- partial downloads (partials.ts) ---------------------------------------------------
+
+  /**
+   * Take over the bytes an interrupted transfer kept of blob `d` (an empty partial when there
+   * are none) for a transfer from `source`: `offset` bytes are present, checked against the
+   * checkpoint recorded when that transfer stopped. Undefined when another live writer is
+   * transferring the blob. The holder must end with `writePartial` or `releasePartial`.
+   */
+  holdPartial(d: Digest, size: number, source: string): Promise<HeldPartial | undefined> {
+    return this.partials.hold(d, size, source);
+  }
+
+  /** The first `bytes` bytes of a held partial (to hash them again with the rest). */
+  partialPrefix(h: HeldPartial, bytes: number): Readable {
+    return this.partials.openPrefix(h, bytes);
+  }
+
+  /** Forget the bytes of a held partial (the source cannot resume): the transfer starts over. */
+  emptyPartial(h: HeldPartial): void {
+    this.partials.empty(h);
+  }
+
+  /**
+   * Stream blob `h.digest` into its partial, as `writeBlob` does: `src` delivers the whole
+   * blob, of which the first `start` bytes are the partial's and are not written again. The
+   * verified blob is moved into the store and the partial forgotten; on failure the partial
+   * keeps what was written (unless the bytes proved wrong) for the next transfer.
+   */
+  async writePartial(
+    h: HeldPartial,
+    src: Readable,
+    start: number,
+    what: string,
+    beforeVisible?: (d: Digest) => void,
+  ): Promise<{ digest: Digest; size: number; created: boolean }> {
+    let r;
+    try {
+      r = await this.blobs.write(src, { digest: h.digest, size: h.size, what }, beforeVisible, { path: h.path, start });
+    } catch (e) {
+      this.partials.release(h, Partials.keepAfter(e));
+      throw e;
+    }
+    this.partials.completed(h);
+    return r;
+  }
+
+  /** Stop holding a partial without writing to it: kept for a later transfer (or removed when empty). */
+  releasePartial(h: HeldPartial): void {
+    this.partials.release(h, true);
+  }
+
+  /** The blobs each image references (config, manifests, layers, extra blobs), by image ID. */
+  blobsByImage(): Map<string, Set<Digest>> {
+    return this.index.blobsByImage();
+  }
+
+  /** Every blob digest present in blobs/ (referenced or not). */
+  listBlobs(): Digest[] {
+    return this.blobs.list();
+  }
+
+  /** Blobs running writers have announced (leases of live processes); only reads the index. */
+  blobsInUse(): Set<string> {
+    return this.index.protectedBlobs(false);
+  }
+
+  /** Every kept partial download, with the bytes on disk and whether a live writer holds it. */
+  listPartials(): PartialInfo[] {
+    return this.partials.list();
+  }
+
   /** Store small in-memory content (manifests, configs); DIGEST_MISMATCH when `expected` differs. */
   putBlob(data: Uint8Array, expected?: Digest): Promise<{ digest: Digest; created: boolean }> {
     return this.blobs.putBytes(data, expected);
@@ -509,15 +599,18 @@ export class Store {
   }
 
   /**
-   * Remove blobs that no image references and no live writer protects. Runs inside one
+   * Remove blobs that no image references and no live writer protects, and partial
+   * downloads no live writer holds that are older than the TTL (all with `allPartials`). Runs inside one
    * immediate transaction, so writers announcing blobs wait for it (and vice versa).
    */
-  gc(): { removed: number; bytes: number } {
+  gc(opts: GcOptions = {}): GcResult {
     let removed = 0;
     let bytes = 0;
     let detached: string[] = [];
+    let partials = { removed: 0, bytes: 0 };
     this.index.transaction(
       () => {
+        partials = this.partials.collect({ ttlMs: opts.partialsTtlMs, all: opts.allPartials });
         const keep = this.index.referencedBlobs();
         for (const d of this.index.protectedBlobs()) keep.add(d);
         for (const d of this.blobs.list()) {
@@ -538,7 +631,7 @@ export class Store {
       { frees: true },
     );
     removeTrees(detached);
-    return { removed, bytes };
+    return { removed, bytes, partials };
   }
 
   /**

@@ -101,6 +101,11 @@ export interface ImageSource {
    * `offset` asks to resume part-way (sources that cannot must ignore it and return offset 0).
    */
   getBlob(desc: Descriptor, opts?: { offset?: number }): Promise<{ stream: Readable; size?: number; offset?: number }>;
+  /**
+   * True when blobs come over the network (a registry): the engine then lets the destination
+   * keep the bytes of an interrupted download, so that a later copy fetches only the rest.
+   */
+  readonly remote?: boolean;
   /** Optional knowledge about layers (local store, uncompressed archives). */
   layerHint?(desc: Descriptor): LayerHint | undefined;
   /** The image's names, when the source holds them (archives: RepoTags; oci: ref name). */
@@ -121,6 +126,24 @@ export interface StoredBlob {
   digest: Digest;
   size: number;
   mediaType: string;
+}
+
+/** A blob a destination can write part-way and complete later (see `ImageDestination.resumeBlob`). */
+export interface ResumableBlob {
+  /** Bytes present (0: none yet; an interrupted `write` keeps what it wrote for next time). */
+  readonly offset: number;
+  /** The first `offset` bytes: the engine hashes them again together with the rest. */
+  prefix(): Readable;
+  /** The source cannot start at `offset`: forget the kept bytes, `write` starts from 0. */
+  restart(): void;
+  /**
+   * Store the blob as `putBlob` does: `stream` delivers all of it, of which the first `kept`
+   * bytes are the ones already present (not written again). Failing, it keeps what it wrote
+   * unless the bytes proved wrong.
+   */
+  write(stream: Readable, kept: number, meta: PutBlobMeta): Promise<StoredBlob>;
+  /** Not written after all: keep the bytes for a later transfer. Idempotent. */
+  release(): void;
 }
 
 export interface PutBlobMeta {
@@ -173,6 +196,12 @@ export interface ImageDestination {
    * as stored (digest computed by the destination when meta.digest is absent).
    */
   putBlob(stream: Readable, meta: PutBlobMeta): Promise<StoredBlob>;
+  /**
+   * Optional: the bytes of `desc` an earlier, interrupted transfer kept here, held for this
+   * transfer (from `source`, for the record). Undefined when the destination cannot resume
+   * or another transfer of the blob is running. The engine ends with `write` or `release`.
+   */
+  resumeBlob?(desc: Descriptor, source: string): Promise<ResumableBlob | undefined>;
   putManifest(m: ManifestBytes, instance?: Digest): Promise<void>;
   /**
    * Store the complete list of signatures of the manifest `manifestDigest` (replacing any it
@@ -192,16 +221,42 @@ export interface ImageDestination {
   close(): Promise<void>;
 }
 
-/** Progress events the engine emits; the CLI renders them. */
+/**
+ * Progress events the engine emits; the CLI renders them (terminal, log lines, or NDJSON with
+ * --progress=json: docs/progress.schema.json describes that form). Per blob: `start` (or
+ * `exists` when the destination has it), maybe `resumed` (bytes kept by an interrupted
+ * transfer, not fetched again), `copying` with the bytes so far, then `done`.
+ */
 export type ProgressEvent =
   | { kind: 'resolved'; ref: string; manifestDigest: Digest }
   | {
       kind: 'blob';
       digest: Digest;
-      state: 'exists' | 'copying' | 'done' | 'skipped' | 'retrying';
+      state: 'start' | 'exists' | 'resumed' | 'copying' | 'done' | 'skipped' | 'retrying';
+      /** Bytes of the blob present so far (`resumed`: kept from before; `done`: the whole blob). */
       bytes?: number;
       total?: number;
       isConfig?: boolean;
+      /** `done`: bytes read from the source for this blob (the kept bytes of a resumed one are not). */
+      fetched?: number;
+      /** `done`: time since `start`, and the rate at which `fetched` came. */
+      elapsedMs?: number;
+      bytesPerSecond?: number;
     }
+  | { kind: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
   | { kind: 'manifest'; state: 'writing' | 'done'; digest?: Digest }
+  | {
+      kind: 'done';
+      manifestDigest: Digest;
+      /** Blobs of the image (layers and config) and their total size. */
+      blobs: number;
+      bytes: number;
+      /** Bytes read from the source, found at the destination already, and kept from interrupted transfers. */
+      fetched: number;
+      existing: number;
+      resumed: number;
+      elapsedMs: number;
+      /** `fetched` per second over the whole copy. */
+      bytesPerSecond: number;
+    }
   | { kind: 'message'; text: string };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
+import { onInterrupt } from './interrupt.js';
 
 /**
  * One output file (an archive, a digest file) being written.
@@ -227,32 +228,10 @@ function closeStream(s: Writable): Promise<void> {
 
 // ---- temp files removed on SIGINT/SIGTERM -----------------------------------------------
 
-const temps = new Set<string>();
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-function onSignal(sig: NodeJS.Signals): void {
-  for (const t of temps) {
-    try {
-      rmSync(t, { recursive: true, force: true });
-    } catch {
-      /* best effort */
-    }
-  }
-  temps.clear();
-  for (const s of SIGNALS) process.off(s, onSignal);
-  // nobody else handles it: die of the signal as we would have without this handler
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-}
-
 /**
  * Remove `path` (a file or a directory) if the process is interrupted by SIGINT, SIGTERM or
  * SIGHUP before the returned function is called. The caller still removes it on errors.
  */
 export function trackTemp(path: string): () => void {
-  if (temps.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
-  temps.add(path);
-  return () => {
-    if (!temps.delete(path)) return;
-    if (temps.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
-  };
+  return onInterrupt(() => rmSync(path, { recursive: true, force: true }));
 }

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback, type Writable, type Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /**
  * Passes chunks through unchanged and also writes them to `side` (e.g. a decompressor
@@ -48,6 +48,20 @@ export class Tee extends Transform {
       (e: Error) => cb(e),
     );
   }
+}
+
+/** One stream of `first`'s bytes, then `second`'s; a failure of either fails it, and destroying it destroys both. */
+export function concatStreams(first: Readable, second: Readable): Readable {
+  async function* both(): AsyncGenerator<Buffer> {
+    try {
+      yield* first as AsyncIterable<Buffer>;
+      yield* second as AsyncIterable<Buffer>;
+    } finally {
+      first.destroy();
+      second.destroy();
+    }
+  }
+  return Readable.from(both(), { objectMode: false, highWaterMark: 1 << 16 });
 }
 
 /** Read a whole stream into memory, failing past `max` bytes. Only for small documents. */

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   /** Request body size in bytes (once fully received; 0 until then). */
   bodyBytes: number;
+  /** Response body bytes the proxy wrote to the client so far. */
+  responseBytes: number;
   /** Status sent back to the client (undefined if the connection was reset before a response). */
   status?: number;
   /** Index (in addition order) of the rule applied to this request, if any. */
@@ -148,9 +150,24 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
       url: req.url ?? '/',
       headers: { ...req.headers },
       bodyBytes: 0,
+      responseBytes: 0,
       time: Date.now(),
     };
     requests.push(rec);
+    // count the response body bytes, whichever action writes them
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+    const count = (c: unknown) => {
+      if (typeof c === 'string' || c instanceof Uint8Array) rec.responseBytes += Buffer.byteLength(c);
+    };
+    res.write = ((c: unknown, ...rest: unknown[]) => {
+      count(c);
+      return write(c, ...rest);
+    }) as typeof res.write;
+    res.end = ((c?: unknown, ...rest: unknown[]) => {
+      if (typeof c !== 'function') count(c);
+      return end(c, ...rest);
+    }) as typeof res.end;
     // Count request body bytes without switching the stream to flowing mode before it is consumed.
     const countBody = () => req.on('data', (c: Buffer) => (rec.bodyBytes += c.length));
     res.on('finish', () => (rec.status ??= res.statusCode));
@@ -444,6 +461,7 @@ export async function startEchoServer(
       url: req.url ?? '/',
       headers: { ...req.headers },
       bodyBytes: 0,
+      responseBytes: 0,
       time: Date.now(),
     };
     requests.push(rec);

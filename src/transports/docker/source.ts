@@ -16,6 +16,8 @@ import type { DockerRef } from './reference.js';
 export type DockerSourceOptions = DockerTransportOptions;
 
 export class DockerSource implements ImageSource {
+  /** Blobs come over the network: an interrupted download is worth keeping. */
+  readonly remote = true;
   private clientP?: Promise<{ client: RegistryClient; owned: boolean }>;
   private top?: Promise<ManifestResult>;
   private foreign?: ForeignFetcher;

@@ -6,7 +6,17 @@ import { type Digest, digestOf } from '../../digest/digest.js';
 import type { Descriptor } from '../../media/types.js';
 import type { Store, Lease } from '../../store/store.js';
 import type { LayerRecord, NewImageRecord } from '../../store/index-db.js';
-import type { CommitInfo, ImageDestination, ImageRef, ImageSource, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import type {
+  CommitInfo,
+  ImageDestination,
+  ImageRef,
+  ImageSource,
+  LayerHint,
+  ManifestBytes,
+  PutBlobMeta,
+  ResumableBlob,
+  StoredBlob,
+} from '../types.js';
 import { MT } from '../../media/types.js';
 import { parseNormalizedReference, type Reference } from '../../reference/reference.js';
 import type { Signature } from '../../trust/signature.js';
@@ -14,6 +24,9 @@ import { chainIDs } from '../../digest/chain.js';
 
 /** Stored blobs up to this size are always hashed again before reuse (configs, small layers). */
 const REVERIFY_ALWAYS_BYTES = 1 << 20;
+
+/** Smaller layers are fetched whole again rather than kept part-way (not worth a record). */
+const RESUME_MIN_BYTES = 1 << 20;
 
 /** The local store as a transport: "containers-storage:" in podman's terms. */
 export class LocalRef implements ImageRef {
@@ -168,6 +181,26 @@ export class LocalDestination implements ImageDestination {
     });
     if (r.created) this.lease.wrote(r.digest);
     return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
+  }
+
+  /** Layers are written through the store's partial downloads, so an interrupted pull resumes. */
+  async resumeBlob(desc: Descriptor, source: string): Promise<ResumableBlob | undefined> {
+    const store = this.ref.store;
+    if (desc.size < RESUME_MIN_BYTES) return undefined;
+    this.lease.protect(desc.digest);
+    const held = await store.holdPartial(desc.digest, desc.size, source);
+    if (!held) return undefined;
+    return {
+      offset: held.offset,
+      prefix: () => store.partialPrefix(held, held.offset),
+      restart: () => store.emptyPartial(held),
+      write: async (stream, kept, meta) => {
+        const r = await store.writePartial(held, stream, kept, meta.what);
+        if (r.created) this.lease.wrote(r.digest);
+        return { digest: r.digest, size: r.size, mediaType: meta.mediaType };
+      },
+      release: () => store.releasePartial(held),
+    };
   }
 
   async putManifest(m: ManifestBytes): Promise<void> {

@@ -71,7 +71,7 @@ test('gc removes unreferenced blobs and keeps referenced ones', async () => {
     assert.deepEqual(storeInternals(s).blobs.list().sort(), a.blobs);
     assert.deepEqual([...storeInternals(s).index.referencedBlobs()].sort(), a.blobs);
     for (const d of b.blobs) assert.equal(s.hasBlob(d), false);
-    assert.deepEqual(s.gc(), { removed: 0, bytes: 0 });
+    assert.deepEqual(s.gc(), { removed: 0, bytes: 0, partials: { removed: 0, bytes: 0 } });
   } finally {
     s.close();
   }
