@@ -1,5 +1,46 @@
+import { isBerthError } from '../src/errors.js';
+import { setLogSink } from '../src/log.js';
 import type { ProgressEvent } from '../src/index.js';
-import { logProgress } from './common.js';
+import { logProgress, usageError } from './common.js';
+
+/** How a transfer command reports progress on stderr. */
+export interface ProgressOutput {
+  onProgress?: (e: ProgressEvent) => void;
+  /** The command finished a transfer (redraw the last frame). */
+  done(): void;
+  /** The command failed: report it in the progress format too. */
+  failed(e: unknown): void;
+  /** Whether stderr carries JSON events (then nothing else may be written there). */
+  json: boolean;
+}
+
+/**
+ * `--progress=json` (or BERTH_PROGRESS=json): every progress event as one JSON object per
+ * line (NDJSON) on stderr, with a `time`; log lines become `{"kind":"log"}` events and a
+ * failure an `{"kind":"error"}` event (before the usual `Error:` line), so that stderr can be
+ * read as a stream of events (docs/progress.schema.json). Otherwise `human()` decides.
+ */
+export function progressOutput(mode: unknown, human: () => { onProgress?: (e: ProgressEvent) => void; done?: () => void }): ProgressOutput {
+  const chosen = (mode as string | undefined) ?? process.env.BERTH_PROGRESS ?? 'auto';
+  if (chosen !== 'json' && chosen !== 'auto') throw usageError(`invalid progress format ${JSON.stringify(chosen)}: choose auto or json`);
+  if (chosen === 'json') {
+    const line = (o: object) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+    setLogSink((level, message) => line({ kind: 'log', level, message }));
+    return {
+      json: true,
+      onProgress: (e) => line(e),
+      done() {},
+      failed: (e) =>
+        line({
+          kind: 'error',
+          code: isBerthError(e) ? e.code : 'INTERNAL',
+          message: e instanceof Error ? e.message : String(e),
+        }),
+    };
+  }
+  const h = human();
+  return { json: false, onProgress: h.onProgress, done: () => h.done?.(), failed() {} };
+}
 
 /**
  * Progress rendering. On a TTY: one live line per blob (state, bytes, rate), redrawn in place.
@@ -71,6 +112,7 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
       const r = rows.get(e.digest) ?? { label, state: 'waiting', bytes: 0, total: e.total ?? 0, started: Date.now() };
       r.state =
         e.state === 'exists' ? 'skipped: already exists' : e.state === 'done' ? 'done' : e.state === 'retrying' ? 'retrying' : 'copying';
+      if (e.state === 'start') r.started = Date.now();
       if (e.bytes !== undefined) r.bytes = e.bytes;
       if (e.total !== undefined) r.total = e.total;
       rows.set(e.digest, r);

@@ -2,6 +2,7 @@ import { BerthError, copyByName, parsePlatform, type PlatformChoice, type Store 
 import { openStore, logProgress, manifestFormat } from '../common.js';
 import { lightRuntime } from '../registry-flags.js';
 import { signersFromFlags } from '../signing.js';
+import { progressOutput } from '../progress.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -26,6 +27,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       variant: o.overrideVariant as string | undefined,
     };
   const signers = await signersFromFlags(o);
+  const progress = progressOutput(o.progress, () => ({ onProgress: logProgress(!!o.quiet) }));
   let store: Store | undefined;
   try {
     const r = await copyByName(src, dst, {
@@ -55,9 +57,12 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       removeSignatures: !!o.removeSignatures,
       signers,
       signIdentity: o.signIdentity as string | undefined,
-      onProgress: logProgress(!!o.quiet),
+      onProgress: progress.onProgress,
     });
-    if (!o.quiet) process.stderr.write(`Copied ${r.manifestDigest}\n`);
+    if (!o.quiet && !progress.json) process.stderr.write(`Copied ${r.manifestDigest}\n`);
+  } catch (e) {
+    progress.failed(e);
+    throw e;
   } finally {
     store?.close();
   }

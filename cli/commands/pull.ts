@@ -1,6 +1,6 @@
 import { pullImage, type PullPolicy, parsePlatform, type PlatformChoice } from '../../src/index.js';
 import { openStore, usageError } from '../common.js';
-import { progressRenderer } from '../progress.js';
+import { progressOutput, progressRenderer } from '../progress.js';
 import { lightRuntime, registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -14,7 +14,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     platform = parsePlatform(o.platform as string);
   } else platform = { arch: o.arch as string | undefined, os: o.os as string | undefined, variant: o.variant as string | undefined };
   const jobs = o.jobs as number | undefined;
-  const progress = progressRenderer({ quiet: !!o.quiet });
+  const progress = progressOutput(o.progress, () => progressRenderer({ quiet: !!o.quiet }));
   const store = openStore(g);
   try {
     for (const name of p.args) {
@@ -31,6 +31,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       progress.done();
       for (const id of new Set(r.ids)) process.stdout.write(`${id}\n`);
     }
+  } catch (e) {
+    progress.failed(e);
+    throw e;
   } finally {
     store.close();
   }

@@ -1,6 +1,6 @@
 import { pushImage } from '../../src/index.js';
 import { openStore, usageError, manifestFormat } from '../common.js';
-import { progressRenderer } from '../progress.js';
+import { progressOutput, progressRenderer } from '../progress.js';
 import { signersFromFlags } from '../signing.js';
 import { lightRuntime, registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
@@ -19,7 +19,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   }
   const jobs = o.jobs as number | undefined;
   const signers = await signersFromFlags(o);
-  const progress = progressRenderer({ quiet: !!o.quiet });
+  const progress = progressOutput(o.progress, () => progressRenderer({ quiet: !!o.quiet }));
   const store = openStore(g, 'read');
   try {
     const [image, dest] = p.args as [string, string | undefined];
@@ -37,6 +37,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     });
     progress.done();
     process.stdout.write(`${r.manifestDigest}\n`);
+  } catch (e) {
+    progress.failed(e);
+    throw e;
   } finally {
     store.close();
   }
