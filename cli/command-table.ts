@@ -185,6 +185,14 @@ const entryFlags = (of: string): FlagSpec[] => [
   { name: 'variant', type: 'string', complete: 'none', help: `set the architecture variant ${of}` },
 ];
 const quiet = (help: string): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', help });
+/** --progress of the commands that transfer images. */
+const PROGRESS: FlagSpec = {
+  name: 'progress',
+  type: 'string',
+  arg: 'FORMAT',
+  choices: ['auto', 'json'],
+  help: 'progress on stderr: auto (bars on a terminal, lines otherwise) or json (NDJSON events; also BERTH_PROGRESS=json)',
+};
 
 export const COMMANDS: readonly CommandDef[] = [
   {
@@ -203,6 +211,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'berth pull docker-archive:/tmp/image.tar',
     ],
     flags: [
+      PROGRESS,
       { name: 'all-tags', short: 'a', type: 'bool', help: 'pull every tag of the repository' },
       ...PLATFORM_FLAGS,
       ...REGISTRY_FLAGS,
@@ -237,6 +246,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'berth push --format docker app docker://registry.example.com/app',
     ],
     flags: [
+      PROGRESS,
       ...REGISTRY_FLAGS,
       {
         name: 'compression-format',
@@ -651,6 +661,7 @@ export const COMMANDS: readonly CommandDef[] = [
     maxArgs: 0,
     examples: ['berth load -i image.tar', 'berth load < image.tar.gz', 'berth load -i https://example.com/image.tar'],
     flags: [
+      PROGRESS,
       {
         name: 'input',
         short: 'i',
@@ -678,6 +689,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'berth save -m -o both.tar app base',
     ],
     flags: [
+      PROGRESS,
       {
         name: 'format',
         type: 'string',
@@ -753,6 +765,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'berth copy containers-storage:app:1.0 docker-archive:/tmp/app.tar',
     ],
     flags: [
+      PROGRESS,
       { name: 'all', short: 'a', type: 'bool', help: 'copy a manifest list with every image in it (same as --multi-arch all)' },
       { name: 'authfile', type: 'string', complete: 'file', help: 'auth.json to use' },
       { name: 'dest-cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'certificates for the destination registry' },
@@ -1149,10 +1162,25 @@ export const COMMANDS: readonly CommandDef[] = [
     aliases: ['system prune'],
     module: 'system-gc',
     summary: 'Remove blobs no image references',
-    usage: '',
+    description:
+      'Remove blobs no image references, and partial downloads (kept to resume interrupted pulls) untouched for 24 hours\nthat no running berth is writing. Prints the bytes freed.',
+    usage: '[options]',
     maxArgs: 0,
-    examples: ['berth system gc'],
-    flags: [],
+    examples: ['berth system gc', 'berth system gc --partials'],
+    flags: [{ name: 'partials', type: 'bool', help: 'remove every partial download no running berth is writing, whatever its age' }],
+  },
+  {
+    name: 'system df',
+    module: 'system-df',
+    summary: 'Show the space the store uses',
+    description: 'Show how much space images, unreferenced blobs and partial downloads take in the store, and how much can be reclaimed.',
+    usage: '[options]',
+    maxArgs: 0,
+    examples: ['berth system df', 'berth system df -v', "berth system df --format '{{.Type}}\t{{.RawSize}}'"],
+    flags: [
+      { name: 'format', type: 'string', complete: 'none', help: "pretty-print with a Go template or 'json' (not with --verbose)" },
+      { name: 'verbose', short: 'v', type: 'bool', help: 'show space used by each image and each partial download' },
+    ],
   },
   {
     name: 'completion',

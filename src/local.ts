@@ -15,9 +15,13 @@ export {
   type CheckReport,
   type CheckProblem,
   type RepairReport,
+  type GcOptions,
+  type GcResult,
+  type HeldPartial,
+  type PartialInfo,
 } from './store/store.js';
 export type { StoreAccess } from './store/store-errors.js';
-export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord, ContainerRow } from './store/index-db.js';
+export type { ImageRow, NewImageRecord, LayerRecord, ManifestRecord, ContainerRow, PartialRecord } from './store/index-db.js';
 export { lookupImage, tryLookupImage, type LookupResult } from './images/lookup.js';
 export {
   listImages,
@@ -56,3 +60,4 @@ export { listContainers, containerCreated, type ListContainersOptions } from './
 export { lookupContainer, tryLookupContainer } from './containers/lookup.js';
 export { removeContainers, type RemoveContainersOptions, type RemovedContainer } from './containers/remove.js';
 export { mountContainer, unmountContainer, mountedContainers, type MountedContainer } from './containers/mount.js';
+export { diskUsage, type DiskUsage, type DiskUsageSummary, type ImageDiskUsage } from './images/disk-usage.js';
