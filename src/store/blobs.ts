@@ -121,6 +121,8 @@ export class BlobStore {
       await fsp.rename(tmp, final);
       return { digest, size: verifier.bytes, created };
     } catch (e) {
+      // a partial download is kept: let a write still in flight land before the caller looks at it
+      if (into && !out.closed) await new Promise<void>((r) => out.destroy().once('close', () => r()));
       if (!into) await fsp.unlink(tmp).catch(() => {});
       throw isStoreFsError(e, [tmp]) ? storeFsError(e, tmp, true, 'writing') : wrapError(e, 'IO', `writing ${expect.what} to the store`);
     }

@@ -71,11 +71,13 @@ describe('a reader in another PID namespace during a pull', { skip }, () => {
     void done.then(() => {
       finished = true;
     });
+    // a layer being written: a temp file, or (layers a pull may resume later) a partial download
+    const writing = () => [tmp, path.join(root, 'partials', 'sha256')].flatMap((d) => listDir(d).map((f) => path.join(d, f)));
     while (
       !finished &&
-      !listDir(tmp).some((f) => {
+      !writing().some((f) => {
         try {
-          return fs.statSync(path.join(tmp, f)).size > 0;
+          return fs.statSync(f).size > 0;
         } catch {
           return false;
         }
@@ -83,14 +85,14 @@ describe('a reader in another PID namespace during a pull', { skip }, () => {
     )
       await new Promise((r) => setTimeout(r, 10));
     assert.equal(finished, false, `the pull ended before it was seen writing: ${err}`);
-    const temps = listDir(tmp);
+    const temps = writing();
     const other = (args: string[]) =>
       run('unshare', ['-p', '-f', '--mount-proc', process.execPath, BERTH_CLI, '--root', root, ...args], { env: b.env });
     const images = await other(['images', '-q']);
     assert.equal(images.code, 0, images.stderr);
     const gc = await other(['system', 'gc']);
     assert.equal(gc.code, 0, gc.stderr);
-    const kept = temps.filter((f) => fs.existsSync(path.join(tmp, f)));
+    const kept = temps.filter((f) => fs.existsSync(f));
     const code = await done;
     // a temp file not there any more was renamed into place by the pull itself: then the pull
     // succeeds; one removed by the other namespace fails the pull
