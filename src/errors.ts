@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'UNAUTHORIZED' // authentication failed or was refused
   | 'NETWORK' // a connection failed, timed out or was reset
   | 'POLICY_DENIED' // signature policy refused the image
+  | 'INVALID_SIGNATURE' // a signature is malformed, does not verify, or was not made by a trusted key
+  | 'SIGNING_FAILED' // a signature could not be made (no such key, wrong passphrase, gpg failed)
   | 'BLOCKED_REGISTRY' // registries.conf blocks the registry
   | 'SHORT_NAME' // short-name resolution failed (ambiguous, no TTY, no search registries)
   | 'CONFIG' // a configuration file is invalid
