@@ -1,12 +1,12 @@
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { TransportContext } from '../transports/types.js';
+import type { SignatureStorage, TransportContext } from '../transports/types.js';
 import type { DockerTransportOptions, RetryEvent } from '../transports/docker/index.js';
 import { loadRegistriesConf, type RegistriesConf } from './registries.js';
 import { loadEngineSettings, type EngineSettings } from './containers-conf.js';
 import { registryAccess, type RegistryAccessOptions } from './registry-access.js';
 import { policyJsonCheck } from './policy-check.js';
-import { loadRegistriesDSigstore, type RegistriesDSigstore } from './registries-d-sigstore.js';
+import { loadRegistriesD, lookasideBaseURL, usesSigstoreAttachments, type RegistriesD } from './registries-d.js';
 import { acceptAnything, type PolicyCheck } from '../copy/policy.js';
 
 /** What an operation's context is built from: the flags, plus anything already loaded. */
@@ -66,7 +66,7 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
   let conf = o.registriesConf ?? o.registry?.registriesConf;
   let engine = o.engine;
   let policy: PolicyCheck | undefined;
-  let registriesD: RegistriesDSigstore | undefined;
+  let registriesD: RegistriesD | undefined;
   const ctx: SystemContext = {
     registriesConf: () => (conf ??= loadRegistriesConf()),
     engine: () => (engine ??= loadEngineSettings()),
@@ -86,8 +86,12 @@ export function buildContext(o: ContextOptions = {}): SystemContext {
       return o.onRetry ? { ...withSignal, onRetry: o.onRetry } : withSignal;
     },
     useSigstoreAttachments(identity: string): boolean {
-      registriesD ??= loadRegistriesDSigstore(o.registriesDir);
-      return registriesD.useSigstoreAttachments(identity);
+      registriesD ??= loadRegistriesD({ dir: o.registriesDir });
+      return usesSigstoreAttachments(registriesD, identity);
+    },
+    async signatureStorage(ref): Promise<SignatureStorage> {
+      registriesD ??= loadRegistriesD({ dir: o.registriesDir });
+      return { lookaside: { read: lookasideBaseURL(registriesD, ref, false), write: lookasideBaseURL(registriesD, ref, true) } };
     },
     store: o.store ?? (() => missing('a store')),
     lookupImage: o.lookupImage ?? (() => missing('an image lookup')),

@@ -8,15 +8,8 @@
  * Only the block-mapping subset of YAML these files use is read here (nested `key: value`
  * mappings, scalars, comments); anything else is an error naming the file and line.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { BerthError } from '../errors.js';
-import { dockerNamespaces } from './policy.js';
-
-interface Namespace {
-  useSigstoreAttachments?: boolean;
-}
+import { loadRegistriesD, usesSigstoreAttachments } from './registries-d.js';
 
 export interface RegistriesDSigstore {
   /** Whether attachments are used for a docker identity ("host/repo:tag" or "host/repo@digest"). */
@@ -24,7 +17,7 @@ export interface RegistriesDSigstore {
 }
 
 type YamlMap = Map<string, YamlValue>;
-type YamlValue = string | YamlMap | null;
+export type YamlValue = string | YamlMap | null;
 
 function unquote(s: string, fail: (why: string) => never): string {
   if (s.startsWith('"')) {
@@ -97,78 +90,8 @@ export function parseBlockYaml(text: string, file: string): YamlMap {
   return root;
 }
 
-function asNamespace(v: YamlValue, where: string, file: string): Namespace {
-  if (v === null) return {};
-  if (typeof v === 'string') throw new BerthError('CONFIG', `${file}: ${where} is not a mapping`);
-  const ns: Namespace = {};
-  const u = v.get('use-sigstore-attachments');
-  if (u !== undefined && u !== null) {
-    if (typeof u !== 'string') throw new BerthError('CONFIG', `${file}: ${where}.use-sigstore-attachments: expected true or false`);
-    const s = u.toLowerCase();
-    if (s === 'true' || s === 'yes' || s === 'on') ns.useSigstoreAttachments = true;
-    else if (s === 'false' || s === 'no' || s === 'off') ns.useSigstoreAttachments = false;
-    else throw new BerthError('CONFIG', `${file}: ${where}.use-sigstore-attachments: expected true or false, got ${JSON.stringify(u)}`);
-  }
-  return ns;
-}
-
-function defaultDir(): string {
-  const user = path.join(process.env.HOME || os.homedir(), '.config/containers/registries.d');
-  return fs.existsSync(user) ? user : '/etc/containers/registries.d';
-}
-
 /** Read registries.d (every *.yaml in the directory). A missing directory configures nothing. */
-export function loadRegistriesDSigstore(dir: string = defaultDir()): RegistriesDSigstore {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.yaml'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') names = [];
-    else throw new BerthError('CONFIG', `reading ${dir}: ${(e as Error).message}`);
-  }
-  let defaultDocker: { ns: Namespace; file: string } | undefined;
-  const docker = new Map<string, { ns: Namespace; file: string }>();
-  for (const name of names.sort()) {
-    const file = path.join(dir, name);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new BerthError('CONFIG', `reading ${file}: ${(e as Error).message}`);
-    }
-    const doc = parseBlockYaml(text, file);
-    const dd = doc.get('default-docker');
-    if (dd !== undefined) {
-      if (defaultDocker)
-        throw new BerthError(
-          'CONFIG',
-          `Error parsing signature storage configuration: "default-docker" defined both in ${JSON.stringify(defaultDocker.file)} and ${JSON.stringify(file)}`,
-        );
-      defaultDocker = { ns: asNamespace(dd, 'default-docker', file), file };
-    }
-    const d = doc.get('docker');
-    if (d !== undefined && d !== null) {
-      if (typeof d === 'string') throw new BerthError('CONFIG', `${file}: docker is not a mapping`);
-      for (const [nsName, v] of d) {
-        const prev = docker.get(nsName);
-        if (prev)
-          throw new BerthError(
-            'CONFIG',
-            `Error parsing signature storage configuration: "docker" namespace ${JSON.stringify(nsName)} defined both in ${JSON.stringify(prev.file)} and ${JSON.stringify(file)}`,
-          );
-        docker.set(nsName, { ns: asNamespace(v, `docker.${nsName}`, file), file });
-      }
-    }
-  }
-  return {
-    useSigstoreAttachments(identity: string): boolean {
-      const name = identity.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-      for (const scope of [identity, ...dockerNamespaces(name)]) {
-        const v = docker.get(scope)?.ns.useSigstoreAttachments;
-        if (v !== undefined) return v;
-      }
-      return defaultDocker?.ns.useSigstoreAttachments ?? false;
-    },
-  };
+export function loadRegistriesDSigstore(dir?: string): RegistriesDSigstore {
+  const conf = loadRegistriesD({ dir });
+  return { useSigstoreAttachments: (identity: string) => usesSigstoreAttachments(conf, identity) };
 }

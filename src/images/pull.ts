@@ -150,7 +150,7 @@ async function pullCandidate(
   opts: PullOptions,
   announce: () => void,
 ): Promise<string> {
-  const { parseDockerRef, DockerSource } = await import('../transports/docker/index.js');
+  const { parseDockerRef, DockerSource, signatureStorageOf } = await import('../transports/docker/index.js');
   const sources = pullSources(ctx.registriesConf(), ref);
   // NAME:TAG@DIGEST is recorded as NAME@DIGEST: the digest is the truth (podman's NormalizeName)
   const localName = ref.digest ? `${repositoryName(ref)}@${ref.digest}` : formatReference(withTag(ref));
@@ -164,7 +164,12 @@ async function pullCandidate(
       // sigstore attachments where registries.d enables them for this location
       ...(ctx.useSigstoreAttachments?.(dref.policyScope()) ? { sigstoreAttachments: true } : {}),
     };
-    const src = new DockerSource(dref, opts.tlsVerify === undefined && s.insecure ? { ...access, insecure: true } : access);
+    const signatureStorage = signatureStorageOf(ctx, dref);
+    const src = new DockerSource(dref, {
+      ...access,
+      ...(opts.tlsVerify === undefined && s.insecure ? { insecure: true } : {}),
+      ...(signatureStorage ? { signatureStorage } : {}),
+    });
     try {
       if (policy === 'newer') {
         const local = tryLookupImage(store, localName);

@@ -46,6 +46,14 @@ export interface TransportContext {
    * policy identity ("host/repo:tag"); absent means never.
    */
   useSigstoreAttachments?(dockerIdentity: string): boolean;
+  /** Where a docker reference's simple signatures live (registries.d lookaside); absent: none are read or written. */
+  signatureStorage?(ref: Reference): Promise<SignatureStorage>;
+}
+
+/** Signature locations of one docker reference, from registries.d. */
+export interface SignatureStorage {
+  /** Lookaside base URLs of the repository (simple signatures): `read`, and `write` (lookaside-staging). */
+  lookaside: { read: URL; write: URL };
 }
 
 /** A destination plus what must happen after the image was copied into it. */

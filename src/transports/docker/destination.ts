@@ -8,11 +8,11 @@ import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors.js';
 import { type Digest, digestOf } from '../../digest/digest.js';
 import { MT, type Descriptor } from '../../media/types.js';
-import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
+import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, SignatureStorage, StoredBlob } from '../types.js';
+import type { Signature } from '../../trust/signature.js';
 import type { RegistryClient } from './client.js';
 import { clientFor, type DockerTransportOptions } from './options.js';
 import { writeSigstoreAttachments } from './sigstore-attachments.js';
-import type { Signature } from '../../trust/signature.js';
 import type { DockerRef } from './reference.js';
 
 export interface DockerDestinationOptions extends DockerTransportOptions {
@@ -21,6 +21,8 @@ export interface DockerDestinationOptions extends DockerTransportOptions {
    * when copying within one registry): tried as cross-repository mounts before uploading.
    */
   mountFrom?: string[] | ((digest: Digest) => string[] | undefined);
+  /** Where the image's signatures are written (registries.d); without it none can be. */
+  signatureStorage?: () => Promise<SignatureStorage>;
 }
 
 export class DockerDestination implements ImageDestination {
@@ -102,20 +104,24 @@ export class DockerDestination implements ImageDestination {
   }
 
   /**
-   * Store signatures of manifest `manifestDigest` (after putManifest): sigstore signatures as
-   * attachments, added to those already there. Simple signatures are not stored by this part.
+   * Store signatures of manifest `manifestDigest` (after putManifest): simple signatures in the
+   * registries.d lookaside (its staging location when configured), replacing the ones there;
+   * sigstore signatures as attachments, added to those already there.
    */
   async putSignatures(signatures: Signature[], manifestDigest: Digest): Promise<void> {
     const sigstore = signatures.filter((s): s is Extract<Signature, { kind: 'sigstore' }> => s.kind === 'sigstore');
-    if (sigstore.length > 0) {
-      if (!this.opts.sigstoreAttachments)
-        throw new BerthError('UNSUPPORTED', `${this.ref}: writing sigstore attachments is disabled by configuration`, {
-          hint: 'set use-sigstore-attachments: true for this registry in registries.d (containers-registries.d(5))',
-        });
-      await writeSigstoreAttachments(await this.client(), this.ref.repository, manifestDigest, sigstore);
+    if (sigstore.length > 0 && !this.opts.sigstoreAttachments)
+      throw new BerthError('UNSUPPORTED', `${this.ref}: writing sigstore attachments is disabled by configuration`, {
+        hint: 'set use-sigstore-attachments: true for this registry in registries.d (containers-registries.d(5))',
+      });
+    const simple = signatures.filter((s) => s.kind === 'simple').map((s) => s.data);
+    if (simple.length > 0) {
+      const storage = await this.opts.signatureStorage?.();
+      if (!storage) throw new BerthError('UNSUPPORTED', `${this.ref}: no lookaside is configured for simple signatures`);
+      const { writeLookasideSignatures } = await import('./lookaside.js');
+      await writeLookasideSignatures(storage.lookaside.write, manifestDigest, simple);
     }
-    if (signatures.some((s) => s.kind === 'simple'))
-      throw new BerthError('UNSUPPORTED', `${this.ref}: storing simple signing signatures in a registry is not supported`);
+    if (sigstore.length > 0) await writeSigstoreAttachments(await this.client(), this.ref.repository, manifestDigest, sigstore);
   }
 
   /** Registries make a manifest visible when it is written; nothing left to do. */

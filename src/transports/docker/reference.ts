@@ -5,7 +5,7 @@
  */
 import { BerthError } from '../../errors.js';
 import { type Reference, DEFAULT_DOMAIN, formatReference, parseNormalizedReference, withDefaultTag } from '../../reference/reference.js';
-import type { ImageReference, ImageSource, OpenedDestination, TransportContext } from '../types.js';
+import type { ImageReference, ImageSource, OpenedDestination, SignatureStorage, TransportContext } from '../types.js';
 import { openedDestination } from '../opened.js';
 
 export class DockerRef implements ImageReference {
@@ -45,7 +45,12 @@ export class DockerRef implements ImageReference {
 
   async newSource(ctx: TransportContext): Promise<ImageSource> {
     const { DockerSource } = await import('./source.js');
-    return new DockerSource(this, { ...ctx.registry(this.registry, 'source'), ...this.signatureOptions(ctx) });
+    const signatureStorage = signatureStorageOf(ctx, this);
+    return new DockerSource(this, {
+      ...ctx.registry(this.registry, 'source'),
+      ...this.signatureOptions(ctx),
+      ...(signatureStorage ? { signatureStorage } : {}),
+    });
   }
 
   async newDestination(ctx: TransportContext): Promise<OpenedDestination> {
@@ -54,11 +59,13 @@ export class DockerRef implements ImageReference {
     const mountFrom = (ctx.mountFrom ?? [])
       .filter((n) => n.startsWith(`${this.registry}/`) && n !== this.name)
       .map((n) => n.slice(this.registry.length + 1));
+    const signatureStorage = signatureStorageOf(ctx, this);
     return openedDestination(
       new DockerDestination(this, {
         ...ctx.registry(this.registry, 'destination'),
         ...this.signatureOptions(ctx),
         ...(mountFrom.length ? { mountFrom } : {}),
+        ...(signatureStorage ? { signatureStorage } : {}),
       }),
     );
   }
@@ -67,6 +74,14 @@ export class DockerRef implements ImageReference {
   private signatureOptions(ctx: TransportContext): { sigstoreAttachments?: boolean } {
     return ctx.useSigstoreAttachments?.(this.policyScope()) ? { sigstoreAttachments: true } : {};
   }
+}
+
+/** The reference's signature locations, looked up (registries.d read) only when signatures are used. */
+export function signatureStorageOf(ctx: TransportContext, ref: DockerRef): (() => Promise<SignatureStorage>) | undefined {
+  const lookup = ctx.signatureStorage;
+  if (!lookup) return undefined;
+  let p: Promise<SignatureStorage> | undefined;
+  return () => (p ??= lookup.call(ctx, ref.dockerReference));
 }
 
 /**

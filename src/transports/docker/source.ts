@@ -5,15 +5,18 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../digest/digest.js';
 import type { Descriptor } from '../../media/types.js';
-import type { ImageSource, ManifestBytes } from '../types.js';
+import type { ImageSource, ManifestBytes, SignatureStorage } from '../types.js';
+import type { Signature } from '../../trust/signature.js';
 import type { ManifestResult, RegistryClient } from './client.js';
 import { ForeignFetcher } from './foreign.js';
 import { readSigstoreAttachments } from './sigstore-attachments.js';
-import type { Signature } from '../../trust/signature.js';
 import { clientFor, type DockerTransportOptions } from './options.js';
 import type { DockerRef } from './reference.js';
 
-export type DockerSourceOptions = DockerTransportOptions;
+export interface DockerSourceOptions extends DockerTransportOptions {
+  /** Where the image's signatures live (registries.d); without it the source has none. */
+  signatureStorage?: () => Promise<SignatureStorage>;
+}
 
 export class DockerSource implements ImageSource {
   /** Blobs come over the network: an interrupted download is worth keeping. */
@@ -58,15 +61,19 @@ export class DockerSource implements ImageSource {
   }
 
   /**
-   * The signatures of the image (of manifest `instanceDigest` when given): sigstore
-   * attachments when registries.d enables them for this repository.
+   * The signatures of the image (of manifest `instanceDigest` when given): simple signatures
+   * from the registries.d lookaside, in order, then sigstore attachments when registries.d
+   * enables them for this repository.
    */
   async getSignatures(instanceDigest?: Digest): Promise<Signature[]> {
     const out: Signature[] = [];
-    if (this.opts.sigstoreAttachments) {
-      const digest = instanceDigest ?? (await this.manifestDigest());
-      out.push(...(await readSigstoreAttachments(await this.client(), this.ref.repository, digest)));
+    const storage = await this.opts.signatureStorage?.();
+    const digest = instanceDigest ?? this.ref.digest ?? (await this.manifestDigest());
+    if (storage) {
+      const { readLookasideSignatures } = await import('./lookaside.js');
+      for (const data of await readLookasideSignatures(storage.lookaside.read, digest, this.opts)) out.push({ kind: 'simple', data });
     }
+    if (this.opts.sigstoreAttachments) out.push(...(await readSigstoreAttachments(await this.client(), this.ref.repository, digest)));
     return out;
   }
 
