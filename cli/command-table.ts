@@ -557,6 +557,74 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
+    name: 'image sign',
+    module: 'image-sign',
+    summary: 'Sign an image',
+    description:
+      'Create a signature of an image (TRANSPORT:NAME) with a GnuPG key and store it in the lookaside staging location\nthat registries.d gives its name (default /var/lib/containers/sigstore for root), or under --directory.',
+    usage: '[options] IMAGE [IMAGE...]',
+    minArgs: 1,
+    completeArgs: 'image',
+    examples: [
+      'berth image sign --sign-by mykey containers-storage:localhost/app:1',
+      'berth image sign --sign-by mykey --directory ./sigs docker://registry.example.com/app:1',
+    ],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'sign all the manifests of the multi-architecture image' },
+      {
+        name: 'authfile',
+        type: 'string',
+        complete: 'file',
+        help: 'auth.json to use (default: REGISTRY_AUTH_FILE or the containers lookup)',
+      },
+      {
+        name: 'cert-dir',
+        type: 'string',
+        arg: 'DIR',
+        complete: 'dir',
+        help: 'use certificates (*.crt, *.cert, *.key) from this directory',
+      },
+      { name: 'directory', short: 'd', type: 'string', arg: 'DIR', complete: 'dir', help: 'store the signatures in this directory' },
+      {
+        name: 'sign-by',
+        type: 'string',
+        arg: 'KEY',
+        complete: 'none',
+        help: 'the GnuPG key to sign with (fingerprint, key ID or user ID)',
+      },
+    ],
+  },
+  {
+    name: 'image standalone-sign',
+    module: 'standalone-sign',
+    summary: 'Create a signature using local files',
+    usage: '[options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE',
+    completeArgs: 'file',
+    examples: ['berth image standalone-sign manifest.json registry.example.com/app:1 0123ABCD... -o signature-1'],
+    flags: [
+      { name: 'output', short: 'o', type: 'string', arg: 'SIGNATURE', complete: 'file', help: 'output the signature to SIGNATURE' },
+      { name: 'passphrase-file', type: 'string', complete: 'file', help: 'file that contains a passphrase for the --sign-by key' },
+    ],
+  },
+  {
+    name: 'image standalone-verify',
+    module: 'standalone-verify',
+    summary: 'Verify a signature using local files',
+    description:
+      'Verify a signature using local files\n\nKEY-FINGERPRINTS can be a comma separated list of fingerprints, or "any" if you trust all the keys in the public key file.',
+    usage: '[options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINTS SIGNATURE',
+    completeArgs: 'file',
+    examples: ['berth image standalone-verify manifest.json registry.example.com/app:1 0123ABCD... signature-1'],
+    flags: [
+      {
+        name: 'public-key-file',
+        type: 'string',
+        complete: 'file',
+        help: 'File containing public keys. If not specified, will use local GPG keys.',
+      },
+    ],
+  },
+  {
     name: 'image tree',
     module: 'tree',
     summary: 'Print the layer hierarchy of an image',

@@ -43,6 +43,17 @@ export {
   type TrustType,
   type LookasideConfig,
 } from './config/trust-policy.js';
+export { gpgSigner, type GpgSignerOptions } from './trust/simple-signing/sign.js';
+export {
+  serializeSimpleSigningPayload,
+  parseSimpleSigningPayload,
+  SIMPLE_SIGNING_TYPE,
+  type SimpleSigningPayload,
+} from './trust/simple-signing/payload.js';
+export type { GPGKeySources, VerifiedSimpleSignature } from './trust/simple-signing/verify.js';
+export type { StandaloneSignOptions, StandaloneVerifyOptions, StandaloneVerifyResult } from './trust/simple-signing/standalone.js';
+export type { SignImagesOptions, SignedImage } from './images/sign.js';
+export type { RegistriesD, RegistryNamespace } from './config/registries-d.js';
 export { splitTransport, TRANSPORTS, type OpenContext } from './transports/open.js';
 export { parseImageName, transportOf, type Transport } from './transports/registry.js';
 export { imageContext } from './images/context.js';
@@ -97,6 +108,10 @@ export {
   createContainer,
   exportContainer,
   diffChanges,
+  signImages,
+  standaloneSign,
+  standaloneVerify,
+  verifySimpleSignature,
 } from './lazy.js';
 export type { UnpackOptions, UnpackResult } from './rootfs/unpack.js';
 export type { CachedLayer, PrepareOptions } from './rootfs/layer-cache.js';

@@ -20,6 +20,9 @@ type LayerCache = typeof import('./rootfs/layer-cache.js');
 type CreateContainer = typeof import('./containers/create.js');
 type ExportContainer = typeof import('./containers/export.js');
 type Diff = typeof import('./containers/diff.js');
+type Sign = typeof import('./images/sign.js');
+type Standalone = typeof import('./trust/simple-signing/standalone.js');
+type SimpleVerify = typeof import('./trust/simple-signing/verify.js');
 
 export const pullImage: Pull['pullImage'] = async (...a) => (await import('./images/pull.js')).pullImage(...a);
 export const pushImage: Push['pushImage'] = async (...a) => (await import('./images/push.js')).pushImage(...a);
@@ -45,3 +48,10 @@ export const createContainer: CreateContainer['createContainer'] = async (...a) 
 export const exportContainer: ExportContainer['exportContainer'] = async (...a) =>
   (await import('./containers/export.js')).exportContainer(...a);
 export const diffChanges: Diff['diffChanges'] = async (...a) => (await import('./containers/diff.js')).diffChanges(...a);
+export const signImages: Sign['signImages'] = async (...a) => (await import('./images/sign.js')).signImages(...a);
+export const standaloneSign: Standalone['standaloneSign'] = async (...a) =>
+  (await import('./trust/simple-signing/standalone.js')).standaloneSign(...a);
+export const standaloneVerify: Standalone['standaloneVerify'] = async (...a) =>
+  (await import('./trust/simple-signing/standalone.js')).standaloneVerify(...a);
+export const verifySimpleSignature: SimpleVerify['verifySimpleSignature'] = async (...a) =>
+  (await import('./trust/simple-signing/verify.js')).verifySimpleSignature(...a);
