@@ -611,7 +611,7 @@ export const COMMANDS: readonly CommandDef[] = [
     module: 'standalone-verify',
     summary: 'Verify a signature using local files',
     description:
-      'Verify a signature using local files\n\nKEY-FINGERPRINTS can be a comma separated list of fingerprints, or "any" if you trust all the keys in the public key file.',
+      'Verify a signature using local files.\nKEY-FINGERPRINTS can be a comma separated list of fingerprints, or "any" if you trust all the keys in the public key file.',
     usage: '[options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINTS SIGNATURE',
     completeArgs: 'file',
     examples: ['berth image standalone-verify manifest.json registry.example.com/app:1 0123ABCD... signature-1'],

@@ -32,5 +32,5 @@ test("CLI dispatch: help, version, unknown and incomplete commands (podman's wor
   }
   const img = await b.run(['image', '--help']);
   assert.equal(img.code, 0);
-  assert.match(img.stdout, /^ {2}exists {6}Check if an image exists$/m);
+  assert.match(img.stdout, /^ {2}exists +Check if an image exists$/m);
 });
