@@ -1,12 +1,10 @@
 /**
- * registries.d (containers-registries.d(5)): which docker repositories keep sigstore signatures
- * as attachments (`use-sigstore-attachments`). Files are DIR/*.yaml, DIR being the one given,
- * else ~/.config/containers/registries.d when it exists, else /etc/containers/registries.d.
- * A namespace is configured in at most one file; the most specific namespace that sets the
- * key wins (identity, its parent namespaces, then `default-docker`), as containers/image.
- *
- * Only the block-mapping subset of YAML these files use is read here (nested `key: value`
- * mappings, scalars, comments); anything else is an error naming the file and line.
+ * The YAML that registries.d files (containers-registries.d(5)) are written in, read here:
+ * only the block-mapping subset they use (nested `key: value` mappings, scalars, comments);
+ * anything else is an error naming the file and line. Also the sigstore view of registries.d
+ * (registries-d.ts reads and merges the files): which docker repositories keep sigstore
+ * signatures as attachments (`use-sigstore-attachments`, most specific namespace first, then
+ * `default-docker`, as containers/image).
  */
 import { BerthError } from '../errors.js';
 import { loadRegistriesD, usesSigstoreAttachments } from './registries-d.js';
