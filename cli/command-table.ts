@@ -170,6 +170,15 @@ const JOBS: FlagSpec = {
   complete: 'none',
   help: 'layers transferred at once (default: image_parallel_copies in containers.conf, else twice the CPUs, 2 to 6)',
 };
+const SIGN_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'sign-by',
+    type: 'string',
+    arg: 'FINGERPRINT',
+    complete: 'none',
+    help: 'add a signature at the destination using the specified GnuPG key',
+  },
+];
 const MANIFEST_FORMATS = ['oci', 'v2s2', 'docker'] as const;
 const COMPRESSORS = ['gzip', 'zstd'] as const;
 const compressorError = (v: string) => `cannot find compressor for ${JSON.stringify(v)}`;
@@ -269,6 +278,7 @@ export const COMMANDS: readonly CommandDef[] = [
       JOBS,
       quiet('do not print progress'),
       { name: 'remove-signatures', type: 'bool', help: 'do not copy the signatures stored with the image' },
+      ...SIGN_FLAGS,
       ...SIGSTORE_SIGNING_FLAGS,
       { name: 'disable-content-trust', type: 'bool', hidden: true, help: 'accepted for compatibility (does nothing)' },
     ],
@@ -885,6 +895,14 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'preserve-digests', type: 'bool', help: 'refuse any change to the manifests (and lists) copied, so digests stay the same' },
       quiet('do not print progress'),
       { name: 'remove-signatures', type: 'bool', help: 'do not copy signatures' },
+      {
+        name: 'registries.d',
+        type: 'string',
+        arg: 'DIR',
+        complete: 'dir',
+        help: 'use registries.d files in DIR (signature storage locations)',
+      },
+      ...SIGN_FLAGS,
       { name: 'src-cert-dir', type: 'string', arg: 'DIR', complete: 'dir', help: 'certificates for the source registry' },
       { name: 'src-creds', type: 'string', arg: 'USER[:PASSWORD]', complete: 'none', help: 'credentials for the source registry' },
       { name: 'src-tls-verify', type: 'bool', tristate: true, help: 'require HTTPS and verify certificates for the source registry' },

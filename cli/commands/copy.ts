@@ -46,6 +46,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
           authfile: o.authfile as string | undefined,
         },
         signaturePolicy: o.policy as string | undefined,
+        ...(p.flags['registries.d'] !== undefined ? { registriesDir: p.flags['registries.d'] as string } : {}),
         insecurePolicy: !!o.insecurePolicy,
       },
       format: manifestFormat(o.format as string | undefined),

@@ -167,6 +167,138 @@ describe('simple signing interop with skopeo', { skip: skipUnlessTools('gpg', 's
     ok(await skopeo(['standalone-verify', manifestFile, ref, alice.fingerprint, written]), 'skopeo verifies the --directory signature');
   });
 
+  test('berth push --sign-by -> skopeo copy under signedBy accepts it; skopeo copy --sign-by -> berth pull under signedBy', async () => {
+    const lookaside = path.join(dir, 'lookaside-push');
+    const regd = path.join(b.home, '.config/containers/registries.d');
+    await fsp.mkdir(regd, { recursive: true });
+    await fsp.writeFile(path.join(regd, 'test.yaml'), `default-docker:\n  lookaside: file://${lookaside}\n`);
+    await fsp.writeFile(path.join(sk.registriesDDir, 'test.yaml'), `default-docker:\n  lookaside: file://${lookaside}\n`);
+    const policy = (key: TestKey) =>
+      JSON.stringify({
+        default: [{ type: 'insecureAcceptAnything' }],
+        transports: { docker: { [reg.host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: key.publicPath }] } },
+      });
+
+    // berth signs on push, with a passphrase-protected key and --sign-passphrase-file
+    const carol = await g.genKey('Carol', { passphrase: 'pushing' });
+    const pass = path.join(dir, 'carol-pass');
+    await fsp.writeFile(pass, 'pushing\n');
+    const image = await writeTinyOciLayout(path.join(dir, 'oci-push'), { files: { 'pushed.txt': 'pushed\n' } });
+    const store = b.store();
+    ok(await b.run(['pull', '-q', `oci:${image.dir}:latest`], { root: store, env: g.env }), 'pull from oci');
+    ok(await b.run(['tag', image.configDigest.slice(7), 'localhost/pushed:1'], { root: store }), 'tag');
+    const tag = `${reg.host}/pushed/app:1`;
+    const digestFile = path.join(dir, 'push.digest');
+    ok(
+      await b.run(
+        [
+          'push',
+          '--tls-verify=false',
+          '--digestfile',
+          digestFile,
+          '--sign-by',
+          carol.fingerprint,
+          '--sign-passphrase-file',
+          pass,
+          'localhost/pushed:1',
+          `docker://${tag}`,
+        ],
+        {
+          root: store,
+          env: g.env,
+        },
+      ),
+      'push --sign-by',
+    );
+    const digest = (await fsp.readFile(digestFile, 'utf8')).trim();
+    assert.deepEqual(await fsp.readdir(path.join(lookaside, `pushed/app@sha256=${digest.slice(7)}`)), ['signature-1']);
+    await fsp.writeFile(sk.policyPath, policy(carol));
+    ok(
+      await skopeo(['copy', '--src-tls-verify=false', `docker://${tag}`, `dir:${path.join(dir, 'push-ok')}`]),
+      'skopeo accepts the pushed signature',
+    );
+    await fsp.writeFile(sk.policyPath, policy(alice));
+    assert.notEqual((await skopeo(['copy', '--src-tls-verify=false', `docker://${tag}`, `dir:${path.join(dir, 'push-no')}`])).code, 0);
+
+    // skopeo signs on copy; berth pulls under signedBy (and refuses with another key, storing nothing)
+    const other = await writeTinyOciLayout(path.join(dir, 'oci-skopeo'), { files: { 'skopeo.txt': 'by skopeo\n' } });
+    const sref = `${reg.host}/by-skopeo/app:1`;
+    await fsp.writeFile(sk.policyPath, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    ok(
+      await skopeo(['copy', '--dest-tls-verify=false', '--sign-by', alice.fingerprint, `oci:${other.dir}:latest`, `docker://${sref}`]),
+      'skopeo copy --sign-by',
+    );
+    const policyFile = path.join(dir, 'policy-pull.json');
+    await fsp.writeFile(policyFile, policy(alice));
+    const pstore = b.store();
+    const pulled = ok(
+      await b.run(['pull', '-q', '--tls-verify=false', '--signature-policy', policyFile, `docker://${sref}`], { root: pstore }),
+      'pull under signedBy',
+    );
+    assert.match(pulled.stdout, /^[0-9a-f]{64}\n$/);
+    await fsp.writeFile(policyFile, policy(bob));
+    const refused = await b.run(['pull', '-q', '--tls-verify=false', '--signature-policy', policyFile, `docker://${sref}`], {
+      root: b.store(),
+    });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /^Error: .*Source image rejected: .*\n$/);
+    assert.equal(refused.stderr.trimEnd().split('\n').length, 1, refused.stderr);
+    const refusedPull = async (ref: string, why: RegExp) => {
+      const st = b.store();
+      const r = await b.run(['pull', '-q', '--tls-verify=false', '--signature-policy', policyFile, `docker://${ref}`], { root: st });
+      assert.notEqual(r.code, 0, `${ref} was accepted`);
+      assert.match(r.stderr, why);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.equal((await b.run(['images', '-q'], { root: st })).stdout, '', 'nothing stored');
+    };
+    await refusedPull(sref, new RegExp(`Source image rejected: Key not found for key ID ${alice.fingerprint.slice(-16)} in signature`));
+    await fsp.writeFile(policyFile, policy(alice));
+    // no signature
+    const uref = `${reg.host}/unsigned/app:1`;
+    ok(await skopeo(['copy', '--dest-tls-verify=false', `oci:${other.dir}:latest`, `docker://${uref}`]), 'skopeo copy unsigned');
+    await refusedPull(uref, /Source image rejected: A signature was required, but no signature exists/);
+    // identity mismatch: the same manifest and its signature under another repository
+    const sdigest = (await fsp.readdir(path.join(lookaside, 'by-skopeo'))).find((n) => n.startsWith('app@'))!;
+    await fsp.mkdir(path.join(lookaside, 'unsigned', sdigest), { recursive: true });
+    await fsp.copyFile(path.join(lookaside, 'by-skopeo', sdigest, 'signature-1'), path.join(lookaside, 'unsigned', sdigest, 'signature-1'));
+    await refusedPull(uref, /Source image rejected: Signature for identity "[^"]*by-skopeo\/app:1" is not accepted/);
+    // tampered signature
+    const sigFile = path.join(lookaside, 'by-skopeo', sdigest, 'signature-1');
+    const good = await fsp.readFile(sigFile);
+    const bad = Buffer.from(good);
+    bad[bad.length - 20] ^= 0xff;
+    await fsp.writeFile(sigFile, bad);
+    await refusedPull(sref, /Source image rejected: /);
+    await fsp.writeFile(sigFile, good);
+    // berth copy --sign-by (skopeo's flags) to another repository, verified by skopeo
+    const cref = `${reg.host}/copied/app:1`;
+    ok(
+      await b.run(
+        [
+          'copy',
+          '--src-tls-verify=false',
+          '--dest-tls-verify=false',
+          '--registries.d',
+          regd,
+          '--sign-by',
+          bob.fingerprint,
+          '--remove-signatures',
+          `docker://${sref}`,
+          `docker://${cref}`,
+        ],
+        {
+          env: g.env,
+        },
+      ),
+      'berth copy --sign-by',
+    );
+    await fsp.writeFile(sk.policyPath, policy(bob));
+    ok(
+      await skopeo(['copy', '--src-tls-verify=false', `docker://${cref}`, `dir:${path.join(dir, 'copy-ok')}`]),
+      'skopeo accepts the copy signature',
+    );
+  });
+
   test('image sign refusals: no identity, no transport, missing directory', async () => {
     oneLineError(await berth(['image', 'sign', 'containers-storage:x']), /^Error: please provide an identity\n$/);
     oneLineError(
