@@ -1269,6 +1269,31 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
+    name: 'system service',
+    module: 'system-service',
+    summary: 'Run an API service',
+    description:
+      "Answer the Docker Engine API for the store's images on a unix socket (mode 0660), or on TCP when a tcp:// URI is given.\nThe default URI is unix://$XDG_RUNTIME_DIR/berth/berth.sock (unix:///run/berth/berth.sock for root). The service\nstops after --time seconds without a request in progress (0: never), or on SIGINT/SIGTERM.",
+    usage: '[options] [URI]',
+    maxArgs: 1,
+    completeArgs: 'none',
+    examples: [
+      'berth system service --time 0',
+      'berth system service --time 0 unix:///tmp/berth.sock',
+      'DOCKER_HOST=unix:///tmp/berth.sock docker images',
+    ],
+    flags: [
+      {
+        name: 'time',
+        short: 't',
+        type: 'uint',
+        def: 5,
+        complete: 'none',
+        help: 'Time until the service session expires in seconds.  Use 0 to disable the timeout',
+      },
+    ],
+  },
+  {
     name: 'completion',
     module: 'completion',
     summary: 'Generate a shell completion script',

@@ -353,7 +353,7 @@ describe('berth completion', () => {
       'always missing never newer',
       'oci v2s2 docker',
       'zsh',
-      'check df gc prune recover',
+      'check df gc prune recover service',
     ]);
     const toFile = path.join(b.dir, 'written.bash');
     const w = await b.run(['completion', '-f', toFile, 'bash']);
