@@ -5,7 +5,7 @@
  */
 export interface DockerEvent {
   Type: 'image';
-  Action: 'pull' | 'push' | 'tag' | 'untag' | 'delete' | 'load' | 'save' | 'import';
+  Action: 'pull' | 'push' | 'tag' | 'untag' | 'delete' | 'load' | 'save' | 'import' | 'prune';
   Actor: { ID: string; Attributes: Record<string, string> };
   scope: 'local';
   /** unix seconds */

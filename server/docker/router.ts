@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, Route, ServiceState } from './route.js';
 import { ApiError, errorMessage, errorStatus, sendError } from './errors.js';
 import { log } from '../../src/log.js';
+import { compareVersions, parseVersion } from './versions.js';
 import { systemRoutes } from './routes-system.js';
 import { imageRoutes } from './routes-images.js';
 import { transferRoutes } from './routes-transfer.js';
@@ -33,24 +34,6 @@ function compile(route: Route): CompiledRoute {
     })
     .join('');
   return { route, re: new RegExp(`^${src}$`), keys };
-}
-
-/** "1.41" -> comparable number pair; undefined when not X.Y. */
-function parseVersion(v: string): [number, number] | undefined {
-  const m = /^(\d+)\.(\d+)$/.exec(v);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
-
-/** Compare two API versions ("1.9" < "1.41"). */
-export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a) ?? [0, 0];
-  const y = parseVersion(b) ?? [0, 0];
-  return x[0] - y[0] || x[1] - y[1];
-}
-
-/** True when the negotiated version is below `v` (for shapes that changed at `v`). */
-export function versionBelow(apiVersion: string, v: string): boolean {
-  return compareVersions(apiVersion, v) < 0;
 }
 
 export type Dispatch = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

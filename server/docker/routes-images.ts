@@ -1,6 +1,242 @@
 /**
- * The image metadata endpoints: listing, inspect, history, tag, remove, prune, search.
+ * The image metadata endpoints: listing, inspect, history, tag, remove, prune. Each handler
+ * resolves names by Docker's rules (names.ts), makes one library call and answers in Docker's
+ * shapes (shapes.ts); those that change images emit events for GET /events.
  */
-import type { Route } from './route.js';
+import {
+  type ImageRow,
+  diskUsage,
+  formatReference,
+  imageHistory,
+  inspectImage,
+  isBerthError,
+  listImages,
+  parseReferenceRaw,
+  pruneImages,
+  removeImages,
+  repositoryName,
+  tagImage,
+  type RemoveReport,
+  type Store,
+} from '../../src/index.js';
+import type { RequestContext, Route } from './route.js';
+import { ApiError } from './errors.js';
+import { sendJSON } from './json.js';
+import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './filters.js';
+import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
+import { dockerId, dockerInspect, imageSummary } from './shapes.js';
+import type { EventBus } from './events.js';
 
-export const imageRoutes: Route[] = [];
+/** Docker's httputils.BoolValue: anything but "", "0", "no", "false", "none" is true. */
+export function queryBool(q: URLSearchParams, key: string): boolean {
+  const v = (q.get(key) ?? '').trim().toLowerCase();
+  return !['', '0', 'no', 'false', 'none'].includes(v);
+}
+
+/** Run a library call on an image found a moment ago: if it went away meanwhile, it is "No such image". */
+function stillThere<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isBerthError(e, 'IMAGE_NOT_FOUND')) throw noSuchImage(name);
+    throw e;
+  }
+}
+
+/** Docker's list filters turned into berth's (before/since name images by Docker's rules). */
+function listFilters(store: Store, raw: string | null): string[] {
+  const f = parseFilters(raw);
+  checkFilterKeys(f, ['before', 'dangling', 'label', 'label!', 'reference', 'since', 'until']);
+  const out: string[] = [];
+  for (const [k, values] of f)
+    for (const v of values) {
+      if (k === 'before' || k === 'since') {
+        const row = findDockerImage(store, v);
+        if (!row) throw noSuchImage(v);
+        out.push(`${k}=${row.id}`);
+      } else if (k === 'dangling') out.push(`dangling=${filterBool(k, v)}`);
+      else if (k === 'label!') out.push(`label!=${v}`);
+      else out.push(`${k}=${v}`);
+    }
+  return out;
+}
+
+async function list({ res, query, apiVersion, service }: RequestContext): Promise<void> {
+  const store = service.store();
+  const filters = listFilters(store, query.get('filters'));
+  const { images, set } = listImages(store, { all: queryBool(query, 'all'), filters });
+  // as Docker: with reference filters, an image shows only the names that match them
+  const refs = parseFilters(query.get('filters')).get('reference') ?? [];
+  const shown = (names: string[]) => (refs.length ? names.filter((n) => referenceMatches(refs, familiar(n))) : names);
+  // SharedSize is -1 unless asked for (it costs a look at every blob)
+  const shared = queryBool(query, 'shared-size') ? new Map(diskUsage(store).images.map((i) => [i.id, i.sharedSize])) : undefined;
+  const out = images.map(({ row, names }) =>
+    imageSummary(row, shown(names), {
+      apiVersion,
+      parentId: set.parent(row)?.id,
+      ...(shared ? { sharedSize: shared.get(row.id) ?? 0 } : {}),
+    }),
+  );
+  out.sort((a, b) => b.Created - a.Created);
+  sendJSON(res, 200, out);
+}
+
+async function inspect({ res, params, apiVersion, service }: RequestContext): Promise<void> {
+  const store = service.store();
+  const row = lookupDockerImage(store, params.name!);
+  sendJSON(
+    res,
+    200,
+    dockerInspect(
+      stillThere(params.name!, () => inspectImage(store, row.id)),
+      apiVersion,
+    ),
+  );
+}
+
+async function history({ res, params, service }: RequestContext): Promise<void> {
+  const store = service.store();
+  const row = lookupDockerImage(store, params.name!);
+  const h = stillThere(params.name!, () => imageHistory(store, row.id));
+  sendJSON(
+    res,
+    200,
+    h.map((e) => ({
+      Id: e.id === '<missing>' ? e.id : dockerId(e.id),
+      Created: e.created.isZero ? 0 : e.created.sec,
+      CreatedBy: e.createdBy,
+      Tags: e.tags.length ? e.tags.map(familiar) : null,
+      Size: e.size,
+      Comment: e.comment,
+    })),
+  );
+}
+
+async function tag({ res, params, query, service }: RequestContext): Promise<void> {
+  const repo = query.get('repo') ?? '';
+  const tagValue = query.get('tag') ?? '';
+  if (repo === '') throw new ApiError(400, 'repo parameter is required');
+  const ref = normalizeDockerReference(repo);
+  if (ref.digest !== undefined || tagValue.startsWith('sha256:'))
+    throw new ApiError(400, 'refusing to create a tag with a digest reference');
+  if (tagValue !== '') {
+    if (!/^[\w][\w.-]{0,127}$/.test(tagValue)) throw new ApiError(400, 'invalid tag format');
+    ref.tag = tagValue;
+  }
+  const target = formatReference(ref);
+  const store = service.store();
+  const row = lookupDockerImage(store, params.name!);
+  stillThere(params.name!, () => tagImage(store, row.id, [target]));
+  service.events.emit({ Type: 'image', Action: 'tag', Actor: { ID: dockerId(row.id), Attributes: { name: familiar(target) } } });
+  res.writeHead(201, { 'Content-Length': 0 });
+  res.end();
+}
+
+const repoOf = (name: string): string => {
+  try {
+    return repositoryName(parseReferenceRaw(name));
+  } catch {
+    return name;
+  }
+};
+
+/** Docker's answer to a removal (and its events): untagged names, then deleted IDs. */
+function removalAnswer(id: string, report: RemoveReport, events: EventBus): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (const n of report.untagged) {
+    out.push({ Untagged: familiar(n) });
+    events.emit({ Type: 'image', Action: 'untag', Actor: { ID: dockerId(id), Attributes: { name: dockerId(id) } } });
+  }
+  for (const d of report.deleted) {
+    out.push({ Deleted: dockerId(d) });
+    events.emit({ Type: 'image', Action: 'delete', Actor: { ID: dockerId(d), Attributes: { name: dockerId(d) } } });
+  }
+  return out;
+}
+
+async function remove({ res, params, query, service }: RequestContext): Promise<void> {
+  const name = params.name!;
+  const force = queryBool(query, 'force');
+  const noPrune = queryBool(query, 'noprune');
+  const store = service.store();
+  const row = lookupDockerImage(store, name);
+  const short = row.id.slice(0, 12);
+  const hex = name.replace(/^sha256:/, '');
+  const byName = !(/^[a-f0-9]+$/.test(hex) && row.id.startsWith(hex) && !namedAs(row, name)) && !name.includes('@');
+  const users = store.containersUsingImage(row.id);
+  let report: RemoveReport;
+  if (!byName) {
+    // by ID (or digest): every name goes; Docker wants force when they span several repositories
+    if (!force && new Set(row.names.map(repoOf)).size > 1)
+      throw new ApiError(409, `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
+    if (!force && users.length)
+      throw new ApiError(
+        409,
+        `conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users[0]!.slice(0, 12)}`,
+      );
+    report = removeImages(store, [row.id], { force: true, noPrune });
+  } else {
+    if (!force && users.length && row.names.length <= 1)
+      throw new ApiError(
+        409,
+        `conflict: unable to remove repository reference ${JSON.stringify(name)} (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${short}`,
+      );
+    report = removeImages(store, [dockerName(name)], { force, noPrune });
+  }
+  if (report.failures.length) {
+    const e = report.failures[0]!.error;
+    if (isBerthError(e, 'IMAGE_NOT_FOUND')) throw noSuchImage(name);
+    throw e;
+  }
+  sendJSON(res, 200, removalAnswer(row.id, report, service.events));
+}
+
+function namedAs(row: ImageRow, input: string): boolean {
+  try {
+    return row.names.includes(dockerName(input));
+  } catch {
+    return false;
+  }
+}
+
+async function prune({ res, query, service }: RequestContext): Promise<void> {
+  const f = parseFilters(query.get('filters'));
+  checkFilterKeys(f, ['dangling', 'until', 'label', 'label!']);
+  let all = false;
+  const filters: string[] = [];
+  for (const [k, values] of f)
+    for (const v of values) {
+      if (k === 'dangling') all = !filterBool(k, v);
+      else if (k === 'label!') filters.push(`label!=${v}`);
+      else filters.push(`${k}=${v}`);
+    }
+  const store = service.store();
+  const bytes = () => {
+    const du = diskUsage(store);
+    return du.imagesSummary.size + du.unreferenced.size;
+  };
+  const namesBefore = new Map(store.listImages().map((r) => [r.id, r.names]));
+  const before = bytes();
+  const removed = pruneImages(store, { all, filters });
+  const reclaimed = Math.max(0, before - bytes());
+  const deleted: Record<string, string>[] = [];
+  for (const id of removed) {
+    for (const n of namesBefore.get(id) ?? []) {
+      deleted.push({ Untagged: familiar(n) });
+      service.events.emit({ Type: 'image', Action: 'untag', Actor: { ID: dockerId(id), Attributes: { name: dockerId(id) } } });
+    }
+    deleted.push({ Deleted: dockerId(id) });
+    service.events.emit({ Type: 'image', Action: 'delete', Actor: { ID: dockerId(id), Attributes: { name: dockerId(id) } } });
+  }
+  service.events.emit({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
+  sendJSON(res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+}
+
+export const imageRoutes: Route[] = [
+  { method: 'GET', path: '/images/json', handler: list },
+  { method: 'POST', path: '/images/prune', handler: prune },
+  { method: 'GET', path: '/images/{name}/json', handler: inspect },
+  { method: 'GET', path: '/images/{name}/history', handler: history },
+  { method: 'POST', path: '/images/{name}/tag', handler: tag },
+  { method: 'DELETE', path: '/images/{name}', handler: remove },
+];

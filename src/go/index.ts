@@ -3,7 +3,7 @@
  * sizes and quoting). Leaf modules only, so importing this entry costs almost nothing.
  */
 export { goJSON, GoStruct, goMap, type GoJSONOptions } from './json.js';
-export { GoTime, parseRFC3339 } from './time.js';
+export { GoTime, parseRFC3339, parseTimestampFilter } from './time.js';
 export { humanSince, humanSize, humanSizeSpaced } from './units.js';
 export { goQuote, quoteRune, isPrintRune } from './quote.js';
 export { formatValue, goSprint, goSprintf, goSprintln, runeCount } from './fmt.js';
