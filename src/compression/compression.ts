@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { PassThrough, Readable, Transform, Duplex, type TransformCallback } from 'node:stream';
 import { createGunzip, createGzip, constants as zc } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -151,7 +152,7 @@ export function programFailure(
  * error instead of ending it early as if complete. Destroying the stream kills the program.
  */
 class ExternalFilter extends Duplex {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ChildProcess;
   private readonly name: string;
   private stderr = '';
   /** A write waiting for the program's stdin to drain (or to close). */
@@ -162,25 +163,28 @@ class ExternalFilter extends Duplex {
     args: string[],
     private readonly alg: string,
     private readonly work: 'decompress' | 'compress',
+    /** The program reads this file descriptor instead of what is written to the stream. */
+    inputFd?: number,
   ) {
     super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
     this.name = basename(cmd);
-    const child = (this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
-    child.stderr.on('data', (d: Buffer) => {
+    const child = (this.child = spawn(cmd, args, { stdio: [inputFd ?? 'pipe', 'pipe', 'pipe'] }));
+    const stdout = child.stdout!;
+    child.stderr!.on('data', (d: Buffer) => {
       if (this.stderr.length < 2000) this.stderr += d.toString();
     });
-    child.stdout.on('data', (c: Buffer) => {
-      if (!this.push(c)) child.stdout.pause();
+    stdout.on('data', (c: Buffer) => {
+      if (!this.push(c)) stdout.pause();
     });
     const release = () => {
       const w = this.pendingWrite;
       this.pendingWrite = undefined;
       w?.();
     };
-    child.stdin.on('drain', release);
-    child.stdin.on('close', release);
+    child.stdin?.on('drain', release);
+    child.stdin?.on('close', release);
     // EPIPE when the program stopped reading: what went wrong is reported from 'close'
-    child.stdin.on('error', () => {
+    child.stdin?.on('error', () => {
       /* reported through close */
     });
     child.on('error', (e) =>
@@ -202,7 +206,7 @@ class ExternalFilter extends Duplex {
 
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error | null) => void): void {
     const stdin = this.child.stdin;
-    if (stdin.destroyed || stdin.writableEnded) {
+    if (!stdin || stdin.destroyed || stdin.writableEnded) {
       cb();
       return;
     } // the exit status will tell
@@ -210,11 +214,11 @@ class ExternalFilter extends Duplex {
     else this.pendingWrite = () => cb();
   }
   override _final(cb: (e?: Error | null) => void): void {
-    if (!this.child.stdin.destroyed) this.child.stdin.end();
+    if (this.child.stdin && !this.child.stdin.destroyed) this.child.stdin.end();
     cb();
   }
   override _read(): void {
-    this.child.stdout.resume();
+    this.child.stdout!.resume();
   }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
@@ -267,6 +271,26 @@ export function createCompressor(alg: 'gzip' | 'zstd', opts: CompressOptions = {
   const level = opts.level ?? 3;
   if (level < 1 || level > 20) throw new BerthError('INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-20`);
   return externalFilter('zstd', ['-q', '-c', `-${level}`, '-T1'], 'zstd', 'compress');
+}
+
+/**
+ * The gzip compression of a file by the compressing program, which reads the file itself (the
+ * bytes never pass through this process on their way in); undefined when gzip is compressed in
+ * process. The caller verifies what comes out (it decompresses to the content it expects).
+ */
+export function compressFileWithProgram(path: string, opts: CompressOptions = {}): Readable | undefined {
+  const level = opts.level ?? 5;
+  if (level < 1 || level > 9) throw new BerthError('INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`);
+  const codec = gzipCodec('compress');
+  if (!codec.path) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    const out = new ExternalFilter(codec.path, gzipArgs(codec, 'compress', level, availableParallelism()), 'gzip', 'compress', fd);
+    out.end();
+    return out;
+  } finally {
+    closeSync(fd); // the program has its own copy
+  }
 }
 
 /** Decompress a stream whatever its compression (sniffed). */

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync, constants as zc } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { log } from '../log.js';
@@ -24,7 +25,7 @@ import { findInPath, gzipArgs, gzipCodec } from './gzip-codec.js';
 export interface ContentDigest {
   /** Write the compressed bytes here and end it; 'drain' and 'close' pace the writer. */
   readonly input: Writable;
-  /** Digest and size of the decompressed content; rejects when a step failed. */
+  /** Digest and size (-1 when not counted: `count: false`) of the decompressed content; rejects when a step failed. */
   readonly done: Promise<{ digest: Digest; bytes: number }>;
   /** Stop early: kills the programs. */
   destroy(): void;
@@ -33,12 +34,45 @@ export interface ContentDigest {
 export interface ContentDigestOptions {
   /** Output chunk size of an in-process decompressor (bytes). */
   chunkSize?: number;
+  /**
+   * Whether the size is needed (default true). Without it the programs' chain has no `dd`
+   * (the decompressed bytes cross one pipe fewer) and `bytes` may be -1: for a check against a
+   * known digest, where a match implies the size.
+   */
+  count?: boolean;
+  /**
+   * The first bytes of the compressed stream (up to PROBE_BYTES). When they show data that
+   * does not compress (deflate's stored blocks) and no codec is forced, the stream is
+   * decompressed and hashed in process: inflating stored blocks is a copy, cheaper than moving
+   * every byte through the programs' pipes.
+   */
+  probe?: Uint8Array;
+}
+
+/** How many leading bytes of a compressed stream `ContentDigestOptions.probe` wants. */
+export const PROBE_BYTES = 256 << 10;
+
+/**
+ * Whether the head of a gzip stream holds incompressible data: it inflates to barely more
+ * than its own size. A guess that only chooses where the work runs: the digests are checked
+ * either way.
+ */
+export function looksIncompressible(head: Uint8Array): boolean {
+  if (head.length < 64 << 10) return false;
+  try {
+    const out = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: 2 * head.length });
+    return out.length < head.length * 1.1;
+  } catch {
+    return false; // more than twice as large, or not gzip: the real decompression decides
+  }
 }
 
 export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = {}): ContentDigest {
-  const chain = alg === 'gzip' ? externalChain() : undefined;
-  if (chain) return new ProgramChain(chain);
-  const dec = createDecompressor(alg, { chunkSize: opts.chunkSize });
+  const stored = alg === 'gzip' && !process.env.BERTH_GZIP && opts.probe !== undefined && looksIncompressible(opts.probe);
+  const chain = alg === 'gzip' && !stored ? externalChain() : undefined;
+  if (chain) return new ProgramChain(opts.count === false ? { ...chain, dd: undefined } : chain);
+  if (stored) log.debug('gzip diffID: incompressible data, decompressed and hashed in process');
+  const dec = stored ? createGunzip({ chunkSize: opts.chunkSize ?? 1 << 17 }) : createDecompressor(alg, { chunkSize: opts.chunkSize });
   const sink = new HashSink();
   const done = pipeline(dec, sink).then(() => ({ digest: sink.digest, bytes: sink.bytes }));
   done.catch(() => {
@@ -49,7 +83,8 @@ export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = 
 
 interface Chain {
   decompress: { path: string; args: string[] };
-  dd: string;
+  /** Counts the bytes; left out when the size is not needed. */
+  dd?: string;
   openssl: string;
 }
 
@@ -107,22 +142,24 @@ class ProgramChain implements ContentDigest {
   constructor(c: Chain) {
     const name = basename(c.decompress.path);
     const dec = spawn(c.decompress.path, c.decompress.args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const dd = spawn(c.dd, ['bs=1M'], { stdio: [dec.stdout, 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    const hash = spawn(c.openssl, ['dgst', '-sha256', '-r'], { stdio: [dd.stdout, 'pipe', 'pipe'] });
+    const dd = c.dd ? spawn(c.dd, ['bs=1M'], { stdio: [dec.stdout, 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } }) : undefined;
+    const hash = spawn(c.openssl, ['dgst', '-sha256', '-r'], { stdio: [(dd ?? dec).stdout, 'pipe', 'pipe'] });
     // the programs hold the pipes between them now: without our copies, each sees its
     // neighbour's end (EOF, EPIPE) when that one exits
     dec.stdout.destroy();
-    dd.stdout?.destroy();
-    this.children = [dec, dd, hash];
+    dd?.stdout?.destroy();
+    this.children = dd ? [dec, dd, hash] : [dec, hash];
     this.input = dec.stdin;
     // EPIPE when the decompressor stopped reading: its exit status tells why
     dec.stdin.on('error', () => {});
-    this.done = Promise.all([ran(dec, name), ran(dd, 'dd'), ran(hash, 'openssl')]).then(([d, n, h]) => {
+    const counted = dd ? ran(dd, 'dd') : undefined;
+    this.done = Promise.all([ran(dec, name), counted, ran(hash, 'openssl')]).then(([d, n, h]) => {
       if (d.code !== 0) throw programFailure(name, 'gzip', 'decompress', d.code, d.signal, d.stderr);
       for (const [r, what] of [
         [n, 'dd'],
         [h, 'openssl'],
       ] as const) {
+        if (!r) continue;
         if (r.code !== 0) {
           const said = r.stderr.trim().split('\n')[0]?.trim();
           const why = said
@@ -136,7 +173,7 @@ class ProgramChain implements ContentDigest {
         }
       }
       const hex = /^([0-9a-f]{64})\b/.exec(h.stdout)?.[1];
-      const bytes = /^(\d+) bytes/m.exec(n.stderr)?.[1];
+      const bytes = n ? /^(\d+) bytes/m.exec(n.stderr)?.[1] : '-1';
       if (!hex || bytes === undefined)
         throw new BerthError('IO', `hashing decompressed gzip data: unexpected output from ${hex ? 'dd' : 'openssl'}`);
       return { digest: `sha256:${hex}` as Digest, bytes: Number(bytes) };

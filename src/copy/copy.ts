@@ -3,9 +3,17 @@ import { defaultParallelism } from './parallelism.js';
 import { BerthError, isBerthError } from '../errors.js';
 import { type Digest, digestOf, matchesDigest } from '../digest/digest.js';
 import { DigestVerifier, HashSink } from '../digest/verifier.js';
-import { createCompressor, createDecompressor, peekStream, sniffCompression, type Algorithm } from '../compression/compression.js';
-import { decompressedDigest, type ContentDigest } from '../compression/content-digest.js';
+import {
+  compressFileWithProgram,
+  createCompressor,
+  createDecompressor,
+  peekStream,
+  sniffCompression,
+  type Algorithm,
+} from '../compression/compression.js';
+import { decompressedDigest, PROBE_BYTES, type ContentDigest } from '../compression/content-digest.js';
 import { gzipCodec } from '../compression/gzip-codec.js';
+import { log } from '../log.js';
 import {
   MT,
   MAX_CONFIG_SIZE,
@@ -283,8 +291,66 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         return;
       }
     }
+    // a layer written in another form than the source's: check its diffID and record it
+    const commitConverted = (stored: { digest: Digest; size: number }, diffID: Digest, uncompressedSize: number) => {
+      if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+      committed[i] = {
+        desc: {
+          mediaType: outMediaType,
+          digest: stored.digest,
+          size: stored.size,
+          ...(layer.annotations ? { annotations: layer.annotations } : {}),
+        },
+        diffID,
+        uncompressedSize,
+      };
+    };
+    // An uncompressed layer the source holds as a file, to be gzip-compressed by a program: the
+    // program reads the file itself, so the tar never passes through this process. Checking
+    // that what the program wrote decompresses to the layer's digest verifies the file and the
+    // program in one pass. False when this does not apply (the stream path does the work).
+    const compressFile = async (): Promise<boolean> => {
+      if (srcComp !== 'none' || target !== 'gzip' || hints[i]?.compression !== 'none') return false;
+      const file = src.blobFile?.(layer);
+      if (!file) return false;
+      let comp: Readable | undefined;
+      try {
+        comp = compressFileWithProgram(file, { level: opts.compression?.level });
+      } catch (e) {
+        if (e instanceof BerthError) throw e;
+        return false; // cannot open it: the stream path reports why
+      }
+      if (!comp) return false;
+      log.debug(() => `${what}: ${gzipCodec('compress').name} compresses the stored file`);
+      const check = decompressedDigest('gzip', { count: false });
+      const tap = new SideTap(check.input, check.done);
+      comp.on('error', (e) => tap.destroy(e));
+      const out = comp.pipe(tap);
+      const stored = await dest.putBlob(out, { mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
+        check.destroy();
+        out.destroy();
+        comp.destroy(); // the programs must not outlive the copy
+        throw corruptData(e, what);
+      });
+      if (!out.readableEnded) {
+        check.destroy();
+        comp.destroy();
+        throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
+      }
+      const got = await check.done.catch((e: unknown) => {
+        throw compressorLied(what, e);
+      });
+      if (got.digest !== layer.digest) {
+        // the program, or the file: hash the file to say which (only on this failure path)
+        if (!(await src.blobFileMatches?.(layer))) throw damagedSource(what, layer.digest);
+        throw compressorLied(what);
+      }
+      commitConverted(stored, layer.digest, layer.size);
+      return true;
+    };
     // one attempt at the transfer; returns how many bytes kept from an interrupted one it used
     const transfer = async (): Promise<{ kept: number }> => {
+      if (await compressFile()) return { kept: 0 };
       // the destination may keep what an interrupted transfer of this blob wrote: fetch the rest
       const resumable = target === srcComp && (opts.resume ?? src.remote) ? await dest.resumeBlob?.(layer, srcName) : undefined;
       try {
@@ -295,11 +361,14 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           resumedDigests.add(layer.digest);
           emit({ kind: 'blob', digest: layer.digest, state: 'resumed', bytes: kept, total: layer.size });
         }
+        let head: Buffer | undefined;
         if (!hints[i]?.compression) {
           // the media type may not say how the bytes are compressed (skopeo labels the uncompressed
-          // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide
-          const peeked = await peekStream(raw, 6);
+          // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide.
+          // The head read here also tells the diffID hashing whether the data compresses at all.
+          const peeked = await peekStream(raw, needDiff && !srcHint ? PROBE_BYTES : 6);
           raw = peeked.stream;
+          head = peeked.head;
           const real = sniffCompression(peeked.head);
           if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
             target = carried.length > 0 ? real : planLayer(real, desire, opts.compression).target;
@@ -332,7 +401,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           // the digest. The side taps the bytes just before the verifier, so the verifier is what
           // the destination reads (and the store need not hash the blob again); a side failure is
           // reported after the digest check.
-          side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
+          side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES, probe: head });
           const tap = new SideTap(side.input, side.done);
           grouped.on('error', (e) => tap.destroy(e));
           unverified = grouped.pipe(tap);
@@ -417,18 +486,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
             final.destroy();
             throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
           }
-          const diffID = tarHash.digest;
-          if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
-          committed[i] = {
-            desc: {
-              mediaType: outMediaType,
-              digest: stored.digest,
-              size: stored.size,
-              ...(layer.annotations ? { annotations: layer.annotations } : {}),
-            },
-            diffID,
-            uncompressedSize: tarHash.bytes,
-          };
+          commitConverted(stored, tarHash.digest, tarHash.bytes);
         }
         return { kept };
       } finally {
@@ -599,6 +657,12 @@ function compressorLied(what: string, cause?: unknown): BerthError {
   return new BerthError('DIGEST_MISMATCH', `${what}: what ${program} compressed does not decompress to the layer`, {
     hint: 'the compressing program is faulty (BERTH_GZIP=zlib compresses in process); no manifest was written',
     cause,
+  });
+}
+
+function damagedSource(what: string, d: Digest): BerthError {
+  return new BerthError('DIGEST_MISMATCH', `${what}: the stored blob does not match its digest ${d}`, {
+    hint: 'the blob was damaged; run "berth system check --repair" and pull the image again',
   });
 }
 

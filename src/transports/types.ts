@@ -114,6 +114,14 @@ export interface ImageSource {
    * keep the bytes of an interrupted download, so that a later copy fetches only the rest.
    */
   readonly remote?: boolean;
+  /**
+   * A local file holding the blob (a store, a layout): lets a program read it directly
+   * (compressing a layer for a push). Its content is unverified: the engine checks what it
+   * makes of it. Undefined when the source has no such file.
+   */
+  blobFile?(desc: Descriptor): string | undefined;
+  /** Whether the file `blobFile` names hashes to the blob's digest (to say what failed when a check did not pass). */
+  blobFileMatches?(desc: Descriptor): Promise<boolean>;
   /** Optional knowledge about layers (local store, uncompressed archives). */
   layerHint?(desc: Descriptor): LayerHint | undefined;
   /** The image's names, when the source holds them (archives: RepoTags; oci: ref name). */

@@ -99,6 +99,11 @@ describe('gzip codecs', { skip }, () => {
       });
       assertOk(pushed, 'push');
       assert.match(pushed.stderr, new RegExp(`gzip compress: using ${codec === 'zlib' ? 'node:zlib' : `\\S*/${codec}`}`));
+      // a program reads the stored layer files itself (node:zlib is fed the stream)
+      const fromFile = pushed.stderr.match(
+        new RegExp(`layer \\d/2 \\(blob sha256:[0-9a-f]{64}\\) of \\S+: ${codec} compresses the stored file`, 'g'),
+      );
+      assert.equal(fromFile?.length ?? 0, codec === 'zlib' ? 0 : 2, pushed.stderr);
       const manifestDigest = pushed.stdout.trim();
       const manifest = JSON.parse(fs.readFileSync(reg.blobPath(manifestDigest), 'utf8')) as { layers: { digest: string; size: number }[] };
       assert.equal(manifest.layers.length, 2);
@@ -122,6 +127,51 @@ describe('gzip codecs', { skip }, () => {
       }
     });
   }
+
+  test('a pull hashes incompressible gzip layers in process, unless a codec is forced', T, async () => {
+    const root0 = b.store();
+    assertOk(await b.run(['load', '-i', plainArchive], { root: root0 }), 'load of the plain archive');
+    const ref = `${reg.host}/codecs/probe:1`;
+    assertOk(await b.run(['push', '--tls-verify=false', img.id, `docker://${ref}`], { root: root0 }), 'push');
+    for (const forced of [undefined, ...CODECS]) {
+      const root = b.store();
+      const pulled = await b.run(['--log-level=debug', 'pull', '-q', '--tls-verify=false', ref], {
+        root,
+        ...(forced ? env(forced) : {}),
+      });
+      assertOk(pulled, `pull (BERTH_GZIP=${forced ?? ''})`);
+      assert.equal(pulled.stdout, `${img.id}\n`);
+      // the random layer only: the text layer compresses
+      const inProcess = pulled.stderr.match(/gzip diffID: incompressible data, decompressed and hashed in process/g) ?? [];
+      assert.equal(inProcess.length, forced ? 0 : 1, pulled.stderr);
+      const inspect = await b.run(['inspect', '--format', '{{json .RootFS.Layers}} {{.Size}}', img.id], { root });
+      const [layers, size] = inspect.stdout.trim().split(' ');
+      assert.deepEqual(JSON.parse(layers!), img.diffIDs);
+      assert.ok(Number(size) >= img.layers.reduce((a, l) => a + l.length, 0), 'uncompressed sizes recorded');
+    }
+  });
+
+  test(
+    'a push that compresses a damaged stored layer fails before the manifest is written',
+    { ...T, skip: CODECS.length === 1 && 'no gzip program installed' },
+    async () => {
+      const codec = CODECS[0]!;
+      const root = b.store();
+      assertOk(await b.run(['load', '-i', plainArchive], { root }), 'load of the plain archive');
+      // same size, one byte changed: only hashing tells
+      const blob = path.join(root, 'blobs', 'sha256', img.diffIDs[0]!.slice(7));
+      const fd = fs.openSync(blob, 'r+');
+      fs.writeSync(fd, Buffer.from('X'), 0, 1, 1000);
+      fs.closeSync(fd);
+      const ref = `${reg.host}/codecs/damaged:1`;
+      const pushed = await b.run(['push', '-q', '--tls-verify=false', img.id, `docker://${ref}`], { ...env(codec), root });
+      assertOneLineError(pushed, img.diffIDs[0]!, /the stored blob does not match its digest/);
+      const root2 = b.store();
+      const pull = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('zlib'), root: root2 });
+      assert.notEqual(pull.code, 0, 'the registry has no manifest for the failed push');
+      assert.match(pull.stderr, /manifest unknown|not found/i);
+    },
+  );
 
   test('an unknown BERTH_GZIP value, or a codec missing from PATH, is a one-line error', T, async () => {
     const root = b.store();

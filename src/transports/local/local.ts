@@ -96,6 +96,14 @@ export class LocalSource implements ImageSource {
     return { stream: this.ref.store.openBlob(desc.digest, { start: opts.offset }), size, offset: opts.offset ?? 0 };
   }
 
+  blobFile(desc: Descriptor): string | undefined {
+    return this.ref.store.blobSize(desc.digest) === desc.size ? this.ref.store.blobPath(desc.digest) : undefined;
+  }
+
+  blobFileMatches(desc: Descriptor): Promise<boolean> {
+    return this.ref.store.verifyBlob(desc.digest, desc.size);
+  }
+
   layerHint(desc: Descriptor): LayerHint | undefined {
     const l = this.layers.get(desc.digest);
     if (!l || l.uncompressedSize < 0) return undefined;
