@@ -115,7 +115,7 @@ export interface ImageSource {
    */
   readonly remote?: boolean;
   /**
-   * A local file holding the blob (a store, a layout): lets a program read it directly
+   * A local file holding the blob (the local store): lets a program read it directly
    * (compressing a layer for a push). Its content is unverified: the engine checks what it
    * makes of it. Undefined when the source has no such file.
    */
