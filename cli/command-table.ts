@@ -278,6 +278,7 @@ export const COMMANDS: readonly CommandDef[] = [
       JOBS,
       quiet('do not print progress'),
       { name: 'remove-signatures', type: 'bool', help: 'do not copy the signatures stored with the image' },
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
       ...SIGN_FLAGS,
       ...SIGSTORE_SIGNING_FLAGS,
       { name: 'disable-content-trust', type: 'bool', hidden: true, help: 'accepted for compatibility (does nothing)' },

@@ -31,6 +31,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       forceCompression: !!o.forceCompression,
       digestfile: o.digestfile as string | undefined,
       removeSignatures: !!o.removeSignatures,
+      signaturePolicy: o.signaturePolicy as string | undefined,
       signers,
       parallel: jobs,
       onProgress: progress.onProgress,

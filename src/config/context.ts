@@ -22,7 +22,7 @@ export interface ContextOptions {
   /** Opens the local store (containers-storage:). */
   store?: () => Store;
   /** Which local image a name means; the image service injects its lookup rule. */
-  lookupImage?: (store: Store, name: string) => { id: string };
+  lookupImage?: (store: Store, name: string) => { id: string; matchedName?: string };
   /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
   mountFrom?: string[];
   /** policy.json to use instead of the default lookup (--signature-policy, copy --policy). */

@@ -71,8 +71,6 @@ export interface Policy {
   transports: Record<string, Record<string, PolicyRequirement[]>>;
   /** the file it was read from */
   path?: string;
-  /** true when no policy.json exists anywhere and berth fell back to accepting everything */
-  implicit?: boolean;
 }
 
 export interface PolicyOptions {
@@ -428,18 +426,19 @@ export function existingPolicyPath(opts: PolicyOptions = {}): string | undefined
   });
 }
 
+/** The policy.json in effect: `path`, else the user's file if it exists, else the system's (which may not exist). */
+export function policyFilePath(opts: PolicyOptions = {}): string {
+  return opts.path || existingPolicyPath(opts) || defaultPolicyPaths(opts)[1];
+}
+
 /**
  * Load policy.json: `path` if given (must exist), else ~/.config/containers/policy.json if it
- * exists, else <systemDir>/policy.json.
- *
- * berth: when neither default file exists, c/image refuses to work ("no policy.json file found").
- * berth instead returns an accept-everything policy flagged `implicit: true`, because it is meant
- * to run where podman (which ships /etc/containers/policy.json) was never installed. Callers
- * should say so at debug level; an existing but invalid file is always an error.
+ * exists, else <systemDir>/policy.json — which must exist: as containers/image, no policy file
+ * at all is an error (`open /etc/containers/policy.json: no such file or directory`), never an
+ * implicit "accept everything".
  */
 export function loadPolicy(opts: PolicyOptions = {}): Policy {
-  const file = opts.path || existingPolicyPath(opts);
-  if (!file) return { default: [{ type: 'insecureAcceptAnything' }], transports: {}, implicit: true };
+  const file = policyFilePath(opts);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

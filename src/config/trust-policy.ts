@@ -14,7 +14,8 @@ import { BerthError } from '../errors.js';
 import { GoStruct, goJSON, goMap } from '../go/json.js';
 import { log } from '../log.js';
 import { writeOutputFile } from '../util/output-file.js';
-import { defaultPolicyPaths, existingPolicyPath, type PolicyOptions } from './policy.js';
+import { policyFilePath, type PolicyOptions } from './policy.js';
+import { loadRegistriesD, type RegistriesD, type RegistryNamespace } from './registries-d.js';
 
 /** One row of `image trust show` (its --json keys: transport, name, repo_name, keys, sigstore, type, gpg_id). */
 export interface TrustPolicyEntry {
@@ -41,7 +42,7 @@ export interface LookasideConfig {
 export interface TrustOptions extends PolicyOptions {
   /** Reads the user IDs of a GPG key file (default: the gpg program, as podman). */
   keyIdentities?: (keyFile: string) => string[];
-  /** The registries.d configuration (default: none). */
+  /** The registries.d configuration (default: read from `registriesDir`, else the usual registries.d lookup). */
   lookaside?: LookasideConfig;
   /** The registries.d directory (podman's hidden --registrypath). */
   registriesDir?: string;
@@ -51,7 +52,7 @@ export interface TrustOptions extends PolicyOptions {
 
 /** The policy.json `image trust` reads and edits: `path`, else the user's file if it exists, else the system's. */
 export function trustPolicyPath(opts: PolicyOptions = {}): string {
-  return opts.path || existingPolicyPath(opts) || defaultPolicyPaths(opts)[1];
+  return policyFilePath(opts);
 }
 
 interface Requirement {
@@ -113,6 +114,15 @@ function parseLenient(raw: Buffer, file: string): { default: Requirement[]; tran
     }
   }
   return out;
+}
+
+/** The lookaside locations of a registries.d configuration. */
+function lookasideConfig(conf: RegistriesD): LookasideConfig {
+  const pick = (ns: RegistryNamespace) => ({ lookaside: ns.lookaside, sigstore: ns.sigstore });
+  return {
+    defaultDocker: conf.defaultDocker && pick(conf.defaultDocker),
+    docker: Object.fromEntries([...conf.docker].map(([k, ns]) => [k, pick(ns)])),
+  };
 }
 
 /** podman's rule: the scope, then its parent paths, then default-docker. */
@@ -199,6 +209,8 @@ export async function showTrust(opts: TrustOptions = {}): Promise<{ path: string
   const raw = readPolicyFile(file);
   if (opts.raw) return { path: file, raw, policies: [] };
   const doc = parseLenient(raw, file);
+  // STORE: the lookaside registries.d gives each scope (--registrypath, else the user's, else the system's directory)
+  opts = { ...opts, lookaside: opts.lookaside ?? lookasideConfig(loadRegistriesD({ dir: opts.registriesDir, home: opts.home })) };
   const policies: TrustPolicyEntry[] = [];
   if (doc.default.length > 0)
     policies.push(...describe(doc.default, { transport: 'all', name: '* (default)', repoName: 'default' }, '', opts));

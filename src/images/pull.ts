@@ -1,5 +1,5 @@
 import { BerthError, isBerthError, abortable } from '../errors.js';
-import { type Reference, formatReference, parseNormalizedReference, repositoryName } from '../reference/reference.js';
+import { type Reference, formatReference, parseLocalReference, parseNormalizedReference, repositoryName } from '../reference/reference.js';
 import { pullSources } from '../config/registries.js';
 import type { SystemContext } from '../config/context.js';
 import { resolveShortName } from '../config/shortnames.js';
@@ -10,10 +10,11 @@ import type { PolicyCheck } from '../copy/policy.js';
 import { LocalDestination, LocalRef } from '../transports/local/local.js';
 import { parseImageName, transportOf } from '../transports/registry.js';
 import type { ImageSource, ProgressEvent } from '../transports/types.js';
+import type { OciRef } from '../transports/oci/ref.js';
 import type { Store } from '../store/store.js';
 import { tryLookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
-import { imageContext, retryProgress } from './context.js';
+import { transferContext } from './context.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -54,13 +55,7 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
   if (!['always', 'missing', 'never', 'newer'].includes(policy))
     throw new BerthError('INVALID_ARGUMENT', `unsupported pull policy ${JSON.stringify(policy)}`);
   const emit = opts.onProgress ?? (() => {});
-  const ctx = imageContext({
-    store: () => store,
-    registry: opts,
-    signaturePolicy: opts.signaturePolicy,
-    signal: opts.signal,
-    onRetry: retryProgress(opts.onProgress),
-  });
+  const ctx = transferContext(store, opts);
   const policyCheck = opts.policyCheck ?? ctx.policy();
   const conf = ctx.registriesConf();
   const parallel = ctx.parallelCopies(opts.parallel);
@@ -69,9 +64,11 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
   const transport = transportOf(name)?.name;
   if (transport !== undefined && transport !== 'docker') {
     if (opts.allTags) throw new BerthError('INVALID_ARGUMENT', '--all-tags works only with registry references');
-    const src = await parseImageName(name).newSource(ctx);
+    const ref = parseImageName(name);
+    const ociName = ref.transport === 'oci' ? ociDirName((ref as OciRef).dir) : undefined;
+    const src = await ref.newSource(ctx);
     try {
-      const names = src.names?.().length ? src.names() : src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
+      const names = ociName ? [ociName] : pulledNames(src);
       const id = await copyInto(store, src, names, { ...opts, parallel, policyCheck });
       return { ids: [id], names };
     } finally {
@@ -135,6 +132,40 @@ async function pullImageNow(store: Store, name: string, opts: PullOptions = {}):
     }
   }
   throw new BerthError('IMAGE_NOT_FOUND', `${plain}: no candidate could be pulled: ${errors.join('; ')}`);
+}
+
+/**
+ * podman (libimage) names an image pulled from "oci:DIR[:REF]" after the directory, never after REF:
+ * localhost/DIR:latest, leading slashes dropped ("oci:/srv/app:v2" -> localhost/srv/app:latest); a
+ * directory that makes no valid name is refused before anything is read.
+ */
+function ociDirName(dir: string): string {
+  const name = `localhost/${dir.replace(/^\/+/, '')}`;
+  try {
+    return formatReference(parseLocalReference(name));
+  } catch (e) {
+    if (!isBerthError(e)) throw e;
+    // docker/reference's words: a reason only for these, else the bare "invalid reference format"
+    const why = (e.data as { reason?: string } | undefined)?.reason ?? '';
+    const shown = /^repository name must (be lowercase|not be more than|have at least)/.test(why) ? `: ${why}` : '';
+    const q = JSON.stringify(name);
+    throw new BerthError('INVALID_REFERENCE', `parsing ${q}: parsing named reference ${q}: invalid reference format${shown}`, {
+      subject: name,
+    });
+  }
+}
+
+/**
+ * The names of an image pulled from a file transport, as podman gives them: an oci-archive's
+ * ref.name annotation as a local name (a short name goes under localhost/, :latest added);
+ * a docker-archive's RepoTags; nothing from dir: or an archive without names (the image is
+ * stored unnamed and its ID printed).
+ */
+function pulledNames(src: ImageSource): string[] {
+  const given = src.names?.() ?? [];
+  if (src.ref.transport === 'oci-archive') return given.map((n) => formatReference(parseLocalReference(n)));
+  if (given.length) return given;
+  return src.ref.dockerReference ? [formatReference(withTag(src.ref.dockerReference))] : [];
 }
 
 function withTag(r: Reference): Reference {

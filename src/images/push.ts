@@ -8,7 +8,7 @@ import type { Signer } from '../trust/signature.js';
 import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
-import { imageContext, retryProgress } from './context.js';
+import { transferContext } from './context.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 
 export interface PushOptions extends RegistryAccessOptions {
@@ -26,6 +26,8 @@ export interface PushOptions extends RegistryAccessOptions {
   signers?: Signer[];
   /** The identity new signatures name instead of the destination reference (a reference with a tag or digest). */
   signIdentity?: string;
+  /** policy.json to use instead of ~/.config/containers/policy.json, else /etc/containers/policy.json. */
+  signaturePolicy?: string;
   /** Layers copied at once (default: containers.conf image_parallel_copies, else sensible for the machine). */
   parallel?: number;
   onProgress?: (e: ProgressEvent) => void;
@@ -55,7 +57,7 @@ async function pushImageNow(
     throw new BerthError('INVALID_ARGUMENT', `invalid --compression-level ${opts.compressionLevel}`);
   }
   if (opts.digestfile !== undefined) checkOutputPath(opts.digestfile, 'digest file path');
-  const ctx = imageContext({ store: () => store, registry: opts, signal: opts.signal, onRetry: retryProgress(opts.onProgress) });
+  const ctx = transferContext(store, opts);
   const parallel = ctx.parallelCopies(opts.parallel);
   const { id, matchedName } = lookupImage(store, source);
   let dest = destination ?? source;
@@ -93,6 +95,8 @@ async function pushImageNow(
       removeSignatures: opts.removeSignatures,
       signers: opts.signers,
       signIdentity: opts.signIdentity,
+      // as podman's push: the local image is the source policy.json judges ("[ROOT]@ID" under containers-storage)
+      policy: ctx.policy(),
     });
     await opened.dest.close();
     await opened.finish();

@@ -36,7 +36,7 @@ export interface TransportContext {
   /** The local store (containers-storage:), opened on first use. */
   store(): Store;
   /** Which local image a name, short name or (partial) ID means: the image service's rule. */
-  lookupImage(store: Store, name: string): { id: string };
+  lookupImage(store: Store, name: string): { id: string; matchedName?: string };
   /** "registry/repo" names that may already hold the blobs (cross-repository mount hints). */
   mountFrom?: string[];
   /** Cancels in-flight I/O. */

@@ -3,10 +3,9 @@
  * and store, so tests never read or write the machine's configuration.
  */
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, type RunResult } from './tools.js';
+import { run, scratchDir, writeUserPolicy, type RunResult } from './tools.js';
 
 export const BERTH_CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
@@ -17,20 +16,24 @@ export interface ScratchBerth {
   root: string;
   authFile: string;
   confPath: string;
+  /** HOME's user policy.json (accepts everything; tests may replace it). */
+  policyFile: string;
   env: Record<string, string | undefined>;
   /** Every result of run(), for checks over all output (e.g. no secret ever printed). */
   outputs: RunResult[];
   /** Run berth; stdin is an empty pipe unless `input` is given (never a TTY). */
-  run(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string; root?: string }): Promise<RunResult>;
+  run(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string; root?: string; cwd?: string }): Promise<RunResult>;
   /** A fresh store directory. */
   store(): string;
   cleanup(): Promise<void>;
 }
 
 export async function scratchBerth(registriesConf = 'unqualified-search-registries = []\n'): Promise<ScratchBerth> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
+  const dir = await scratchDir('berth-cli-');
   const home = path.join(dir, 'home');
   for (const d of ['home/.config', 'run', 'cache', 'data', 'tmp']) await fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 });
+  // its own accept-everything user policy: no test depends on the machine's /etc/containers/policy.json
+  const policyFile = writeUserPolicy(home);
   const confPath = path.join(dir, 'registries.conf');
   await fsp.writeFile(confPath, registriesConf);
   const authFile = path.join(dir, 'auth.json');
@@ -57,12 +60,14 @@ export async function scratchBerth(registriesConf = 'unqualified-search-registri
     root,
     authFile,
     confPath,
+    policyFile,
     env,
     outputs,
     run: async (args, o = {}) => {
       const r = await run(process.execPath, [BERTH_CLI, '--root', o.root ?? root, ...args], {
         env: { ...env, ...(o.env ?? {}) },
         input: o.input ?? '',
+        cwd: o.cwd,
         timeoutMs: 60_000,
       });
       outputs.push(r);

@@ -8,7 +8,7 @@
  *   test('interop', { skip: skipPodman }, async (t) => { const p = await scratchPodman(); t.after(p.cleanup); ... });
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
@@ -171,8 +171,32 @@ export interface ScratchConfig {
   env: Record<string, string>;
 }
 
+/** Write an accept-everything policy.json as HOME's user policy (~/.config/containers/policy.json); returns its path. */
+export function writeUserPolicy(home: string): string {
+  const file = path.join(home, '.config', 'containers', 'policy.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(PERMISSIVE_POLICY, null, 2) + '\n');
+  return file;
+}
+
+/**
+ * A new directory under the temp dir named PREFIX + lowercase hex: a layout under it can be pulled
+ * as "oci:DIR" (podman and berth name such an image localhost/DIR:latest, which must be lowercase).
+ */
+export async function scratchDir(prefix: string): Promise<string> {
+  for (;;) {
+    const dir = path.join(os.tmpdir(), prefix + randomBytes(6).toString('hex'));
+    try {
+      await fsp.mkdir(dir, { mode: 0o700 });
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 async function makeScratchConfig(prefix: string): Promise<ScratchConfig> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await scratchDir(prefix);
   const home = path.join(dir, 'home');
   const confDir = path.join(home, '.config', 'containers');
   const tmpDir = path.join(dir, 'tmp');
@@ -183,8 +207,7 @@ async function makeScratchConfig(prefix: string): Promise<ScratchConfig> {
   await fsp.mkdir(registriesDDir, { recursive: true });
   // containers/image looks for $HOME/.config/containers/policy.json before the system file, so this
   // covers podman commands that have no --signature-policy flag as well.
-  const policyPath = path.join(confDir, 'policy.json');
-  await fsp.writeFile(policyPath, JSON.stringify(PERMISSIVE_POLICY, null, 2) + '\n');
+  const policyPath = writeUserPolicy(home);
   const registriesConfPath = path.join(confDir, 'registries.conf');
   await fsp.writeFile(
     registriesConfPath,

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
+import { scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo, scratchDir } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { writeIndexLayoutFull, type IndexLayout } from './index-fixtures.js';
 
@@ -55,7 +54,7 @@ describe('copy of manifest lists (--all, --platform a,b, --preserve-digests)', {
     reg = await startRegistry();
     sk = await scratchSkopeo();
     b = await scratchBerth();
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-copy-multi-'));
+    work = await scratchDir('berth-copy-multi-');
     srcDir = path.join(work, 'src');
     src = await writeIndexLayoutFull(srcDir, 'multi', ['amd64', 'arm64', 's390x'], { gzip: true });
   });

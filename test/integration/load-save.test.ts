@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { berth, dockerArchive, makeImage, makeTar, sha256, storeImages, tarBuffer, type BuiltImage } from '../helpers/archives.js';
-import { haveTool, rmrf, scratchPodman, skipUnlessTools, writeTinyOciLayout, type ScratchPodman } from '../helpers/tools.js';
+import { haveTool, rmrf, scratchPodman, skipUnlessTools, writeTinyOciLayout, type ScratchPodman, scratchDir } from '../helpers/tools.js';
 import { indexTarFile, TarMembers } from '../../src/util/tar.js';
 import { readMember } from '../../src/util/archive-input.js';
 
@@ -82,7 +81,7 @@ describe('interop with podman and skopeo', { skip }, () => {
   const names = ['docker.io/library/alpine:3', 'localhost/foo:latest', 'quay.io/x/y:tag'];
 
   before(async () => {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-interop-'));
+    dir = await scratchDir('berth-interop-');
     p = await scratchPodman();
     for (const [i, name] of names.entries()) {
       const oci = path.join(dir, `oci-${i}`);
@@ -511,7 +510,7 @@ describe('interop with podman and skopeo', { skip }, () => {
 describe('load/save without external tools', () => {
   let dir: string;
   before(async () => {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-ls-'));
+    dir = await scratchDir('berth-ls-');
   });
   after(async () => {
     await rmrf(dir);

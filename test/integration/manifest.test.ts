@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman } from '../helpers/tools.js';
+import { scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman, scratchDir } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { writeIndexLayoutFull, type IndexLayout } from './index-fixtures.js';
 
@@ -41,7 +40,7 @@ describe('manifest lists (berth manifest ...) beside podman manifest', { skip },
     reg = await startRegistry();
     pod = await scratchPodman();
     b = await scratchBerth();
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-manifest-'));
+    work = await scratchDir('berth-manifest-');
     src = await writeIndexLayoutFull(path.join(work, 'src'), 'multi', ['amd64', 'arm64', 's390x'], { gzip: true });
     await skopeo([
       'copy',

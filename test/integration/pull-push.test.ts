@@ -9,11 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
-import { runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo } from '../helpers/tools.js';
+import { runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo, scratchDir } from '../helpers/tools.js';
 import { buildImage, writeLayout, type TestImage } from './docker-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
@@ -78,7 +77,7 @@ describe('berth pull / push through the CLI', { skip }, () => {
     proxy = await startFaultProxy(reg.url);
     skopeo = await scratchSkopeo();
     b = await scratchBerth();
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-pp-work-'));
+    work = await scratchDir('berth-pp-work-');
     await seed(imgA, `${reg.host}/pp/app:a`);
     await seed(imgB, `${reg.host}/pp/app:b`);
     for (const [i, img] of tagImgs.entries()) await seed(img, `${reg.host}/pp/tags:t${i + 1}`);

@@ -8,10 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { runOk, scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman } from '../helpers/tools.js';
+import { runOk, scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman, scratchDir } from '../helpers/tools.js';
 import { buildImage, writeLayout } from './docker-fixtures.js';
 import { HOST_ARCH, OTHER_ARCH, writeIndexLayout } from './index-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
@@ -68,7 +67,7 @@ describe('interop with podman and skopeo through a registry', { skip }, () => {
     reg = await startRegistry();
     pod = await scratchPodman();
     b = await scratchBerth();
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-interop-work-'));
+    work = await scratchDir('berth-interop-work-');
     await writeLayout(path.join(work, 'img'), img, 'v1');
   });
   after(async () => {

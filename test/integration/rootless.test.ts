@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { run, runOk, toolPath, writeTinyOciLayout, type RunResult } from '../helpers/tools.js';
+import { run, runOk, toolPath, writeTinyOciLayout, writeUserPolicy, type RunResult } from '../helpers/tools.js';
 import { BERTH_CLI, scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 
 const USER = 'berth-rootless';
@@ -69,6 +69,7 @@ describe('as a user without $XDG_RUNTIME_DIR', { skip }, () => {
     await fsp.mkdir(home, { mode: 0o700 });
     await fsp.mkdir(tmp, { mode: 0o700 });
     await fsp.writeFile(path.join(home, 'registries.conf'), 'unqualified-search-registries = []\n');
+    writeUserPolicy(home);
     for (const p of [home, tmp, path.join(home, 'registries.conf')]) await fsp.chown(p, uid, uid);
     await fsp.chmod(b.dir, 0o755);
 

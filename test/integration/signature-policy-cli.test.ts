@@ -50,15 +50,15 @@ describe('signature policy (policy.json) through pull and copy', () => {
   });
 
   test('pull without flags reads the user policy.json ($HOME/.config/containers)', async () => {
-    const user = path.join(b.home, '.config', 'containers', 'policy.json');
-    await fsp.mkdir(path.dirname(user), { recursive: true });
+    const user = b.policyFile;
+    const saved = await fsp.readFile(user);
     await fsp.copyFile(policy, user);
     try {
       const r = await b.run(['pull', '-q', `oci:${denied.dir}:latest`], { root: b.store() });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /rejected/i);
     } finally {
-      await fsp.rm(user);
+      await fsp.writeFile(user, saved);
     }
   });
 

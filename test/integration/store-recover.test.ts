@@ -8,11 +8,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { berth, dockerArchive, listDir, makeImage, makeTar, spawnBerth, type BuiltImage } from '../helpers/archives.js';
+import { scratchDir } from '../helpers/tools.js';
 
 let dir: string;
 let imgs: BuiltImage[];
@@ -20,7 +20,7 @@ let archive: string;
 let n = 0;
 
 before(async () => {
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-recover-'));
+  dir = await scratchDir('berth-recover-');
   imgs = ['a', 'b', 'c', 'd'].map((s) => makeImage({ seed: s, repoTags: [`example.com/${s}:1`] }));
   archive = path.join(dir, 'four.tar');
   fs.writeFileSync(archive, dockerArchive(imgs));

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { haveTool, run, scratchPodman, skipUnlessTools, type RunResult, type ScratchPodman } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 
-function assertOk(r: RunResult, what: string): void {
+function assertOk(r: RunResult, what: string): RunResult {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
+  return r;
 }
 
 /** The edits both tools make, in order (keys are written as given). */
@@ -201,5 +202,47 @@ describe('image trust: the same as podman 4.3.1', { skip: skipUnlessTools('podma
       assert.equal(ob.stderr.split('\n')[0], op.stderr.split('\n')[0], e.join(' '));
     }
     assert.ok(haveTool('podman'));
+  });
+
+  test('STORE: the lookaside registries.d gives each scope (most specific namespace, else default-docker)', async () => {
+    const file = path.join(b.dir, 'store-policy.json');
+    await fsp.writeFile(
+      file,
+      JSON.stringify({
+        default: [{ type: 'reject' }],
+        transports: {
+          docker: {
+            'quay.io/team': [{ type: 'insecureAcceptAnything' }],
+            'quay.io/team/app': [{ type: 'reject' }],
+            'docker.io': [{ type: 'reject' }],
+          },
+          'docker-daemon': { '': [{ type: 'insecureAcceptAnything' }] },
+        },
+      }),
+    );
+    const regD = path.join(b.dir, 'registries-store.d');
+    await fsp.mkdir(regD);
+    await fsp.writeFile(
+      path.join(regD, 'sigs.yaml'),
+      'default-docker:\n  lookaside: https://sigs.example.com/default\ndocker:\n  quay.io/team:\n    lookaside: https://sigs.example.com/team\n  docker.io:\n    sigstore: file:///var/lib/sigs\n',
+    );
+    for (const flags of [[], ['--json']]) {
+      const ob = assertOk(
+        await b.run(['image', 'trust', 'show', '--signature-policy', file, '--registrypath', regD, ...flags]),
+        'berth show',
+      );
+      const op = assertOk(await p.run(['image', 'trust', 'show', '--policypath', file, '--registrypath', regD, ...flags]), 'podman show');
+      assert.equal(ob.stdout, op.stdout, `show ${flags.join(' ')}`);
+    }
+    const rows = (await b.run(['image', 'trust', 'show', '--signature-policy', file, '--registrypath', regD])).stdout.split('\n');
+    assert.match(rows[1]!, /^all +default +reject +https:\/\/sigs\.example\.com\/default$/);
+    assert.ok(
+      rows.some((r) => /^repository +quay\.io\/team\/app +reject +https:\/\/sigs\.example\.com\/team$/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^repository +docker\.io +reject +file:\/\/\/var\/lib\/sigs$/.test(r)),
+      rows.join('\n'),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { resolve } from 'node:path';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { sniffCompression } from '../../compression/compression.js';
 import { BerthError } from '../../errors.js';
@@ -43,8 +44,14 @@ export class LocalRef implements ImageRef {
   get dockerReference(): Reference | undefined {
     return this.names[0] === undefined ? undefined : parseNormalizedReference(this.names[0]);
   }
+  /**
+   * containers/image's storage identity with a driverless store spec: "[ROOT]NAME@ID" ("[ROOT]@ID"
+   * for an image opened by ID, as podman's push opens it), so policy.json scopes under
+   * "containers-storage" apply: the identity, "[ROOT]NAME", its repository components, "[ROOT]".
+   */
   policyScope(): string {
-    return '';
+    const name = this.names[0] ?? '';
+    return `[${resolve(this.store.root)}]${name}${this.imageId ? `@${this.imageId}` : ''}`;
   }
 }
 

@@ -18,14 +18,16 @@ export class StorageNameRef implements ImageReference {
   toString(): string {
     return `containers-storage:${this.location}`;
   }
+  /** Policy scopes come from the opened source (LocalRef: "[ROOT]NAME@ID"); this reference names no store root. */
   policyScope(): string {
     return '';
   }
 
   async newSource(ctx: TransportContext): Promise<ImageSource> {
     const store = ctx.store();
-    const { id } = ctx.lookupImage(store, this.name);
-    return new LocalSource(new LocalRef(store, id), id);
+    const { id, matchedName } = ctx.lookupImage(store, this.name);
+    // opened by name, the name is part of its policy identity and its docker reference (as containers/image's)
+    return new LocalSource(new LocalRef(store, id, matchedName ? [matchedName] : []), id);
   }
 
   /** The image is recorded under NAME (name@digest when NAME has a digest and no tag). */

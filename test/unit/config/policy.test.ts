@@ -204,20 +204,21 @@ test('evaluatePolicy: accept, reject, unsupported signature requirements', () =>
 });
 
 // policy_config.go defaultPolicyPathWithHomeDir: user file, else system file.
-test('loadPolicy: user file over system file; no file → implicit accept; explicit missing → error', () => {
+test('loadPolicy: user file over system file; no file at all → the system path is missing (error); explicit missing → error', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-policy-'));
   roots.push(root);
   const home = path.join(root, 'home');
   const sys = path.join(root, 'etc');
   fs.mkdirSync(sys, { recursive: true });
-  const implicit = loadPolicy({ home, systemDir: sys });
-  assert.equal(implicit.implicit, true);
-  assert.equal(evaluatePolicy(implicit, 'docker', 'quay.io/x:1'), 'accept');
+  // containers/image: no policy file anywhere is an error naming the system file, never "accept everything"
+  assert.throws(
+    () => loadPolicy({ home, systemDir: sys }),
+    (e: unknown) => isBerthError(e, 'CONFIG') && e.message === `open ${path.join(sys, 'policy.json')}: no such file or directory`,
+  );
 
   fs.writeFileSync(path.join(sys, 'policy.json'), `{"default": ${REJECT}}`);
   const p1 = loadPolicy({ home, systemDir: sys });
   assert.equal(p1.path, path.join(sys, 'policy.json'));
-  assert.equal(p1.implicit, undefined);
   assert.equal(evaluatePolicy(p1, 'docker', 'quay.io/x:1'), 'reject');
 
   fs.mkdirSync(path.join(home, '.config/containers'), { recursive: true });
