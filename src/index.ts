@@ -97,6 +97,8 @@ export {
   logout,
   loggedInUser,
   listRepositoryTags,
+  searchRegistry,
+  inspectDistribution,
   openSourceByName,
   openDestinationByName,
   copyImage,
@@ -114,6 +116,8 @@ export {
   verifySimpleSignature,
 } from './lazy.js';
 export type { UnpackOptions, UnpackResult } from './rootfs/unpack.js';
+export type { SearchOptions, SearchResult } from './images/search.js';
+export type { DistributionInfo } from './images/distribution.js';
 export type { CachedLayer, PrepareOptions } from './rootfs/layer-cache.js';
 export type { LayerMeta } from './rootfs/tree-writer.js';
 export { Image, openImage } from './images/image.js';

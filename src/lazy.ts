@@ -12,6 +12,8 @@ type Import = typeof import('./images/import.js');
 type CopyByName = typeof import('./images/copy.js');
 type Login = typeof import('./images/login.js');
 type Tags = typeof import('./images/tags.js');
+type Search = typeof import('./images/search.js');
+type Distribution = typeof import('./images/distribution.js');
 type Open = typeof import('./transports/open.js');
 type Copy = typeof import('./copy/copy.js');
 type Recover = typeof import('./store/recover.js');
@@ -34,6 +36,9 @@ export const login: Login['login'] = async (...a) => (await import('./images/log
 export const logout: Login['logout'] = async (...a) => (await import('./images/login.js')).logout(...a);
 export const loggedInUser: Login['loggedInUser'] = async (...a) => (await import('./images/login.js')).loggedInUser(...a);
 export const listRepositoryTags: Tags['listRepositoryTags'] = async (...a) => (await import('./images/tags.js')).listRepositoryTags(...a);
+export const searchRegistry: Search['searchRegistry'] = async (...a) => (await import('./images/search.js')).searchRegistry(...a);
+export const inspectDistribution: Distribution['inspectDistribution'] = async (...a) =>
+  (await import('./images/distribution.js')).inspectDistribution(...a);
 export const openSourceByName: Open['openSourceByName'] = async (...a) => (await import('./transports/open.js')).openSourceByName(...a);
 export const openDestinationByName: Open['openDestinationByName'] = async (...a) =>
   (await import('./transports/open.js')).openDestinationByName(...a);

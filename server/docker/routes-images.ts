@@ -8,6 +8,8 @@ import {
   diskUsage,
   formatReference,
   imageHistory,
+  inspectDistribution,
+  searchRegistry,
   inspectImage,
   isBerthError,
   listImages,
@@ -26,6 +28,7 @@ import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './f
 import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
 import { dockerId, dockerInspect, imageSummary } from './shapes.js';
 import type { EventBus } from './events.js';
+import { dockerRegistryAccess } from './registry-access.js';
 
 /** Docker's httputils.BoolValue: anything but "", "0", "no", "false", "none" is true. */
 export function queryBool(q: URLSearchParams, key: string): boolean {
@@ -232,6 +235,35 @@ async function prune({ res, query, service }: RequestContext): Promise<void> {
   sendJSON(res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
 }
 
+/** GET /images/search: a registry's catalog filtered by the term (`HOST/TEXT`), in Docker's result shape. */
+async function search({ req, res, query, service }: RequestContext): Promise<void> {
+  const term = query.get('term') ?? '';
+  if (term === '') throw new ApiError(400, 'term parameter is required');
+  const limitRaw = query.get('limit');
+  const limit = limitRaw === null || limitRaw === '' ? 25 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ApiError(400, 'limit is not in range [1, 100]');
+  const f = parseFilters(query.get('filters'));
+  checkFilterKeys(f, ['is-automated', 'is-official', 'stars']);
+  const host = term.includes('/') ? term.slice(0, term.indexOf('/')) : '';
+  const results = await searchRegistry(term, { ...dockerRegistryAccess(host, req, service.stopping), limit });
+  const wants = (k: string, v: boolean) => (f.get(k) ?? []).every((x) => filterBool(k, x) === v);
+  const minStars = Math.max(0, ...(f.get('stars') ?? []).map((x) => Number(x) || 0));
+  sendJSON(
+    res,
+    200,
+    results
+      .filter((r) => wants('is-automated', r.automated) && wants('is-official', r.official) && r.stars >= minStars)
+      .map((r) => ({ star_count: r.stars, is_official: r.official, name: r.name, is_automated: r.automated, description: r.description })),
+  );
+}
+
+/** GET /distribution/{name}/json: the registry's manifest descriptor and platforms for NAME. */
+async function distribution({ req, res, params, service }: RequestContext): Promise<void> {
+  const ref = normalizeDockerReference(params.name!);
+  const info = await inspectDistribution(formatReference(ref), dockerRegistryAccess(ref.domain, req, service.stopping));
+  sendJSON(res, 200, { Descriptor: info.descriptor, Platforms: info.platforms });
+}
+
 export const imageRoutes: Route[] = [
   { method: 'GET', path: '/images/json', handler: list },
   { method: 'POST', path: '/images/prune', handler: prune },
@@ -239,4 +271,6 @@ export const imageRoutes: Route[] = [
   { method: 'GET', path: '/images/{name}/history', handler: history },
   { method: 'POST', path: '/images/{name}/tag', handler: tag },
   { method: 'DELETE', path: '/images/{name}', handler: remove },
+  { method: 'GET', path: '/images/search', handler: search },
+  { method: 'GET', path: '/distribution/{name}/json', handler: distribution },
 ];

@@ -258,7 +258,8 @@ export class RegistryClient {
   }
 
   private scopesFor(repo: string, extra: Scope[] = []): Scope[] {
-    return mergeScopes([repositoryScope(repo, this.actions)], extra);
+    // registry-wide calls (the catalog) name no repository
+    return mergeScopes(repo ? [repositoryScope(repo, this.actions)] : [], extra);
   }
 
   /** The Authorization header for a request to `url`; none for other origins. */
@@ -779,6 +780,55 @@ export class RegistryClient {
       url = nu;
     }
     throw new BerthError('REGISTRY_ERROR', `tag list of ${this.host}/${repo}: more than ${MAX_TAG_PAGES} pages`);
+  }
+
+  /**
+   * The registry's repositories (GET /v2/_catalog, following Link pagination), stopping once
+   * `max` are known. A registry without a catalog answers UNSUPPORTED.
+   */
+  async catalog(opts: { pageSize?: number; max?: number } = {}): Promise<string[]> {
+    await this.ping();
+    let url = new URL('/v2/_catalog', this.base!);
+    if (opts.pageSize !== undefined) url.searchParams.set('n', String(Math.max(1, Math.floor(opts.pageSize))));
+    const repos: string[] = [];
+    const seen = new Set<string>();
+    const what = `catalog of ${this.host}`;
+    for (let page = 0; page < MAX_TAG_PAGES && repos.length < (opts.max ?? Infinity); page++) {
+      seen.add(url.href);
+      const c: Call = {
+        method: 'GET',
+        repo: '',
+        url,
+        headers: { accept: 'application/json' },
+        what: `listing the ${what}`,
+        extraScopes: [{ type: 'registry', name: 'catalog', actions: ['*'] }],
+      };
+      const res = await this.call(c);
+      if (res.status === 404 || res.status === 405) {
+        await errorDetail(res);
+        throw new BerthError('UNSUPPORTED', `${this.host}: the registry has no catalog to search`);
+      }
+      if (res.status !== 200) throw await this.statusError(c, res);
+      const raw = await readCapped(res, MAX_TAGS_BODY, what, this.lowSpeed);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new BerthError('REGISTRY_ERROR', `${what} is not JSON`);
+      }
+      const list = (doc as { repositories?: unknown } | null)?.repositories;
+      if (list !== null && list !== undefined) {
+        if (!Array.isArray(list) || !list.every((t) => typeof t === 'string'))
+          throw new BerthError('REGISTRY_ERROR', `${what} is malformed`);
+        repos.push(...(list as string[]));
+      }
+      const next = linkNext(res.headers['link']);
+      if (!next) return repos;
+      const nu = new URL(next, res.url);
+      if (nu.origin !== this.base!.origin || seen.has(nu.href)) throw new BerthError('REGISTRY_ERROR', `${what}: invalid pagination Link`);
+      url = nu;
+    }
+    return repos;
   }
 
   async close(): Promise<void> {

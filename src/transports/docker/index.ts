@@ -17,6 +17,16 @@ export interface ListTagsOptions extends DockerTransportOptions {
   pageSize?: number;
 }
 
+/** The repositories of ref's registry (its catalog), at most `max` (the repository of ref is ignored). */
+export async function listCatalog(ref: DockerRef, opts: ListTagsOptions & { max?: number } = {}): Promise<string[]> {
+  const { client, owned } = await clientFor(ref, opts, ['pull']);
+  try {
+    return await client.catalog({ pageSize: opts.pageSize, max: opts.max });
+  } finally {
+    if (owned) await client.close();
+  }
+}
+
 /** All tags of ref's repository (the tag/digest of ref are ignored). */
 export async function listTags(ref: DockerRef, opts: ListTagsOptions = {}): Promise<string[]> {
   const { client, owned } = await clientFor(ref, opts, ['pull']);
