@@ -400,6 +400,44 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
+    name: 'serve',
+    module: 'serve',
+    summary: 'Serve the store as a read-only registry',
+    description:
+      'Serve the images of the store over the OCI distribution API (read-only), so that podman, skopeo, docker or berth\n' +
+      'on other machines pull from it. A stored name is served without its registry host: docker.io/library/busybox:latest\n' +
+      'as HOST:PORT/library/busybox:latest, localhost/app:1 as HOST:PORT/app:1. Pushes and deletes answer 405.\n' +
+      'Runs until interrupted (SIGINT, SIGTERM).',
+    usage: '[options]',
+    maxArgs: 0,
+    examples: ['berth serve', 'berth serve --addr 0.0.0.0:5000 --tls-cert server.crt --tls-key server.key --htpasswd /etc/berth/htpasswd'],
+    flags: [
+      {
+        name: 'addr',
+        type: 'string',
+        def: '127.0.0.1:5000',
+        arg: 'HOST:PORT',
+        complete: 'none',
+        help: 'address to listen on (port 0: any free port; the address is printed)',
+      },
+      {
+        name: 'tls-cert',
+        type: 'string',
+        arg: 'FILE',
+        complete: 'file',
+        help: 'serve https with this certificate (PEM, with its chain); needs --tls-key',
+      },
+      { name: 'tls-key', type: 'string', arg: 'FILE', complete: 'file', help: 'private key (PEM) of --tls-cert' },
+      {
+        name: 'htpasswd',
+        type: 'string',
+        arg: 'FILE',
+        complete: 'file',
+        help: 'require Basic authentication by the users of this htpasswd file (bcrypt entries, htpasswd -B)',
+      },
+    ],
+  },
+  {
     name: 'images',
     aliases: ['image ls', 'image list'],
     module: 'images',

@@ -61,3 +61,10 @@ export { lookupContainer, tryLookupContainer } from './containers/lookup.js';
 export { removeContainers, type RemoveContainersOptions, type RemovedContainer } from './containers/remove.js';
 export { mountContainer, unmountContainer, mountedContainers, type MountedContainer } from './containers/mount.js';
 export { diskUsage, type DiskUsage, type DiskUsageSummary, type ImageDiskUsage } from './images/disk-usage.js';
+export {
+  RegistryView,
+  RegistryRepository,
+  repositoryOfName,
+  type ServedManifest,
+  type ReferrerDescriptor,
+} from './images/registry-view.js';

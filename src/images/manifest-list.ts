@@ -9,15 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { BerthError, reasonOf } from '../errors.js';
 import { type Digest, digestOf, parseDigest } from '../digest/digest.js';
 import { GoStruct, goJSON, goMap } from '../go/json.js';
-import {
-  MT,
-  parseImageConfig,
-  parseManifestDocument,
-  serializeIndex,
-  type Descriptor,
-  type ImageIndex,
-  type Platform,
-} from '../media/index.js';
+import { MT, parseImageConfig, parseManifestDocument, type Descriptor, type ImageIndex, type Platform } from '../media/index.js';
 import { choosePlatform, wantedPlatform } from '../platform/platform.js';
 import type { ContextOptions } from '../config/context.js';
 import type { Store } from '../store/store.js';
@@ -29,6 +21,7 @@ import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { imageContext } from './context.js';
 import { tryLookupImage } from './lookup.js';
 import { normalizeName } from './tag.js';
+import { listDocument, preferredListType } from './list-document.js';
 
 interface ListState {
   id: string;
@@ -280,30 +273,9 @@ export function removeManifestLists(
   return out;
 }
 
-/**
- * The list type podman writes by default (libimage's preferOCI): an OCI index when anything
- * only OCI can say is there (annotations, artifact types) or, failing anything docker-only
- * (platform features), whenever the list has entries; an empty list is a docker list.
- */
-function preferredListType(ix: ImageIndex): string {
-  if (ix.annotations && Object.keys(ix.annotations).length) return MT.OCIIndex;
-  if (ix.manifests.some((m) => m.artifactType || (m.annotations && Object.keys(m.annotations).length))) return MT.OCIIndex;
-  if (ix.manifests.some((m) => ((m.platform as { features?: string[] } | undefined)?.features ?? []).length > 0))
-    return MT.DockerManifestList;
-  return ix.manifests.length ? MT.OCIIndex : MT.DockerManifestList;
-}
-
 /** The list's bytes as they would be pushed: the asked format, else podman's choice. */
 function serializeList(l: ListState, format?: 'oci' | 'v2s2'): { bytes: Buffer; mediaType: string } {
-  const mediaType = format === 'oci' ? MT.OCIIndex : format === 'v2s2' ? MT.DockerManifestList : preferredListType(l.index);
-  const ix: ImageIndex = { ...l.index, mediaType };
-  if (mediaType === MT.DockerManifestList) {
-    ix.manifests = ix.manifests.map((m) => {
-      const { annotations: _a, artifactType: _t, ...rest } = m;
-      return { ...rest, platform: rest.platform ?? { architecture: '', os: '' } };
-    });
-  }
-  return { bytes: serializeIndex(ix, mediaType), mediaType };
+  return listDocument(l.index, format);
 }
 
 /** podman manifest inspect's document (ManifestListData), indented as podman prints it. */

@@ -772,6 +772,19 @@ export class IndexDB {
     return { ...r, names };
   }
 
+  /** Every list, with its names (in the order they were given). */
+  allLists(): ListRow[] {
+    if (!this.hasLists()) return [];
+    return this.db.transaction(() => {
+      const names = new Map<string, string[]>();
+      for (const [name, id] of this.db.prepare(`SELECT name, list_id FROM list_names ORDER BY rowid`).raw().all() as [string, string][])
+        (names.get(id) ?? names.set(id, []).get(id)!).push(name);
+      return (this.db.prepare(`SELECT id, created, document, sources FROM lists ORDER BY rowid`).all() as Omit<ListRow, 'names'>[]).map(
+        (r) => ({ ...r, names: names.get(r.id) ?? [] }),
+      );
+    })();
+  }
+
   listIdForName(name: string): string | undefined {
     if (!this.hasLists()) return undefined;
     return (this.db.prepare(`SELECT list_id FROM list_names WHERE name = ?`).get(name) as { list_id: string } | undefined)?.list_id;
@@ -1007,6 +1020,14 @@ export class IndexDB {
 
   // ---- queries --------------------------------------------------------------------------
 
+  /**
+   * SQLite's data_version: it changes whenever another connection (this process's or
+   * another's) commits a change, so a long-lived reader can cache what it read until then.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   nameCount(): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n;
   }
@@ -1054,6 +1075,14 @@ export class IndexDB {
         .raw()
         .all(...layers, ...layers) as [string][]
     ).map((r) => r[0]);
+  }
+
+  /** Every image name with its image, in the order the names were given (oldest first). */
+  namesInOrder(): { name: string; imageId: string }[] {
+    return (this.db.prepare(`SELECT name, image_id FROM names ORDER BY seq`).raw().all() as [string, string][]).map(([name, imageId]) => ({
+      name,
+      imageId,
+    }));
   }
 
   imageIdForName(name: string): string | undefined {

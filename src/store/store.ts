@@ -275,6 +275,15 @@ export class Store {
     return this.index.listImages();
   }
 
+  /**
+   * A number that changes whenever another process, or another Store of this process,
+   * commits a change to the index (never for this Store's own changes): a long-lived reader
+   * (berth serve) keeps what it read until it changes.
+   */
+  indexVersion(): number {
+    return this.index.dataVersion();
+  }
+
   /** Full IDs starting with the hex `prefix`, sorted, at most `limit`. */
   imageIdsWithPrefix(prefix: string, limit = 50): string[] {
     return this.index.idsWithPrefix(prefix, limit);
@@ -283,6 +292,11 @@ export class Store {
   /** The ID of the image carrying exactly this normalized name (`domain/path:tag` or `domain/path@digest`). */
   imageIdForName(name: string): string | undefined {
     return this.index.imageIdForName(name);
+  }
+
+  /** Every image name with its image ID, in the order the names were given (the most recent last). */
+  namesInOrder(): { name: string; imageId: string }[] {
+    return this.index.namesInOrder();
   }
 
   /** IDs of images one of whose manifests (or the index they were pulled through) has digest `d`. */
@@ -331,6 +345,10 @@ export class Store {
   }
   listIdForName(name: string): string | undefined {
     return this.index.listIdForName(name);
+  }
+  /** Every list, with its names. */
+  allLists(): ListRow[] {
+    return this.index.allLists();
   }
   listIdsWithPrefix(prefix: string): string[] {
     return this.index.listIdsWithPrefix(prefix);
