@@ -7,6 +7,7 @@ import { BerthError } from '../errors.js';
 import { log } from '../log.js';
 import type { Digest } from '../digest/digest.js';
 import { HashSink } from '../digest/verifier.js';
+import { Coalesce, GROUP_BYTES } from '../util/streams.js';
 import { createDecompressor, programFailure, type Algorithm } from './compression.js';
 import { findInPath, gzipArgs, gzipCodec } from './gzip-codec.js';
 
@@ -73,12 +74,14 @@ export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = 
   if (chain) return new ProgramChain(opts.count === false ? { ...chain, dd: undefined } : chain);
   if (stored) log.debug('gzip diffID: incompressible data, decompressed and hashed in process');
   const dec = stored ? createGunzip({ chunkSize: opts.chunkSize ?? 1 << 17 }) : createDecompressor(alg, { chunkSize: opts.chunkSize });
+  // network-sized chunks regrouped: a zlib stream does one thread-pool round trip per write
+  const input = new Coalesce(GROUP_BYTES);
   const sink = new HashSink();
-  const done = pipeline(dec, sink).then(() => ({ digest: sink.digest, bytes: sink.bytes }));
+  const done = pipeline(input, dec, sink).then(() => ({ digest: sink.digest, bytes: sink.bytes }));
   done.catch(() => {
     /* the caller awaits it */
   });
-  return { input: dec, done, destroy: () => dec.destroy() };
+  return { input, done, destroy: () => input.destroy() };
 }
 
 interface Chain {

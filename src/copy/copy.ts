@@ -30,7 +30,7 @@ import {
 } from '../media/index.js';
 import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
 import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent, ResumableBlob } from '../transports/types.js';
-import { Coalesce, SideTap, Tee, GROUP_BYTES, concatStreams, forEachLimit, readAll } from '../util/streams.js';
+import { SideTap, Tee, GROUP_BYTES, concatStreams, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
 import { planLayer, type CompressionRequest } from './compression-plan.js';
 import type { Signature, Signer } from '../trust/signature.js';
@@ -390,12 +390,11 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
             }
           },
         });
-        // network chunks are small (~64 KiB): regroup them so that hashing, zlib and file writes
-        // work on ~1 MiB at a time (far fewer thread-pool round trips and stream callbacks)
-        const grouped = new Coalesce(GROUP_BYTES);
-        raw.on('error', (e) => grouped.destroy(e));
+        // network chunks (~64 KiB) go on as they are: hashing, pipes and file writes (writev) take
+        // them as cheaply as larger ones, and regrouping would copy every byte once more (an
+        // in-process decompressor regroups its own input: decompressedDigest)
         let side: ContentDigest | undefined;
-        let unverified: Readable = raw.pipe(grouped);
+        let unverified: Readable = raw;
         if (target === srcComp && needDiff && srcComp !== 'none' && !srcHint) {
           // hash the decompressed side-stream to learn (and check) the diffID, in the same pass as
           // the digest. The side taps the bytes just before the verifier, so the verifier is what
@@ -403,8 +402,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           // reported after the digest check.
           side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES, probe: head });
           const tap = new SideTap(side.input, side.done);
-          grouped.on('error', (e) => tap.destroy(e));
-          unverified = grouped.pipe(tap);
+          raw.on('error', (e) => tap.destroy(e));
+          unverified = raw.pipe(tap);
         }
         unverified.on('error', (e) => verifier.destroy(e));
         const out: Readable = unverified.pipe(verifier);
