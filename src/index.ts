@@ -65,7 +65,7 @@ export type { ImportOptions } from './images/import.js';
 export type { CopyByNameOptions } from './images/copy.js';
 export type { PullOptions, PullPolicy, PullResult } from './images/pull.js';
 export type { PushOptions } from './images/push.js';
-export type { LoginOptions } from './images/login.js';
+export type { LoginOptions, CheckLoginOptions } from './images/login.js';
 export type { CopyMultiResult } from './copy/copy-multi.js';
 export {
   createManifestList,
@@ -94,6 +94,7 @@ export {
   importImage,
   copyByName,
   login,
+  checkLogin,
   logout,
   loggedInUser,
   listRepositoryTags,

@@ -33,6 +33,7 @@ export const saveImages: Save['saveImages'] = async (...a) => (await import('./i
 export const importImage: Import['importImage'] = async (...a) => (await import('./images/import.js')).importImage(...a);
 export const copyByName: CopyByName['copyByName'] = async (...a) => (await import('./images/copy.js')).copyByName(...a);
 export const login: Login['login'] = async (...a) => (await import('./images/login.js')).login(...a);
+export const checkLogin: Login['checkLogin'] = async (...a) => (await import('./images/login.js')).checkLogin(...a);
 export const logout: Login['logout'] = async (...a) => (await import('./images/login.js')).logout(...a);
 export const loggedInUser: Login['loggedInUser'] = async (...a) => (await import('./images/login.js')).loggedInUser(...a);
 export const listRepositoryTags: Tags['listRepositoryTags'] = async (...a) => (await import('./images/tags.js')).listRepositoryTags(...a);

@@ -13,6 +13,11 @@ export interface RegistryAccessOptions {
   certDir?: string;
   /** --creds USER[:PASS]. */
   creds?: string;
+  /**
+   * Credentials given as a value (a Docker client's X-Registry-Auth): used instead of the
+   * auth files, like `creds`. Not both.
+   */
+  credentials?: RegistryCredentials;
   /** --authfile. */
   authfile?: string;
   /** registries.conf to use (default lookup otherwise). */
@@ -32,13 +37,15 @@ export function parseCreds(creds: string): RegistryCredentials {
 
 /**
  * Transport options for one registry host: TLS material from certs.d (or --cert-dir),
- * insecure from --tls-verify=false or registries.conf, credentials from --creds or auth.json
+ * insecure from --tls-verify=false or registries.conf, credentials from --creds (or `credentials`) or auth.json
  * (most specific key first, looked up lazily and only for this registry).
  */
 export function registryAccess(host: string, o: RegistryAccessOptions, conf: RegistriesConf): DockerTransportOptions {
   const insecure = o.tlsVerify === false || (o.tlsVerify === undefined && isInsecureRegistry(conf, host));
   const tls = loadTlsMaterial(host, { certDir: o.certDir });
-  const explicit = o.creds !== undefined ? parseCreds(o.creds) : undefined;
+  if (o.creds !== undefined && o.credentials !== undefined)
+    throw new BerthError('INVALID_ARGUMENT', 'give credentials either as creds or as credentials, not both');
+  const explicit = o.credentials ?? (o.creds !== undefined ? parseCreds(o.creds) : undefined);
   return {
     insecure,
     tls: tls.ca.length || tls.cert ? tls : undefined,

@@ -139,7 +139,13 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   if (parsed.kind !== 'manifest') throw new BerthError('INVALID_MANIFEST', `${srcName}: expected an image manifest`);
   const srcManifest = parsed.manifest;
   const srcManifestDigest = digestOf(manifestBytes);
-  emit({ kind: 'resolved', ref: srcName, manifestDigest: srcManifestDigest });
+  emit({
+    kind: 'resolved',
+    ref: srcName,
+    manifestDigest: srcManifestDigest,
+    ...(index ? { indexDigest: index.digest } : {}),
+    layers: srcManifest.layers.map((l) => l.digest),
+  });
 
   // 2. policy: before anything is written. Signatures belong to the manifest that is copied
   // (an index's chosen instance), as in containers/image; they are read at most once.

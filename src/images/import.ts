@@ -10,9 +10,10 @@ import { LocalDestination, LocalRef } from '../transports/local/local.js';
 import type { Store } from '../store/store.js';
 import { indexTarFile } from '../util/tar.js';
 import { applyChanges } from './changes.js';
+import { download, isHttpUrl } from '../util/download.js';
 
 export interface ImportOptions {
-  /** Tarball path, or a stream (stdin). */
+  /** Tarball path, http(s) URL (as podman's), or a stream (stdin). */
   input: string | Readable;
   /** Name for the new image (short names become localhost/NAME:latest). */
   reference?: string;
@@ -42,7 +43,9 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
   applyChanges(cfg, opts.changes ?? []);
   const what = typeof opts.input === 'string' ? opts.input : 'stdin';
   let raw: Readable;
-  if (typeof opts.input === 'string') {
+  if (typeof opts.input === 'string' && isHttpUrl(opts.input)) {
+    raw = await download(opts.input);
+  } else if (typeof opts.input === 'string') {
     raw = createReadStream(opts.input);
     await new Promise<void>((resolve, reject) => {
       raw.once('open', () => resolve());

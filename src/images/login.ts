@@ -9,6 +9,7 @@ import {
 } from '../auth/authfile.js';
 import { buildContext } from '../config/context.js';
 import { DEFAULT_DOMAIN } from '../reference/reference.js';
+import type { RegistryCredentials } from '../transports/docker/token.js';
 
 export interface LoginOptions {
   username: string;
@@ -37,34 +38,55 @@ export function normalizeLoginKey(input: string): string {
   return k;
 }
 
-/** Check the credentials against the registry, then store them (auth.json, mode 0600). */
-export async function login(registry: string, opts: LoginOptions): Promise<{ key: string; file: string }> {
+export interface CheckLoginOptions {
+  /** A username and password, or an identity token from an earlier login; absent: anonymous access is checked. */
+  credentials?: RegistryCredentials;
+  tlsVerify?: boolean;
+  certDir?: string;
+}
+
+/**
+ * Check credentials against a registry and store nothing (the Docker API's /auth). An
+ * `UNAUTHORIZED` error says the registry refused them; its `data.status` is the HTTP status
+ * and `data.url` the endpoint asked. Returns the login key and the endpoint.
+ */
+export async function checkLogin(registry: string, opts: CheckLoginOptions): Promise<{ key: string; url: string }> {
   const key = normalizeLoginKey(registry);
   const host = key.split('/')[0]!;
-  if (opts.username === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a username (-u)');
-  if (opts.password === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a password (-p or --password-stdin)');
-  const authOpts = { authfile: opts.authfile, compatAuthFile: opts.compatAuthFile };
-  if (authOpts.compatAuthFile) defaultAuthFile(authOpts); // conflicting options fail before any request
   // TLS and insecure as for any registry access; the credentials are the ones being checked
   const { insecure, tls } = buildContext({ registry: { tlsVerify: opts.tlsVerify, certDir: opts.certDir } }).registry(host, 'source');
   const { RegistryClient } = await import('../transports/docker/client.js');
-  const client = new RegistryClient({
-    host,
-    insecure,
-    tls,
-    credentials: { username: opts.username, password: opts.password },
-    retry: { max: 1, delayMs: 500 },
-  });
+  const client = new RegistryClient({ host, insecure, tls, credentials: opts.credentials, retry: { max: 1, delayMs: 500 } });
   try {
     await client.checkAuth();
+    return { key, url: `${client.baseUrl ?? `https://${host}`}/v2/` };
   } catch (e) {
     // podman's words (the registry's own reason stays available as the cause)
-    if (e instanceof BerthError && e.code === 'UNAUTHORIZED')
-      throw new BerthError('UNAUTHORIZED', `logging into ${JSON.stringify(key)}: invalid username/password`, { cause: e, subject: key });
+    if (e instanceof BerthError && e.code === 'UNAUTHORIZED') {
+      const status = typeof e.data?.status === 'number' ? e.data.status : 401;
+      throw new BerthError('UNAUTHORIZED', `logging into ${JSON.stringify(key)}: invalid username/password`, {
+        cause: e,
+        subject: key,
+        data: { status, url: `${client.baseUrl ?? `https://${host}`}/v2/` },
+      });
+    }
     throw e;
   } finally {
     await client.close();
   }
+}
+
+/** Check the credentials against the registry, then store them (auth.json, mode 0600). */
+export async function login(registry: string, opts: LoginOptions): Promise<{ key: string; file: string }> {
+  if (opts.username === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a username (-u)');
+  if (opts.password === '') throw new BerthError('INVALID_ARGUMENT', 'login needs a password (-p or --password-stdin)');
+  const authOpts = { authfile: opts.authfile, compatAuthFile: opts.compatAuthFile };
+  if (authOpts.compatAuthFile) defaultAuthFile(authOpts); // conflicting options fail before any request
+  const { key } = await checkLogin(registry, {
+    credentials: { username: opts.username, password: opts.password },
+    tlsVerify: opts.tlsVerify,
+    certDir: opts.certDir,
+  });
   const file = await setCredentials(key, { username: opts.username, password: opts.password }, authOpts);
   return { key, file };
 }

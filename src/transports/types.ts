@@ -244,7 +244,16 @@ export interface ImageDestination {
  * transfer, not fetched again), `copying` with the bytes so far, then `done`.
  */
 export type ProgressEvent =
-  | { kind: 'resolved'; ref: string; manifestDigest: Digest }
+  | {
+      kind: 'resolved';
+      ref: string;
+      /** The image's manifest (the chosen instance when the source holds a list). */
+      manifestDigest: Digest;
+      /** The list the manifest was chosen from, when there was one. */
+      indexDigest?: Digest;
+      /** The image's layer blobs as the source lists them, bottom first. */
+      layers?: Digest[];
+    }
   | {
       kind: 'blob';
       digest: Digest;

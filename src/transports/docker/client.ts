@@ -364,6 +364,7 @@ export class RegistryClient {
     const reason = detail ? registryErrorText(detail) : status === 401 ? 'unauthorized: authentication required' : `HTTP ${status}`;
     return new BerthError('UNAUTHORIZED', `${c.what}: ${reason}`, {
       data: {
+        ...registryErrorData(detail, status === 401 ? 'UNAUTHORIZED: authentication required' : ''),
         status,
         advice: creds ? `check the credentials for ${this.host} (berth login ${this.host})` : `log in first: berth login ${this.host}`,
         credentials: creds,
@@ -411,7 +412,7 @@ export class RegistryClient {
       throw new BerthError(
         'IMAGE_NOT_FOUND',
         `initializing source docker://${name}: reading manifest ${ref.value} in ${this.host}/${repo}: ${detail ? registryErrorText(detail) : 'manifest unknown'}`,
-        { subject: name },
+        { subject: name, data: registryErrorData(detail, 'MANIFEST_UNKNOWN: manifest unknown') },
       );
     }
     if (res.status !== 200) throw await this.statusError(c, res);
@@ -908,6 +909,18 @@ export function linkNext(v: string | string[] | undefined): string | undefined {
 }
 
 /** A registry error "CODE: message" as containers/image prints it: the code in lower case, "_" as " ". */
+/**
+ * The registry's own error, for callers that speak the distribution protocol's words (the
+ * Docker API service): `registryCode` ("MANIFEST_UNKNOWN", "NAME_UNKNOWN", "DENIED") and
+ * `registryMessage` ("manifest unknown: manifest unknown"). `fallback` when the body had none.
+ */
+function registryErrorData(detail: string, fallback: string): { registryCode?: string; registryMessage?: string } {
+  const d = detail || fallback;
+  if (!d) return {};
+  const m = /^([A-Z][A-Z_]*): /.exec(d);
+  return { ...(m ? { registryCode: m[1] } : {}), registryMessage: registryErrorText(d) };
+}
+
 function registryErrorText(detail: string): string {
   const m = /^([A-Z][A-Z_]*): (.*)$/.exec(detail);
   return m ? `${m[1]!.toLowerCase().replace(/_/g, ' ')}: ${m[2]}` : detail;
