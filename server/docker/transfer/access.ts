@@ -1,0 +1,25 @@
+/**
+ * The credentials of a request for one registry: X-Registry-Auth (what docker CLI, dockerode
+ * and Testcontainers send for pull and push), else the entry for that registry in
+ * X-Registry-Config, else none given — then the service's own credential files apply (auth.json,
+ * ~/.docker/config.json), as for the CLI. A header that does not decode counts as absent
+ * (dockerd ignores it too); its text is never logged.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RegistryAccessOptions } from '../../../src/index.js';
+import { credentialsOf, decodeRegistryAuth, decodeRegistryConfig, serverHost } from './registry-auth.js';
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function registryAccess(req: IncomingMessage, registryHost: string): Pick<RegistryAccessOptions, 'credentials'> {
+  const auth = credentialsOf(decodeRegistryAuth(header(req, 'x-registry-auth')).config);
+  if (auth) return { credentials: auth };
+  for (const [server, config] of decodeRegistryConfig(header(req, 'x-registry-config'))) {
+    const c = credentialsOf(config);
+    if (c && serverHost(server) === registryHost) return { credentials: c };
+  }
+  return {};
+}
