@@ -283,7 +283,9 @@ export class PullProgress {
    * ("Digest: sha256:..." was written when the image's copy ended.)
    */
   finish(familiarRef: string, updated: boolean): void {
-    this.send(statusMessage(updated ? `Status: Downloaded newer image for ${familiarRef}` : `Status: Image is up to date for ${familiarRef}`));
+    this.send(
+      statusMessage(updated ? `Status: Downloaded newer image for ${familiarRef}` : `Status: Image is up to date for ${familiarRef}`),
+    );
   }
 }
 
@@ -353,10 +355,10 @@ export class PushProgress {
 export function loadProgress(send: Send): (e: ProgressEvent) => void {
   const rows = new Map<string, number>();
   return (e) => {
-    if (e.kind !== 'blob' || e.isConfig) return;
-    if (e.state === 'exists' || e.state === 'skipped' || e.state === 'retrying') return;
+    if (e.kind !== 'blob' || e.isConfig || e.state === 'retrying') return;
     const total = e.total ?? 0;
-    const current = e.state === 'done' ? total : (e.bytes ?? 0);
+    // a layer the store has already is read through as well in dockerd's load: a full bar
+    const current = e.state === 'done' || e.state === 'exists' || e.state === 'skipped' ? total : (e.bytes ?? 0);
     if (rows.get(e.digest) === current) return;
     rows.set(e.digest, current);
     send(progressMessage(shortId(e.digest), 'Loading layer', current, total));

@@ -1,6 +1,6 @@
 /**
  * A small JSON Schema (2020-12) validator for the keywords the repository's schemas use:
- * type, const, enum, properties, required, additionalProperties (false), oneOf, $ref to
+ * type, const, enum, properties, required, additionalProperties (false), items, oneOf, $ref to
  * "#/$defs/...", pattern, minimum. Anything else in a schema is an error, so a schema cannot
  * silently rely on a keyword this validator would ignore.
  */
@@ -18,6 +18,7 @@ const KNOWN = new Set([
   'properties',
   'required',
   'additionalProperties',
+  'items',
   'oneOf',
   '$ref',
   'pattern',
@@ -50,6 +51,8 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
       else if (schema.additionalProperties === false) errs.push(`${at}: unexpected property ${k}`);
     }
   }
+  if (isObject(schema.items) && Array.isArray(value))
+    value.forEach((v, i) => errs.push(...validate(v, schema.items as Schema, root, `${at}[${i}]`)));
   if (Array.isArray(schema.oneOf)) {
     const matching = (schema.oneOf as Schema[]).map((s) => validate(value, s, root, at));
     const ok = matching.filter((e) => e.length === 0).length;

@@ -32,7 +32,10 @@ export function pullError(e: unknown, shown: string, repository: string): ApiErr
       case 'NAME_UNKNOWN':
         return new ApiError(404, `repository ${repository} not found: ${reason}`);
       case 'DENIED':
-        return new ApiError(404, `pull access denied for ${repository}, repository does not exist or may require 'docker login': ${reason}`);
+        return new ApiError(
+          404,
+          `pull access denied for ${repository}, repository does not exist or may require 'docker login': ${reason}`,
+        );
     }
     if (isBerthError(e, 'UNAUTHORIZED')) {
       const status = e.data?.status === 403 ? 404 : 401;

@@ -5,32 +5,22 @@
  * Docker's rules (docker.io/library/ added). Any failure is answered with a status: nothing is
  * streamed before the image exists.
  */
-import { formatReference, importImage, parseNormalizedReference, withDefaultTag, type Reference } from '../../../src/index.js';
+import { formatReference, importImage, withDefaultTag, type Reference } from '../../../src/index.js';
 import { ApiError } from '../errors.js';
 import type { RequestContext } from '../route.js';
 import { statusMessage } from '../progress-json.js';
 import { JsonStream } from './json-stream.js';
 import { transferError } from './errors.js';
 import { emitImageEvent } from './events.js';
+import { parseDockerName, withTag } from './refs.js';
 import { platformOf } from './pull.js';
-
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** dockerd's name for repo and tag: a tag replaces the repository's, a digest is refused. */
 export function importReference(repo: string, tag: string): Reference | undefined {
   if (repo === '') return undefined;
-  let ref: Reference;
-  try {
-    ref = parseNormalizedReference(repo);
-  } catch (e) {
-    throw new ApiError(400, (e as Error).message);
-  }
+  const ref = parseDockerName(repo);
   if (ref.digest) throw new ApiError(400, 'cannot import digest reference');
-  if (tag !== '') {
-    if (!TAG.test(tag)) throw new ApiError(400, `invalid tag format: ${JSON.stringify(tag.slice(0, 140))}`);
-    ref = { ...ref, tag };
-  }
-  return withDefaultTag(ref);
+  return withDefaultTag(tag !== '' ? withTag(ref, tag) : ref);
 }
 
 export async function importHandler(ctx: RequestContext): Promise<void> {
@@ -39,7 +29,8 @@ export async function importHandler(ctx: RequestContext): Promise<void> {
   let input: string | typeof ctx.req = ctx.req;
   if (src !== '-') {
     const url = src.includes('://') ? src : `http://${src}`;
-    if (!/^https?:\/\/[^/]/i.test(url)) throw new ApiError(400, `fromSrc must be "-" or an http(s) URL, not ${JSON.stringify(src.slice(0, 200))}`);
+    if (!/^https?:\/\/[^/]/i.test(url))
+      throw new ApiError(400, `fromSrc must be "-" or an http(s) URL, not ${JSON.stringify(src.slice(0, 200))}`);
     input = url;
   }
   const store = ctx.service.store();

@@ -27,8 +27,7 @@ import { JsonStream } from './json-stream.js';
 import { pullError } from './errors.js';
 import { registryAccess } from './access.js';
 import { emitImageEvent } from './events.js';
-
-const TAG = /^[\w][\w.-]{0,127}$/;
+import { parseDockerName, withTag } from './refs.js';
 
 /**
  * The reference dockerd pulls for fromImage and tag: a trailing ':' (sent by `pull -a`) is
@@ -36,17 +35,8 @@ const TAG = /^[\w][\w.-]{0,127}$/;
  * tag and keeps its digest. Bad input is a 400 in Docker's words.
  */
 export function pullReference(fromImage: string, tag: string): Reference {
-  let ref: Reference;
-  try {
-    ref = parseNormalizedReference(fromImage.replace(/:$/, ''));
-  } catch (e) {
-    throw new ApiError(400, (e as Error).message);
-  }
-  if (tag !== '') {
-    if (isDigest(tag)) ref = { domain: ref.domain, path: ref.path, digest: tag };
-    else if (TAG.test(tag)) ref = { ...ref, tag };
-    else throw new ApiError(400, `invalid tag format: ${JSON.stringify(tag.slice(0, 140))}`);
-  }
+  let ref = parseDockerName(fromImage.replace(/:$/, ''));
+  if (tag !== '') ref = isDigest(tag) ? { domain: ref.domain, path: ref.path, digest: tag } : withTag(ref, tag);
   if (ref.domain === 'docker.io' && ref.path === 'library/scratch') throw new ApiError(400, "'scratch' is a reserved name");
   return ref;
 }

@@ -7,15 +7,7 @@
  * message (the docker CLI answers a 401 by asking for credentials and trying once more);
  * later failures end the stream with `errorDetail`.
  */
-import {
-  familiarName,
-  formatReference,
-  parseNormalizedReference,
-  pushImage,
-  repositoryName,
-  type ProgressEvent,
-  type Reference,
-} from '../../../src/index.js';
+import { familiarName, formatReference, pushImage, repositoryName, type ProgressEvent, type Reference } from '../../../src/index.js';
 import { ApiError } from '../errors.js';
 import { findDockerImage } from '../names.js';
 import type { RequestContext } from '../route.js';
@@ -24,23 +16,13 @@ import { JsonStream } from './json-stream.js';
 import { pushError } from './errors.js';
 import { registryAccess } from './access.js';
 import { emitImageEvent } from './events.js';
-
-const TAG = /^[\w][\w.-]{0,127}$/;
+import { parseDockerName, withTag } from './refs.js';
 
 /** The repository and tag dockerd pushes for a path name and `tag` (the tag replaces the name's). */
 export function pushReference(name: string, tag: string): Reference {
-  let ref: Reference;
-  try {
-    ref = parseNormalizedReference(name);
-  } catch (e) {
-    throw new ApiError(400, (e as Error).message);
-  }
+  const ref = parseDockerName(name);
   if (ref.digest) throw new ApiError(400, 'cannot push a digest reference');
-  if (tag !== '') {
-    if (!TAG.test(tag)) throw new ApiError(400, `invalid tag format: ${JSON.stringify(tag.slice(0, 140))}`);
-    ref = { ...ref, tag };
-  }
-  return ref;
+  return tag !== '' ? withTag(ref, tag) : ref;
 }
 
 export async function pushHandler(ctx: RequestContext): Promise<void> {

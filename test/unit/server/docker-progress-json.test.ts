@@ -47,10 +47,19 @@ test('the bar as dockerd rendered it for a 200-column terminal', () => {
 });
 
 test('lines: dockerd field order, Go omitempty, CRLF', () => {
-  assert.equal(encodeMessage(statusMessage('Pulling from library/busybox', 'latest')), '{"status":"Pulling from library/busybox","id":"latest"}\r\n');
-  assert.equal(encodeMessage(updateMessage('a1a1a1a1a1a1', 'Pulling fs layer')), '{"status":"Pulling fs layer","progressDetail":{},"id":"a1a1a1a1a1a1"}\r\n');
+  assert.equal(
+    encodeMessage(statusMessage('Pulling from library/busybox', 'latest')),
+    '{"status":"Pulling from library/busybox","id":"latest"}\r\n',
+  );
+  assert.equal(
+    encodeMessage(updateMessage('a1a1a1a1a1a1', 'Pulling fs layer')),
+    '{"status":"Pulling fs layer","progressDetail":{},"id":"a1a1a1a1a1a1"}\r\n',
+  );
   assert.equal(encodeMessage(errorMessage('boom')), '{"errorDetail":{"message":"boom"},"error":"boom"}\r\n');
-  assert.equal(encodeMessage({ status: 'Downloading', progressDetail: { current: 0, total: 10 }, id: 'x' }), '{"status":"Downloading","progressDetail":{"total":10},"id":"x"}\r\n');
+  assert.equal(
+    encodeMessage({ status: 'Downloading', progressDetail: { current: 0, total: 10 }, id: 'x' }),
+    '{"status":"Downloading","progressDetail":{"total":10},"id":"x"}\r\n',
+  );
   assert.equal(encodeMessage({ stream: 'Loaded image: busybox:latest\n' }), '{"stream":"Loaded image: busybox:latest\\n"}\r\n');
 });
 
@@ -117,7 +126,17 @@ test('pull: an image already there is up to date; a digest pull names the whole 
   const p = new PullProgress(send, { tagOrDigest: ref, familiarName: 'library/busybox' });
   p.onProgress({ kind: 'resolved', ref: 'x', manifestDigest: MAN, layers: [L1] });
   p.onProgress({ kind: 'blob', digest: L1, state: 'exists', total: 1 });
-  p.onProgress({ kind: 'done', manifestDigest: MAN, blobs: 2, bytes: 1, fetched: 0, existing: 1, resumed: 0, elapsedMs: 1, bytesPerSecond: 0 });
+  p.onProgress({
+    kind: 'done',
+    manifestDigest: MAN,
+    blobs: 2,
+    bytes: 1,
+    fetched: 0,
+    existing: 1,
+    resumed: 0,
+    elapsedMs: 1,
+    bytesPerSecond: 0,
+  });
   assert.equal(p.fetched, false);
   p.finish(`busybox@${MAN}`, false);
   assert.deepEqual(

@@ -51,7 +51,9 @@ test('AuthConfig: Go matches keys case-insensitively; identity token first, then
 });
 
 test('X-Registry-Config: one AuthConfig per registry', () => {
-  const m = decodeRegistryConfig(b64url({ '127.0.0.1:5000': { username: 'a', password: 'b' }, 'https://index.docker.io/v1/': { auth: 'eDp5' }, bad: 3 }));
+  const m = decodeRegistryConfig(
+    b64url({ '127.0.0.1:5000': { username: 'a', password: 'b' }, 'https://index.docker.io/v1/': { auth: 'eDp5' }, bad: 3 }),
+  );
   assert.deepEqual([...m.keys()], ['127.0.0.1:5000', 'https://index.docker.io/v1/']);
   assert.deepEqual(credentialsOf(m.get('https://index.docker.io/v1/')), { username: 'x', password: 'y' });
   assert.equal(decodeRegistryConfig('%%%').size, 0);
