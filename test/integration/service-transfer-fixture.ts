@@ -99,7 +99,7 @@ export function statuses(r: HttpReply): string[] {
 /** Image events of the service so far. */
 export async function imageEvents(
   svc: RunningService,
-): Promise<{ Action: string; Actor: { ID: string; Attributes: Record<string, string> }; message?: string }[]> {
+): Promise<{ Action: string; Actor: { ID: string; Attributes: Record<string, string> } }[]> {
   const r = await request(svc.socketPath, 'GET', `/events?since=0&until=${Math.floor(Date.now() / 1000) + 1}`);
   return messages(r) as never;
 }
