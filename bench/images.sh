@@ -26,6 +26,7 @@ OUT=${OUT:-$repo/bench/out}
 source "$here/lib.sh"
 need node podman hyperfine /usr/bin/time
 ensure_built cli/main.js src/images/list.js test/helpers/tools.js
+[ -f "$repo/dist/cli/bundle.cjs" ] || (cd "$repo" && node scripts/bundle.mjs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
 PODMAN_DIRS=()
@@ -36,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$OUT"
 export TZ=UTC
-cli=$repo/dist/cli/main.js
+cli=$repo/dist/cli/berth.cjs # the executable users run (package.json "bin")
 base_tmp=${TMPDIR:-/tmp} # each scratch podman sets TMPDIR; the next one starts from here again
 
 # setup NAME IMAGES NAMES DANGLING: a berth store $work/NAME and a podman store with the same

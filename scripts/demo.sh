@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-berth() { node dist/cli/main.js "$@"; }
+berth() { node dist/cli/berth.cjs "$@"; }
 mkdir -p "$work/rootfs/etc" && echo "hello from berth" > "$work/rootfs/etc/motd"
 tar -C "$work/rootfs" -czf "$work/rootfs.tar.gz" .
 id=$(berth --root "$work/a" import -c 'CMD ["cat","/etc/motd"]' -c 'LABEL demo=yes' "$work/rootfs.tar.gz" demo:1)

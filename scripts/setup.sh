@@ -10,5 +10,4 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 npm ci --no-audit --no-fund
 npm run build
-chmod +x dist/cli/main.js
-echo "berth built: run it with 'node dist/cli/main.js' (or 'npm link' for a 'berth' command)"
+echo "berth built: run it with 'node dist/cli/berth.cjs' (or 'npm link' for a 'berth' command)"

@@ -29,9 +29,10 @@ class Refusal extends Error {}
 
 const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-async function loadModule(spec: string, what: string): Promise<Record<string, unknown>> {
+/** `load` imports a literal specifier (so that a bundler of the CLI finds the module). */
+async function loadModule(load: () => Promise<object>, what: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(spec)) as Record<string, unknown>;
+    return (await load()) as Record<string, unknown>;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
       throw new Refusal(`${what} signatures cannot be verified: this build of berth has no ${what} verifier`);
@@ -42,11 +43,11 @@ async function loadModule(spec: string, what: string): Promise<Record<string, un
 /** The verifiers of this build (resolved when first needed). */
 export const defaultVerifiers: Verifiers = {
   async simple(sig, keys) {
-    const m = await loadModule('./simple-signing/verify.js', 'simple signing');
+    const m = await loadModule(() => import('./simple-signing/verify.js'), 'simple signing');
     return (m.verifySimpleSignature as Verifiers['simple'])(sig, keys);
   },
   async sigstore(sig, req) {
-    const m = await loadModule('./sigstore/verify.js', 'sigstore');
+    const m = await loadModule(() => import('./sigstore/verify.js'), 'sigstore');
     return (m.verifySigstoreSignature as Verifiers['sigstore'])(sig, req);
   },
 };

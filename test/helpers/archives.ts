@@ -349,10 +349,10 @@ export function listDir(dir: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Running berth and looking at its store.
 
-/** dist/cli/main.js, next to this compiled helper (dist/test/helpers). */
-export const BERTH_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** The `berth` executable (dist/cli/berth.cjs), next to this compiled helper (dist/test/helpers). */
+export const BERTH_MAIN = fileURLToPath(new URL('../../cli/berth.cjs', import.meta.url));
 
-/** Run `node dist/cli/main.js --root ROOT args...`. */
+/** Run `node dist/cli/berth.cjs --root ROOT args...`. */
 export function berth(root: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [BERTH_MAIN, '--root', root, ...args], opts);
 }

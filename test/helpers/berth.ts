@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, scratchDir, writeUserPolicy, type RunResult } from './tools.js';
 
-export const BERTH_CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** The `berth` executable users run (package.json "bin"): the bundled CLI's launcher. */
+export const BERTH_CLI = fileURLToPath(new URL('../../cli/berth.cjs', import.meta.url));
 
 export interface ScratchBerth {
   dir: string;

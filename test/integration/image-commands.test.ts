@@ -1,5 +1,5 @@
 /**
- * The image commands through the real CLI (`node dist/cli/main.js --root DIR ...`):
+ * The image commands through the real CLI (`node dist/cli/berth.cjs --root DIR ...`):
  *  1. golden outputs of images (default table, --format json, templates), history, inspect
  *     and image tree — on a store with fixed configs (so IDs and dates are fixed) and on one
  *     with creation times relative to now (human CREATED columns; IDs substituted);

@@ -2,8 +2,14 @@
  * Start-up cost, checked without timing: the commands that only read or name images in the
  * store (`images`, `inspect`, `tag`, `image exists`) and `--help` must not load the copy
  * engine, the transports, the registry client, the configuration parsers, the codecs or (for
- * output without a template) the template engine. The CLI runs under a loader hook
- * (test/helpers/module-trace.ts) that lists every module it loads.
+ * output without a template) the template engine.
+ *  - The CLI's modules (dist/cli/main.js, tsc's output) run under a loader hook
+ *    (test/helpers/module-trace.ts) that lists every module they load. The bundle users run
+ *    (dist/cli/berth.cjs, scripts/bundle.mjs) keeps exactly this shape: what the modules reach
+ *    only through import() stays unrun in the bundle too.
+ *  - The bundle itself runs under a require hook (test/helpers/require-trace.ts): it must not
+ *    load the packages kept out of it (undici, smol-toml, fzstd, openpgp), nor Node's
+ *    network and codec modules, and it finds SQLite's addon without the `bindings` lookup.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +24,9 @@ import { scratchBerth, BERTH_CLI, type ScratchBerth } from '../helpers/berth.js'
 import { makeTar, run } from '../helpers/tools.js';
 
 const TRACE = fileURLToPath(new URL('../helpers/module-trace.js', import.meta.url));
+const REQUIRE_TRACE = fileURLToPath(new URL('../helpers/require-trace.js', import.meta.url));
+/** The CLI as modules (tsc's output), for the module trace. */
+const CLI_MODULES = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 /** What no listing, inspect, tag, exists or help may load. */
 const HEAVY: readonly [string, RegExp][] = [
@@ -64,20 +73,26 @@ after(async () => {
 });
 
 let n = 0;
-/** Run the CLI under the trace hook; returns its result and the loaded module URLs. */
-async function traced(args: string[]) {
+/** Run `cli` with the preload `hook`, which writes its trace to the file named by `envName`; returns the result and the trace's lines. */
+async function runHooked(hook: string, cli: string, envName: string, args: string[]) {
   const file = join(dir, `trace-${n++}.txt`);
-  const r = await run(process.execPath, ['--import', TRACE, BERTH_CLI, '--root', b.root, ...args], {
-    env: { ...b.env, BERTH_MODULE_TRACE: file },
+  const r = await run(process.execPath, ['--import', hook, cli, '--root', b.root, ...args], {
+    env: { ...b.env, [envName]: file },
     input: '',
     timeoutMs: 60_000,
   });
-  let modules: string[] = [];
+  let lines: string[] = [];
   try {
-    modules = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
+    lines = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
   } catch {
     // no trace: the assertions below say so
   }
+  return { r, lines };
+}
+
+/** Run the CLI's modules under the trace hook; returns its result and the loaded module URLs. */
+async function traced(args: string[]) {
+  const { r, lines: modules } = await runHooked(TRACE, CLI_MODULES, 'BERTH_MODULE_TRACE', args);
   assert.ok(
     modules.some((m) => m.endsWith('/dist/cli/main.js')),
     `the trace hook saw the CLI start (${args.join(' ')}): ${r.stderr}`,
@@ -132,4 +147,42 @@ test('the trace sees what a command really loads (a template output loads the te
     'the template engine shows in the trace',
   );
   assert.ok(!modules.some((m) => /\/dist\/src\/copy\//.test(m)));
+});
+
+/** What the bundle may not load for a light command. */
+const BUNDLE_HEAVY: readonly [string, RegExp][] = [
+  ['a package kept out of the bundle', /^require (undici|smol-toml|fzstd|openpgp)\b/],
+  ['the bindings lookup', /^require bindings\b/],
+  ['a network or codec built-in', /^builtin (zlib|http|https|http2|tls|child_process|worker_threads)$/],
+];
+
+/** Run the bundled CLI under the require hook; returns its result and the trace lines. */
+async function bundleTraced(args: string[]) {
+  const { r, lines } = await runHooked(REQUIRE_TRACE, BERTH_CLI, 'BERTH_REQUIRE_TRACE', args);
+  assert.ok(lines.length > 0, `the require hook wrote its trace (${args.join(' ')}): ${r.stderr}`);
+  return { r, lines };
+}
+
+for (const c of CASES) {
+  test(`the bundled berth ${c.args().join(' ')} loads nothing heavy`, async () => {
+    const { r, lines } = await bundleTraced(c.args());
+    assert.equal(r.code, 0, r.stderr);
+    if (c.stdout) assert.match(r.stdout, c.stdout);
+    const heavy = BUNDLE_HEAVY.flatMap(([what, re]) => lines.filter((l) => re.test(l)).map((l) => `${what}: ${l}`));
+    assert.deepEqual(heavy, []);
+    assert.equal(
+      lines.some((l) => /better_sqlite3\.node$/.test(l)),
+      c.store,
+      c.store ? 'the store was opened (SQLite addon loaded)' : 'no store for this command',
+    );
+  });
+}
+
+test('the require trace sees what the bundle really loads (a short-name pull reads registries.conf with smol-toml)', async () => {
+  const { r, lines } = await bundleTraced(['pull', 'startup-probe']);
+  assert.notEqual(r.code, 0);
+  assert.ok(
+    lines.some((l) => /^require smol-toml\b/.test(l)),
+    lines.join('\n'),
+  );
 });

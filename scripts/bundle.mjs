@@ -1,0 +1,103 @@
+// Usage: node scripts/bundle.mjs   (the second step of `npm run build`, after tsc)
+// Builds the `berth` executable from the compiled CLI (dist/cli/main.js and everything it
+// reaches, including every command module under dist/cli/commands/ — found by the bundler
+// from the CLI's `import(`./commands/${module}.js`)`, so new commands need no list here):
+//   dist/cli/bundle.cjs        the CLI and the library code it uses in one CommonJS file
+//                              (better-sqlite3's JavaScript included; other packages stay in
+//                              node_modules and load when a command needs them); modules the
+//                              CLI reaches through import() stay unrun until they are called;
+//                              its last line is a hash of the rest (the code cache's key)
+//   dist/cli/berth.cjs         the launcher (cli/launcher.ts; package.json "bin")
+//   dist/cli/bundle.cjs.cache  V8's code cache, written by running `berth images` once on a
+//                              scratch store with one image
+// The library's entries (package.json "exports") are not bundled: they stay the tsc output.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = join(repo, 'dist/cli');
+const out = join(dist, 'bundle.cjs');
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none' };
+
+// The native addon is loaded by path (src/store/sqlite.ts), so the `bindings` lookup that
+// better-sqlite3 otherwise runs never happens: keep it out of the bundle.
+const keepExternal = {
+  name: 'packages-external',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => {
+      if (a.path.startsWith('node:')) return { external: true };
+      const pkg = a.path.startsWith('@') ? a.path.split('/').slice(0, 2).join('/') : a.path.split('/')[0];
+      const inside = /[/\\]node_modules[/\\]better-sqlite3[/\\]/.test(a.importer);
+      if (pkg === 'better-sqlite3' || (inside && pkg !== 'bindings')) return undefined;
+      return { external: true };
+    });
+  },
+};
+
+const r = await build({
+  ...common,
+  entryPoints: [join(dist, 'main.js')],
+  outfile: out,
+  plugins: [keepExternal],
+  // the few modules that locate files next to themselves (createRequire(import.meta.url))
+  define: { 'import.meta.url': '__berth_module_url' },
+  banner: { js: `var __berth_module_url = require('node:url').pathToFileURL(__filename).href;` },
+  write: false,
+  metafile: true,
+});
+let text = r.outputFiles[0].text.replace(/^#!.*\n/, '');
+// import() of a package or built-in left outside stays import() in CommonJS output, which a
+// script compiled by vm (the launcher) cannot run: load those with require, with the namespace
+// import() would give (__toESM in Node mode: `default` is module.exports). Every package the CLI
+// uses has a CommonJS entry.
+const dynamic = new Set(
+  Object.values(r.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external && x.kind === 'dynamic-import').map((x) => x.path)),
+);
+for (const spec of dynamic) {
+  const call = `import(${JSON.stringify(spec)})`;
+  if (!text.includes('__toESM(')) throw new Error('bundle: esbuild no longer defines __toESM');
+  text = text.replaceAll(call, `Promise.resolve().then(() => __toESM(require(${JSON.stringify(spec)}), 1))`);
+}
+const left = text.match(/(?<![\w$.])import\((?!\s*["'`]\.)[^)]*\)/g)?.filter((m) => !/^import\("\.\/commands\//.test(m));
+if (left?.length) throw new Error(`bundle: import() the launcher cannot run: ${left.join(', ')}`);
+text += `// build ${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`;
+writeFileSync(out, text);
+
+await build({
+  ...common,
+  bundle: false,
+  entryPoints: [join(dist, 'launcher.js')],
+  outfile: join(dist, 'berth.cjs'),
+  banner: { js: '#!/usr/bin/env node' },
+});
+chmodSync(join(dist, 'berth.cjs'), 0o755);
+
+// The code cache: what `berth images` compiles over a store with one image (the light commands
+// share most of it: start-up, flags, the store, names, output).
+rmSync(`${out}.cache`, { force: true });
+const tmp = mkdtempSync(join(tmpdir(), 'berth-bundle-'));
+try {
+  const { Store } = await import(join(repo, 'dist/src/local.js'));
+  const { importImage } = await import(join(repo, 'dist/src/index.js'));
+  const { makeTar } = await import(join(repo, 'dist/test/helpers/tools.js'));
+  const store = Store.open({ root: join(tmp, 'store') });
+  try {
+    await importImage(store, { input: Readable.from([makeTar({ 'etc/hello': 'hello\n' })]), reference: 'localhost/warm/up:1' });
+  } finally {
+    store.close();
+  }
+  execFileSync(process.execPath, [join(dist, 'berth.cjs'), '--root', join(tmp, 'store'), 'images'], { stdio: 'ignore' });
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+try {
+  readFileSync(`${out}.cache`);
+} catch {
+  console.error('bundle: no code cache was written (the CLI runs without one)');
+}

@@ -1,0 +1,31 @@
+/**
+ * Preload for `node --import` when running the bundled CLI (dist/cli/berth.cjs), whose own
+ * code is one file: records, in the file named by BERTH_REQUIRE_TRACE, every module the
+ * process requires (`require NAME -> FILE`, the packages left out of the bundle and native
+ * addons) and every built-in module Node loaded beyond its own start-up (`builtin NAME`).
+ */
+import Module from 'node:module';
+import { writeFileSync } from 'node:fs';
+
+const out = process.env.BERTH_REQUIRE_TRACE;
+/** Node's list of the internal modules it loaded (not in @types/node). */
+const loadList = () => (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
+const atStart = new Set(loadList());
+const lines: string[] = [];
+type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
+const M = Module as unknown as { _load: Load; _resolveFilename(request: string, parent: unknown, isMain: boolean): string };
+const load = M._load;
+M._load = function (request, parent, isMain) {
+  let file = request;
+  try {
+    file = M._resolveFilename(request, parent, isMain);
+  } catch {
+    // reported by the require itself
+  }
+  lines.push(`require ${request} -> ${file}`);
+  return load.call(this, request, parent, isMain);
+};
+process.on('exit', () => {
+  for (const m of loadList()) if (!atStart.has(m) && m.startsWith('NativeModule ')) lines.push(`builtin ${m.slice(13)}`);
+  if (out) writeFileSync(out, `${lines.join('\n')}\n`);
+});
