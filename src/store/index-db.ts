@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Signature } from '../trust/signature.js';
@@ -268,11 +269,11 @@ export class IndexDB {
     if (this.mode !== 'empty') checkHeader(this.file);
     switch (this.mode) {
       case 'write':
-        return new Database(this.file, { timeout: this.lockTimeoutMs });
+        return openDatabase(this.file, { timeout: this.lockTimeoutMs });
       case 'read':
-        return new Database(this.file, { timeout: this.lockTimeoutMs, readonly: true, fileMustExist: true });
+        return openDatabase(this.file, { timeout: this.lockTimeoutMs, readonly: true, fileMustExist: true });
       case 'empty':
-        return new Database(':memory:');
+        return openDatabase(':memory:');
       case 'snapshot': {
         const bytes = readFileSync(this.file);
         // A WAL-mode file (format bytes 2) cannot be deserialized; its content without a
@@ -281,7 +282,7 @@ export class IndexDB {
           bytes[18] = 1;
           bytes[19] = 1;
         }
-        return new Database(bytes, { readonly: true });
+        return openDatabase(bytes, { readonly: true });
       }
     }
   }

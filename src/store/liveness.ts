@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ export function acquireOwner(root: string): string {
   let db: Database.Database | undefined;
   try {
     mkdirSync(join(root, LOCKS_DIR), { recursive: true, mode: 0o700 });
-    db = new Database(file);
+    db = openDatabase(file);
     db.pragma('journal_mode = MEMORY'); // never creates a journal file next to the lock
     db.exec('BEGIN EXCLUSIVE');
   } catch (e) {
@@ -112,7 +113,7 @@ export function isOwnerAlive(root: string, id: string): boolean {
   if (held.get(root)?.id === id) return true;
   let db: Database.Database | undefined;
   try {
-    db = new Database(lockFile(root, id), { readonly: true, fileMustExist: true, timeout: 0 });
+    db = openDatabase(lockFile(root, id), { readonly: true, fileMustExist: true, timeout: 0 });
     db.pragma('busy_timeout = 0');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     return false; // we could read it: nobody holds the lock

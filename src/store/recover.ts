@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -257,7 +258,7 @@ function installIndex(root: string, file: string): string | undefined {
   const target = join(root, 'index.db');
   fsyncPath(file);
   if (readableIndex(target)) {
-    const db = new Database(target, { timeout: 60_000 });
+    const db = openDatabase(target, { timeout: 60_000 });
     try {
       db.pragma('busy_timeout = 60000');
       db.pragma('foreign_keys = OFF');
@@ -298,7 +299,7 @@ function readableIndex(file: string): boolean {
   if (!existsSync(file) || statSync(file).size === 0) return false;
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { fileMustExist: true, timeout: 60_000 });
+    db = openDatabase(file, { fileMustExist: true, timeout: 60_000 });
     if (((db.pragma('user_version', { simple: true }) as number) || 0) < 1) return false;
     if (db.pragma('quick_check', { simple: true }) !== 'ok') return false;
     return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'images'`).get();
