@@ -150,6 +150,14 @@ function help(words: string[]): number {
   return 0;
 }
 
+// As podman (a Go program ends on SIGPIPE): when the reader of stdout goes away (`berth images |
+// head -1`), berth stops quietly with the shell's SIGPIPE status instead of reporting the write.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  process.stderr.write(`Error: writing to stdout: ${e.message}\n`);
+  process.exit(125);
+});
+
 // Why: a command whose promise never settles (a stream nobody ends) would otherwise let the
 // event loop run dry and exit 0 as if it had succeeded.
 let settled = false;

@@ -239,17 +239,20 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     const now = Date.now();
     const { images, set } = listImages(store, { all: p.flags.all === true, filters, now: new Date(now) });
     const rows: ImageReporter[] = [];
+    /** Creation second of each row's image (listings keep second precision): the default sort key. */
+    const createdSec = new Map<ImageReporter, number>();
     let readOnly = false;
     for (const img of images) {
-      const tagged: ImageReporter[] = [];
-      const untagged: ImageReporter[] = [];
+      const first = rows.length;
+      let untagged: ImageReporter | undefined;
       for (const n of img.names) {
         const [repo, tag] = repoAndTag(n);
-        (tag === '<none>' ? untagged : tagged).push(new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now));
+        if (tag !== '<none>') rows.push(new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now));
+        else untagged ??= new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now);
       }
-      if (tagged.length) rows.push(...tagged);
-      else if (untagged.length) rows.push(untagged[0]!);
-      else rows.push(new ImageReporter(img.row, set, img.names, '<none>', '<none>', noTrunc, now));
+      if (rows.length === first) rows.push(untagged ?? new ImageReporter(img.row, set, img.names, '<none>', '<none>', noTrunc, now));
+      const sec = ImageReporter.created(rows[first]!).unix();
+      for (let i = first; i < rows.length; i++) createdSec.set(rows[i]!, sec);
       if (img.row.readOnly) readOnly = true;
     }
     // stable sort (podman's order among equal keys is unspecified)
@@ -258,7 +261,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       repository: (a, b) => cmp(a.Repository, b.Repository) || cmp(a.Tag, b.Tag),
       size: (a, b) => cmp(a.VirtualSize, b.VirtualSize),
       tag: (a, b) => cmp(a.Tag, b.Tag),
-      created: (a, b) => ImageReporter.created(b).compare(ImageReporter.created(a)),
+      created: (a, b) => createdSec.get(b)! - createdSec.get(a)!,
     };
     rows.sort(byKey[sortKey] ?? byKey.created!);
 

@@ -1,9 +1,13 @@
 // Kept apart from output.ts so that JSON listings load no template engine.
 
+/** How many bytes are gathered into one write (a write per element costs more than encoding it). */
+const CHUNK = 256 << 10;
+
 /**
  * Write a JSON array whose elements are already encoded (4-space indented, as
- * json.MarshalIndent prints them inside an array) straight to `out`, one element at a time
- * with backpressure: the whole document is never held in memory, however long it is.
+ * json.MarshalIndent prints them inside an array) straight to `out`, in chunks of about
+ * CHUNK bytes with backpressure: the whole document is never held in memory, however long
+ * it is.
  */
 export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const write = (b: Buffer | string) =>
@@ -22,11 +26,20 @@ export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.Wri
       out.once('drain', onDrain);
       out.once('error', done);
     });
+  let parts: Buffer[] = [];
+  let size = 0;
   let first = true;
   for (const e of elements) {
-    await write(first ? '[\n    ' : ',\n    ');
-    await write(e);
+    const sep = Buffer.from(first ? '[\n    ' : ',\n    ');
     first = false;
+    parts.push(sep, e);
+    size += sep.length + e.length;
+    if (size >= CHUNK) {
+      await write(Buffer.concat(parts, size));
+      parts = [];
+      size = 0;
+    }
   }
-  await write(first ? '[]\n' : '\n]\n');
+  parts.push(Buffer.from(first ? '[]\n' : '\n]\n'));
+  await write(Buffer.concat(parts));
 }
