@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, gunzipSync, constants as zc } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { log } from '../log.js';
@@ -41,39 +40,12 @@ export interface ContentDigestOptions {
    * known digest, where a match implies the size.
    */
   count?: boolean;
-  /**
-   * The first bytes of the compressed stream (up to PROBE_BYTES). When they show data that
-   * does not compress (deflate's stored blocks) and no codec is forced, the stream is
-   * decompressed and hashed in process: inflating stored blocks is a copy, cheaper than moving
-   * every byte through the programs' pipes.
-   */
-  probe?: Uint8Array;
-}
-
-/** How many leading bytes of a compressed stream `ContentDigestOptions.probe` wants. */
-export const PROBE_BYTES = 256 << 10;
-
-/**
- * Whether the head of a gzip stream holds incompressible data: it inflates to barely more
- * than its own size. A guess that only chooses where the work runs: the digests are checked
- * either way.
- */
-export function looksIncompressible(head: Uint8Array): boolean {
-  if (head.length < 64 << 10) return false;
-  try {
-    const out = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: 2 * head.length });
-    return out.length < head.length * 1.1;
-  } catch {
-    return false; // more than twice as large, or not gzip: the real decompression decides
-  }
 }
 
 export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = {}): ContentDigest {
-  const stored = alg === 'gzip' && !process.env.BERTH_GZIP && opts.probe !== undefined && looksIncompressible(opts.probe);
-  const chain = alg === 'gzip' && !stored ? externalChain() : undefined;
+  const chain = alg === 'gzip' ? externalChain() : undefined;
   if (chain) return new ProgramChain(opts.count === false ? { ...chain, dd: undefined } : chain);
-  if (stored) log.debug('gzip diffID: incompressible data, decompressed and hashed in process');
-  const dec = stored ? createGunzip({ chunkSize: opts.chunkSize ?? 1 << 17 }) : createDecompressor(alg, { chunkSize: opts.chunkSize });
+  const dec = createDecompressor(alg, { chunkSize: opts.chunkSize });
   // network-sized chunks regrouped: a zlib stream does one thread-pool round trip per write
   const input = new Coalesce(GROUP_BYTES);
   const sink = new HashSink();

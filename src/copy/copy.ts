@@ -11,7 +11,7 @@ import {
   sniffCompression,
   type Algorithm,
 } from '../compression/compression.js';
-import { decompressedDigest, PROBE_BYTES, type ContentDigest } from '../compression/content-digest.js';
+import { decompressedDigest, type ContentDigest } from '../compression/content-digest.js';
 import { gzipCodec } from '../compression/gzip-codec.js';
 import { log } from '../log.js';
 import {
@@ -367,14 +367,11 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           resumedDigests.add(layer.digest);
           emit({ kind: 'blob', digest: layer.digest, state: 'resumed', bytes: kept, total: layer.size });
         }
-        let head: Buffer | undefined;
         if (!hints[i]?.compression) {
           // the media type may not say how the bytes are compressed (skopeo labels the uncompressed
-          // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide.
-          // The head read here also tells the diffID hashing whether the data compresses at all.
-          const peeked = await peekStream(raw, needDiff && !srcHint ? PROBE_BYTES : 6);
+          // layers of a docker archive ".tar.gzip" in dir: and registries): the magic bytes decide
+          const peeked = await peekStream(raw, 6);
           raw = peeked.stream;
-          head = peeked.head;
           const real = sniffCompression(peeked.head);
           if ((real === 'none' || real === 'gzip' || real === 'zstd') && real !== srcComp) {
             target = carried.length > 0 ? real : planLayer(real, desire, opts.compression).target;
@@ -406,7 +403,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           // the digest. The side taps the bytes just before the verifier, so the verifier is what
           // the destination reads (and the store need not hash the blob again); a side failure is
           // reported after the digest check.
-          side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES, probe: head });
+          side = decompressedDigest(srcComp as Algorithm, { chunkSize: GROUP_BYTES });
           const tap = new SideTap(side.input, side.done);
           raw.on('error', (e) => tap.destroy(e));
           unverified = raw.pipe(tap);
