@@ -27,8 +27,8 @@ function readPem(file: string, what: string): Buffer {
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const { host, port } = parseAddr(String(p.opts.addr ?? '127.0.0.1:5000'));
-  const certFile = p.opts['tls-cert'] as string | undefined;
-  const keyFile = p.opts['tls-key'] as string | undefined;
+  const certFile = p.opts.tlsCert as string | undefined;
+  const keyFile = p.opts.tlsKey as string | undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError('--tls-cert and --tls-key must be given together');
   const tls = certFile !== undefined ? { cert: readPem(certFile, 'certificate'), key: readPem(keyFile!, 'key') } : undefined;
   const htpasswdFile = p.opts.htpasswd as string | undefined;
