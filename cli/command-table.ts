@@ -1284,7 +1284,6 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: 'system gc',
-    aliases: ['system prune'],
     module: 'system-gc',
     summary: 'Remove blobs no image references',
     description:
@@ -1293,6 +1292,28 @@ export const COMMANDS: readonly CommandDef[] = [
     maxArgs: 0,
     examples: ['berth system gc', 'berth system gc --partials'],
     flags: [{ name: 'partials', type: 'bool', help: 'remove every partial download no running berth is writing, whatever its age' }],
+  },
+  {
+    name: 'system prune',
+    module: 'system-prune',
+    summary: 'Remove unused data',
+    description:
+      'Remove every container (berth runs none, so all are stopped) and dangling images (with --all, every image no\ncontainer uses), asking first unless --force is given. Prints what it removed and the space reclaimed.',
+    usage: '[options]',
+    maxArgs: 0,
+    examples: ['berth system prune', 'berth system prune -a -f --filter until=24h'],
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'remove all unused images, not only dangling ones' },
+      {
+        name: 'filter',
+        type: 'array',
+        arg: 'FILTER',
+        complete: 'none',
+        help: "filter what is removed ('label=KEY[=VALUE]', 'label!=...', 'until=TIME')",
+      },
+      { name: 'force', short: 'f', type: 'bool', help: 'do not prompt for confirmation' },
+      { name: 'volumes', type: 'bool', hidden: true, help: 'accepted for compatibility (berth has no volumes)' },
+    ],
   },
   {
     name: 'system df',

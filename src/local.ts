@@ -35,6 +35,7 @@ export {
 } from './images/list.js';
 export { tagImage, untagImage } from './images/tag.js';
 export { removeImages, pruneImages, type RemoveOptions, type RemoveReport, type PruneOptions } from './images/remove.js';
+export { pruneSystem, type SystemPruneOptions, type SystemPruneReport } from './images/system-prune.js';
 export {
   inspectImage,
   type ImageInspect,

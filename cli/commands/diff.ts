@@ -4,13 +4,14 @@
  */
 import { diffChanges, goJSON } from '../../src/index.js';
 import { openStore, usageError } from '../common.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 /** diff, container diff (`type` container) and image diff (`type` image). */
 export async function runDiff(p: Parsed, g: GlobalOptions, type: 'all' | 'container' | 'image'): Promise<number> {
   const format = (p.opts.format as string | undefined) ?? '';
-  const json = /^\s*(json|\{\{\s*json\s*\.?\s*\}\})\s*$/.test(format);
+  const json = isJSONFormat(format);
   if (format !== '' && !json) throw usageError("only supported value for '--format' is 'json'");
   const store = openStore(g);
   let changes;

@@ -8,6 +8,7 @@ import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import { tabwrite } from '../format/tabwriter.js';
 import { usageError } from '../common.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -15,8 +16,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const all = p.flags.all === true;
   const format = (p.flags.format as string | undefined) ?? '';
   if (all && p.args.length > 0) throw usageError('when using the --all switch, you may not pass any image names or IDs');
-  if (format !== '' && !(await import('../format/output.js')).isJSONFormat(format))
-    throw usageError(`unknown --format argument: ${JSON.stringify(format)}`);
+  if (format !== '' && !isJSONFormat(format)) throw usageError(`unknown --format argument: ${JSON.stringify(format)}`);
   const store = openStore(g, p.args.length === 0 && !all ? 'read' : 'write');
   let mounts;
   try {

@@ -8,6 +8,7 @@ import { BerthError } from '../../src/errors.js';
 import { type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/local.js';
 import { GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -175,8 +176,6 @@ function defaultFormat(o: { digests: boolean; history: boolean; readOnly: boolea
 
 const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
-
 /** Width of a cell as Go's tabwriter counts it (runes). */
 function runes(s: string): number {
   let n = 0;
@@ -267,7 +266,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
 
     const digests = p.flags.digests === true;
     const history = p.flags.history === true;
-    if (format !== undefined && JSON_RE.test(format)) {
+    if (format !== undefined && isJSONFormat(format)) {
       // podman prints one entry per row, each with all the image's names: encode each image
       // once and stream the rows, so memory stays linear in the names however many rows repeat
       const memo = new Map<string, Buffer>();

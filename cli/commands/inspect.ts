@@ -8,10 +8,9 @@ import { BerthError } from '../../src/errors.js';
 import { inspectImage, type ImageInspect } from '../../src/local.js';
 import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
-
-const JSON_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const format = (p.flags.format as string | undefined) ?? 'json';
@@ -33,7 +32,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   }
 
   let out: string;
-  if (format === '' || JSON_RE.test(format)) {
+  if (format === '' || isJSONFormat(format)) {
     out = `${goJSON(found, { indent: '     ', escapeHTML: false })}\n`;
   } else {
     const { renderOutput } = await import('../format/output.js');

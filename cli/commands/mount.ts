@@ -7,6 +7,7 @@ import { BerthError } from '../../src/errors.js';
 import { goJSON } from '../../src/go/index.js';
 import { mountContainer, mountedContainers, listContainers, type MountedContainer } from '../../src/local.js';
 import { openStore } from '../open-store.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -16,7 +17,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const format = (o.format as string | undefined) ?? '';
   if (p.args.length > 0 && o.all === true) throw new BerthError('INVALID_ARGUMENT', 'no arguments are needed with --all');
   const listing = p.args.length === 0 && o.all !== true;
-  const json = /^\s*(json|\{\{\s*json\s*\.?\s*\}\})\s*$/.test(format);
+  const json = isJSONFormat(format);
   if (listing && format !== '' && !json) throw new BerthError('INVALID_ARGUMENT', `unknown --format argument: ${JSON.stringify(format)}`);
   const store = openStore(g, listing ? 'read' : 'write');
   let out = '';

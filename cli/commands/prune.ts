@@ -4,36 +4,12 @@
  * terminal; when it is not, an answer may be piped in ("echo y | berth image prune"), and
  * no answer means nothing is removed (an error, never a hang and never a silent prune).
  */
-import { readSync } from 'node:fs';
 import { BerthError } from '../../src/errors.js';
 import { pruneImages } from '../../src/local.js';
 import { openStore } from '../open-store.js';
+import { readLine } from '../prompt.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
-
-/** Read one line from stdin, synchronously (a TTY or a pipe); undefined at end of input. */
-function readLine(): string | undefined {
-  const buf = Buffer.alloc(1);
-  let line = '';
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, buf, 0, 1, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        continue;
-      }
-      if (code === 'EOF') n = 0;
-      else throw e;
-    }
-    if (n === 0) return line === '' ? undefined : line;
-    const c = buf.toString('latin1');
-    if (c === '\n') return line;
-    line += c;
-  }
-}
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const all = p.flags.all === true;

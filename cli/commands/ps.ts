@@ -9,6 +9,7 @@ import { BerthError } from '../../src/errors.js';
 import { GoStruct, type GoTime, goJSON, humanSince } from '../../src/go/index.js';
 import { containerCreated, listContainers, type ContainerRow } from '../../src/local.js';
 import { openStore } from '../open-store.js';
+import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -147,8 +148,6 @@ class PsReporter {
   }
 }
 
-const JSON_RE = /^\s*(json|\{\{\s*json\s*\.?\s*\}\})\s*$/;
-
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
   const last = o.last as number;
@@ -169,7 +168,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   } finally {
     store.close();
   }
-  if (format !== undefined && JSON_RE.test(format)) {
+  if (format !== undefined && isJSONFormat(format)) {
     process.stdout.write(
       `${goJSON(
         rows.map((r) => r.json()),
@@ -184,10 +183,14 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   }
   if (!p.changed.has('format')) {
     // the default table without the template engine (same output, faster start)
-    const { tabwrite, PODMAN_TABWRITER_OPTIONS } = await import('../format/tabwriter.js');
-    let text = o.noheading === true ? '' : 'CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n';
-    for (const r of rows) text += `${r.ID}\t${r.Image}\t${r.Command}\t${r.CreatedHuman}\t${r.Status}\t${r.Ports}\t${r.Names}\n`;
-    process.stdout.write(tabwrite(text, PODMAN_TABWRITER_OPTIONS));
+    const { formatTable } = await import('../format/tabwriter.js');
+    const header = o.noheading === true ? undefined : ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'];
+    process.stdout.write(
+      formatTable(
+        header,
+        rows.map((r) => [r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names]),
+      ),
+    );
     return 0;
   }
   const { renderOutput, isTableFormat } = await import('../format/output.js');

@@ -1,5 +1,5 @@
 import { showTrust, trustPolicyJSON } from '../../src/index.js';
-import { tabwrite } from '../format/tabwriter.js';
+import { formatTable } from '../format/tabwriter.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -22,8 +22,12 @@ export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
     process.stdout.write(`${trustPolicyJSON(t.policies)}\n`);
     return 0;
   }
-  let text = o.noheading ? '' : 'TRANSPORT\tNAME\tTYPE\tID\tSTORE\n';
-  for (const e of t.policies) text += `${e.transport}\t${e.repoName}\t${e.type}\t${e.gpgId}\t${e.signatureStore}\n`;
-  process.stdout.write(tabwrite(text));
+  const header = o.noheading ? undefined : ['TRANSPORT', 'NAME', 'TYPE', 'ID', 'STORE'];
+  process.stdout.write(
+    formatTable(
+      header,
+      t.policies.map((e) => [e.transport, e.repoName, e.type, e.gpgId, e.signatureStore]),
+    ),
+  );
   return 0;
 }

@@ -23,6 +23,7 @@ import { compileTemplate, type FuncMap, type Template } from './template.js';
 import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
 import { BerthError } from '../../src/errors.js';
 import { goJSON } from '../../src/go/index.js';
+import { isJSONFormat } from './json-format.js';
 
 export interface RenderOutputOptions {
   /** The user's --format value; undefined or '' means "not given". */
@@ -40,13 +41,9 @@ export interface RenderOutputOptions {
   funcs?: FuncMap;
 }
 
-const JSON_FORMAT_RE = /^[\t\n\f\r ]*(json|\{\{[\t\n\f\r ]*json\.?[\t\n\f\r ]*\}\})[\t\n\f\r ]*$/;
 const RANGE_RE = /\{\{[\t\n\f\r ]*range[\t\n\f\r ]*\.[\t\n\f\r ]*\}\}[\s\S]*\{\{[\t\n\f\r ]*end[\t\n\f\r ]*-?[\t\n\f\r ]*\}\}/;
 
-/** Whether --format asks for JSON output ("json", "{{json}}", "{{ json. }}"; not "{{json .}}"). */
-export function isJSONFormat(format: string): boolean {
-  return JSON_FORMAT_RE.test(format);
-}
+export { isJSONFormat };
 
 /** Whether a format is a table format ("table " prefix). */
 export function isTableFormat(format: string): boolean {

@@ -188,3 +188,9 @@ export class TabWriter {
     return tabwrite(text, this.opts);
   }
 }
+
+/** A podman table: the header row (none when `header` is undefined), then one row per entry, aligned. */
+export function formatTable(header: readonly string[] | undefined, rows: readonly (readonly string[])[]): string {
+  const lines = header ? [header, ...rows] : rows;
+  return tabwrite(lines.map((cells) => `${cells.join('\t')}\n`).join(''), PODMAN_TABWRITER_OPTIONS);
+}

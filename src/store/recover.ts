@@ -48,6 +48,8 @@ export async function recoverStore(root: string): Promise<RecoverReport> {
     throw new BerthError('IO', `${root} is not a berth store (no blobs/ directory)`, { hint: 'check --root' });
   const owner = acquireOwner(root);
   const blobs = new BlobStore(root, () => owner);
+  // a recover killed earlier left its half-built index in tmp/: remove what dead writers left, as every writer does
+  blobs.cleanStaleTemp();
   const tmp = blobs.tempPath('-index.db');
   try {
     const skipped: RecoverReport['skipped'] = [];
