@@ -6,7 +6,11 @@ import { ApiError } from './errors.js';
 export const BODY_LIMIT = 1 << 20;
 
 export function sendJSON(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value) + '\n';
+  sendJSONText(res, status, JSON.stringify(value) + '\n');
+}
+
+/** An answer already serialized (a cached listing). */
+export function sendJSONText(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

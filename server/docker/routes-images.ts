@@ -23,7 +23,7 @@ import {
 } from '../../src/index.js';
 import type { RequestContext, Route } from './route.js';
 import { ApiError } from './errors.js';
-import { sendJSON } from './json.js';
+import { sendJSON, sendJSONText } from './json.js';
 import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './filters.js';
 import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
 import { dockerId, dockerInspect, imageSummary } from './shapes.js';
@@ -64,8 +64,20 @@ function listFilters(store: Store, raw: string | null): string[] {
   return out;
 }
 
-async function list({ res, query, apiVersion, service }: RequestContext): Promise<void> {
+/**
+ * Listings kept while the store does not change (Store.generation), so a warm service answers
+ * a listing without reading the index; keyed by the query and API version. Listings relative
+ * to the current time (until=DURATION) or costing a look at every blob (shared-size) are not kept.
+ */
+const listings = new Map<string, string>();
+const LISTINGS_KEPT = 16;
+
+async function list({ req, res, query, apiVersion, service }: RequestContext): Promise<void> {
   const store = service.store();
+  const cacheable = !queryBool(query, 'shared-size') && !(query.get('filters') ?? '').includes('until');
+  const key = cacheable ? `${store.root} ${store.generation()} ${apiVersion} ${new URL(req.url ?? '/', 'http://x').search}` : '';
+  const cached = cacheable ? listings.get(key) : undefined;
+  if (cached !== undefined) return sendJSONText(res, 200, cached);
   const filters = listFilters(store, query.get('filters'));
   const { images, set } = listImages(store, { all: queryBool(query, 'all'), filters });
   // as Docker: with reference filters, an image shows only the names that match them
@@ -81,7 +93,12 @@ async function list({ res, query, apiVersion, service }: RequestContext): Promis
     }),
   );
   out.sort((a, b) => b.Created - a.Created);
-  sendJSON(res, 200, out);
+  const body = JSON.stringify(out) + '\n';
+  if (cacheable) {
+    if (listings.size >= LISTINGS_KEPT) listings.delete(listings.keys().next().value!);
+    listings.set(key, body);
+  }
+  sendJSONText(res, 200, body);
 }
 
 async function inspect({ res, params, apiVersion, service }: RequestContext): Promise<void> {

@@ -1033,6 +1033,17 @@ export class IndexDB {
     return (this.db.prepare(`SELECT count(*) AS n FROM names`).get() as { n: number }).n;
   }
 
+  private totalChanges?: Database.Statement;
+
+  /**
+   * A value that differs whenever the index may have changed since it was last read: commits of
+   * other connections (SQLite's data_version) and changes made through this one (total_changes).
+   */
+  generation(): string {
+    this.totalChanges ??= this.db.prepare('SELECT total_changes()').pluck();
+    return `${this.db.pragma('data_version', { simple: true }) as number}.${this.totalChanges.get() as number}`;
+  }
+
   /**
    * All images with names and digests; one query each table, assembled in memory, in one read
    * transaction (so a concurrent change is seen entirely or not at all).

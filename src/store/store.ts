@@ -270,6 +270,14 @@ export class Store {
     return this.index.getImage(id);
   }
 
+  /**
+   * A value that changes whenever the index may have changed (a commit by this or any other
+   * process): a long-running reader keeps what it derived from the index while it is the same.
+   */
+  generation(): string {
+    return this.index.generation();
+  }
+
   /** Every image record, names and digests included (one read of the index). */
   listImages(): ImageRow[] {
     return this.index.listImages();

@@ -14,6 +14,8 @@ import Docker from 'dockerode';
 import { Store } from '../../src/store/store.js';
 import { writeImage, type WrittenImage } from '../unit/images/fixture.js';
 import { request, startService, type RunningService } from '../helpers/service.js';
+import { run } from '../helpers/tools.js';
+import { BERTH_CLI } from '../helpers/berth.js';
 
 let dir: string;
 let root: string;
@@ -330,4 +332,20 @@ test('bad requests get Docker JSON errors and the service keeps answering', asyn
   if (long) assert.equal(long.status, 431);
   assert.equal(String(await docker.ping()), 'OK');
   assert.equal(svc.child.exitCode, null);
+});
+
+test('a warm listing follows changes other processes make to the store', async () => {
+  const before = await docker.listImages();
+  const r = await run(process.execPath, [BERTH_CLI, '--root', root, 'tag', sha(img.busybox!), 'quay.io/elsewhere/bb:9'], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const after = await docker.listImages();
+  assert.notDeepEqual(after, before);
+  assert.ok((after.find((i) => i.Id === sha(img.busybox!))!.RepoTags as string[]).includes('quay.io/elsewhere/bb:9'));
+  const r2 = await run(process.execPath, [BERTH_CLI, '--root', root, 'untag', sha(img.busybox!), 'quay.io/elsewhere/bb:9'], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual(await docker.listImages(), before);
 });
