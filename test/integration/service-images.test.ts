@@ -349,3 +349,17 @@ test('a warm listing follows changes other processes make to the store', async (
   assert.equal(r2.code, 0, r2.stderr);
   assert.deepEqual(await docker.listImages(), before);
 });
+
+test('concurrent requests: listings, inspects and tags at once all answer', async () => {
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < 20; i++) {
+    calls.push(docker.listImages());
+    calls.push(docker.getImage('busybox').inspect());
+    calls.push(docker.getImage('busybox').tag({ repo: `concurrent/n${i}`, tag: 'x' }));
+  }
+  await Promise.all(calls);
+  const tags = (await docker.getImage('busybox').inspect()).RepoTags as string[];
+  for (let i = 0; i < 20; i++) assert.ok(tags.includes(`concurrent/n${i}:x`), `concurrent/n${i}:x`);
+  await Promise.all(Array.from({ length: 20 }, (_, i) => docker.getImage(`concurrent/n${i}:x`).remove()));
+  assert.ok(!((await docker.getImage('busybox').inspect()).RepoTags as string[]).some((t) => t.startsWith('concurrent/')));
+});
