@@ -65,8 +65,8 @@ function listFilters(store: Store, raw: string | null): string[] {
 }
 
 /**
- * Listings kept while the store does not change (Store.generation), so a warm service answers
- * a listing without reading the index; keyed by the query and API version. Listings relative
+ * Listings kept while the store does not change (Store.generation: any commit, by this process
+ * or another, changes it), so a warm service answers a listing without reading the index; keyed by the query and API version. Listings relative
  * to the current time (until=DURATION) or costing a look at every blob (shared-size) are not kept.
  */
 const listings = new Map<string, string>();
@@ -101,17 +101,26 @@ async function list({ req, res, query, apiVersion, service }: RequestContext): P
   sendJSONText(res, 200, body);
 }
 
+/** Inspect answers kept while the store does not change, as listings are. */
+const inspects = new Map<string, string>();
+const INSPECTS_KEPT = 512;
+
 async function inspect({ res, params, apiVersion, service }: RequestContext): Promise<void> {
   const store = service.store();
+  const key = `${store.root} ${store.generation()} ${apiVersion} ${params.name!}`;
+  const cached = inspects.get(key);
+  if (cached !== undefined) return sendJSONText(res, 200, cached);
   const row = lookupDockerImage(store, params.name!);
-  sendJSON(
-    res,
-    200,
-    dockerInspect(
-      stillThere(params.name!, () => inspectImage(store, row.id)),
-      apiVersion,
-    ),
-  );
+  const body =
+    JSON.stringify(
+      dockerInspect(
+        stillThere(params.name!, () => inspectImage(store, row.id)),
+        apiVersion,
+      ),
+    ) + '\n';
+  if (inspects.size >= INSPECTS_KEPT) inspects.delete(inspects.keys().next().value!);
+  inspects.set(key, body);
+  sendJSONText(res, 200, body);
 }
 
 async function history({ res, params, service }: RequestContext): Promise<void> {
