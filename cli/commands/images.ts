@@ -301,17 +301,20 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
         ...(readOnly ? ['R/O'] : []),
       ];
       const lines = p.flags.noheading === true ? [] : [head];
+      // the image's own cells once per image (its rows are adjacent unless --sort reorders them)
+      let last: ImageRow | undefined;
+      let own: string[] = [];
       for (const r of rows) {
-        lines.push([
-          r.Repository || '<none>',
-          r.Tag || '<none>',
-          ...(digests ? [r.Digest] : []),
-          r.ID,
-          r.Created,
-          r.Size,
-          ...(history ? [r.History || '<none>'] : []),
-          ...(readOnly ? [String(r.ReadOnly)] : []),
-        ]);
+        const row = ImageReporter.row(r);
+        if (row !== last) {
+          last = row;
+          own = [r.ID, r.Created, r.Size];
+          if (history) own.push(r.History || '<none>');
+          if (readOnly) own.push(String(r.ReadOnly));
+        }
+        const cells = [r.Repository || '<none>', r.Tag || '<none>'];
+        if (digests) cells.push(r.Digest);
+        lines.push(cells.concat(own));
       }
       out = alignTable(lines);
     } else {
