@@ -11,7 +11,6 @@
 //   dist/cli/bundle.cjs.cache  V8's code cache, written by running `berth images` once on a
 //                              scratch store with one image
 // The library's entries (package.json "exports") are not bundled: they stay the tsc output.
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +19,11 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
+const { build } = await import('esbuild').catch((e) => {
+  if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  console.error('bundle: the esbuild package is missing (a devDependency): run npm install');
+  process.exit(1);
+});
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(repo, 'dist/cli');
 const out = join(dist, 'bundle.cjs');
