@@ -26,7 +26,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-service.XXXXXX")
 PIDS=()
 PODMAN_DIR=
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # the registries are children of their launcher: stop them by their parent's ID too
+  for p in "${PIDS[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
   rm -rf "$work"
