@@ -59,3 +59,18 @@ for (const [label, mbs] of Object.entries(rssTable(join(out, 'pull-push-rss.tsv'
   rows.push({ work: `${label}: peak RSS (max of 3 runs)`, cells: [], value: mbs, limit: 150, unit: 'MB' });
 console.log('\ngoals (medians of this run):');
 process.exitCode = printGoals(rows) ? 0 : 1;
+
+// CPU time (user + system of the command and every program it started, mean of the runs):
+// steadier than wall time on a shared machine, and what bounds wall time when both tools keep
+// every core busy (see bench/transfer-profile.md). Informative: the goals are on wall time.
+const cpu = (r, name) => (r[name] ? (r[name].user + r[name].system) * 1000 : undefined);
+console.log('\nCPU time (user + system incl. child programs, mean of runs; informative):');
+for (const [work, k, mine, theirs] of goals) {
+  const r = results[k];
+  const a = cpu(r, mine);
+  const b = cpu(r, theirs);
+  if (a === undefined || b === undefined) continue;
+  console.log(
+    `  ${`${work} (vs ${theirs.split(' ')[0]})`.padEnd(72)} berth ${ms(a).padStart(10)}  ${theirs.split(' ')[0]} ${ms(b).padStart(10)}  ${(a / b).toFixed(2)}x`,
+  );
+}

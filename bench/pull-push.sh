@@ -22,7 +22,9 @@
 # RSS of every berth command (max of 3 runs of /usr/bin/time -v).
 # podman and skopeo always run with scratch stores and configuration (bench/podman-env.mjs).
 # hyperfine JSON exports and the RSS figures go to bench/out/ (or $OUT); the summary
-# (bench/pull-push-summary.mjs) prints the table.
+# (bench/pull-push-summary.mjs) prints the table, then the CPU time of each row (steadier than
+# wall time on a shared machine). bench/transfer-profile.md takes the pipeline apart: where
+# the time goes, and what bounds the pull goals on 2 cores.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
