@@ -3,6 +3,8 @@
 #
 #   bash bench/images.sh                  # 1,000 names (200 images x 5) and 10,000 names (500 x 20)
 #   RUNS=30 bash bench/images.sh
+#   PODMAN_10K=0 bash bench/images.sh     # no podman store of 10,000 names (its load takes long):
+#                                         # the 10,000-name row is compared with node only
 #
 # Builds two berth stores with berth's own import (bench/images-store.mjs), copies each into a
 # scratch podman store (private vfs root, scratch config: bench/podman-env.mjs) through
@@ -20,6 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 RUNS=${RUNS:-20}
+PODMAN_10K=${PODMAN_10K:-1}
 OUT=${OUT:-$repo/bench/out}
 
 # shellcheck source=bench/lib.sh
@@ -40,15 +43,19 @@ export TZ=UTC
 cli=$repo/dist/cli/berth.cjs # the executable users run (package.json "bin")
 base_tmp=${TMPDIR:-/tmp} # each scratch podman sets TMPDIR; the next one starts from here again
 
-# setup NAME IMAGES NAMES DANGLING: a berth store $work/NAME and a podman store with the same
-# images; sets berth_NAME (command prefix) and podman_NAME (args array name), image_NAME.
+# setup NAME IMAGES NAMES DANGLING [PODMAN]: a berth store $work/NAME and (unless PODMAN is 0) a
+# podman store with the same images; sets berth_NAME (command prefix), podman_NAME (args array
+# name), image_NAME.
 setup() {
-  local label=$1 images=$2 names=$3 dangling=$4
+  local label=$1 images=$2 names=$3 dangling=$4 with_podman=${5:-1}
   local broot=$work/$label
   echo "building a berth store: $images images x $names names + $dangling dangling..." >&2
   node "$here/images-store.mjs" "$broot" "$images" "$names" "$dangling" >"$work/$label.refs"
   local -a refs
   mapfile -t refs <"$work/$label.refs"
+  printf -v "berth_$label" 'node %q --root %q' "$cli" "$broot"
+  printf -v "image_$label" '%s' "${refs[0]}"
+  [ "$with_podman" = 0 ] && return
   node "$cli" --root "$broot" save -q -m -o "$work/$label.tar" "${refs[@]}"
   eval "$(TMPDIR=$base_tmp node "$here/podman-env.mjs")" # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS, PODMAN_DIR
   PODMAN_DIRS+=("$PODMAN_DIR")
@@ -60,13 +67,11 @@ setup() {
   np=$(podman "${PODMAN_ARGS[@]}" images -a --noheading | wc -l)
   echo "rows listed: berth $nb, podman $np" >&2
   [ "$nb" = "$np" ] || { echo "bench: the stores differ" >&2; exit 1; }
-  printf -v "berth_$label" 'node %q --root %q' "$cli" "$broot"
   printf -v "podman_$label" 'podman%s' "$(printf ' %q' "${PODMAN_ARGS[@]}")"
-  printf -v "image_$label" '%s' "${refs[0]}"
 }
 
 setup n1k 200 5 5
-setup n10k 500 20 5
+setup n10k 500 20 5 "$PODMAN_10K"
 b=$berth_n1k p=$podman_n1k img=$image_n1k
 hf=(hyperfine -N --warmup 3 --runs "$RUNS" --style basic)
 
@@ -89,11 +94,12 @@ echo "== 1,000 names ($RUNS runs each) ==" >&2
   -n 'podman tag' "$p tag $img bench.example.com/extra/name:1" \
   -n 'berth image exists' "$b image exists $img" \
   -n 'podman image exists' "$p image exists $img"
+p10=()
+[ -n "${podman_n10k:-}" ] && p10=(-n 'podman images' "$podman_n10k images")
 echo "== 10,000 names ($RUNS runs each) ==" >&2
 "${hf[@]}" --export-json "$OUT/images-10k.json" \
   -n 'node -e 0' 'node -e 0' \
-  -n 'berth images' "$berth_n10k images" \
-  -n 'podman images' "$podman_n10k images"
+  -n 'berth images' "$berth_n10k images" "${p10[@]}"
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
 read -r -a bk <<<"$b"
