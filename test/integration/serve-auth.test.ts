@@ -14,9 +14,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import {
+  run,
   runOk,
   scratchPodman,
   skipUnlessTools,
+  toolPath,
   writeTinyOciLayout,
   type RunResult,
   type ScratchPodman,
@@ -24,11 +26,13 @@ import {
 } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { startServe, request, type Serve } from '../helpers/serve.js';
+import { startService } from '../helpers/service.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry')
   ? skipUnlessTools('podman', 'skopeo', 'htpasswd', 'openssl')
   : '/usr/bin/docker-registry not installed';
 const T = { timeout: 60_000 };
+const skipDocker = toolPath('docker') ? false : 'the docker CLI is not installed';
 const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
@@ -136,6 +140,34 @@ describe('berth serve over TLS with htpasswd', { skip }, () => {
     assert.equal(img[0]!.Digest, sha256(original));
     assert.equal(`sha256:${img[0]!.Id}`, tiny.configDigest);
   });
+
+  test(
+    'the docker CLI pulls from it through berth system service (docker login, then docker pull)',
+    { ...T, skip: skipDocker },
+    async () => {
+      // the service trusts the test CA for this address through certs.d, as the docker daemon would
+      const home = path.join(work, 'svc-home');
+      await fsp.mkdir(path.join(home, '.config', 'containers', 'certs.d', serve.host), { recursive: true });
+      await fsp.writeFile(path.join(home, '.config', 'containers', 'certs.d', serve.host, 'ca.crt'), ca);
+      const svc = await startService({ root: b.store(), env: { ...b.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+      try {
+        const env = { DOCKER_HOST: svc.dockerHost, DOCKER_CONFIG: path.join(work, 'docker-config'), DOCKER_CONTEXT: undefined };
+        const docker = (args: string[], input?: string) => run('docker', args, { env, input, timeoutMs: 45_000 });
+        const ref = `${serve.host}/secure/tiny:1`;
+        // (without credentials the docker CLI asks for a login on the terminal: not tried here)
+        ok(await docker(['login', '-u', 'alice', '--password-stdin', serve.host], 's3cret\n'), 'docker login');
+        const pulled = ok(await docker(['pull', ref]), 'docker pull');
+        assert.match(pulled.stdout, new RegExp(`Digest: ${sha256(original)}`));
+        const listed = ok(
+          await docker(['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}']),
+          'docker images',
+        );
+        assert.equal(listed.stdout, `${serve.host}/secure/tiny:1 ${sha256(original)} ${tiny.configDigest.slice(7, 19)}\n`);
+      } finally {
+        await svc.stop();
+      }
+    },
+  );
 
   test('the htpasswd file is read again when it changes', T, async () => {
     const bob = { Authorization: basic('bob', 'pa55') };
