@@ -6,11 +6,12 @@
  * for directories) or symlink target differ; a path only the old tree has is deleted ("D",
  * nothing listed below it). A directory with changes inside it is listed as changed before
  * them (never the root). Within a directory: the new tree's entries in name order (each
- * followed by the changes inside it), then the deleted ones. Extended attributes are not
- * compared.
+ * followed by the changes inside it), then the deleted ones. A path whose extended attributes
+ * changed (security.capability, security.ima, user.*: see rootfs/xattrs.ts) is changed too.
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
+import { readTreeXattrs, sameXattrs } from '../rootfs/xattrs.js';
 
 export type ChangeKind = 'A' | 'C' | 'D';
 
@@ -55,6 +56,8 @@ function addAll(dir: string, rel: string, out: Change[]): void {
 /** The changes that turn the tree at `oldDir` into the tree at `newDir` (see the module comment). */
 export function treeChanges(oldDir: string, newDir: string): Change[] {
   const out: Change[] = [];
+  const oldX = readTreeXattrs(oldDir);
+  const newX = readTreeXattrs(newDir);
   const walk = (rel: string, markIfChanged: boolean): void => {
     const mark = out.length;
     const oldNames = new Set(names(join(oldDir, rel)));
@@ -70,7 +73,7 @@ export function treeChanges(oldDir: string, newDir: string): Change[] {
       oldNames.delete(n);
       const op = join(oldDir, p);
       const ost = lstatSync(op, { bigint: true });
-      const changed = differs(ost, op, nst, np);
+      const changed = differs(ost, op, nst, np) || !sameXattrs(oldX.get(p.slice(1)), newX.get(p.slice(1)));
       if (changed) out.push({ kind: 'C', path: p });
       if (nst.isDirectory()) {
         if (ost.isDirectory()) walk(p, !changed);

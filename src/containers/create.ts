@@ -19,6 +19,7 @@ import { tryLookupImage } from '../images/lookup.js';
 import type { PullOptions, PullPolicy } from '../images/pull.js';
 import { GoTime } from '../go/time.js';
 import { prepareRootfs } from '../rootfs/layer-cache.js';
+import { syncTree } from '../rootfs/durable.js';
 import { CONTAINER_NAME_RE, containerNameInUse, invalidContainerName } from './errors.js';
 import { randomContainerName } from './names.js';
 
@@ -89,6 +90,8 @@ export async function createContainer(store: Store, image: string, opts: CreateC
   try {
     mkdirSync(dir, { mode: 0o700 });
     await prepareRootfs(store, row, join(dir, 'rootfs'), { writable: true, signal: opts.signal });
+    // the copy is durable before the record names it: a power loss never leaves a container short of files
+    syncTree(dir);
     for (let attempt = 0; ; attempt++) {
       const id = randomBytes(32).toString('hex');
       const name = opts.name?.replace(/^\//, '') ?? randomContainerName();

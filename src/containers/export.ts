@@ -3,7 +3,8 @@
  * writes it — members in directory-walk order (names sorted), directories with a trailing
  * "/", no entry for the root, file type bits in the mode field, numeric owners without user
  * names, modification times truncated to seconds, a file seen again through another hard
- * link as a link to its first name, sockets left out. Extended attributes are not exported.
+ * link as a link to its first name, sockets left out. Extended attributes go in PAX
+ * `SCHILY.xattr.` records: security.capability, security.ima and user.* (see rootfs/xattrs.ts).
  *
  * Ownership: as root the tree carries the image's own owners. Without privileges every file
  * belongs to the user; the image's uid:gid:mode the unpacker recorded then takes their place
@@ -19,6 +20,7 @@ import { TarWriter, type TarHeaderFields } from '../util/tar.js';
 import { checkOutputPath, openOutputFile, outputWriteError } from '../util/output-file.js';
 import { lookupContainer } from './lookup.js';
 import { ensureLayer } from '../rootfs/layer-cache.js';
+import { readTreeXattrs } from '../rootfs/xattrs.js';
 
 export interface ExportContainerOptions {
   /** A file path, or a stream (e.g. stdout) that is written and ended. */
@@ -59,6 +61,7 @@ function sortedNames(dir: string): string[] {
 /** Write the root filesystem at `root` as a tar archive to `tar`. */
 async function writeTree(root: string, tar: TarWriter, owners: ExportContainerOptions['owners'], signal?: AbortSignal): Promise<void> {
   const links = new Map<string, string>();
+  const xattrs = readTreeXattrs(root);
   const unprivileged = owners !== undefined;
   const walk = async (rel: string): Promise<void> => {
     for (const name of sortedNames(join(root, rel))) {
@@ -81,13 +84,15 @@ async function writeTree(root: string, tar: TarWriter, owners: ExportContainerOp
         devmajor: 0,
         devminor: 0,
       };
+      const x = xattrs.get(path);
+      if (x) f.xattrs = x;
       if (type === '2') f.linkname = readlinkSync(abs);
       if (type === '3' || type === '4') [f.devmajor, f.devminor] = devParts(st.rdev);
       if (type === '0' && st.nlink > 1) {
         const key = `${st.dev}:${st.ino}`;
         const first = links.get(key);
         if (first !== undefined) {
-          await tar.addEntry({ ...f, type: '1', size: 0, linkname: first });
+          await tar.addEntry({ ...f, type: '1', size: 0, linkname: first, xattrs: undefined });
           continue;
         }
         links.set(key, path);

@@ -6,6 +6,7 @@ import type { ImageRow } from '../store/index-db.js';
 import { mountsDir, layerWorkDir } from '../store/rootfs-dirs.js';
 import { lookupRecord } from '../images/lookup.js';
 import { randomBytes } from 'node:crypto';
+import { syncTree } from './durable.js';
 
 /**
  * Image mounts (podman image mount/unmount): the image's root file system materialised
@@ -81,6 +82,7 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
   // the unpacking code loads only when a tree is built
   const { buildRootfs } = await import('./layer-cache.js');
   const built = await buildRootfs(store, row, { writable: false, signal });
+  syncTree(built); // a mount that looks complete after a power loss is complete
   let leftover: string | undefined = dirname(built);
   try {
     store.withWriteLock(() => {

@@ -6,8 +6,9 @@
  *   safely (see TreeWriter), streaming.
  * - `ensureLayer(store, layer)` — the layer unpacked once into the store's cache
  *   (`ROOT/layers/<diffID hex>/`), shared by every image and container that uses it. It is
- *   unpacked into `ROOT/layers/tmp/<owner>-...`, its record written, then renamed into
- *   place: a cache entry under its final name is always complete, an interrupted unpack
+ *   unpacked into `ROOT/layers/tmp/<owner>-...`, its record written, made durable (syncTree),
+ *   then renamed into place: a cache entry under its final name is always complete (also
+ *   after a power loss), an interrupted unpack
  *   leaves only a work directory that is removed once its process is gone. The uncompressed
  *   content is checked against the diffID when the stored blob may have changed since it
  *   was verified.
@@ -34,6 +35,7 @@ import { log } from '../log.js';
 import { TreeWriter, OPAQUE_WHITEOUT, WHITEOUT_PREFIX, type EntrySpec, type LayerMeta } from './tree-writer.js';
 import { unpackLayer } from './unpack.js';
 import { forEachLimit } from '../util/streams.js';
+import { fsyncPath, syncTree } from './durable.js';
 
 export interface CachedLayer {
   diffID: Digest;
@@ -92,6 +94,10 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
     log.debug(() => `unpacked layer ${layer.diffID} (${r.entries} entries, ${r.size} bytes) in ${Date.now() - started} ms`);
     const rec: LayerFile = { diffID: layer.diffID, privileged: process.getuid?.() === 0, meta: r.meta };
     writeFileSync(join(work, 'layer.json'), JSON.stringify(rec));
+    // durable before it is named complete: a power loss never leaves a complete-looking layer short of files
+    const synced = Date.now();
+    syncTree(work);
+    log.debug(() => `synced layer ${layer.diffID} in ${Date.now() - synced} ms`);
     try {
       renameSync(work, final);
     } catch (e) {
@@ -103,6 +109,7 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
       rmSync(final, { recursive: true, force: true });
       renameSync(work, final);
     }
+    fsyncPath(layersDir(store.root));
     return { diffID: layer.diffID, diff: join(final, 'diff'), meta: r.meta };
   } catch (e) {
     rmSync(work, { recursive: true, force: true });

@@ -275,6 +275,8 @@ export interface TarHeaderFields {
   /** Written when given (Go's writer gives them for every member). */
   devmajor?: number;
   devminor?: number;
+  /** Extended attributes, written as PAX `SCHILY.xattr.NAME` records (values are raw bytes). */
+  xattrs?: ReadonlyMap<string, Buffer>;
 }
 
 const MAX_OCTAL_7 = 0o7777777;
@@ -285,6 +287,14 @@ function paxRecord(key: string, value: string): string {
   const n = Buffer.byteLength(body);
   const len = n + String(n + String(n).length).length;
   return `${len}${body}`;
+}
+
+/** One PAX record with a binary value (LEN counts bytes). */
+function paxRecordBytes(key: string, value: Buffer): Buffer {
+  const head = Buffer.from(` ${key}=`, 'utf8');
+  const n = head.length + value.length + 1;
+  const len = n + String(n + String(n).length).length;
+  return Buffer.concat([Buffer.from(String(len)), head, value, Buffer.from('\n')]);
 }
 
 /** Split a name into ustar's prefix (<= 155 bytes) and name (<= 100 bytes) at a '/', if possible. */
@@ -331,7 +341,8 @@ function headerBlock(f: TarHeaderFields, name: string, prefix: string, linkname:
 
 /**
  * The header block(s) of one member: a ustar header, preceded by a PAX extended header when
- * the name, link name, uid or gid does not fit ustar (as Go's archive/tar writes them).
+ * the name, link name, uid or gid does not fit ustar or there are extended attributes (as Go's
+ * archive/tar writes them).
  */
 export function tarHeaderBlocks(f: TarHeaderFields): Buffer {
   const pax: string[] = [];
@@ -361,13 +372,22 @@ export function tarHeaderBlocks(f: TarHeaderFields): Buffer {
     gid = 0;
   }
   const main = headerBlock(f, name, prefix, linkname, uid, gid);
-  if (pax.length === 0) return main;
-  const data = Buffer.from(pax.join(''), 'utf8');
-  const base = f.name.replace(/\/+$/, '');
-  const slash = base.lastIndexOf('/');
-  const paxName = `${slash >= 0 ? base.slice(0, slash + 1) : ''}PaxHeaders.0/${base.slice(slash + 1)}`.slice(0, 100);
+  if (pax.length === 0 && !f.xattrs?.size) return main;
+  // records in key order, as Go's archive/tar writes them
+  const records: [string, Buffer][] = pax.map((r) => {
+    const m = /^\d+ ([^=]*)=/.exec(r)!;
+    return [m[1]!, Buffer.from(r, 'utf8')];
+  });
+  for (const [k, v] of f.xattrs ?? []) records.push([`SCHILY.xattr.${k}`, paxRecordBytes(`SCHILY.xattr.${k}`, v)]);
+  records.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const data = Buffer.concat(records.map(([, r]) => r));
+  // Go's path.Join(dir, "PaxHeaders.0", file) of path.Split(name): a directory "a/b/" gives "a/b/PaxHeaders.0"
+  const slash = f.name.lastIndexOf('/');
+  const file = f.name.slice(slash + 1);
+  const paxName = `${f.name.slice(0, slash + 1)}PaxHeaders.0${file ? `/${file}` : ''}`.slice(0, 100);
   const ext = headerBlock(
-    { name: paxName, type: 'x' as TarHeaderFields['type'], size: data.length, mode: 0o644, mtime: f.mtime },
+    // Go's archive/tar gives the extended header mode 0 and time 0
+    { name: paxName, type: 'x' as TarHeaderFields['type'], size: data.length, mode: 0, mtime: 0 },
     paxName,
     '',
     '',

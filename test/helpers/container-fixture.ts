@@ -1,7 +1,8 @@
 /**
  * A two-layer test image for the container tests: directories, files with several owners and
  * modes (setuid, sticky, private), a symlink, a hard link, a FIFO, then a second layer that
- * changes a file, removes one (whiteout) and empties a directory (opaque whiteout). Every
+ * changes a file, removes one (whiteout) and empties a directory (opaque whiteout). A file has
+ * security.capability and user.* xattrs, a directory a binary user.* one. Every
  * member has an explicit entry and a fixed modification time, so two tools that unpack it
  * produce byte-identical exports.
  */
@@ -28,9 +29,19 @@ export function layerTar(entries: LayerEntry[]): Buffer {
 
 export const LAYER1: LayerEntry[] = [
   { name: 'bin/', type: '5' },
-  { name: 'bin/tool', type: '0', mode: 0o755, data: '#!/bin/sh\necho tool\n' },
+  {
+    name: 'bin/tool',
+    type: '0',
+    mode: 0o755,
+    data: '#!/bin/sh\necho tool\n',
+    xattrs: new Map([
+      // cap_net_raw+ep (vfs_cap_data revision 2)
+      ['security.capability', Buffer.from('AQAAAgAgAAAAAAAAAAAAAAAAAAA=', 'base64')],
+      ['user.note', Buffer.from('a tool')],
+    ]),
+  },
   { name: 'bin/su', type: '0', mode: 0o4755, data: 'setuid\n' },
-  { name: 'etc/', type: '5' },
+  { name: 'etc/', type: '5', xattrs: new Map([['user.dir', Buffer.from([0, 1, 2, 255])]]) },
   { name: 'etc/hello', type: '0', data: 'hello\n' },
   { name: 'etc/hard', type: '1', linkname: 'etc/hello' },
   { name: 'etc/link', type: '2', linkname: 'hello' },

@@ -4,7 +4,8 @@
  * berth's export imported back into podman (same file list, types, modes, owners, sizes,
  * link targets), `diff` of both after the same changes to the mounted root filesystems, and
  * berth without privileges (another user): its export lists the image's owners and modes
- * exactly as podman's export as root does.
+ * exactly as podman's export as root does. The image carries xattrs (security.capability,
+ * user.*): the exports match byte for byte with them, and a capability set is a change in both.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,10 +103,13 @@ test('diff: the same changes as podman diff (podman orders them as it walks a ma
     fs.chmodSync(path.join(mp, 'bin'), 0o700);
     fs.chownSync(path.join(mp, 'srv/index.html'), 5, 5);
     fs.rmSync(path.join(mp, 'opt/cache'), { recursive: true });
+    // a capability set (nothing else changes): both report the file as changed
+    await runOk('setfattr', ['-n', 'security.capability', '-v', '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=', path.join(mp, 'bin/su')]);
   }
   const mine = await ok(['diff', 'd1']);
   assert.deepEqual(sorted(mine), sorted(await pok(['diff', 'd1'])));
-  assert.equal(sorted(mine).length, 10);
+  assert.equal(sorted(mine).length, 11);
+  assert.ok(sorted(mine).includes('C /bin/su'));
   assert.deepEqual(JSON.parse(await ok(['diff', '--format', 'json', 'd1'])).deleted.sort(), ['/etc/link', '/opt/cache']);
   await pok(['umount', 'd1']);
 });

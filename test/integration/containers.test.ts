@@ -10,9 +10,11 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import { berth, listDir, storeSnapshot } from '../helpers/archives.js';
 import { writeContainerTestArchive } from '../helpers/container-fixture.js';
-import { rmrf } from '../helpers/tools.js';
+import { rmrf, runOk } from '../helpers/tools.js';
+import { readTarStream } from '../../src/util/tar-stream.js';
 
 let dir: string;
 let archive: string;
@@ -182,11 +184,25 @@ test('diff and export of a container', async () => {
   fs.writeFileSync(path.join(mp, 'new/f'), '');
   fs.chmodSync(path.join(mp, 'bin'), 0o700);
   fs.rmSync(path.join(mp, 'opt/cache'), { recursive: true });
-  const expected = ['C /bin', 'C /etc', 'C /etc/services', 'D /etc/link', 'A /new', 'A /new/f', 'C /opt', 'D /opt/cache'];
+  // an xattr changed (nothing else): the file is changed; a new one on a file: changed too
+  await runOk('setfattr', ['-n', 'user.note', '-v', 'retuned', path.join(mp, 'bin/tool')]);
+  await runOk('setfattr', ['-n', 'user.added', '-v', '1', path.join(mp, 'etc/hello')]);
+  const expected = [
+    'C /bin',
+    'C /bin/tool',
+    'C /etc',
+    'C /etc/hello',
+    'C /etc/services',
+    'D /etc/link',
+    'A /new',
+    'A /new/f',
+    'C /opt',
+    'D /opt/cache',
+  ];
   assert.equal(await ok(root, ['diff', 'd']), `${expected.join('\n')}\n`);
   assert.equal(await ok(root, ['container', 'diff', 'd']), `${expected.join('\n')}\n`);
   assert.deepEqual(JSON.parse(await ok(root, ['diff', '--format', 'json', 'd'])), {
-    changed: ['/bin', '/etc', '/etc/services', '/opt'],
+    changed: ['/bin', '/bin/tool', '/etc', '/etc/hello', '/etc/services', '/opt'],
     added: ['/new', '/new/f'],
     deleted: ['/etc/link', '/opt/cache'],
   });
@@ -195,8 +211,18 @@ test('diff and export of a container', async () => {
   const t = await berth(root, ['export', 'd']);
   assert.equal(t.code, 0);
   assert.deepEqual(t.stdoutBuf, fs.readFileSync(out), 'the same archive to stdout and to a file');
-  const names = tarNames(fs.readFileSync(out));
+  const { names, xattrs: x } = await tarMembers(fs.readFileSync(out));
   assert.ok(names.includes('new/f') && names.includes('bin/') && !names.includes('etc/link') && !names.includes('opt/cache/'));
+  // xattrs as PAX SCHILY.xattr records: user.* always, security.capability where it could be set (root)
+  assert.deepEqual(x.get('etc/')?.get('user.dir'), Buffer.from([0, 1, 2, 255]));
+  assert.deepEqual(x.get('etc/hello')?.get('user.added'), Buffer.from('1'));
+  assert.deepEqual(x.get('bin/tool')?.get('user.note'), Buffer.from('retuned'));
+  if (process.getuid?.() === 0)
+    assert.deepEqual(x.get('bin/tool')?.get('security.capability'), Buffer.from('AQAAAgAgAAAAAAAAAAAAAAAAAAA=', 'base64'));
+  assert.equal(x.get('etc/services'), undefined, 'no xattrs, no PAX header');
+  // GNU tar reads them back
+  const listed = await runOk('tar', ['--xattrs', '--xattrs-include=*', '-tvvf', out]);
+  assert.match(listed.stdout, /bin\/tool/);
   assert.deepEqual(
     listDir(dir).filter((f) => f.endsWith('.tmp')),
     [],
@@ -204,25 +230,13 @@ test('diff and export of a container', async () => {
   );
 });
 
-/** Member names of an uncompressed tar (ustar prefix and PAX path records applied). */
-function tarNames(buf: Buffer): string[] {
-  const out: string[] = [];
-  let pax: string | undefined;
-  for (let off = 0; off + 512 <= buf.length;) {
-    const h = buf.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.toString('utf8', a, a + n).replace(/\0.*$/s, '');
-    const size = parseInt(str(124, 12), 8);
-    const type = str(156, 1);
-    const body = buf.subarray(off + 512, off + 512 + size);
-    off += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'x') {
-      pax = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1];
-      continue;
-    }
-    const prefix = str(345, 155);
-    out.push(pax ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100)));
-    pax = undefined;
+/** Member names and xattrs of an uncompressed tar, read by the unpacker's own tar reader. */
+async function tarMembers(buf: Buffer): Promise<{ names: string[]; xattrs: Map<string, Map<string, Buffer>> }> {
+  const names: string[] = [];
+  const xattrs = new Map<string, Map<string, Buffer>>();
+  for await (const e of readTarStream(Readable.from([buf]), 'export')) {
+    names.push(e.name);
+    if (e.xattrs.size) xattrs.set(e.name, e.xattrs);
   }
-  return out;
+  return { names, xattrs };
 }
