@@ -22,6 +22,9 @@
  */
 import type { FlagSpec } from './flags.js';
 
+/** podman ps --sort keys. */
+const PS_SORT_KEYS = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
+
 export interface CommandDef {
   /** Command words after "berth" ("pull", "image tree"). */
   name: string;
@@ -1095,6 +1098,7 @@ export const COMMANDS: readonly CommandDef[] = [
     completeArgs: 'image',
     examples: ['berth create --name web alpine', 'berth create alpine ls -l /'],
     flags: [
+      { name: 'cidfile', type: 'string', arg: 'FILE', complete: 'file', help: 'also write the container ID to this new file' },
       { name: 'name', type: 'string', complete: 'none', help: 'name of the container (default: a random adjective_name)' },
       {
         name: 'pull',
@@ -1104,6 +1108,7 @@ export const COMMANDS: readonly CommandDef[] = [
         help: 'pull the image: always, missing (not in the store), never, newer',
       },
       quiet('do not print pull progress'),
+      { name: 'replace', type: 'bool', help: 'remove the container that has --name first' },
       ...REGISTRY_FLAGS.filter((f) => ['authfile', 'cert-dir', 'creds', 'tls-verify'].includes(f.name)),
     ],
   },
@@ -1133,6 +1138,16 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'no-trunc', type: 'bool', help: 'do not truncate IDs and commands' },
       { name: 'noheading', type: 'bool', help: 'do not print the header' },
       quiet('print the container IDs only'),
+      {
+        name: 'sort',
+        type: 'string',
+        def: 'created',
+        arg: 'choice',
+        choices: PS_SORT_KEYS,
+        choiceError: (v) =>
+          `invalid argument ${JSON.stringify(v)} for "--sort" flag: ${JSON.stringify(v)} is not a valid value.  Choose from: "${PS_SORT_KEYS.join(', ')}"`,
+        help: 'sort by: command, created, id, image, names, runningfor, size, status',
+      },
     ],
   },
   {
@@ -1147,9 +1162,11 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: ['berth rm web', 'berth rm -a'],
     flags: [
       { name: 'all', short: 'a', type: 'bool', help: 'remove all containers' },
+      { name: 'cidfile', type: 'array', arg: 'FILE', complete: 'file', help: 'remove the container whose ID the file holds (repeatable)' },
       { name: 'depend', type: 'bool', hidden: true, help: 'accepted for compatibility (berth containers have no dependencies)' },
       { name: 'force', short: 'f', type: 'bool', help: 'remove without error for missing containers (nothing runs to stop)' },
       { name: 'ignore', short: 'i', type: 'bool', help: 'ignore errors when a container does not exist' },
+      { name: 'latest', short: 'l', type: 'bool', help: 'remove the container created last' },
       {
         name: 'time',
         short: 't',
@@ -1173,6 +1190,7 @@ export const COMMANDS: readonly CommandDef[] = [
     flags: [
       { name: 'all', short: 'a', type: 'bool', help: 'mount all containers' },
       { name: 'format', type: 'string', arg: 'FORMAT', complete: 'none', help: 'print the mounted containers as json' },
+      { name: 'latest', short: 'l', type: 'bool', help: 'mount the container created last' },
       { name: 'no-trunc', type: 'bool', help: 'do not truncate IDs' },
       { name: 'notruncate', type: 'bool', hidden: true, help: 'same as --no-trunc' },
     ],
@@ -1189,6 +1207,7 @@ export const COMMANDS: readonly CommandDef[] = [
     flags: [
       { name: 'all', short: 'a', type: 'bool', help: 'unmount all mounted containers' },
       { name: 'force', short: 'f', type: 'bool', help: 'take back every mount, not just one' },
+      { name: 'latest', short: 'l', type: 'bool', help: 'unmount the container created last' },
     ],
   },
   {

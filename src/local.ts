@@ -58,7 +58,7 @@ export {
   type UnmountResult,
 } from './rootfs/image-mount.js';
 export { listContainers, containerCreated, type ListContainersOptions } from './containers/list.js';
-export { lookupContainer, tryLookupContainer } from './containers/lookup.js';
+export { latestContainer, lookupContainer, tryLookupContainer } from './containers/lookup.js';
 export { removeContainers, type RemoveContainersOptions, type RemovedContainer } from './containers/remove.js';
 export { mountContainer, unmountContainer, mountedContainers, type MountedContainer } from './containers/mount.js';
 export { diskUsage, type DiskUsage, type DiskUsageSummary, type ImageDiskUsage } from './images/disk-usage.js';

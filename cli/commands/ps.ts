@@ -148,6 +148,27 @@ class PsReporter {
   }
 }
 
+/**
+ * podman's --sort, ascending and stable (rows are listed oldest first): every berth container
+ * is "Created", never ran and has no size of its own, so runningfor, size and status keep
+ * that order.
+ */
+function sortContainers(list: ContainerRow[], key: string): ContainerRow[] {
+  const by = (f: (c: ContainerRow) => string) => [...list].sort((a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0));
+  switch (key) {
+    case 'command':
+      return by((c) => c.command.join(' '));
+    case 'id':
+      return by((c) => c.id);
+    case 'image':
+      return by((c) => c.imageName);
+    case 'names':
+      return by((c) => c.name);
+    default:
+      return list; // created (the listing's own order), runningfor, size, status
+  }
+}
+
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
   const last = o.last as number;
@@ -164,6 +185,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     if (last >= 0) list = list.slice(Math.max(0, list.length - last));
     else if (o.latest === true) list = list.slice(-1);
     else if (o.all !== true) list = [];
+    list = sortContainers(list, o.sort as string);
     rows = list.map((c) => new PsReporter(c, containerCreated(c), noTrunc, now));
   } finally {
     store.close();

@@ -1,13 +1,26 @@
 /**
  * berth rm / container rm CONTAINER... — podman rm: prints each name as given (the ID with
  * --all). A missing container: "no container with ID or name ... found: no such container",
- * exit 1, nothing removed (unless -i or -f).
+ * exit 1, nothing removed (unless -i or -f). -l removes the container created last, --cidfile
+ * the containers whose IDs the files hold.
  */
+import { readFileSync } from 'node:fs';
 import { BerthError, isBerthError } from '../../src/errors.js';
 import { removeContainers } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
+
+/** The container ID a --cidfile file holds (its first line), in podman's words when it cannot be read. */
+export function readCidFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n')[0]!;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new BerthError('INVALID_ARGUMENT', `reading CIDFile: open ${file}: ${why}`);
+  }
+}
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
@@ -16,7 +29,13 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g);
   let removed;
   try {
-    removed = removeContainers(store, p.args, { all: o.all === true, force: o.force === true, ignore: o.ignore === true });
+    removed = removeContainers(store, p.args, {
+      all: o.all === true,
+      force: o.force === true,
+      ignore: o.ignore === true,
+      latest: o.latest === true,
+      cidIds: p.changed.has('cidfile') ? (o.cidfile as string[]).map(readCidFile) : undefined,
+    });
   } catch (e) {
     if (isBerthError(e, 'CONTAINER_NOT_FOUND')) {
       process.stderr.write(`Error: ${e.message}\n`);

@@ -1,11 +1,12 @@
 /**
  * berth system df [-v] [--format] — podman's disk usage summary (TYPE TOTAL ACTIVE SIZE
- * RECLAIMABLE) for the store: images (blobs they reference, each counted once), unreferenced
+ * RECLAIMABLE) for the store: images (blobs they reference, each counted once), containers
+ * (the bytes of their root file systems; none runs, so all reclaimable), unreferenced
  * blobs (what gc frees) and partial downloads (kept to resume pulls). Sizes are the bytes of
  * the blob files, so the rows add up to the store's blobs/ and partials/.
  */
 import { type DiskUsageSummary, diskUsage, repoAndTag } from '../../src/local.js';
-import { humanSince, humanSize, parseRFC3339 } from '../../src/go/index.js';
+import { humanDuration, humanSize, parseRFC3339 } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import { usageError } from '../common.js';
 import type { Parsed } from '../flags.js';
@@ -43,6 +44,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (!verbose) {
     const rows = [
       summaryRow('Images', du.imagesSummary),
+      summaryRow('Containers', du.containers),
       summaryRow('Unreferenced blobs', du.unreferenced),
       summaryRow('Partial downloads', du.partials),
     ];
@@ -56,9 +58,10 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     return 0;
   }
   const now = Date.now();
+  // podman's df -v: "2 years", without "ago"
   const since = (t: string | null) => {
     const at = t ? parseRFC3339(t) : undefined;
-    return at ? humanSince(at, now) : '';
+    return at ? humanDuration(now - at.ms) : '';
   };
   const images = du.images.flatMap((i) => {
     const names = i.names.length ? i.names.map((n) => repoAndTag(n)) : [['<none>', '<none>']];
@@ -79,6 +82,25 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       '{{.Repository}}\t{{.Tag}}\t{{.ImageID}}\t{{.Created}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}\n',
     headers: { ImageID: 'IMAGE ID', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE' },
   });
+  out += '\nContainers space usage:\n\n';
+  out += renderOutput(
+    [...du.containers.list]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((c) => ({
+        ContainerID: c.id.slice(0, 12),
+        Image: c.imageId.slice(0, 12),
+        Command: c.command.join(' '),
+        LocalVolumes: 0,
+        Size: size(c.size),
+        Created: since(c.created),
+        Status: 'created',
+        Names: c.name,
+      })),
+    {
+      defaultTemplate: '{{.ContainerID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.Created}}\t{{.Status}}\t{{.Names}}\n',
+      headers: { ContainerID: 'CONTAINER ID', LocalVolumes: 'LOCAL VOLUMES' },
+    },
+  );
   out += '\nPartial downloads space usage:\n\n';
   out += renderOutput(
     du.partials.list.map((x) => ({

@@ -33,6 +33,8 @@ export interface CreateContainerOptions {
    * store). `never`: IMAGE_NOT_FOUND for an image the store does not have.
    */
   pull?: PullPolicy;
+  /** Remove the container that has `name` first (podman's --replace; needs `name`). */
+  replace?: boolean;
   /** Registry options, progress and signature policy for that pull. */
   pullOptions?: Omit<PullOptions, 'policy'>;
   signal?: AbortSignal;
@@ -42,6 +44,8 @@ export interface CreatedContainer {
   id: string;
   name: string;
   imageId: string;
+  /** With `replace`: the container that had the name and was removed. */
+  replaced?: { id: string; name: string };
 }
 
 /** The image's Entrypoint and Cmd (podman's default command). */
@@ -77,11 +81,17 @@ async function resolveImage(store: Store, image: string, opts: CreateContainerOp
 
 /** Create a container from `image`; returns its ID and name. */
 export async function createContainer(store: Store, image: string, opts: CreateContainerOptions = {}): Promise<CreatedContainer> {
+  if (opts.replace && opts.name === undefined)
+    throw new BerthError('INVALID_ARGUMENT', 'cannot replace container without --name being set');
+  let replaced: CreatedContainer['replaced'];
   if (opts.name !== undefined) {
     const name = opts.name.replace(/^\//, '');
     if (!CONTAINER_NAME_RE.test(name)) throw invalidContainerName(opts.name);
     const taken = store.containerIdForName(name);
-    if (taken) throw containerNameInUse(name, taken);
+    if (taken && opts.replace) {
+      // as podman: the old container goes first (berth's never run: nothing to stop)
+      if (store.removeContainer(taken)) replaced = { id: taken, name };
+    } else if (taken) throw containerNameInUse(name, taken);
   }
   const { row, name: imageName } = await resolveImage(store, image, opts);
   const { entrypoint, cmd } = imageCommand(store, row);
@@ -97,7 +107,7 @@ export async function createContainer(store: Store, image: string, opts: CreateC
       const name = opts.name?.replace(/^\//, '') ?? randomContainerName();
       const created = GoTime.fromDate(new Date()).rfc3339(true);
       const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created }, dir);
-      if (!conflict) return { id, name, imageId: row.id };
+      if (!conflict) return { id, name, imageId: row.id, ...(replaced ? { replaced } : {}) };
       if (conflict.conflict === 'image') throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`, { subject: image });
       if (conflict.conflict === 'name' && opts.name !== undefined) throw containerNameInUse(name, conflict.id);
       if (attempt > 100) throw new BerthError('INTERNAL', 'could not choose a free container name');

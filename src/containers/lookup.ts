@@ -4,6 +4,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { ContainerRow } from '../store/index-db.js';
+import { BerthError } from '../errors.js';
 import { ambiguousContainer, emptyContainerName, noSuchContainer } from './errors.js';
 
 /** The container `nameOrId` names, or undefined when none does (ambiguous prefixes still throw). */
@@ -23,4 +24,12 @@ export function lookupContainer(store: Store, nameOrId: string, wording?: 'name 
   const c = tryLookupContainer(store, nameOrId);
   if (!c) throw noSuchContainer(nameOrId, wording);
   return c;
+}
+
+/** The container created last (podman's --latest); CONTAINER_NOT_FOUND "no such container" when there is none. */
+export function latestContainer(store: Store): ContainerRow {
+  const all = store.listContainers();
+  const last = all[all.length - 1];
+  if (!last) throw new BerthError('CONTAINER_NOT_FOUND', 'no such container');
+  return last;
 }

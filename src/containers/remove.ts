@@ -2,11 +2,12 @@
  * podman rm for berth's containers (nothing runs, so nothing is stopped first): every name is
  * looked up before anything is removed, and a missing one fails the whole command (exit code
  * 1) unless `ignore` (or `force`, which implies it). A mounted container is removed too.
+ * `latest` removes the container created last, `cidIds` the containers --cidfile files name.
  */
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { noSuchContainer } from './errors.js';
-import { tryLookupContainer } from './lookup.js';
+import { latestContainer, tryLookupContainer } from './lookup.js';
 
 export interface RemoveContainersOptions {
   /** Remove every container (no names may be given). */
@@ -15,6 +16,10 @@ export interface RemoveContainersOptions {
   force?: boolean;
   /** A missing container is not an error. */
   ignore?: boolean;
+  /** Remove the container created last. */
+  latest?: boolean;
+  /** IDs read from --cidfile files (looked up as podman does there: "name or ID" in its error). */
+  cidIds?: readonly string[];
 }
 
 export interface RemovedContainer {
@@ -25,19 +30,32 @@ export interface RemovedContainer {
 
 /** Remove containers; CONTAINER_NOT_FOUND (nothing removed) when one is missing. */
 export function removeContainers(store: Store, namesOrIds: readonly string[], opts: RemoveContainersOptions = {}): RemovedContainer[] {
+  const cid = opts.cidIds !== undefined;
+  // podman's checks, in its order and words
+  if (cid && (opts.all || opts.latest)) throw new BerthError('INVALID_ARGUMENT', '--all, --latest, and --cidfile cannot be used together');
+  if (opts.all && opts.latest) throw new BerthError('INVALID_ARGUMENT', '--all and --latest cannot be used together');
   if (opts.all && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', 'no arguments are needed with --all');
-  if (!opts.all && namesOrIds.length === 0) throw new BerthError('INVALID_ARGUMENT', 'you must provide at least one name or id');
+  if (opts.latest && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', '--latest and containers cannot be used together');
+  if (cid && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', 'no arguments are needed with --latest or --cidfile');
+  if (!opts.all && !opts.latest && !cid && namesOrIds.length === 0)
+    throw new BerthError('INVALID_ARGUMENT', 'you must provide at least one name or id');
   const ignore = opts.ignore || opts.force;
   const todo: RemovedContainer[] = [];
   if (opts.all) for (const c of store.listContainers()) todo.push({ id: c.id, input: c.id });
-  for (const n of namesOrIds) {
+  if (opts.latest) {
+    const c = latestContainer(store);
+    todo.push({ id: c.id, input: c.id });
+  }
+  const look = (n: string, wording: 'ID or name' | 'name or ID') => {
     const c = tryLookupContainer(store, n);
     if (!c) {
-      if (ignore) continue;
-      throw noSuchContainer(n, 'ID or name');
+      if (ignore) return;
+      throw noSuchContainer(n, wording);
     }
     todo.push({ id: c.id, input: n });
-  }
+  };
+  for (const n of namesOrIds) look(n, 'ID or name');
+  for (const n of opts.cidIds ?? []) look(n, 'name or ID');
   const done: RemovedContainer[] = [];
   const seen = new Set<string>();
   for (const t of todo) {

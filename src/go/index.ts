@@ -4,7 +4,7 @@
  */
 export { goJSON, GoStruct, goMap, type GoJSONOptions } from './json.js';
 export { GoTime, parseRFC3339, parseTimestampFilter } from './time.js';
-export { humanSince, humanSize, humanSizeSpaced } from './units.js';
+export { humanDuration, humanSince, humanSize, humanSizeSpaced } from './units.js';
 export { goQuote, quoteRune, isPrintRune } from './quote.js';
 export { formatValue, goSprint, goSprintf, goSprintln, runeCount } from './fmt.js';
 export { goTypeName, isArrayLike, isStringer, isStructLike, mapEntries, sortedKeys } from './value.js';

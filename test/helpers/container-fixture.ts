@@ -8,7 +8,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { tarHeaderBlocks, type TarHeaderFields } from '../../src/util/tar.js';
-import { dockerArchive, makeImage, type BuiltImage } from './archives.js';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { berth, dockerArchive, makeImage, type BuiltImage } from './archives.js';
 
 export type LayerEntry = Omit<TarHeaderFields, 'size' | 'mode'> & { mode?: number; data?: string };
 
@@ -83,4 +85,19 @@ export function writeContainerTestArchive(path: string, name = 'localhost/ctr-te
   });
   writeFileSync(path, dockerArchive([img]));
   return img;
+}
+
+/** Run berth on store `root`: it must exit 0 and write nothing to stderr; returns stdout. */
+export async function berthOk(root: string, args: string[]): Promise<string> {
+  const r = await berth(root, args);
+  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.stderr, '', `berth ${args.join(' ')} wrote to stderr`);
+  return r.stdout;
+}
+
+/** A new store `dir/name` with the test archive loaded; returns its root. */
+export async function loadedStore(dir: string, name: string, archive: string): Promise<string> {
+  const root = join(dir, name);
+  await berthOk(root, ['load', '-q', '-i', archive]);
+  return root;
 }

@@ -10,7 +10,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertOneLineError, berth, dockerArchive, listDir, makeImage, spawnBerth, storeSnapshot } from '../helpers/archives.js';
-import { layerTar, writeContainerTestArchive } from '../helpers/container-fixture.js';
+import { berthOk, layerTar, loadedStore, writeContainerTestArchive } from '../helpers/container-fixture.js';
 import { rmrf, type RunResult } from '../helpers/tools.js';
 
 let dir: string;
@@ -24,22 +24,14 @@ before(async () => {
 });
 after(() => rmrf(dir));
 
-async function ok(root: string, args: string[]): Promise<string> {
-  const r = await berth(root, args);
-  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-  assert.equal(r.stderr, '', `berth ${args.join(' ')} wrote to stderr`);
-  return r.stdout;
-}
-
-async function freshStore(name: string): Promise<string> {
-  const root = path.join(dir, name);
-  await ok(root, ['load', '-q', '-i', archive]);
-  return root;
-}
+const ok = berthOk;
+const freshStore = (name: string) => loadedStore(dir, name, archive);
 
 test('bad input: one line, podman words and exit codes, store unchanged', async () => {
   const root = await freshStore('bad');
   const id = (await ok(root, ['create', '--name', 'c1', IMAGE])).trim();
+  const taken = path.join(dir, 'taken.cid');
+  fs.writeFileSync(taken, 'not-an-id\nsecond line\n');
   const before = await storeSnapshot(root);
   const cases: [string[], number, RegExp][] = [
     [
@@ -80,6 +72,30 @@ test('bad input: one line, podman words and exit codes, store unchanged', async 
     [['ps', '-a', '--filter', 'before=nosuch'], 125, /^Error: no container with name or ID "nosuch" found: no such container$/],
     [['ps', '-n', '1', '-l'], 125, /^Error: last and latest are mutually exclusive$/],
     [['container', 'exists', ''], 125, /^Error: name or ID cannot be empty$/],
+    [
+      ['create', '--cidfile', taken, IMAGE],
+      125,
+      new RegExp(`^Error: container id file exists\\. Ensure another container is not using it or delete ${taken}$`),
+    ],
+    [['create', '--replace', IMAGE], 125, /^Error: cannot replace container without --name being set$/],
+    [['rm', '-a', '-l'], 125, /^Error: --all and --latest cannot be used together$/],
+    [['rm', '-l', '--cidfile', taken], 125, /^Error: --all, --latest, and --cidfile cannot be used together$/],
+    [['rm', '-l', 'c1'], 125, /^Error: --latest and containers cannot be used together$/],
+    [['rm', '--cidfile', taken, 'c1'], 125, /^Error: no arguments are needed with --latest or --cidfile$/],
+    [
+      ['rm', '--cidfile', path.join(dir, 'nosuch-cid')],
+      125,
+      new RegExp(`^Error: reading CIDFile: open ${dir}/nosuch-cid: no such file or directory$`),
+    ],
+    [['rm', '--cidfile', taken], 1, /^Error: no container with name or ID "not-an-id" found: no such container$/],
+    [['mount', '-l', 'c1'], 125, /^Error: --latest and containers cannot be used together$/],
+    [['mount', '-a', '-l'], 125, /^Error: --all and --latest cannot be used together$/],
+    [['umount', '-l', 'c1'], 125, /^Error: --latest and containers cannot be used together$/],
+    [
+      ['ps', '--sort', 'size-desc'],
+      125,
+      /^Error: invalid argument "size-desc" for "--sort" flag: "size-desc" is not a valid value\. {2}Choose from: "command, created, id, image, names, runningfor, size, status"$/,
+    ],
   ];
   for (const [args, code, pattern] of cases) {
     const r: RunResult = await berth(root, args);
@@ -88,6 +104,19 @@ test('bad input: one line, podman words and exit codes, store unchanged', async 
   }
   assert.deepEqual(await storeSnapshot(root), before);
   assert.deepEqual(listDir(path.join(root, 'containers')), [id]);
+  assert.equal(fs.readFileSync(taken, 'utf8'), 'not-an-id\nsecond line\n', 'an existing cidfile is left as it was');
+  // nothing to act on: podman's words (rm exits 1, mount 125)
+  const empty = path.join(dir, 'empty-store');
+  await ok(empty, ['load', '-q', '-i', archive]);
+  for (const [args, code] of [
+    [['rm', '-l'], 1],
+    [['mount', '-l'], 125],
+    [['umount', '-l'], 125],
+  ] as const) {
+    const r = await berth(empty, [...args]);
+    assert.equal(r.code, code, `berth ${args.join(' ')}: ${r.stderr}`);
+    assertOneLineError(r, '', /^Error: no such container$/);
+  }
 });
 
 test('system recover keeps containers whose image comes back; gc and check see container directories', async () => {

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { berth, listDir, storeSnapshot } from '../helpers/archives.js';
-import { writeContainerTestArchive } from '../helpers/container-fixture.js';
+import { berthOk, loadedStore, writeContainerTestArchive } from '../helpers/container-fixture.js';
 import { rmrf, runOk } from '../helpers/tools.js';
 import { readTarStream } from '../../src/util/tar-stream.js';
 
@@ -28,18 +28,8 @@ before(async () => {
 });
 after(() => rmrf(dir));
 
-async function ok(root: string, args: string[]): Promise<string> {
-  const r = await berth(root, args);
-  assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-  assert.equal(r.stderr, '', `berth ${args.join(' ')} wrote to stderr`);
-  return r.stdout;
-}
-
-async function freshStore(name: string): Promise<string> {
-  const root = path.join(dir, name);
-  await ok(root, ['load', '-q', '-i', archive]);
-  return root;
-}
+const ok = berthOk;
+const freshStore = (name: string) => loadedStore(dir, name, archive);
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l !== '');

@@ -89,7 +89,7 @@ test('system df adds up to du; -v shows shared and unique bytes; gc frees exactl
   s.close();
 
   const rows = await df(root);
-  assert.deepEqual(Object.keys(rows), ['Images', 'Unreferenced blobs', 'Partial downloads']);
+  assert.deepEqual(Object.keys(rows), ['Images', 'Containers', 'Unreferenced blobs', 'Partial downloads']);
   assert.equal(rows.Images!.Total, 2);
   const blobSizes = (img: TestImage) => [img.config.length, img.manifest.length, ...img.layers.map((l) => l.size)];
   const shared = app1.layers[0]!.size;
@@ -113,7 +113,8 @@ test('system df adds up to du; -v shows shared and unique bytes; gc frees exactl
   const lines = table.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/);
   assert.match(lines[1]!, /^Images\s+2\s+0\s+\d+(\.\d+)?MB\s+\d+(\.\d+)?MB \(100%\)$/);
-  assert.match(lines[3]!, /^Partial downloads\s+1\s+0\s+2\.097MB\s+2\.097MB \(100%\)$/);
+  assert.match(lines[2]!, /^Containers\s+0\s+0\s+0B\s+0B \(0%\)$/);
+  assert.match(lines[4]!, /^Partial downloads\s+1\s+0\s+2\.097MB\s+2\.097MB \(100%\)$/);
 
   const verbose = await b.run(['system', 'df', '-v'], { root });
   assert.equal(verbose.code, 0, verbose.stderr);
@@ -146,7 +147,7 @@ test('system df reads a store that does not exist as empty without creating it; 
   const root = b.store();
   const r = await b.run(['system', 'df', '--format', '{{.Type}}={{.Total}}'], { root });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'Images=0\nUnreferenced blobs=0\nPartial downloads=0\n');
+  assert.equal(r.stdout, 'Images=0\nContainers=0\nUnreferenced blobs=0\nPartial downloads=0\n');
   assert.equal(fs.existsSync(root), false, 'nothing created');
   const both = await b.run(['system', 'df', '-v', '--format', 'json'], { root });
   assert.equal(both.code, 125);
