@@ -1099,6 +1099,14 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: ['berth create --name web alpine', 'berth create alpine ls -l /'],
     flags: [
       { name: 'cidfile', type: 'string', arg: 'FILE', complete: 'file', help: 'also write the container ID to this new file' },
+      {
+        name: 'label',
+        short: 'l',
+        type: 'array',
+        arg: 'KEY=VALUE',
+        complete: 'none',
+        help: "set a label (repeatable; over the image's labels)",
+      },
       { name: 'name', type: 'string', complete: 'none', help: 'name of the container (default: a random adjective_name)' },
       {
         name: 'pull',

@@ -26,6 +26,18 @@ function openCidFile(file: string): number {
   }
 }
 
+/** --label KEY=VALUE (a KEY alone: an empty value), as podman reads them; the last one of a key wins. */
+function parseLabels(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const eq = l.indexOf('=');
+    const key = eq < 0 ? l : l.slice(0, eq);
+    if (key === '') throw new BerthError('INVALID_ARGUMENT', `invalid label format: ${JSON.stringify(l)}`);
+    out[key] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  return out;
+}
+
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
   if (o.replace === true && !p.changed.has('name'))
@@ -40,6 +52,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       created = await createContainer(store, p.args[0]!, {
         name: p.changed.has('name') ? (o.name as string) : undefined,
         replace: o.replace === true,
+        labels: p.changed.has('label') ? parseLabels(o.label as string[]) : undefined,
         command: p.args.slice(1),
         pull: o.pull as PullPolicy,
         pullOptions: {

@@ -6,7 +6,7 @@
  * podman's ListContainer JSON.
  */
 import { BerthError } from '../../src/errors.js';
-import { GoStruct, type GoTime, goJSON, humanSince } from '../../src/go/index.js';
+import { GoStruct, type GoTime, goJSON, goMap, humanSince } from '../../src/go/index.js';
 import { containerCreated, listContainers, type ContainerRow } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import { isJSONFormat } from '../format/json-format.js';
@@ -70,11 +70,12 @@ class PsReporter {
   get Ports(): string {
     return '';
   }
-  get Labels(): string {
-    return '';
+  /** A Go map: `{{.Labels}}` prints "map[a:b c:]". */
+  get Labels(): Map<string, string> {
+    return new Map(Object.entries(this.#c.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
-  Label(): string {
-    return '';
+  Label(name: string): string {
+    return this.#c.labels[name] ?? '';
   }
   get Mounts(): string[] {
     return [];
@@ -129,7 +130,7 @@ class PsReporter {
       Image: c.imageName,
       ImageID: c.imageId,
       IsInfra: false,
-      Labels: null,
+      Labels: Object.keys(c.labels).length ? goMap(c.labels) : null,
       Mounts: [],
       Names: [c.name],
       Namespaces: new GoStruct({}),

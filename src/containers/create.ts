@@ -33,6 +33,8 @@ export interface CreateContainerOptions {
    * store). `never`: IMAGE_NOT_FOUND for an image the store does not have.
    */
   pull?: PullPolicy;
+  /** Labels of the container, over the image's own (podman's --label). */
+  labels?: Record<string, string>;
   /** Remove the container that has `name` first (podman's --replace; needs `name`). */
   replace?: boolean;
   /** Registry options, progress and signature policy for that pull. */
@@ -48,14 +50,17 @@ export interface CreatedContainer {
   replaced?: { id: string; name: string };
 }
 
-/** The image's Entrypoint and Cmd (podman's default command). */
-function imageCommand(store: Store, row: ImageRow): { entrypoint: string[]; cmd: string[] } {
+/** The image's Entrypoint and Cmd (podman's default command) and its labels (the container's defaults). */
+function imageDefaults(store: Store, row: ImageRow): { entrypoint: string[]; cmd: string[]; labels: Record<string, string> } {
   try {
     const cfg = JSON.parse(store.readBlob(row.configDigest, MAX_CONFIG_SIZE).toString('utf8')) as {
-      config?: { Entrypoint?: unknown; Cmd?: unknown } | null;
+      config?: { Entrypoint?: unknown; Cmd?: unknown; Labels?: unknown } | null;
     };
     const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : []);
-    return { entrypoint: strs(cfg.config?.Entrypoint), cmd: strs(cfg.config?.Cmd) };
+    const labels: Record<string, string> = {};
+    const l = cfg.config?.Labels;
+    if (l && typeof l === 'object') for (const [k, v] of Object.entries(l)) if (typeof v === 'string') labels[k] = v;
+    return { entrypoint: strs(cfg.config?.Entrypoint), cmd: strs(cfg.config?.Cmd), labels };
   } catch (e) {
     if (e instanceof BerthError) throw e;
     throw new BerthError('STORE_CORRUPT', `config ${row.configDigest} of image ${row.id.slice(0, 12)} is not JSON`, { cause: e });
@@ -94,7 +99,9 @@ export async function createContainer(store: Store, image: string, opts: CreateC
     } else if (taken) throw containerNameInUse(name, taken);
   }
   const { row, name: imageName } = await resolveImage(store, image, opts);
-  const { entrypoint, cmd } = imageCommand(store, row);
+  const { entrypoint, cmd, labels: imageLabels } = imageDefaults(store, row);
+  // as podman: the image's labels, then the user's (which win)
+  const labels = { ...imageLabels, ...opts.labels };
   const command = [...entrypoint, ...(opts.command?.length ? opts.command : cmd)];
   const dir = store.tempPath('-container');
   try {
@@ -106,7 +113,7 @@ export async function createContainer(store: Store, image: string, opts: CreateC
       const id = randomBytes(32).toString('hex');
       const name = opts.name?.replace(/^\//, '') ?? randomContainerName();
       const created = GoTime.fromDate(new Date()).rfc3339(true);
-      const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created }, dir);
+      const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created, labels }, dir);
       if (!conflict) return { id, name, imageId: row.id, ...(replaced ? { replaced } : {}) };
       if (conflict.conflict === 'image') throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`, { subject: image });
       if (conflict.conflict === 'name' && opts.name !== undefined) throw containerNameInUse(name, conflict.id);

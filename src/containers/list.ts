@@ -5,7 +5,7 @@
  *
  *   id=PREFIX|REGEX   name=REGEX   status=STATE   ancestor=IMAGE (ID substring or name regex)
  *   before=CONTAINER  since=CONTAINER  until=TIME  command=REGEX (the first word)
- *   label=..., label!=...  (containers carry no labels of their own: label= matches none)
+ *   label=KEY[=VALUE], label!=...  (the container's labels: the image's and create --label's)
  */
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -98,10 +98,10 @@ export function compileContainerFilters(store: Store, filters: readonly string[]
         preds.push((c) => c.command.length > 0 && values.some((v) => goMatch(v, c.command[0]!)));
         break;
       case 'label':
-        preds.push(() => values.every((v) => matchLabelFilter(v, {})));
+        preds.push((c) => values.every((v) => matchLabelFilter(v, c.labels)));
         break;
       case 'label!':
-        preds.push(() => !values.some((v) => matchLabelFilter(v, {})));
+        preds.push((c) => !values.some((v) => matchLabelFilter(v, c.labels)));
         break;
       default:
         throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);

@@ -16,7 +16,15 @@ export type ContainerFile = Omit<ContainerRow, 'mountCount' | 'rootfs'>;
 
 /** Write `c` into the (not yet visible) container directory `dir`. */
 export function writeContainerFile(dir: string, c: ContainerFile): void {
-  const data = { id: c.id, name: c.name, imageId: c.imageId, imageName: c.imageName, command: c.command, created: c.created };
+  const data = {
+    id: c.id,
+    name: c.name,
+    imageId: c.imageId,
+    imageName: c.imageName,
+    command: c.command,
+    created: c.created,
+    labels: c.labels,
+  };
   writeFileSync(join(dir, CONTAINER_FILE), `${JSON.stringify(data)}\n`, { mode: 0o600, flush: true });
 }
 
@@ -47,7 +55,10 @@ export function readContainerFiles(containersDir: string): ContainerFile[] {
         !c.command.every((x) => typeof x === 'string')
       )
         continue;
-      out.push({ id, name: c.name, imageId: c.imageId, imageName: c.imageName, command: c.command, created: c.created });
+      // labels: absent from files written before containers had them
+      const labels =
+        c.labels && typeof c.labels === 'object' && Object.values(c.labels).every((v) => typeof v === 'string') ? c.labels : {};
+      out.push({ id, name: c.name, imageId: c.imageId, imageName: c.imageName, command: c.command, created: c.created, labels });
     } catch {
       /* not a container directory berth wrote */
     }

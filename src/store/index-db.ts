@@ -139,9 +139,11 @@ export interface ContainerRow {
   /** The root filesystem directory, relative to the store root. */
   rootfs: string;
   mountCount: number;
+  /** The container's labels (the image's, then --label's). */
+  labels: Record<string, string>;
 }
 
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -519,7 +521,8 @@ export class IndexDB {
           created TEXT NOT NULL,
           rootfs TEXT NOT NULL,
           mount_count INTEGER NOT NULL DEFAULT 0,
-          seq INTEGER NOT NULL
+          seq INTEGER NOT NULL,
+          labels TEXT NOT NULL DEFAULT '{}'
         );
         CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -536,6 +539,9 @@ export class IndexDB {
         );
         INSERT OR IGNORE INTO counters VALUES ('seq', 0);
       `);
+        // schema 7: container labels (a containers table made by schema 5 or 6 lacks the column)
+        const cols = this.db.prepare(`SELECT name FROM pragma_table_info('containers')`).pluck().all() as string[];
+        if (!cols.includes('labels')) this.db.exec(`ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'`);
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })
       .immediate();
@@ -941,9 +947,19 @@ export class IndexDB {
       if (this.db.prepare(`SELECT 1 FROM containers WHERE id = ?`).get(c.id)) return { conflict: 'id' as const };
       this.db
         .prepare(
-          `INSERT INTO containers (id, name, image_id, image_name, command, created, rootfs, mount_count, seq) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+          `INSERT INTO containers (id, name, image_id, image_name, command, created, rootfs, mount_count, seq, labels) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
         )
-        .run(c.id, c.name, c.imageId, c.imageName, JSON.stringify(c.command), c.created, c.rootfs, this.nextSeq());
+        .run(
+          c.id,
+          c.name,
+          c.imageId,
+          c.imageName,
+          JSON.stringify(c.command),
+          c.created,
+          c.rootfs,
+          this.nextSeq(),
+          JSON.stringify(c.labels),
+        );
       beforeCommit?.();
       return undefined;
     });
@@ -1314,6 +1330,7 @@ interface RawContainer {
   created: string;
   rootfs: string;
   mount_count: number;
+  labels?: string;
 }
 
 function containerRow(r: RawContainer): ContainerRow {
@@ -1326,5 +1343,6 @@ function containerRow(r: RawContainer): ContainerRow {
     created: r.created,
     rootfs: r.rootfs,
     mountCount: r.mount_count,
+    labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
   };
 }

@@ -1,6 +1,8 @@
 /**
  * podman's container flags through the real CLI: create --cidfile / --replace, rm --cidfile /
- * --latest, mount / umount --latest, ps --sort, and system df's Containers row (and -v section).
+ * --latest, mount / umount --latest, ps --sort, create --label (over the image's labels) with
+ * ps's label fields and filters, the schema upgrade that adds labels, and system df's Containers
+ * row (and -v section).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,8 +10,9 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { berth } from '../helpers/archives.js';
-import { berthOk, loadedStore, writeContainerTestArchive } from '../helpers/container-fixture.js';
+import Database from 'better-sqlite3';
+import { berth, dockerArchive, makeImage } from '../helpers/archives.js';
+import { LAYER1, berthOk, layerTar, loadedStore, writeContainerTestArchive } from '../helpers/container-fixture.js';
 import { rmrf } from '../helpers/tools.js';
 
 let dir: string;
@@ -155,4 +158,59 @@ test("system df: the Containers row counts each container's root file system; im
   r = await rows();
   assert.deepEqual(r.Containers, [0, 0, 0, 0]);
   assert.deepEqual(r.Images, [1, 0, imageBytes, imageBytes]);
+});
+
+test("create --label over the image's labels; ps .Labels / .Label / json / label filters; system recover keeps them", async () => {
+  const root = path.join(dir, 'labels');
+  const labelled = path.join(dir, 'labelled.tar');
+  fs.writeFileSync(
+    labelled,
+    dockerArchive([
+      makeImage({
+        repoTags: ['localhost/labelled:1'],
+        layers: [layerTar(LAYER1)],
+        config: { config: { Cmd: ['/bin/tool'], Labels: { vendor: 'image', keep: 'from-image' } } },
+      }),
+    ]),
+  );
+  await ok(root, ['load', '-q', '-i', labelled]);
+  await ok(root, ['create', '--name', 'l1', '-l', 'vendor=user', '--label', 'flag', '--label', 'eq=a=b', 'localhost/labelled:1']);
+  await ok(root, ['create', '--name', 'l2', 'localhost/labelled:1']);
+  const fmt = async (f: string, ...extra: string[]) => (await ok(root, ['ps', '-a', ...extra, '--format', f])).split('\n').filter((l) => l);
+  assert.deepEqual(await fmt('{{.Names}} {{.Labels}}'), [
+    'l1 map[eq:a=b flag: keep:from-image vendor:user]',
+    'l2 map[keep:from-image vendor:image]',
+  ]);
+  assert.deepEqual(await fmt('{{.Label "vendor"}}|{{.Label "none"}}'), ['user|', 'image|']);
+  const json = JSON.parse(await ok(root, ['ps', '-a', '--format', 'json'])) as { Names: string[]; Labels: unknown }[];
+  assert.deepEqual(json[0]!.Labels, { eq: 'a=b', flag: '', keep: 'from-image', vendor: 'user' });
+  assert.deepEqual(await fmt('{{.Names}}', '--filter', 'label=flag'), ['l1']);
+  assert.deepEqual(await fmt('{{.Names}}', '--filter', 'label=vendor=image'), ['l2']);
+  assert.deepEqual(await fmt('{{.Names}}', '--filter', 'label=keep', '--filter', 'label=eq=a=b'), ['l1']);
+  assert.deepEqual(await fmt('{{.Names}}', '--filter', 'label!=flag'), ['l2']);
+  const bad = await berth(root, ['create', '-l', '=x', 'localhost/labelled:1']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: invalid label format: "=x"\n');
+
+  // the index rebuilt from the blobs and container.json files: labels come back
+  await ok(root, ['system', 'recover']);
+  assert.deepEqual(await fmt('{{.Names}} {{.Labels}}'), [
+    'l1 map[eq:a=b flag: keep:from-image vendor:user]',
+    'l2 map[keep:from-image vendor:image]',
+  ]);
+});
+
+test('a store of schema 6 (containers without labels) is upgraded in place: its containers have no labels', async () => {
+  const root = await freshStore('schema6');
+  const id = (await ok(root, ['create', '--name', 'old', IMAGE])).trim();
+  const db = new Database(path.join(root, 'index.db'));
+  db.exec('ALTER TABLE containers DROP COLUMN labels');
+  db.pragma('user_version = 6');
+  db.close();
+  assert.equal(await ok(root, ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Labels}}']), `${id} map[]\n`);
+  await ok(root, ['create', '--name', 'new', '-l', 'a=1', IMAGE]);
+  assert.deepEqual((await ok(root, ['ps', '-a', '--format', '{{.Names}} {{.Labels}}'])).trim().split('\n'), ['old map[]', 'new map[a:1]']);
+  const again = new Database(path.join(root, 'index.db'), { readonly: true });
+  assert.equal(again.pragma('user_version', { simple: true }), 7);
+  again.close();
 });
