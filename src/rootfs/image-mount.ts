@@ -6,7 +6,6 @@ import type { ImageRow } from '../store/index-db.js';
 import { mountsDir, layerWorkDir } from '../store/rootfs-dirs.js';
 import { lookupRecord } from '../images/lookup.js';
 import { randomBytes } from 'node:crypto';
-import { syncTree } from './durable.js';
 
 /**
  * Image mounts (podman image mount/unmount): the image's root file system materialised
@@ -80,7 +79,7 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
   });
   if (bumped) return report(row, mergedDir(root, row.id));
   // the unpacking code loads only when a tree is built
-  const { buildRootfs } = await import('./layer-cache.js');
+  const [{ buildRootfs }, { syncTree }] = await Promise.all([import('./layer-cache.js'), import('./durable.js')]);
   const built = await buildRootfs(store, row, { writable: false, signal });
   syncTree(built); // a mount that looks complete after a power loss is complete
   let leftover: string | undefined = dirname(built);
