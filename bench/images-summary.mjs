@@ -68,3 +68,12 @@ console.log(
 );
 console.log('goals (medians of this run):');
 process.exitCode = printGoals(rows) ? 0 : 1;
+// On a loaded machine wall times wander with the load; CPU time (user + sys, hyperfine's means)
+// is what each run costs and moves far less: shown beside the goals, not instead of them.
+console.log('CPU time (user + sys, means of this run) over node -e 0:');
+for (const [t, res] of Object.entries(groups)) {
+  const cpu = (r) => (r.user + r.system) * 1000;
+  const node = cpu(res['node -e 0']);
+  for (const [name, r] of Object.entries(res))
+    if (name.startsWith('berth ')) console.log(`  ${`${name} (${t})`.padEnd(58)} ${ms(cpu(r)).padStart(9)}  node + ${ms(cpu(r) - node)}`);
+}
