@@ -656,7 +656,9 @@ function corruptData(e: unknown, what: string): unknown {
 
 function compressorLied(what: string, cause?: unknown): BerthError {
   const program = gzipCodec('compress').name;
-  return new BerthError('DIGEST_MISMATCH', `${what}: what ${program} compressed does not decompress to the layer`, {
+  // the check itself may have failed (a decompressing or hashing program): say how
+  const how = cause instanceof Error ? ` (${cause.message})` : '';
+  return new BerthError('DIGEST_MISMATCH', `${what}: what ${program} compressed does not decompress to the layer${how}`, {
     hint: 'the compressing program is faulty (BERTH_GZIP=zlib compresses in process); no manifest was written',
     cause,
   });

@@ -228,6 +228,30 @@ describe('gzip codecs', { skip }, () => {
       const r2 = await b.run(['pull', '-q', '--tls-verify=false', ref], { ...env('igzip', { PATH: failing }), root });
       assertOneLineError(r2, 'openssl', /hashing decompressed gzip data failed: openssl: simulated failure/);
       assert.deepEqual(await storeSnapshot(root), before);
+
+      // a push checks what the compressor wrote with the same programs: a lie or a failure
+      // there stops it before the manifest is written
+      if (!haveTool('igzip')) return;
+      const root2 = b.store();
+      assertOk(await b.run(['load', '-i', plainArchive], { root: root2 }), 'load of the plain archive');
+      const dest = `${reg.host}/codecs/lying-check:1`;
+      const p1 = await b.run(['push', '-q', '--tls-verify=false', img.id, `docker://${dest}`], {
+        ...env('igzip', { PATH: lying }),
+        root: root2,
+      });
+      assertOneLineError(p1, 'igzip', /what igzip compressed does not decompress to the layer/);
+      const p2 = await b.run(['push', '-q', '--tls-verify=false', img.id, `docker://${dest}`], {
+        ...env('igzip', { PATH: failing }),
+        root: root2,
+      });
+      assertOneLineError(
+        p2,
+        'openssl',
+        /does not decompress to the layer \(hashing decompressed gzip data failed: openssl: simulated failure\)/,
+      );
+      const pull = await b.run(['pull', '-q', '--tls-verify=false', dest], { ...env('zlib'), root: b.store() });
+      assert.notEqual(pull.code, 0, 'the registry has no manifest for the failed pushes');
+      assert.match(pull.stderr, /manifest unknown|not found/i);
     },
   );
 
