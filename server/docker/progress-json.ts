@@ -217,7 +217,7 @@ function tagOfSource(ref: string): string {
  * layer as it downloads it (no separate extraction), so no "Extracting" rows are written.
  */
 export class PullProgress {
-  private readonly rows: LayerRows;
+  private rows: LayerRows;
   private resolved = false;
   private manifestDigest?: Digest;
   /** Whether any layer was fetched (not found at the destination). */
@@ -240,6 +240,8 @@ export class PullProgress {
       case 'resolved':
         // once, unless every tag is pulled (then once per image); a retry from another source repeats none
         if (!this.resolved || this.o.allTags) {
+          // each image of an all-tags pull gets its own rows, as in dockerd
+          if (this.resolved) this.rows = new LayerRows(this.send, 'Downloading', this.o.concurrency ?? DOCKER_CONCURRENCY);
           this.resolved = true;
           this.manifestDigest = e.indexDigest ?? e.manifestDigest;
           this.send(statusMessage(`Pulling from ${this.o.familiarName}`, this.o.allTags ? tagOfSource(e.ref) : this.o.tagOrDigest));

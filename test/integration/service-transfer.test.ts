@@ -63,6 +63,18 @@ test('pull, import, push, save and load over the Docker API, as dockerd words th
     assert.match(names, new RegExp(`${H}/other:latest`));
   });
 
+  await t.test('no tag anywhere: every tag of the repository, one "Pulling from" per tag', async () => {
+    const r = await request(sock, 'POST', `/images/create?fromImage=${H}/app`);
+    assert.equal(r.status, 200, r.body);
+    const pulling = messages(r).filter((x) => x.status === 'Pulling from app');
+    assert.deepEqual(
+      pulling.map((x) => x.id),
+      ['v1', 'v2'],
+    );
+    assert.equal(statuses(r).filter((s) => s.startsWith('Digest: ')).length, 2);
+    assert.equal(statuses(r).at(-1), `Status: Image is up to date for ${H}/app`);
+  });
+
   await t.test('pull with the digest in `tag` (as the docker CLI sends it)', async () => {
     const r = await request(sock, 'POST', `/images/create?fromImage=${H}/other&tag=${otherDigest}`);
     assert.equal(r.status, 200, r.body);

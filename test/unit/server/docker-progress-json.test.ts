@@ -191,3 +191,35 @@ test('load: one "Loading layer" bar per layer', () => {
   ]);
   assert.equal(out[1]!.progress, `[${'='.repeat(50)}>]  2.048kB/2.048kB`);
 });
+
+test('pull of every tag: one "Pulling from" per image, its tag as the row id, a Digest line per image', () => {
+  const { out, send } = collect();
+  const p = new PullProgress(send, { tagOrDigest: '', familiarName: 'app', allTags: true });
+  for (const tag of ['a', 'b']) {
+    p.onProgress({ kind: 'resolved', ref: `docker://127.0.0.1:5000/app:${tag}`, manifestDigest: MAN, layers: [L1] });
+    p.onProgress({ kind: 'blob', digest: L1, state: 'exists', total: 1 });
+    p.onProgress({
+      kind: 'done',
+      manifestDigest: MAN,
+      blobs: 2,
+      bytes: 1,
+      fetched: 0,
+      existing: 1,
+      resumed: 0,
+      elapsedMs: 1,
+      bytesPerSecond: 0,
+    });
+  }
+  p.finish('127.0.0.1:5000/app', false);
+  assert.deepEqual(rows(out), [
+    ['a', 'Pulling from app', null],
+    [L1.slice(7, 19), 'Pulling fs layer', null],
+    [L1.slice(7, 19), 'Already exists', null],
+    ['', `Digest: ${MAN}`, null],
+    ['b', 'Pulling from app', null],
+    [L1.slice(7, 19), 'Pulling fs layer', null],
+    [L1.slice(7, 19), 'Already exists', null],
+    ['', `Digest: ${MAN}`, null],
+    ['', 'Status: Image is up to date for 127.0.0.1:5000/app', null],
+  ]);
+});
