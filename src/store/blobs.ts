@@ -121,8 +121,10 @@ export class BlobStore {
       await fsp.rename(tmp, final);
       return { digest, size: verifier.bytes, created };
     } catch (e) {
-      // a partial download is kept: let a write still in flight land before the caller looks at it
-      if (into && !out.closed) await new Promise<void>((r) => out.destroy().once('close', () => r()));
+      // wait until the file is closed: a write still in flight must land before the caller looks at a
+      // kept partial download, and a stream failed before its file was even opened still creates
+      // the file (the open completes later), so unlinking earlier could leave a temp file behind
+      if (!out.closed) await new Promise<void>((r) => out.destroy().once('close', () => r()));
       if (!into) await fsp.unlink(tmp).catch(() => {});
       throw isStoreFsError(e, [tmp]) ? storeFsError(e, tmp, true, 'writing') : wrapError(e, 'IO', `writing ${expect.what} to the store`);
     }

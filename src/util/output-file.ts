@@ -235,3 +235,22 @@ function closeStream(s: Writable): Promise<void> {
 export function trackTemp(path: string): () => void {
   return onInterrupt(() => rmSync(path, { recursive: true, force: true }));
 }
+
+/**
+ * Create a new directory PARENT/PREFIX<random> that is removed on interruption from before it
+ * exists: with mkdtemp the name is known only once the directory is there, and a signal handled
+ * in between would leave it behind.
+ */
+export async function trackedTempDir(parent: string, prefix: string): Promise<{ path: string; untrack: () => void }> {
+  for (;;) {
+    const path = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
+    const untrack = trackTemp(path);
+    try {
+      await fsp.mkdir(path, { mode: 0o700 });
+      return { path, untrack };
+    } catch (e) {
+      untrack();
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}

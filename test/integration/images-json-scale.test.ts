@@ -32,9 +32,10 @@ after(async () => {
 /** A store with `img` named example.com/many:0 plus `extra` more names. */
 async function storeWithNames(name: string, extra: number): Promise<string> {
   const root = path.join(dir, name);
-  assert.equal((await berth(root, ['load', '-q', '-i', archive])).code, 0);
+  // generous but bounded: a loaded 2-core machine is slow, a hung berth still fails the test
+  assert.equal((await berth(root, ['load', '-q', '-i', archive], { timeoutMs: 600_000 })).code, 0);
   const names = Array.from({ length: extra }, (_, i) => `example.com/many${i + 1}:t`);
-  const t = await berth(root, ['tag', 'example.com/many:0', ...names]);
+  const t = await berth(root, ['tag', 'example.com/many:0', ...names], { timeoutMs: 600_000 });
   assert.equal(t.code, 0, t.stderr);
   return root;
 }
@@ -80,14 +81,25 @@ test('10,000 names: images --format json stays under 150 MB peak RSS', { skip: s
   const stats = path.join(dir, 'time.txt');
   const devnull = fs.openSync('/dev/null', 'w');
   const errs: Buffer[] = [];
+  // gigabytes of JSON: minutes on a loaded machine; bounded so that a hang fails instead of stalling the suite
+  let timedOut = false;
   const code = await new Promise<number | null>((resolve, reject) => {
     const c = spawn(TIME, ['-v', '-o', stats, process.execPath, BERTH_MAIN, '--root', root, 'images', '--format', 'json'], {
       stdio: ['ignore', devnull, 'pipe'],
+      detached: true, // its own process group: a kill reaches berth under time(1) too
     });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-c.pid!, 'SIGKILL');
+    }, 1_200_000);
     c.stderr!.on('data', (b: Buffer) => errs.push(b));
     c.on('error', reject);
-    c.on('close', resolve);
+    c.on('close', (status) => {
+      clearTimeout(timer);
+      resolve(status);
+    });
   });
+  assert.equal(timedOut, false, 'images --format json did not finish within 20 minutes');
   fs.closeSync(devnull);
   assert.equal(Buffer.concat(errs).toString(), '');
   assert.equal(code, 0);

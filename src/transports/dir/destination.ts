@@ -6,7 +6,7 @@ import { BerthError } from '../../errors.js';
 import { type Digest, digestAlgorithm, parseDigest } from '../../digest/digest.js';
 import { MT, type Descriptor } from '../../media/index.js';
 import { errnoCode, io, streamToTemp, tempName, writeFileAtomic } from '../oci/fs-util.js';
-import { trackTemp } from '../../util/output-file.js';
+import { trackedTempDir } from '../../util/output-file.js';
 import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { DirRef, dirBlobName, dirManifestName, dirSignatureName } from './ref.js';
 import type { Signature } from '../../trust/signature.js';
@@ -29,16 +29,13 @@ export class DirDestination implements ImageDestination {
   private committed = false;
   private closed = false;
 
-  /** The staging directory is removed if the process is interrupted. */
-  private readonly untrackStage: () => void;
-
   private constructor(
     readonly ref: DirRef,
     private readonly stage: string,
     private readonly createdRoot: boolean,
-  ) {
-    this.untrackStage = trackTemp(stage);
-  }
+    /** Forget the staging directory, which is removed if the process is interrupted. */
+    private readonly untrackStage: () => void,
+  ) {}
 
   static async open(ref: DirRef): Promise<DirDestination> {
     const what = ref.toString();
@@ -78,8 +75,8 @@ export class DirDestination implements ImageDestination {
       }
       created = true;
     }
-    const stage = await io(fsp.mkdtemp(join(root, STAGING_PREFIX)), `${what}: cannot write into the directory`);
-    return new DirDestination(ref, stage, created);
+    const stage = await io(trackedTempDir(root, STAGING_PREFIX), `${what}: cannot write into the directory`);
+    return new DirDestination(ref, stage.path, created, stage.untrack);
   }
 
   supportedManifestTypes(): string[] {

@@ -8,7 +8,7 @@ import { isIndexMediaType, isManifestMediaType, parseManifestDocument, MAX_MANIF
 import { TarWriter } from '../../util/tar.js';
 import type { OciDestination } from '../oci/destination.js';
 import { blobRelPath, errnoCode, io } from '../oci/fs-util.js';
-import { openOutputFile, trackTemp, type OutputFile } from '../../util/output-file.js';
+import { openOutputFile, trackedTempDir, type OutputFile } from '../../util/output-file.js';
 import { OciLayoutWriter } from '../oci/writer.js';
 import type { CommitInfo, ImageDestination, LayerCompressionDesire, LayerHint, ManifestBytes, PutBlobMeta, StoredBlob } from '../types.js';
 import { OciArchiveRef } from './ref.js';
@@ -50,14 +50,14 @@ export class OciArchiveWriter {
   private static async staged(path: string, scratchDir: string, out: Writable, file?: OutputFile): Promise<OciArchiveWriter> {
     const what = `oci-archive:${path}`;
     let stage: string;
+    let untrack: () => void;
     try {
-      stage = await fsp.mkdtemp(join(scratchDir, '.berth-oci-archive-'));
+      ({ path: stage, untrack } = await trackedTempDir(scratchDir, '.berth-oci-archive-'));
     } catch (e) {
       throw new BerthError('IO', `cannot write ${what}: cannot create a staging directory in ${scratchDir}: ${(e as Error).message}`, {
         cause: e,
       });
     }
-    const untrack = trackTemp(stage);
     try {
       const layout = await OciLayoutWriter.openWith({
         root: stage,
