@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { printError } from './errors.js';
+import { stdoutArchive } from './stdout-use.js';
 import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/log.js';
 import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, findCommand, type CommandDef } from './command-table.js';
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
@@ -153,6 +154,8 @@ function help(words: string[]): number {
 // As podman (a Go program ends on SIGPIPE): when the reader of stdout goes away (`berth images |
 // head -1`), berth stops quietly with the shell's SIGPIPE status instead of reporting the write.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  // an archive's writer reports its own failure (one `Error:` line, status 125)
+  if (e.code === 'EPIPE' && stdoutArchive.active) return;
   if (e.code === 'EPIPE') process.exit(141);
   process.stderr.write(`Error: writing to stdout: ${e.message}\n`);
   process.exit(125);

@@ -1,5 +1,6 @@
 import { saveImages, type SaveFormat } from '../../src/index.js';
 import { openStore, logProgress, usageError } from '../common.js';
+import { stdoutArchive } from '../stdout-use.js';
 import { progressOutput } from '../progress.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -20,6 +21,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const progress = progressOutput(o.progress, () => ({
     onProgress: o.output !== undefined ? logProgress(o.quiet ?? false) : undefined,
   }));
+  stdoutArchive.active = o.output === undefined;
   const store = openStore(g, 'read');
   try {
     await saveImages(store, {

@@ -29,16 +29,26 @@ export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.Wri
   let parts: Buffer[] = [];
   let size = 0;
   let first = true;
+  const flush = async () => {
+    if (size === 0) return;
+    await write(Buffer.concat(parts, size));
+    parts = [];
+    size = 0;
+  };
   for (const e of elements) {
     const sep = Buffer.from(first ? '[\n    ' : ',\n    ');
     first = false;
-    parts.push(sep, e);
-    size += sep.length + e.length;
-    if (size >= CHUNK) {
-      await write(Buffer.concat(parts, size));
-      parts = [];
-      size = 0;
+    parts.push(sep);
+    size += sep.length;
+    // a large element is written as it is: copying it into a chunk would double the memory it holds
+    if (e.length >= CHUNK) {
+      await flush();
+      await write(e);
+      continue;
     }
+    parts.push(e);
+    size += e.length;
+    if (size >= CHUNK) await flush();
   }
   parts.push(Buffer.from(first ? '[]\n' : '\n]\n'));
   await write(Buffer.concat(parts));
