@@ -133,7 +133,12 @@ async function handle(ctx: Context, req: http.IncomingMessage, res: http.ServerR
   res.setHeader('X-Content-Type-Options', 'nosniff');
   // a request body (a push) is not read; drain it so the connection can be reused
   req.resume();
-  const url = new URL(req.url ?? '/', 'http://registry.invalid');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://registry.invalid');
+  } catch {
+    throw new RegistryError(400, 'NAME_INVALID', `invalid request path ${JSON.stringify(req.url)}`);
+  }
   const path = url.pathname;
   if (path !== '/v2' && !path.startsWith('/v2/')) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
