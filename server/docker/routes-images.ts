@@ -28,7 +28,7 @@ import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './f
 import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
 import { dockerId, dockerInspect, imageSummary } from './shapes.js';
 import type { EventBus } from './events.js';
-import { dockerRegistryAccess } from './registry-access.js';
+import { registryAccess } from './transfer/access.js';
 
 /** Docker's httputils.BoolValue: anything but "", "0", "no", "false", "none" is true. */
 export function queryBool(q: URLSearchParams, key: string): boolean {
@@ -271,7 +271,7 @@ async function search({ req, res, query, service }: RequestContext): Promise<voi
   const f = parseFilters(query.get('filters'));
   checkFilterKeys(f, ['is-automated', 'is-official', 'stars']);
   const host = term.includes('/') ? term.slice(0, term.indexOf('/')) : '';
-  const results = await searchRegistry(term, { ...dockerRegistryAccess(host, req, service.stopping), limit });
+  const results = await searchRegistry(term, { ...registryAccess(req, host, service.stopping), limit });
   const wants = (k: string, v: boolean) => (f.get(k) ?? []).every((x) => filterBool(k, x) === v);
   const minStars = Math.max(0, ...(f.get('stars') ?? []).map((x) => Number(x) || 0));
   sendJSON(
@@ -286,7 +286,7 @@ async function search({ req, res, query, service }: RequestContext): Promise<voi
 /** GET /distribution/{name}/json: the registry's manifest descriptor and platforms for NAME. */
 async function distribution({ req, res, params, service }: RequestContext): Promise<void> {
   const ref = normalizeDockerReference(params.name!);
-  const info = await inspectDistribution(formatReference(ref), dockerRegistryAccess(ref.domain, req, service.stopping));
+  const info = await inspectDistribution(formatReference(ref), registryAccess(req, ref.domain, service.stopping));
   sendJSON(res, 200, { Descriptor: info.descriptor, Platforms: info.platforms });
 }
 

@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeTar } from '../helpers/tools.js';
+import * as path from 'node:path';
+import { makeTar, writeTinyOciLayout } from '../helpers/tools.js';
+import { startRegistry } from '../helpers/registry.js';
 import { startWorld, noise, messages, statuses, imageEvents, request } from './service-transfer-fixture.js';
 
 test('pull, import, push, save and load over the Docker API, as dockerd words them', async (t) => {
@@ -270,3 +272,22 @@ function tarManifest(tar: Buffer): { RepoTags: string[]; Config: string; Layers:
   }
   throw new Error('no manifest.json in the archive');
 }
+
+test('a plain-http registry on a loopback address needs no registries.conf entry (dockerd treats 127.0.0.0/8 as insecure)', async (t) => {
+  const w = await startWorld(t);
+  const plain = await startRegistry();
+  t.after(() => plain.stop());
+  const dir = path.join(w.sb.dir, 'loopback-oci');
+  const img = await writeTinyOciLayout(dir, { files: { 'lo.txt': 'loopback\n' } });
+  const seeded = await w.sb.run(['copy', '--dest-tls-verify=false', `oci:${dir}:${img.tag}`, `docker://${plain.host}/lo:1`], {
+    root: w.sb.store(),
+  });
+  assert.equal(seeded.code, 0, seeded.stderr);
+  // the CLI, without --tls-verify=false, refuses plain http for it (registries.conf has no entry)
+  const cli = await w.sb.run(['pull', '-q', `${plain.host}/lo:1`], { root: w.sb.store() });
+  assert.notEqual(cli.code, 0);
+  const r = await request(w.svc.socketPath, 'POST', `/images/create?fromImage=${plain.host}/lo&tag=1`);
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(messages(r).at(-1), { status: `Status: Downloaded newer image for ${plain.host}/lo:1` });
+  assert.match(await w.berth('images', '--format', '{{.Repository}}:{{.Tag}}'), new RegExp(`^${plain.host}/lo:1$`, 'm'));
+});

@@ -11,13 +11,14 @@ import { readJSON, sendJSON } from '../json.js';
 import type { RequestContext } from '../route.js';
 import { authConfigOf, credentialsOf, serverHost } from './registry-auth.js';
 import { transferError } from './errors.js';
+import { isLoopbackRegistry } from './access.js';
 
 export async function authHandler(ctx: RequestContext): Promise<void> {
   const config = authConfigOf(await readJSON(ctx.req, 64 << 10));
   if (!config) throw new ApiError(400, 'invalid JSON: expected an object with username, password and serveraddress');
   const host = serverHost(config.serveraddress ?? '');
   try {
-    await checkLogin(host, { credentials: credentialsOf(config) });
+    await checkLogin(host, { credentials: credentialsOf(config), ...(isLoopbackRegistry(host) ? { tlsVerify: false } : {}) });
   } catch (e) {
     if (isBerthError(e, 'UNAUTHORIZED')) {
       const status = typeof e.data?.status === 'number' ? e.data.status : 401;
