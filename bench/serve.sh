@@ -13,7 +13,9 @@
 # served (skopeo inspect --raw), the digest podman records after pulling, and the manifest and
 # layer digests skopeo copies into an OCI layout must be the registry's. Then, with hyperfine,
 # every run into an empty destination (--prepare): podman pull (scratch vfs store) and
-# skopeo copy docker://... oci:DIR, from the registry and from berth serve.
+# skopeo copy docker://... oci:DIR, from the registry and from berth serve. Where a docker client
+# is installed, `docker pull` through berth's Docker API service (`berth system service` on a
+# scratch store and socket) from berth serve and from the registry must record the same digest.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,8 +32,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-serve.XXXXXX")
 PODMAN_DIR=
 REG_PID=
 SERVE_PID=
+SERVICE_PID=
 cleanup() {
-  for p in "$SERVE_PID" "$REG_PID"; do
+  for p in "$SERVICE_PID" "$SERVE_PID" "$REG_PID"; do
     if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
   done
   [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
@@ -92,6 +95,31 @@ for img in text random; do
   done
   echo "  $img: $want (manifest bytes, podman's digest, skopeo's layout and blobs agree)" >&2
 done
+
+if command -v docker >/dev/null 2>&1; then
+  echo "== digests: docker pull (through berth system service) from berth serve and from the registry ==" >&2
+  sock=$work/docker.sock
+  node "$repo/dist/cli/main.js" --root "$work/docker-store" system service --time 0 "unix://$sock" 2>"$work/service.err" &
+  SERVICE_PID=$!
+  for _ in $(seq 1 300); do [ -S "$sock" ] && break; sleep 0.1; done
+  [ -S "$sock" ] || { echo "bench: berth system service did not start:" >&2; cat "$work/service.err" >&2; exit 1; }
+  mkdir -p "$work/docker-config"
+  dock() { DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/docker-config" docker "$@" </dev/null; }
+  for img in text random; do
+    want=sha256:$($skopeo_cmd inspect --raw --tls-verify=false "docker://$REG/bench/$img:1" | sha)
+    for src in "$SERVE" "$REG"; do
+      dock pull -q "$src/bench/$img:1" >/dev/null
+      got=$(dock image inspect --format '{{index .RepoDigests 0}}' "$src/bench/$img:1")
+      [ "${got#*@}" = "$want" ] || { echo "bench: $img: docker pulled $got from $src, the registry has $want" >&2; exit 1; }
+    done
+    echo "  $img: docker pull from berth serve and from the registry: $want" >&2
+  done
+  kill "$SERVICE_PID" 2>/dev/null || true
+  wait "$SERVICE_PID" 2>/dev/null || true
+  SERVICE_PID=
+else
+  echo "== no docker client: the docker pull digest check is skipped ==" >&2
+fi
 
 hf=(hyperfine -N --style basic --warmup 1 --runs "$RUNS")
 for img in text random; do
