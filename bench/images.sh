@@ -28,7 +28,7 @@ OUT=${OUT:-$repo/bench/out}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman hyperfine /usr/bin/time
-ensure_built cli/main.js src/images/list.js test/helpers/tools.js
+ensure_built cli/berth.cjs src/images/list.js test/helpers/tools.js
 [ -f "$repo/dist/cli/bundle.cjs" ] || (cd "$repo" && node scripts/bundle.mjs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")

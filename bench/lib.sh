@@ -12,7 +12,7 @@ need() {
 ensure_built() {
   local f
   for f in "$@"; do
-    if [ ! -f "$repo/dist/$f" ]; then (cd "$repo" && npx tsc -p tsconfig.json >/dev/null) || true; return; fi
+    if [ ! -f "$repo/dist/$f" ]; then (cd "$repo" && npm run build >/dev/null) || true; return; fi
   done
 }
 

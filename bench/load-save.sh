@@ -22,7 +22,7 @@ OUT=${OUT:-$repo/bench/out}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman hyperfine /usr/bin/time
-ensure_built cli/main.js test/helpers/archives.js
+ensure_built cli/berth.cjs test/helpers/archives.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench.XXXXXX")
 PODMAN_DIR=
@@ -41,7 +41,7 @@ echo "image $image_id ($(du -h "$archive" | cut -f1))" >&2
 
 eval "$(node "$here/podman-env.mjs")"   # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS
 broot=$work/berth-store
-berth="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$broot")"
+berth="node $(printf %q "$repo/dist/cli/berth.cjs") --root $(printf %q "$broot")"
 podman="podman$(printf ' %q' "${PODMAN_ARGS[@]}")"
 empty_berth="rm -rf $(printf %q "$broot")"
 empty_podman="rm -rf $(printf %q "$PODMAN_ROOT") $(printf %q "$PODMAN_RUNROOT")"
@@ -63,7 +63,7 @@ hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$OUT/save.json"
   --prepare "rm -f $q_out" -n 'podman save' "$podman save -q -o $q_out $name"
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
-berth_cmd=(node "$repo/dist/cli/main.js" --root "$broot")
+berth_cmd=(node "$repo/dist/cli/berth.cjs" --root "$broot")
 {
   peak 'berth load' "$empty_berth" "${berth_cmd[@]}" load -q -i "$archive"
   peak 'podman load' "$empty_podman" podman "${PODMAN_ARGS[@]}" load -q -i "$archive"

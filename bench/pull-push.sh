@@ -35,7 +35,7 @@ OUT=${OUT:-$repo/bench/out}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/time /usr/bin/docker-registry
-ensure_built cli/main.js test/helpers/registry.js
+ensure_built cli/berth.cjs test/helpers/registry.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-pp.XXXXXX")
 PODMAN_DIR=
@@ -75,8 +75,8 @@ $skopeo_cmd copy -q "oci:$layout:text" "docker-archive:$archive:bench/text:1"
 broot=$work/berth-store
 aroot=$work/berth-archive-store
 skdir=$work/skopeo-oci
-berth="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$broot")"
-berth_archive="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$aroot")"
+berth="node $(printf %q "$repo/dist/cli/berth.cjs") --root $(printf %q "$broot")"
+berth_archive="node $(printf %q "$repo/dist/cli/berth.cjs") --root $(printf %q "$aroot")"
 podman="podman$(printf ' %q' "${PODMAN_ARGS[@]}")"
 empty_berth="rm -rf $(printf %q "$broot")"
 empty_podman="rm -rf $(printf %q "$PODMAN_ROOT") $(printf %q "$PODMAN_RUNROOT")"
@@ -124,13 +124,13 @@ echo "== push text (loaded from a docker-archive: compressed on the way) to an e
   --prepare "$empty_registry" -n "podman push" "$podman push -q --tls-verify=false bench/text:1 $DST/bench/archive:1"
 
 echo "== peak RSS (/usr/bin/time -v, max of 3 runs) ==" >&2
-berth_cmd=(node "$repo/dist/cli/main.js" --root "$broot")
+berth_cmd=(node "$repo/dist/cli/berth.cjs" --root "$broot")
 {
   # pushes first: the store holds both images now; the pulls empty it
   for img in text random; do
     peak "berth push $img" "$empty_registry" "${berth_cmd[@]}" push -q --tls-verify=false "$SRC/bench/$img:1" "$DST/bench/$img:1"
   done
-  peak "berth push archive" "$empty_registry" node "$repo/dist/cli/main.js" --root "$aroot" push -q --tls-verify=false bench/text:1 "$DST/bench/archive:1"
+  peak "berth push archive" "$empty_registry" node "$repo/dist/cli/berth.cjs" --root "$aroot" push -q --tls-verify=false bench/text:1 "$DST/bench/archive:1"
   for img in text random; do
     peak "berth pull $img" "$empty_berth" "${berth_cmd[@]}" pull -q --tls-verify=false "$SRC/bench/$img:1"
   done

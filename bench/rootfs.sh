@@ -21,7 +21,7 @@ OUT=${OUT:-$repo/bench/out}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/docker-registry
-ensure_built cli/main.js test/helpers/registry.js
+ensure_built cli/berth.cjs test/helpers/registry.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-rootfs.XXXXXX")
 PODMAN_DIR=
@@ -54,7 +54,7 @@ for img in text random; do
 done
 
 broot=$work/berth-store
-berth="node $(printf %q "$repo/dist/cli/main.js") --root $(printf %q "$broot")"
+berth="node $(printf %q "$repo/dist/cli/berth.cjs") --root $(printf %q "$broot")"
 podman="podman$(printf ' %q' "${PODMAN_ARGS[@]}")"
 empty_berth="rm -rf $(printf %q "$broot")"
 empty_podman="rm -rf $(printf %q "$PODMAN_ROOT") $(printf %q "$PODMAN_RUNROOT")"

@@ -26,7 +26,7 @@ OUT=${OUT:-$repo/bench/out}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/docker-registry
-ensure_built cli/main.js test/helpers/registry.js
+ensure_built cli/berth.cjs test/helpers/registry.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-serve.XXXXXX")
 PODMAN_DIR=
@@ -58,7 +58,7 @@ eval "$(node "$here/podman-env.mjs")"   # exports HOME, CONTAINERS_*, REGISTRY_A
 policy=$HOME/.config/containers/policy.json
 skopeo_cmd="skopeo --policy $(printf %q "$policy") --tmpdir $(printf %q "$TMPDIR")"
 broot=$work/berth-store
-berth=(node "$repo/dist/cli/main.js" --root "$broot")
+berth=(node "$repo/dist/cli/berth.cjs" --root "$broot")
 for img in text random; do
   $skopeo_cmd copy -q --dest-tls-verify=false "oci:$layout:$img" "docker://$REG/bench/$img:1"
   "${berth[@]}" pull -q --tls-verify=false "$REG/bench/$img:1" >/dev/null
@@ -99,7 +99,7 @@ done
 if command -v docker >/dev/null 2>&1; then
   echo "== digests: docker pull (through berth system service) from berth serve and from the registry ==" >&2
   sock=$work/docker.sock
-  node "$repo/dist/cli/main.js" --root "$work/docker-store" system service --time 0 "unix://$sock" 2>"$work/service.err" &
+  node "$repo/dist/cli/berth.cjs" --root "$work/docker-store" system service --time 0 "unix://$sock" 2>"$work/service.err" &
   SERVICE_PID=$!
   for _ in $(seq 1 300); do [ -S "$sock" ] && break; sleep 0.1; done
   [ -S "$sock" ] || { echo "bench: berth system service did not start:" >&2; cat "$work/service.err" >&2; exit 1; }

@@ -20,7 +20,7 @@ WARM_RUNS=${WARM_RUNS:-200}
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 need node podman
-ensure_built cli/main.js test/helpers/registry.js test/helpers/tools.js
+ensure_built cli/berth.cjs test/helpers/registry.js test/helpers/tools.js
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-service.XXXXXX")
 PIDS=()
@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$OUT"
-cli=$repo/dist/cli/main.js
+cli=$repo/dist/cli/berth.cjs
 broot=$work/berth
 
 echo "building a berth store: 1,000 names..." >&2
