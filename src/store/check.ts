@@ -3,10 +3,13 @@ import { dirname, join } from 'node:path';
 import { type Digest, parseDigest } from '../digest/digest.js';
 import type { BlobStore } from './blobs.js';
 import type { IndexDB, ImageRow } from './index-db.js';
+import { Journal, journalSignatures } from './journal.js';
 
 export interface CheckProblem {
-  kind: 'missing-blob' | 'corrupt-blob' | 'missing-manifest' | 'foreign-file' | 'missing-rootfs';
+  kind: 'missing-blob' | 'corrupt-blob' | 'missing-manifest' | 'foreign-file' | 'missing-rootfs' | 'unjournaled';
   image?: string;
+  /** For unjournaled: the manifest list the names journal does not carry as the index has it. */
+  list?: string;
   /** For missing-rootfs: the container whose root filesystem directory is gone. */
   container?: string;
   digest?: string;
@@ -86,7 +89,7 @@ export async function checkStore(s: Parts, opts: { quick?: boolean } = {}): Prom
       );
     }
   }
-  problems.push(...foreignFiles(s), ...missingRootfs(s));
+  problems.push(...foreignFiles(s), ...missingRootfs(s), ...unjournaled(s));
   const referenced = s.index.referencedBlobs();
   const onDisk = s.blobs.list();
   return {
@@ -157,8 +160,10 @@ export function repairStore(s: Parts & { gc(): { removed: number } }, report: Ch
       if (c && !isDir(join(s.root, c.rootfs))) s.index.deleteContainer(c.id);
     });
   }
+  // lists and signatures the journal lacks (it was lost, or a disk was full): journaled again
+  if (report.problems.some((p) => p.kind === 'unjournaled')) s.index.journalListsAndSignatures();
   out.removedBlobs = s.gc().removed;
-  out.remaining = [...foreignFiles(s), ...missingRootfs(s)];
+  out.remaining = [...foreignFiles(s), ...missingRootfs(s), ...unjournaled(s)];
   // an image reported damaged that is still recorded and was not found healthy again
   for (const p of report.problems) {
     if (p.image && !out.keptImages.includes(p.image) && !out.removedImages.includes(p.image)) out.remaining.push(p);
@@ -175,6 +180,47 @@ function imageBlobs(index: IndexDB, img: ImageRow): { digest: Digest; size: numb
     const info = index.manifestInfo(md);
     out.push({ digest: md, size: info?.size, role: 'manifest' });
     if (info) for (const l of index.manifestLayers(md)) out.push({ digest: l.digest, size: l.size, role: 'layer' });
+  }
+  return out;
+}
+
+/**
+ * Manifest lists and signatures whose state in the index is not the last one the names journal
+ * recorded (a journal lost or written on a full disk): `system recover` would not restore them
+ * as they are. A store without a journal yet is not checked (its next writer journals everything).
+ */
+function unjournaled(s: Parts): CheckProblem[] {
+  const journal = new Journal(s.root);
+  if (!journal.exists()) return [];
+  const lists = new Map<string, string>();
+  const listNames = new Map<string, string>();
+  const sigs = new Map<string, string>();
+  for (const e of journal.read()) {
+    if (e.op === 'list') lists.set(e.id, e.document + '\0' + e.sources);
+    else if (e.op === 'list-rm') lists.delete(e.id);
+    else if (e.op === 'list-name') listNames.set(e.name, e.id);
+    else if (e.op === 'list-untag' && listNames.get(e.name) === e.id) listNames.delete(e.name);
+    else if (e.op === 'sigs') sigs.set(`${e.id} ${e.manifest}`, JSON.stringify(e.sigs));
+    else if (e.op === 'rmi') for (const k of [...sigs.keys()]) if (k.startsWith(`${e.id} `)) sigs.delete(k);
+  }
+  const out: CheckProblem[] = [];
+  for (const l of s.index.allLists()) {
+    const same = lists.get(l.id) === l.document + '\0' + l.sources && l.names.every((n) => listNames.get(n) === l.id);
+    if (!same)
+      out.push({
+        kind: 'unjournaled',
+        list: l.id,
+        message: `manifest list ${l.id.slice(0, 12)}: not in names.journal as stored ("berth system recover" would not restore it)`,
+      });
+  }
+  for (const k of s.index.signatureKeys()) {
+    const now = JSON.stringify(journalSignatures(s.index.signatures(k.id, k.manifestDigest)));
+    if (sigs.get(`${k.id} ${k.manifestDigest}`) !== now)
+      out.push({
+        kind: 'unjournaled',
+        digest: k.manifestDigest,
+        message: `image ${k.id.slice(0, 12)}: signatures of ${k.manifestDigest} not in names.journal as stored ("berth system recover" would not restore them)`,
+      });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { BerthError } from '../errors.js';
 import { indexCorrupt, indexLocked, sqliteError } from './store-errors.js';
 import type { Digest } from '../digest/digest.js';
 import { isWriterAlive } from './liveness.js';
-import { Journal, type JournalEntry } from './journal.js';
+import { Journal, journalSignatures, type JournalEntry } from './journal.js';
 import { randomBytes } from 'node:crypto';
 
 /** One layer of one manifest, as stored. `digest` is the blob as kept (maybe compressed). */
@@ -143,7 +143,7 @@ export interface ContainerRow {
   labels: Record<string, string>;
 }
 
-const SCHEMA_VERSION = 7;
+const SCHEMA_VERSION = 8;
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -400,8 +400,56 @@ export class IndexDB {
       for (const i of images) this.log({ op: 'image', id: i.id, manifest: i.manifest_digest, digest: i.digest });
       for (const r of this.db.prepare(`SELECT name, image_id FROM names ORDER BY seq`).all() as { name: string; image_id: string }[])
         this.log({ op: 'name', name: r.name, id: r.image_id });
+      this.logListsAndSignatures();
       if (this.pending.length === 0) this.journal!.create();
     });
+  }
+
+  /** Journal the state of every list and every image's signatures again (system check --repair). */
+  journalListsAndSignatures(): void {
+    this.transaction(() => this.logListsAndSignatures());
+  }
+
+  /** Every (image, manifest) that has stored signatures. */
+  signatureKeys(): { id: string; manifestDigest: Digest }[] {
+    try {
+      return (
+        this.db.prepare(`SELECT DISTINCT image_id, manifest_digest FROM signatures ORDER BY image_id, manifest_digest`).all() as {
+          image_id: string;
+          manifest_digest: Digest;
+        }[]
+      ).map((r) => ({ id: r.image_id, manifestDigest: r.manifest_digest }));
+    } catch (e) {
+      if (/no such table: signatures/.test((e as Error).message)) return [];
+      throw sqliteError(e, this.file, this.lockTimeoutMs);
+    }
+  }
+
+  /**
+   * Journal the state of every manifest list and every image's signatures as they are now
+   * (a journal begun before they were journaled: schema 8 writes them on migration).
+   */
+  private logListsAndSignatures(): void {
+    const has = (t: string) => !!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(t);
+    if (has('lists')) {
+      for (const l of this.db.prepare(`SELECT id, created, document, sources FROM lists ORDER BY rowid`).all() as Omit<ListRow, 'names'>[])
+        this.log({ op: 'list', id: l.id, created: l.created, document: l.document, sources: l.sources });
+      for (const r of this.db.prepare(`SELECT name, list_id FROM list_names ORDER BY rowid`).all() as { name: string; list_id: string }[])
+        this.log({ op: 'list-name', name: r.name, id: r.list_id });
+    }
+    if (has('signatures')) {
+      const keys = this.db.prepare(`SELECT DISTINCT image_id, manifest_digest FROM signatures ORDER BY rowid`).all() as {
+        image_id: string;
+        manifest_digest: Digest;
+      }[];
+      for (const k of keys)
+        this.log({
+          op: 'sigs',
+          id: k.image_id,
+          manifest: k.manifest_digest,
+          sigs: journalSignatures(this.signatures(k.image_id, k.manifest_digest)),
+        });
+    }
   }
 
   private migrate(): void {
@@ -542,6 +590,12 @@ export class IndexDB {
         // schema 7: container labels (a containers table made by schema 5 or 6 lacks the column)
         const cols = this.db.prepare(`SELECT name FROM pragma_table_info('containers')`).pluck().all() as string[];
         if (!cols.includes('labels')) this.db.exec(`ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'`);
+        // schema 8: manifest lists and signatures are journaled too; a journal begun earlier
+        // gets their state now (a store without a journal gets it with its first snapshot)
+        if (again >= 1 && again < 8 && this.journal?.exists()) {
+          this.logListsAndSignatures();
+          this.flushPending(randomBytes(8).toString('hex'));
+        }
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })
       .immediate();
@@ -764,7 +818,11 @@ export class IndexDB {
         .prepare(`INSERT INTO lists (id, created, document, sources) VALUES (?, ?, ?, ?)`)
         .run(list.id, list.created, list.document, list.sources);
       const add = this.db.prepare(`INSERT INTO list_names (name, list_id) VALUES (?, ?)`);
-      for (const n of list.names) add.run(n, list.id);
+      this.log({ op: 'list', id: list.id, created: list.created, document: list.document, sources: list.sources });
+      for (const n of list.names) {
+        add.run(n, list.id);
+        this.log({ op: 'list-name', name: n, id: list.id });
+      }
     });
   }
 
@@ -809,8 +867,10 @@ export class IndexDB {
   /** Replace a list's document and instance sources (one transaction). */
   updateList(id: string, document: string, sources: string): void {
     this.transaction(() => {
-      const r = this.db.prepare(`UPDATE lists SET document = ?, sources = ? WHERE id = ?`).run(document, sources, id);
-      if (r.changes === 0) throw new BerthError('IMAGE_NOT_FOUND', `manifest list ${id.slice(0, 12)} no longer exists`);
+      const r = this.db.prepare(`UPDATE lists SET document = ?, sources = ? WHERE id = ? RETURNING created`).get(document, sources, id) as
+        { created: string } | undefined;
+      if (!r) throw new BerthError('IMAGE_NOT_FOUND', `manifest list ${id.slice(0, 12)} no longer exists`);
+      this.log({ op: 'list', id, created: r.created, document, sources });
     });
   }
 
@@ -821,7 +881,7 @@ export class IndexDB {
         (x) => x.name,
       );
       this.db.prepare(`DELETE FROM list_names WHERE list_id = ?`).run(id);
-      this.db.prepare(`DELETE FROM lists WHERE id = ?`).run(id);
+      if (this.db.prepare(`DELETE FROM lists WHERE id = ?`).run(id).changes > 0) this.log({ op: 'list-rm', id });
       return names;
     });
   }
@@ -879,6 +939,7 @@ export class IndexDB {
       if (sig.kind === 'simple') ins.run(id, manifestDigest, i, 'simple', null, sig.data, null);
       else ins.run(id, manifestDigest, i, 'sigstore', sig.mediaType, sig.payload, JSON.stringify(sig.annotations));
     });
+    this.log({ op: 'sigs', id, manifest: manifestDigest, sigs: journalSignatures(sigs) });
   }
 
   /** Replace the signatures of one manifest of image `id` (image sign). */

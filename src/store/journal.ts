@@ -1,10 +1,12 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../log.js';
+import type { Signature } from '../trust/signature.js';
 
 /**
  * The names journal, ROOT/names.journal: one JSON object per line, append-only, fsync'd. Every
- * index transaction that changes names or images appends its entries just before it commits,
+ * index transaction that changes names, images, signatures or manifest lists appends its
+ * entries just before it commits,
  * so `berth system recover` can bring names back when index.db is lost. A crash between the
  * append and the commit leaves entries of a change that did not commit (recover then applies
  * it); a transaction that fails after its append writes an `abort` entry for its `tx`.
@@ -16,8 +18,28 @@ export type JournalEntry =
   | { op: 'name'; name: string; id: string }
   /** `name` was removed from image `id`. */
   | { op: 'untag'; name: string; id: string }
-  /** Image `id` was removed (with all its names). */
-  | { op: 'rmi'; id: string };
+  /** Image `id` was removed (with all its names and signatures). */
+  | { op: 'rmi'; id: string }
+  /**
+   * The signatures of manifest `manifest` of image `id` are now exactly `sigs` (in order).
+   * They live only in the index, so the journal carries them whole.
+   */
+  | { op: 'sigs'; id: string; manifest: string; sigs: JournalSignature[] }
+  /**
+   * The manifest list `id` (berth manifest) now has this document and instance sources: its
+   * whole state, so that the last entry of a list is the list.
+   */
+  | { op: 'list'; id: string; created: string; document: string; sources: string }
+  /** `name` now names the manifest list `id`. */
+  | { op: 'list-name'; name: string; id: string }
+  /** `name` no longer names the manifest list `id`. */
+  | { op: 'list-untag'; name: string; id: string }
+  /** The manifest list `id` was removed (with all its names). */
+  | { op: 'list-rm'; id: string };
+
+/** A signature as journaled: its bytes in base64. */
+export type JournalSignature =
+  { kind: 'simple'; data: string } | { kind: 'sigstore'; mediaType: string; payload: string; annotations: Record<string, string> };
 
 type Line = (JournalEntry & { tx: string }) | { op: 'abort'; tx: string };
 
@@ -91,4 +113,22 @@ export class Journal {
       closeSync(fd);
     }
   }
+}
+
+/** Signatures as the journal carries them. */
+export function journalSignatures(sigs: readonly Signature[]): JournalSignature[] {
+  return sigs.map((s) =>
+    s.kind === 'simple'
+      ? { kind: 'simple', data: s.data.toString('base64') }
+      : { kind: 'sigstore', mediaType: s.mediaType, payload: s.payload.toString('base64'), annotations: s.annotations },
+  );
+}
+
+/** Signatures back from their journal form. */
+export function signaturesFromJournal(sigs: readonly JournalSignature[]): Signature[] {
+  return sigs.map((s) =>
+    s.kind === 'simple'
+      ? { kind: 'simple', data: Buffer.from(s.data, 'base64') }
+      : { kind: 'sigstore', mediaType: s.mediaType, payload: Buffer.from(s.payload, 'base64'), annotations: s.annotations },
+  );
 }

@@ -11,7 +11,7 @@ import { MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, parseImageConfig, parseManifestDocu
 import { chainIDs } from '../digest/chain.js';
 import { BlobStore } from './blobs.js';
 import { IndexDB, type LayerRecord, type NewImageRecord } from './index-db.js';
-import { Journal, type JournalEntry } from './journal.js';
+import { Journal, signaturesFromJournal, type JournalEntry, type JournalSignature } from './journal.js';
 import { acquireOwner, releaseOwner } from './liveness.js';
 import { CONTAINERS_DIR, readContainerFiles } from './container-files.js';
 
@@ -20,6 +20,10 @@ export interface RecoverReport {
   images: number;
   /** Names given back from the journal. */
   names: number;
+  /** Manifest lists (berth manifest) given back from the journal. */
+  lists: number;
+  /** Signatures given back from the journal (to images that came back). */
+  signatures: number;
   /** Manifests found in blobs/ that could not become images, and why. */
   skipped: { digest: Digest; reason: string }[];
   /** Where the unreadable index was kept (relative to the store root), if there was one. */
@@ -39,6 +43,9 @@ const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests
  * or missing one is set aside (hard link index.db.damaged-TIME) and the new file renamed over
  * it. Killed at any point, the store has the old index or the new one.
  *
+ * Signatures and manifest lists (berth manifest) come back from the journal too, which
+ * carries their whole state (they have no blobs).
+ *
  * Records of partial downloads (the partials table) are not rebuilt: a readable index keeps
  * them (only the image tables are replaced); a new index has none, and the files they named
  * in ROOT/partials/ are then removed by the next gc as orphans (a pull fetches those blobs whole).
@@ -57,7 +64,7 @@ export async function recoverStore(root: string): Promise<RecoverReport> {
     const journal = new Journal(root).read();
     const built = buildIndex(root, tmp, blobs, found, journal);
     const previousIndex = installIndex(root, tmp);
-    return { images: built.images, names: built.names, skipped, previousIndex };
+    return { images: built.images, names: built.names, lists: built.lists, signatures: built.signatures, skipped, previousIndex };
   } finally {
     try {
       unlinkSync(tmp);
@@ -190,7 +197,7 @@ function buildIndex(
   blobs: BlobStore,
   found: FoundImage[],
   journal: (JournalEntry & { tx: string })[],
-): { images: number; names: number } {
+): { images: number; names: number; lists: number; signatures: number } {
   const removed = new Map<string, boolean>();
   const primary = new Map<string, string>();
   const order = new Map<string, number>();
@@ -210,6 +217,8 @@ function buildIndex(
   const idx = new IndexDB(root, { file });
   try {
     let names = 0;
+    let lists = 0;
+    let signatures = 0;
     idx.transaction(() => {
       for (const id of ids) {
         const all = byId.get(id)!;
@@ -239,6 +248,8 @@ function buildIndex(
         else idx.removeNames(e.id, group);
       }
       names = idx.nameCount();
+      signatures = replaySignatures(idx, journal, byId);
+      lists = replayLists(idx, journal);
       // Containers come back from their container.json files (mount counts start at 0).
       // A container whose image did not come back is dropped: its record cannot exist without
       // the image; its directory is removed by the next gc.
@@ -249,10 +260,58 @@ function buildIndex(
       }
     });
     idx.db.pragma('journal_mode = DELETE'); // one self-contained file to install
-    return { images: ids.length, names };
+    return { images: ids.length, names, lists, signatures };
   } finally {
     idx.close();
   }
+}
+
+/**
+ * Give each image that came back the signatures the journal last recorded for each of its
+ * manifests (an image removed loses them; pulled again, it has those recorded since).
+ * Returns how many signatures were restored.
+ */
+function replaySignatures(idx: IndexDB, journal: readonly JournalEntry[], images: ReadonlyMap<string, unknown>): number {
+  const last = new Map<string, Map<string, JournalSignature[]>>();
+  for (const e of journal) {
+    if (e.op === 'rmi') last.delete(e.id);
+    else if (e.op === 'sigs') (last.get(e.id) ?? last.set(e.id, new Map()).get(e.id)!).set(e.manifest, e.sigs);
+  }
+  let n = 0;
+  for (const [id, byManifest] of last) {
+    if (!images.has(id)) continue;
+    for (const [manifest, sigs] of byManifest) {
+      if (sigs.length === 0) continue;
+      idx.setSignatures(id, manifest as Digest, signaturesFromJournal(sigs));
+      n += sigs.length;
+    }
+  }
+  return n;
+}
+
+/**
+ * Rebuild the manifest lists (berth manifest) from the journal: each list's last document and
+ * sources, its names replayed in order; removed lists stay removed. A name an image holds in
+ * the rebuilt index stays the image's (names are unique among images and lists).
+ */
+function replayLists(idx: IndexDB, journal: readonly JournalEntry[]): number {
+  const lists = new Map<string, { created: string; document: string; sources: string }>();
+  const owner = new Map<string, string>(); // list name -> list id, in the order names were given
+  for (const e of journal) {
+    if (e.op === 'list') lists.set(e.id, { created: e.created, document: e.document, sources: e.sources });
+    else if (e.op === 'list-rm') {
+      lists.delete(e.id);
+      for (const [name, id] of owner) if (id === e.id) owner.delete(name);
+    } else if (e.op === 'list-name') {
+      owner.delete(e.name); // a name given again moves to the end, as its row would
+      owner.set(e.name, e.id);
+    } else if (e.op === 'list-untag' && owner.get(e.name) === e.id) owner.delete(e.name);
+  }
+  for (const [id, l] of lists) {
+    const names = [...owner].filter(([name, lid]) => lid === id && idx.imageIdForName(name) === undefined).map(([name]) => name);
+    idx.createList({ id, ...l, names });
+  }
+  return lists.size;
 }
 
 /** Put the index built in `file` in place; returns where an unreadable old index was kept. */
@@ -271,8 +330,8 @@ function installIndex(root: string, file: string): string | undefined {
         const tables = IMAGE_TABLES.filter(present);
         for (const t of [...tables].reverse()) db.exec(`DELETE FROM main.${t}`);
         for (const t of tables) db.exec(`INSERT INTO main.${t} SELECT * FROM r.${t}`);
-        // Signatures are kept only in the index (no blob holds them): those of images that
-        // came back stay, the others go. An index that could not be read loses its signatures.
+        // A readable index keeps its own signatures (those of images that came back) and its
+        // manifest lists; an unreadable one gets them from the journal (buildIndex).
         if (present('signatures')) db.exec(`DELETE FROM main.signatures WHERE image_id NOT IN (SELECT id FROM main.images)`);
         db.exec(`UPDATE main.counters SET value = max(value, (SELECT value FROM r.counters WHERE name = 'seq')) WHERE name = 'seq'`);
       }).immediate();
