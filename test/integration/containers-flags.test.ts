@@ -211,6 +211,6 @@ test('a store of schema 6 (containers without labels) is upgraded in place: its 
   await ok(root, ['create', '--name', 'new', '-l', 'a=1', IMAGE]);
   assert.deepEqual((await ok(root, ['ps', '-a', '--format', '{{.Names}} {{.Labels}}'])).trim().split('\n'), ['old map[]', 'new map[a:1]']);
   const again = new Database(path.join(root, 'index.db'), { readonly: true });
-  assert.equal(again.pragma('user_version', { simple: true }), 7);
+  assert.equal(again.pragma('user_version', { simple: true }), 8);
   again.close();
 });
