@@ -1,7 +1,19 @@
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, constants as fsc } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  constants as fsc,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { log } from '../log.js';
+import { BOOT_MARKER, SYNCED_MARKER, bootId } from './boot-stamp.js';
 
 /**
  * Make a freshly written tree durable before it is published under its final name (a layer of
@@ -12,14 +24,19 @@ import { log } from '../log.js';
  * directory of the tree is fsync'd instead.
  */
 export function syncTree(dir: string): void {
-  const how = process.env.BERTH_SYNC_TREE; // measurement switch: "fsync" (per file) or "none"
+  // measurement switch: "fsync" (per file), "none", "eager" (derived trees too, see stampOrSync)
+  const how = process.env.BERTH_SYNC_TREE;
   if (how === 'none') return;
-  if (how !== 'fsync') {
-    const r = spawnSync('sync', ['-f', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (!r.error && r.status === 0) return;
-    log.debug(`sync -f ${dir} failed (${(r.error?.message ?? r.stderr ?? '').trim()}): syncing file by file`);
-  }
+  if (how !== 'fsync' && syncFileSystem(dir)) return;
   fsyncEach(dir);
+}
+
+/** syncfs(2) of the file system holding `dir`; false when `sync -f` cannot run. */
+function syncFileSystem(dir: string): boolean {
+  const r = spawnSync('sync', ['-f', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (!r.error && r.status === 0) return true;
+  log.debug(`sync -f ${dir} failed (${(r.error?.message ?? r.stderr ?? '').trim()}): syncing file by file`);
+  return false;
 }
 
 /** fsync every regular file and directory under `dir` (symlinks and devices have no data of their own). */
@@ -41,4 +58,57 @@ export function fsyncPath(p: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Stamp `dir` (a tree's own directory, before it is published by a rename) as written in this
+ * boot, or sync it now where boots cannot be told apart. Returns whether the sync was deferred.
+ */
+export function stampOrSync(dir: string, tree: string = dir): boolean {
+  const boot = bootId();
+  if (boot === '' || process.env.BERTH_SYNC_TREE === 'eager') {
+    syncTree(tree);
+    return false;
+  }
+  writeFileSync(join(dir, BOOT_MARKER), boot);
+  return true;
+}
+
+/** Age after which the kernel has normally written a tree's data back (dirty_expire_centisecs). */
+const SETTLE_AFTER_MS = 30_000;
+
+/**
+ * Sync, once, the trees among `dirs` written in this boot more than ~30 s ago and not yet
+ * synced, then mark each synced. Only trees published before the sync started are marked (the
+ * list is taken first), so a marker always follows a sync that covered its whole tree.
+ * Failures only leave trees unmarked (they are rebuilt after a reboot). Returns how many were marked.
+ */
+export function settleTrees(dirs: string[], now = Date.now()): number {
+  const boot = bootId();
+  if (boot === '' || process.env.BERTH_SYNC_TREE === 'none') return 0;
+  const due: string[] = [];
+  for (const d of dirs) {
+    try {
+      const st = statSync(join(d, BOOT_MARKER));
+      if (now - st.mtimeMs < SETTLE_AFTER_MS || existsSync(join(d, SYNCED_MARKER))) continue;
+      if (readFileSync(join(d, BOOT_MARKER), 'utf8') === boot) due.push(d);
+    } catch {
+      /* no stamp (synced when written) or gone */
+    }
+  }
+  if (due.length === 0) return 0;
+  const started = Date.now();
+  let n = 0;
+  try {
+    // one syncfs covers every tree of the file system
+    if (process.env.BERTH_SYNC_TREE === 'fsync' || !syncFileSystem(due[0]!)) for (const d of due) fsyncEach(d);
+    for (const d of due) {
+      writeFileSync(join(d, SYNCED_MARKER), '');
+      n++;
+    }
+  } catch (e) {
+    log.debug(`cannot mark trees synced: ${(e as Error).message}`);
+  }
+  log.debug(() => `synced ${n} deferred trees in ${Date.now() - started} ms`);
+  return n;
 }

@@ -6,6 +6,7 @@ import type { ImageRow } from '../store/index-db.js';
 import { mountsDir, layerWorkDir } from '../store/rootfs-dirs.js';
 import { lookupRecord } from '../images/lookup.js';
 import { randomBytes } from 'node:crypto';
+import { trustedTree } from './boot-stamp.js';
 
 /**
  * Image mounts (podman image mount/unmount): the image's root file system materialised
@@ -39,6 +40,9 @@ const countFile = (root: string, id: string) => join(mountsDir(root), id, 'count
 const mergedDir = (root: string, id: string) => join(mountsDir(root), id, 'merged');
 
 function readCount(root: string, id: string): number {
+  // a tree written before a reboot and never synced may be short of files: not mounted (as
+  // podman's image mounts, which do not outlive a reboot); the next mount replaces it
+  if (!trustedTree(join(mountsDir(root), id))) return 0;
   try {
     const n = Number(readFileSync(countFile(root, id), 'utf8').trim());
     return Number.isInteger(n) && n > 0 && existsSync(mergedDir(root, id)) ? n : 0;
@@ -79,9 +83,8 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
   });
   if (bumped) return report(row, mergedDir(root, row.id));
   // the unpacking code loads only when a tree is built
-  const [{ buildRootfs }, { syncTree }] = await Promise.all([import('./layer-cache.js'), import('./durable.js')]);
+  const [{ buildRootfs }, { stampOrSync }] = await Promise.all([import('./layer-cache.js'), import('./durable.js')]);
   const built = await buildRootfs(store, row, { writable: false, signal });
-  syncTree(built); // a mount that looks complete after a power loss is complete
   let leftover: string | undefined = dirname(built);
   try {
     store.withWriteLock(() => {
@@ -92,6 +95,8 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
         const stale = existsSync(dir) ? join(layerWorkDir(root), `${store.owner()}-stale-${randomBytes(6).toString('hex')}`) : undefined;
         if (stale) renameSync(dir, stale);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
+        // stamped before the tree is named (or synced where boots cannot be told apart)
+        stampOrSync(dir, built);
         renameSync(built, mergedDir(root, row.id));
         if (stale) leftover = stale;
       }

@@ -6,10 +6,11 @@
  *   safely (see TreeWriter), streaming.
  * - `ensureLayer(store, layer)` — the layer unpacked once into the store's cache
  *   (`ROOT/layers/<diffID hex>/`), shared by every image and container that uses it. It is
- *   unpacked into `ROOT/layers/tmp/<owner>-...`, its record written, made durable (syncTree),
- *   then renamed into place: a cache entry under its final name is always complete (also
- *   after a power loss), an interrupted unpack
- *   leaves only a work directory that is removed once its process is gone. The uncompressed
+ *   unpacked into `ROOT/layers/tmp/<owner>-...`, its record written and stamped with the boot
+ *   (durable.ts: no sync on the critical path; an entry of an earlier boot that was never
+ *   synced is not trusted, and later commands sync and mark entries lazily), then renamed into
+ *   place: a cache entry under its final name is complete, an interrupted unpack leaves only
+ *   a work directory that is removed once its process is gone. The uncompressed
  *   content is checked against the diffID when the stored blob may have changed since it
  *   was verified.
  * - `prepareRootfs(store, image, targetDir, { writable })` — the image's root file system at
@@ -35,7 +36,8 @@ import { log } from '../log.js';
 import { TreeWriter, OPAQUE_WHITEOUT, WHITEOUT_PREFIX, type EntrySpec, type LayerMeta } from './tree-writer.js';
 import { unpackLayer } from './unpack.js';
 import { forEachLimit } from '../util/streams.js';
-import { fsyncPath, syncTree } from './durable.js';
+import { fsyncPath, settleTrees, stampOrSync } from './durable.js';
+import { trustedTree } from './boot-stamp.js';
 
 export interface CachedLayer {
   diffID: Digest;
@@ -53,6 +55,7 @@ interface LayerFile {
 const hexOf = (d: Digest) => d.slice(d.indexOf(':') + 1);
 
 function readCached(dir: string, diffID: Digest): CachedLayer | undefined {
+  if (!trustedTree(dir)) return undefined; // unsynced before a reboot: maybe short of data
   let rec: LayerFile;
   try {
     rec = JSON.parse(readFileSync(join(dir, 'layer.json'), 'utf8')) as LayerFile;
@@ -94,10 +97,8 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
     log.debug(() => `unpacked layer ${layer.diffID} (${r.entries} entries, ${r.size} bytes) in ${Date.now() - started} ms`);
     const rec: LayerFile = { diffID: layer.diffID, privileged: process.getuid?.() === 0, meta: r.meta };
     writeFileSync(join(work, 'layer.json'), JSON.stringify(rec));
-    // durable before it is named complete: a power loss never leaves a complete-looking layer short of files
-    const synced = Date.now();
-    syncTree(work);
-    log.debug(() => `synced layer ${layer.diffID} in ${Date.now() - synced} ms`);
+    // a power loss never leaves a trusted layer short of files: stamped with this boot (or synced)
+    const deferred = stampOrSync(work);
     try {
       renameSync(work, final);
     } catch (e) {
@@ -109,12 +110,24 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
       rmSync(final, { recursive: true, force: true });
       renameSync(work, final);
     }
-    fsyncPath(layersDir(store.root));
+    if (!deferred) fsyncPath(layersDir(store.root));
     return { diffID: layer.diffID, diff: join(final, 'diff'), meta: r.meta };
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
     throw storeFsError(e, final, true, 'cannot unpack the layer into');
   }
+}
+
+/** Sync and mark the cache entries written (unsynced) by earlier commands of this boot. */
+function settleLayers(root: string): void {
+  const dir = layersDir(root);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  settleTrees(names.filter((n) => n !== 'tmp').map((n) => join(dir, n)));
 }
 
 export interface PrepareOptions {
@@ -131,6 +144,7 @@ function imageRow(store: Store, image: string | ImageRow): ImageRow {
 export async function buildRootfs(store: Store, image: string | ImageRow, opts: PrepareOptions = {}): Promise<string> {
   const row = imageRow(store, image);
   cleanStaleWork(store.root);
+  settleLayers(store.root);
   const layers = store.manifestLayers(row.manifestDigest);
   const cached: CachedLayer[] = new Array<CachedLayer>(layers.length);
   // layers unpack independently: two at a time keeps both cores busy (decompressing, writing)

@@ -5,7 +5,8 @@
  * symlink planted in one layer and written through in the next) gives the same tree as
  * `umoci unpack` and as podman's `image mount`; mounts are counted and removed with the image;
  * as a user who is not root the tree is owned by the user and the image's owners are in
- * user.containers.override_stat; a killed unpack leaves no layer that looks complete.
+ * user.containers.override_stat; a killed unpack leaves no layer that looks complete; layers and
+ * mounts never synced before a reboot are not trusted.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -293,6 +294,77 @@ describe('image mount: crash safety', { skip: skipUnlessTools('gzip') }, () => {
   });
   after(async () => b?.cleanup());
 
+  test('an unpacked layer or a mount never synced before a reboot is not trusted; a synced one is', T, async () => {
+    const img = makeImage({
+      repoTags: ['localhost/boots:1'],
+      layers: [tarBuffer([{ name: 'etc/motd', data: 'hello from the first layer' }]), tarBuffer([{ name: 'etc/second', data: 'two' }])],
+    });
+    const archive = path.join(b.dir, 'boots.tar');
+    fs.writeFileSync(archive, dockerArchive([img], { gzipLayers: true }));
+    let r = await b.run(['load', '-q', '-i', archive]);
+    assert.equal(r.code, 0, r.stderr);
+    const layers = path.join(b.root, 'layers');
+    const entries = () =>
+      fs
+        .readdirSync(layers)
+        .filter((n) => n !== 'tmp')
+        .sort()
+        .map((n) => path.join(layers, n));
+    const inodes = () => entries().map((e) => fs.statSync(path.join(e, 'layer.json')).ino);
+    const inBoot = (boot: string, args: string[]) => b.run(args, { env: { BERTH_BOOT_ID: boot } });
+
+    r = await inBoot('boot-a', ['image', 'mount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    const tree = r.stdout.trim();
+    assert.equal(fs.readFileSync(path.join(tree, 'etc/motd'), 'utf8'), 'hello from the first layer');
+    assert.equal(entries().length, 2);
+    for (const e of entries()) {
+      assert.equal(fs.readFileSync(path.join(e, 'boot'), 'utf8'), 'boot-a', 'stamped with its boot');
+      assert.equal(fs.existsSync(path.join(e, 'synced')), false, 'not synced on the way');
+    }
+    const first = inodes();
+
+    // same boot: the cache and the mount are used as they are
+    r = await inBoot('boot-a', ['image', 'mount']);
+    assert.match(r.stdout, /localhost\/boots:1/);
+
+    // after a reboot: the mount is gone (never synced) and the layers are unpacked again
+    r = await inBoot('boot-b', ['image', 'mount']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'a mount of an earlier boot never synced is not listed');
+    r = await inBoot('boot-b', ['image', 'unmount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'nothing to unmount');
+    r = await inBoot('boot-b', ['image', 'mount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), tree);
+    assert.equal(fs.readFileSync(path.join(tree, 'etc/second'), 'utf8'), 'two');
+    const second = inodes();
+    assert.ok(
+      second.every((ino, i) => ino !== first[i]),
+      'every layer unpacked again',
+    );
+    for (const e of entries()) assert.equal(fs.readFileSync(path.join(e, 'boot'), 'utf8'), 'boot-b');
+
+    // a later command of the same boot that builds a tree syncs entries old enough and marks them: they outlive the next reboot
+    r = await inBoot('boot-b', ['image', 'unmount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    const old = Date.now() / 1000 - 120;
+    for (const e of entries()) fs.utimesSync(path.join(e, 'boot'), old, old);
+    r = await inBoot('boot-b', ['image', 'mount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const e of entries()) assert.equal(fs.existsSync(path.join(e, 'synced')), true, 'marked synced');
+    r = await inBoot('boot-b', ['image', 'unmount', '--force', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await inBoot('boot-c', ['image', 'mount', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(inodes(), second, 'synced layers are trusted after a reboot');
+    assert.equal(fs.readFileSync(path.join(r.stdout.trim(), 'etc/motd'), 'utf8'), 'hello from the first layer');
+    r = await inBoot('boot-c', ['rmi', 'localhost/boots:1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(entries(), [], 'rmi removes the cached layers');
+  });
+
   test('a killed unpack leaves no layer that looks complete; the next mount unpacks again', T, async () => {
     // ~200 MB of files in one layer: long enough to be caught in the middle
     const files: TarEntrySpec[] = [];
@@ -330,7 +402,8 @@ describe('image mount: crash safety', { skip: skipUnlessTools('gzip') }, () => {
       'no layer under its final name',
     );
     assert.equal(fs.readdirSync(work).length, 1, 'the work directory of the killed process is left');
-    assert.equal(fs.existsSync(path.join(b.root, 'mounts')), false);
+    const mounts = path.join(b.root, 'mounts');
+    assert.deepEqual(fs.existsSync(mounts) ? fs.readdirSync(mounts) : [], [], 'no mount');
 
     r = await b.run(['image', 'mount', 'localhost/crash:1']);
     assert.equal(r.code, 0, r.stderr);
