@@ -1,6 +1,5 @@
 import {
   createReadStream,
-  createWriteStream,
   promises as fsp,
   existsSync,
   readdirSync,
@@ -23,6 +22,7 @@ import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '
 import { DigestVerifier } from '../digest/verifier.js';
 import { isWriterAlive } from './liveness.js';
 import { storeFsError } from './store-errors.js';
+import { FlushingWriteStream } from './flushing-write.js';
 
 /**
  * Content-addressed blob files under ROOT/blobs/<alg>/<hex>. A blob becomes visible under
@@ -104,7 +104,7 @@ export class BlobStore {
         : undefined;
     const verifier = upstream ?? new DigestVerifier(expect);
     const start = into?.start ?? 0;
-    const out = createWriteStream(tmp, { flags: into ? 'r+' : 'wx', start, highWaterMark: 1 << 20 });
+    const out = new FlushingWriteStream(tmp, { flags: into ? 'r+' : 'wx', start, highWaterMark: 1 << 20 });
     try {
       if (start > 0 && upstream) await pipeline(src, skipBytes(start), out);
       else if (start > 0) await pipeline(src, verifier, skipBytes(start), out);
