@@ -3,7 +3,7 @@
  * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
  */
 import { BerthError } from '../../src/errors.js';
-import { tryLookupImage } from '../../src/local.js';
+import { lookupImage } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -11,7 +11,9 @@ import type { GlobalOptions } from '../main.js';
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const store = openStore(g, 'read');
   try {
-    return tryLookupImage(store, p.args[0]!) ? 0 : 1;
+    // (a manifest list exists as its stored image of this platform, as podman's lookup says)
+    lookupImage(store, p.args[0]!);
+    return 0;
   } catch (e) {
     // a name that cannot be parsed names no local image (podman: "image not known")
     if (e instanceof BerthError && (e.code === 'INVALID_REFERENCE' || e.code === 'IMAGE_NOT_FOUND')) return 1;

@@ -236,7 +236,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   let jsonRows: { rows: ImageReporter[]; entry: (r: ImageReporter) => Buffer } | undefined;
   try {
     const now = Date.now();
-    const { images, set } = listImages(store, { all: p.flags.all === true, filters, now: new Date(now) });
+    const { images, set } = listImages(store, { all: p.flags.all === true, filters, now: new Date(now), manifestLists: true });
     const rows: ImageReporter[] = [];
     /** Creation second of each row's image (listings keep second precision): the default sort key. */
     const createdSec = new Map<ImageReporter, number>();

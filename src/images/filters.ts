@@ -9,7 +9,7 @@
  *   id=PREFIX                          image ID starts with PREFIX
  *   digest=sha256:PREFIX               one of the image's digests starts with it
  *   reference=PATTERN                  Go path.Match against the name forms (see below)
- *   readonly=BOOL, manifest=BOOL       berth images are never read-only / manifest lists
+ *   readonly=BOOL, manifest=BOOL       berth images are never read-only; manifest lists are rows of their own
  *   containers=true|false|external     used by a container / not (berth's containers are never external)
  *
  * `key!=value` negates any filter. Filters of the same key must all match (AND), and so
@@ -172,7 +172,7 @@ export function compileImageFilters(store: Store, set: ImageSet, filters: readon
       }
       case 'manifest': {
         const b = boolValue(key, value);
-        pred = () => b === false; // an image in berth's store is never a manifest list
+        pred = (r) => (r.manifestList === true) === b; // lists are rows only when listed with them
         break;
       }
       case 'id':

@@ -16,6 +16,7 @@ import type { ImageRow } from '../store/index-db.js';
 import { parseReferenceRaw, repositoryName } from '../reference/reference.js';
 import { GoTime, parseRFC3339 } from '../go/time.js';
 import { compileImageFilters, type CompiledFilters } from './filters.js';
+import { listImageRow } from './list-lookup.js';
 
 /** The parts of an image config the parent/child check compares. */
 export interface HistoryKey {
@@ -243,6 +244,8 @@ export interface ListImagesOptions {
   filters?: string[];
   /** Reference time for until= durations (default: now). */
   now?: Date;
+  /** Also list manifest lists (berth manifest) as images, after the images, as `podman images` does. */
+  manifestLists?: boolean;
 }
 
 export interface ListedImage {
@@ -263,6 +266,11 @@ export function listImages(store: Store, opts: ListImagesOptions = {}): { images
     if (!compiled.matches(row)) continue;
     images.push({ row, names: compiled.names(row) });
   }
+  if (opts.manifestLists)
+    for (const l of store.allLists()) {
+      const row = listImageRow(l);
+      if (compiled.matches(row)) images.push({ row, names: compiled.names(row) });
+    }
   return { images, set };
 }
 

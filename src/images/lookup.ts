@@ -11,6 +11,7 @@ import {
 } from '../reference/reference.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
+import { listInstanceImage } from './list-lookup.js';
 
 export interface LookupResult {
   id: string;
@@ -23,11 +24,15 @@ export interface LookupResult {
  * name (fully qualified as given; short names through localhost/ and any registry whose
  * "domain/NAME:tag" matches, docker.io/library for one-component names), then a unique ID
  * prefix, then name@digest / digest matches. Ambiguity is an error listing candidates.
+ * A manifest list's name or ID means the list's stored image for this machine's platform.
  */
 export function lookupImage(store: Store, input: string): LookupResult {
   const r = tryLookupImage(store, input);
-  if (!r) throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { subject: input });
-  return r;
+  if (r) return r;
+  // a manifest list stands for its stored image of this platform (podman's words when none)
+  const inList = listInstanceImage(store, input);
+  if (inList) return { id: inList };
+  throw new BerthError('IMAGE_NOT_FOUND', `${input}: image not known`, { subject: input });
 }
 
 /** The current record of the image `input` names (as `lookupImage`). */

@@ -22,6 +22,9 @@ import { imageContext } from './context.js';
 import { tryLookupImage } from './lookup.js';
 import { normalizeName } from './tag.js';
 import { listDocument, preferredListType } from './list-document.js';
+import { findManifestList } from './list-lookup.js';
+
+export { findManifestList };
 
 interface ListState {
   id: string;
@@ -44,23 +47,6 @@ function load(store: Store, id: string, what: string): ListState {
 
 function save(store: Store, l: ListState): void {
   store.updateList(l.id, JSON.stringify(l.index), JSON.stringify(l.sources));
-}
-
-/** The list `name` means: full ID, a unique ID prefix, or a name (short names through localhost/). */
-export function findManifestList(store: Store, name: string): string | undefined {
-  const hex = name.startsWith('sha256:') ? name.slice(7) : name;
-  if (/^[a-f0-9]{64}$/.test(hex) && store.getList(hex)) return hex;
-  if (/^[a-f0-9]{1,63}$/.test(hex)) {
-    const ids = store.listIdsWithPrefix(hex);
-    if (ids.length === 1) return ids[0];
-  }
-  let normalized: string;
-  try {
-    normalized = normalizeName(name);
-  } catch {
-    return undefined;
-  }
-  return store.listIdForName(normalized);
 }
 
 /** podman names the image as it knows it (its first name) when it is not a list. */

@@ -7,6 +7,8 @@
  *  - a removed image's untagged parent without other children is removed too (unless
  *    `noPrune`); an image that still has children is deleted but not reported "Deleted";
  *  - a missing image is an error unless `ignore` (or `force`);
+ *  - a manifest list (berth manifest) named is removed by the same name rules (after the
+ *    images); a plain `--all` removes every list too;
  *  - errors do not stop the other removals; the exit code is 2 if an image is in use,
  *    1 if the only errors are missing images, 125 otherwise.
  *
@@ -16,6 +18,7 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { tryLookupImage } from './lookup.js';
+import { findManifestList } from './list-lookup.js';
 import { ImageSet } from './list.js';
 import { compileImageFilters } from './filters.js';
 import { normalizeName } from './tag.js';
@@ -90,13 +93,22 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
   const set = ImageSet.load(store);
   const order: string[] = [];
   const refs = new Map<string, string[]>();
+  /** Manifest lists named (or, for a plain --all, every list), with the name or ID used. */
+  const lists: [string, string][] = [];
 
   if (names.length > 0) {
     for (const name of names) {
       let hit;
       try {
         hit = tryLookupImage(store, name);
-        if (!hit) throw new BerthError('IMAGE_NOT_FOUND', `${name}: image not known`);
+        if (!hit) {
+          const listId = findManifestList(store, name);
+          if (listId) {
+            lists.push([listId, name]);
+            continue;
+          }
+          throw new BerthError('IMAGE_NOT_FOUND', `${name}: image not known`);
+        }
       } catch (e) {
         if (opts.ignore && e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND') continue;
         failures.push(asFailure(e));
@@ -121,6 +133,7 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
         order.push(r.id);
         refs.set(r.id, ['']);
       }
+    if (!opts.filters?.length) for (const l of store.allLists()) lists.push([l.id, '']);
   }
 
   const reports = new Map<string, PerImage>();
@@ -223,8 +236,38 @@ export function removeImages(store: Store, names: readonly string[], opts: Remov
     untagged.push(...rep.untagged);
     if (rep.removed) deleted.push(id);
   }
+  for (const [id, ref] of lists) {
+    try {
+      const r = removeList(store, id, ref, opts.force ?? false);
+      untagged.push(...r.untagged);
+      if (r.deleted) deleted.push(id);
+    } catch (e) {
+      failures.push(asFailure(e));
+    }
+  }
   if (gone.size > 0) store.gc();
   return { untagged, deleted, processed: processed.filter((id) => gone.has(id)), failures, exitCode: exitCodeOf(failures) };
+}
+
+/**
+ * rmi of a manifest list, with an image's name rules: by name, that name goes and the list
+ * only with its last name; by ID (or `ref` ''), the list with all its names, refused without
+ * `force` when it has several.
+ */
+function removeList(store: Store, id: string, ref: string, force: boolean): { untagged: string[]; deleted: boolean } {
+  const names = store.getList(id)?.names;
+  if (!names) return { untagged: [], deleted: false }; // removed meanwhile (named twice)
+  const byID = ref === '' || (/^(sha256:)?[a-f0-9]+$/.test(ref) && id.startsWith(ref.replace(/^sha256:/, '')));
+  if (!byID) {
+    const name = normalizeName(ref);
+    if (names.length > 1) return { untagged: store.removeListNames(id, [name]), deleted: false };
+  } else if (ref !== '' && names.length > 1 && !force)
+    throw new BerthError(
+      'IMAGE_IN_USE',
+      `unable to delete image ${JSON.stringify(id)} by ID with more than one tag (${fmtNames(names)}): please force removal`,
+      { hint: 'remove the names with "berth untag", or use -f' },
+    );
+  return { untagged: store.deleteList(id), deleted: true };
 }
 
 /**

@@ -3,11 +3,13 @@
  * names are normalized the podman way — a name without a registry gets "localhost/", a
  * name without tag or digest gets ":latest", "docker.io/x" becomes "docker.io/library/x".
  * Tagging by digest is refused; untagging a name the image does not have is an error.
+ * A manifest list (berth manifest) is tagged and untagged itself, as podman's are.
  */
 import { BerthError, reasonOf } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parseLocalReference, formatReference } from '../reference/reference.js';
-import { lookupImage } from './lookup.js';
+import { lookupImage, tryLookupImage } from './lookup.js';
+import { findManifestList } from './list-lookup.js';
 
 /** libimage NormalizeName: the stored form of a user-given name (tag kept, digest kept). */
 export function normalizeName(name: string): string {
@@ -38,9 +40,28 @@ export function tagTargetName(target: string): string {
 export function tagImage(store: Store, source: string, targets: readonly string[]): { id: string; names: string[] } {
   if (targets.length === 0) throw new BerthError('INVALID_ARGUMENT', 'at least one target name is required');
   const names = targets.map(tagTargetName);
+  // a manifest list is tagged itself (podman keeps lists as images)
+  const listId = tryLookupImage(store, source) ? undefined : findManifestList(store, source);
+  if (listId) {
+    store.addListNames(listId, names);
+    return { id: listId, names };
+  }
   const { id } = lookupImage(store, source);
   store.addNames(id, names);
   return { id, names };
+}
+
+/** untag of a manifest list: its names (all of them without `names`). */
+function untagList(store: Store, id: string, names: readonly string[]): { id: string; removed: string[] } {
+  const have = store.getList(id)?.names ?? [];
+  const wanted = names.length === 0 ? have : names.map(untagName);
+  for (const n of wanted) if (!have.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
+  return { id, removed: wanted.length ? store.removeListNames(id, wanted) : [] };
+}
+
+function untagName(n: string): string {
+  if (n.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${n}: untag by digest not supported`);
+  return normalizeName(n);
 }
 
 /**
@@ -48,16 +69,15 @@ export function tagImage(store: Store, source: string, targets: readonly string[
  * not carry is an error ("NAME: tag not known") and nothing is removed.
  */
 export function untagImage(store: Store, image: string, names: readonly string[] = []): { id: string; removed: string[] } {
+  const listId = tryLookupImage(store, image) ? undefined : findManifestList(store, image);
+  if (listId) return untagList(store, listId, names);
   const { id } = lookupImage(store, image);
   const row = store.getImage(id);
   if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`);
   let wanted: string[];
   if (names.length === 0) wanted = [...row.names];
   else {
-    wanted = names.map((n) => {
-      if (n.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${n}: untag by digest not supported`);
-      return normalizeName(n);
-    });
+    wanted = names.map(untagName);
     for (const n of wanted) {
       if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
     }

@@ -125,6 +125,8 @@ export interface ImageRow {
   namesHistory: string[]; // most recent first
   /** How many containers were made from this image. */
   containers: number;
+  /** A manifest list (berth manifest) shown as an image by `images`; never set on stored images. */
+  manifestList?: boolean;
 }
 
 /** One container: a writable root filesystem prepared from an image (berth runs nothing). */
@@ -771,9 +773,16 @@ export class IndexDB {
       `INSERT INTO names (name, image_id, seq) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, seq = excluded.seq`,
     );
     const current = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`);
+    const listHolder = this.hasLists() ? this.db.prepare(`SELECT list_id FROM list_names WHERE name = ?`).pluck() : undefined;
     for (const n of names) {
       const cur = current.get(n) as { image_id: string } | undefined;
       if (cur?.image_id === id) continue;
+      // a name moves from a manifest list too (names are unique among images and lists)
+      const list = listHolder?.get(n) as string | undefined;
+      if (list !== undefined) {
+        this.db.prepare(`DELETE FROM list_names WHERE name = ?`).run(n);
+        this.log({ op: 'list-untag', name: n, id: list });
+      }
       upsert.run(n, id, this.nextSeq());
       this.log({ op: 'name', name: n, id });
     }
@@ -874,6 +883,31 @@ export class IndexDB {
     });
   }
 
+  /** Give list `id` more names (tag), moving each from the image or list that had it. */
+  addListNames(id: string, names: readonly string[]): void {
+    this.transaction(() => {
+      if (!this.db.prepare(`SELECT 1 FROM lists WHERE id = ?`).get(id))
+        throw new BerthError('IMAGE_NOT_FOUND', `manifest list ${id.slice(0, 12)} no longer exists`);
+      for (const n of names) {
+        const img = this.db.prepare(`SELECT image_id FROM names WHERE name = ?`).pluck().get(n) as string | undefined;
+        if (img !== undefined) this.removeNamesTx(img, [n]);
+        const list = this.db.prepare(`SELECT list_id FROM list_names WHERE name = ?`).pluck().get(n) as string | undefined;
+        if (list === id) continue;
+        if (list !== undefined) {
+          this.db.prepare(`DELETE FROM list_names WHERE name = ?`).run(n);
+          this.log({ op: 'list-untag', name: n, id: list });
+        }
+        this.db.prepare(`INSERT INTO list_names (name, list_id) VALUES (?, ?)`).run(n, id);
+        this.log({ op: 'list-name', name: n, id });
+      }
+    });
+  }
+
+  /** Remove names from list `id` (untag); returns the names actually removed. */
+  removeListNames(id: string, names: readonly string[]): string[] {
+    return this.transaction(() => this.deleteNamesTx('list', id, names), { frees: true });
+  }
+
   /** Remove a list and its names; returns the names it had (empty when it was gone). */
   deleteList(id: string): string[] {
     return this.transaction(() => {
@@ -897,20 +931,27 @@ export class IndexDB {
 
   /** Remove names from an image (untag). Returns the names actually removed. */
   removeNames(id: string, names: string[]): string[] {
-    return this.transaction(
-      () => {
-        const removed: string[] = [];
-        const del = this.db.prepare(`DELETE FROM names WHERE name = ? AND image_id = ?`);
-        for (const n of names)
-          if (del.run(n, id).changes > 0) {
-            removed.push(n);
-            this.log({ op: 'untag', name: n, id });
-          }
-        if (removed.length) this.renewNamesHistoryTx(id);
-        return removed;
-      },
-      { frees: true },
+    return this.transaction(() => this.removeNamesTx(id, names), { frees: true });
+  }
+
+  private removeNamesTx(id: string, names: readonly string[]): string[] {
+    const removed = this.deleteNamesTx('image', id, names);
+    if (removed.length) this.renewNamesHistoryTx(id);
+    return removed;
+  }
+
+  /** Delete those of `names` the image or list `id` has, journaling each; returns them. */
+  private deleteNamesTx(of: 'image' | 'list', id: string, names: readonly string[]): string[] {
+    const removed: string[] = [];
+    const del = this.db.prepare(
+      of === 'image' ? `DELETE FROM names WHERE name = ? AND image_id = ?` : `DELETE FROM list_names WHERE name = ? AND list_id = ?`,
     );
+    for (const n of names)
+      if (del.run(n, id).changes > 0) {
+        removed.push(n);
+        this.log({ op: of === 'image' ? 'untag' : 'list-untag', name: n, id });
+      }
+    return removed;
   }
 
   /**

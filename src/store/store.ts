@@ -364,6 +364,14 @@ export class Store {
   updateList(id: string, document: string, sources: string): void {
     this.index.updateList(id, document, sources);
   }
+  /** Give a list more names (tag); each is taken from the image or list that had it. */
+  addListNames(id: string, names: readonly string[]): void {
+    this.index.addListNames(id, names);
+  }
+  /** Remove names from a list (untag); returns those it had. */
+  removeListNames(id: string, names: readonly string[]): string[] {
+    return this.index.removeListNames(id, names);
+  }
   /** Remove a list; returns the names it had. */
   deleteList(id: string): string[] {
     return this.index.deleteList(id);

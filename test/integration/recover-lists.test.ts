@@ -75,7 +75,16 @@ describe('manifest lists and signatures through system recover', () => {
     } finally {
       store.close();
     }
-    return { images: ok(await b.run(['images', '-a', '--no-trunc'], { root }), 'images').stdout, lists, signatures };
+    return {
+      images: ok(
+        await b.run(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}} {{.CreatedAt}} {{.Size}} {{.Digest}}'], {
+          root,
+        }),
+        'images',
+      ).stdout,
+      lists,
+      signatures,
+    };
   }
 
   /** Images (one signed), lists built, changed, renamed and removed. Returns the image IDs. */
