@@ -111,6 +111,7 @@ export {
   createContainer,
   exportContainer,
   diffChanges,
+  containerSize,
   signImages,
   standaloneSign,
   standaloneVerify,

@@ -54,6 +54,7 @@ export const createContainer: CreateContainer['createContainer'] = async (...a) 
 export const exportContainer: ExportContainer['exportContainer'] = async (...a) =>
   (await import('./containers/export.js')).exportContainer(...a);
 export const diffChanges: Diff['diffChanges'] = async (...a) => (await import('./containers/diff.js')).diffChanges(...a);
+export const containerSize: Diff['containerSize'] = async (...a) => (await import('./containers/diff.js')).containerSize(...a);
 export const signImages: Sign['signImages'] = async (...a) => (await import('./images/sign.js')).signImages(...a);
 export const standaloneSign: Standalone['standaloneSign'] = async (...a) =>
   (await import('./trust/simple-signing/standalone.js')).standaloneSign(...a);

@@ -61,6 +61,10 @@ export { listContainers, containerCreated, type ListContainersOptions } from './
 export { latestContainer, lookupContainer, tryLookupContainer } from './containers/lookup.js';
 export { removeContainers, type RemoveContainersOptions, type RemovedContainer } from './containers/remove.js';
 export { mountContainer, unmountContainer, mountedContainers, type MountedContainer } from './containers/mount.js';
+export { inspectContainer, containerInspectData, containerConfig, type ContainerSize } from './containers/inspect.js';
+export { renameContainer } from './containers/rename.js';
+export { pruneContainers, type PruneContainersOptions } from './containers/prune.js';
+export type { ContainerRunConfig } from './store/container-files.js';
 export { diskUsage, type DiskUsage, type DiskUsageSummary, type ImageDiskUsage } from './images/disk-usage.js';
 export {
   RegistryView,

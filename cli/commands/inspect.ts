@@ -1,30 +1,53 @@
 /**
- * berth inspect / berth image inspect IMAGE... — podman's image inspect: a JSON array
- * (5-space indent, no HTML escaping, as podman's PrintGenericJSON), or a Go template per
- * image. Images that are not found are reported after the others; the exit code is then 125.
- * Kept light for start-up time: the template engine is loaded only with --format.
+ * berth inspect / image inspect / container inspect — podman's inspect: a JSON array (5-space
+ * indent, no HTML escaping, as podman's PrintGenericJSON), or a Go template per object.
+ * `inspect` looks for a container first, then an image (--type all, podman's default);
+ * --type image|container looks for one kind only. Names that are not found are reported after
+ * the others; the exit code is then 125. Kept light for start-up time: the template engine
+ * is loaded only with --format, container sizes (--size) only when asked.
  */
 import { BerthError } from '../../src/errors.js';
-import { inspectImage, type ImageInspect } from '../../src/local.js';
+import { containerInspectData, inspectImage, latestContainer, tryLookupContainer, type ContainerSize } from '../../src/local.js';
 import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import { isJSONFormat } from '../format/json-format.js';
+import type { CommandDef } from '../command-table.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
-export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
+type Kind = 'image' | 'container' | 'all';
+
+const NOT_FOUND = new Set(['IMAGE_NOT_FOUND', 'AMBIGUOUS_IMAGE', 'INVALID_REFERENCE', 'CONTAINER_NOT_FOUND']);
+
+export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promise<number> {
   const format = (p.flags.format as string | undefined) ?? 'json';
+  const kind: Kind = def?.name === 'container inspect' ? 'container' : def?.name === 'image inspect' ? 'image' : (p.flags.type as Kind);
   const store = openStore(g, 'read');
-  const found: ImageInspect[] = [];
-  const errors: BerthError[] = [];
+  // each object with its template view (images see libimage's Go field names)
+  const found: { json: object; view?: object }[] = [];
+  const errors: string[] = [];
   try {
-    for (const name of p.args) {
+    if (p.flags.latest !== true && p.args.length === 0) throw new BerthError('INVALID_ARGUMENT', 'no names or ids specified');
+    if (p.flags.latest === true && p.args.length > 0)
+      throw new BerthError('INVALID_ARGUMENT', '--latest and containers cannot be used together');
+    const names = p.flags.latest === true ? [latestContainer(store).id] : p.args;
+    for (const name of names) {
       try {
-        found.push(inspectImage(store, name));
+        const c = kind !== 'image' && name !== '' ? tryLookupContainer(store, name) : undefined;
+        if (c) {
+          let size: ContainerSize | undefined;
+          if (p.flags.size === true) size = await (await import('../../src/index.js')).containerSize(store, c.id);
+          found.push({ json: containerInspectData(store, c, { size }) });
+          continue;
+        }
+        if (kind === 'container') throw new BerthError('CONTAINER_NOT_FOUND', `no such container ${name}`);
+        found.push({ json: inspectImage(store, name) });
       } catch (e) {
-        if (e instanceof BerthError && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'AMBIGUOUS_IMAGE' || e.code === 'INVALID_REFERENCE'))
-          errors.push(e);
-        else throw e;
+        if (!(e instanceof BerthError) || !NOT_FOUND.has(e.code)) throw e;
+        // podman's words: "no such object" when it looked for every kind, else the kind's error
+        const msg = kind === 'all' && e.code === 'IMAGE_NOT_FOUND' ? `no such object: ${JSON.stringify(name)}` : e.message;
+        const prefix = e.code === 'IMAGE_NOT_FOUND' || e.code === 'CONTAINER_NOT_FOUND' ? 'inspecting object: ' : '';
+        errors.push(`${prefix}${msg}${e.hint ? ` (${e.hint})` : ''}`);
       }
     }
   } finally {
@@ -33,18 +56,18 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
 
   let out: string;
   if (format === '' || isJSONFormat(format)) {
-    out = `${goJSON(found, { indent: '     ', escapeHTML: false })}\n`;
+    out = `${goJSON(
+      found.map((f) => f.json),
+      { indent: '     ', escapeHTML: false },
+    )}\n`;
   } else {
     const { renderOutput } = await import('../format/output.js');
     const { inspectTemplateView } = await import('../format/inspect-view.js');
-    out = renderOutput(found.map(inspectTemplateView), { format, defaultTemplate: format, headers: {} });
+    const views = found.map((f) => (f.json instanceof Object && 'RepoTags' in f.json ? inspectTemplateView(f.json as never) : f.json));
+    out = renderOutput(views, { format, defaultTemplate: format, headers: {} });
   }
   process.stdout.write(out);
   if (errors.length === 0) return 0;
-  // podman's words: "inspecting object: NAME: image not known"
-  for (const e of errors)
-    process.stderr.write(
-      `Error: ${e.code === 'IMAGE_NOT_FOUND' ? 'inspecting object: ' : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}\n`,
-    );
+  for (const e of errors) process.stderr.write(`Error: ${e}\n`);
   return 125;
 }

@@ -6,8 +6,8 @@
  * podman's ListContainer JSON.
  */
 import { BerthError } from '../../src/errors.js';
-import { GoStruct, type GoTime, goJSON, goMap, humanSince } from '../../src/go/index.js';
-import { containerCreated, listContainers, type ContainerRow } from '../../src/local.js';
+import { GoStruct, type GoTime, goJSON, goMap, humanSince, humanSize } from '../../src/go/index.js';
+import { containerCreated, listContainers, type ContainerRow, type ContainerSize } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
@@ -22,9 +22,11 @@ class PsReporter {
   readonly #noTrunc: boolean;
   readonly #now: number;
   readonly #created: GoTime;
+  readonly #size: ContainerSize | undefined;
 
-  constructor(c: ContainerRow, created: GoTime, noTrunc: boolean, now: number) {
+  constructor(c: ContainerRow, created: GoTime, noTrunc: boolean, now: number, size?: ContainerSize) {
     this.#c = c;
+    this.#size = size;
     this.#created = created;
     this.#noTrunc = noTrunc;
     this.#now = now;
@@ -69,6 +71,10 @@ class PsReporter {
   }
   get Ports(): string {
     return '';
+  }
+  /** "RW (virtual ROOTFS)" with --size; empty without it (podman logs that it needs --size). */
+  get Size(): string {
+    return this.#size ? `${humanSize(this.#size.rw)} (virtual ${humanSize(this.#size.rootFs)})` : '';
   }
   /** A Go map: `{{.Labels}}` prints "map[a:b c:]". */
   get Labels(): Map<string, string> {
@@ -121,11 +127,9 @@ class PsReporter {
       AutoRemove: false,
       Command: c.command.length ? c.command : null,
       CreatedAt: this.CreatedHuman,
-      CIDFile: '',
       Exited: false,
       ExitedAt: ZERO_UNIX,
       ExitCode: 0,
-      ExposedPorts: null,
       Id: c.id,
       Image: c.imageName,
       ImageID: c.imageId,
@@ -139,14 +143,34 @@ class PsReporter {
       Pod: '',
       PodName: '',
       Ports: null,
-      Restarts: 0,
-      Size: null,
+      Size: this.#size ? new GoStruct({ rootFsSize: this.#size.rootFs, rwSize: this.#size.rw }) : null,
       StartedAt: ZERO_UNIX,
       State: 'created',
       Status: 'Created',
       Created: this.#created.unix(),
     });
   }
+}
+
+/** The default table's columns: podman's, with SIZE (--size), POD ID and PODNAME (--pod) added. */
+function defaultColumns(size: boolean, pod: boolean): { header: string[]; cells: (r: PsReporter) => string[] } {
+  const header = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'];
+  if (size) header.push('SIZE');
+  if (pod) header.push('POD ID', 'PODNAME');
+  return {
+    header,
+    cells: (r) => [
+      r.ID,
+      r.Image,
+      r.Command,
+      r.CreatedHuman,
+      r.Status,
+      r.Ports,
+      r.Names,
+      ...(size ? [r.Size] : []),
+      ...(pod ? [r.Pod, r.PodName] : []),
+    ],
+  };
 }
 
 /**
@@ -177,6 +201,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const noTrunc = o.noTrunc === true;
   const format = o.format as string | undefined;
   const store = openStore(g, 'read');
+  const size = o.size === true;
   let rows: PsReporter[];
   try {
     const now = Date.now();
@@ -187,9 +212,28 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     else if (o.latest === true) list = list.slice(-1);
     else if (o.all !== true) list = [];
     list = sortContainers(list, o.sort as string);
-    rows = list.map((c) => new PsReporter(c, containerCreated(c), noTrunc, now));
+    const sizes = new Map<string, ContainerSize>();
+    if (size && list.length) {
+      // the tree comparison lives in the full library: loaded only for --size
+      const { containerSize } = await import('../../src/index.js');
+      for (const c of list) sizes.set(c.id, await containerSize(store, c.id));
+    }
+    rows = list.map((c) => new PsReporter(c, containerCreated(c), noTrunc, now, sizes.get(c.id)));
   } finally {
     store.close();
+  }
+  if (o.ns === true && !p.changed.has('format')) {
+    // --ns: the namespaces of each container's process; berth's never ran, so it has none (PID 0, as podman's created ones)
+    const { formatTable } = await import('../format/tabwriter.js');
+    const header =
+      o.noheading === true ? undefined : ['CONTAINER ID', 'NAMES', 'PID', 'CGROUPNS', 'IPC', 'MNT', 'NET', 'PIDNS', 'USERNS', 'UTS'];
+    process.stdout.write(
+      formatTable(
+        header,
+        rows.map((r) => [r.ID, r.Names, '0', '', '', '', '', '', '', '']),
+      ),
+    );
+    return 0;
   }
   if (format !== undefined && isJSONFormat(format)) {
     process.stdout.write(
@@ -207,13 +251,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (!p.changed.has('format')) {
     // the default table without the template engine (same output, faster start)
     const { formatTable } = await import('../format/tabwriter.js');
-    const header = o.noheading === true ? undefined : ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'];
-    process.stdout.write(
-      formatTable(
-        header,
-        rows.map((r) => [r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names]),
-      ),
-    );
+    const cols = defaultColumns(size, o.pod === true);
+    process.stdout.write(formatTable(o.noheading === true ? undefined : cols.header, rows.map(cols.cells)));
     return 0;
   }
   const { renderOutput, isTableFormat } = await import('../format/output.js');
@@ -222,7 +261,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     renderOutput(rows, {
       format: userFormat,
       defaultTemplate: '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
-      headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'RUNNING FOR', Pod: 'POD ID', PodName: 'PODNAME' },
+      headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'RUNNING FOR', Pod: 'POD ID', PodName: 'PODNAME', Size: 'SIZE' },
       noHeading: o.noheading === true || !isTableFormat(userFormat),
     }),
   );

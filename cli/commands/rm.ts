@@ -35,6 +35,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       ignore: o.ignore === true,
       latest: o.latest === true,
       cidIds: p.changed.has('cidfile') ? (o.cidfile as string[]).map(readCidFile) : undefined,
+      filters: o.filter as string[],
     });
   } catch (e) {
     if (isBerthError(e, 'CONTAINER_NOT_FOUND')) {

@@ -20,14 +20,28 @@ import type { PullOptions, PullPolicy } from '../images/pull.js';
 import { GoTime } from '../go/time.js';
 import { prepareRootfs } from '../rootfs/layer-cache.js';
 import { syncTree } from '../rootfs/durable.js';
+import type { ContainerRunConfig } from '../store/container-files.js';
 import { CONTAINER_NAME_RE, containerNameInUse, invalidContainerName } from './errors.js';
 import { randomContainerName } from './names.js';
 
 export interface CreateContainerOptions {
   /** The container's name (podman's pattern); default: a random "adjective_name". */
   name?: string;
-  /** Replaces the image's Cmd (after its Entrypoint), as podman's COMMAND [ARG...]. */
+  /** Replaces the image's Cmd (run after the Entrypoint), as podman's COMMAND [ARG...]. */
   command?: string[];
+  /**
+   * Replaces the image's Entrypoint (podman's --entrypoint; `[]` for none). As podman, the
+   * image's Cmd is then not used: the command is `command` alone.
+   */
+  entrypoint?: string[];
+  /** NAME=VALUE variables over the image's Env, in order (a later one replaces an earlier NAME). */
+  env?: readonly string[];
+  /** The working directory (podman's --workdir; default the image's, else "/"). */
+  workingDir?: string;
+  /** The user (podman's --user, USER[:GROUP]; default the image's). */
+  user?: string;
+  /** The host name (podman's --hostname; default the short ID). */
+  hostname?: string;
   /**
    * When to pull the image (podman's --pull, default `missing`: only when it is not in the
    * store). `never`: IMAGE_NOT_FOUND for an image the store does not have.
@@ -50,21 +64,53 @@ export interface CreatedContainer {
   replaced?: { id: string; name: string };
 }
 
-/** The image's Entrypoint and Cmd (podman's default command) and its labels (the container's defaults). */
-function imageDefaults(store: Store, row: ImageRow): { entrypoint: string[]; cmd: string[]; labels: Record<string, string> } {
+interface ImageDefaults {
+  entrypoint: string[];
+  cmd: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  stopSignal: string;
+  labels: Record<string, string>;
+}
+
+/** The image's config (podman's defaults for a container: command, environment, user, labels ...). */
+function imageDefaults(store: Store, row: ImageRow): ImageDefaults {
   try {
     const cfg = JSON.parse(store.readBlob(row.configDigest, MAX_CONFIG_SIZE).toString('utf8')) as {
-      config?: { Entrypoint?: unknown; Cmd?: unknown; Labels?: unknown } | null;
+      config?: Record<string, unknown> | null;
     };
+    const c = cfg.config ?? {};
     const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : []);
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
     const labels: Record<string, string> = {};
-    const l = cfg.config?.Labels;
+    const l = c.Labels;
     if (l && typeof l === 'object') for (const [k, v] of Object.entries(l)) if (typeof v === 'string') labels[k] = v;
-    return { entrypoint: strs(cfg.config?.Entrypoint), cmd: strs(cfg.config?.Cmd), labels };
+    return {
+      entrypoint: strs(c.Entrypoint),
+      cmd: strs(c.Cmd),
+      env: strs(c.Env),
+      workingDir: str(c.WorkingDir),
+      user: str(c.User),
+      stopSignal: str(c.StopSignal),
+      labels,
+    };
   } catch (e) {
     if (e instanceof BerthError) throw e;
     throw new BerthError('STORE_CORRUPT', `config ${row.configDigest} of image ${row.id.slice(0, 12)} is not JSON`, { cause: e });
   }
+}
+
+/** `base` NAME=VALUE entries with `over` applied in order: a NAME already there is replaced in place, a new one appended. */
+function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
+  const out = [...base];
+  const key = (e: string) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
+  for (const e of over) {
+    const i = out.findIndex((x) => key(x) === key(e));
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
 }
 
 /** The local image `image` names, pulled first when the policy says so. */
@@ -98,11 +144,25 @@ export async function createContainer(store: Store, image: string, opts: CreateC
       if (store.removeContainer(taken)) replaced = { id: taken, name };
     } else if (taken) throw containerNameInUse(name, taken);
   }
+  for (const e of opts.env ?? [])
+    if (e.indexOf('=') <= 0) throw new BerthError('INVALID_ARGUMENT', `invalid environment variable: ${JSON.stringify(e)}`);
   const { row, name: imageName } = await resolveImage(store, image, opts);
-  const { entrypoint, cmd, labels: imageLabels } = imageDefaults(store, row);
+  const defaults = imageDefaults(store, row);
   // as podman: the image's labels, then the user's (which win)
-  const labels = { ...imageLabels, ...opts.labels };
-  const command = [...entrypoint, ...(opts.command?.length ? opts.command : cmd)];
+  const labels = { ...defaults.labels, ...opts.labels };
+  // as podman: an entrypoint of the user's drops the image's Cmd too
+  const entrypoint = opts.entrypoint ?? defaults.entrypoint;
+  const command = opts.command?.length ? opts.command : opts.entrypoint !== undefined ? [] : defaults.cmd;
+  if (entrypoint.length === 0 && command.length === 0)
+    throw new BerthError('INVALID_ARGUMENT', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  const config: ContainerRunConfig = {
+    entrypoint,
+    env: mergeEnv(defaults.env, opts.env ?? []),
+    workingDir: opts.workingDir || defaults.workingDir || '/',
+    user: opts.user ?? defaults.user,
+    stopSignal: defaults.stopSignal,
+    hostname: opts.hostname ?? '',
+  };
   const dir = store.tempPath('-container');
   try {
     mkdirSync(dir, { mode: 0o700 });
@@ -113,7 +173,7 @@ export async function createContainer(store: Store, image: string, opts: CreateC
       const id = randomBytes(32).toString('hex');
       const name = opts.name?.replace(/^\//, '') ?? randomContainerName();
       const created = GoTime.fromDate(new Date()).rfc3339(true);
-      const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created, labels }, dir);
+      const conflict = store.recordContainer({ id, name, imageId: row.id, imageName, command, created, labels, config }, dir);
       if (!conflict) return { id, name, imageId: row.id, ...(replaced ? { replaced } : {}) };
       if (conflict.conflict === 'image') throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`, { subject: image });
       if (conflict.conflict === 'name' && opts.name !== undefined) throw containerNameInUse(name, conflict.id);

@@ -4,7 +4,7 @@
  * built from the store's unpacked-layer cache (files hard-linked, nothing copied) in a temp
  * directory of the store, removed afterwards.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -12,7 +12,8 @@ import type { LayerRecord } from '../store/index-db.js';
 import { tryLookupImage } from '../images/lookup.js';
 import { applyCachedLayer, ensureLayer } from '../rootfs/layer-cache.js';
 import { treeChanges, type Change } from './changes.js';
-import { tryLookupContainer } from './lookup.js';
+import { lookupContainer, tryLookupContainer } from './lookup.js';
+import type { ContainerSize } from './inspect.js';
 
 export type { Change, ChangeKind } from './changes.js';
 
@@ -70,4 +71,46 @@ export async function diffChanges(store: Store, name: string, opts: DiffOptions 
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The bytes of everything but directories under `dir` (each inode once), as containers/storage sizes a directory. */
+function treeBytes(dir: string): number {
+  const seen = new Set<string>();
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = lstatSync(p);
+        const key = `${st.dev}:${st.ino}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          total += st.size;
+        }
+      }
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+/**
+ * The size of container `nameOrId` (podman's --size): the bytes of the regular files it added
+ * or changed over its image, and of everything in its root filesystem (podman's vfs sizes).
+ */
+export async function containerSize(store: Store, nameOrId: string, opts: { signal?: AbortSignal } = {}): Promise<ContainerSize> {
+  const c = lookupContainer(store, nameOrId);
+  const root = store.containerPath(c.rootfs);
+  let rw = 0;
+  for (const ch of await diffChanges(store, c.id, { type: 'container', signal: opts.signal })) {
+    if (ch.kind === 'D') continue;
+    try {
+      const st = lstatSync(join(root, ch.path));
+      if (st.isFile()) rw += st.size;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return { rw, rootFs: treeBytes(root) };
 }

@@ -6,6 +6,9 @@
  *   id=PREFIX|REGEX   name=REGEX   status=STATE   ancestor=IMAGE (ID substring or name regex)
  *   before=CONTAINER  since=CONTAINER  until=TIME  command=REGEX (the first word)
  *   label=KEY[=VALUE], label!=...  (the container's labels: the image's and create --label's)
+ *   exited=CODE health=STATE network=NAME pod=NAME volume=NAME restart-policy=POLICY: valid keys
+ *   that match no berth container (none ever exited; none has a health check, network, pod,
+ *   volume or restart policy), as podman's do for containers without them.
  */
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +25,9 @@ export interface ListContainersOptions {
 
 /** The states podman knows (a filter naming another one is an error). */
 const STATES = ['unknown', 'configured', 'created', 'running', 'stopped', 'paused', 'exited', 'removing', 'stopping'];
+
+/** The restart policies podman knows. */
+const RESTART_POLICIES = ['', 'no', 'on-failure', 'always', 'unless-stopped'];
 
 /** A container's creation time. */
 export function containerCreated(c: ContainerRow): GoTime {
@@ -102,6 +108,26 @@ export function compileContainerFilters(store: Store, filters: readonly string[]
         break;
       case 'label!':
         preds.push((c) => !values.some((v) => matchLabelFilter(v, c.labels)));
+        break;
+      case 'exited':
+        for (const v of values)
+          if (!/^[+-]?\d+$/.test(v) || Math.abs(Number(v)) > 2 ** 31 - 1)
+            throw new BerthError(
+              'INVALID_ARGUMENT',
+              `exited code out of range '\\x00': strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`,
+            );
+        preds.push(() => false);
+        break;
+      case 'restart-policy':
+        for (const v of values) if (!RESTART_POLICIES.includes(v)) throw new BerthError('INVALID_ARGUMENT', `${v} invalid restart policy`);
+        // berth's containers have none: only the empty policy matches
+        preds.push(() => values.includes(''));
+        break;
+      case 'health':
+      case 'network':
+      case 'pod':
+      case 'volume':
+        preds.push(() => false);
         break;
       default:
         throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);

@@ -8,6 +8,7 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { noSuchContainer } from './errors.js';
 import { latestContainer, tryLookupContainer } from './lookup.js';
+import { listContainers } from './list.js';
 
 export interface RemoveContainersOptions {
   /** Remove every container (no names may be given). */
@@ -20,6 +21,8 @@ export interface RemoveContainersOptions {
   latest?: boolean;
   /** IDs read from --cidfile files (looked up as podman does there: "name or ID" in its error). */
   cidIds?: readonly string[];
+  /** Remove the containers matching these ps filters (podman's --filter; no names may be given). */
+  filters?: readonly string[];
 }
 
 export interface RemovedContainer {
@@ -31,17 +34,22 @@ export interface RemovedContainer {
 /** Remove containers; CONTAINER_NOT_FOUND (nothing removed) when one is missing. */
 export function removeContainers(store: Store, namesOrIds: readonly string[], opts: RemoveContainersOptions = {}): RemovedContainer[] {
   const cid = opts.cidIds !== undefined;
+  const filtered = (opts.filters?.length ?? 0) > 0;
+  if (filtered && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', '--filter takes no arguments');
   // podman's checks, in its order and words
   if (cid && (opts.all || opts.latest)) throw new BerthError('INVALID_ARGUMENT', '--all, --latest, and --cidfile cannot be used together');
   if (opts.all && opts.latest) throw new BerthError('INVALID_ARGUMENT', '--all and --latest cannot be used together');
   if (opts.all && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', 'no arguments are needed with --all');
   if (opts.latest && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', '--latest and containers cannot be used together');
   if (cid && namesOrIds.length > 0) throw new BerthError('INVALID_ARGUMENT', 'no arguments are needed with --latest or --cidfile');
-  if (!opts.all && !opts.latest && !cid && namesOrIds.length === 0)
+  if (!opts.all && !opts.latest && !cid && !filtered && namesOrIds.length === 0)
     throw new BerthError('INVALID_ARGUMENT', 'you must provide at least one name or id');
   const ignore = opts.ignore || opts.force;
   const todo: RemovedContainer[] = [];
-  if (opts.all) for (const c of store.listContainers()) todo.push({ id: c.id, input: c.id });
+  if (filtered) {
+    // podman prints the full IDs of what a filter removed (--all adds nothing to it)
+    for (const c of listContainers(store, { filters: opts.filters })) todo.push({ id: c.id, input: c.id });
+  } else if (opts.all) for (const c of store.listContainers()) todo.push({ id: c.id, input: c.id });
   if (opts.latest) {
     const c = latestContainer(store);
     todo.push({ id: c.id, input: c.id });

@@ -1085,6 +1085,27 @@ export class IndexDB {
     );
   }
 
+  /**
+   * Give container `id` the name `name` in one transaction, unless another container has it
+   * (then nothing changes and that container's ID is returned). `beforeCommit` runs inside
+   * the transaction after the update (e.g. to rewrite the container's file) and may throw to
+   * keep the old name. Returns `missing` when the container is gone.
+   */
+  renameContainer(
+    id: string,
+    name: string,
+    beforeCommit?: () => void,
+  ): { conflict: 'name'; id: string } | { conflict: 'missing' } | undefined {
+    return this.transaction(() => {
+      if (!this.db.prepare(`SELECT 1 FROM containers WHERE id = ?`).get(id)) return { conflict: 'missing' as const };
+      const byName = this.db.prepare(`SELECT id FROM containers WHERE name = ?`).pluck().get(name) as string | undefined;
+      if (byName !== undefined && byName !== id) return { conflict: 'name' as const, id: byName };
+      this.db.prepare(`UPDATE containers SET name = ? WHERE id = ?`).run(name, id);
+      beforeCommit?.();
+      return undefined;
+    });
+  }
+
   /** Change a container's mount count by `delta` (never below 0; `null`: to 0). Returns the new count, or undefined when the container is gone. */
   changeMountCount(id: string, delta: number | null): number | undefined {
     return this.transaction(() => {

@@ -22,7 +22,14 @@ import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import type { Signature } from '../trust/signature.js';
 import { IndexDB, type ContainerRow, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
-import { CONTAINERS_DIR, writeContainerFile } from './container-files.js';
+import {
+  CONTAINERS_DIR,
+  readContainerConfig,
+  rewriteContainerFile,
+  writeContainerFile,
+  type ContainerRunConfig,
+  type ContainerFile,
+} from './container-files.js';
 import { Partials, type HeldPartial, type PartialInfo } from './partials.js';
 import { checkStore, repairStore, type CheckReport, type RepairReport } from './check.js';
 import { acquireOwner, cleanStaleLocks, releaseOwner } from './liveness.js';
@@ -459,12 +466,13 @@ export class Store {
    * or the image is gone; then nothing changed.
    */
   recordContainer(
-    c: Omit<ContainerRow, 'mountCount' | 'rootfs'>,
+    c: ContainerFile,
     preparedDir: string,
   ): { conflict: 'name'; id: string } | { conflict: 'image' } | { conflict: 'id' } | undefined {
     const dir = join(this.root, CONTAINERS_DIR, c.id);
     writeContainerFile(preparedDir, c);
-    return this.index.insertContainer({ ...c, rootfs: join(CONTAINERS_DIR, c.id, 'rootfs') }, () => {
+    const { config: _config, ...row } = c;
+    return this.index.insertContainer({ ...row, rootfs: join(CONTAINERS_DIR, c.id, 'rootfs') }, () => {
       mkdirSync(join(this.root, CONTAINERS_DIR), { recursive: true, mode: 0o700 });
       renameSync(preparedDir, dir);
       fsyncDir(join(this.root, CONTAINERS_DIR));
@@ -487,6 +495,25 @@ export class Store {
     });
     rmSync(trash, { recursive: true, force: true });
     return removed;
+  }
+
+  /** The config container `id` was created with (undefined for one created before berth recorded it). */
+  containerConfig(id: string): ContainerRunConfig | undefined {
+    return readContainerConfig(join(this.root, CONTAINERS_DIR, id));
+  }
+
+  /**
+   * Rename container `id`: its record and, in the same transaction, its container.json (what
+   * `recover` reads). Returns the conflict when another container has the name, `missing`
+   * when the container is gone; then nothing changed.
+   */
+  renameContainer(id: string, name: string): { conflict: 'name'; id: string } | { conflict: 'missing' } | undefined {
+    const dir = join(this.root, CONTAINERS_DIR, id);
+    return this.index.renameContainer(id, name, () => {
+      const c = this.index.getContainer(id)!;
+      const config = this.containerConfig(id);
+      rewriteContainerFile(dir, { ...c, name, ...(config ? { config } : {}) });
+    });
   }
 
   /** Change a container's mount count (`null`: to 0); the new count, or undefined when the container is gone. */

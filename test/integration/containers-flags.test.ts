@@ -146,7 +146,7 @@ test("system df: the Containers row counts each container's root file system; im
   assert.ok(at > 0);
   assert.match(v[at + 2]!, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+LOCAL VOLUMES\s+SIZE\s+CREATED\s+STATUS\s+NAMES$/);
   const lineOf = (id: string) => v.find((l) => l.startsWith(id.slice(0, 12)))!;
-  assert.match(lineOf(b), /^[0-9a-f]{12}\s+[0-9a-f]{12}\s+\/bin\/tool --serve\s+0\s+\S+B\s+\S.*\s+created\s+b$/);
+  assert.match(lineOf(b), /^[0-9a-f]{12}\s+[0-9a-f]{12}\s+--serve\s+0\s+\S+B\s+\S.*\s+created\s+b$/);
   assert.match(
     v.find((l) => l.startsWith('localhost/ctr-test'))!,
     /\s2$/,

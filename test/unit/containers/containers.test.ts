@@ -48,7 +48,7 @@ test('create records a container; names are unique, generated when missing; look
 
 test('mount counts, rm, and the in-use rule of removeImages and pruneImages', async (t) => {
   const { store, root } = tempStore(t);
-  const img = await writeImage(store, { names: ['localhost/a:1'] });
+  const img = await writeImage(store, { names: ['localhost/a:1'], cmd: ['sh'] });
   const other = await writeImage(store, { names: ['localhost/b:1'] });
   const c = await createContainer(store, 'a:1', { name: 'c' });
   const m = mountContainer(store, 'c');
@@ -75,7 +75,7 @@ test('mount counts, rm, and the in-use rule of removeImages and pruneImages', as
   assert.deepEqual([f.exitCode, f.deleted], [0, [img.id]]);
   assert.deepEqual(listContainers(store), []);
 
-  const img2 = await writeImage(store, { names: ['localhost/z:1'] });
+  const img2 = await writeImage(store, { names: ['localhost/z:1'], cmd: ['sh'] });
   await createContainer(store, 'z:1', { name: 'z' });
   assert.throws(() => removeContainers(store, ['z', 'nope']), expectError('CONTAINER_NOT_FOUND', /"nope" found: no such container/));
   assert.equal(listContainers(store).length, 1, 'nothing removed when one name is missing');
