@@ -45,9 +45,10 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
       } catch (e) {
         if (!(e instanceof BerthError) || !NOT_FOUND.has(e.code)) throw e;
         // podman's words: "no such object" when it looked for every kind, else the kind's error
-        const msg = kind === 'all' && e.code === 'IMAGE_NOT_FOUND' ? `no such object: ${JSON.stringify(name)}` : e.message;
-        const prefix = e.code === 'IMAGE_NOT_FOUND' || e.code === 'CONTAINER_NOT_FOUND' ? 'inspecting object: ' : '';
-        errors.push(`${prefix}${msg}${e.hint ? ` (${e.hint})` : ''}`);
+        const noObject = kind === 'all' && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'INVALID_REFERENCE');
+        const msg = noObject ? `no such object: ${JSON.stringify(name)}` : e.message;
+        const prefix = noObject || e.code === 'IMAGE_NOT_FOUND' || e.code === 'CONTAINER_NOT_FOUND' ? 'inspecting object: ' : '';
+        errors.push(`${prefix}${msg}${e.hint && !noObject ? ` (${e.hint})` : ''}`);
       }
     }
   } finally {

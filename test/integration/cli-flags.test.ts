@@ -272,7 +272,7 @@ describe('global flags', () => {
     const v = await b.run(['--noout', 'inspect', 'nothere']);
     assert.equal(v.code, 125);
     assert.equal(v.stdout, '');
-    assert.match(v.stderr, /^Error: (inspecting object: )?nothere: image not known/);
+    assert.match(v.stderr, /^Error: inspecting object: no such object: "nothere"$/m);
   });
 
   test('--config DIR: credentials from DIR/config.json (as DOCKER_CONFIG); a file is refused', async () => {

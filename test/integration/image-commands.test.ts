@@ -490,7 +490,8 @@ const BAD: Bad[] = [
   { args: ['images', '--bogus'], code: 125, re: /^Error: unknown flag: --bogus/ },
   { args: ['inspect', '--format', '{{.Nope}}', 'localhost/gold:1'], code: 125, re: /^Error: template: .*can't evaluate field Nope/ },
   { args: ['history', '--format', '{{.Nope}}', 'localhost/gold:1'], code: 125, re: /^Error: template: .*can't evaluate field Nope/ },
-  { args: ['inspect', 'nothere'], code: 125, re: /^Error: inspecting object: nothere: image not known$/ },
+  { args: ['inspect', 'nothere'], code: 125, re: /^Error: inspecting object: no such object: "nothere"$/ },
+  { args: ['image', 'inspect', 'nothere'], code: 125, re: /^Error: inspecting object: nothere: image not known$/ },
   { args: ['inspect'], code: 125, re: /^Error: no names or ids specified$/ },
   { args: ['history', 'nothere'], code: 125, re: /^Error: nothere: image not known/ },
   { args: ['image', 'tree', 'nothere'], code: 125, re: /^Error: nothere: image not known/ },
@@ -547,7 +548,8 @@ test('inspect of several images with one missing prints the others, then the err
   const r = await berth(FIX, ['inspect', '--format', '{{.Id}}', 'localhost/gold:1', 'nothere']);
   assert.equal(r.code, 125);
   assert.equal(r.stdout, `${GOLD}\n`);
-  assert.match(r.stderr, /^Error: inspecting object: nothere: image not known/);
+  // podman inspect looks for every kind of object: its words for a name that is none
+  assert.match(r.stderr, /^Error: inspecting object: no such object: "nothere"$/m);
 });
 
 // ---------------------------------------------------------------------------------------
