@@ -18,9 +18,9 @@ import {
   chmodSync,
   symlinkSync,
   unlinkSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { subjectError } from '../errors.js';
 import { log } from '../log.js';
@@ -414,29 +414,17 @@ export class TreeWriter {
       }
       return;
     }
-    // Creating a file is the costliest step of an unpack (the kernel's inode allocation) and
-    // writing its data the next: both run on the thread pool, so while one layer waits for
-    // them this thread parses the next layer's stream and the kernel work spreads over cores.
-    const fh = await open(abs, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    const fd = openSync(abs, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     try {
       if (data) {
-        // data arrives in pipe-sized chunks: written in batches of up to WRITE_BATCH bytes
-        let batch: Buffer[] = [];
-        let size = 0;
         for await (const chunk of data) {
-          batch.push(chunk);
-          size += chunk.length;
-          if (size >= WRITE_BATCH) {
-            await writeAll(fh, batch, size);
-            batch = [];
-            size = 0;
-          }
+          let off = 0;
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
         }
-        if (size > 0) await writeAll(fh, batch, size);
       }
-      this.fileMeta(fh.fd, rel, e);
+      this.fileMeta(fd, rel, e);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
@@ -573,17 +561,6 @@ export function overrideValue(uid: number, gid: number, mode: number, st: Stats)
               ? `char-${major}-${minor}`
               : 'file';
   return `${uid}:${gid}:${(mode & 0o7777).toString(8).padStart(4, '0')}:${type}`;
-}
-
-const WRITE_BATCH = 1 << 20;
-
-/** Write every byte of `chunks` (`size` bytes in all) at the file's position. */
-async function writeAll(fh: FileHandle, chunks: Buffer[], size: number): Promise<void> {
-  let done = (await fh.writev(chunks)).bytesWritten;
-  if (done === size) return;
-  // a short write (rare on regular files): the rest one buffer at a time
-  const rest = Buffer.concat(chunks, size);
-  while (done < size) done += (await fh.write(rest, done, size - done)).bytesWritten;
 }
 
 /** Escape a path for `setfattr --restore` (octal escapes, as getfattr writes them). */
