@@ -90,8 +90,18 @@ export function createManifestList(store: Store, name: string, opts: CreateManif
   return id;
 }
 
+/** Whether `name` is a stored list; an image that is not a list is an error, as podman says. */
 export function manifestListExists(store: Store, name: string): boolean {
-  return findManifestList(store, name) !== undefined;
+  if (findManifestList(store, name) !== undefined) return true;
+  let img;
+  try {
+    img = tryLookupImage(store, name);
+  } catch (e) {
+    if (e instanceof BerthError && e.code === 'INVALID_REFERENCE') return false;
+    throw e;
+  }
+  if (img) throw new BerthError('INVALID_ARGUMENT', `${img.matchedName ?? name}: image is not a manifest list`, { subject: name });
+  return false;
 }
 
 export interface InstanceEdits {

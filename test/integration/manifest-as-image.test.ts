@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { scratchPodman, skipUnlessTools, writeTinyOciLayout, type RunResult, type ScratchPodman } from '../helpers/tools.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
 
 const skip = skipUnlessTools('podman');
 const T = { skip, timeout: 300_000 };
@@ -139,6 +140,9 @@ describe('manifest lists as images, beside podman', { skip }, () => {
 
   test('a list whose image is not stored: podman words for inspect and exists; rmi -a removes lists too', T, async () => {
     const id = (await berth(['images', '-q', '--no-trunc', '--filter', 'reference=example.com/img:1'])).stdout.trim();
+    // manifest exists of an image that is not a list: an error (podman's words), not "no"
+    await same(['manifest', 'exists', 'example.com/img:1'], 125);
+    await same(['manifest', 'exists', id.replace('sha256:', '').slice(0, 12)], 125);
     await same(['rmi', '-f', id], 0);
     const [o, t] = await both(['image', 'inspect', 'l']);
     assert.equal(o.code, 125);
@@ -156,5 +160,36 @@ describe('manifest lists as images, beside podman', { skip }, () => {
     const [left, pleft] = await rows(['-a']);
     assert.deepEqual(left, []);
     assert.deepEqual(pleft, []);
+  });
+
+  test("pull of a multi-platform image keeps this platform's image with the list digest, and no list", T, async () => {
+    const reg: Registry = await startRegistry();
+    try {
+      const arm = (await writeTinyOciLayout(path.join(b.dir, 'oci-arm'), { files: { 'y.txt': 'y\n' }, architecture: 'arm64' })).dir;
+      assert.equal((await berth(['pull', '-q', `oci:${arm}:latest`])).code, 0);
+      const armId = (await berth(['images', '-q', '--no-trunc', '--filter', 'manifest=false'])).stdout.trim().split('\n');
+      assert.equal((await berth(['pull', '-q', `oci:${layout}:latest`])).code, 0);
+      const amdId = (await berth(['images', '-q', '--no-trunc', '--filter', 'manifest=false'])).stdout
+        .trim()
+        .split('\n')
+        .find((x) => !armId.includes(x))!;
+      assert.equal((await berth(['manifest', 'create', 'multi', amdId, armId[0]!])).code, 0);
+      const pushed = await berth(['manifest', 'push', '-q', '--tls-verify=false', 'multi', `docker://${reg.host}/multi:1`]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const listDigest = pushed.stdout.trim();
+      assert.equal((await berth(['rmi', '-a', '-f'])).code, 0);
+      assert.equal((await berth(['images', '-a', '-q'])).stdout, '');
+      await same(['pull', '-q', '--tls-verify=false', `${reg.host}/multi:1`], 0);
+      const [o, t] = await rows(['--filter', 'manifest=true']);
+      assert.deepEqual(o, []);
+      assert.deepEqual(t, []);
+      const fmt = ['images', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}}'];
+      const [d1, d2] = await both(fmt);
+      assert.equal(d1.stdout, d2.stdout);
+      assert.equal(d1.stdout, `${reg.host}/multi:1 ${listDigest}\n`);
+      await same(['manifest', 'exists', `${reg.host}/multi:1`], 125);
+    } finally {
+      await reg.stop();
+    }
   });
 });
