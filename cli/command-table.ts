@@ -822,6 +822,7 @@ export const COMMANDS: readonly CommandDef[] = [
         help: 'read from this archive file or http(s) URL instead of stdin',
       },
       quiet('do not print progress'),
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
     ],
   },
   {
@@ -859,6 +860,7 @@ export const COMMANDS: readonly CommandDef[] = [
         help: 'write to this file or directory (default: stdout, archives only)',
       },
       quiet('do not print progress'),
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
       {
         name: 'uncompressed',
         type: 'bool',
@@ -898,6 +900,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'os', type: 'string', arg: 'OS', complete: 'none', help: "operating system of the image (default: the machine's)" },
       { name: 'variant', type: 'string', arg: 'VARIANT', complete: 'none', help: 'architecture variant of the image' },
       quiet('print only the image ID'),
+      { name: 'signature-policy', type: 'string', complete: 'file', help: 'policy.json to use instead of the default lookup' },
     ],
   },
   {

@@ -46,13 +46,13 @@ export function progressOutput(mode: unknown, human: () => { onProgress?: (e: Pr
  * Progress rendering. On a TTY: one live line per blob (state, bytes, rate), redrawn in place.
  * In logs: one line per state change, never redrawn frames. Quiet: nothing.
  */
-export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): {
+export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteStream; signatures?: boolean } = {}): {
   onProgress?: (e: ProgressEvent) => void;
   done(): void;
 } {
   const out = opts.stream ?? process.stderr;
   if (opts.quiet) return { done() {} };
-  if (!out.isTTY) return { onProgress: logProgress(false), done() {} };
+  if (!out.isTTY) return { onProgress: logProgress(false, { signatures: opts.signatures, stream: out }), done() {} };
   interface Row {
     label: string;
     state: string;
@@ -63,6 +63,8 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
   const rows = new Map<string, Row>();
   let drawn = 0;
   let last = 0;
+  let stored = false;
+  let getting = false;
   const human = (n: number) =>
     n >= 1 << 30
       ? `${(n / (1 << 30)).toFixed(1)}GiB`
@@ -93,9 +95,19 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
   };
   return {
     onProgress: (e) => {
+      if (getting && (e.kind === 'blob' || e.kind === 'manifest')) {
+        getting = false;
+        out.write('Getting image source signatures\n');
+        drawn = 0;
+      }
       if (e.kind === 'message') {
+        if (e.text === 'Storing signatures') stored = true;
         out.write(`${e.text}\n`);
         drawn = 0;
+        return;
+      }
+      if (e.kind === 'resolved') {
+        getting = opts.signatures !== false;
         return;
       }
       if (e.kind === 'manifest') {
@@ -104,7 +116,8 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
           out.write('Writing manifest to image destination\n');
           drawn = 0;
           rows.clear();
-        }
+          stored = false;
+        } else if (!stored) out.write('Storing signatures\n');
         return;
       }
       if (e.kind !== 'blob') return;

@@ -27,7 +27,10 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       variant: o.overrideVariant as string | undefined,
     };
   const signers = await signersFromFlags(o);
-  const progress = progressOutput(o.progress, () => ({ onProgress: logProgress(!!o.quiet) }));
+  // skopeo's copy writes its progress lines to stdout
+  const progress = progressOutput(o.progress, () => ({
+    onProgress: logProgress(!!o.quiet, { signatures: !o.removeSignatures, stream: process.stdout }),
+  }));
   let store: Store | undefined;
   try {
     const r = await copyByName(src, dst, {

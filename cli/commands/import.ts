@@ -1,10 +1,19 @@
 import { importImage, parsePlatform, type PlatformChoice } from '../../src/index.js';
-import { openStore, usageError } from '../common.js';
+import { openStore, logProgress, usageError } from '../common.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const o = p.opts as { change: string[]; message?: string; arch?: string; os?: string; variant?: string; platform?: string };
+  const o = p.opts as {
+    change: string[];
+    message?: string;
+    arch?: string;
+    os?: string;
+    variant?: string;
+    platform?: string;
+    quiet?: boolean;
+    signaturePolicy?: string;
+  };
   const [tarball, reference] = p.args as [string, string | undefined];
   if (tarball === '-' && process.stdin.isTTY) throw usageError('cannot read a tarball from a terminal', 'redirect stdin or give a file');
   let platform: PlatformChoice;
@@ -20,8 +29,11 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       changes: o.change,
       message: o.message,
       platform,
+      signaturePolicy: o.signaturePolicy,
+      onProgress: logProgress(!!o.quiet),
     });
-    process.stdout.write(`${r.id}\n`);
+    // podman's words: the ID with its algorithm
+    process.stdout.write(`sha256:${r.id}\n`);
   } finally {
     store.close();
   }

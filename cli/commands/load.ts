@@ -5,7 +5,7 @@ import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
-  const o = p.opts as { input?: string; quiet?: boolean; progress?: string };
+  const o = p.opts as { input?: string; quiet?: boolean; progress?: string; signaturePolicy?: string };
   if (!o.input && process.stdin.isTTY) throw usageError('cannot read an archive from a terminal', 'use -i FILE or redirect stdin');
   const progress = progressOutput(o.progress, () => ({ onProgress: logProgress(o.quiet ?? false) }));
   const store = openStore(g);
@@ -14,6 +14,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       input: o.input ?? process.stdin,
       inputName: o.input ?? 'stdin',
       onProgress: progress.onProgress,
+      signaturePolicy: o.signaturePolicy,
     });
     for (const n of r.names) process.stdout.write(`Loaded image: ${n}\n`);
   } catch (e) {

@@ -19,7 +19,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   }
   const jobs = o.jobs as number | undefined;
   const signers = await signersFromFlags(o);
-  const progress = progressOutput(o.progress, () => progressRenderer({ quiet: !!o.quiet }));
+  const progress = progressOutput(o.progress, () => progressRenderer({ quiet: !!o.quiet, signatures: !o.removeSignatures }));
   const store = openStore(g, 'read');
   try {
     const [image, dest] = p.args as [string, string | undefined];

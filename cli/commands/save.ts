@@ -13,13 +13,15 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     quiet?: boolean;
     uncompressed?: boolean;
     progress?: string;
+    signaturePolicy?: string;
   };
   if (o.output === undefined) {
     if (o.format === 'oci-dir' || o.format === 'docker-dir') throw usageError(`--format ${o.format} needs -o DIR`);
     if (process.stdout.isTTY) throw usageError('refusing to write an archive to a terminal', 'use -o FILE or redirect stdout');
   }
   const progress = progressOutput(o.progress, () => ({
-    onProgress: o.output !== undefined ? logProgress(o.quiet ?? false) : undefined,
+    // an archive on stdout leaves stderr quiet, as podman's; archives hold no signatures
+    onProgress: o.output !== undefined ? logProgress(o.quiet ?? false, { signatures: false }) : undefined,
   }));
   stdoutArchive.active = o.output === undefined;
   const store = openStore(g, 'read');
@@ -31,6 +33,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       multiImage: o.multiImageArchive,
       uncompressed: o.uncompressed,
       onProgress: progress.onProgress,
+      signaturePolicy: o.signaturePolicy,
     });
   } catch (e) {
     progress.failed(e);

@@ -11,6 +11,9 @@ import type { Store } from '../store/store.js';
 import { indexTarFile } from '../util/tar.js';
 import { applyChanges } from './changes.js';
 import { download, isHttpUrl } from '../util/download.js';
+import { policyJsonCheck } from '../config/policy-check.js';
+import type { PolicyCheck } from '../copy/policy.js';
+import type { ProgressEvent } from '../transports/types.js';
 
 export interface ImportOptions {
   /** Tarball path, http(s) URL (as podman's), or a stream (stdin). */
@@ -20,6 +23,12 @@ export interface ImportOptions {
   changes?: string[];
   message?: string;
   platform?: PlatformChoice;
+  /** Progress as a copy reports it (the lines come once the layer is stored: its digest is known only then). */
+  onProgress?: (e: ProgressEvent) => void;
+  /** policy.json to use instead of the default lookup (podman's import judges the tarball as a source). */
+  signaturePolicy?: string;
+  /** Replaces the policy.json check. */
+  policyCheck?: PolicyCheck;
 }
 
 /**
@@ -42,6 +51,15 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
   if (opts.platform?.variant) cfg.variant = opts.platform.variant;
   applyChanges(cfg, opts.changes ?? []);
   const what = typeof opts.input === 'string' ? opts.input : 'stdin';
+  // As podman's import, the policy judges "tarball:PATH" (transport "tarball", no scopes but ""),
+  // before anything is read. A tarball carries no signatures, so no requirement reads the manifest
+  // (which does not exist yet): an empty one stands for it.
+  const tarball = { transport: 'tarball' as const, toString: () => `tarball:${what}`, policyScope: () => '' };
+  await (opts.policyCheck ?? policyJsonCheck({ path: opts.signaturePolicy }))(
+    tarball,
+    { digest: digestOf(Buffer.alloc(0)), mediaType: MT.OCIManifest, bytes: Buffer.alloc(0) },
+    { signatures: async () => [] },
+  );
   let raw: Readable;
   if (typeof opts.input === 'string' && isHttpUrl(opts.input)) {
     raw = await download(opts.input);
@@ -79,12 +97,19 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     });
     const layerDesc = { mediaType: MT.OCILayer, digest: layer.digest, size: layer.size };
     const manifest = serializeManifest({ schemaVersion: 2, config: cfgDesc, layers: [layerDesc] }, MT.OCIManifest);
+    const emit = opts.onProgress ?? (() => {});
+    emit({ kind: 'resolved', ref: `tarball:${what}`, manifestDigest: digestOf(manifest), layers: [layer.digest] });
+    emit({ kind: 'blob', digest: layer.digest, state: 'start', bytes: 0, total: layer.size });
+    emit({ kind: 'blob', digest: layer.digest, state: 'done', bytes: layer.size, total: layer.size });
+    emit({ kind: 'blob', digest: cfgDesc.digest, state: 'done', isConfig: true, total: cfgDesc.size });
+    emit({ kind: 'manifest', state: 'writing', digest: digestOf(manifest) });
     await dest.putManifest({ bytes: manifest, mediaType: MT.OCIManifest });
     await dest.commit({
       manifest: { digest: digestOf(manifest), mediaType: MT.OCIManifest, bytes: manifest },
       config: { desc: cfgDesc, bytes: cfgBytes },
       layers: [{ desc: layerDesc, diffID: layer.digest, uncompressedSize: layer.size }],
     });
+    emit({ kind: 'manifest', state: 'done', digest: digestOf(manifest) });
     return { id: dest.imageId!, name };
   } catch (e) {
     if (e instanceof BerthError && e.code === 'INVALID_ARCHIVE')

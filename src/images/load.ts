@@ -6,6 +6,11 @@ import { LocalDestination, LocalRef } from '../transports/local/local.js';
 import type { Store } from '../store/store.js';
 import { openTarInput } from '../util/archive-input.js';
 import { download, isHttpUrl } from '../util/download.js';
+import { policyJsonCheck } from '../config/policy-check.js';
+import type { PolicyCheck, PolicySubject } from '../copy/policy.js';
+import { DockerArchiveRef } from '../transports/docker-archive/reader.js';
+import { OciArchiveRef } from '../transports/oci-archive/ref.js';
+import { parseReferenceRaw } from '../reference/reference.js';
 
 export interface LoadOptions {
   /** Archive path, http(s) URL (downloaded first, as podman), or a stream (stdin). */
@@ -14,6 +19,10 @@ export interface LoadOptions {
   inputName?: string;
   onProgress?: CopyOptions['onProgress'];
   parallel?: number;
+  /** policy.json to use instead of the default lookup (podman's load judges the archive as a source). */
+  signaturePolicy?: string;
+  /** Replaces the policy.json check. */
+  policyCheck?: PolicyCheck;
 }
 
 export interface LoadResult {
@@ -36,12 +45,19 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
   const dests: LocalDestination[] = [];
   try {
     sources = await openArchiveImages(file.path, what);
+    const check = opts.policyCheck ?? policyJsonCheck({ path: opts.signaturePolicy });
     const results: string[] = [];
     const ids: string[] = [];
     for (const { src, names } of sources) {
       const dest = new LocalDestination(new LocalRef(store, undefined, names), { deferred: true });
       dests.push(dest);
-      const r = await copyImage(src, dest, { verifyDiffIDs: true, onProgress: opts.onProgress, parallel: opts.parallel });
+      const subject = policySubject(src.ref, what, names, sources.length);
+      const r = await copyImage(src, dest, {
+        verifyDiffIDs: true,
+        onProgress: opts.onProgress,
+        parallel: opts.parallel,
+        policy: (_ref, manifest, image) => check(subject, manifest, image),
+      });
       ids.push(r.imageId);
       results.push(...(names.length ? names : [`sha256:${r.imageId}`]));
     }
@@ -52,4 +68,14 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
     for (const s of sources) await s.src.close();
     await file.cleanup();
   }
+}
+
+/**
+ * The archive image as podman's load names it to the policy: a docker-archive image by its first
+ * name ("docker-archive:PATH:NAME", else by position ":@N"), a single-image oci-archive by its path.
+ */
+function policySubject(ref: PolicySubject, path: string, names: string[], count: number): PolicySubject {
+  if (ref.transport === 'docker-archive' && names.length > 0) return new DockerArchiveRef(path, { ref: parseReferenceRaw(names[0]!) });
+  if (ref.transport === 'oci-archive' && count === 1) return new OciArchiveRef(path);
+  return ref;
 }

@@ -9,6 +9,9 @@ import type { Store } from '../store/store.js';
 import { lookupImage } from './lookup.js';
 import { openSaveTarget } from './save-targets.js';
 import { checkOutputPath, outputWriteError } from '../util/output-file.js';
+import { policyJsonCheck } from '../config/policy-check.js';
+import type { PolicyCheck } from '../copy/policy.js';
+import { digestOf } from '../digest/digest.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
@@ -22,6 +25,10 @@ export interface SaveOptions {
   /** Write layers uncompressed also where the format allows compressed ones (oci-archive, oci-dir, docker-dir). */
   uncompressed?: boolean;
   onProgress?: CopyOptions['onProgress'];
+  /** policy.json to use instead of the default lookup (podman's save judges each stored image as a source). */
+  signaturePolicy?: string;
+  /** Replaces the policy.json check. */
+  policyCheck?: PolicyCheck;
 }
 
 /** Anything that receives images one by one and is finished (or aborted) at the end. */
@@ -74,6 +81,13 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
   }
   if (groups.length > 1 && format !== 'docker-archive' && format !== 'oci-archive') {
     throw new BerthError('INVALID_ARGUMENT', `${format} holds one image; use docker-archive or oci-archive for several`);
+  }
+  // the policy judges every image (by ID, as podman's save) before anything is written
+  const check = opts.policyCheck ?? policyJsonCheck({ path: opts.signaturePolicy });
+  for (const g of groups) {
+    const src = new LocalSource(new LocalRef(store, g.id), g.id);
+    const m = await src.getManifest();
+    await check(src.ref, { digest: digestOf(m.bytes), mediaType: m.mediaType, bytes: m.bytes }, { signatures: () => src.getSignatures() });
   }
   const target: SaveTarget =
     format === 'docker-archive'

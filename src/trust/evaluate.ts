@@ -9,8 +9,7 @@
 import { BerthError } from '../errors.js';
 import { matchesDigest, type Digest } from '../digest/digest.js';
 import { policyRequirementsFor, type Policy, type PolicyRequirement } from '../config/policy.js';
-import type { ImageRef } from '../transports/types.js';
-import type { PolicyImage } from '../copy/policy.js';
+import type { PolicyImage, PolicySubject } from '../copy/policy.js';
 import { SIGSTORE_PAYLOAD_MEDIA_TYPE, type Signature, type SignedClaim } from './signature.js';
 import { matchesSignedIdentity } from './identity.js';
 
@@ -53,7 +52,7 @@ export const defaultVerifiers: Verifiers = {
 };
 
 interface Subject {
-  ref: ImageRef;
+  ref: PolicySubject;
   manifest: { digest: Digest; bytes: Buffer };
   image: PolicyImage;
 }
@@ -147,7 +146,7 @@ export async function requirementRefusal(req: PolicyRequirement, s: Subject, v: 
  */
 export async function evaluatePolicyFor(
   policy: Policy,
-  ref: ImageRef,
+  ref: PolicySubject,
   manifest: { digest: Digest; bytes: Buffer },
   image: PolicyImage,
   verifiers: Verifiers = defaultVerifiers,

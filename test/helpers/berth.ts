@@ -2,6 +2,7 @@
  * berth's CLI in an isolated environment: its own HOME, XDG dirs, registries.conf, auth file
  * and store, so tests never read or write the machine's configuration.
  */
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,4 +78,19 @@ export async function scratchBerth(registriesConf = 'unqualified-search-registri
     store: () => path.join(dir, `store-${n++}`),
     cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** Every file under `dir` as "RELATIVE-PATH SIZE", sorted ([] when it does not exist): a store's state to compare. */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(`${path.relative(dir, p)} ${fs.statSync(p).size}`);
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

@@ -70,7 +70,9 @@ describe('copy of manifest lists (--all, --platform a,b, --preserve-digests)', {
       await berth(['copy', '--all', '--dest-tls-verify=false', `oci:${srcDir}:multi`, `docker://${reg.host}/multi/berth:1`]),
       'copy --all',
     );
-    assert.match(r.stderr, /Copying 3 images generated from 3 images in list/);
+    // skopeo's progress lines, on stdout as skopeo's
+    assert.match(r.stdout, /^Getting image list signatures\nCopying 3 images generated from 3 images in list$/m);
+    assert.match(r.stdout, /^Writing manifest list to image destination\nStoring list signatures$/m);
     assert.match(r.stderr, new RegExp(`Copied ${src.indexDigest}`));
     const raw = await rawOf(`docker://${reg.host}/multi/berth:1`);
     assert.equal(sha256(raw), src.indexDigest, 'the list is byte-identical');
@@ -119,7 +121,7 @@ describe('copy of manifest lists (--all, --platform a,b, --preserve-digests)', {
       ]),
       'copy subset',
     );
-    assert.match(r.stderr, /Copying 2 images generated from 3 images in list/);
+    assert.match(r.stdout, /Copying 2 images generated from 3 images in list/);
     const raw = await rawOf(`oci:${oci}:sub`);
     const list = JSON.parse(raw.toString()) as List;
     assert.equal(list.mediaType, 'application/vnd.oci.image.index.v1+json');

@@ -522,9 +522,16 @@ describe('load/save without external tools', () => {
     const f1 = path.join(dir, 'twice.tar');
     await fsp.writeFile(f1, dockerArchive([img]));
     assert.equal((await berth(root, ['load', '-i', f1])).code, 0);
-    const r = await berth(root, ['load', '-i', f1]);
+    const r = await berth(root, ['load', '--progress=json', '-i', f1]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /skipped: already exists/);
+    // every blob of the second load was already in the store
+    const blobs = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { kind: string; state?: string })
+      .filter((e) => e.kind === 'blob');
+    assert.ok(blobs.length > 0);
+    assert.deepEqual(new Set(blobs.map((e) => e.state)), new Set(['exists']));
     assert.deepEqual(storeImages(root), [{ id: img.id, names: ['example.com/twice:1'] }]);
     const f2 = path.join(dir, 'twice2.tar');
     await fsp.writeFile(f2, dockerArchive([{ ...img, repoTags: ['example.com/twice:2'] }]));

@@ -8,24 +8,11 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeTinyOciLayout, type RunResult, type TinyImage } from '../helpers/tools.js';
-import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
+import { filesUnder, scratchBerth, type ScratchBerth } from '../helpers/berth.js';
 import { signatureToBlob } from '../../src/trust/blob.js';
 
 function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
-}
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(`${path.relative(dir, p)} ${fs.statSync(p).size}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 describe('policy.json refusals store nothing', () => {
@@ -49,7 +36,7 @@ describe('policy.json refusals store nothing', () => {
     assertOk(await b.run(['pull', '-q', `oci:${base.dir}:latest`], { root }), 'pull base');
     state = async () => {
       const imgs = await b.run(['images', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], { root });
-      return `${imgs.stdout}\n${files(path.join(root, 'blobs')).join('\n')}`;
+      return `${imgs.stdout}\n${filesUnder(path.join(root, 'blobs')).join('\n')}`;
     };
   });
   after(() => b.cleanup());

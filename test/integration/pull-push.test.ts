@@ -23,7 +23,6 @@ const T = { timeout: 90_000 };
 // berth with an isolated environment (own HOME, XDG dirs, registries.conf, auth file, store)
 
 const hex = (d: string) => d.slice(d.indexOf(':') + 1);
-const short = (d: string) => hex(d).slice(0, 12);
 const blobGets = (reqs: RecordedRequest[]) =>
   reqs
     .filter((r) => r.method === 'GET' && r.url.includes('/blobs/sha256:'))
@@ -34,7 +33,7 @@ function assertOk(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}`);
 }
 
-/** Every stderr line of a pull/push without a TTY is one of the state-change lines. */
+/** Every stderr line of a pull/push without a TTY is one of podman's lines (containers/image's words). */
 function assertLogLines(stderr: string): string[] {
   assert.ok(!stderr.includes('\r'), 'no carriage-return frames');
   assert.ok(!stderr.includes('\x1b'), 'no terminal escape sequences');
@@ -42,7 +41,7 @@ function assertLogLines(stderr: string): string[] {
   for (const l of lines) {
     assert.match(
       l,
-      /^(Trying to pull \S+\.\.\.|Copying (blob|config) [0-9a-f]{12} (done|skipped: already exists)|Writing manifest to image destination|Resolv.*)$/,
+      /^(Trying to pull \S+\.\.\.|Getting image source signatures|Copying (blob|config) sha256:[0-9a-f]{64}|Writing manifest to image destination|Storing signatures|Resolv.*)$/,
       `unexpected progress line ${JSON.stringify(l)}`,
     );
   }
@@ -90,18 +89,21 @@ describe('berth pull / push through the CLI', { skip }, () => {
     if (work) await fsp.rm(work, { recursive: true, force: true });
   });
 
-  test('pull without a TTY: one line per state change, stdout is the image ID', T, async () => {
+  test("pull without a TTY: podman's lines, stdout is the image ID", T, async () => {
     proxy.requests.length = 0;
     const r = await b.run(['pull', '--tls-verify=false', `${proxy.host}/pp/app:a`]);
     assertOk(r, 'pull');
     assert.equal(r.stdout, `${hex(imgA.configDigest)}\n`);
     const lines = assertLogLines(r.stderr);
-    assert.equal(lines[0], `Trying to pull ${proxy.host}/pp/app:a...`);
-    for (const l of imgA.layers)
-      assert.equal(lines.filter((x) => x === `Copying blob ${short(l.digest)} done`).length, 1, `one line for layer ${l.digest}`);
-    assert.equal(lines.filter((x) => x === `Copying config ${short(imgA.configDigest)} done`).length, 1);
-    assert.equal(lines.at(-1), 'Writing manifest to image destination');
-    assert.equal(lines.length, 1 + imgA.layers.length + 1 + 1, 'nothing but the state changes');
+    // podman 4.3.1 without a TTY: one line per blob, config last, whether it is copied or not
+    assert.deepEqual(lines, [
+      `Trying to pull ${proxy.host}/pp/app:a...`,
+      'Getting image source signatures',
+      ...imgA.layers.map((l) => `Copying blob ${l.digest}`),
+      `Copying config ${imgA.configDigest}`,
+      'Writing manifest to image destination',
+      'Storing signatures',
+    ]);
     // the image is there under its name, with the registry's manifest digest
     const img = await b.run(['images', '--digests', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}']);
     assert.ok(img.stdout.includes(`${proxy.host}/pp/app:a ${imgA.manifestDigest} ${imgA.configDigest}`), img.stdout);
@@ -127,8 +129,9 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assert.deepEqual(blobGets(proxy.requests).sort(), [imgB.layers[1]!.digest, imgB.configDigest].sort());
     assert.ok(!proxy.requests.some((q) => q.url.includes(imgB.layers[0]!.digest)), 'not even a HEAD for the shared layer');
     const lines = assertLogLines(r.stderr);
-    assert.ok(lines.includes(`Copying blob ${short(imgB.layers[0]!.digest)} skipped: already exists`), r.stderr);
-    assert.ok(lines.includes(`Copying blob ${short(imgB.layers[1]!.digest)} done`), r.stderr);
+    // podman names a layer it already has as it names one it copies
+    assert.ok(lines.includes(`Copying blob ${imgB.layers[0]!.digest}`), r.stderr);
+    assert.ok(lines.includes(`Copying blob ${imgB.layers[1]!.digest}`), r.stderr);
   });
 
   test('--policy missing | never | always | newer', T, async () => {
@@ -251,7 +254,7 @@ describe('berth pull / push through the CLI', { skip }, () => {
     assert.equal(printed, imgA.manifestDigest, 'gzip layers go as they are: same manifest');
     assert.equal(await fsp.readFile(digestfile, 'utf8'), printed);
     const lines = assertLogLines(r.stderr);
-    assert.equal(lines.at(-1), 'Writing manifest to image destination');
+    assert.deepEqual(lines.slice(-2), ['Writing manifest to image destination', 'Storing signatures']);
     assert.ok(!lines.some((l) => l.startsWith('Trying')));
     const info = JSON.parse(await skopeoInspect(`docker://${reg.host}/pp/pushed:1`, '--tls-verify=false')) as { Digest: string };
     assert.equal(info.Digest, printed);

@@ -72,7 +72,7 @@ describe('short names and registries.conf through the CLI', { skip }, () => {
       `Trying to pull ${p1.host}/sn/tiny:1...`,
       `Trying to pull ${p2.host}/sn/tiny:1...`,
     ]);
-    assert.equal(lines.at(-1), 'Writing manifest to image destination');
+    assert.equal(lines.at(-1), 'Storing signatures');
     assert.deepEqual(paths(p1.requests), ['GET /v2/sn/tiny/manifests/1'], 'the first registry was asked and had nothing');
     assert.ok(paths(p2.requests).includes('GET /v2/sn/tiny/manifests/1'));
     assert.ok(
