@@ -19,6 +19,7 @@ import {
   repositoryName,
   tagImage,
   type RemoveReport,
+  repoDigests,
   type Store,
 } from '../../src/index.js';
 import type { RequestContext, Route } from './route.js';
@@ -26,7 +27,8 @@ import { ApiError } from './errors.js';
 import { sendJSON, sendJSONText } from './json.js';
 import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './filters.js';
 import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
-import { dockerId, dockerInspect, imageSummary } from './shapes.js';
+import { dockerId, dockerInspect, imageSummary, manifestSummary, type ManifestSummary } from './shapes.js';
+import { versionBelow } from './versions.js';
 import type { EventBus } from './events.js';
 import { registryAccess } from './transfer/access.js';
 
@@ -85,11 +87,14 @@ async function list({ req, res, query, apiVersion, service }: RequestContext): P
   const shown = (names: string[]) => (refs.length ? names.filter((n) => referenceMatches(refs, familiar(n))) : names);
   // SharedSize is -1 unless asked for (it costs a look at every blob)
   const shared = queryBool(query, 'shared-size') ? new Map(diskUsage(store).images.map((i) => [i.id, i.sharedSize])) : undefined;
+  // RepoDigests are always there (dockerd ignores `digests`); Manifests from API 1.47 when asked for
+  const withManifests = queryBool(query, 'manifests') && !versionBelow(apiVersion, '1.47');
   const out = images.map(({ row, names }) =>
     imageSummary(row, shown(names), {
       apiVersion,
       parentId: set.parent(row)?.id,
       ...(shared ? { sharedSize: shared.get(row.id) ?? 0 } : {}),
+      ...(withManifests ? { manifests: manifestsOf(store, row) } : {}),
     }),
   );
   out.sort((a, b) => b.Created - a.Created);
@@ -99,6 +104,17 @@ async function list({ req, res, query, apiVersion, service }: RequestContext): P
     listings.set(key, body);
   }
   sendJSONText(res, 200, body);
+}
+
+/** The manifests of a stored image for `manifests=1`: the one it was stored from. */
+function manifestsOf(store: Store, row: ImageRow): ManifestSummary[] {
+  return [
+    manifestSummary(row, {
+      manifestSize: store.blobSize(row.manifestDigest) ?? 0,
+      unpackedSize: store.manifestLayers(row.manifestDigest).reduce((a, l) => a + Math.max(0, l.uncompressedSize), 0),
+      containers: store.containersUsingImage(row.id),
+    }),
+  ];
 }
 
 /** Inspect answers kept while the store does not change, as listings are. */
@@ -169,11 +185,33 @@ const repoOf = (name: string): string => {
   }
 };
 
-/** Docker's answer to a removal (and its events): untagged names, then deleted IDs. */
-function removalAnswer(id: string, report: RemoveReport, events: EventBus): Record<string, string>[] {
+/**
+ * Docker's answer to a removal (and its events): untagged references, then deleted IDs. As dockerd,
+ * a repository's digest references (NAME@DIGEST, its RepoDigests) are untagged with its last tag, and
+ * an image deleted by ID loses every reference, in lexical order; `untagged` are references said first.
+ */
+function removalAnswer(
+  row: ImageRow,
+  report: RemoveReport,
+  events: EventBus,
+  o: { untagged?: string[]; byId?: boolean } = {},
+): Record<string, string>[] {
+  const id = row.id;
+  const refs: string[] = [...(o.untagged ?? [])];
+  const add = (r: string) => {
+    if (!refs.includes(r)) refs.push(r);
+  };
+  if (o.byId) [...report.untagged, ...repoDigests(report.untagged, row)].map(familiar).sort().forEach(add);
+  else
+    for (const n of report.untagged) {
+      add(familiar(n));
+      const repo = repoOf(n);
+      const left = row.names.filter((x) => !report.untagged.includes(x) && !x.includes('@') && repoOf(x) === repo);
+      if (left.length === 0 || report.deleted.includes(id)) repoDigests([n], row).map(familiar).forEach(add);
+    }
   const out: Record<string, string>[] = [];
-  for (const n of report.untagged) {
-    out.push({ Untagged: familiar(n) });
+  for (const r of refs) {
+    out.push({ Untagged: r });
     events.emit({ Type: 'image', Action: 'untag', Actor: { ID: dockerId(id), Attributes: { name: dockerId(id) } } });
   }
   for (const d of report.deleted) {
@@ -191,11 +229,34 @@ async function remove({ res, params, query, service }: RequestContext): Promise<
   const row = lookupDockerImage(store, name);
   const short = row.id.slice(0, 12);
   const hex = name.replace(/^sha256:/, '');
-  const byName = !(/^[a-f0-9]+$/.test(hex) && row.id.startsWith(hex) && !namedAs(row, name)) && !name.includes('@');
+  const byDigest = name.includes('@');
+  const byName = !(/^[a-f0-9]+$/.test(hex) && row.id.startsWith(hex) && !namedAs(row, name)) && !byDigest;
   const users = store.containersUsingImage(row.id);
   let report: RemoveReport;
+  if (byDigest) {
+    // NAME@DIGEST is one reference, as dockerd's: untagged (a name stored so goes, tags stay); the
+    // image goes only when nothing else names it
+    const full = dockerName(name);
+    const rest = row.names.filter((n) => n !== full);
+    if (rest.length === 0) {
+      if (!force && users.length)
+        throw new ApiError(
+          409,
+          `conflict: unable to remove repository reference ${JSON.stringify(name)} (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${short}`,
+        );
+      report = removeImages(store, [row.id], { force: true, noPrune });
+    } else if (row.names.includes(full)) report = removeImages(store, [full], { force, noPrune });
+    else report = { untagged: [], deleted: [], processed: [], failures: [], exitCode: 0 };
+    failed(name, report);
+    const said = familiar(full);
+    const answer = removalAnswer(row, { ...report, untagged: report.untagged.filter((n) => n !== full) }, service.events, {
+      untagged: [said],
+      byId: rest.length === 0,
+    });
+    return sendJSON(res, 200, answer);
+  }
   if (!byName) {
-    // by ID (or digest): every name goes; Docker wants force when they span several repositories
+    // by ID: every name goes; Docker wants force when they span several repositories
     if (!force && new Set(row.names.map(repoOf)).size > 1)
       throw new ApiError(409, `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
     if (!force && users.length)
@@ -212,12 +273,16 @@ async function remove({ res, params, query, service }: RequestContext): Promise<
       );
     report = removeImages(store, [dockerName(name)], { force, noPrune });
   }
-  if (report.failures.length) {
-    const e = report.failures[0]!.error;
-    if (isBerthError(e, 'IMAGE_NOT_FOUND')) throw noSuchImage(name);
-    throw e;
-  }
-  sendJSON(res, 200, removalAnswer(row.id, report, service.events));
+  failed(name, report);
+  sendJSON(res, 200, removalAnswer(row, report, service.events, { byId: !byName }));
+}
+
+/** A removal that failed answers its first failure ("No such image" when the image went meanwhile). */
+function failed(name: string, report: RemoveReport): void {
+  if (report.failures.length === 0) return;
+  const e = report.failures[0]!.error;
+  if (isBerthError(e, 'IMAGE_NOT_FOUND')) throw noSuchImage(name);
+  throw e;
 }
 
 function namedAs(row: ImageRow, input: string): boolean {
@@ -271,7 +336,11 @@ async function search({ req, res, query, service }: RequestContext): Promise<voi
   const f = parseFilters(query.get('filters'));
   checkFilterKeys(f, ['is-automated', 'is-official', 'stars']);
   const host = term.includes('/') ? term.slice(0, term.indexOf('/')) : '';
-  const results = await searchRegistry(term, { ...registryAccess(req, host, service.stopping), limit });
+  const results = await searchRegistry(term, { ...registryAccess(req, host, service.stopping), limit }).catch((e: unknown) => {
+    // Docker Hub has no catalog to search: the term must name a registry (a bad parameter, not a missing endpoint)
+    if (isBerthError(e, 'UNSUPPORTED')) throw new ApiError(400, e.message);
+    throw e;
+  });
   const wants = (k: string, v: boolean) => (f.get(k) ?? []).every((x) => filterBool(k, x) === v);
   const minStars = Math.max(0, ...(f.get('stars') ?? []).map((x) => Number(x) || 0));
   sendJSON(

@@ -3,7 +3,7 @@
  * /version, /info, /system/df, /events, and /build (berth does not build: 501).
  */
 import * as os from 'node:os';
-import { diskUsage, hostPlatform, isBerthError, listContainers, parseTimestampFilter, repoTags } from '../../src/index.js';
+import { diskUsage, hostPlatform, isBerthError, listContainers, parseTimestampFilter, repoDigests, repoTags } from '../../src/index.js';
 import type { RequestContext, Route } from './route.js';
 import { ApiError } from './errors.js';
 import { sendJSON } from './json.js';
@@ -91,17 +91,19 @@ async function info({ res, service }: RequestContext): Promise<void> {
 
 /** GET /system/df: the images' share of the store (berth runs no containers, has no volumes or build cache). */
 async function df({ res, apiVersion, service }: RequestContext): Promise<void> {
-  const du = diskUsage(service.store());
+  const store = service.store();
+  const du = diskUsage(store);
   sendJSON(res, 200, {
     LayersSize: du.imagesSummary.size,
     Images: du.images.map((i) => {
+      const row = store.getImage(i.id);
       const s: Record<string, unknown> = {
         Containers: i.containers,
         Created: unixCreated(i),
         Id: dockerId(i.id),
-        Labels: null,
+        Labels: row && Object.keys(row.labels).length ? row.labels : null,
         ParentId: '',
-        RepoDigests: [],
+        RepoDigests: row ? repoDigests(i.names, row).map(familiar) : [],
         RepoTags: repoTags(i.names).map(familiar),
         SharedSize: i.sharedSize,
         Size: i.size,

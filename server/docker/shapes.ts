@@ -29,6 +29,7 @@ export interface ImageSummary {
   Id: string;
   Labels: Record<string, string> | null;
   ParentId: string;
+  Manifests?: ManifestSummary[];
   RepoDigests: string[];
   RepoTags: string[];
   SharedSize: number;
@@ -36,11 +37,38 @@ export interface ImageSummary {
   VirtualSize?: number;
 }
 
+/** Docker's ImageManifestSummary (API 1.47): one manifest of an image, as `manifests=1` lists them. */
+export interface ManifestSummary {
+  ID: string;
+  Descriptor: { mediaType: string; digest: string; size: number; platform?: { architecture: string; os: string } };
+  Available: boolean;
+  Size: { Total: number; Content: number };
+  Kind: 'image';
+  ImageData: { Platform: { architecture: string; os: string }; Containers: string[]; Size: { Unpacked: number } };
+}
+
+/**
+ * The manifest an image was stored from, as dockerd's ImageManifestSummary: its content is every blob
+ * it references (all present: a stored image is complete), its unpacked size the layers' tar sizes.
+ */
+export function manifestSummary(row: ImageRow, o: { manifestSize: number; unpackedSize: number; containers: string[] }): ManifestSummary {
+  const platform = { architecture: row.architecture ?? '', os: row.os ?? '' };
+  const content = row.size;
+  return {
+    ID: row.manifestDigest,
+    Descriptor: { mediaType: row.manifestMediaType, digest: row.manifestDigest, size: o.manifestSize, platform },
+    Available: true,
+    Size: { Total: content + o.unpackedSize, Content: content },
+    Kind: 'image',
+    ImageData: { Platform: platform, Containers: o.containers, Size: { Unpacked: o.unpackedSize } },
+  };
+}
+
 /** One entry of GET /images/json (Docker's ImageSummary, keys in Docker's order). */
 export function imageSummary(
   row: ImageRow,
   names: readonly string[],
-  o: { apiVersion: string; parentId?: string; sharedSize?: number; size?: number },
+  o: { apiVersion: string; parentId?: string; sharedSize?: number; size?: number; manifests?: ManifestSummary[] },
 ): ImageSummary {
   const size = o.size ?? row.size;
   const s: ImageSummary = {
@@ -49,6 +77,7 @@ export function imageSummary(
     Id: dockerId(row.id),
     Labels: Object.keys(row.labels).length ? row.labels : null,
     ParentId: o.parentId ? dockerId(o.parentId) : '',
+    ...(o.manifests ? { Manifests: o.manifests } : {}),
     RepoDigests: repoDigests(names, row).map(familiar),
     RepoTags: repoTags(names).map(familiar),
     SharedSize: o.sharedSize ?? -1,

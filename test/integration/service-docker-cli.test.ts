@@ -60,7 +60,13 @@ test('docker images / image inspect / history / tag / rmi / image prune / info /
   assert.equal(await docker('history', 'busybox', '--format', '{{.ID}} {{.CreatedBy}}'), `${short(busybox)} layer 1\n<missing> layer 0\n`);
   await docker('tag', 'busybox', 'myrepo:x');
   assert.equal(await docker('images', 'myrepo', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'), `myrepo:x ${short(busybox)}\n`);
-  assert.equal(await docker('rmi', 'myrepo:x'), 'Untagged: myrepo:x\n');
+  // dockerd untags the repository's digest reference with its last tag
+  assert.equal(await docker('rmi', 'myrepo:x'), `Untagged: myrepo:x\nUntagged: myrepo@${busybox.manifestDigest}\n`);
+  await docker('tag', 'busybox', 'myrepo:y');
+  // a digest reference is one reference: untagged, the image and its tags stay
+  assert.equal(await docker('rmi', `myrepo@${busybox.manifestDigest}`), `Untagged: myrepo@${busybox.manifestDigest}\n`);
+  assert.equal(await docker('images', 'myrepo', '--format', '{{.Repository}}:{{.Tag}}'), 'myrepo:y\n');
+  assert.equal(await docker('rmi', 'myrepo:y'), `Untagged: myrepo:y\nUntagged: myrepo@${busybox.manifestDigest}\n`);
   assert.match(
     await docker('image', 'prune', '-f'),
     new RegExp(`^Deleted Images:\ndeleted: sha256:${dangling.id}\n\nTotal reclaimed space: \\d`),

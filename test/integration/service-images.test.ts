@@ -87,6 +87,42 @@ test('GET /images/json: Docker summaries, newest first; VirtualSize only before 
   // the old map form of filters
   assert.deepEqual(ids(await docker.listImages({ filters: JSON.stringify({ dangling: { true: true } }) })), [sha(img.dangling!)]);
 
+  // digests: RepoDigests are always there (dockerd ignores the parameter)
+  const withDigests = await request(svc.socketPath, 'GET', '/images/json?digests=1');
+  assert.deepEqual(withDigests.json(), list);
+  // manifests (API 1.47): the manifest each image was stored from, with its platform and sizes; not before 1.47
+  const m = (await request(svc.socketPath, 'GET', '/v1.47/images/json?manifests=1')).json() as Record<string, unknown>[];
+  const mbb = m.find((i) => i.Id === sha(img.busybox!))!;
+  assert.deepEqual(Object.keys(mbb), [
+    'Containers',
+    'Created',
+    'Id',
+    'Labels',
+    'ParentId',
+    'Manifests',
+    'RepoDigests',
+    'RepoTags',
+    'SharedSize',
+    'Size',
+  ]);
+  const [man] = mbb.Manifests as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal((mbb.Manifests as unknown[]).length, 1);
+  assert.equal(man!.ID, img.busybox!.manifestDigest);
+  assert.equal(man!.Descriptor.digest, img.busybox!.manifestDigest);
+  assert.equal(man!.Descriptor.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.ok(man!.Descriptor.size > 0);
+  assert.deepEqual(man!.Descriptor.platform, { architecture: 'amd64', os: 'linux' });
+  assert.equal(man!.Available, true);
+  assert.equal(man!.Kind, 'image');
+  assert.equal(man!.Size.Content, bb.Size);
+  assert.ok(man!.ImageData.Size.Unpacked > 0);
+  assert.equal(man!.Size.Total, man!.Size.Content + man!.ImageData.Size.Unpacked);
+  assert.deepEqual(man!.ImageData.Containers, []);
+  assert.deepEqual(man!.ImageData.Platform, man!.Descriptor.platform);
+  const older = (await request(svc.socketPath, 'GET', '/v1.46/images/json?manifests=1')).json() as Record<string, unknown>[];
+  assert.ok(older.every((i) => !('Manifests' in i)));
+  assert.ok(list.every((i) => !('Manifests' in i)));
+
   const shared = await docker.listImages({ 'shared-size': true });
   assert.ok(shared.every((i) => typeof i.SharedSize === 'number' && i.SharedSize >= 0));
 
@@ -220,8 +256,24 @@ test('POST /images/{name}/tag, DELETE /images/{name}, POST /images/prune, with t
     assert.equal(noImage.status, 404);
     assert.deepEqual(noImage.json(), { message: 'No such image: nope:latest' });
 
-    // a name of an image with several: only that name goes
-    assert.deepEqual(await docker.getImage('myrepo:x').remove(), [{ Untagged: 'myrepo:x' }]);
+    // a name of an image with several: only that name goes, with its repository's digest reference when it
+    // was the repository's last tag (as dockerd)
+    assert.deepEqual(await docker.getImage('myrepo:x').remove(), [
+      { Untagged: 'myrepo:x' },
+      { Untagged: `myrepo@${img.busybox!.manifestDigest}` },
+    ]);
+    await docker.getImage('busybox').tag({ repo: 'mine', tag: 'x' });
+    await docker.getImage('busybox').tag({ repo: 'mine', tag: 'y' });
+    assert.deepEqual(await docker.getImage('mine:x').remove(), [{ Untagged: 'mine:x' }], 'mine:y still holds the repository');
+    // NAME@DIGEST is one reference: untagged, the tags stay
+    assert.deepEqual(await docker.getImage(`mine@${img.busybox!.manifestDigest}`).remove(), [
+      { Untagged: `mine@${img.busybox!.manifestDigest}` },
+    ]);
+    assert.ok(((await docker.getImage('mine:y').inspect()).RepoTags as string[]).includes('mine:y'));
+    assert.deepEqual(await docker.getImage('mine:y').remove(), [
+      { Untagged: 'mine:y' },
+      { Untagged: `mine@${img.busybox!.manifestDigest}` },
+    ]);
     // by ID, names in several repositories: Docker's conflict, unless forced
     const conflict = await request(svc.socketPath, 'DELETE', `/images/${img.two!.id.slice(0, 12)}`);
     assert.equal(conflict.status, 409);
@@ -235,7 +287,8 @@ test('POST /images/{name}/tag, DELETE /images/{name}, POST /images/prune, with t
         .filter((x) => 'Untagged' in x)
         .map((x) => x.Untagged)
         .sort(),
-      ['quay.io/a/two:1', 'quay.io/b/two:1'],
+      // every reference, lexically: tags and the digest references of both repositories
+      ['quay.io/a/two:1', `quay.io/a/two@${img.two!.manifestDigest}`, 'quay.io/b/two:1', `quay.io/b/two@${img.two!.manifestDigest}`],
     );
     // by ID, every name in one repository: no force needed
     const byId = await docker.getImage(sha(img.app!)).remove();
@@ -243,6 +296,7 @@ test('POST /images/{name}/tag, DELETE /images/{name}, POST /images/prune, with t
     // the last name: untagged and deleted
     assert.deepEqual(await docker.getImage('localhost/only-local').remove(), [
       { Untagged: 'localhost/only-local:latest' },
+      { Untagged: `localhost/only-local@${img.local!.manifestDigest}` },
       { Deleted: sha(img.local!) },
     ]);
     const gone = await request(svc.socketPath, 'DELETE', '/images/localhost/only-local');
@@ -312,6 +366,10 @@ test('GET /info (what Testcontainers reads), GET /system/df', async () => {
   assert.deepEqual(df.Containers, []);
   assert.deepEqual(df.Volumes, []);
   for (const i of images) assert.match(String(i.Id), /^sha256:[a-f0-9]{64}$/);
+  // the images' RepoDigests and labels, as in the listing
+  const bb = images.find((i) => i.Id === sha(img.busybox!))!;
+  assert.deepEqual(bb.RepoDigests, [`busybox@${img.busybox!.manifestDigest}`]);
+  assert.deepEqual(bb.Labels, { tier: 'base' });
 });
 
 test('bad requests get Docker JSON errors and the service keeps answering', async () => {
