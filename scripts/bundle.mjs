@@ -78,7 +78,9 @@ await build({
   bundle: false,
   entryPoints: [join(dist, 'launcher.js')],
   outfile: join(dist, 'berth.cjs'),
-  banner: { js: '#!/usr/bin/env node' },
+  // `--` ends node's own options: Node 20 would otherwise take a user's `--env-file FILE`
+  // (berth create's) anywhere on the command line as its own
+  banner: { js: '#!/usr/bin/env -S node --' },
 });
 chmodSync(join(dist, 'berth.cjs'), 0o755);
 

@@ -193,6 +193,10 @@ test('create: bad input in podman words, store unchanged', { skip }, async () =>
   await sameError(root, ['create', '--label-file', path.join(dir, 'nosuch.txt'), IMAGE]);
   await sameError(root, ['create', '-e', '=x', IMAGE]);
   await sameError(root, ['create', '--entrypoint', '', IMAGE]);
+  // through the executable users run: its --env-file, not node's
+  const exe = await run(BERTH_MAIN, ['--root', root, 'create', '--env-file', path.join(dir, 'nosuch.txt'), IMAGE]);
+  assert.equal(exe.code, 125, exe.stderr);
+  assert.match(exe.stderr, /^Error: parsing env file ".*nosuch.txt": open .*nosuch.txt: no such file or directory\n$/);
   const b = await berth(root, ['create', '-p', '80:80', IMAGE]);
   assert.notEqual(b.code, 0, 'a run-time flag is refused, never ignored');
   assert.equal(await ok(root, ['ps', '-a', '-q']), '');
