@@ -19,10 +19,13 @@ import { Script } from 'node:vm';
 const bundle = join(__dirname, 'bundle.cjs');
 const cacheFile = `${bundle}.cache`;
 
-/** The bundle's text, or undefined when there is none. */
+/**
+ * The bundle's text, or undefined when there is none. The bundle is ASCII (scripts/bundle.mjs
+ * makes sure), so it is read as latin1: a plain copy, where UTF-8 would be decoded.
+ */
 function readBundle(): string | undefined {
   try {
-    return readFileSync(bundle, 'utf8');
+    return readFileSync(bundle, 'latin1');
   } catch {
     return undefined;
   }

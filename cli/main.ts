@@ -131,6 +131,30 @@ async function main(argv: string[]): Promise<number> {
   return m.run(p, g, def);
 }
 
+/**
+ * Run `fn` on process.stdout when something first uses it. Node creates the stream on first
+ * access, loading its stream modules (and `net` for a pipe): commands that print nothing (tag,
+ * image exists) do not pay for them.
+ */
+function whenStdoutOpens(fn: (stdout: NodeJS.WriteStream) => void): void {
+  const desc = Object.getOwnPropertyDescriptor(process, 'stdout');
+  if (desc?.get === undefined || desc.configurable !== true) {
+    fn(process.stdout);
+    return;
+  }
+  const get = desc.get;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: desc.enumerable ?? true,
+    get(): NodeJS.WriteStream {
+      Object.defineProperty(process, 'stdout', desc);
+      const stdout = get.call(process) as NodeJS.WriteStream;
+      fn(stdout);
+      return stdout;
+    },
+  });
+}
+
 /** `berth help [COMMAND...]`. */
 function help(words: string[]): number {
   if (words.length === 0) {
@@ -153,13 +177,15 @@ function help(words: string[]): number {
 
 // As podman (a Go program ends on SIGPIPE): when the reader of stdout goes away (`berth images |
 // head -1`), berth stops quietly with the shell's SIGPIPE status instead of reporting the write.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  // an archive's writer reports its own failure (one `Error:` line, status 125)
-  if (e.code === 'EPIPE' && stdoutArchive.active) return;
-  if (e.code === 'EPIPE') process.exit(141);
-  process.stderr.write(`Error: writing to stdout: ${e.message}\n`);
-  process.exit(125);
-});
+whenStdoutOpens((stdout) =>
+  stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // an archive's writer reports its own failure (one `Error:` line, status 125)
+    if (e.code === 'EPIPE' && stdoutArchive.active) return;
+    if (e.code === 'EPIPE') process.exit(141);
+    process.stderr.write(`Error: writing to stdout: ${e.message}\n`);
+    process.exit(125);
+  }),
+);
 
 // Why: a command whose promise never settles (a stream nobody ends) would otherwise let the
 // event loop run dry and exit 0 as if it had succeeded.

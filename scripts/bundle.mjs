@@ -27,7 +27,16 @@ const { build } = await import('esbuild').catch((e) => {
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(repo, 'dist/cli');
 const out = join(dist, 'bundle.cjs');
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none' };
+// charset ascii (esbuild's default, said so): the launcher reads the bundle as latin1
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  legalComments: 'none',
+  charset: 'ascii',
+};
 
 // The native addon is loaded by path (src/store/sqlite.ts), so the `bindings` lookup that
 // better-sqlite3 otherwise runs never happens: keep it out of the bundle.
@@ -51,7 +60,15 @@ const r = await build({
   plugins: [keepExternal],
   // the few modules that locate files next to themselves (createRequire(import.meta.url))
   define: { 'import.meta.url': '__berth_module_url' },
-  banner: { js: `var __berth_module_url = require('node:url').pathToFileURL(__filename).href;` },
+  banner: {
+    js: [
+      `var __berth_module_url = require('node:url').pathToFileURL(__filename).href;`,
+      // a built-in's exports, loaded when first touched (see \`lazy\` below)
+      `var __berth_lazy = (id) => { let m; const load = () => (m ??= require(id)); return new Proxy({}, {`,
+      `  get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()),`,
+      `  getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(load(), k); if (d) d.configurable = true; return d; } }); };`,
+    ].join('\n'),
+  },
   write: false,
   metafile: true,
 });
@@ -70,6 +87,14 @@ for (const spec of dynamic) {
 }
 const left = text.match(/(?<![\w$.])import\((?!\s*["'`]\.)[^)]*\)/g)?.filter((m) => !/^import\("\.\/commands\//.test(m));
 if (left?.length) throw new Error(`bundle: import() the launcher cannot run: ${left.join(', ')}`);
+// Node's built-ins that its own start-up does not load (crypto, stream, os, ...) cost a few
+// milliseconds each to load, and modules that import them are initialised with the command
+// (store, digests) even when the command never calls into them (`image exists`, `tag`): such
+// a named import becomes a stand-in that loads the built-in on first use.
+const lazy = /\b([\w$]+) = require\("node:(crypto|stream|stream\/promises|os|child_process|zlib|tls|http|https|net|readline|util)"\);/g;
+if (!/\(0, import_node_\w+\.\w+\)\(/.test(text)) throw new Error('bundle: esbuild no longer calls named imports as properties');
+text = text.replace(lazy, (_, name, mod) => `${name} = __berth_lazy("node:${mod}");`);
+if (/[\u0080-\uffff]/.test(text)) throw new Error('bundle: the bundle is not ASCII (the launcher reads it as latin1)');
 text += `// build ${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`;
 writeFileSync(out, text);
 

@@ -1,16 +1,25 @@
 // Kept apart from output.ts so that JSON listings load no template engine.
 
-/** How many bytes are gathered into one write (a write per element costs more than encoding it). */
+/** How many characters are gathered into one write (a write per element costs more than encoding it). */
 const CHUNK = 256 << 10;
+
+/**
+ * An encoded element as writeJSONArray should be given it when the same element is written
+ * many times: a large one as bytes, so that each write of it reuses them instead of encoding
+ * the text again (a new copy outside V8's heap per write).
+ */
+export function jsonElement(text: string): string | Buffer {
+  return text.length >= CHUNK ? Buffer.from(text) : text;
+}
 
 /**
  * Write a JSON array whose elements are already encoded (4-space indented, as
  * json.MarshalIndent prints them inside an array) straight to `out`, in chunks of about
- * CHUNK bytes with backpressure: the whole document is never held in memory, however long
+ * CHUNK characters with backpressure: the whole document is never held in memory, however long
  * it is.
  */
-export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const write = (b: Buffer | string) =>
+export async function writeJSONArray(elements: Iterable<string | Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const write = (b: string | Buffer) =>
     new Promise<void>((resolve, reject) => {
       if (out.write(b)) {
         resolve();
@@ -26,30 +35,25 @@ export async function writeJSONArray(elements: Iterable<Buffer>, out: NodeJS.Wri
       out.once('drain', onDrain);
       out.once('error', done);
     });
-  let parts: Buffer[] = [];
-  let size = 0;
+  // Small elements are gathered as text, not Buffers: a Buffer per element is memory outside
+  // V8's heap, whose growth makes V8 run full garbage collections while the listing is written.
+  let chunk = '';
   let first = true;
-  const flush = async () => {
-    if (size === 0) return;
-    await write(Buffer.concat(parts, size));
-    parts = [];
-    size = 0;
-  };
   for (const e of elements) {
-    const sep = Buffer.from(first ? '[\n    ' : ',\n    ');
+    chunk += first ? '[\n    ' : ',\n    ';
     first = false;
-    parts.push(sep);
-    size += sep.length;
     // a large element is written as it is: copying it into a chunk would double the memory it holds
-    if (e.length >= CHUNK) {
-      await flush();
+    if (typeof e !== 'string' || e.length >= CHUNK) {
+      await write(chunk);
+      chunk = '';
       await write(e);
       continue;
     }
-    parts.push(e);
-    size += e.length;
-    if (size >= CHUNK) await flush();
+    chunk += e;
+    if (chunk.length >= CHUNK) {
+      await write(chunk);
+      chunk = '';
+    }
   }
-  parts.push(Buffer.from(first ? '[]\n' : '\n]\n'));
-  await write(Buffer.concat(parts));
+  await write(chunk + (first ? '[]\n' : '\n]\n'));
 }

@@ -39,7 +39,13 @@ export function goMap<T>(o: Record<string, T> | null | undefined): Record<string
 
 const MAX_DEPTH = 200;
 
+/** Characters any of the escapes below may change (lone surrogates: JSON.stringify's \uXXXX). */
+// eslint-disable-next-line no-control-regex -- control characters are what must be escaped
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+
 function quote(s: string, escapeHTML: boolean): string {
+  // most strings (names, digests, labels) need no escape at all
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let q = JSON.stringify(s);
   if (/[\u2028\u2029]/.test(q)) q = q.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   if (escapeHTML && /[<>&]/.test(q)) q = q.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
@@ -48,8 +54,9 @@ function quote(s: string, escapeHTML: boolean): string {
 
 /** Encodes `value` as Go's encoding/json would (see the module comment). */
 export function goJSON(value: unknown, opts: GoJSONOptions = {}): string {
-  const indent = opts.indent ?? '';
   const html = opts.escapeHTML ?? true;
+  if (typeof value === 'string') return quote(value, html); // the common case of callers that lay out their own objects
+  const indent = opts.indent ?? '';
   const isMap =
     opts.maps === 'inferred'
       ? (o: object): boolean => !isStructLike(o)

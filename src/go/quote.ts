@@ -8,11 +8,12 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
-const PRINT_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+/** Made on first use: a Unicode property class costs its compilation at every start otherwise. */
+let printRE: RegExp | undefined;
 
 /** strconv.IsPrint for a non-ASCII character: letters, marks, numbers, punctuation, symbols. */
 export function isPrintRune(ch: string): boolean {
-  return PRINT_RE.test(ch);
+  return (printRE ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u).test(ch);
 }
 
 /** One character of a Go quoted string or rune literal delimited by `quote`. */

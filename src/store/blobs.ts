@@ -19,10 +19,25 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, wrapError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '../digest/digest.js';
-import { DigestVerifier } from '../digest/verifier.js';
 import { isWriterAlive } from './liveness.js';
 import { storeFsError } from './store-errors.js';
 import { FlushingWriteStream } from './flushing-write.js';
+
+/**
+ * The digest verifier's module, loaded by the first write rather than when a store opens: its
+ * classes extend node:stream's, which a command that only reads the index need not load.
+ * Meanwhile `src` keeps any error it emits (a destroyed stream records it), and the pipeline
+ * it then joins reports it.
+ */
+async function verifierModule(src: Readable): Promise<typeof import('../digest/verifier.js')> {
+  const hold = () => {};
+  src.on('error', hold);
+  try {
+    return await import('../digest/verifier.js');
+  } finally {
+    src.off('error', hold);
+  }
+}
 
 /**
  * Content-addressed blob files under ROOT/blobs/<alg>/<hex>. A blob becomes visible under
@@ -91,6 +106,7 @@ export class BlobStore {
      */
     into?: { path: string; start: number },
   ): Promise<{ digest: Digest; size: number; created: boolean }> {
+    const { DigestVerifier } = await verifierModule(src);
     const tmp = into?.path ?? this.tempPath();
     // The copy engine hands us its own verifier: when it enforces exactly what we would,
     // hash once (it fails the stream on any mismatch before we see the end).

@@ -8,7 +8,6 @@ import { indexCorrupt, indexLocked, sqliteError } from './store-errors.js';
 import type { Digest } from '../digest/digest.js';
 import { isWriterAlive } from './liveness.js';
 import { Journal, journalSignatures, type JournalEntry } from './journal.js';
-import { randomBytes } from 'node:crypto';
 
 /** One layer of one manifest, as stored. `digest` is the blob as kept (maybe compressed). */
 export interface LayerRecord {
@@ -146,6 +145,18 @@ export interface ContainerRow {
 }
 
 const SCHEMA_VERSION = 8;
+
+const PROCESS_TAG = `${process.pid.toString(16)}-${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
+let txCount = 0;
+
+/**
+ * A new transaction id for the names journal, never used before in any store (an aborted id
+ * hides its entries): this process's id, start time and a random number, then a counter.
+ * Without node:crypto, which a tag would otherwise load for this alone.
+ */
+function newTxId(): string {
+  return `${PROCESS_TAG}-${(++txCount).toString(36)}`;
+}
 
 /** How long a write waits for another process's write lock: BERTH_LOCK_TIMEOUT seconds, default 60. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -339,10 +350,10 @@ export class IndexDB {
         this.pending.length = mark;
         throw e;
       }
-      if (!this.outer) this.flushPending(randomBytes(8).toString('hex')); // a transaction begun by hand: append now
+      if (!this.outer) this.flushPending(newTxId()); // a transaction begun by hand: append now
       return r;
     }
-    const tx = randomBytes(8).toString('hex');
+    const tx = newTxId();
     let appended = false;
     this.outer = true;
     try {
@@ -596,7 +607,7 @@ export class IndexDB {
         // gets their state now (a store without a journal gets it with its first snapshot)
         if (again >= 1 && again < 8 && this.journal?.exists()) {
           this.logListsAndSignatures();
-          this.flushPending(randomBytes(8).toString('hex'));
+          this.flushPending(newTxId());
         }
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })

@@ -2,7 +2,8 @@
  * Preload for `node --import` when running the bundled CLI (dist/cli/berth.cjs), whose own
  * code is one file: records, in the file named by BERTH_REQUIRE_TRACE, every module the
  * process requires (`require NAME -> FILE`, the packages left out of the bundle and native
- * addons) and every built-in module Node loaded beyond its own start-up (`builtin NAME`).
+ * addons), every native addon opened (`dlopen FILE`, also under require) and every built-in
+ * module Node loaded beyond its own start-up (`builtin NAME`).
  */
 import Module from 'node:module';
 import { writeFileSync } from 'node:fs';
@@ -24,6 +25,12 @@ M._load = function (request, parent, isMain) {
   }
   lines.push(`require ${request} -> ${file}`);
   return load.call(this, request, parent, isMain);
+};
+// a native addon loaded by its path (src/store/sqlite.ts) rather than through require
+const dlopen = process.dlopen.bind(process);
+process.dlopen = (module: { exports: unknown }, file: string, flags?: number) => {
+  lines.push(`dlopen ${file}`);
+  return flags === undefined ? dlopen(module, file) : dlopen(module, file, flags);
 };
 process.on('exit', () => {
   for (const m of loadList()) if (!atStart.has(m) && m.startsWith('NativeModule ')) lines.push(`builtin ${m.slice(13)}`);
