@@ -1199,23 +1199,11 @@ export class IndexDB {
    * transaction (so a concurrent change is seen entirely or not at all).
    */
   listImages(): ImageRow[] {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(`SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest`)
-        .all() as RawImage[];
-      return this.assemble(rows);
-    })();
+    return this.db.transaction(() => this.assemble(this.db.prepare(IMAGE_SELECT).all() as RawImage[]))();
   }
 
   getImage(id: string): ImageRow | undefined {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT i.*, m.media_type AS manifest_media_type FROM images i JOIN manifests m ON m.digest = i.manifest_digest WHERE i.id = ?`,
-        )
-        .all(id) as RawImage[];
-      return this.assemble(rows, id)[0];
-    })();
+    return this.db.transaction(() => this.assemble(this.db.prepare(`${IMAGE_SELECT} WHERE i.id = ?`).all(id) as RawImage[], id)[0])();
   }
 
   /** IDs starting with `prefix` (at most `limit`). */
@@ -1372,29 +1360,6 @@ export class IndexDB {
 
   private assemble(rows: RawImage[], onlyId?: string): ImageRow[] {
     if (rows.length === 0) return [];
-    const where = onlyId ? 'WHERE image_id = ?' : '';
-    const args = onlyId ? [onlyId] : [];
-    const names = new Map<string, string[]>();
-    for (const r of this.db
-      .prepare(`SELECT image_id, name FROM names ${where} ORDER BY seq`)
-      .raw()
-      .all(...args) as [string, string][]) {
-      (names.get(r[0]) ?? names.set(r[0], []).get(r[0])!).push(r[1]);
-    }
-    const digests = new Map<string, Digest[]>();
-    for (const r of this.db
-      .prepare(`SELECT image_id, manifest_digest FROM image_manifests ${where} ORDER BY seq DESC`)
-      .raw()
-      .all(...args) as [string, Digest][]) {
-      (digests.get(r[0]) ?? digests.set(r[0], []).get(r[0])!).push(r[1]);
-    }
-    const hist = new Map<string, string[]>();
-    for (const r of this.db
-      .prepare(`SELECT image_id, name FROM names_history ${where} ORDER BY seq DESC`)
-      .raw()
-      .all(...args) as [string, string][]) {
-      (hist.get(r[0]) ?? hist.set(r[0], []).get(r[0])!).push(r[1]);
-    }
     const counts = onlyId ? new Map([[onlyId, this.containersUsingImage(onlyId).length]]) : this.containerCounts();
     return rows.map((r) => ({
       containers: counts.get(r.id) ?? 0,
@@ -1413,9 +1378,9 @@ export class IndexDB {
       readOnly: r.read_only !== 0,
       topLayer: r.top_layer,
       parentLayer: r.parent_layer,
-      names: names.get(r.id) ?? [],
-      digests: digests.get(r.id) ?? [],
-      namesHistory: hist.get(r.id) ?? [],
+      names: lines(r.names_list),
+      digests: lines(r.digests_list) as Digest[],
+      namesHistory: lines(r.history_list),
     }));
   }
 }
@@ -1437,7 +1402,27 @@ for (const name of Object.getOwnPropertyNames(IndexDB.prototype)) {
   });
 }
 
+/**
+ * An image with everything its ImageRow holds, in one statement: its names (oldest first), its
+ * manifest digests and its names history (newest first), each a newline-separated list (no
+ * reference or digest holds a newline; `seq` is unique, so the order is exact). One row per
+ * image instead of one per name: listing 10,000 names reads 500 rows, not 20,000.
+ */
+const IMAGE_SELECT = `SELECT i.*, m.media_type AS manifest_media_type,
+  (SELECT group_concat(name, char(10) ORDER BY seq) FROM names WHERE image_id = i.id) AS names_list,
+  (SELECT group_concat(manifest_digest, char(10) ORDER BY seq DESC) FROM image_manifests WHERE image_id = i.id) AS digests_list,
+  (SELECT group_concat(name, char(10) ORDER BY seq DESC) FROM names_history WHERE image_id = i.id) AS history_list
+FROM images i JOIN manifests m ON m.digest = i.manifest_digest`;
+
+/** The items of a newline-separated list from IMAGE_SELECT (none for NULL). */
+function lines(list: string | null): string[] {
+  return list === null ? [] : list.split('\n');
+}
+
 interface RawImage {
+  names_list: string | null;
+  digests_list: string | null;
+  history_list: string | null;
   id: string;
   config_digest: string;
   config_size: number;
