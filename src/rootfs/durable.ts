@@ -1,19 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  constants as fsc,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { log } from '../log.js';
-import { BOOT_MARKER, SYNCED_MARKER, bootId } from './boot-stamp.js';
+import { SYNCED_MARKER, bootId } from './boot-stamp.js';
 
 /**
  * Make a freshly written tree durable before it is published under its final name (a layer of
@@ -61,17 +50,14 @@ export function fsyncPath(p: string): void {
 }
 
 /**
- * Stamp `dir` (a tree's own directory, before it is published by a rename) as written in this
- * boot, or sync it now where boots cannot be told apart. Returns whether the sync was deferred.
+ * The boot stamp for the record of a tree about to be published, or undefined after syncing
+ * the tree now (where boots cannot be told apart, or with BERTH_SYNC_TREE=eager).
  */
-export function stampOrSync(dir: string, tree: string = dir): boolean {
+export function stampOrSync(tree: string): string | undefined {
   const boot = bootId();
-  if (boot === '' || process.env.BERTH_SYNC_TREE === 'eager') {
-    syncTree(tree);
-    return false;
-  }
-  writeFileSync(join(dir, BOOT_MARKER), boot);
-  return true;
+  if (boot !== '' && process.env.BERTH_SYNC_TREE !== 'eager') return boot;
+  syncTree(tree);
+  return undefined;
 }
 
 /** Age after which the kernel has normally written a tree's data back (dirty_expire_centisecs). */
@@ -79,21 +65,25 @@ const SETTLE_AFTER_MS = 30_000;
 
 /**
  * Sync, once, the trees among `dirs` written in this boot more than ~30 s ago and not yet
- * synced, then mark each synced. Only trees published before the sync started are marked (the
- * list is taken first), so a marker always follows a sync that covered its whole tree.
- * Failures only leave trees unmarked (they are rebuilt after a reboot). Returns how many were marked.
+ * synced, then mark each synced. `record` names each tree's record file (its age is the
+ * tree's) and `stampOf` reads its boot stamp (undefined: none, null: unreadable). Only trees
+ * published before the sync started are marked (the list is taken first), so a marker always
+ * follows a sync that covered its whole tree; trees without a stamp are marked without one.
+ * Failures only leave trees unmarked (they are rebuilt after a reboot). Returns how many were synced.
  */
-export function settleTrees(dirs: string[], now = Date.now()): number {
+export function settleTrees(dirs: string[], record: string, stampOf: (dir: string) => string | undefined | null, now = Date.now()): number {
   const boot = bootId();
   if (boot === '' || process.env.BERTH_SYNC_TREE === 'none') return 0;
   const due: string[] = [];
   for (const d of dirs) {
     try {
-      const st = statSync(join(d, BOOT_MARKER));
-      if (now - st.mtimeMs < SETTLE_AFTER_MS || existsSync(join(d, SYNCED_MARKER))) continue;
-      if (readFileSync(join(d, BOOT_MARKER), 'utf8') === boot) due.push(d);
+      if (existsSync(join(d, SYNCED_MARKER)) || now - statSync(join(d, record)).mtimeMs < SETTLE_AFTER_MS) continue;
+      const stamp = stampOf(d);
+      if (stamp === undefined)
+        writeFileSync(join(d, SYNCED_MARKER), ''); // synced when written: never read again
+      else if (stamp === boot) due.push(d);
     } catch {
-      /* no stamp (synced when written) or gone */
+      /* gone, or being replaced */
     }
   }
   if (due.length === 0) return 0;

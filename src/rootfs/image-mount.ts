@@ -6,13 +6,13 @@ import type { ImageRow } from '../store/index-db.js';
 import { mountsDir, layerWorkDir } from '../store/rootfs-dirs.js';
 import { lookupRecord } from '../images/lookup.js';
 import { randomBytes } from 'node:crypto';
-import { trustedTree } from './boot-stamp.js';
+import { trustedStamp } from './boot-stamp.js';
 
 /**
  * Image mounts (podman image mount/unmount): the image's root file system materialised
  * read-only in the store at `ROOT/mounts/<image ID>/merged` (files hard-linked to the layer
  * cache), with a mount count in `ROOT/mounts/<image ID>/count` changed under the store's write
- * lock. Unmounting the last time (or with force) removes the tree; removing the image removes
+ * lock (and the boot the tree was built in, see boot-stamp.ts). Unmounting the last time (or with force) removes the tree; removing the image removes
  * its mount too (the store's gc).
  */
 export interface ImageMount {
@@ -39,16 +39,26 @@ export interface ImageUnmountOptions {
 const countFile = (root: string, id: string) => join(mountsDir(root), id, 'count');
 const mergedDir = (root: string, id: string) => join(mountsDir(root), id, 'merged');
 
+/** The mount count, and the boot stamp of an unsynced tree: "N" or "N BOOT". */
+function readMount(root: string, id: string): { n: number; boot?: string } {
+  try {
+    const [count, boot] = readFileSync(countFile(root, id), 'utf8').trim().split(' ');
+    const n = Number(count);
+    return Number.isInteger(n) && n > 0 && existsSync(mergedDir(root, id)) ? { n, boot } : { n: 0 };
+  } catch {
+    return { n: 0 };
+  }
+}
+
+function writeCount(root: string, id: string, n: number, boot: string | undefined): void {
+  writeFileSync(countFile(root, id), boot ? `${n} ${boot}` : String(n));
+}
+
 function readCount(root: string, id: string): number {
+  const m = readMount(root, id);
   // a tree written before a reboot and never synced may be short of files: not mounted (as
   // podman's image mounts, which do not outlive a reboot); the next mount replaces it
-  if (!trustedTree(join(mountsDir(root), id))) return 0;
-  try {
-    const n = Number(readFileSync(countFile(root, id), 'utf8').trim());
-    return Number.isInteger(n) && n > 0 && existsSync(mergedDir(root, id)) ? n : 0;
-  } catch {
-    return 0;
-  }
+  return m.n > 0 && trustedStamp(m.boot, join(mountsDir(root), id)) ? m.n : 0;
 }
 
 function report(row: ImageRow, path: string): ImageMount {
@@ -78,13 +88,15 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
   const bumped = store.withWriteLock(() => {
     const n = readCount(root, row.id);
     if (n === 0) return false;
-    writeFileSync(countFile(root, row.id), String(n + 1));
+    writeCount(root, row.id, n + 1, readMount(root, row.id).boot);
     return true;
   });
   if (bumped) return report(row, mergedDir(root, row.id));
   // the unpacking code loads only when a tree is built
   const [{ buildRootfs }, { stampOrSync }] = await Promise.all([import('./layer-cache.js'), import('./durable.js')]);
   const built = await buildRootfs(store, row, { writable: false, signal });
+  // the count file (the mount's record) carries this boot, or the tree is synced first
+  const boot = stampOrSync(built);
   let leftover: string | undefined = dirname(built);
   try {
     store.withWriteLock(() => {
@@ -95,12 +107,10 @@ async function mountOne(store: Store, row: ImageRow, signal?: AbortSignal): Prom
         const stale = existsSync(dir) ? join(layerWorkDir(root), `${store.owner()}-stale-${randomBytes(6).toString('hex')}`) : undefined;
         if (stale) renameSync(dir, stale);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
-        // stamped before the tree is named (or synced where boots cannot be told apart)
-        stampOrSync(dir, built);
         renameSync(built, mergedDir(root, row.id));
         if (stale) leftover = stale;
       }
-      writeFileSync(countFile(root, row.id), String(n + 1));
+      writeCount(root, row.id, n + 1, n === 0 ? boot : readMount(root, row.id).boot);
     });
   } finally {
     if (leftover) rmSync(leftover, { recursive: true, force: true });
@@ -142,7 +152,7 @@ export function unmountImages(store: Store, names: string[], opts: ImageUnmountO
       const n = readCount(root, row.id);
       if (n === 0) return -1;
       const left = opts.force ? 0 : n - 1;
-      if (left > 0) writeFileSync(countFile(root, row.id), String(left));
+      if (left > 0) writeCount(root, row.id, left, readMount(root, row.id).boot);
       else {
         mkdirSync(layerWorkDir(root), { recursive: true });
         const to = join(layerWorkDir(root), `${store.owner()}-umount-${randomBytes(6).toString('hex')}`);

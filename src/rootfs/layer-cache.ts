@@ -37,7 +37,7 @@ import { TreeWriter, OPAQUE_WHITEOUT, WHITEOUT_PREFIX, type EntrySpec, type Laye
 import { unpackLayer } from './unpack.js';
 import { forEachLimit } from '../util/streams.js';
 import { fsyncPath, settleTrees, stampOrSync } from './durable.js';
-import { trustedTree } from './boot-stamp.js';
+import { trustedStamp } from './boot-stamp.js';
 
 export interface CachedLayer {
   diffID: Digest;
@@ -50,19 +50,26 @@ interface LayerFile {
   diffID: Digest;
   privileged: boolean;
   meta: LayerMeta;
+  /** The boot the layer was unpacked in, when it was not synced before being published (boot-stamp.ts). */
+  boot?: string;
+}
+
+const LAYER_RECORD = 'layer.json';
+
+function readRecord(dir: string): LayerFile | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, LAYER_RECORD), 'utf8')) as LayerFile;
+  } catch {
+    return undefined;
+  }
 }
 
 const hexOf = (d: Digest) => d.slice(d.indexOf(':') + 1);
 
 function readCached(dir: string, diffID: Digest): CachedLayer | undefined {
-  if (!trustedTree(dir)) return undefined; // unsynced before a reboot: maybe short of data
-  let rec: LayerFile;
-  try {
-    rec = JSON.parse(readFileSync(join(dir, 'layer.json'), 'utf8')) as LayerFile;
-  } catch {
-    return undefined;
-  }
-  if (rec.diffID !== diffID || typeof rec.meta !== 'object' || !Array.isArray(rec.meta?.whiteouts)) return undefined;
+  const rec = readRecord(dir);
+  if (!rec || rec.diffID !== diffID || typeof rec.meta !== 'object' || !Array.isArray(rec.meta?.whiteouts)) return undefined;
+  if (!trustedStamp(rec.boot, dir)) return undefined; // unpacked before a reboot and never synced: maybe short of data
   return { diffID, diff: join(dir, 'diff'), meta: rec.meta };
 }
 
@@ -95,10 +102,11 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
       signal,
     });
     log.debug(() => `unpacked layer ${layer.diffID} (${r.entries} entries, ${r.size} bytes) in ${Date.now() - started} ms`);
-    const rec: LayerFile = { diffID: layer.diffID, privileged: process.getuid?.() === 0, meta: r.meta };
-    writeFileSync(join(work, 'layer.json'), JSON.stringify(rec));
-    // a power loss never leaves a trusted layer short of files: stamped with this boot (or synced)
-    const deferred = stampOrSync(work);
+    // a power loss never leaves a trusted layer short of files: its record carries this boot (or it is synced first)
+    const boot = stampOrSync(work);
+    const rec: LayerFile = { diffID: layer.diffID, privileged: process.getuid?.() === 0, meta: r.meta, ...(boot && { boot }) };
+    writeFileSync(join(work, LAYER_RECORD), JSON.stringify(rec));
+    if (!boot) [join(work, LAYER_RECORD), work].forEach(fsyncPath);
     try {
       renameSync(work, final);
     } catch (e) {
@@ -110,7 +118,7 @@ export async function ensureLayer(store: Store, layer: Pick<LayerRecord, 'digest
       rmSync(final, { recursive: true, force: true });
       renameSync(work, final);
     }
-    if (!deferred) fsyncPath(layersDir(store.root));
+    if (!boot) fsyncPath(layersDir(store.root));
     return { diffID: layer.diffID, diff: join(final, 'diff'), meta: r.meta };
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
@@ -127,7 +135,14 @@ function settleLayers(root: string): void {
   } catch {
     return;
   }
-  settleTrees(names.filter((n) => n !== 'tmp').map((n) => join(dir, n)));
+  settleTrees(
+    names.filter((n) => n !== 'tmp').map((n) => join(dir, n)),
+    LAYER_RECORD,
+    (d) => {
+      const rec = readRecord(d);
+      return rec ? rec.boot : null;
+    },
+  );
 }
 
 export interface PrepareOptions {

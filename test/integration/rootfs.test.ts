@@ -318,8 +318,9 @@ describe('image mount: crash safety', { skip: skipUnlessTools('gzip') }, () => {
     const tree = r.stdout.trim();
     assert.equal(fs.readFileSync(path.join(tree, 'etc/motd'), 'utf8'), 'hello from the first layer');
     assert.equal(entries().length, 2);
+    const stamp = (e: string) => (JSON.parse(fs.readFileSync(path.join(e, 'layer.json'), 'utf8')) as { boot?: string }).boot;
     for (const e of entries()) {
-      assert.equal(fs.readFileSync(path.join(e, 'boot'), 'utf8'), 'boot-a', 'stamped with its boot');
+      assert.equal(stamp(e), 'boot-a', 'the record carries its boot');
       assert.equal(fs.existsSync(path.join(e, 'synced')), false, 'not synced on the way');
     }
     const first = inodes();
@@ -344,13 +345,13 @@ describe('image mount: crash safety', { skip: skipUnlessTools('gzip') }, () => {
       second.every((ino, i) => ino !== first[i]),
       'every layer unpacked again',
     );
-    for (const e of entries()) assert.equal(fs.readFileSync(path.join(e, 'boot'), 'utf8'), 'boot-b');
+    for (const e of entries()) assert.equal(stamp(e), 'boot-b');
 
     // a later command of the same boot that builds a tree syncs entries old enough and marks them: they outlive the next reboot
     r = await inBoot('boot-b', ['image', 'unmount', 'localhost/boots:1']);
     assert.equal(r.code, 0, r.stderr);
     const old = Date.now() / 1000 - 120;
-    for (const e of entries()) fs.utimesSync(path.join(e, 'boot'), old, old);
+    for (const e of entries()) fs.utimesSync(path.join(e, 'layer.json'), old, old);
     r = await inBoot('boot-b', ['image', 'mount', 'localhost/boots:1']);
     assert.equal(r.code, 0, r.stderr);
     for (const e of entries()) assert.equal(fs.existsSync(path.join(e, 'synced')), true, 'marked synced');

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settleTrees, stampOrSync, syncTree } from '../../../src/rootfs/durable.js';
-import { BOOT_MARKER, SYNCED_MARKER, bootId, trustedTree } from '../../../src/rootfs/boot-stamp.js';
+import { SYNCED_MARKER, bootId, trustedStamp } from '../../../src/rootfs/boot-stamp.js';
 import { carriedXattr, readTreeXattrs, sameXattrs } from '../../../src/rootfs/xattrs.js';
 
 function tree(t: { after: (f: () => void) => void }): string {
@@ -77,28 +77,34 @@ describe('deferred durability of derived trees (boot stamps)', () => {
       else process.env.BERTH_BOOT_ID = saved;
     }
   };
-  const entry = (t: { after: (f: () => void) => void }) => {
+  /** A tree with its record (as a cache entry: the record carries the stamp). */
+  const entry = (t: { after: (f: () => void) => void }, boot?: string, ageSeconds = 0) => {
     const d = tree(t);
     const e = join(d, 'entry');
     mkdirSync(join(e, 'diff'), { recursive: true });
     writeFileSync(join(e, 'diff/f'), 'data');
+    writeFileSync(join(e, 'record'), JSON.stringify(boot === undefined ? {} : { boot }));
+    const when = Date.now() / 1000 - ageSeconds;
+    utimesSync(join(e, 'record'), when, when);
     return e;
   };
-  const age = (e: string, seconds: number) => {
-    const t = Date.now() / 1000 - seconds;
-    utimesSync(join(e, BOOT_MARKER), t, t);
+  const stampOf = (e: string): string | undefined | null => {
+    try {
+      return (JSON.parse(readFileSync(join(e, 'record'), 'utf8')) as { boot?: string }).boot;
+    } catch {
+      return null;
+    }
   };
 
-  test('this boot: stamped, not synced, trusted; the real boot id is the machine’s', (t) => {
+  test('this boot: the stamp is the boot id and nothing is synced; the real boot id is the machine’s', (t) => {
     const e = entry(t);
     assert.equal(
       withBoot('boot-a', () => stampOrSync(e)),
-      true,
+      'boot-a',
     );
-    assert.equal(readFileSync(join(e, BOOT_MARKER), 'utf8'), 'boot-a');
     assert.equal(existsSync(join(e, SYNCED_MARKER)), false);
     assert.equal(
-      withBoot('boot-a', () => trustedTree(e)),
+      withBoot('boot-a', () => trustedStamp('boot-a', e)),
       true,
     );
     if (existsSync('/proc/sys/kernel/random/boot_id'))
@@ -109,68 +115,65 @@ describe('deferred durability of derived trees (boot stamps)', () => {
   });
 
   test('another boot: a tree never synced is not trusted; a synced one is; one without a stamp (synced when written) is', (t) => {
-    const e = entry(t);
-    withBoot('boot-a', () => stampOrSync(e));
+    const e = entry(t, 'boot-a');
     assert.equal(
-      withBoot('boot-b', () => trustedTree(e)),
+      withBoot('boot-b', () => trustedStamp('boot-a', e)),
       false,
     );
     writeFileSync(join(e, SYNCED_MARKER), '');
     assert.equal(
-      withBoot('boot-b', () => trustedTree(e)),
-      true,
-    );
-    const legacy = entry(t);
-    assert.equal(
-      withBoot('boot-b', () => trustedTree(legacy)),
+      withBoot('boot-b', () => trustedStamp('boot-a', e)),
       true,
     );
     assert.equal(
-      withBoot('boot-b', () => trustedTree(join(legacy, 'missing'))),
+      withBoot('boot-b', () => trustedStamp(undefined, entry(t))),
       true,
-      'the caller checks the record itself',
     );
   });
 
-  test('no boot id: synced at once, nothing deferred', (t) => {
-    const e = entry(t);
+  test('no boot id: synced at once, no stamp, nothing to settle', (t) => {
+    const e = entry(t, undefined, 60);
     assert.equal(
       withBoot('', () => stampOrSync(e)),
-      false,
+      undefined,
     );
-    assert.equal(existsSync(join(e, BOOT_MARKER)), false);
     assert.equal(
-      withBoot('', () => settleTrees([e])),
+      withBoot('', () => settleTrees([e], 'record', stampOf)),
       0,
     );
+    assert.equal(existsSync(join(e, SYNCED_MARKER)), false);
   });
 
   test('settleTrees: syncs and marks only this boot’s trees older than ~30 s', (t) => {
-    const [young, old, otherBoot, legacy] = [entry(t), entry(t), entry(t), entry(t)];
-    withBoot('boot-a', () => [young, old].forEach((e) => stampOrSync(e)));
-    withBoot('boot-z', () => stampOrSync(otherBoot));
-    age(old, 60);
-    age(otherBoot, 60);
+    const young = entry(t, 'boot-a');
+    const old = entry(t, 'boot-a', 60);
+    const otherBoot = entry(t, 'boot-z', 60);
+    const legacy = entry(t, undefined, 60);
+    const unreadable = entry(t, 'boot-a', 60);
+    writeFileSync(join(unreadable, 'record'), '{"boot":');
+    utimesSync(join(unreadable, 'record'), Date.now() / 1000 - 60, Date.now() / 1000 - 60);
     assert.equal(
-      withBoot('boot-a', () => settleTrees([young, old, otherBoot, legacy, join(legacy, 'gone')])),
+      withBoot('boot-a', () => settleTrees([young, old, otherBoot, legacy, unreadable, join(legacy, 'gone')], 'record', stampOf)),
       1,
     );
     assert.deepEqual(
-      [young, old, otherBoot, legacy].map((e) => existsSync(join(e, SYNCED_MARKER))),
-      [false, true, false, false],
+      [young, old, otherBoot, legacy, unreadable].map((e) => existsSync(join(e, SYNCED_MARKER))),
+      [false, true, false, true, false],
+      'this boot’s old tree synced; a tree without a stamp only marked',
     );
     assert.equal(
-      withBoot('boot-b', () => trustedTree(old)),
+      withBoot('boot-b', () => trustedStamp('boot-a', old)),
       true,
       'synced: trusted after a reboot',
     );
     assert.equal(
-      withBoot('boot-b', () => trustedTree(young)),
+      withBoot('boot-b', () => trustedStamp('boot-a', young)),
       false,
     );
-    age(young, 60);
+    const when = Date.now() / 1000 - 60;
+    utimesSync(join(young, 'record'), when, when);
     assert.equal(
-      withBoot('boot-a', () => settleTrees([young, old])),
+      withBoot('boot-a', () => settleTrees([young, old], 'record', stampOf)),
       1,
       'marked once',
     );
