@@ -20,9 +20,12 @@ export interface RecoverReport {
   images: number;
   /** Names given back from the journal. */
   names: number;
-  /** Manifest lists (berth manifest) given back from the journal. */
+  /**
+   * Manifest lists (berth manifest) the journal gives back. A readable old index keeps its own
+   * lists instead (it is the truth for them), so this is then what the journal holds.
+   */
   lists: number;
-  /** Signatures given back from the journal (to images that came back). */
+  /** Signatures the journal gives back to images that came back (likewise, a readable index keeps its own). */
   signatures: number;
   /** Manifests found in blobs/ that could not become images, and why. */
   skipped: { digest: Digest; reason: string }[];
