@@ -1132,6 +1132,13 @@ export const COMMANDS: readonly CommandDef[] = [
     completeArgs: 'image',
     examples: ['berth create --name web alpine', 'berth create alpine ls -l /'],
     flags: [
+      {
+        name: 'annotation',
+        type: 'array',
+        arg: 'KEY=VALUE',
+        complete: 'none',
+        help: 'add an annotation to the container (repeatable)',
+      },
       { name: 'cidfile', type: 'string', arg: 'FILE', complete: 'file', help: 'also write the container ID to this new file' },
       {
         name: 'entrypoint',
@@ -1181,6 +1188,13 @@ export const COMMANDS: readonly CommandDef[] = [
       },
       quiet('do not print pull progress'),
       { name: 'replace', type: 'bool', help: 'remove the container that has --name first' },
+      {
+        name: 'stop-signal',
+        type: 'string',
+        arg: 'SIGNAL',
+        complete: 'none',
+        help: "the signal that would stop the container (a name such as SIGINT, or 1-64; default: the image's, else SIGTERM)",
+      },
       {
         name: 'user',
         short: 'u',

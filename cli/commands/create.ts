@@ -89,6 +89,17 @@ function parseEntrypoint(v: string): string[] {
   return [v];
 }
 
+/** --annotation KEY=VALUE values (podman's words when one has no "="); the last one of a key wins. */
+function annotations(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of list) {
+    const eq = a.indexOf('=');
+    if (eq < 0) throw new BerthError('INVALID_ARGUMENT', 'annotations must be formatted KEY=VALUE');
+    out[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  return out;
+}
+
 /** --label-file's labels, then --label's over them (podman's order); undefined when neither is given. */
 function labels(p: Parsed): Record<string, string> | undefined {
   if (!p.changed.has('label') && !p.changed.has('label-file')) return undefined;
@@ -119,6 +130,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
         workingDir: p.changed.has('workdir') ? (o.workdir as string) : undefined,
         user: p.changed.has('user') ? (o.user as string) : undefined,
         hostname: p.changed.has('hostname') ? (o.hostname as string) : undefined,
+        stopSignal: p.changed.has('stop-signal') ? (o.stopSignal as string) : undefined,
+        annotations: p.changed.has('annotation') ? annotations(o.annotation as string[]) : undefined,
         command: p.args.slice(1),
         pull: o.pull as PullPolicy,
         pullOptions: {

@@ -23,6 +23,7 @@ import { syncTree } from '../rootfs/durable.js';
 import type { ContainerRunConfig } from '../store/container-files.js';
 import { CONTAINER_NAME_RE, containerNameInUse, invalidContainerName } from './errors.js';
 import { randomContainerName } from './names.js';
+import { signalNumber } from './inspect.js';
 
 export interface CreateContainerOptions {
   /** The container's name (podman's pattern); default: a random "adjective_name". */
@@ -42,6 +43,10 @@ export interface CreateContainerOptions {
   user?: string;
   /** The host name (podman's --hostname; default the short ID). */
   hostname?: string;
+  /** The stop signal (podman's --stop-signal: a name such as SIGINT or INT, or 1-64; default the image's). */
+  stopSignal?: string;
+  /** Annotations of the container (podman's --annotation). */
+  annotations?: Record<string, string>;
   /**
    * When to pull the image (podman's --pull, default `missing`: only when it is not in the
    * store). `never`: IMAGE_NOT_FOUND for an image the store does not have.
@@ -144,6 +149,11 @@ export async function createContainer(store: Store, image: string, opts: CreateC
       if (store.removeContainer(taken)) replaced = { id: taken, name };
     } else if (taken) throw containerNameInUse(name, taken);
   }
+  if (opts.stopSignal !== undefined) {
+    const n = signalNumber(opts.stopSignal);
+    if (n === undefined) throw new BerthError('INVALID_ARGUMENT', `invalid signal: ${opts.stopSignal}`);
+    if (n < 1 || n > 64) throw new BerthError('INVALID_ARGUMENT', 'valid signals are 1 through 64');
+  }
   for (const e of opts.env ?? [])
     if (e.indexOf('=') <= 0) throw new BerthError('INVALID_ARGUMENT', `invalid environment variable: ${JSON.stringify(e)}`);
   const { row, name: imageName } = await resolveImage(store, image, opts);
@@ -160,8 +170,9 @@ export async function createContainer(store: Store, image: string, opts: CreateC
     env: mergeEnv(defaults.env, opts.env ?? []),
     workingDir: opts.workingDir || defaults.workingDir || '/',
     user: opts.user ?? defaults.user,
-    stopSignal: defaults.stopSignal,
+    stopSignal: opts.stopSignal ?? defaults.stopSignal,
     hostname: opts.hostname ?? '',
+    ...(opts.annotations ? { annotations: opts.annotations } : {}),
   };
   const dir = store.tempPath('-container');
   try {

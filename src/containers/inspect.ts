@@ -26,11 +26,11 @@ export interface ContainerSize {
   rootFs: number;
 }
 
-/** The number of a signal given as podman takes it (SIGINT, INT, 2); 15 when it names none. */
-export function signalNumber(s: string): number {
+/** The number of a signal given as podman takes it (SIGINT, int, 2); undefined when it names none. */
+export function signalNumber(s: string): number | undefined {
   if (/^\d+$/.test(s)) return Number(s);
-  const name = s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
-  return (constants.signals as Record<string, number | undefined>)[name] ?? 15;
+  const up = s.toUpperCase();
+  return (constants.signals as Record<string, number | undefined>)[up.startsWith('SIG') ? up : `SIG${up}`];
 }
 
 /** The config of a container created before berth recorded one: its image's, as create would have made it. */
@@ -128,8 +128,8 @@ export function containerInspectData(store: Store, c: ContainerRow, opts: { size
       Entrypoint: config.entrypoint.join(' '),
       OnBuild: null,
       Labels: Object.keys(c.labels).length ? goMap(c.labels) : null,
-      Annotations: goMap({}),
-      StopSignal: signalNumber(config.stopSignal || DEFAULT_STOP_SIGNAL),
+      Annotations: goMap(config.annotations ?? {}),
+      StopSignal: signalNumber(config.stopSignal || DEFAULT_STOP_SIGNAL) ?? 15,
       Umask: '0022',
       Timeout: 0,
       StopTimeout: 10,

@@ -25,6 +25,8 @@ export interface ContainerRunConfig {
   stopSignal: string;
   /** Given at create (podman's --hostname); "" means the short ID, as podman's default. */
   hostname: string;
+  /** podman's --annotation values (absent from files written before berth recorded them). */
+  annotations?: Record<string, string>;
 }
 
 /** The fields of a container written to its container.json (the name changes only by rename). */
@@ -68,6 +70,9 @@ function configOf(v: unknown): ContainerRunConfig | undefined {
   const strs = (x: unknown) => Array.isArray(x) && x.every((e) => typeof e === 'string');
   if (!strs(c.entrypoint) || !strs(c.env)) return undefined;
   for (const k of ['workingDir', 'user', 'stopSignal', 'hostname']) if (typeof c[k] !== 'string') return undefined;
+  const notes = c.annotations;
+  if (notes !== undefined && (!notes || typeof notes !== 'object' || !Object.values(notes).every((v) => typeof v === 'string')))
+    return undefined;
   return c as unknown as ContainerRunConfig;
 }
 

@@ -147,6 +147,18 @@ test('create records what podman create records: inspect, ps COMMAND and JSON ag
     'echo 1',
   ]);
   await both(['create', '--name', 'ep', '--entrypoint', '/bin/a b', IMAGE]);
+  await both(['create', '--name', 'sig', '--stop-signal', 'kill', '--annotation', 'a.b=c', '--annotation', 'd=e=f', PLAIN]);
+  // podman adds its own io.* annotations (run-time settings berth has none of)
+  const notes = (s: string) => Object.entries(JSON.parse(s) as Record<string, string>).filter(([k]) => !k.startsWith('io.'));
+  const sigFmt = ['container', 'inspect', '--format', '{{.Config.StopSignal}}', 'sig'];
+  assert.equal(await ok(root, sigFmt), await pok(sigFmt));
+  assert.equal(await ok(root, sigFmt), '9\n');
+  const noteFmt = ['container', 'inspect', '--format', '{{json .Config.Annotations}}', 'sig'];
+  assert.deepEqual(notes(await ok(root, noteFmt)), notes(await pok(noteFmt)));
+  assert.deepEqual(notes(await ok(root, noteFmt)), [
+    ['a.b', 'c'],
+    ['d', 'e=f'],
+  ]);
   for (const name of ['plain', 'cmd', 'flags', 'ep']) {
     const mine = await ok(root, ['container', 'inspect', '--format', FIELDS, name]);
     assert.equal(mine, await pok(['container', 'inspect', '--format', FIELDS, name]), name);
@@ -193,6 +205,9 @@ test('create: bad input in podman words, store unchanged', { skip }, async () =>
   await sameError(root, ['create', '--label-file', path.join(dir, 'nosuch.txt'), IMAGE]);
   await sameError(root, ['create', '-e', '=x', IMAGE]);
   await sameError(root, ['create', '--entrypoint', '', IMAGE]);
+  await sameError(root, ['create', '--stop-signal', 'BOGUS', IMAGE]);
+  await sameError(root, ['create', '--stop-signal', '99', IMAGE]);
+  await sameError(root, ['create', '--annotation', 'x', IMAGE]);
   // through the executable users run: its --env-file, not node's
   const exe = await run(BERTH_MAIN, ['--root', root, 'create', '--env-file', path.join(dir, 'nosuch.txt'), IMAGE]);
   assert.equal(exe.code, 125, exe.stderr);
