@@ -24,14 +24,7 @@ source "$here/lib.sh"
 need node podman hyperfine /usr/bin/time
 ensure_built cli/berth.cjs test/helpers/archives.js
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench.XXXXXX")
-PODMAN_DIR=
-cleanup() {
-  [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$OUT"
+bench_workdir load-save
 
 archive=$work/image.tar
 echo "building a ${SIZE_MB} MB ${CONTENT} 3-layer docker-archive..." >&2

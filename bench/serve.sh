@@ -28,31 +28,14 @@ source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/docker-registry
 ensure_built cli/berth.cjs test/helpers/registry.js
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-serve.XXXXXX")
-PODMAN_DIR=
-REG_PID=
-SERVE_PID=
-SERVICE_PID=
-cleanup() {
-  for p in "$SERVICE_PID" "$SERVE_PID" "$REG_PID"; do
-    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
-  done
-  [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$OUT"
+bench_workdir serve
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "generating the images (OCI layout)..." >&2
 layout=$work/layout
 node "$here/pull-push-make.mjs" "$layout" >"$work/images.txt"
 
-node "$here/pull-push-registry.mjs" "$work/registries.txt" "$work/unused" >"$work/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 1 300); do [ -s "$work/registries.txt" ] && break; sleep 0.1; done
-[ -s "$work/registries.txt" ] || { echo "bench: the registry did not start:" >&2; cat "$work/registry.log" >&2; exit 1; }
-read -r REG _ <"$work/registries.txt"
+start_registries
 
 eval "$(node "$here/podman-env.mjs")"   # exports HOME, CONTAINERS_*, REGISTRY_AUTH_FILE, ...; sets PODMAN_ARGS
 policy=$HOME/.config/containers/policy.json
@@ -64,11 +47,10 @@ for img in text random; do
   "${berth[@]}" pull -q --tls-verify=false "$REG/bench/$img:1" >/dev/null
 done
 
-"${berth[@]}" serve --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-SERVE_PID=$!
-for _ in $(seq 1 300); do grep -q '^Listening on ' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+background "${berth[@]}" serve --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err"
+SERVE_PID=$BG_LAST
+wait_until 'berth serve' "$work/serve.err" grep -q '^Listening on ' "$work/serve.out"
 SERVE=$(sed -n 's#^Listening on http://##p' "$work/serve.out")
-[ -n "$SERVE" ] || { echo "bench: berth serve did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
 echo "registry: $REG; berth serve: $SERVE" >&2
 
 podman="podman$(printf ' %q' "${PODMAN_ARGS[@]}")"
@@ -99,10 +81,9 @@ done
 if command -v docker >/dev/null 2>&1; then
   echo "== digests: docker pull (through berth system service) from berth serve and from the registry ==" >&2
   sock=$work/docker.sock
-  node "$repo/dist/cli/berth.cjs" --root "$work/docker-store" system service --time 0 "unix://$sock" 2>"$work/service.err" &
-  SERVICE_PID=$!
-  for _ in $(seq 1 300); do [ -S "$sock" ] && break; sleep 0.1; done
-  [ -S "$sock" ] || { echo "bench: berth system service did not start:" >&2; cat "$work/service.err" >&2; exit 1; }
+  background node "$repo/dist/cli/berth.cjs" --root "$work/docker-store" system service --time 0 "unix://$sock" 2>"$work/service.err"
+  service_pid=$BG_LAST
+  wait_until 'berth system service' "$work/service.err" ping_socket "$sock"
   mkdir -p "$work/docker-config"
   dock() { DOCKER_HOST="unix://$sock" DOCKER_CONFIG="$work/docker-config" docker "$@" </dev/null; }
   for img in text random; do
@@ -114,9 +95,7 @@ if command -v docker >/dev/null 2>&1; then
     done
     echo "  $img: docker pull from berth serve and from the registry: $want" >&2
   done
-  kill "$SERVICE_PID" 2>/dev/null || true
-  wait "$SERVICE_PID" 2>/dev/null || true
-  SERVICE_PID=
+  stop_background "$service_pid"
 else
   echo "== no docker client: the docker pull digest check is skipped ==" >&2
 fi

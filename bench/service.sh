@@ -22,18 +22,7 @@ source "$here/lib.sh"
 need node podman
 ensure_built cli/berth.cjs test/helpers/registry.js test/helpers/tools.js
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-service.XXXXXX")
-PIDS=()
-PODMAN_DIR=
-cleanup() {
-  # the registries are children of their launcher: stop them by their parent's ID too
-  for p in "${PIDS[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$OUT"
+bench_workdir service
 cli=$repo/dist/cli/berth.cjs
 broot=$work/berth
 
@@ -47,10 +36,8 @@ podman "${PODMAN_ARGS[@]}" load -q -i "$work/all.tar" >/dev/null
 rm -f "$work/all.tar"
 
 echo "starting a registry with a 64 MB image..." >&2
-node "$here/pull-push-registry.mjs" "$work/reg.info" "$work/reg-push" &
-PIDS+=($!)
-for _ in $(seq 200); do [ -s "$work/reg.info" ] && break; sleep 0.1; done
-read -r reg _ <"$work/reg.info"
+start_registries
+reg=$REG
 mkdir -p "$work/big"
 for i in 1 2 3 4; do head -c $((16 << 20)) /dev/urandom >"$work/big/blob$i"; done
 tar -C "$work/big" -cf "$work/big.tar" .
@@ -58,26 +45,15 @@ node "$cli" --root "$work/src" import -q "$work/big.tar" "$reg/bench/big:1" >/de
 node "$cli" --root "$work/src" push -q --tls-verify=false "$reg/bench/big:1" >/dev/null
 rm -rf "$work/big" "$work/big.tar" "$work/src"
 
-wait_socket() {
-  for _ in $(seq 300); do
-    node -e "require('http').get({socketPath: process.argv[1], path: '/_ping'}, r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))" "$1" && return 0
-    sleep 0.1
-  done
-  echo "bench: no service on $1" >&2
-  exit 1
-}
-
 echo "== berth system service ==" >&2
-node "$cli" --root "$broot" system service -t 0 "unix://$work/berth.sock" &
-PIDS+=($!)
-wait_socket "$work/berth.sock"
+background node "$cli" --root "$broot" system service -t 0 "unix://$work/berth.sock"
+wait_until 'berth system service' '' ping_socket "$work/berth.sock"
 node "$here/service-load.mjs" "$work/berth.sock" "$OUT/service-berth.json" "${refs[0]}" \
   "node $(printf %q "$cli") --root $(printf %q "$broot") pull -q --tls-verify=false $reg/bench/big:1" "$CLIENTS" "$WARM_RUNS"
 
 echo "== podman system service ==" >&2
-podman "${PODMAN_ARGS[@]}" system service -t 0 "unix://$work/podman.sock" &
-PIDS+=($!)
-wait_socket "$work/podman.sock"
+background podman "${PODMAN_ARGS[@]}" system service -t 0 "unix://$work/podman.sock"
+wait_until 'podman system service' '' ping_socket "$work/podman.sock"
 node "$here/service-load.mjs" "$work/podman.sock" "$OUT/service-podman.json" "${refs[0]}" \
   "podman $(printf '%q ' "${PODMAN_ARGS[@]}") pull -q --tls-verify=false $reg/bench/big:1" "$CLIENTS" "$WARM_RUNS"
 
