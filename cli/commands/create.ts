@@ -11,6 +11,7 @@ import { progressRenderer } from '../progress.js';
 import { registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
+import { goErrnoText } from '../../src/go/index.js';
 
 /**
  * --cidfile: created exclusively before anything else (podman's words when it exists), removed
@@ -59,16 +60,7 @@ function readVarFile(file: string, what: (why: string) => string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === 'ENOENT'
-        ? 'no such file or directory'
-        : err.code === 'EACCES'
-          ? 'permission denied'
-          : err.code === 'EISDIR'
-            ? 'is a directory'
-            : err.message;
-    throw new BerthError('INVALID_ARGUMENT', what(`open ${file}: ${why}`));
+    throw new BerthError('INVALID_ARGUMENT', what(`open ${file}: ${goErrnoText(e)}`));
   }
   return text
     .split('\n')

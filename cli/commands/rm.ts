@@ -10,15 +10,14 @@ import { removeContainers } from '../../src/local.js';
 import { openStore } from '../open-store.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
+import { goErrnoText } from '../../src/go/index.js';
 
 /** The container ID a --cidfile file holds (its first line), in podman's words when it cannot be read. */
 export function readCidFile(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n')[0]!;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new BerthError('INVALID_ARGUMENT', `reading CIDFile: open ${file}: ${why}`);
+    throw new BerthError('INVALID_ARGUMENT', `reading CIDFile: open ${file}: ${goErrnoText(e)}`);
   }
 }
 

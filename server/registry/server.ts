@@ -15,6 +15,7 @@ import { RegistryView, type Store, type ServedManifest } from '../../src/local.j
 import { parseDigest, type Digest } from '../../src/index.js';
 import { BerthError, isBerthError } from '../../src/errors.js';
 import { log } from '../../src/log.js';
+import { goErrnoText } from '../../src/go/index.js';
 import { RegistryError, sendError, nameUnknown, digestInvalid } from './errors.js';
 import { parseEndpoint, validName, TAG_RE, type Endpoint } from './paths.js';
 import { parseRange } from './range.js';
@@ -103,15 +104,7 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
 
 function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const why =
-    e.code === 'EADDRINUSE'
-      ? 'address already in use'
-      : e.code === 'EACCES'
-        ? 'permission denied'
-        : e.code === 'EADDRNOTAVAIL'
-          ? 'cannot assign requested address'
-          : e.message;
-  return new BerthError('NETWORK', `listen tcp ${where}: bind: ${why}`, { cause: e });
+  return new BerthError('NETWORK', `listen tcp ${where}: bind: ${goErrnoText(e)}`, { cause: e });
 }
 
 /** The last resort for anything a handler did not answer itself. */

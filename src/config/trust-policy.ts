@@ -16,6 +16,7 @@ import { log } from '../log.js';
 import { writeOutputFile } from '../util/output-file.js';
 import { policyFilePath, type PolicyOptions } from './policy.js';
 import { loadRegistriesD, type RegistriesD, type RegistryNamespace } from './registries-d.js';
+import { goErrnoText } from '../go/errno.js';
 
 /** One row of `image trust show` (its --json keys: transport, name, repo_name, keys, sigstore, type, gpg_id). */
 export interface TrustPolicyEntry {
@@ -73,9 +74,7 @@ function readPolicyFile(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new BerthError('CONFIG', `open ${file}: ${why}`, { cause: e, subject: file });
+    throw new BerthError('CONFIG', `open ${file}: ${goErrnoText(e)}`, { cause: e, subject: file });
   }
 }
 

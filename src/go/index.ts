@@ -9,3 +9,4 @@ export { goQuote, quoteRune, isPrintRune } from './quote.js';
 export { formatValue, goSprint, goSprintf, goSprintln, runeCount } from './fmt.js';
 export { goTypeName, isArrayLike, isStringer, isStructLike, mapEntries, sortedKeys } from './value.js';
 export { parseGoDuration } from './duration.js';
+export { goErrnoText } from './errno.js';

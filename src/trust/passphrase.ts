@@ -4,15 +4,14 @@
  */
 import * as fs from 'node:fs';
 import { BerthError } from '../errors.js';
+import { goErrnoText } from '../go/errno.js';
 
 export function readPassphraseFile(file: string): Buffer {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new BerthError('INVALID_ARGUMENT', `open ${file}: ${why}`, { subject: file });
+    throw new BerthError('INVALID_ARGUMENT', `open ${file}: ${goErrnoText(e)}`, { subject: file });
   }
   const nl = data.indexOf(0x0a);
   return nl === -1 ? data : data.subarray(0, nl);

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { BerthError } from '../../errors.js';
 import { generateSigstoreKeyPair } from './keys.js';
+import { goErrnoText } from '../../go/errno.js';
 
 export interface GenerateSigstoreKeyOptions {
   /** Files are PREFIX.pub and PREFIX.private. */
@@ -30,8 +31,7 @@ function writeNew(file: string, data: string, mode: number, what: string): void 
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST')
       throw new BerthError('INVALID_ARGUMENT', `Refusing to overwrite existing ${JSON.stringify(file)}`, { subject: file });
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ENOSPC' ? 'no space left on device' : (e as Error).message;
-    throw new BerthError('IO', `Error writing ${what} to ${JSON.stringify(file)}: ${why}`, { subject: file });
+    throw new BerthError('IO', `Error writing ${what} to ${JSON.stringify(file)}: ${goErrnoText(e)}`, { subject: file });
   }
 }
 

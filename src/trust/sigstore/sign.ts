@@ -12,6 +12,7 @@ import { readPassphraseFile } from '../passphrase.js';
 import { SIGSTORE_PAYLOAD_MEDIA_TYPE, type Signature, type Signer } from '../signature.js';
 import { loadSigstorePrivateKey, signMessage } from './keys.js';
 import { sigstorePayload } from './payload.js';
+import { goErrnoText } from '../../go/errno.js';
 
 /** Annotation keys of cosign signature layers. */
 export const SIGSTORE_ANNOTATIONS = {
@@ -45,12 +46,9 @@ export function sigstoreSigner(opts: SigstoreSignerOptions): Signer {
   try {
     pem = fs.readFileSync(opts.privateKeyPath, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BerthError(
-      'INVALID_ARGUMENT',
-      `reading private key from ${opts.privateKeyPath}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
-      { subject: opts.privateKeyPath },
-    );
+    throw new BerthError('INVALID_ARGUMENT', `reading private key from ${opts.privateKeyPath}: ${goErrnoText(e)}`, {
+      subject: opts.privateKeyPath,
+    });
   }
   const key = loadSigstorePrivateKey(pem, passphrase, opts.privateKeyPath);
   return {

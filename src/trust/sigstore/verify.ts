@@ -17,6 +17,7 @@ import { parseSigstorePayload } from './payload.js';
 import { RekorError, verifyRekorSET } from './rekor.js';
 import { SIGSTORE_ANNOTATIONS } from './sign.js';
 import { CertificateError, fulcioIssuer, parseCertificates, sanValues, verifySignatureCertificate } from './x509.js';
+import { goErrnoText } from '../../go/errno.js';
 
 export type SigstoreRequirement = Extract<PolicyRequirement, { type: 'sigstoreSigned' }>;
 export type SigstoreSignature = Extract<Signature, { kind: 'sigstore' }>;
@@ -30,10 +31,7 @@ function readConfigFile(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BerthError('CONFIG', `open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, {
-      subject: file,
-    });
+    throw new BerthError('CONFIG', `open ${file}: ${goErrnoText(e)}`, { subject: file });
   }
 }
 
