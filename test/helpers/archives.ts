@@ -437,14 +437,21 @@ export function blobsOnDisk(root: string): string[] {
 
 const PAYLOAD = 'Error: payload does not match any of the supported image formats:';
 
+/** The progress lines containers/image prints without a terminal before a copy fails (podman prints them too). */
+const PROGRESS_LINE =
+  /^(Getting image (source|list) signatures|Copying (blob|config) sha256:[0-9a-f]{64}|Writing manifest (list )?to image destination|Storing (list )?signatures)$/;
+
 /**
  * Assert the one-line error contract and return the message. A payload that is no archive at
  * all gets podman's words: that line, then one " * FORMAT: reason" line per format (joined here).
+ * Progress lines of the copy that failed may come first, as podman's do; the error is one line.
  */
 export function assertOneLineError(r: RunResult, mentions: string, pattern: RegExp): string {
   assert.notEqual(r.code, 0, `expected failure, got exit 0; stdout: ${r.stdout}`);
   assert.equal(r.signal, null);
   let lines = r.stderr.split('\n').filter((l) => l !== '');
+  const firstOther = lines.findIndex((l) => !PROGRESS_LINE.test(l));
+  if (firstOther > 0) lines = lines.slice(firstOther);
   if (lines[0] === PAYLOAD) {
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(':')[0]),
