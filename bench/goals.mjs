@@ -56,4 +56,17 @@ export function printGoals(rows) {
   return rows.every((r) => r.value <= r.limit);
 }
 
+/** Compressed bytes per image tag, from the lines bench/pull-push-make.mjs prints ("TAG MANIFEST CONFIG BYTES"). */
+export function imageSizes(file) {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [tag, , , bytes] = l.split(' ');
+        return [tag, Number(bytes)];
+      }),
+  );
+}
+
 export const ms = (v) => `${v.toFixed(1)} ms`;

@@ -2,20 +2,11 @@
 // Prints every measurement of bench/pull-push.sh (hyperfine exports), then the goal table: each
 // row with berth's, skopeo's and podman's medians, the ratio of medians (all from the same run)
 // and the goal; then berth's peak RSS against its goal. Exit status 1 when a goal is missed.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hyperfineResults, median, ms, printGoals, printRuns, rssTable } from './goals.mjs';
+import { hyperfineResults, median, ms, printGoals, printRuns, rssTable, imageSizes } from './goals.mjs';
 
 const [out, imagesFile] = process.argv.slice(2);
-const images = Object.fromEntries(
-  readFileSync(imagesFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [tag, , , bytes] = l.split(' ');
-      return [tag, Number(bytes)];
-    }),
-);
+const images = imageSizes(imagesFile);
 const mb = (img) => `${(images[img] / (1 << 20)).toFixed(0)} MB compressed`;
 const runs = {
   'pull-text': [`pull text (${mb('text')}) into an empty store`, 'pull-text.json'],

@@ -2,20 +2,11 @@
 // Prints every measurement of bench/serve.sh (hyperfine exports), then per image and client the
 // medians from docker-registry and from berth serve and their ratio (berth serve / registry; below
 // 1 is faster). All from the same run.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hyperfineResults, median, ms, printRuns } from './goals.mjs';
+import { hyperfineResults, median, ms, printRuns, imageSizes } from './goals.mjs';
 
 const [out, imagesFile] = process.argv.slice(2);
-const sizes = Object.fromEntries(
-  readFileSync(imagesFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [tag, , , bytes] = l.split(' ');
-      return [tag, Number(bytes)];
-    }),
-);
+const sizes = imageSizes(imagesFile);
 const rows = [['image', 'client', 'docker-registry', 'berth serve', 'ratio']];
 for (const img of ['text', 'random']) {
   const res = hyperfineResults(join(out, `serve-${img}.json`));
