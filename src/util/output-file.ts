@@ -1,4 +1,4 @@
-import { close, createWriteStream, fsync, open, promises as fsp, rmSync } from 'node:fs';
+import { close, createWriteStream, fsync, mkdirSync, openSync, promises as fsp, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -37,7 +37,6 @@ export function checkOutputPath(target: string, label: string, hint = 'give a fi
   if (target === '') throw new BerthError('INVALID_ARGUMENT', `${label} is empty`, { hint });
 }
 
-const openFd = promisify(open);
 const fsyncFd = promisify(fsync);
 const closeFd = promisify(close);
 
@@ -143,7 +142,8 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   // commit can fsync it, and a FileHandle cannot be closed while a stream holds it
   let fd: number;
   try {
-    fd = await openFd(tmp, 'wx', 0o644);
+    // synchronous (a new regular file, never blocks): an interruption can never run its removal before a pending open lands
+    fd = openSync(tmp, 'wx', 0o644);
   } catch (e) {
     untrack();
     throw ioError(e, target, what);
@@ -233,7 +233,8 @@ function closeStream(s: Writable): Promise<void> {
  * SIGHUP before the returned function is called. The caller still removes it on errors.
  */
 export function trackTemp(path: string): () => void {
-  return onInterrupt(() => rmSync(path, { recursive: true, force: true }));
+  // a write already in the thread pool may add an entry while the tree is removed (ENOTEMPTY): retry
+  return onInterrupt(() => rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 5 }));
 }
 
 /**
@@ -246,7 +247,8 @@ export async function trackedTempDir(parent: string, prefix: string): Promise<{ 
     const path = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
     const untrack = trackTemp(path);
     try {
-      await fsp.mkdir(path, { mode: 0o700 });
+      // synchronous: an interruption can then never run its removal before a pending mkdir lands
+      mkdirSync(path, { mode: 0o700 });
       return { path, untrack };
     } catch (e) {
       untrack();
