@@ -1,4 +1,4 @@
-import { close, createWriteStream, fsync, mkdirSync, openSync, promises as fsp, rmSync } from 'node:fs';
+import { close, createWriteStream, fsync, mkdirSync, open, promises as fsp, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +37,7 @@ export function checkOutputPath(target: string, label: string, hint = 'give a fi
   if (target === '') throw new BerthError('INVALID_ARGUMENT', `${label} is empty`, { hint });
 }
 
+const openFd = promisify(open);
 const fsyncFd = promisify(fsync);
 const closeFd = promisify(close);
 
@@ -142,8 +143,7 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   // commit can fsync it, and a FileHandle cannot be closed while a stream holds it
   let fd: number;
   try {
-    // synchronous (a new regular file, never blocks): an interruption can never run its removal before a pending open lands
-    fd = openSync(tmp, 'wx', 0o644);
+    fd = await openFd(tmp, 'wx', 0o644);
   } catch (e) {
     untrack();
     throw ioError(e, target, what);
