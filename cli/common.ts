@@ -45,9 +45,11 @@ export function logProgress(quiet: boolean, opts: LogProgressOptions = {}): ((e:
       seen = new Set();
       getting = opts.signatures !== false;
     } else if (e.kind === 'blob') {
-      if (seen.has(e.digest)) return;
-      seen.add(e.digest);
-      say(`Copying ${e.isConfig ? 'config' : 'blob'} ${e.digest}`);
+      // a layer read from the store is named by its diffID, as podman's store holds layers uncompressed
+      const name = e.diffID ?? e.digest;
+      if (seen.has(name)) return;
+      seen.add(name);
+      say(`Copying ${e.isConfig ? 'config' : 'blob'} ${name}`);
     } else if (e.kind === 'manifest') {
       if (e.state === 'writing') {
         stored = false;

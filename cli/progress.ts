@@ -121,7 +121,7 @@ export function progressRenderer(opts: { quiet?: boolean; stream?: NodeJS.WriteS
         return;
       }
       if (e.kind !== 'blob') return;
-      const label = `${e.isConfig ? 'config' : 'blob'} ${e.digest.slice(7, 19)}`;
+      const label = `${e.isConfig ? 'config' : 'blob'} ${(e.diffID ?? e.digest).slice(7, 19)}`;
       const r = rows.get(e.digest) ?? { label, state: 'waiting', bytes: 0, total: e.total ?? 0, started: Date.now() };
       r.state =
         e.state === 'exists' ? 'skipped: already exists' : e.state === 'done' ? 'done' : e.state === 'retrying' ? 'retrying' : 'copying';

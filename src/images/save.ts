@@ -101,7 +101,11 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
       const dest = await target.newDestination(g.tags);
       try {
         // as podman save: archives cannot hold signatures, so they are left out
-        await copyImage(src, dest, { onProgress: opts.onProgress, decompress: opts.uncompressed, removeSignatures: true });
+        await copyImage(src, dest, {
+          onProgress: withDiffIDs(store, g.id, opts.onProgress),
+          decompress: opts.uncompressed,
+          removeSignatures: true,
+        });
       } finally {
         await dest.close();
         await src.close();
@@ -112,4 +116,15 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     await target.abort();
     throw outputWriteError(e, `cannot write the archive to ${typeof opts.output === 'string' ? opts.output : 'stdout'}`);
   }
+}
+
+/** Layer events of an image read from the store carry the layer's diffID (podman's save names layers by it). */
+function withDiffIDs(store: Store, id: string, onProgress: SaveOptions['onProgress']): SaveOptions['onProgress'] {
+  if (!onProgress) return undefined;
+  const img = store.getImage(id)!;
+  const diffIDs = new Map(store.manifestLayers(img.manifestDigest).map((l) => [l.digest, l.diffID]));
+  return (e) => {
+    const diffID = e.kind === 'blob' && !e.isConfig ? diffIDs.get(e.digest) : undefined;
+    onProgress(e.kind === 'blob' && diffID ? { ...e, diffID } : e);
+  };
 }

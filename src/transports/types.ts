@@ -262,6 +262,8 @@ export type ProgressEvent =
       bytes?: number;
       total?: number;
       isConfig?: boolean;
+      /** A layer read from the local store: its uncompressed digest, which podman's progress lines name it by. */
+      diffID?: Digest;
       /** `done`: bytes read from the source for this blob (the kept bytes of a resumed one are not). */
       fetched?: number;
       /** `done`: time since `start`, and the rate at which `fetched` came. */

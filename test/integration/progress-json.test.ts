@@ -210,7 +210,15 @@ describe('--progress=json', { skip }, () => {
     const archive = path.join(b.dir, 'img.tar');
     const saved = await b.run(['save', '--progress=json', '-o', archive, `${reg.host}/prog/img:v1`], { root });
     assert.equal(saved.code, 0, saved.stderr);
-    events(saved.stderr);
+    // a layer read from the store carries its diffID (what the progress lines name it by)
+    const diffIDs = (JSON.parse(img.config.toString()) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids;
+    const layerEvents = events(saved.stderr).filter((e) => e.kind === 'blob' && !e.isConfig);
+    assert.ok(layerEvents.length >= img.layers.length);
+    for (const e of layerEvents) {
+      const i = img.layers.findIndex((l) => l.digest === e.digest);
+      assert.ok(i >= 0, `${String(e.digest)} is a layer of the image`);
+      assert.equal(e.diffID, diffIDs[i]);
+    }
     const loaded = await b.run(['load', '--progress=json', '-i', archive], { root: b.store() });
     assert.equal(loaded.code, 0, loaded.stderr);
     assert.equal(events(loaded.stderr).filter((e) => e.kind === 'done').length, 1);
