@@ -21,7 +21,7 @@ import { BerthError, wrapError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, digestOf, parseDigest } from '../digest/digest.js';
 import { isWriterAlive } from './liveness.js';
 import { storeFsError } from './store-errors.js';
-import { FlushingWriteStream } from './flushing-write.js';
+import { flushingWriteStream } from './flushing-write.js';
 
 /**
  * The digest verifier's module, loaded by the first write rather than when a store opens: its
@@ -120,7 +120,7 @@ export class BlobStore {
         : undefined;
     const verifier = upstream ?? new DigestVerifier(expect);
     const start = into?.start ?? 0;
-    const out = new FlushingWriteStream(tmp, { flags: into ? 'r+' : 'wx', start, highWaterMark: 1 << 20 });
+    const out = flushingWriteStream(tmp, { flags: into ? 'r+' : 'wx', start, highWaterMark: 1 << 20 });
     try {
       if (start > 0 && upstream) await pipeline(src, skipBytes(start), out);
       else if (start > 0) await pipeline(src, verifier, skipBytes(start), out);

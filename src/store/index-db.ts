@@ -192,9 +192,10 @@ function retryBusy<T>(fn: () => T, file: string, timeoutMs: number): T {
  */
 function checkHeader(file: string): void {
   try {
-    if (statSync(`${file}-wal`).size > 0) return;
+    // (no WAL is the usual case: stat without throwing)
+    if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0) return;
   } catch {
-    /* no WAL */
+    /* an unreadable WAL: SQLite reports it */
   }
   let fd: number;
   try {

@@ -758,7 +758,13 @@ function probe(path: string, isDir: boolean): Stats | undefined {
 
 /** Whether the index's WAL holds writes not yet in the main file (then the file alone is not the index). */
 function walPending(root: string): boolean {
-  return (probe(join(root, 'index.db-wal'), false)?.size ?? 0) > 0;
+  // (usually absent: stat without throwing, whose error object costs more than the stat)
+  const wal = join(root, 'index.db-wal');
+  try {
+    return (statSync(wal, { throwIfNoEntry: false })?.size ?? 0) > 0;
+  } catch (e) {
+    throw storeFsError(e, wal, false, 'cannot open');
+  }
 }
 
 /** How many blobs blobs/ holds: a store with blobs cannot have an empty index. */

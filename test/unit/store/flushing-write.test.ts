@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FlushingWriteStream } from '../../../src/store/flushing-write.js';
+import { flushingWriteStream } from '../../../src/store/flushing-write.js';
 
 let dir: string;
 before(async () => {
@@ -36,7 +36,7 @@ const openFds = () => fs.readdirSync('/proc/self/fd').length;
 test('writes past several flush points land whole and in order; the file is closed at the end', async () => {
   const file = path.join(dir, 'a');
   const fdsBefore = openFds();
-  const out = new FlushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
+  const out = flushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
   await pipeline(Readable.from(pieces(40 * MB + 123)), out);
   assert.equal(out.bytesWritten, 40 * MB + 123);
   assert.equal(sha(fs.readFileSync(file)), sha(pieces(40 * MB + 123)));
@@ -48,7 +48,7 @@ test('from an offset (a resumed download): the first bytes stay, the rest is wri
   const file = path.join(dir, 'b');
   const head = Buffer.alloc(5 * MB, 7);
   fs.writeFileSync(file, head);
-  const out = new FlushingWriteStream(file, { flags: 'r+', start: head.length, highWaterMark: MB });
+  const out = flushingWriteStream(file, { flags: 'r+', start: head.length, highWaterMark: MB });
   await pipeline(Readable.from(pieces(20 * MB)), out);
   const got = fs.readFileSync(file);
   assert.equal(got.length, head.length + 20 * MB);
@@ -63,7 +63,7 @@ test('a failing source: the write fails, the file is closed, what was written st
     yield* pieces(18 * MB);
     throw new Error('source broke');
   }
-  const out = new FlushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
+  const out = flushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
   await assert.rejects(pipeline(Readable.from(failing()), out), /source broke/);
   await new Promise<void>((r) => (out.closed ? r() : out.once('close', () => r())));
   assert.equal(openFds(), fdsBefore, 'no file descriptor left open');
@@ -73,7 +73,7 @@ test('a failing source: the write fails, the file is closed, what was written st
 test('an existing file with flags wx is refused as by any file stream', async () => {
   const file = path.join(dir, 'd');
   fs.writeFileSync(file, 'x');
-  const out = new FlushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
+  const out = flushingWriteStream(file, { flags: 'wx', start: 0, highWaterMark: MB });
   await assert.rejects(pipeline(Readable.from(pieces(MB)), out), { code: 'EEXIST' });
   assert.equal(fs.readFileSync(file, 'utf8'), 'x');
 });
