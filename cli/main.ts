@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { printError } from './errors.js';
-import { stdoutArchive } from './stdout-use.js';
+import { discardStdout, stdoutArchive, whenStdoutOpens } from './stdout-use.js';
 import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/log.js';
 import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, findCommand, type CommandDef } from './command-table.js';
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
@@ -59,14 +59,7 @@ function applyGlobals(pre: Parsed, cmd: Parsed | undefined): GlobalOptions {
     }
     process.env.DOCKER_CONFIG = config;
   }
-  if (pre.flags.noout === true) {
-    // as podman: stdout goes nowhere (writes still complete, so piped output does not stall)
-    process.stdout.write = ((_chunk: unknown, enc?: unknown, cb?: unknown) => {
-      const done = typeof enc === 'function' ? enc : cb;
-      if (typeof done === 'function') process.nextTick(done as () => void);
-      return true;
-    }) as typeof process.stdout.write;
-  }
+  if (pre.flags.noout === true) discardStdout();
   const root = value('root') as string | undefined;
   return root !== undefined ? { root } : {};
 }
@@ -129,30 +122,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const m = (await import(`./commands/${def.module}.js`)) as { run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise<number> };
   return m.run(p, g, def);
-}
-
-/**
- * Run `fn` on process.stdout when something first uses it. Node creates the stream on first
- * access, loading its stream modules (and `net` for a pipe): commands that print nothing (tag,
- * image exists) do not pay for them.
- */
-function whenStdoutOpens(fn: (stdout: NodeJS.WriteStream) => void): void {
-  const desc = Object.getOwnPropertyDescriptor(process, 'stdout');
-  if (desc?.get === undefined || desc.configurable !== true) {
-    fn(process.stdout);
-    return;
-  }
-  const get = desc.get;
-  Object.defineProperty(process, 'stdout', {
-    configurable: true,
-    enumerable: desc.enumerable ?? true,
-    get(): NodeJS.WriteStream {
-      Object.defineProperty(process, 'stdout', desc);
-      const stdout = get.call(process) as NodeJS.WriteStream;
-      fn(stdout);
-      return stdout;
-    },
-  });
 }
 
 /** `berth help [COMMAND...]`. */

@@ -8,6 +8,7 @@ import { BerthError } from '../../src/errors.js';
 import { type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/local.js';
 import { GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
+import { writeStdout } from '../stdout-use.js';
 import { isJSONFormat } from '../format/json-format.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -374,6 +375,6 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     );
     return 0;
   }
-  process.stdout.write(out);
+  writeStdout(out);
   return 0;
 }

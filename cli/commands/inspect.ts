@@ -10,6 +10,7 @@ import { BerthError } from '../../src/errors.js';
 import { containerInspectData, inspectImage, latestContainer, tryLookupContainer, type ContainerSize } from '../../src/local.js';
 import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
+import { writeStdout } from '../stdout-use.js';
 import { isJSONFormat } from '../format/json-format.js';
 import type { CommandDef } from '../command-table.js';
 import type { Parsed } from '../flags.js';
@@ -67,7 +68,7 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
     const views = found.map((f) => (f.json instanceof Object && 'RepoTags' in f.json ? inspectTemplateView(f.json as never) : f.json));
     out = renderOutput(views, { format, defaultTemplate: format, headers: {} });
   }
-  process.stdout.write(out);
+  writeStdout(out);
   if (errors.length === 0) return 0;
   for (const e of errors) process.stderr.write(`Error: ${e}\n`);
   return 125;

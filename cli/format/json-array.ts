@@ -1,4 +1,5 @@
 // Kept apart from output.ts so that JSON listings load no template engine.
+import { writeStdout } from '../stdout-use.js';
 
 /** How many characters are gathered into one write (a write per element costs more than encoding it). */
 const CHUNK = 256 << 10;
@@ -14,17 +15,18 @@ export function jsonElement(text: string): string | Buffer {
 
 /**
  * Write a JSON array whose elements are already encoded (4-space indented, as
- * json.MarshalIndent prints them inside an array) straight to `out`, in chunks of about
+ * json.MarshalIndent prints them inside an array) straight to `to` (default: stdout), in chunks of about
  * CHUNK characters with backpressure: the whole document is never held in memory, however long
  * it is.
  */
-export async function writeJSONArray(elements: Iterable<string | Buffer>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function writeJSONArray(elements: Iterable<string | Buffer>, to?: NodeJS.WritableStream): Promise<void> {
   const write = (b: string | Buffer) =>
     new Promise<void>((resolve, reject) => {
-      if (out.write(b)) {
+      if (to ? to.write(b) : writeStdout(b)) {
         resolve();
         return;
       }
+      const out = to ?? process.stdout;
       const done = (e?: Error) => {
         out.off('drain', onDrain);
         out.off('error', done);

@@ -186,3 +186,51 @@ test('the require trace sees what the bundle really loads (a short-name pull rea
     lines.join('\n'),
   );
 });
+
+/**
+ * The built-ins a command loads beyond Node's own start-up, seen from a CommonJS harness (the
+ * require hook above runs under `--import`, whose ESM loader has loaded Node's stream modules
+ * already, so it cannot see them loaded).
+ */
+async function builtinsOf(args: string[]) {
+  const file = join(dir, `builtins-${n++}.txt`);
+  const harness = [
+    'const start = new Set(process.moduleLoadList);',
+    'const [cli, ...args] = JSON.parse(process.env.BERTH_TRACE_ARGS);',
+    'process.argv = [process.argv[0], cli, ...args];',
+    "process.on('exit', () => require('fs').writeFileSync(process.env.BERTH_TRACE_FILE,",
+    "  process.moduleLoadList.filter((m) => !start.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)).join('\\n')));",
+    'require(cli);',
+  ].join('\n');
+  const r = await run(process.execPath, ['-e', harness], {
+    env: { ...b.env, BERTH_TRACE_ARGS: JSON.stringify([BERTH_CLI, '--root', b.root, ...args]), BERTH_TRACE_FILE: file },
+    input: '',
+    timeoutMs: 60_000,
+  });
+  return { r, builtins: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
+}
+
+// Node's stream classes cost a few ms to load: the commands that print one block write it to
+// the file descriptor, those that print nothing never touch stdout, and opening the store
+// defines no stream class (blob writes do, when they first run).
+for (const c of CASES.filter((x) => x.store && !/^(ps|mount|rm)$/.test(x.args()[0]!))) {
+  test(`the bundled berth ${c.args().join(' ')} loads no stream module`, async () => {
+    const { r, builtins } = await builtinsOf(c.args());
+    assert.equal(r.code, 0, r.stderr);
+    if (c.stdout) assert.match(r.stdout, c.stdout);
+    assert.ok(builtins.includes('vm'), `the harness saw the launcher run: ${builtins.join(' ')}`);
+    assert.deepEqual(
+      builtins.filter((m) => /stream|^net$|^tty$/.test(m)),
+      [],
+    );
+  });
+}
+
+test('the stream modules show in the built-ins trace when a command writes through process.stdout (--help)', async () => {
+  const { r, builtins } = await builtinsOf(['images', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(
+    builtins.some((m) => /stream/.test(m)),
+    builtins.join(' '),
+  );
+});
