@@ -5,7 +5,8 @@
  *
  *   id=PREFIX|REGEX   name=REGEX   status=STATE   ancestor=IMAGE (ID substring or name regex)
  *   before=CONTAINER  since=CONTAINER  until=TIME  command=REGEX (the first word)
- *   label=KEY[=VALUE], label!=...  (the container's labels: the image's and create --label's)
+ *   label=KEY[=VALUE]  (the container's labels: the image's and create --label's); label!=... only
+ *   for prune (podman's ps and rm --filter reject it: "label! is an invalid filter")
  *   exited=CODE health=STATE network=NAME pod=NAME volume=NAME restart-policy=POLICY: valid keys
  *   that match no berth container (none ever exited; none has a health check, network, pod,
  *   volume or restart policy), as podman's do for containers without them.
@@ -45,8 +46,11 @@ function goMatch(pattern: string, s: string): boolean {
 
 type Pred = (c: ContainerRow) => boolean;
 
-/** Compile ps filters; INVALID_ARGUMENT in podman's words for a bad one. */
-export function compileContainerFilters(store: Store, filters: readonly string[], now: Date = new Date()): Pred {
+/**
+ * Compile ps filters; INVALID_ARGUMENT in podman's words for a bad one. `prune`: the filters of
+ * container/system prune, which also take label!= (their callers check the other keys).
+ */
+export function compileContainerFilters(store: Store, filters: readonly string[], now: Date = new Date(), prune = false): Pred {
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -107,6 +111,7 @@ export function compileContainerFilters(store: Store, filters: readonly string[]
         preds.push((c) => values.every((v) => matchLabelFilter(v, c.labels)));
         break;
       case 'label!':
+        if (!prune) throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);
         preds.push((c) => !values.some((v) => matchLabelFilter(v, c.labels)));
         break;
       case 'exited':

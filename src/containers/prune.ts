@@ -22,7 +22,7 @@ export function pruneContainers(store: Store, opts: PruneContainersOptions = {})
     const key = f.includes('=') ? f.slice(0, f.indexOf('=')) : f;
     if (!PRUNE_KEYS.includes(key)) throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);
   }
-  const match = compileContainerFilters(store, filters, opts.now);
+  const match = compileContainerFilters(store, filters, opts.now, true);
   const removed: string[] = [];
   for (const c of store.listContainers().filter(match)) if (store.removeContainer(c.id)) removed.push(c.id);
   return removed;

@@ -6,7 +6,7 @@
  */
 import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { listContainers } from '../containers/list.js';
+import { compileContainerFilters } from '../containers/list.js';
 import { removeContainers } from '../containers/remove.js';
 import { pruneImages } from './remove.js';
 
@@ -38,7 +38,11 @@ export function pruneSystem(store: Store, opts: SystemPruneOptions = {}): System
     if (!FILTER_KEYS.has(key)) throw new BerthError('INVALID_ARGUMENT', `${key} is an invalid filter`);
   }
   const now = opts.now ?? new Date();
-  const victims = listContainers(store, { filters, now }).map((c) => c.id);
+  const match = compileContainerFilters(store, filters, now, true);
+  const victims = store
+    .listContainers()
+    .filter(match)
+    .map((c) => c.id);
   const containers = victims.length ? removeContainers(store, victims, { ignore: true }).map((c) => c.id) : [];
   const sizes = new Map(store.listImages().map((r) => [r.id, r.size]));
   const images = pruneImages(store, { all: opts.all, filters, now });

@@ -281,7 +281,7 @@ test('ps: --pod, --ns, the filter keys podman takes, podman words for bad values
       await pok(['ps', '-a', '--filter', f, '--format', '{{.Names}}']),
       f,
     );
-  for (const f of ['exited=abc', 'restart-policy=bogus', 'publish=80', 'since=nope', 'until=abc', 'status=bogus'])
+  for (const f of ['exited=abc', 'restart-policy=bogus', 'publish=80', 'since=nope', 'until=abc', 'status=bogus', 'label!=a', 'label!=a=b'])
     await sameError(root, ['ps', '-a', '--filter', f]);
 });
 
@@ -303,6 +303,7 @@ test('rm --filter, container prune, rename: podman outputs and words', { skip },
   await sameError(root, ['rename', 'e1', 'bad name']);
   await sameError(root, ['rename', 'e1']);
   await sameError(root, ['rm', '--filter', 'bogus=1']);
+  await sameError(root, ['rm', '--filter', 'label!=k=v']);
   await sameError(root, ['rm', '--filter', 'name=x', 'keep']);
   assert.equal(await ok(root, ['rename', 'x', 'y']), await pok(['rename', 'x', 'y']));
   assert.equal(await ok(root, ['inspect', '--format', '{{.Name}} {{.Id}}', 'y']), `y ${ids.x}\n`);
