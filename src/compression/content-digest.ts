@@ -43,8 +43,8 @@ export interface ContentDigestOptions {
 }
 
 export function decompressedDigest(alg: Algorithm, opts: ContentDigestOptions = {}): ContentDigest {
-  const chain = alg === 'gzip' ? externalChain() : undefined;
-  if (chain) return new ProgramChain(opts.count === false ? { ...chain, dd: undefined } : chain);
+  const chain = alg === 'gzip' ? externalChain(opts.count !== false) : undefined;
+  if (chain) return new ProgramChain(chain);
   const dec = createDecompressor(alg, { chunkSize: opts.chunkSize });
   // network-sized chunks regrouped: a zlib stream does one thread-pool round trip per write
   const input = new Coalesce(GROUP_BYTES);
@@ -65,17 +65,26 @@ interface Chain {
 
 const chains = new Map<string, Chain | undefined>();
 
-/** The programs of the chain, when all are present (looked up once per PATH and BERTH_GZIP). */
-function externalChain(): Chain | undefined {
-  const key = `${process.env.BERTH_GZIP ?? ''}\0${process.env.PATH ?? ''}`;
+/**
+ * The programs of the chain, when all are present (looked up once per PATH and BERTH_GZIP).
+ * `dd` is looked up (and probed, a synchronous run) only for a chain that counts: a check
+ * against a known digest needs none.
+ */
+function externalChain(count: boolean): Chain | undefined {
+  const key = `${count ? 'n' : '-'}\0${process.env.BERTH_GZIP ?? ''}\0${process.env.PATH ?? ''}`;
   if (chains.has(key)) return chains.get(key);
   const codec = gzipCodec('decompress');
-  const dd = codec.path && countingDd();
   const openssl = codec.path && findInPath('openssl');
+  const dd = codec.path && openssl && count ? countingDd() : undefined;
   const chain =
-    codec.path && dd && openssl ? { decompress: { path: codec.path, args: gzipArgs(codec, 'decompress', 0, 1) }, dd, openssl } : undefined;
+    codec.path && openssl && (dd || !count)
+      ? { decompress: { path: codec.path, args: gzipArgs(codec, 'decompress', 0, 1) }, ...(dd ? { dd } : {}), openssl }
+      : undefined;
   chains.set(key, chain);
-  log.debug(() => `gzip diffID: ${chain ? `${chain.decompress.path} | ${chain.dd} | ${chain.openssl} dgst -sha256` : 'hashed in process'}`);
+  log.debug(
+    () =>
+      `gzip ${count ? 'diffID' : 'check'}: ${chain ? [chain.decompress.path, chain.dd, `${chain.openssl} dgst -sha256`].filter(Boolean).join(' | ') : 'hashed in process'}`,
+  );
   return chain;
 }
 

@@ -250,10 +250,35 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       t === c && !relabel(c) ? convertLayerType(layer.mediaType, flavour) : layerMediaType(flavour, t);
     let outMediaType = outTypeFor(srcComp, target);
 
+    // An uncompressed layer the source holds as a file, to be gzip-compressed by a program
+    // (compressFile below): the program reads the file itself. It is started before the
+    // destination is asked whether it holds the blob (a registry's round trips), and stopped
+    // when it does.
+    const startFileCompression = (): Readable | undefined => {
+      if (srcComp !== 'none' || target !== 'gzip' || hints[i]?.compression !== 'none') return undefined;
+      const file = src.blobFile?.(layer);
+      if (!file) return undefined;
+      try {
+        const comp = compressFileWithProgram(file, { level: opts.compression?.level });
+        // it may fail before anyone reads it: the error is kept (comp.errored) for compressFile
+        comp?.on('error', () => {});
+        return comp;
+      } catch (e) {
+        if (e instanceof BerthError) throw e;
+        return undefined; // cannot open it: the stream path reports why
+      }
+    };
+    let started: Readable | undefined = startFileCompression();
+    const stopStarted = () => {
+      started?.destroy(); // the program must not outlive the copy
+      started = undefined;
+    };
+
     // as containers/image: the destination may hold the source's blob already, even where the
     // plan would compress it (not when a compression was asked for explicitly)
     if (target === srcComp || !opts.compression) {
       const reused = await dest.tryReuseBlob(layer, srcHint).catch((e: unknown) => {
+        stopStarted();
         throw e instanceof BerthError
           ? new BerthError(e.code, `trying to reuse blob ${layer.digest} at destination: ${e.message}`, {
               cause: e,
@@ -264,6 +289,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       });
       const hint = reused?.hint ?? srcHint;
       if (reused && (!needDiff || hint)) {
+        stopStarted();
         if (verifyDiffIDs && hint && hint.diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         existingBytes += layer.size;
         emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
@@ -311,26 +337,19 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         uncompressedSize,
       };
     };
-    // An uncompressed layer the source holds as a file, to be gzip-compressed by a program: the
-    // program reads the file itself, so the tar never passes through this process. Checking
-    // that what the program wrote decompresses to the layer's digest verifies the file and the
-    // program in one pass. False when this does not apply (the stream path does the work).
+    // An uncompressed layer the source holds as a file, gzip-compressed by a program that reads
+    // the file itself, so the tar never passes through this process. Checking that what the
+    // program wrote decompresses to the layer's digest verifies the file and the program in one
+    // pass. False when this does not apply (the stream path does the work).
     const compressFile = async (): Promise<boolean> => {
-      if (srcComp !== 'none' || target !== 'gzip' || hints[i]?.compression !== 'none') return false;
-      const file = src.blobFile?.(layer);
-      if (!file) return false;
-      let comp: Readable | undefined;
-      try {
-        comp = compressFileWithProgram(file, { level: opts.compression?.level });
-      } catch (e) {
-        if (e instanceof BerthError) throw e;
-        return false; // cannot open it: the stream path reports why
-      }
+      const comp = started ?? startFileCompression();
+      started = undefined;
       if (!comp) return false;
       log.debug(() => `${what}: ${gzipCodec('compress').name} compresses the stored file`);
       const check = decompressedDigest('gzip', { count: false });
       const tap = new SideTap(check.input, check.done);
       comp.on('error', (e) => tap.destroy(e));
+      if (comp.errored) tap.destroy(comp.errored);
       const out = comp.pipe(tap);
       const stored = await dest.putBlob(out, { mediaType: outMediaType, isConfig: false, hint: srcHint, what }).catch((e) => {
         check.destroy();
