@@ -1,4 +1,4 @@
-import { close, createWriteStream, fsync, mkdirSync, open, promises as fsp, rmSync } from 'node:fs';
+import { createWriteStream, fsync, mkdirSync, open, promises as fsp, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +39,6 @@ export function checkOutputPath(target: string, label: string, hint = 'give a fi
 
 const openFd = promisify(open);
 const fsyncFd = promisify(fsync);
-const closeFd = promisify(close);
 
 type Plan = { kind: 'replace'; path: string } | { kind: 'in-place'; path: string };
 
@@ -150,18 +149,10 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
   }
   const stream = createWriteStream('', { fd, highWaterMark: 1 << 20, autoClose: false });
   let done = false;
-  let fdOpen = true;
-  const closeOnce = async (): Promise<void> => {
-    if (fdOpen) {
-      fdOpen = false;
-      await closeFd(fd);
-    }
-  };
   const discard = async (): Promise<void> => {
     if (done) return;
     done = true;
-    stream.destroy();
-    await closeOnce().catch(() => {});
+    await destroyStream(stream).catch(() => {});
     await fsp.rm(tmp, { force: true }).catch(() => {});
     untrack();
   };
@@ -174,7 +165,7 @@ export async function openOutputFile(target: string, what: string): Promise<Outp
       if (done) return;
       try {
         await fsyncFd(fd);
-        await closeOnce();
+        await destroyStream(stream);
         await fsp.rename(tmp, p.path);
         done = true;
         untrack();
@@ -211,6 +202,26 @@ export async function writeOutputFile(target: string, data: Buffer | string, wha
     await out.discard();
     throw ioError(e, target, what);
   }
+}
+
+/**
+ * Destroy `s` and wait until it closed its file; rejects with the close's error. The stream
+ * owns its descriptor even with autoClose off (destroying it closes the descriptor, after a
+ * write in flight): closing the descriptor beside it would close it twice, and the second close
+ * could hit a file another open has just been given the same number (or fail with EBADF on the
+ * stream, an uncaught error).
+ */
+function destroyStream(s: Writable): Promise<void> {
+  return new Promise((res, rej) => {
+    if (s.closed) {
+      res();
+      return;
+    }
+    let failed: Error | undefined;
+    s.once('error', (e) => (failed = e));
+    s.once('close', () => (failed ? rej(failed) : res()));
+    s.destroy();
+  });
 }
 
 /** End `s` (if the writer did not) and wait until its file is closed. */
