@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../helpers/tools.js';
@@ -56,4 +57,22 @@ test('a damaged cache or one of another bundle is ignored and replaced', async (
   writeFileSync(cache, Buffer.concat([Buffer.from('// build 0000\n'), fixed.subarray(stamp.length)]));
   await version();
   assert.equal(readFileSync(cache).subarray(0, stamp.length).toString(), stamp, 'a cache of another bundle was replaced');
+});
+
+test('a cache written by a registry command (it changes V8 flags while it runs) is accepted by the next command', async () => {
+  rmSync(cache, { force: true });
+  const root = mkdtempSync(join(tmpdir(), 'berth-launcher-'));
+  try {
+    // nothing listens on port 1: the pull fails at once, after its V8 settings were made
+    const args = [join(dir, 'berth.cjs'), '--root', root, 'pull', '--retry', '0', '--tls-verify=false', '127.0.0.1:1/none:1'];
+    const r = await run(process.execPath, args, { timeoutMs: 60_000 });
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, /ECONNREFUSED/);
+    assert.ok(existsSync(cache), 'the pull wrote the cache');
+    const before = statSync(cache).mtimeMs;
+    await version();
+    assert.equal(statSync(cache).mtimeMs, before, 'the next command accepted the cache the pull wrote');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
