@@ -150,6 +150,53 @@ describe('gzip codecs', { skip }, () => {
     },
   );
 
+  test(
+    'a layer the registry already holds uncompressed is not uploaded again; the compressor started for it is stopped',
+    { ...T, skip: CODECS.length === 1 && 'no gzip program installed' },
+    async () => {
+      const codec = CODECS[0]!;
+      // the program logs each compression it starts (decompressions check the output)
+      const started = path.join(b.dir, 'compressions.log');
+      const PATH = await fakeProgram(
+        'logging',
+        codec,
+        `case "$*" in *-d*) ;; *) echo "$$" >> '${started}' ;; esac\nexec '${toolPath(codec)}' "$@"`,
+      );
+      const root = b.store();
+      assertOk(await b.run(['load', '-i', plainArchive], { root }), 'load of the plain archive');
+      // the first layer's tar, uploaded as it is (a monolithic upload)
+      const repo = 'codecs/held';
+      const post = await fetch(`http://${reg.host}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+      assert.equal(post.status, 202);
+      const loc = new URL(post.headers.get('location')!, `http://${reg.host}`);
+      loc.searchParams.set('digest', img.diffIDs[0]!);
+      const put = await fetch(loc, {
+        method: 'PUT',
+        body: new Uint8Array(img.layers[0]!),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(put.status, 201);
+
+      const pushed = await b.run(['--log-level=debug', 'push', '--tls-verify=false', img.id, `docker://${reg.host}/${repo}:1`], {
+        ...env(codec, { PATH }),
+        root,
+      });
+      assertOk(pushed, 'push');
+      // both compressions started before the registry was asked; only the second one was used
+      assert.equal(fs.readFileSync(started, 'utf8').trim().split('\n').length, 2);
+      const fromFile = pushed.stderr.match(/layer (\d)\/2 \(blob sha256:[0-9a-f]{64}\) of \S+: \S+ compresses the stored file/g) ?? [];
+      assert.deepEqual(
+        fromFile.map((l) => l.slice(0, 9)),
+        ['layer 2/2'],
+        pushed.stderr,
+      );
+      const manifest = JSON.parse(fs.readFileSync(reg.blobPath(pushed.stdout.trim()), 'utf8')) as { layers: { digest: string }[] };
+      assert.equal(manifest.layers[0]!.digest, img.diffIDs[0], 'the held tar is named as it is');
+      const second = fs.readFileSync(reg.blobPath(manifest.layers[1]!.digest));
+      assert.ok(gunzipSync(second).equals(img.layers[1]!), 'the second layer was compressed and uploaded');
+    },
+  );
+
   test('an unknown BERTH_GZIP value, or a codec missing from PATH, is a one-line error', T, async () => {
     const root = b.store();
     assertOk(await b.run(['images'], { root }), 'create the store');
