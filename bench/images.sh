@@ -29,7 +29,7 @@ OUT=${OUT:-$repo/bench/out}
 source "$here/lib.sh"
 need node podman hyperfine /usr/bin/time
 ensure_built cli/berth.cjs src/images/list.js test/helpers/tools.js
-[ -f "$repo/dist/cli/bundle.cjs" ] || (cd "$repo" && node scripts/bundle.mjs)
+[ -f "$repo/dist/cli/bundle.cjs" ] && [ -f "$repo/dist/cli/light.cjs" ] || (cd "$repo" && node scripts/bundle.mjs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
 PODMAN_DIRS=()

@@ -1,29 +1,30 @@
 /**
  * The `berth` executable (built into dist/cli/berth.cjs by scripts/bundle.mjs; CommonJS, so
- * `__dirname` is defined there). It runs the CLI from one bundled file, dist/cli/bundle.cjs,
- * compiled with V8's code cache (dist/cli/bundle.cjs.cache): Node 20 caches no compiled
- * code of its own, and reading ~60 ES modules and compiling them on every run cost more than
- * anything a listing does. Commands the bundle reaches through `import()` are wrapped by the
- * bundler and stay uncompiled and unrun until a command calls them, so a listing pays only
- * for what it uses. The cache is written at build time and again whenever V8 rejects it (a
- * different Node version or V8 flags), if the directory is writable. Without a bundle (only
- * `tsc` was run) the CLI runs from its modules. A script compiled by vm cannot run import()
- * (Node 20 needs an experimental flag for it): scripts/bundle.mjs turns the bundle's import()
- * of packages into require.
+ * `__dirname` is defined there). It runs the CLI from a bundled file, each compiled with V8's
+ * code cache (FILE.cache): Node 20 caches no compiled code of its own, and reading ~60 ES
+ * modules and compiling them on every run cost more than anything a listing does. Commands a
+ * bundle reaches through `import()` are wrapped by the bundler and stay uncompiled and unrun
+ * until a command calls them, so a listing pays only for what it uses. Two bundles: the light
+ * one, dist/cli/light.cjs, with the commands that only read or name images in the store
+ * (cli/light-commands.ts), tried first when the command line holds one of their words, and
+ * dist/cli/bundle.cjs with every command, run when the light one does not take the command
+ * line. A cache is written at build time and again whenever V8 rejects it (a different Node
+ * version or V8 flags), if the directory is writable. Without bundles (only `tsc` was run)
+ * the CLI runs from its modules. A script compiled by vm cannot run import() (Node 20 needs
+ * an experimental flag for it): scripts/bundle.mjs turns a bundle's import() of packages into
+ * require.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-
-const bundle = join(__dirname, 'bundle.cjs');
-const cacheFile = `${bundle}.cache`;
+import { LIGHT_WORDS } from './light-commands.js';
 
 /**
  * The bundle's text, or undefined when there is none. The bundle is ASCII (scripts/bundle.mjs
  * makes sure), so it is read as latin1: a plain copy, where UTF-8 would be decoded.
  */
-function readBundle(): string | undefined {
+function readBundle(bundle: string): string | undefined {
   try {
     return readFileSync(bundle, 'latin1');
   } catch {
@@ -40,7 +41,7 @@ function stampOf(source: string): string {
 }
 
 /** The cached data written for this bundle, if any: a stamp line, then V8's bytes. */
-function readCache(stamp: string): Buffer | undefined {
+function readCache(cacheFile: string, stamp: string): Buffer | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(cacheFile);
@@ -52,7 +53,7 @@ function readCache(stamp: string): Buffer | undefined {
 }
 
 /** Write the cache after the command ran (so it holds the functions the command compiled). */
-function writeCache(script: Script, stamp: string): void {
+function writeCache(cacheFile: string, script: Script, stamp: string): void {
   try {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([Buffer.from(stamp), script.createCachedData()]));
@@ -62,19 +63,25 @@ function writeCache(script: Script, stamp: string): void {
   }
 }
 
-const source = readBundle();
-if (source === undefined) {
-  void import('./main.js');
-} else {
+/** Run the bundle dist/cli/NAME; returns its exports, or undefined when there is no such bundle. */
+function runBundle(name: string): { handled?: boolean } | undefined {
+  const bundle = join(__dirname, name);
+  const cacheFile = `${bundle}.cache`;
+  const source = readBundle(bundle);
+  if (source === undefined) return undefined;
   const stamp = stampOf(source);
-  const cachedData = readCache(stamp);
+  const cachedData = readCache(cacheFile, stamp);
   // CommonJS's own wrapper, so that the bundle sees require, module and __filename as usual
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
     filename: bundle,
     cachedData,
   });
-  if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(script, stamp));
+  if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(cacheFile, script, stamp));
   type Body = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   const module = { exports: {} };
   (script.runInThisContext() as Body).call(module.exports, module.exports, createRequire(bundle), module, bundle, __dirname);
+  return module.exports;
 }
+
+const light = process.argv.slice(2).some((a) => LIGHT_WORDS.includes(a)) ? runBundle('light.cjs') : undefined;
+if (light?.handled !== true && runBundle('bundle.cjs') === undefined) void import('./main.js');

@@ -2,10 +2,12 @@
  * Preload for `node --import` when running the bundled CLI (dist/cli/berth.cjs), whose own
  * code is one file: records, in the file named by BERTH_REQUIRE_TRACE, every module the
  * process requires (`require NAME -> FILE`, the packages left out of the bundle and native
- * addons), every native addon opened (`dlopen FILE`, also under require) and every built-in
- * module Node loaded beyond its own start-up (`builtin NAME`).
+ * addons), every native addon opened (`dlopen FILE`, also under require), every script the
+ * launcher compiles (`script FILE`: which bundle ran) and every built-in module Node loaded
+ * beyond its own start-up (`builtin NAME`).
  */
 import Module from 'node:module';
+import vm from 'node:vm';
 import { writeFileSync } from 'node:fs';
 
 const out = process.env.BERTH_REQUIRE_TRACE;
@@ -31,6 +33,14 @@ const dlopen = process.dlopen.bind(process);
 process.dlopen = (module: { exports: unknown }, file: string, flags?: number) => {
   lines.push(`dlopen ${file}`);
   return flags === undefined ? dlopen(module, file) : dlopen(module, file, flags);
+};
+// the launcher compiles each bundle it runs with vm.Script (looked up when it is called)
+const Script = vm.Script;
+vm.Script = class extends Script {
+  constructor(code: string, opts?: vm.ScriptOptions) {
+    lines.push(`script ${opts?.filename ?? '?'}`);
+    super(code, opts);
+  }
 };
 process.on('exit', () => {
   for (const m of loadList()) if (!atStart.has(m) && m.startsWith('NativeModule ')) lines.push(`builtin ${m.slice(13)}`);

@@ -1,7 +1,8 @@
 /**
  * The `berth` executable (dist/cli/berth.cjs) runs the bundled CLI with V8's code cache
  * (dist/cli/bundle.cjs.cache): a missing, foreign or damaged cache never changes what berth
- * does, and is written again. Runs a copy of the launcher and bundle in a scratch directory
+ * does, and is written again. The light commands run from their own bundle (light.cjs) and
+ * cache; a command line the light bundle does not take runs from the full one. Runs a copy of the launcher and bundle in a scratch directory
  * inside dist/ (so the packages still resolve).
  */
 import { test, after } from 'node:test';
@@ -15,7 +16,7 @@ import { run } from '../helpers/tools.js';
 const CLI_DIR = fileURLToPath(new URL('../../cli/', import.meta.url));
 const dir = mkdtempSync(join(CLI_DIR, '..', 'launcher-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-for (const f of ['berth.cjs', 'bundle.cjs']) copyFileSync(join(CLI_DIR, f), join(dir, f));
+for (const f of ['berth.cjs', 'bundle.cjs', 'light.cjs']) copyFileSync(join(CLI_DIR, f), join(dir, f));
 const cache = join(dir, 'bundle.cjs.cache');
 const stamp = (() => {
   const text = readFileSync(join(dir, 'bundle.cjs'), 'utf8').trimEnd();
@@ -75,4 +76,26 @@ test('a cache written by a registry command (it changes V8 flags while it runs) 
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a light command runs from the light bundle and its cache; what it does not take runs from the full bundle', async () => {
+  const lightCache = join(dir, 'light.cjs.cache');
+  const root = join(dir, 'no-store');
+  rmSync(cache, { force: true });
+  rmSync(lightCache, { force: true });
+  const images = await run(process.execPath, [join(dir, 'berth.cjs'), '--root', root, 'images'], { timeoutMs: 60_000 });
+  assert.equal(images.code, 0, images.stderr);
+  assert.match(images.stdout, /^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n$/);
+  assert.ok(existsSync(lightCache), 'the light bundle ran and wrote its cache');
+  assert.ok(!existsSync(cache), 'the full bundle did not run');
+  assert.ok(!existsSync(root), 'a listing creates no store');
+  // the light bundle reads the command line, finds help, and leaves it to the full bundle
+  const help = await run(process.execPath, [join(dir, 'berth.cjs'), 'images', '--help'], { timeoutMs: 60_000 });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage:/m);
+  assert.ok(existsSync(cache), 'the full bundle ran');
+  // a usage error is the full bundle's to report, once
+  const bad = await run(process.execPath, [join(dir, 'berth.cjs'), '--root', root, 'images', '--bogus'], { timeoutMs: 60_000 });
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: unknown flag: --bogus\n');
 });

@@ -10,6 +10,8 @@
  *  - The bundle itself runs under a require hook (test/helpers/require-trace.ts): it must not
  *    load the packages kept out of it (undici, smol-toml, fzstd, openpgp), nor Node's
  *    network and codec modules, and it finds SQLite's addon without the `bindings` lookup.
+ *    The light commands run from the light bundle alone (dist/cli/light.cjs), every other
+ *    command line from the full one (dist/cli/bundle.cjs).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import { Store } from '../../src/local.js';
 import { importImage } from '../../src/index.js';
 import { scratchBerth, BERTH_CLI, type ScratchBerth } from '../helpers/berth.js';
 import { makeTar, run } from '../helpers/tools.js';
+import { LIGHT_WORDS } from '../../cli/light-commands.js';
 
 const TRACE = fileURLToPath(new URL('../helpers/module-trace.js', import.meta.url));
 const REQUIRE_TRACE = fileURLToPath(new URL('../helpers/require-trace.js', import.meta.url));
@@ -106,18 +109,20 @@ function loadedOf(modules: string[], rules: readonly [string, RegExp][]): string
   );
 }
 
-const CASES: { args: () => string[]; store: boolean; stdout?: RegExp }[] = [
+/** light: the command runs from the light bundle (dist/cli/light.cjs) alone. */
+const CASES: { args: () => string[]; store: boolean; stdout?: RegExp; light?: boolean }[] = [
   { args: () => ['--help'], store: false, stdout: /Usage:/ },
   { args: () => ['images', '--help'], store: false, stdout: /Usage:/ },
-  { args: () => ['images'], store: true, stdout: /localhost\/startup\/probe +1 /m },
-  { args: () => ['images', '--filter', 'reference=localhost/startup/*'], store: true, stdout: /localhost\/startup\/probe/ },
-  { args: () => ['images', '--filter', 'label=tier=gold', '--noheading'], store: true, stdout: /localhost\/startup\/probe/ },
-  { args: () => ['images', '--format', 'json'], store: true, stdout: /"Id": "/ },
-  { args: () => ['inspect', 'localhost/startup/probe:1'], store: true, stdout: /"Id": "/ },
-  { args: () => ['image', 'inspect', imageId ? imageId.slice(0, 12) : 'ID'], store: true, stdout: /"Id": "/ },
-  { args: () => ['tag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
-  { args: () => ['untag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true },
-  { args: () => ['image', 'exists', 'localhost/startup/probe:1'], store: true },
+  { args: () => ['images'], store: true, stdout: /localhost\/startup\/probe +1 /m, light: true },
+  { args: () => ['images', '--filter', 'reference=localhost/startup/*'], store: true, stdout: /localhost\/startup\/probe/, light: true },
+  { args: () => ['images', '--filter', 'label=tier=gold', '--noheading'], store: true, stdout: /localhost\/startup\/probe/, light: true },
+  { args: () => ['images', '--format', 'json'], store: true, stdout: /"Id": "/, light: true },
+  { args: () => ['inspect', 'localhost/startup/probe:1'], store: true, stdout: /"Id": "/, light: true },
+  { args: () => ['image', 'inspect', imageId ? imageId.slice(0, 12) : 'ID'], store: true, stdout: /"Id": "/, light: true },
+  { args: () => ['tag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true, light: true },
+  { args: () => ['untag', 'localhost/startup/probe:1', 'localhost/startup/probe:2'], store: true, light: true },
+  { args: () => ['image', 'exists', 'localhost/startup/probe:1'], store: true, light: true },
+  { args: () => ['inspect', '--size', 'localhost/startup/probe:1'], store: true, stdout: /"Id": "/ },
   { args: () => ['ps', '-a'], store: true, stdout: /^CONTAINER ID/ },
   { args: () => ['ps', '-a', '--format', 'json'], store: true, stdout: /^\[/ },
   { args: () => ['mount'], store: true },
@@ -175,6 +180,13 @@ for (const c of CASES) {
       c.store,
       c.store ? 'the store was opened (SQLite addon loaded)' : 'no store for this command',
     );
+    // which bundle ran: the light one alone, or the full one (after the light one, when the
+    // command line has a light command's word)
+    const scripts = lines.filter((l) => l.startsWith('script ')).map((l) => l.replace(/^script .*\//, ''));
+    assert.deepEqual(
+      scripts,
+      c.light ? ['light.cjs'] : c.args().some((a) => LIGHT_WORDS.includes(a)) ? ['light.cjs', 'bundle.cjs'] : ['bundle.cjs'],
+    );
   });
 }
 
@@ -213,7 +225,7 @@ async function builtinsOf(args: string[]) {
 // Node's stream classes cost a few ms to load: the commands that print one block write it to
 // the file descriptor, those that print nothing never touch stdout, and opening the store
 // defines no stream class (blob writes do, when they first run).
-for (const c of CASES.filter((x) => x.store && !/^(ps|mount|rm)$/.test(x.args()[0]!))) {
+for (const c of CASES.filter((x) => x.light)) {
   test(`the bundled berth ${c.args().join(' ')} loads no stream module`, async () => {
     const { r, builtins } = await builtinsOf(c.args());
     assert.equal(r.code, 0, r.stderr);
