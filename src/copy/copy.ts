@@ -230,14 +230,44 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   const verifyDiffIDs = opts.verifyDiffIDs ?? dest.needsDiffIDs();
   const needDiff = verifyDiffIDs || dest.needsDiffIDs();
 
-  // 5. layers
+  // 5. the config blob (same bytes; media type follows the manifest flavour): where the order
+  // of blobs does not matter it is stored while the layers transfer, so that its write is not
+  // left for after their last byte
+  const outConfigType =
+    flavour === 'oci'
+      ? configDesc.mediaType === MT.DockerConfig
+        ? MT.OCIConfig
+        : configDesc.mediaType
+      : configDesc.mediaType === MT.OCIConfig
+        ? MT.DockerConfig
+        : configDesc.mediaType;
+  const outConfig: Descriptor = { ...configDesc, mediaType: outConfigType };
+  const storeConfig = async (): Promise<boolean> => {
+    if (await dest.tryReuseBlob(configDesc)) return true;
+    const s = new PassThrough();
+    s.end(configBytes);
+    await dest.putBlob(s, {
+      digest: configDesc.digest,
+      size: configDesc.size,
+      mediaType: outConfigType,
+      isConfig: true,
+      what: `config ${configDesc.digest}`,
+    });
+    return false;
+  };
+  const configStored = dest.blobsInAnyOrder ? storeConfig() : undefined;
+  configStored?.catch(() => {
+    /* awaited below */
+  });
+
+  // 6. layers
   const n = srcManifest.layers.length;
   let fetchedBytes = configDesc.size;
   let existingBytes = 0;
   let resumedBytes = 0;
   const resumedDigests = new Set<Digest>();
   const committed: CommittedLayer[] = new Array(n);
-  await forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
+  const layersDone = forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
     const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
     let srcComp = actualCompression[i]!;
     let target = targets[i]!;
@@ -539,32 +569,17 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
       bytesPerSecond: rate(layer.size - kept, elapsedMs),
     });
   });
+  await layersDone.catch(async (e: unknown) => {
+    // the config's write settles first: a destination discards what it wrote only once done
+    await configStored?.catch(() => {});
+    throw e;
+  });
 
-  // 6. config blob (same bytes; media type follows the manifest flavour)
-  const outConfigType =
-    flavour === 'oci'
-      ? configDesc.mediaType === MT.DockerConfig
-        ? MT.OCIConfig
-        : configDesc.mediaType
-      : configDesc.mediaType === MT.OCIConfig
-        ? MT.DockerConfig
-        : configDesc.mediaType;
-  const outConfig: Descriptor = { ...configDesc, mediaType: outConfigType };
-  const cfgReuse = await dest.tryReuseBlob(configDesc);
-  if (!cfgReuse) {
-    const s = new PassThrough();
-    s.end(configBytes);
-    await dest.putBlob(s, {
-      digest: configDesc.digest,
-      size: configDesc.size,
-      mediaType: outConfigType,
-      isConfig: true,
-      what: `config ${configDesc.digest}`,
-    });
-  }
+  // 7. the config, unless stored already
+  const cfgReuse = await (configStored ?? storeConfig());
   emit({ kind: 'blob', digest: configDesc.digest, state: cfgReuse ? 'exists' : 'done', isConfig: true, total: configDesc.size });
 
-  // 7. manifest, written last
+  // 8. manifest, written last
   const unchanged =
     outType === manifestMediaType &&
     committed.every((c, i) => c.desc.digest === srcManifest.layers[i]!.digest && c.desc.mediaType === srcManifest.layers[i]!.mediaType);
@@ -612,7 +627,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   }
   await dest.putManifest({ bytes: outBytes, mediaType: outType });
 
-  // 8. signatures: the source's (unless removed), then one new one per signer
+  // 9. signatures: the source's (unless removed), then one new one per signer
   await storeSignatures(dest, carried, outBytes, outDigest, opts, signIdentity, emit);
   await dest.commit({
     manifest: { digest: outDigest, mediaType: outType, bytes: outBytes },

@@ -204,6 +204,13 @@ export interface ImageDestination {
   desiredLayerCompression(): LayerCompressionDesire;
   /** Whether the engine must report diffIDs of every layer (local store: yes). */
   needsDiffIDs(): boolean;
+  /**
+   * True when the order of putBlob calls changes nothing the destination makes (the engine may
+   * then store the config while the layers transfer). Left out by destinations whose output
+   * follows the calls (archives) and by registries, which get the config after the layers as
+   * other clients send it.
+   */
+  readonly blobsInAnyOrder?: boolean;
   /** If the destination already has this blob, return how it has it (skip the transfer). */
   tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined>;
   /**

@@ -174,6 +174,8 @@ export class LocalDestination implements ImageDestination {
   needsDiffIDs(): boolean {
     return true;
   }
+  /** Blobs are files named by digest; only commit records anything. */
+  readonly blobsInAnyOrder = true;
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const store = this.ref.store;
