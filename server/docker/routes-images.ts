@@ -21,13 +21,19 @@ import {
   type RemoveReport,
   repoDigests,
   type Store,
+  type Digest,
+  type ImageIndex,
+  isIndexMediaType,
+  isManifestMediaType,
+  MAX_MANIFEST_SIZE,
+  parseManifestDocument,
 } from '../../src/index.js';
 import type { RequestContext, Route } from './route.js';
 import { ApiError } from './errors.js';
 import { sendJSON, sendJSONText } from './json.js';
 import { checkFilterKeys, filterBool, parseFilters, referenceMatches } from './filters.js';
 import { dockerName, familiar, findDockerImage, lookupDockerImage, noSuchImage, normalizeDockerReference } from './names.js';
-import { dockerId, dockerInspect, imageSummary, manifestSummary, type ManifestSummary } from './shapes.js';
+import { dockerId, dockerInspect, imageSummary, manifestSummary, ociPlatform, type ManifestSummary } from './shapes.js';
 import { versionBelow } from './versions.js';
 import type { EventBus } from './events.js';
 import { registryAccess } from './transfer/access.js';
@@ -106,15 +112,47 @@ async function list({ req, res, query, apiVersion, service }: RequestContext): P
   sendJSONText(res, 200, body);
 }
 
-/** The manifests of a stored image for `manifests=1`: the one it was stored from. */
+/**
+ * The manifests of a stored image for `manifests=1`, as dockerd lists those of an image: every
+ * entry of the index it was pulled through (in the index's order; available when the store holds
+ * an image of that manifest), else the one manifest it was stored from.
+ */
 function manifestsOf(store: Store, row: ImageRow): ManifestSummary[] {
-  return [
-    manifestSummary(row, {
-      manifestSize: store.blobSize(row.manifestDigest) ?? 0,
-      unpackedSize: store.manifestLayers(row.manifestDigest).reduce((a, l) => a + Math.max(0, l.uncompressedSize), 0),
-      containers: store.containersUsingImage(row.id),
-    }),
-  ];
+  const stored = (id: string) => {
+    const r = store.getImage(id)!;
+    const layers = store.manifestLayers(r.manifestDigest);
+    return {
+      platform: ociPlatform({ architecture: r.architecture ?? '', os: r.os ?? '' }),
+      content: (store.blobSize(r.manifestDigest) ?? 0) + r.configSize + layers.reduce((a, l) => a + l.size, 0),
+      unpacked: layers.reduce((a, l) => a + Math.max(0, l.uncompressedSize), 0),
+      containers: store.containersUsingImage(r.id),
+    };
+  };
+  const index = row.digest !== row.manifestDigest ? storedIndex(store, row.digest) : undefined;
+  if (!index) {
+    const size = store.blobSize(row.manifestDigest) ?? 0;
+    return [manifestSummary({ mediaType: row.manifestMediaType, digest: row.manifestDigest, size }, stored(row.id))];
+  }
+  return index.manifests
+    .filter((d) => isManifestMediaType(d.mediaType))
+    .map((d) => {
+      const ids = store.imageIdsForManifest(d.digest).filter((id) => store.getImage(id)?.manifestDigest === d.digest);
+      // this image's own manifest first: its containers and sizes are the ones asked about
+      const id = ids.includes(row.id) ? row.id : ids[0];
+      return manifestSummary(d, id === undefined ? undefined : stored(id));
+    });
+}
+
+/** The index stored under `digest`, or undefined (not an index, or unreadable). */
+function storedIndex(store: Store, digest: Digest): ImageIndex | undefined {
+  const info = store.manifestInfo(digest);
+  if (!info || !isIndexMediaType(info.mediaType)) return undefined;
+  try {
+    const doc = parseManifestDocument(store.readBlob(digest, MAX_MANIFEST_SIZE), info.mediaType, `index ${digest}`);
+    return doc.kind === 'index' ? doc.index : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Inspect answers kept while the store does not change, as listings are. */
@@ -234,9 +272,11 @@ async function remove({ res, params, query, service }: RequestContext): Promise<
   const users = store.containersUsingImage(row.id);
   let report: RemoveReport;
   if (byDigest) {
-    // NAME@DIGEST is one reference, as dockerd's: untagged (a name stored so goes, tags stay); the
-    // image goes only when nothing else names it
     const full = dockerName(name);
+    if (!row.names.includes(full))
+      return sendJSON(res, 200, removeDerivedDigest(store, row, full, { force, noPrune, events: service.events }));
+    // NAME@DIGEST stored as a name is one reference, as dockerd's: untagged (tags stay); the image
+    // goes only when nothing else names it
     const rest = row.names.filter((n) => n !== full);
     if (rest.length === 0) {
       if (!force && users.length)
@@ -245,8 +285,7 @@ async function remove({ res, params, query, service }: RequestContext): Promise<
           `conflict: unable to remove repository reference ${JSON.stringify(name)} (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${short}`,
         );
       report = removeImages(store, [row.id], { force: true, noPrune });
-    } else if (row.names.includes(full)) report = removeImages(store, [full], { force, noPrune });
-    else report = { untagged: [], deleted: [], processed: [], failures: [], exitCode: 0 };
+    } else report = removeImages(store, [full], { force, noPrune });
     failed(name, report);
     const said = familiar(full);
     const answer = removalAnswer(row, { ...report, untagged: report.untagged.filter((n) => n !== full) }, service.events, {
@@ -275,6 +314,38 @@ async function remove({ res, params, query, service }: RequestContext): Promise<
   }
   failed(name, report);
   sendJSON(res, 200, removalAnswer(row, report, service.events, { byId: !byName }));
+}
+
+/**
+ * DELETE of NAME@DIGEST where the store has no such name: berth derives an image's digest
+ * references from its tags (RepoDigests), so the reference stands for the repository's tags of
+ * the image and goes with them, as in dockerd's containerd image store (whose digest references
+ * are derived too); the image goes when nothing else names it (then, as there, a container using
+ * it needs force). A repository without a tag of the image is "No such image".
+ */
+function removeDerivedDigest(
+  store: Store,
+  row: ImageRow,
+  full: string,
+  o: { force: boolean; noPrune: boolean; events: EventBus },
+): Record<string, string>[] {
+  const repo = repoOf(full);
+  const said = familiar(full);
+  const tags = row.names.filter((n) => !n.includes('@') && repoOf(n) === repo);
+  if (tags.length === 0) throw noSuchImage(said);
+  const whole = tags.length === row.names.length;
+  let report: RemoveReport;
+  if (whole) {
+    const users = store.containersUsingImage(row.id);
+    if (!o.force && users.length)
+      throw new ApiError(
+        409,
+        `conflict: unable to delete ${row.id.slice(0, 12)} (must be forced) - image is being used by stopped container ${users[0]!.slice(0, 12)}`,
+      );
+    report = removeImages(store, [row.id], { force: true, noPrune: o.noPrune });
+  } else report = removeImages(store, tags, { force: o.force, noPrune: o.noPrune });
+  failed(said, report);
+  return removalAnswer(row, report, o.events, { untagged: [said], byId: whole });
 }
 
 /** A removal that failed answers its first failure ("No such image" when the image went meanwhile). */

@@ -37,30 +37,93 @@ export interface ImageSummary {
   VirtualSize?: number;
 }
 
+/** An OCI platform with its fields in the Go type's order (as dockerd writes it). */
+export interface OciPlatform {
+  architecture: string;
+  os: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  variant?: string;
+}
+
+/** An OCI descriptor with its fields in the Go type's order. */
+export interface OciDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  platform?: OciPlatform;
+  artifactType?: string;
+}
+
 /** Docker's ImageManifestSummary (API 1.47): one manifest of an image, as `manifests=1` lists them. */
 export interface ManifestSummary {
   ID: string;
-  Descriptor: { mediaType: string; digest: string; size: number; platform?: { architecture: string; os: string } };
+  Descriptor: OciDescriptor;
   Available: boolean;
-  Size: { Total: number; Content: number };
-  Kind: 'image';
-  ImageData: { Platform: { architecture: string; os: string }; Containers: string[]; Size: { Unpacked: number } };
+  Size: { Content: number; Total: number };
+  Kind: 'image' | 'attestation' | 'unknown';
+  ImageData?: { Platform: OciPlatform; Size: { Unpacked: number }; Containers: string[] | null };
+  AttestationData?: { For: string };
+}
+
+export function ociPlatform(p: Partial<OciPlatform>): OciPlatform {
+  return {
+    architecture: p.architecture ?? '',
+    os: p.os ?? '',
+    ...(p['os.version'] ? { 'os.version': p['os.version'] } : {}),
+    ...(p['os.features']?.length ? { 'os.features': p['os.features'] } : {}),
+    ...(p.variant ? { variant: p.variant } : {}),
+  };
+}
+
+export function ociDescriptor(d: OciDescriptor): OciDescriptor {
+  return {
+    mediaType: d.mediaType,
+    digest: d.digest,
+    size: d.size,
+    ...(d.urls?.length ? { urls: d.urls } : {}),
+    ...(d.annotations && Object.keys(d.annotations).length ? { annotations: d.annotations } : {}),
+    ...(d.platform ? { platform: ociPlatform(d.platform) } : {}),
+    ...(d.artifactType ? { artifactType: d.artifactType } : {}),
+  };
 }
 
 /**
- * The manifest an image was stored from, as dockerd's ImageManifestSummary: its content is every blob
- * it references (all present: a stored image is complete), its unpacked size the layers' tar sizes.
+ * One manifest of an image as dockerd's ImageManifestSummary. `stored` is what the store holds of
+ * it (absent: the manifest is only listed by the image's index): content is every stored blob it
+ * references (manifest, config, layers as stored), unpacked the layers' tar sizes.
  */
-export function manifestSummary(row: ImageRow, o: { manifestSize: number; unpackedSize: number; containers: string[] }): ManifestSummary {
-  const platform = { architecture: row.architecture ?? '', os: row.os ?? '' };
-  const content = row.size;
+export function manifestSummary(
+  descriptor: OciDescriptor,
+  stored?: { platform: OciPlatform; content: number; unpacked: number; containers: string[] },
+): ManifestSummary {
+  const content = stored?.content ?? 0;
+  const unpacked = stored?.unpacked ?? 0;
+  const annotations = descriptor.annotations ?? {};
+  const base = { ID: descriptor.digest, Descriptor: ociDescriptor(descriptor), Available: stored !== undefined };
+  // buildkit's attestation manifests, and entries for the unknown/unknown platform, are no images
+  if ('vnd.docker.reference.type' in annotations) {
+    const forDigest = annotations['vnd.docker.reference.digest'];
+    return {
+      ...base,
+      Size: { Content: content, Total: content },
+      Kind: forDigest ? 'attestation' : 'unknown',
+      ...(forDigest ? { AttestationData: { For: forDigest } } : {}),
+    };
+  }
+  if (descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown')
+    return { ...base, Size: { Content: content, Total: content }, Kind: 'unknown' };
   return {
-    ID: row.manifestDigest,
-    Descriptor: { mediaType: row.manifestMediaType, digest: row.manifestDigest, size: o.manifestSize, platform },
-    Available: true,
-    Size: { Total: content + o.unpackedSize, Content: content },
+    ...base,
+    Size: { Content: content, Total: content + unpacked },
     Kind: 'image',
-    ImageData: { Platform: platform, Containers: o.containers, Size: { Unpacked: o.unpackedSize } },
+    ImageData: {
+      Platform: descriptor.platform ? ociPlatform(descriptor.platform) : (stored?.platform ?? ociPlatform({})),
+      Size: { Unpacked: unpacked },
+      Containers: stored?.containers.length ? stored.containers : null,
+    },
   };
 }
 

@@ -63,10 +63,15 @@ test('docker images / image inspect / history / tag / rmi / image prune / info /
   // dockerd untags the repository's digest reference with its last tag
   assert.equal(await docker('rmi', 'myrepo:x'), `Untagged: myrepo:x\nUntagged: myrepo@${busybox.manifestDigest}\n`);
   await docker('tag', 'busybox', 'myrepo:y');
-  // a digest reference is one reference: untagged, the image and its tags stay
-  assert.equal(await docker('rmi', `myrepo@${busybox.manifestDigest}`), `Untagged: myrepo@${busybox.manifestDigest}\n`);
-  assert.equal(await docker('images', 'myrepo', '--format', '{{.Repository}}:{{.Tag}}'), 'myrepo:y\n');
-  assert.equal(await docker('rmi', 'myrepo:y'), `Untagged: myrepo:y\nUntagged: myrepo@${busybox.manifestDigest}\n`);
+  // a digest reference derived from the repository's tags goes with them (as with dockerd's containerd
+  // image store); the image stays under its other names
+  await docker('tag', 'busybox', 'myrepo:z');
+  assert.equal(
+    await docker('rmi', `myrepo@${busybox.manifestDigest}`),
+    `Untagged: myrepo@${busybox.manifestDigest}\nUntagged: myrepo:y\nUntagged: myrepo:z\n`,
+  );
+  assert.equal(await docker('images', 'myrepo', '--format', '{{.Repository}}:{{.Tag}}'), '');
+  assert.equal(await docker('images', 'busybox', '--format', '{{.Repository}}:{{.Tag}}'), 'busybox:latest\n');
   assert.match(
     await docker('image', 'prune', '-f'),
     new RegExp(`^Deleted Images:\ndeleted: sha256:${dangling.id}\n\nTotal reclaimed space: \\d`),

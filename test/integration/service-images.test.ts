@@ -109,16 +109,21 @@ test('GET /images/json: Docker summaries, newest first; VirtualSize only before 
   assert.equal((mbb.Manifests as unknown[]).length, 1);
   assert.equal(man!.ID, img.busybox!.manifestDigest);
   assert.equal(man!.Descriptor.digest, img.busybox!.manifestDigest);
+  // dockerd's key order; a manifest stored alone has a plain descriptor (its platform is the config's)
+  assert.deepEqual(Object.keys(man!), ['ID', 'Descriptor', 'Available', 'Size', 'Kind', 'ImageData']);
+  assert.deepEqual(Object.keys(man!.Descriptor), ['mediaType', 'digest', 'size']);
   assert.equal(man!.Descriptor.mediaType, 'application/vnd.oci.image.manifest.v1+json');
   assert.ok(man!.Descriptor.size > 0);
-  assert.deepEqual(man!.Descriptor.platform, { architecture: 'amd64', os: 'linux' });
   assert.equal(man!.Available, true);
   assert.equal(man!.Kind, 'image');
+  assert.deepEqual(Object.keys(man!.Size), ['Content', 'Total']);
+  // content: the stored blobs (manifest, config, layers); the fixture's layers are plain tars
   assert.equal(man!.Size.Content, bb.Size);
   assert.ok(man!.ImageData.Size.Unpacked > 0);
   assert.equal(man!.Size.Total, man!.Size.Content + man!.ImageData.Size.Unpacked);
-  assert.deepEqual(man!.ImageData.Containers, []);
-  assert.deepEqual(man!.ImageData.Platform, man!.Descriptor.platform);
+  assert.deepEqual(Object.keys(man!.ImageData), ['Platform', 'Size', 'Containers']);
+  assert.equal(man!.ImageData.Containers, null);
+  assert.deepEqual(man!.ImageData.Platform, { architecture: 'amd64', os: 'linux' });
   const older = (await request(svc.socketPath, 'GET', '/v1.46/images/json?manifests=1')).json() as Record<string, unknown>[];
   assert.ok(older.every((i) => !('Manifests' in i)));
   assert.ok(list.every((i) => !('Manifests' in i)));
@@ -265,15 +270,16 @@ test('POST /images/{name}/tag, DELETE /images/{name}, POST /images/prune, with t
     await docker.getImage('busybox').tag({ repo: 'mine', tag: 'x' });
     await docker.getImage('busybox').tag({ repo: 'mine', tag: 'y' });
     assert.deepEqual(await docker.getImage('mine:x').remove(), [{ Untagged: 'mine:x' }], 'mine:y still holds the repository');
-    // NAME@DIGEST is one reference: untagged, the tags stay
-    assert.deepEqual(await docker.getImage(`mine@${img.busybox!.manifestDigest}`).remove(), [
-      { Untagged: `mine@${img.busybox!.manifestDigest}` },
-    ]);
-    assert.ok(((await docker.getImage('mine:y').inspect()).RepoTags as string[]).includes('mine:y'));
-    assert.deepEqual(await docker.getImage('mine:y').remove(), [
-      { Untagged: 'mine:y' },
-      { Untagged: `mine@${img.busybox!.manifestDigest}` },
-    ]);
+    // NAME@DIGEST that is no stored name (a RepoDigest derived from the repository's tags) stands for
+    // those tags, as in dockerd's containerd image store: they go with it, the image's other names stay
+    const mineDigest = `mine@${img.busybox!.manifestDigest}`;
+    assert.deepEqual(await docker.getImage(mineDigest).remove(), [{ Untagged: mineDigest }, { Untagged: 'mine:y' }]);
+    const afterDigest = await docker.getImage('busybox').inspect();
+    assert.deepEqual([...(afterDigest.RepoTags as string[])].sort(), ['busybox:1.36', 'busybox:latest']);
+    assert.ok(!(afterDigest.RepoDigests as string[]).some((d) => d.startsWith('mine@')));
+    const again = await request(svc.socketPath, 'DELETE', `/images/${mineDigest}`);
+    assert.equal(again.status, 404);
+    assert.deepEqual(again.json(), { message: `No such image: ${mineDigest}` });
     // by ID, names in several repositories: Docker's conflict, unless forced
     const conflict = await request(svc.socketPath, 'DELETE', `/images/${img.two!.id.slice(0, 12)}`);
     assert.equal(conflict.status, 409);
@@ -420,4 +426,87 @@ test('concurrent requests: listings, inspects and tags at once all answer', asyn
   for (let i = 0; i < 20; i++) assert.ok(tags.includes(`concurrent/n${i}:x`), `concurrent/n${i}:x`);
   await Promise.all(Array.from({ length: 20 }, (_, i) => docker.getImage(`concurrent/n${i}:x`).remove()));
   assert.ok(!((await docker.getImage('busybox').inspect()).RepoTags as string[]).some((t) => t.startsWith('concurrent/')));
+});
+
+test('an image stored through an index: manifests=1 lists every entry of it; its derived digest reference takes its last names', async () => {
+  const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+  const arm = {
+    mediaType: OCI_MANIFEST,
+    digest: `sha256:${'b'.repeat(64)}`,
+    size: 1234,
+    platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
+  };
+  let own: { mediaType: string; digest: string; size: number } | undefined;
+  const store = Store.open({ root });
+  let multi: WrittenImage;
+  try {
+    multi = await writeImage(store, {
+      names: ['localhost/multi:1', 'localhost/multi:2'],
+      layers: ['multi'],
+      index: (m) => {
+        own = m;
+        return [
+          { ...m, platform: { architecture: 'amd64', os: 'linux' } },
+          arm as never,
+          {
+            mediaType: OCI_MANIFEST,
+            digest: `sha256:${'c'.repeat(64)}`,
+            size: 567,
+            annotations: { 'vnd.docker.reference.digest': m.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+            platform: { architecture: 'unknown', os: 'unknown' },
+          } as never,
+        ];
+      },
+    });
+  } finally {
+    store.close();
+  }
+  const list = (await request(svc.socketPath, 'GET', '/v1.47/images/json?manifests=1')).json() as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const summary = list.find((i) => i.Id === sha(multi))!;
+  assert.ok((summary.RepoDigests as string[]).includes(`localhost/multi@${multi.indexDigest}`));
+  const [mine, other, attestation, ...more] = summary.Manifests as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(more.length, 0);
+  // the stored one: the index's descriptor (with its platform), its blobs and unpacked layers
+  assert.equal(mine!.ID, multi.manifestDigest);
+  assert.deepEqual(mine!.Descriptor, { ...own, platform: { architecture: 'amd64', os: 'linux' } });
+  assert.equal(mine!.Available, true);
+  assert.equal(mine!.Kind, 'image');
+  assert.equal(mine!.Size.Content, summary.Size);
+  assert.equal(mine!.Size.Total, mine!.Size.Content + mine!.ImageData.Size.Unpacked);
+  assert.deepEqual(mine!.ImageData.Platform, { architecture: 'amd64', os: 'linux' });
+  assert.equal(mine!.ImageData.Containers, null);
+  // another platform's manifest, not in the store
+  assert.deepEqual(other, {
+    ID: arm.digest,
+    Descriptor: arm,
+    Available: false,
+    Size: { Content: 0, Total: 0 },
+    Kind: 'image',
+    ImageData: { Platform: arm.platform, Size: { Unpacked: 0 }, Containers: null },
+  });
+  // buildkit's attestation manifest for the stored one
+  assert.equal(attestation!.ID, `sha256:${'c'.repeat(64)}`);
+  assert.equal(attestation!.Available, false);
+  assert.equal(attestation!.Kind, 'attestation');
+  assert.deepEqual(attestation!.AttestationData, { For: multi.manifestDigest });
+  assert.ok(!('ImageData' in attestation!));
+
+  // the index's digest reference (derived from the tags) when those are all its names: the image goes
+  const ref = `localhost/multi@${multi.indexDigest}`;
+  const gone = await docker.getImage(ref).remove();
+  const refs = [
+    'localhost/multi:1',
+    'localhost/multi:2',
+    `localhost/multi@${multi.indexDigest}`,
+    `localhost/multi@${multi.manifestDigest}`,
+  ];
+  assert.deepEqual(gone, [
+    { Untagged: ref },
+    ...refs
+      .filter((r) => r !== ref)
+      .sort()
+      .map((r) => ({ Untagged: r })),
+    { Deleted: sha(multi) },
+  ]);
+  assert.ok(!(await docker.listImages()).some((i) => i.Id === sha(multi)));
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { digestOf, type Digest } from '../../../src/digest/digest.js';
-import { MT } from '../../../src/media/types.js';
+import { MT, type Descriptor } from '../../../src/media/types.js';
 import { serializeManifest } from '../../../src/media/serialize.js';
 import { Store } from '../../../src/store/store.js';
 import { LocalDestination, LocalRef } from '../../../src/transports/local/local.js';
@@ -48,6 +48,8 @@ export interface ImageSpec {
   extra?: Record<string, unknown>;
   annotations?: Record<string, string>;
   architecture?: string;
+  /** Store the image as pulled through an OCI index with these entries (given the image's own manifest). */
+  index?: (manifest: Descriptor) => Descriptor[];
 }
 
 export interface WrittenImage {
@@ -55,6 +57,8 @@ export interface WrittenImage {
   configDigest: Digest;
   manifestDigest: Digest;
   diffIDs: Digest[];
+  /** The index it was stored through (spec.index). */
+  indexDigest?: Digest;
 }
 
 let counter = 0;
@@ -110,12 +114,28 @@ export async function writeImage(store: Store, spec: ImageSpec = {}): Promise<Wr
     );
     await dest.putManifest({ bytes: manifest, mediaType: mt });
     const manifestDigest = digestOf(manifest);
+    const indexBytes = spec.index
+      ? Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MT.OCIIndex,
+            manifests: spec.index({ mediaType: mt, digest: manifestDigest, size: manifest.length }),
+          }),
+        )
+      : undefined;
     await dest.commit({
       manifest: { digest: manifestDigest, mediaType: mt, bytes: manifest },
       config: { desc: cfgDesc, bytes: cfgBytes },
       layers: layerDescs.map((d, i) => ({ desc: d, diffID: diffIDs[i]!, uncompressedSize: tars[i]!.length })),
+      ...(indexBytes ? { index: { digest: digestOf(indexBytes), mediaType: MT.OCIIndex, bytes: indexBytes } } : {}),
     });
-    return { id: dest.imageId!, configDigest: cfgDesc.digest, manifestDigest, diffIDs };
+    return {
+      id: dest.imageId!,
+      configDigest: cfgDesc.digest,
+      manifestDigest,
+      diffIDs,
+      ...(indexBytes ? { indexDigest: digestOf(indexBytes) } : {}),
+    };
   } finally {
     await dest.close();
   }
