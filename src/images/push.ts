@@ -10,6 +10,7 @@ import { lookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
 import { transferContext } from './context.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
+import { withDiffIDs } from './layer-progress.js';
 
 export interface PushOptions extends RegistryAccessOptions {
   /** Manifest format: oci or v2s2 (default: keep the image's). */
@@ -91,7 +92,7 @@ async function pushImageNow(
           ? { format: opts.compressionFormat ?? 'gzip', level: opts.compressionLevel, force: opts.forceCompression }
           : undefined,
       parallel,
-      onProgress: opts.onProgress,
+      onProgress: withDiffIDs(store, id, opts.onProgress),
       removeSignatures: opts.removeSignatures,
       signers: opts.signers,
       signIdentity: opts.signIdentity,

@@ -12,6 +12,7 @@ import { checkOutputPath, outputWriteError } from '../util/output-file.js';
 import { policyJsonCheck } from '../config/policy-check.js';
 import type { PolicyCheck } from '../copy/policy.js';
 import { digestOf } from '../digest/digest.js';
+import { withDiffIDs } from './layer-progress.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
@@ -116,15 +117,4 @@ export async function saveImages(store: Store, opts: SaveOptions): Promise<void>
     await target.abort();
     throw outputWriteError(e, `cannot write the archive to ${typeof opts.output === 'string' ? opts.output : 'stdout'}`);
   }
-}
-
-/** Layer events of an image read from the store carry the layer's diffID (podman's save names layers by it). */
-function withDiffIDs(store: Store, id: string, onProgress: SaveOptions['onProgress']): SaveOptions['onProgress'] {
-  if (!onProgress) return undefined;
-  const img = store.getImage(id)!;
-  const diffIDs = new Map(store.manifestLayers(img.manifestDigest).map((l) => [l.digest, l.diffID]));
-  return (e) => {
-    const diffID = e.kind === 'blob' && !e.isConfig ? diffIDs.get(e.digest) : undefined;
-    onProgress(e.kind === 'blob' && diffID ? { ...e, diffID } : e);
-  };
 }

@@ -84,17 +84,17 @@ describe('progress lines without a terminal, as podman and skopeo', { skip: skip
     assert.equal(q.stdout, `${img.configDigest.slice(7)}\n`);
   });
 
-  test("push: podman's lines (its layer digest is the uncompressed one), none with -q; --remove-signatures", T, async () => {
+  test("push: podman's lines (a layer of the store named by its uncompressed digest), none with -q; --remove-signatures", T, async () => {
     const dest = `${reg.host}/pl/pushed-${n++}:1`;
     const mine = ok(await b.run(['push', '--tls-verify=false', ref, dest], { root }), 'berth push');
-    assert.equal(mine.stderr, copyLines(layer(), img.configDigest));
+    assert.equal(mine.stderr, copyLines(diffID(), img.configDigest));
     const theirs = ok(await p.run(['push', '--tls-verify=false', ref, `${reg.host}/pl/podman-${n++}:1`]), 'podman push');
-    assert.equal(shape(mine.stderr), shape(theirs.stderr));
+    assert.equal(mine.stderr, theirs.stderr);
 
     const bare = ok(await b.run(['push', '--remove-signatures', '--tls-verify=false', ref, dest], { root }), 'berth push');
     const podBare = ok(await p.run(['push', '--remove-signatures', '--tls-verify=false', ref, `${reg.host}/pl/podman-${n++}:1`]), 'podman');
-    assert.equal(bare.stderr, copyLines(layer(), img.configDigest, false));
-    assert.equal(shape(bare.stderr), shape(podBare.stderr));
+    assert.equal(bare.stderr, copyLines(diffID(), img.configDigest, false));
+    assert.equal(bare.stderr, podBare.stderr);
 
     const q = ok(await b.run(['push', '-q', '--tls-verify=false', ref, dest], { root }), 'push -q');
     assert.equal(q.stderr, '');
