@@ -23,16 +23,7 @@ source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/docker-registry
 ensure_built cli/berth.cjs test/helpers/registry.js
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-rootfs.XXXXXX")
-PODMAN_DIR=
-REG_PID=
-cleanup() {
-  if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null || true; wait "$REG_PID" 2>/dev/null || true; fi
-  [ -n "$PODMAN_DIR" ] && rm -rf "$PODMAN_DIR"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$OUT"
+bench_workdir rootfs
 
 # LAYOUT=DIR reuses (or keeps) the generated OCI layout between runs
 layout=${LAYOUT:-$work/layout}
@@ -41,11 +32,8 @@ if [ ! -f "$layout/index.json" ]; then
   node "$here/pull-push-make.mjs" "$layout" >"$work/images.txt"
 fi
 
-node "$here/pull-push-registry.mjs" "$work/registries.txt" "$work/unused" >"$work/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 1 300); do [ -s "$work/registries.txt" ] && break; sleep 0.1; done
-[ -s "$work/registries.txt" ] || { echo "bench: the registry did not start:" >&2; cat "$work/registry.log" >&2; exit 1; }
-read -r SRC _ <"$work/registries.txt"
+start_registries   # pulls come from $REG; the second registry is unused here
+SRC=$REG
 
 eval "$(node "$here/podman-env.mjs")"   # exports HOME, CONTAINERS_*, ...; sets PODMAN_ARGS
 policy=$HOME/.config/containers/policy.json
