@@ -25,6 +25,7 @@ const pathComponent = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const PATH_RE = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const DOMAIN_RE = new RegExp(`^${domainRe}$`);
+const UPPER_RE = /[A-Z]/;
 const ANCHORED_REF = new RegExp(
   `^((?:${domainRe}/)?${pathComponent}(?:/${pathComponent})*)(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}))?$`,
 );
@@ -65,8 +66,10 @@ export function parseReferenceRaw(input: string): Reference {
     path = name.slice(slash + 1);
   }
   // the anchored pattern lets an uppercase first component through as a "domain"; when it
-  // is not one, it is part of the path, which must be lowercase
-  if (!PATH_RE.test(path))
+  // is not one, it is part of the path, which must be lowercase (without uppercase, every
+  // component the pattern matched is a path component: nothing to check, which listings of
+  // thousands of names notice)
+  if (UPPER_RE.test(name) && !PATH_RE.test(path))
     throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : 'invalid repository path');
   const ref: Reference = { domain, path };
   if (m[2] !== undefined) ref.tag = m[2];

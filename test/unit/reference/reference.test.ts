@@ -110,3 +110,25 @@ test('familiar names drop docker.io and library/', () => {
   assert.equal(familiarName(parseNormalizedReference('docker.io/someone/tool:1')), 'someone/tool:1');
   assert.equal(familiarName(parseNormalizedReference('quay.io/x/y:1')), 'quay.io/x/y:1');
 });
+
+test('every accepted reference has a lowercase path of valid components (random names, the path check skipped without uppercase)', () => {
+  const PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+  const alphabet = 'ab0Z.-_/:[]';
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  let accepted = 0;
+  for (let i = 0; i < 50_000; i++) {
+    let s = '';
+    for (let n = 1 + (next() % 12); n > 0; n--) s += alphabet[next() % alphabet.length];
+    let r;
+    try {
+      r = parseReferenceRaw(s);
+    } catch {
+      continue;
+    }
+    accepted++;
+    assert.match(r.path, PATH, s);
+    assert.equal(formatReference(r), s);
+  }
+  assert.ok(accepted > 1000, `${accepted} of the random names parsed`);
+});
