@@ -118,8 +118,10 @@ async function list({ req, res, query, apiVersion, service }: RequestContext): P
  * an image of that manifest), else the one manifest it was stored from.
  */
 function manifestsOf(store: Store, row: ImageRow): ManifestSummary[] {
+  // undefined when the image went meanwhile (another process removed it)
   const stored = (id: string) => {
-    const r = store.getImage(id)!;
+    const r = store.getImage(id);
+    if (!r) return undefined;
     const layers = store.manifestLayers(r.manifestDigest);
     return {
       platform: ociPlatform({ architecture: r.architecture ?? '', os: r.os ?? '' }),
