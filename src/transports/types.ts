@@ -206,9 +206,8 @@ export interface ImageDestination {
   needsDiffIDs(): boolean;
   /**
    * True when the order of putBlob calls changes nothing the destination makes (the engine may
-   * then store the config while the layers transfer). Left out by destinations whose output
-   * follows the calls (archives) and by registries, which get the config after the layers as
-   * other clients send it.
+   * then store the config while the layers transfer): the local store, registries. Left out by
+   * destinations whose output follows the calls (archives).
    */
   readonly blobsInAnyOrder?: boolean;
   /** If the destination already has this blob, return how it has it (skip the transfer). */

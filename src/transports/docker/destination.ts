@@ -50,6 +50,8 @@ export class DockerDestination implements ImageDestination {
   needsDiffIDs(): boolean {
     return false;
   }
+  /** A registry holds blobs by digest alone and checks them only when the manifest names them. */
+  readonly blobsInAnyOrder = true;
 
   async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const c = await this.client();
