@@ -197,6 +197,20 @@ describe('gzip codecs', { skip }, () => {
     },
   );
 
+  test('two pushes of the same layers with the same codec give the same manifest digest', T, async () => {
+    const codec = CODECS[0]!;
+    const root = b.store();
+    assertOk(await b.run(['load', '-i', plainArchive], { root }), 'load of the plain archive');
+    const digests: string[] = [];
+    for (const repo of ['codecs/same-a', 'codecs/same-b']) {
+      const pushed = await b.run(['push', '-q', '--tls-verify=false', img.id, `docker://${reg.host}/${repo}:1`], { ...env(codec), root });
+      assertOk(pushed, `push to ${repo}`);
+      digests.push(pushed.stdout.trim());
+    }
+    assert.match(digests[0]!, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(digests[1], digests[0]);
+  });
+
   test('an unknown BERTH_GZIP value, or a codec missing from PATH, is a one-line error', T, async () => {
     const root = b.store();
     assertOk(await b.run(['images'], { root }), 'create the store');
