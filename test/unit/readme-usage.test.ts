@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS, PERSISTENT_FLAGS, ROOT_FLAGS, type CommandDef } from '../../cli/command-table.js';
+import { COMMANDS, GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, type CommandDef } from '../../cli/command-table.js';
 import type { FlagSpec } from '../../cli/flags.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
@@ -83,6 +83,12 @@ test('the README has a "## Commands" part with usage sections', () => {
     sections.some((s) => s.title === 'system service'),
     'a "### system service" section',
   );
+});
+
+test('the README says how to list the commands of every group', () => {
+  const intro = sections.find((s) => s.title === '')!.text;
+  const missing = [...GROUPS, ...SUBGROUPS].map((g) => g.name).filter((n) => !intro.includes(`\`berth ${n} --help\``));
+  assert.deepEqual(missing, [], 'groups whose `berth GROUP --help` the README does not name');
 });
 
 test('every command of the table has a usage section or a usage line in the README', () => {
