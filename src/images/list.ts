@@ -303,16 +303,18 @@ export function repoTags(names: readonly string[]): string[] {
  * image (manifest digests and the displayed digest), de-duplicated and sorted.
  */
 export function repoDigests(names: readonly string[], row: Pick<ImageRow, 'digests' | 'digest'>): string[] {
-  const out = new Set<string>();
-  const digests = [...row.digests, row.digest].filter(Boolean);
+  // distinct repositories times distinct digests (neither holds an '@', so each pair makes a
+  // distinct string): an image's names share few repositories, and a listing asks per image
+  const repos = new Set<string>();
   for (const n of names) {
-    let repo: string;
     try {
-      repo = repositoryName(parseReferenceRaw(n));
+      repos.add(repositoryName(parseReferenceRaw(n)));
     } catch {
-      continue;
+      // a name that does not parse has no digest form
     }
-    for (const d of digests) out.add(`${repo}@${d}`);
   }
-  return [...out].sort();
+  const digests = new Set([...row.digests, row.digest].filter(Boolean));
+  const out: string[] = [];
+  for (const repo of repos) for (const d of digests) out.push(`${repo}@${d}`);
+  return out.sort();
 }
