@@ -337,7 +337,14 @@ export async function scratchPodman(): Promise<ScratchPodman> {
   ];
   const withEnv: ScratchConfig = { ...cfg, env };
   const podmanBin = toolPath('podman') ?? 'podman';
-  const cleanup = onceAsync(() => rmrf(cfg.dir));
+  // Every podman container holds one of the machine's shared locks (/dev/shm/libpod_lock, 2048
+  // of them for all stores) until podman removes it: deleting the store alone would leak them
+  // for good, and once they are gone no podman on the machine can create a container.
+  const cleanup = onceAsync(async () => {
+    if (hasContainers(path.join(root, 'vfs-containers', 'containers.json')))
+      await run(podmanBin, [...globalArgs, 'rm', '-a', '-f'], { env, timeoutMs: 60_000 });
+    await rmrf(cfg.dir);
+  });
   return {
     ...withEnv,
     root,
@@ -458,6 +465,15 @@ export function makeTar(files: Record<string, string | Buffer>): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Whether a containers-storage containers.json lists any container (missing or unreadable: none). */
+function hasContainers(file: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown[]).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 export async function rmrf(p: string): Promise<void> {
   await fsp.rm(p, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
