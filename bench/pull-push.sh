@@ -113,7 +113,10 @@ for img in text random; do
     --prepare "$empty_registry" -n "skopeo copy" "$skopeo_cmd copy -q --dest-tls-verify=false oci:$layout:$img docker://$DST/bench/$img:1"
 done
 
-# push of a loaded docker-archive: both load the same archive into empty stores first
+# push of a loaded docker-archive: both load the same archive into empty stores first.
+# Both remember which compressed blobs their earlier pushes made (berth's blob info cache in
+# its index, podman's blob-info-cache in its store) and would reuse those the registry holds:
+# emptying the registry before every run leaves nothing to reuse, so every run compresses.
 rm -rf "$aroot"
 $berth_archive load -q -i "$archive" >/dev/null
 eval "$empty_podman"

@@ -34,6 +34,7 @@ import { SideTap, Tee, GROUP_BYTES, concatStreams, forEachLimit, readAll } from 
 import { acceptAnything, type PolicyCheck } from './policy.js';
 import { planLayer, type CompressionRequest } from './compression-plan.js';
 import type { Signature, Signer } from '../trust/signature.js';
+import type { BlobInfoCache, KnownCompressed, LearnedPair } from './blob-info-cache.js';
 import { checkSignaturesWritable, signingIdentity, storeSignatures } from './signatures.js';
 
 export interface CopyOptions {
@@ -73,6 +74,11 @@ export interface CopyOptions {
    * (default: when the source is remote, see `ImageSource.remote`).
    */
   resume?: boolean;
+  /**
+   * Compressed forms of uncompressed layers that earlier copies made: tried at the destination
+   * before compressing a layer again, and told what this copy verified once it succeeded.
+   */
+  blobInfoCache?: BlobInfoCache;
 }
 
 /** Why the manifest may not change, in containers/image's words (or undefined). */
@@ -267,6 +273,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   let resumedBytes = 0;
   const resumedDigests = new Set<Digest>();
   const committed: CommittedLayer[] = new Array(n);
+  const learnedPairs: LearnedPair[] = [];
   const layersDone = forEachLimit(srcManifest.layers, opts.parallel ?? defaultParallelism(), async (layer, i) => {
     const what = `${LAYER_OF(i, n)} (blob ${layer.digest}) of ${srcName}`;
     let srcComp = actualCompression[i]!;
@@ -298,6 +305,29 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         return undefined; // cannot open it: the stream path reports why
       }
     };
+    // reuse before transfer: a compressed form of this layer that an earlier copy made and
+    // checked may be at the destination already; the destination must confirm it (the pair
+    // alone is never trusted). Asked first, so that no compressor starts for a layer it has.
+    if (opts.blobInfoCache && srcComp === 'none' && (target === 'gzip' || target === 'zstd') && !noChange) {
+      const diffID = srcHint?.diffID ?? layer.digest;
+      const known = await reuseKnownForm(dest, opts.blobInfoCache, diffID, target, flavour, opts.compression?.force === true);
+      if (known) {
+        if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+        existingBytes += layer.size;
+        emit({ kind: 'blob', digest: layer.digest, state: 'exists', total: layer.size });
+        committed[i] = {
+          desc: {
+            mediaType: layerMediaType(flavour, known.algorithm),
+            digest: known.digest,
+            size: known.size,
+            ...(layer.annotations ? { annotations: layer.annotations } : {}),
+          },
+          diffID,
+          uncompressedSize: srcHint?.uncompressedSize ?? layer.size,
+        };
+        return;
+      }
+    }
     let started: Readable | undefined = startFileCompression();
     const stopStarted = () => {
       started?.destroy(); // the program must not outlive the copy
@@ -401,6 +431,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         throw compressorLied(what);
       }
       commitConverted(stored, layer.digest, layer.size);
+      learnedPairs.push({ uncompressed: layer.digest, compressed: stored.digest, algorithm: 'gzip', size: stored.size });
       return true;
     };
     // one attempt at the transfer; returns how many bytes kept from an interrupted one it used
@@ -474,6 +505,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
           const diffID = learned ? learned.digest : (srcHint?.diffID ?? diffIDs[i]!);
           const usize = learned ? learned.bytes : (srcHint?.uncompressedSize ?? -1);
           if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
+          // the diffID was computed from the verified blob here: a pair a later push can use
+          if (learned && (srcComp === 'gzip' || srcComp === 'zstd'))
+            learnedPairs.push({ uncompressed: diffID, compressed: stored.digest, algorithm: srcComp, size: stored.size });
           committed[i] = {
             desc: { ...layer, mediaType: outMediaType, digest: stored.digest, size: stored.size },
             diffID,
@@ -538,6 +572,9 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
             throw new BerthError('INTERNAL', `${dest.ref} stored ${what} without reading all of it`);
           }
           commitConverted(stored, tarHash.digest, tarHash.bytes);
+          // gzip output is checked (a program's, above) or made in process; zstd's is not checked
+          if (target === 'gzip')
+            learnedPairs.push({ uncompressed: tarHash.digest, compressed: stored.digest, algorithm: 'gzip', size: stored.size });
         }
         return { kept };
       } finally {
@@ -635,6 +672,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     config: { desc: outConfig, bytes: configBytes },
     layers: committed,
   });
+  opts.blobInfoCache?.remember(
+    learnedPairs,
+    committed.map((c) => c.desc.digest),
+  );
   emit({ kind: 'manifest', state: 'done', digest: outDigest });
   emitDone();
   return {
@@ -647,6 +688,37 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     config,
   };
 }
+
+/**
+ * The first known compressed form of uncompressed layer `diffID` that the destination holds
+ * (it answers for digest and size), or undefined. Forms of the target algorithm come first;
+ * with --force-compression only those are used (as containers/image requires the asked
+ * compression then); a docker manifest cannot name zstd layers.
+ */
+async function reuseKnownForm(
+  dest: ImageDestination,
+  cache: BlobInfoCache,
+  diffID: Digest,
+  target: KnownCompressed['algorithm'],
+  flavour: 'oci' | 'docker',
+  force: boolean,
+): Promise<KnownCompressed | undefined> {
+  const allowed: KnownCompressed['algorithm'][] = force
+    ? [target]
+    : [target, ...(['gzip', 'zstd'] as const).filter((a) => a !== target && (a === 'gzip' || flavour === 'oci'))];
+  const forms = cache
+    .compressedForms(diffID)
+    .filter((f) => allowed.includes(f.algorithm))
+    .sort((a, b) => allowed.indexOf(a.algorithm) - allowed.indexOf(b.algorithm))
+    .slice(0, MAX_KNOWN_FORMS);
+  for (const f of forms) {
+    const r = await dest.tryReuseBlob({ mediaType: layerMediaType(flavour, f.algorithm), digest: f.digest, size: f.size });
+    if (r && r.blob.digest === f.digest) return { ...f, size: r.blob.size };
+  }
+  return undefined;
+}
+/** Known compressed forms tried per layer (each costs the destination a round trip or two). */
+const MAX_KNOWN_FORMS = 3;
 
 /** Bytes per second, whole; 0 for an instant. */
 function rate(bytes: number, ms: number): number {

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { tryLookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
 import { transferContext } from './context.js';
+import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -241,6 +242,8 @@ async function copyInto(
       verifyDiffIDs: true,
       expectedDigest,
       policy: opts.policyCheck,
+      // the diffIDs computed here pair with the pulled blobs, which the source repository holds
+      blobInfoCache: new StoreBlobInfoCache(store, registryLocation(src.ref)),
     });
     // as podman: the image is kept, with a warning (on the progress output, else in the log)
     const mismatch = platformMismatch(r.config, opts.platform);

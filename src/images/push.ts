@@ -11,6 +11,7 @@ import type { RegistryAccessOptions } from './registry-access.js';
 import { transferContext } from './context.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { withDiffIDs } from './layer-progress.js';
+import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
 
 export interface PushOptions extends RegistryAccessOptions {
   /** Manifest format: oci or v2s2 (default: keep the image's). */
@@ -82,8 +83,13 @@ async function pushImageNow(
   }
   const src = new LocalSource(new LocalRef(store, id), id);
   const row = store.getImage(id)!;
-  const mountFrom = [...new Set(row.names.map((n) => n.replace(/[:@][^/]*$/, '')))];
-  const opened = await parseImageName(dest).newDestination({ ...ctx, mountFrom });
+  const destRef = parseImageName(dest);
+  const cache = new StoreBlobInfoCache(store, registryLocation(destRef));
+  // repositories that may hold the layers: the image's names, and where earlier copies put
+  // compressed forms of them (the destination keeps those of its own registry)
+  const diffIDs = store.manifestLayers(row.manifestDigest).map((l) => l.diffID);
+  const mountFrom = [...new Set([...row.names.map((n) => n.replace(/[:@][^/]*$/, '')), ...cache.locationsOf(diffIDs)])];
+  const opened = await destRef.newDestination({ ...ctx, mountFrom });
   try {
     const r = await copyImage(src, opened.dest, {
       format: opts.format,
@@ -98,6 +104,7 @@ async function pushImageNow(
       signIdentity: opts.signIdentity,
       // as podman's push: the local image is the source policy.json judges ("[ROOT]@ID" under containers-storage)
       policy: ctx.policy(),
+      blobInfoCache: cache,
     });
     await opened.dest.close();
     await opened.finish();

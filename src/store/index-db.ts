@@ -144,7 +144,17 @@ export interface ContainerRow {
   labels: Record<string, string>;
 }
 
-const SCHEMA_VERSION = 8;
+const SCHEMA_VERSION = 9;
+
+/** One compressed form of an uncompressed layer (a candidate only: the destination must confirm it). */
+export interface BlobPair {
+  uncompressed: Digest;
+  compressed: Digest;
+  algorithm: 'gzip' | 'zstd';
+  size: number;
+}
+
+const MAX_BLOB_LOCATIONS = 4;
 
 const PROCESS_TAG = `${process.pid.toString(16)}-${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
 let txCount = 0;
@@ -610,6 +620,25 @@ export class IndexDB {
           this.logListsAndSignatures();
           this.flushPending(newTxId());
         }
+        // schema 9: the blob info cache (blob-info-cache.ts): compressed forms of uncompressed
+        // layers, and the registry repositories known to hold a blob. Derived data: recover keeps
+        // the rows of a readable index and starts a new one without them.
+        if (again < 9)
+          this.db.exec(`
+          CREATE TABLE IF NOT EXISTS blob_pairs (
+            uncompressed TEXT NOT NULL,
+            compressed TEXT NOT NULL,
+            algorithm TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            seen INTEGER NOT NULL,
+            PRIMARY KEY (uncompressed, compressed)
+          );
+          CREATE TABLE IF NOT EXISTS blob_locations (
+            digest TEXT NOT NULL,
+            location TEXT NOT NULL,
+            seen INTEGER NOT NULL,
+            PRIMARY KEY (digest, location)
+          );`);
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })
       .immediate();
@@ -692,6 +721,71 @@ export class IndexDB {
       return (this.db.prepare(`SELECT * FROM partials ORDER BY started`).all() as RawPartial[]).map(partialRecord);
     } catch (e) {
       // a read-only view of an older store has no such table: nothing is partial there
+      if (/no such table/.test((e as Error).message)) return [];
+      throw e;
+    }
+  }
+
+  // ---- blob info cache (blob-info-cache.ts) ------------------------------------------------
+
+  /** Remember compressed forms of uncompressed layers (newest first when looked up). */
+  recordBlobPairs(pairs: readonly BlobPair[]): void {
+    if (pairs.length === 0) return;
+    const now = Date.now();
+    this.transaction(() => {
+      const put = this.db.prepare(
+        `INSERT INTO blob_pairs (uncompressed, compressed, algorithm, size, seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (uncompressed, compressed) DO UPDATE SET algorithm = excluded.algorithm, size = excluded.size, seen = excluded.seen`,
+      );
+      for (const p of pairs) put.run(p.uncompressed, p.compressed, p.algorithm, p.size, now);
+    });
+  }
+
+  /** Known compressed forms of an uncompressed layer, most recently seen first. */
+  blobPairs(uncompressed: Digest): BlobPair[] {
+    return this.cacheRows(
+      () =>
+        this.db
+          .prepare(`SELECT uncompressed, compressed, algorithm, size FROM blob_pairs WHERE uncompressed = ? ORDER BY seen DESC, rowid DESC`)
+          .all(uncompressed) as BlobPair[],
+    );
+  }
+
+  /** Remember that `location` ("registry/repository") held these blobs. */
+  recordBlobLocations(digests: readonly Digest[], location: string): void {
+    if (digests.length === 0) return;
+    const now = Date.now();
+    this.transaction(() => {
+      const put = this.db.prepare(
+        `INSERT INTO blob_locations (digest, location, seen) VALUES (?, ?, ?) ON CONFLICT (digest, location) DO UPDATE SET seen = excluded.seen`,
+      );
+      // a few locations per blob are enough to find one: the oldest are forgotten
+      const trim = this.db.prepare(
+        `DELETE FROM blob_locations WHERE digest = ? AND rowid NOT IN (SELECT rowid FROM blob_locations WHERE digest = ? ORDER BY seen DESC, rowid DESC LIMIT ${MAX_BLOB_LOCATIONS})`,
+      );
+      for (const d of digests) {
+        put.run(d, location, now);
+        trim.run(d, d);
+      }
+    });
+  }
+
+  /** Where a blob was seen, most recently first. */
+  blobLocations(digest: Digest): string[] {
+    return this.cacheRows(
+      () =>
+        this.db
+          .prepare(`SELECT location FROM blob_locations WHERE digest = ? ORDER BY seen DESC, rowid DESC`)
+          .pluck()
+          .all(digest) as string[],
+    );
+  }
+
+  private cacheRows<T>(read: () => T[]): T[] {
+    try {
+      return read();
+    } catch (e) {
+      // a read-only view of an older store has no such table: nothing is known there
       if (/no such table/.test((e as Error).message)) return [];
       throw e;
     }

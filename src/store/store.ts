@@ -21,7 +21,15 @@ import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
 import { BlobStore } from './blobs.js';
 import type { Signature } from '../trust/signature.js';
-import { IndexDB, type ContainerRow, type ImageRow, type LayerRecord, type ListRow, type NewImageRecord } from './index-db.js';
+import {
+  IndexDB,
+  type BlobPair,
+  type ContainerRow,
+  type ImageRow,
+  type LayerRecord,
+  type ListRow,
+  type NewImageRecord,
+} from './index-db.js';
 import {
   CONTAINERS_DIR,
   readContainerConfig,
@@ -568,6 +576,23 @@ export class Store {
     beforeVisible?: (d: Digest) => void,
   ): Promise<{ digest: Digest; size: number; created: boolean }> {
     return this.blobs.write(src, expect, beforeVisible);
+  }
+
+  // ---- blob info cache (blob-info-cache.ts; derived data) ---------------------------------
+
+  /** Known compressed forms of an uncompressed layer, most recently seen first. */
+  blobPairs(uncompressed: Digest): BlobPair[] {
+    return this.index.blobPairs(uncompressed);
+  }
+  recordBlobPairs(pairs: readonly BlobPair[]): void {
+    this.index.recordBlobPairs(pairs);
+  }
+  /** Registry repositories ("registry/repository") a blob was seen in, most recently first. */
+  blobLocations(digest: Digest): string[] {
+    return this.index.blobLocations(digest);
+  }
+  recordBlobLocations(digests: readonly Digest[], location: string): void {
+    this.index.recordBlobLocations(digests, location);
   }
 
   // ---- partial downloads (partials.ts) ---------------------------------------------------

@@ -1,0 +1,49 @@
+/**
+ * The store's blob info cache (index tables blob_pairs and blob_locations): compressed forms of
+ * uncompressed layers that earlier copies produced or verified, and the registry repositories
+ * known to hold blobs. Derived data only: nothing else in the store depends on it, gc/rmi leave
+ * it alone, and `system recover` keeps the rows of a readable index and starts a new index
+ * without any. A pair or location is never trusted: the destination must confirm the blob.
+ */
+import type { Digest } from '../digest/digest.js';
+import { log } from '../log.js';
+import type { BlobInfoCache, KnownCompressed, LearnedPair } from '../copy/blob-info-cache.js';
+import type { Store } from './store.js';
+import type { ImageRef } from '../transports/types.js';
+
+/** The "registry/repository" a docker reference names (the scope blob locations are kept by); else undefined. */
+export function registryLocation(ref: ImageRef): string | undefined {
+  const r = ref.transport === 'docker' ? ref.dockerReference : undefined;
+  return r ? `${r.domain}/${r.path}` : undefined;
+}
+
+export class StoreBlobInfoCache implements BlobInfoCache {
+  /** `location`: "registry/repository" of the destination, recorded for the blobs it holds after a copy. */
+  constructor(
+    private readonly store: Store,
+    private readonly location?: string,
+  ) {}
+
+  compressedForms(uncompressed: Digest): KnownCompressed[] {
+    return this.store.blobPairs(uncompressed).map((p) => ({ digest: p.compressed, algorithm: p.algorithm, size: p.size }));
+  }
+
+  /** Repositories ("registry/repository") known to hold a compressed form of one of these layers. */
+  locationsOf(uncompressed: readonly Digest[]): string[] {
+    const out = new Set<string>();
+    for (const u of uncompressed)
+      for (const p of this.store.blobPairs(u)) for (const l of this.store.blobLocations(p.compressed)) out.add(l);
+    return [...out];
+  }
+
+  remember(pairs: readonly LearnedPair[], present: readonly Digest[]): void {
+    if (this.store.readOnly) return;
+    try {
+      this.store.recordBlobPairs(pairs);
+      if (this.location) this.store.recordBlobLocations(present, this.location);
+    } catch (e) {
+      // a full disk or a busy index: the copy is done, only a later shortcut is lost
+      log.debug(() => `blob info cache not updated: ${(e as Error).message}`);
+    }
+  }
+}
