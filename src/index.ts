@@ -27,6 +27,7 @@ export type * from './transports/types.js';
 export * from './local.js';
 export type { RecoverReport } from './store/recover.js';
 export type { CopyOptions, CopyResult } from './copy/copy.js';
+export type { BlobInfoCache, KnownCompressed, LearnedPair } from './copy/blob-info-cache.js';
 export { defaultParallelism } from './copy/parallelism.js';
 export type { PolicyCheck } from './copy/policy.js';
 export { policyJsonCheck } from './config/policy-check.js';
