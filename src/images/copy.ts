@@ -6,6 +6,7 @@ import type { PlatformChoice } from '../platform/platform.js';
 import type { ContextOptions } from '../config/context.js';
 import { parseImageName } from '../transports/registry.js';
 import { imageContext, retryProgress } from './context.js';
+import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
 
 export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest' | 'instance' | 'asInstance'> {
   /** Registry flags (registry / destRegistry), the store opener, the signature policy. */
@@ -35,7 +36,10 @@ async function copyByNameNow(src: string, dst: string, opts: CopyByNameOptions):
     const opened = await parseImageName(dst).newDestination(ctx);
     try {
       const digest = source.ref.dockerReference?.digest;
-      const common = { ...copyOpts, policy: copyOpts.policy ?? ctx.policy(), expectedDigest: digest };
+      // from the local store (opened already) to a registry: the store's blob info cache, as push
+      const location = source.ref.transport === 'containers-storage' ? registryLocation(opened.dest.ref) : undefined;
+      const blobInfoCache = copyOpts.blobInfoCache ?? (location ? new StoreBlobInfoCache(ctx.store(), location) : undefined);
+      const common = { ...copyOpts, policy: copyOpts.policy ?? ctx.policy(), expectedDigest: digest, blobInfoCache };
       const r =
         all || platforms
           ? await copyMultiImage(source, opened.dest, { ...common, instances: all ? 'all' : platforms! })

@@ -157,6 +157,24 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     assert.deepEqual(third.uploads, []);
   });
 
+  // (copy does not mount from remembered repositories: the target repository holds the blobs here)
+  test('copy from the store to a repository that holds the compressed layers uploads none', T, async () => {
+    p1.requests.length = 0;
+    const r = await b.run([
+      'copy',
+      '-q',
+      '--dest-tls-verify=false',
+      'containers-storage:bic/loaded:1',
+      `docker://${p1.host}/bic/one:copied`,
+    ]);
+    assertOk(r, 'copy');
+    assert.deepEqual(
+      uploads(p1.requests).filter((u) => u === 'PATCH'),
+      [],
+      p1.requests.map((q) => `${q.method} ${q.url} ${q.status}`).join('\n'),
+    );
+  });
+
   test('a fresh registry gets the layers compressed again', T, async () => {
     const fresh = await push(p2, 'bic/fresh');
     assert.equal(fresh.uploads.filter((u) => u === 'PATCH').length, 2, fresh.uploads.join('\n'));
