@@ -175,6 +175,24 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     );
   });
 
+  test('a pull records the pairs of the diffIDs it verified, and where the blobs are', T, async () => {
+    const root = b.store();
+    assertOk(await b.run(['pull', '-q', '--tls-verify=false', `${p1.host}/bic/one:1`], { root }), 'pull');
+    assert.deepEqual(
+      pairsIn(root)
+        .map((p) => [p.uncompressed, p.compressed, p.algorithm, p.size])
+        .sort(),
+      first.manifest.layers.map((l, i) => [diffIDs[i], l.digest, 'gzip', l.size]).sort(),
+    );
+    const d = db(root);
+    try {
+      const where = d.prepare(`SELECT location FROM blob_locations WHERE digest = ?`).pluck().all(first.manifest.layers[0]!.digest);
+      assert.deepEqual(where, [`${p1.host}/bic/one`]);
+    } finally {
+      d.close();
+    }
+  });
+
   test('a fresh registry gets the layers compressed again', T, async () => {
     const fresh = await push(p2, 'bic/fresh');
     assert.equal(fresh.uploads.filter((u) => u === 'PATCH').length, 2, fresh.uploads.join('\n'));
