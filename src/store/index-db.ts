@@ -144,7 +144,7 @@ export interface ContainerRow {
   labels: Record<string, string>;
 }
 
-const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 9;
 
 /** One compressed form of an uncompressed layer (a candidate only: the destination must confirm it). */
 export interface BlobPair {

@@ -17,6 +17,7 @@ import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
 import { runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo, scratchDir } from '../helpers/tools.js';
 import { buildImage, writeLayout } from './docker-fixtures.js';
+import { SCHEMA_VERSION } from '../../src/store/index-db.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('skopeo', 'zstd') : '/usr/bin/docker-registry not installed';
@@ -268,7 +269,7 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     assertOk(await b.run(['load', '-q', '-i', path.join(work, 'image.tar')], { root }), 'load into a schema-8 store');
     d = db(root);
     try {
-      assert.equal(d.pragma('user_version', { simple: true }), 9);
+      assert.equal(d.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const tables = d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'blob_%' ORDER BY name`).pluck().all();
       assert.deepEqual(tables, ['blob_locations', 'blob_pairs']);
     } finally {

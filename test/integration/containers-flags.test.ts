@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { berth, dockerArchive, makeImage } from '../helpers/archives.js';
 import { LAYER1, berthOk, layerTar, loadedStore, writeContainerTestArchive } from '../helpers/container-fixture.js';
 import { rmrf } from '../helpers/tools.js';
+import { SCHEMA_VERSION } from '../../src/store/index-db.js';
 
 let dir: string;
 let archive: string;
@@ -219,6 +220,6 @@ test('a store of schema 6 (containers without labels) is upgraded in place: its 
   await ok(root, ['create', '--name', 'new', '-l', 'a=1', IMAGE]);
   assert.deepEqual((await ok(root, ['ps', '-a', '--format', '{{.Names}} {{.Labels}}'])).trim().split('\n'), ['old map[]', 'new map[a:1]']);
   const again = new Database(path.join(root, 'index.db'), { readonly: true });
-  assert.equal(again.pragma('user_version', { simple: true }), 8);
+  assert.equal(again.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   again.close();
 });
