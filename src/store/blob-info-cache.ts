@@ -39,8 +39,7 @@ export class StoreBlobInfoCache implements BlobInfoCache {
   remember(pairs: readonly LearnedPair[], present: readonly Digest[]): void {
     if (this.store.readOnly) return;
     try {
-      this.store.recordBlobPairs(pairs);
-      if (this.location) this.store.recordBlobLocations(present, this.location);
+      this.store.recordBlobInfo(pairs, present, this.location);
     } catch (e) {
       // a full disk or a busy index: the copy is done, only a later shortcut is lost
       log.debug(() => `blob info cache not updated: ${(e as Error).message}`);

@@ -584,15 +584,20 @@ export class Store {
   blobPairs(uncompressed: Digest): BlobPair[] {
     return this.index.blobPairs(uncompressed);
   }
-  recordBlobPairs(pairs: readonly BlobPair[]): void {
-    this.index.recordBlobPairs(pairs);
-  }
   /** Registry repositories ("registry/repository") a blob was seen in, most recently first. */
   blobLocations(digest: Digest): string[] {
     return this.index.blobLocations(digest);
   }
-  recordBlobLocations(digests: readonly Digest[], location: string): void {
-    this.index.recordBlobLocations(digests, location);
+  /**
+   * What a copy learned, in one transaction: compressed forms it made or verified, and (with
+   * `location`, "registry/repository") that the location holds these blobs.
+   */
+  recordBlobInfo(pairs: readonly BlobPair[], present: readonly Digest[], location?: string): void {
+    if (pairs.length === 0 && (!location || present.length === 0)) return;
+    this.index.transaction(() => {
+      this.index.recordBlobPairs(pairs);
+      if (location) this.index.recordBlobLocations(present, location);
+    });
   }
 
   // ---- partial downloads (partials.ts) ---------------------------------------------------
