@@ -181,8 +181,12 @@ export function startCli(argv: readonly string[], load: (module: string) => Prom
   });
 
   // a usage error of the flags is reported as any other failure
+  let def: CommandDef | undefined;
   new Promise<Route>((resolve) => resolve(routed ?? route(argv)))
-    .then((r) => main(r, load))
+    .then((r) => {
+      if (r.kind === 'command') def = r.def;
+      return main(r, load);
+    })
     .then(
       (code) => {
         settled = true;
@@ -195,7 +199,7 @@ export function startCli(argv: readonly string[], load: (module: string) => Prom
           process.exitCode = 1;
           return;
         }
-        process.exitCode = printError(e);
+        process.exitCode = printError(e, def);
       },
     );
 }

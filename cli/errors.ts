@@ -1,9 +1,16 @@
-import { BerthError } from '../src/errors.js';
+import { BerthError, isTransientNetworkError } from '../src/errors.js';
+import type { CommandDef } from './command-table.js';
 
-/** Print an error as one line; stack traces only for internal errors (or BERTH_DEBUG). Returns the exit code. */
-export function printError(e: unknown): number {
+/**
+ * Print an error as one line; stack traces only for internal errors (or BERTH_DEBUG). Returns the
+ * exit code. `def`, the command that failed: a network failure that retrying may cure names
+ * --retry in its hint when the command has that flag.
+ */
+export function printError(e: unknown, def?: Pick<CommandDef, 'flags'>): number {
   if (e instanceof BerthError) {
-    const hint = e.hint ? ` (${e.hint})` : '';
+    const retry = def?.flags.some((f) => f.name === 'retry') && isTransientNetworkError(e) ? 'see --retry' : '';
+    const hints = [e.hint, retry].filter(Boolean).join('; ');
+    const hint = hints ? ` (${hints})` : '';
     process.stderr.write(`Error: ${e.message}${hint}\n`);
     if (process.env.BERTH_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
     return e.exitCode;

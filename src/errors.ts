@@ -100,6 +100,18 @@ export function isBerthError(e: unknown, code?: ErrorCode): e is BerthError {
   return e instanceof BerthError && (code === undefined || e.code === code);
 }
 
+/**
+ * Whether `e` is a NETWORK error that retrying may cure (a connection refused, reset, timed out or
+ * lost: `data.transient` on it or on an error it wraps). The hints of such errors name no setting;
+ * a caller that offers one (the CLI's --retry) may name it.
+ */
+export function isTransientNetworkError(e: unknown): boolean {
+  if (!isBerthError(e, 'NETWORK')) return false;
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 10; x = x.cause, depth++)
+    if (x instanceof BerthError && x.data?.transient === true) return true;
+  return false;
+}
+
 /** Whether `e` is what an aborted AbortSignal makes operations throw (or our ABORTED). */
 export function isAbortError(e: unknown): boolean {
   if (e instanceof BerthError) return e.code === 'ABORTED';

@@ -240,6 +240,7 @@ function lost(e: unknown, offset: number, o: ResumingStreamOptions, reconnect?: 
   const why = reconnect !== undefined ? `${describeError(e)}; resuming failed: ${describeError(reconnect)}` : describeError(e);
   return new BerthError('NETWORK', `${o.what}: connection lost ${at}: ${why}`, {
     cause: e,
-    hint: 'transient network trouble; retry the command (see --retry)',
+    hint: 'transient network trouble; retry the command',
+    data: { transient: true },
   });
 }

@@ -219,10 +219,13 @@ export class RegistryClient {
       // https hit a plain-http server (TLS error) but http got an answer: that answer is the news.
       if (b instanceof BerthError && b.code !== 'NETWORK') throw b;
       const msg = (x: unknown) => (x instanceof Error ? x.message : String(x));
+      // http is tried only where TLS is not required (--tls-verify=false, insecure): the hint of
+      // the https failure (which says to allow exactly that) no longer applies, the http one does
+      const last = b instanceof BerthError ? b : a instanceof BerthError ? a : undefined;
       throw new BerthError(
         a instanceof BerthError ? a.code : 'NETWORK',
         `${msg(a)}; over http: ${msg(b).replace(/^pinging registry \S+: /, '')}`,
-        { cause: a, hint: a instanceof BerthError ? a.hint : undefined },
+        { cause: a, hint: last?.hint, data: last?.data as Record<string, unknown> | undefined },
       );
     }
     throw errors[0];

@@ -23,7 +23,8 @@ export function networkError(e: unknown, what: string, url?: URL): BerthError {
   }
   return new BerthError('NETWORK', `${what}: ${host ? `cannot talk to ${host}: ` : ''}${describeError(e)}`, {
     cause: e,
-    hint: 'check the network and the registry address; transient errors are retried (see --retry)',
+    hint: 'check the network and the registry address',
+    data: { transient: true },
   });
 }
 
