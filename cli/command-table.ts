@@ -66,6 +66,13 @@ export const PERSISTENT_FLAGS: readonly FlagSpec[] = [
     help: 'store directory (env BERTH_ROOT; default /var/lib/berth as root, $XDG_DATA_HOME/berth otherwise)',
   },
   {
+    name: 'runroot',
+    type: 'string',
+    arg: 'DIR',
+    complete: 'dir',
+    help: "podman's run-time state directory: accepted for scripts written for podman; berth keeps its run-time state in the store",
+  },
+  {
     name: 'log-level',
     type: 'string',
     def: 'warn',

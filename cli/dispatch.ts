@@ -14,6 +14,13 @@ import { commandHelp, groupHelp, rootHelp } from './help.js';
 
 export interface GlobalOptions {
   root?: string;
+  /**
+   * --runroot, as podman's (its storage.conf runroot: mount counts, locks). berth's run-time state
+   * lives in the store, where every process using the store sees it whatever its --runroot:
+   * mount counts carry the boot they were made in (so they do not outlive a reboot, as a runroot
+   * on tmpfs would not), and process locks must be seen by every process sharing the store.
+   */
+  runroot?: string;
 }
 
 export const VERSION = '0.1.0';
@@ -61,7 +68,8 @@ function applyGlobals(pre: Parsed, cmd: Parsed | undefined): GlobalOptions {
   }
   if (pre.flags.noout === true) discardStdout();
   const root = value('root') as string | undefined;
-  return root !== undefined ? { root } : {};
+  const runroot = value('runroot') as string | undefined;
+  return { ...(root !== undefined ? { root } : {}), ...(runroot !== undefined ? { runroot } : {}) };
 }
 
 /** What a command line asks for: a command to run, or text to print (help, version, a usage error). */

@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { COMMANDS, commandWords } from '../../cli/command-table.js';
 import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
-import { haveTool, run, scratchPodman, skipUnlessTools, type ScratchPodman } from '../helpers/tools.js';
+import { haveTool, run, scratchPodman, skipUnlessTools, writeTinyOciLayout, type ScratchPodman } from '../helpers/tools.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRegistry, REGISTRY_BIN, type Registry } from '../helpers/registry.js';
@@ -292,6 +292,39 @@ describe('global flags', () => {
     const file = await b.run(['--config', path.join(dir, 'config.json'), 'images']);
     assert.equal(file.code, 1);
     assert.equal(file.stderr, `Supplied --config file (${path.join(dir, 'config.json')}) is not a directory\n`);
+  });
+
+  test("--runroot DIR: accepted with --root before or after the command, as podman's; nothing written there", async () => {
+    const root = path.join(b.dir, 'runroot-store');
+    const runroot = path.join(b.dir, 'runroot');
+    const img = await writeTinyOciLayout(path.join(b.dir, 'runroot-layout'));
+    const pull = await b.run(['--root', root, '--runroot', runroot, 'pull', '-q', `oci:${img.dir}:latest`]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const id = pull.stdout.trim();
+    assert.equal(id, img.configDigest.slice('sha256:'.length));
+    for (const args of [
+      ['--root', root, '--runroot', runroot, 'images', '-q', '--no-trunc'],
+      ['images', '--root', root, '--runroot', runroot, '-q', '--no-trunc'],
+      ['--runroot=' + runroot, 'image', 'ls', '--root=' + root, '-q', '--no-trunc'],
+    ]) {
+      const r = await b.run(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `sha256:${id}\n`, args.join(' '));
+    }
+    assert.equal(fs.existsSync(runroot), false);
+    const bare = await b.run(['images', '--runroot']);
+    assert.equal(bare.code, 125);
+    assert.equal(bare.stderr, 'Error: flag needs an argument: --runroot\n');
+    if (haveTool('podman')) {
+      const p = await scratchPodman();
+      try {
+        const pr = await p.run(['images', '--runroot']);
+        assert.equal(pr.stderr.split('\n')[0], bare.stderr.split('\n')[0]);
+        assert.equal(pr.code, bare.code);
+      } finally {
+        await p.cleanup();
+      }
+    }
   });
 
   test('--compat-auth-file: a Docker config.json instead of auth.json; not with --authfile', async () => {
