@@ -1,4 +1,5 @@
 import type { Digest } from '../digest/digest.js';
+import type { ImageRef } from '../transports/types.js';
 
 /** A compressed form of an uncompressed layer that an earlier copy produced and checked. */
 export interface KnownCompressed {
@@ -23,9 +24,17 @@ export interface LearnedPair {
 export interface BlobInfoCache {
   /** Known compressed forms of an uncompressed layer, the most likely first. */
   compressedForms(uncompressed: Digest): KnownCompressed[];
+  /** Registry repositories ("registry/repository") known to hold blob `digest`, the most likely first. */
+  locations?(digest: Digest): string[];
   /**
    * After a copy succeeded: the pairs it verified, and the blobs its destination now holds.
    * Never throws (the copy succeeded whether or not this is remembered).
    */
   remember(pairs: readonly LearnedPair[], present: readonly Digest[]): void;
+}
+
+/** The "registry/repository" a docker reference names (the scope blob locations are kept by); else undefined. */
+export function registryLocation(ref: ImageRef): string | undefined {
+  const r = ref.transport === 'docker' ? ref.dockerReference : undefined;
+  return r ? `${r.domain}/${r.path}` : undefined;
 }

@@ -29,13 +29,22 @@ import {
   serializeManifest,
 } from '../media/index.js';
 import { choosePlatform, wantedPlatform, type PlatformChoice } from '../platform/platform.js';
-import type { CommittedLayer, ImageDestination, ImageSource, LayerHint, ProgressEvent, ResumableBlob } from '../transports/types.js';
+import type {
+  CommittedLayer,
+  ImageDestination,
+  ImageSource,
+  LayerHint,
+  ProgressEvent,
+  ResumableBlob,
+  ReuseOptions,
+} from '../transports/types.js';
 import { SideTap, Tee, GROUP_BYTES, concatStreams, forEachLimit, readAll } from '../util/streams.js';
 import { acceptAnything, type PolicyCheck } from './policy.js';
 import { planLayer, type CompressionRequest } from './compression-plan.js';
 import type { Signature, Signer } from '../trust/signature.js';
 import type { BlobInfoCache, KnownCompressed, LearnedPair } from './blob-info-cache.js';
 import { checkSignaturesWritable, signingIdentity, storeSignatures } from './signatures.js';
+import { mountPlanner } from './mount-candidates.js';
 
 export interface CopyOptions {
   /** Platform to pick from an index (default: this machine). */
@@ -248,8 +257,10 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
         ? MT.DockerConfig
         : configDesc.mediaType;
   const outConfig: Descriptor = { ...configDesc, mediaType: outConfigType };
+  // registries may mount blobs from repositories of their own that hold them
+  const mounts = mountPlanner(src.ref, dest.ref, opts.blobInfoCache);
   const storeConfig = async (): Promise<boolean> => {
-    if (await dest.tryReuseBlob(configDesc)) return true;
+    if (await dest.tryReuseBlob(configDesc, undefined, mounts?.(configDesc.digest))) return true;
     const s = new PassThrough();
     s.end(configBytes);
     await dest.putBlob(s, {
@@ -310,7 +321,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     // alone is never trusted). Asked first, so that no compressor starts for a layer it has.
     if (opts.blobInfoCache && srcComp === 'none' && (target === 'gzip' || target === 'zstd') && !noChange) {
       const diffID = srcHint?.diffID ?? layer.digest;
-      const known = await reuseKnownForm(dest, opts.blobInfoCache, diffID, target, flavour, opts.compression?.force === true);
+      const known = await reuseKnownForm(dest, opts.blobInfoCache, diffID, target, flavour, opts.compression?.force === true, mounts);
       if (known) {
         if (verifyDiffIDs && diffID !== diffIDs[i]) throw diffIdMismatch(i, layer.digest, srcName);
         existingBytes += layer.size;
@@ -337,7 +348,7 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     // as containers/image: the destination may hold the source's blob already, even where the
     // plan would compress it (not when a compression was asked for explicitly)
     if (target === srcComp || !opts.compression) {
-      const reused = await dest.tryReuseBlob(layer, srcHint).catch((e: unknown) => {
+      const reused = await dest.tryReuseBlob(layer, srcHint, mounts?.(layer.digest)).catch((e: unknown) => {
         stopStarted();
         throw e instanceof BerthError
           ? new BerthError(e.code, `trying to reuse blob ${layer.digest} at destination: ${e.message}`, {
@@ -672,10 +683,8 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
     config: { desc: outConfig, bytes: configBytes },
     layers: committed,
   });
-  opts.blobInfoCache?.remember(
-    learnedPairs,
-    committed.map((c) => c.desc.digest),
-  );
+  // the config too: a later push of an image with the same config may mount it
+  opts.blobInfoCache?.remember(learnedPairs, [configDesc.digest, ...committed.map((c) => c.desc.digest)]);
   emit({ kind: 'manifest', state: 'done', digest: outDigest });
   emitDone();
   return {
@@ -702,6 +711,7 @@ async function reuseKnownForm(
   target: KnownCompressed['algorithm'],
   flavour: 'oci' | 'docker',
   force: boolean,
+  mounts: ((d: Digest) => ReuseOptions) | undefined,
 ): Promise<KnownCompressed | undefined> {
   const allowed: KnownCompressed['algorithm'][] = force
     ? [target]
@@ -712,7 +722,8 @@ async function reuseKnownForm(
     .sort((a, b) => allowed.indexOf(a.algorithm) - allowed.indexOf(b.algorithm))
     .slice(0, MAX_KNOWN_FORMS);
   for (const f of forms) {
-    const r = await dest.tryReuseBlob({ mediaType: layerMediaType(flavour, f.algorithm), digest: f.digest, size: f.size });
+    const desc = { mediaType: layerMediaType(flavour, f.algorithm), digest: f.digest, size: f.size };
+    const r = await dest.tryReuseBlob(desc, undefined, mounts?.(f.digest));
     if (r && r.blob.digest === f.digest) return { ...f, size: r.blob.size };
   }
   return undefined;

@@ -6,7 +6,8 @@ import type { PlatformChoice } from '../platform/platform.js';
 import type { ContextOptions } from '../config/context.js';
 import { parseImageName } from '../transports/registry.js';
 import { imageContext, retryProgress } from './context.js';
-import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
+import { StoreBlobInfoCache } from '../store/blob-info-cache.js';
+import { registryLocation } from '../copy/blob-info-cache.js';
 
 export interface CopyByNameOptions extends Omit<CopyOptions, 'expectedDigest' | 'instance' | 'asInstance'> {
   /** Registry flags (registry / destRegistry), the store opener, the signature policy. */

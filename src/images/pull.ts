@@ -15,7 +15,8 @@ import type { Store } from '../store/store.js';
 import { tryLookupImage } from './lookup.js';
 import type { RegistryAccessOptions } from './registry-access.js';
 import { transferContext } from './context.js';
-import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
+import { StoreBlobInfoCache } from '../store/blob-info-cache.js';
+import { registryLocation } from '../copy/blob-info-cache.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 

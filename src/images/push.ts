@@ -11,7 +11,8 @@ import type { RegistryAccessOptions } from './registry-access.js';
 import { transferContext } from './context.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { withDiffIDs } from './layer-progress.js';
-import { StoreBlobInfoCache, registryLocation } from '../store/blob-info-cache.js';
+import { StoreBlobInfoCache } from '../store/blob-info-cache.js';
+import { registryLocation } from '../copy/blob-info-cache.js';
 
 export interface PushOptions extends RegistryAccessOptions {
   /** Manifest format: oci or v2s2 (default: keep the image's). */
@@ -85,10 +86,9 @@ async function pushImageNow(
   const row = store.getImage(id)!;
   const destRef = parseImageName(dest);
   const cache = new StoreBlobInfoCache(store, registryLocation(destRef));
-  // repositories that may hold the layers: the image's names, and where earlier copies put
-  // compressed forms of them (the destination keeps those of its own registry)
-  const diffIDs = store.manifestLayers(row.manifestDigest).map((l) => l.diffID);
-  const mountFrom = [...new Set([...row.names.map((n) => n.replace(/[:@][^/]*$/, '')), ...cache.locationsOf(diffIDs)])];
+  // repositories that may hold the layers: the image's names (the destination keeps those of
+  // its own registry); the engine adds those the blob info cache knows for each blob
+  const mountFrom = [...new Set(row.names.map((n) => n.replace(/[:@][^/]*$/, '')))];
   const opened = await destRef.newDestination({ ...ctx, mountFrom });
   try {
     const r = await copyImage(src, opened.dest, {

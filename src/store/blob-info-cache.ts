@@ -9,13 +9,6 @@ import type { Digest } from '../digest/digest.js';
 import { log } from '../log.js';
 import type { BlobInfoCache, KnownCompressed, LearnedPair } from '../copy/blob-info-cache.js';
 import type { Store } from './store.js';
-import type { ImageRef } from '../transports/types.js';
-
-/** The "registry/repository" a docker reference names (the scope blob locations are kept by); else undefined. */
-export function registryLocation(ref: ImageRef): string | undefined {
-  const r = ref.transport === 'docker' ? ref.dockerReference : undefined;
-  return r ? `${r.domain}/${r.path}` : undefined;
-}
 
 export class StoreBlobInfoCache implements BlobInfoCache {
   /** `location`: "registry/repository" of the destination, recorded for the blobs it holds after a copy. */
@@ -28,12 +21,8 @@ export class StoreBlobInfoCache implements BlobInfoCache {
     return this.store.blobPairs(uncompressed).map((p) => ({ digest: p.compressed, algorithm: p.algorithm, size: p.size }));
   }
 
-  /** Repositories ("registry/repository") known to hold a compressed form of one of these layers. */
-  locationsOf(uncompressed: readonly Digest[]): string[] {
-    const out = new Set<string>();
-    for (const u of uncompressed)
-      for (const p of this.store.blobPairs(u)) for (const l of this.store.blobLocations(p.compressed)) out.add(l);
-    return [...out];
+  locations(digest: Digest): string[] {
+    return this.store.blobLocations(digest);
   }
 
   remember(pairs: readonly LearnedPair[], present: readonly Digest[]): void {

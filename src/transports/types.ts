@@ -187,6 +187,16 @@ export interface CommitInfo {
   layers: CommittedLayer[];
 }
 
+/** What the engine knows about where a blob may be found without transferring it. */
+export interface ReuseOptions {
+  /**
+   * Repositories ("registry/repository") the engine chose as likely holders of the blob (the
+   * source's, and those the blob info cache knows), all of the destination's registry: a
+   * registry destination may mount the blob from them; other destinations ignore them.
+   */
+  mountFrom?: readonly string[];
+}
+
 /**
  * Writes one image. Call order: tryReuseBlob/putBlob for every blob (any order, possibly
  * concurrently), then putManifest, then commit, then close. Until commit, nothing written
@@ -210,8 +220,11 @@ export interface ImageDestination {
    * destinations whose output follows the calls (archives).
    */
   readonly blobsInAnyOrder?: boolean;
-  /** If the destination already has this blob, return how it has it (skip the transfer). */
-  tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined>;
+  /**
+   * If the destination already has this blob, or can get it without a transfer (a registry
+   * mounting it from one of `reuse.mountFrom`), return how it has it (skip the transfer).
+   */
+  tryReuseBlob(desc: Descriptor, hint?: LayerHint, reuse?: ReuseOptions): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined>;
   /**
    * Store a blob from a stream that the engine verifies while it flows. The stream errors if
    * verification fails; the destination must then discard what it wrote. Returns the blob

@@ -33,6 +33,11 @@ export interface TokenOptions {
   expiresIn?: number;
   /** Serve the issuer over https with the test CA (only with tls: true). Default false. */
   issuerTls?: boolean;
+  /**
+   * Repositories a user who presents credentials gets no access to at all (e.g. to refuse a
+   * cross-repository mount from them); anonymous pulls of them follow `anonymousPull`.
+   */
+  deniedRepositories?: string[];
 }
 
 export interface StartRegistryOptions {
@@ -233,6 +238,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
           dir: path.join(dir, 'token'),
           credentials: opts.htpasswd,
           anonymousPull: tokenOpts.anonymousPull ?? false,
+          deniedRepositories: tokenOpts.deniedRepositories ?? [],
           expiresIn: tokenOpts.expiresIn ?? 300,
           tls: tokenOpts.issuerTls && tlsFiles ? { cert: tlsFiles.serverCert, key: tlsFiles.serverKey } : undefined,
         });
@@ -580,6 +586,7 @@ async function startTokenIssuer(p: {
   dir: string;
   credentials?: { user: string; password: string };
   anonymousPull: boolean;
+  deniedRepositories: string[];
   expiresIn: number;
   tls?: { cert: string; key: string };
 }): Promise<StartedIssuer> {
@@ -697,7 +704,8 @@ async function startTokenIssuer(p: {
       for (const s of scopes) {
         const a = parseScope(s);
         if (!a) continue;
-        const actions = authenticated ? a.actions : p.anonymousPull ? a.actions.filter((x) => x === 'pull') : [];
+        const denied = user !== undefined && a.type === 'repository' && p.deniedRepositories.includes(a.name);
+        const actions = denied ? [] : authenticated ? a.actions : p.anonymousPull ? a.actions.filter((x) => x === 'pull') : [];
         if (actions.length) granted.push({ type: a.type, name: a.name, actions });
       }
       record.granted = granted;

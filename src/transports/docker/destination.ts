@@ -8,7 +8,16 @@ import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors.js';
 import { type Digest, digestOf } from '../../digest/digest.js';
 import { MT, type Descriptor } from '../../media/types.js';
-import type { CommitInfo, ImageDestination, LayerHint, ManifestBytes, PutBlobMeta, SignatureStorage, StoredBlob } from '../types.js';
+import type {
+  CommitInfo,
+  ImageDestination,
+  LayerHint,
+  ManifestBytes,
+  PutBlobMeta,
+  ReuseOptions,
+  SignatureStorage,
+  StoredBlob,
+} from '../types.js';
 import type { Signature } from '../../trust/signature.js';
 import type { RegistryClient } from './client.js';
 import { clientFor, type DockerTransportOptions } from './options.js';
@@ -53,14 +62,20 @@ export class DockerDestination implements ImageDestination {
   /** A registry holds blobs by digest alone and checks them only when the manifest names them. */
   readonly blobsInAnyOrder = true;
 
-  async tryReuseBlob(desc: Descriptor, hint?: LayerHint): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
+  async tryReuseBlob(
+    desc: Descriptor,
+    hint?: LayerHint,
+    reuse?: ReuseOptions,
+  ): Promise<{ blob: StoredBlob; hint?: LayerHint } | undefined> {
     const c = await this.client();
     const repo = this.ref.repository;
     const size = await c.blobSize(repo, desc.digest);
     if (size !== undefined && (size === desc.size || size === -1)) {
       return { blob: { digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, hint };
     }
-    for (const from of this.mountCandidates(desc.digest)) {
+    // a refused mount (the registry answers 202: it opened an upload instead, or the
+    // credentials cannot read the other repository) is no error: the blob is uploaded
+    for (const from of this.mountCandidates(desc.digest, reuse?.mountFrom)) {
       if (await c.mountBlob(repo, desc.digest, from)) {
         return { blob: { digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, hint };
       }
@@ -68,9 +83,13 @@ export class DockerDestination implements ImageDestination {
     return undefined;
   }
 
-  private mountCandidates(d: Digest): string[] {
+  /** Repositories of this registry to mount `d` from: the engine's choice, then the options'. */
+  private mountCandidates(d: Digest, chosen: readonly string[] = []): string[] {
     const m = this.opts.mountFrom;
-    const list = typeof m === 'function' ? (m(d) ?? []) : (m ?? []);
+    // a mount names a repository of this registry only: never one of another host
+    const here = `${this.ref.registry}/`;
+    const engine = chosen.filter((n) => n.startsWith(here)).map((n) => n.slice(here.length));
+    const list = [...engine, ...(typeof m === 'function' ? (m(d) ?? []) : (m ?? []))];
     return [...new Set(list)].filter((r) => r !== this.ref.repository);
   }
 
