@@ -211,8 +211,10 @@ function defaultFormat(o: { digests: boolean; history: boolean; readOnly: boolea
 
 const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Width of a cell as Go's tabwriter counts it (runes). */
-function runes(s: string): number {
+/** Width of a cell as Go's tabwriter counts it (runes): its length unless it holds a pair. */
+const LOW_SURROGATE = /[\udc00-\udfff]/;
+function cellWidth(s: string): number {
+  if (!LOW_SURROGATE.test(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -228,34 +230,25 @@ function runes(s: string): number {
 export function alignTable(lines: readonly string[][]): string {
   if (lines.length === 0) return '';
   const ncol = lines[0]!.length;
-  // cell widths once (rows of one image repeat the same strings), then each line joined
-  const width = new Map<string, number>();
-  const widthOf = (s: string): number => {
-    let w = width.get(s);
-    if (w === undefined) width.set(s, (w = runes(s)));
-    return w;
-  };
   const widths: number[] = [];
   for (let c = 0; c < ncol - 1; c++) {
     let w = 12;
     for (const l of lines) {
-      const x = widthOf(l[c]!) + 2;
+      const x = cellWidth(l[c]!) + 2;
       if (x > w) w = x;
     }
     widths.push(w);
   }
   const pads: string[] = [];
-  const out: string[] = [];
+  let out = '';
   for (const l of lines) {
-    let line = '';
     for (let c = 0; c < ncol - 1; c++) {
-      const n = widths[c]! - widthOf(l[c]!);
-      line += l[c]! + (pads[n] ??= ' '.repeat(n));
+      const n = widths[c]! - cellWidth(l[c]!);
+      out += l[c]! + (pads[n] ??= ' '.repeat(n));
     }
-    out.push(line + l[ncol - 1]!);
+    out += `${l[ncol - 1]!}\n`;
   }
-  out.push('');
-  return out.join('\n');
+  return out;
 }
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
