@@ -13,7 +13,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
-import { parseReferenceRaw, repositoryName } from '../reference/reference.js';
+import { splitRepositoryTag } from '../reference/reference.js';
 import { GoTime, parseRFC3339 } from '../go/time.js';
 import { compileImageFilters, type CompiledFilters } from './filters.js';
 import { listImageRow } from './list-lookup.js';
@@ -280,8 +280,8 @@ export function listImages(store: Store, opts: ListImagesOptions = {}): { images
 /** podman tokenRepoTag: "repo:tag" → [repo, tag]; "repo@digest" → [repo, "<none>"]. */
 export function repoAndTag(name: string): [string, string] {
   try {
-    const r = parseReferenceRaw(name);
-    return [repositoryName(r) || '<none>', r.tag ?? '<none>'];
+    const r = splitRepositoryTag(name);
+    return [r.repository || '<none>', r.tag ?? '<none>'];
   } catch {
     return ['<none>', '<none>'];
   }
@@ -291,7 +291,7 @@ export function repoAndTag(name: string): [string, string] {
 export function repoTags(names: readonly string[]): string[] {
   return names.filter((n) => {
     try {
-      return parseReferenceRaw(n).tag !== undefined;
+      return splitRepositoryTag(n).tag !== undefined;
     } catch {
       return false;
     }
@@ -308,7 +308,7 @@ export function repoDigests(names: readonly string[], row: Pick<ImageRow, 'diges
   const repos = new Set<string>();
   for (const n of names) {
     try {
-      repos.add(repositoryName(parseReferenceRaw(n)));
+      repos.add(splitRepositoryTag(n).repository);
     } catch {
       // a name that does not parse has no digest form
     }

@@ -119,6 +119,40 @@ export function withDefaultTag(r: Reference): Reference {
   return r;
 }
 
+/** Repositories splitRepositoryTag has found valid (a listing's names share few of them). */
+const validRepositories = new Set<string>();
+
+/**
+ * `repositoryName(parseReferenceRaw(input))` and the tag, without the full parse of every
+ * name: the grammar is repository, then `:tag`, so a name without a digest splits at its last
+ * ':' after the last '/', and each distinct repository is parsed once. Names with a digest,
+ * and names that are not valid (same error), take the full parse.
+ */
+export function splitRepositoryTag(input: string): { repository: string; tag: string | undefined } {
+  if (typeof input === 'string' && !input.includes('@')) {
+    const colon = input.lastIndexOf(':');
+    const tagged = colon > input.lastIndexOf('/');
+    const repository = tagged ? input.slice(0, colon) : input;
+    const tag = tagged ? input.slice(colon + 1) : undefined;
+    if ((tag === undefined || TAG_RE.test(tag)) && isRepository(repository)) return { repository, tag };
+  }
+  const r = parseReferenceRaw(input);
+  return { repository: repositoryName(r), tag: r.tag };
+}
+
+function isRepository(s: string): boolean {
+  if (validRepositories.has(s)) return true;
+  try {
+    const r = parseReferenceRaw(s);
+    if (r.tag !== undefined || r.digest !== undefined) return false;
+  } catch {
+    return false;
+  }
+  if (validRepositories.size >= 4096) validRepositories.clear(); // a bound, not a cache policy
+  validRepositories.add(s);
+  return true;
+}
+
 /** "domain/path" (or just path when there is no domain). */
 export function repositoryName(r: Reference): string {
   return r.domain ? `${r.domain}/${r.path}` : r.path;

@@ -7,6 +7,8 @@ import {
   parseLocalReference,
   parseNormalizedReference,
   parseReferenceRaw,
+  repositoryName,
+  splitRepositoryTag,
   validateTag,
 } from '../../../src/reference/index.js';
 import { BerthError } from '../../../src/errors.js';
@@ -131,4 +133,43 @@ test('every accepted reference has a lowercase path of valid components (random 
     assert.equal(formatReference(r), s);
   }
   assert.ok(accepted > 1000, `${accepted} of the random names parsed`);
+});
+
+test('splitRepositoryTag gives what the full parse gives, and fails where it fails (random names, repeated repositories)', () => {
+  const alphabet = 'ab0Z.-_/:[]@';
+  const digest = `@sha256:${HEX}`;
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const outcome = (f: () => { repository: string; tag: string | undefined }) => {
+    try {
+      return f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  let valid = 0;
+  for (let i = 0; i < 40_000; i++) {
+    let s = '';
+    for (let n = 1 + (next() % 12); n > 0; n--) s += alphabet[next() % alphabet.length];
+    if (next() % 8 === 0) s += digest;
+    // the same repository again with another tag: the second answer comes from the memo
+    for (const input of [s, `${s.replace(/:[^/]*$/, '')}:t${i % 3}`]) {
+      const full = outcome(() => {
+        const r = parseReferenceRaw(input);
+        return { repository: repositoryName(r), tag: r.tag };
+      });
+      if (typeof full !== 'string') valid++;
+      assert.deepEqual(
+        outcome(() => splitRepositoryTag(input)),
+        full,
+        input,
+      );
+    }
+  }
+  assert.ok(valid > 5000, `${valid} of the random names parsed`);
+  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b:v1'), { repository: 'localhost:5000/a/b', tag: 'v1' });
+  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b'), { repository: 'localhost:5000/a/b', tag: undefined });
+  assert.deepEqual(splitRepositoryTag('localhost:5000'), { repository: 'localhost', tag: '5000' });
+  assert.deepEqual(splitRepositoryTag(`q.io/a:v${digest}`), { repository: 'q.io/a', tag: 'v' });
+  assert.throws(() => splitRepositoryTag('q.io/A:v'), /repository name must be lowercase/);
 });
