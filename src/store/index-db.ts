@@ -269,7 +269,8 @@ export class IndexDB {
     if (!opts.file && this.mode === 'write') this.journal = new Journal(root);
     try {
       this.db = this.connect();
-      this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
+      // (files opened with the timeout have it already; each pragma is a statement to compile)
+      if (this.mode !== 'read' && this.mode !== 'write') this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
       if (this.mode === 'write') {
         // Switching a fresh database to WAL needs an exclusive lock, and SQLite answers
         // SQLITE_BUSY there without calling the busy handler when two processes race to
@@ -277,7 +278,8 @@ export class IndexDB {
         retryBusy(() => this.db.pragma('journal_mode = WAL'), this.file, this.lockTimeoutMs);
         this.db.pragma('synchronous = NORMAL');
       }
-      this.db.pragma('foreign_keys = ON');
+      // foreign keys act only on writes: a read-only connection need not turn them on
+      if (this.mode !== 'read') this.db.pragma('foreign_keys = ON');
       if (this.mode === 'write' || this.mode === 'empty') this.migrate();
       else this.checkVersion();
       if (!opts.deferJournal) this.ensureJournal();
