@@ -20,6 +20,8 @@ export type { Change, ChangeKind } from './changes.js';
 export interface DiffOptions {
   /** What NAME may be: `all` (an image first, then a container, as podman diff), `container` or `image`. */
   type?: 'all' | 'container' | 'image';
+  /** Compare with this container or image (looked up as NAME is) instead of NAME's parent. */
+  base?: string;
   signal?: AbortSignal;
 }
 
@@ -29,9 +31,11 @@ async function buildTree(store: Store, layers: LayerRecord[], dir: string, signa
   for (const l of layers) await applyCachedLayer(await ensureLayer(store, l, signal), dir, 'link');
 }
 
-/** The changes of the container or image `name` (see DiffOptions.type for which it may be). */
-export async function diffChanges(store: Store, name: string, opts: DiffOptions = {}): Promise<Change[]> {
-  const type = opts.type ?? 'all';
+/** What a NAME of diff is: an image's layers, or a container (its image's layers and its root filesystem). */
+type DiffSubject = { layers: LayerRecord[]; rootfs?: string };
+
+/** Look `name` up as DiffOptions.type says (podman's words when it is neither). */
+function diffSubject(store: Store, name: string, type: 'all' | 'container' | 'image'): DiffSubject {
   let imageId: string | undefined;
   let lastError = 'layer not known';
   if (type !== 'container') {
@@ -55,18 +59,30 @@ export async function diffChanges(store: Store, name: string, opts: DiffOptions 
   const image = store.getImage(container ? container.imageId : imageId!);
   if (!image) throw new BerthError('IMAGE_NOT_FOUND', `${name} not found: ${name}: image not known`, { subject: name });
   const layers = store.manifestLayers(image.manifestDigest);
+  return container ? { layers, rootfs: store.containerPath(container.rootfs) } : { layers };
+}
+
+/**
+ * The changes of the container or image `name` (see DiffOptions.type for which it may be): over
+ * its parent (a container's image, the layers below an image's top one), or over `base` (looked
+ * up the same way) when given, as podman diff's second argument.
+ */
+export async function diffChanges(store: Store, name: string, opts: DiffOptions = {}): Promise<Change[]> {
+  const type = opts.type ?? 'all';
+  const subject = diffSubject(store, name, type);
+  const base = opts.base !== undefined ? diffSubject(store, opts.base, type) : undefined;
   const work = store.tempPath('-diff');
   try {
-    const oldDir = join(work, 'old');
-    let newDir: string;
-    if (container) {
-      await buildTree(store, layers, oldDir, opts.signal);
-      newDir = store.containerPath(container.rootfs);
-    } else {
-      await buildTree(store, layers.slice(0, -1), oldDir, opts.signal);
-      newDir = join(work, 'new');
-      await buildTree(store, layers, newDir, opts.signal);
-    }
+    // a tree: a container's root filesystem as it is, else `layers` applied in a temp directory
+    const tree = async (dir: string, s: DiffSubject, layers: LayerRecord[] | undefined): Promise<string> => {
+      if (!layers && s.rootfs) return s.rootfs;
+      await buildTree(store, layers ?? s.layers, join(work, dir), opts.signal);
+      return join(work, dir);
+    };
+    const oldDir = base
+      ? await tree('old', base, undefined)
+      : await tree('old', subject, subject.rootfs ? subject.layers : subject.layers.slice(0, -1));
+    const newDir = await tree('new', subject, undefined);
     return treeChanges(oldDir, newDir);
   } finally {
     rmSync(work, { recursive: true, force: true });

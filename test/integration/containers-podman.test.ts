@@ -114,6 +114,53 @@ test('diff: the same changes as podman diff (podman orders them as it walks a ma
   await pok(['umount', 'd1']);
 });
 
+test('diff with a second name and --latest, and their errors: as podman diff', { skip }, async () => {
+  // after the previous test: d1 (both stores) has the same changes over IMAGE, and is the latest container
+  const sorted = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => l)
+      .sort((a, b) => a.slice(2).localeCompare(b.slice(2)));
+  const sortedJSON = (s: string) =>
+    Object.fromEntries(Object.entries(JSON.parse(s) as Record<string, string[]>).map(([k, v]) => [k, [...v].sort()]));
+  for (const args of [
+    ['diff', 'd1', IMAGE],
+    ['diff', IMAGE, 'd1'],
+    ['container', 'diff', 'd1', 'x1'],
+    ['diff', '-l'],
+    ['container', 'diff', '--latest'],
+  ]) {
+    const mine = await ok(args);
+    assert.deepEqual(sorted(mine), sorted(await pok(args)), args.join(' '));
+    assert.ok(sorted(mine).length > 0, args.join(' '));
+  }
+  for (const args of [
+    ['diff', '--format', 'json', IMAGE, 'd1'],
+    ['container', 'diff', '--format', 'json', 'd1', 'x1'],
+  ])
+    assert.deepEqual(sortedJSON(await ok(args)), sortedJSON(await pok(args)), args.join(' '));
+  for (const args of [
+    ['image', 'diff', '--format', 'json', IMAGE, IMAGE],
+    ['container', 'diff', 'd1', 'd1'],
+  ])
+    assert.equal(await ok(args), await pok(args), args.join(' '));
+
+  for (const args of [
+    ['diff', '-l', 'd1'],
+    ['diff'],
+    ['container', 'diff'],
+    ['image', 'diff'],
+    ['diff', 'a', 'b', 'c'],
+    ['container', 'diff', 'd1', IMAGE],
+    ['image', 'diff', IMAGE, 'd1'],
+    ['diff', 'd1', 'nosuch'],
+  ]) {
+    const [mine, theirs] = await Promise.all([berth(root, args), podman.run(args)]);
+    assert.equal(mine.code, theirs.code, args.join(' '));
+    assert.equal(mine.stderr.split('\n')[0], theirs.stderr.split('\n')[0]!.replace('"podman ', '"berth '), args.join(' '));
+  }
+});
+
 const USER = 'berth-rootless';
 const skipRootless = skip || (!toolPath('useradd') || !toolPath('runuser') ? 'useradd/runuser missing' : false);
 
