@@ -110,6 +110,24 @@ export interface CopyResult {
 
 const LAYER_OF = (i: number, n: number) => `layer ${i + 1}/${n}`;
 
+/** The entry of `list` for the platform asked for; none: containers/image's words ("choosing an image from manifest list SRC: ..."). */
+function chooseSystemImage(
+  list: { index: { manifests: Descriptor[] }; mediaType: string },
+  opts: CopyOptions,
+  srcName: string,
+): Descriptor {
+  try {
+    return choosePlatform(list.index.manifests, wantedPlatform(opts.platform), srcName, list.mediaType);
+  } catch (e) {
+    if (!isBerthError(e, 'NO_MATCHING_PLATFORM')) throw e;
+    throw new BerthError(e.code, `choosing an image from manifest list ${srcName}: ${e.reason}`, {
+      cause: e,
+      hint: e.hint,
+      subject: srcName,
+    });
+  }
+}
+
 /**
  * The copy engine: resolve -> choose platform -> policy -> plan each blob (reuse | pass |
  * convert) -> stream with verification -> write the manifest last -> commit.
@@ -130,15 +148,20 @@ export async function copyImage(src: ImageSource, dest: ImageDestination, opts: 
   let manifestMediaType = parsed.mediaType;
   let index: { digest: Digest; mediaType: string; bytes: Buffer } | undefined;
   if (parsed.kind === 'index') {
-    const chosen = opts.instance
-      ? findInstance(parsed.index.manifests, opts.instance, srcName)
-      : choosePlatform(parsed.index.manifests, wantedPlatform(opts.platform), srcName);
+    const chosen = opts.instance ? findInstance(parsed.index.manifests, opts.instance, srcName) : chooseSystemImage(parsed, opts, srcName);
     index = { digest: digestOf(top.bytes), mediaType: parsed.mediaType, bytes: top.bytes };
     const inst = await src.getManifest(chosen.digest);
     if (!matchesDigest(inst.bytes, chosen.digest)) {
       throw new BerthError('DIGEST_MISMATCH', `manifest ${chosen.digest} from ${srcName} does not match its digest in the index`);
     }
     parsed = parseManifestDocument(inst.bytes, inst.mediaType ?? chosen.mediaType, `manifest ${chosen.digest} of ${srcName}`);
+    // containers/image copies no list inside a list (with --all, copy-multi names the instance)
+    if (parsed.kind === 'index')
+      throw new BerthError(
+        'UNSUPPORTED',
+        `${opts.instance ? '' : 'copying system image from manifest list: '}Unexpectedly received a manifest list instead of a manifest for a single image`,
+        { subject: srcName, data: { instance: chosen.digest } },
+      );
     if (parsed.kind !== 'manifest')
       throw new BerthError('INVALID_MANIFEST', `${srcName}: index entry ${chosen.digest} is not an image manifest`);
     manifestBytes = inst.bytes;

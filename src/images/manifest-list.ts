@@ -173,7 +173,7 @@ export async function addToManifestList(
     const top = await src.getManifest();
     const parsed = parseManifestDocument(top.bytes, top.mediaType, `manifest of ${name}`);
     if (parsed.kind === 'index') {
-      const chosen = opts.all ? parsed.index.manifests : [choosePlatform(parsed.index.manifests, wantedPlatform(), name)];
+      const chosen = opts.all ? parsed.index.manifests : [choosePlatform(parsed.index.manifests, wantedPlatform(), name, parsed.mediaType)];
       for (const c of chosen) {
         added.push(structuredClone(c));
         l.sources[c.digest] = instanceSource(name, src, c.digest, false);

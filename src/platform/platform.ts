@@ -1,5 +1,5 @@
-import { BerthError } from '../errors.js';
-import type { Descriptor, Platform } from '../media/types.js';
+import { BerthError, subjectError } from '../errors.js';
+import { MT, type Descriptor, type Platform } from '../media/types.js';
 
 const ARCH: Record<string, string> = {
   x64: 'amd64',
@@ -56,25 +56,28 @@ function variantMatches(want: Platform, have: Platform): boolean {
 
 /**
  * Choose the index entry for `want`: exact os/arch/variant first, then an entry without a
- * variant. Attestation manifests (platform unknown/unknown) never match.
+ * variant; in an OCI index (`listMediaType`), else the first entry without a platform, as
+ * containers/image chooses. Attestation manifests (platform unknown/unknown) never match.
+ * None: NO_MATCHING_PLATFORM, "WHAT: REASON" in containers/image's words (`data.reason`).
  */
-export function choosePlatform(manifests: Descriptor[], want: Platform, what: string): Descriptor {
+export function choosePlatform(manifests: Descriptor[], want: Platform, what: string, listMediaType?: string): Descriptor {
   const candidates = manifests.filter((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture);
   const exact = candidates.find(
     (m) =>
       variantMatches(want, m.platform!) &&
       (!want.variant || m.platform!.variant === want.variant || (!m.platform!.variant && want.variant === 'v8')),
   );
-  const chosen = exact ?? candidates.find((m) => variantMatches(want, m.platform!));
+  const ociIndex = listMediaType === MT.OCIIndex;
+  const chosen =
+    exact ?? candidates.find((m) => variantMatches(want, m.platform!)) ?? (ociIndex ? manifests.find((m) => !m.platform) : undefined);
   if (!chosen) {
     const avail = manifests
       .filter((m) => m.platform && m.platform.os !== 'unknown')
       .map((m) => [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'));
-    throw new BerthError(
-      'NO_MATCHING_PLATFORM',
-      `${what}: no image found in manifest list for platform ${[want.os, want.architecture, want.variant].filter(Boolean).join('/')}`,
-      { hint: avail.length ? `available: ${avail.join(', ')}; choose one with --platform` : undefined },
-    );
+    const reason = `no image found in ${ociIndex ? 'image index' : 'manifest list'} for architecture ${want.architecture}, variant ${JSON.stringify(want.variant ?? '')}, OS ${want.os}`;
+    throw subjectError('NO_MATCHING_PLATFORM', what, reason, {
+      hint: avail.length ? `available: ${avail.join(', ')}; choose one with --platform` : undefined,
+    });
   }
   return chosen;
 }
