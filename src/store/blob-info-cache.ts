@@ -1,9 +1,11 @@
 /**
  * The store's blob info cache (index tables blob_pairs and blob_locations): compressed forms of
  * uncompressed layers that earlier copies produced or verified, and the registry repositories
- * known to hold blobs. Derived data only: nothing else in the store depends on it, gc/rmi leave
- * it alone, and `system recover` keeps the rows of a readable index and starts a new index
- * without any. A pair or location is never trusted: the destination must confirm the blob.
+ * known to hold blobs (configs too). Derived data only: nothing else in the store depends on it;
+ * gc (and so rmi) forgets the rows only removed blobs made useful (IndexDB.pruneBlobInfo), both
+ * tables are capped, and `system recover` keeps the rows of a readable index and starts a new
+ * index without any (it is a cache). A pair or location is never trusted: the destination must
+ * confirm the blob.
  */
 import type { Digest } from '../digest/digest.js';
 import { log } from '../log.js';

@@ -154,7 +154,11 @@ export interface BlobPair {
   size: number;
 }
 
+/** Repositories remembered per blob: a few are enough to find one. */
 const MAX_BLOB_LOCATIONS = 4;
+/** Rows the blob info cache keeps at most (the least recently seen are forgotten first). */
+export const MAX_BLOB_PAIRS = 10_000;
+export const MAX_BLOB_LOCATION_ROWS = 20_000;
 
 const PROCESS_TAG = `${process.pid.toString(16)}-${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
 let txCount = 0;
@@ -740,6 +744,7 @@ export class IndexDB {
          ON CONFLICT (uncompressed, compressed) DO UPDATE SET algorithm = excluded.algorithm, size = excluded.size, seen = excluded.seen`,
       );
       for (const p of pairs) put.run(p.uncompressed, p.compressed, p.algorithm, p.size, now);
+      this.capCacheRows('blob_pairs', MAX_BLOB_PAIRS);
     });
   }
 
@@ -769,7 +774,45 @@ export class IndexDB {
         put.run(d, location, now);
         trim.run(d, d);
       }
+      this.capCacheRows('blob_locations', MAX_BLOB_LOCATION_ROWS);
     });
+  }
+
+  /** Keep at most `max` rows of a blob info cache table: the least recently seen go. */
+  private capCacheRows(table: 'blob_pairs' | 'blob_locations', max: number): void {
+    const n = this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    if (n > max)
+      this.db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY seen, rowid LIMIT ?)`).run(n - max);
+  }
+
+  /**
+   * Forget the blob info cache rows that nothing in the store can use any more (gc, after it
+   * removed blobs): `present` are the blobs the store keeps, `diffIDs` the layers its images
+   * have. Why these rules: a pair is looked up by its uncompressed side when a layer of the
+   * store is pushed, and its compressed side is then confirmed in a registry. So a pair stays
+   * while the store has a layer with its diffID (the compressed form may live only in a
+   * registry) or holds its compressed blob; with neither, no push from this store needs it.
+   * A location serves mounts of blobs a push sends: it stays while the store holds the blob or
+   * a remaining pair names it as the compressed side.
+   */
+  pruneBlobInfo(present: ReadonlySet<string>, diffIDs: ReadonlySet<string>): { pairs: number; locations: number } {
+    const pairs = this.db.prepare(`SELECT rowid AS id, uncompressed, compressed FROM blob_pairs`).all() as {
+      id: number;
+      uncompressed: string;
+      compressed: string;
+    }[];
+    const named = new Set<string>();
+    const dropPair = this.db.prepare(`DELETE FROM blob_pairs WHERE rowid = ?`);
+    let droppedPairs = 0;
+    for (const p of pairs) {
+      if (diffIDs.has(p.uncompressed) || present.has(p.uncompressed) || present.has(p.compressed)) named.add(p.compressed);
+      else droppedPairs += dropPair.run(p.id).changes;
+    }
+    const locations = this.db.prepare(`SELECT rowid AS id, digest FROM blob_locations`).all() as { id: number; digest: string }[];
+    const dropLocation = this.db.prepare(`DELETE FROM blob_locations WHERE rowid = ?`);
+    let droppedLocations = 0;
+    for (const l of locations) if (!present.has(l.digest) && !named.has(l.digest)) droppedLocations += dropLocation.run(l.id).changes;
+    return { pairs: droppedPairs, locations: droppedLocations };
   }
 
   /** Where a blob was seen, most recently first. */

@@ -52,6 +52,9 @@ const IMAGE_TABLES = ['images', 'manifests', 'manifest_layers', 'image_manifests
  * Records of partial downloads (the partials table) are not rebuilt: a readable index keeps
  * them (only the image tables are replaced); a new index has none, and the files they named
  * in ROOT/partials/ are then removed by the next gc as orphans (a pull fetches those blobs whole).
+ * The blob info cache (blob_pairs, blob_locations) is a cache of hints, each confirmed before
+ * use: a readable index keeps its rows, a new index starts without any (nothing is lost but
+ * shortcuts of later pushes).
  */
 export async function recoverStore(root: string): Promise<RecoverReport> {
   if (!existsSync(join(root, 'blobs')))

@@ -710,6 +710,8 @@ export class Store {
           this.blobs.remove(d);
           removed++;
         }
+        // the blob info cache forgets what only the removed blobs made useful
+        if (removed > 0) this.index.pruneBlobInfo(keep, this.index.referencedDiffIDs());
         // unpacked layers no image uses and mounts of removed images go with them
         if (existsSync(layersDir(this.root)) || existsSync(mountsDir(this.root)))
           detached = detachUnused(this.root, this.owner(), this.index.referencedDiffIDs(), (id) => this.index.hasImage(id));

@@ -88,7 +88,7 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
         env: skopeo.env,
       },
     );
-    const manifest = JSON.parse(m.stdout) as { layers: { mediaType: string; digest: string; size: number }[] };
+    const manifest = JSON.parse(m.stdout) as { config: { digest: string }; layers: { mediaType: string; digest: string; size: number }[] };
     return { digest, uploads: uploads(reqs), reqs, manifest };
   };
 
@@ -158,6 +158,28 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     assert.deepEqual(third.uploads, []);
   });
 
+  test('the config is remembered where it was pushed, and a push to another repository mounts it from there', T, async () => {
+    const config = first.manifest.config.digest;
+    const d = db();
+    try {
+      assert.deepEqual(d.prepare(`SELECT location FROM blob_locations WHERE digest = ? ORDER BY location`).pluck().all(config), [
+        `${p1.host}/bic/one`,
+        `${p1.host}/bic/two`,
+      ]);
+      // only where the config is stays known
+      d.prepare(`DELETE FROM blob_locations WHERE digest != ?`).run(config);
+    } finally {
+      d.close();
+    }
+    const r = await push(p1, 'bic/cfg');
+    assert.equal(r.digest, first.digest);
+    assert.ok(
+      r.reqs.some((q) => q.method === 'POST' && q.url.includes(`mount=${encodeURIComponent(config)}`) && q.status === 201),
+      r.reqs.map((q) => `${q.method} ${q.url} ${q.status}`).join('\n'),
+    );
+    assert.ok(!r.uploads.some((u) => u.endsWith(config)), r.uploads.join('\n'));
+  });
+
   // (copy does not mount from remembered repositories: the target repository holds the blobs here)
   test('copy from the store to a repository that holds the compressed layers uploads none', T, async () => {
     p1.requests.length = 0;
@@ -176,7 +198,7 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     );
   });
 
-  test('a pull records the pairs of the diffIDs it verified, and where the blobs are', T, async () => {
+  test('a pull records the pairs of the diffIDs it verified, and where the blobs are; rmi forgets them', T, async () => {
     const root = b.store();
     assertOk(await b.run(['pull', '-q', '--tls-verify=false', `${p1.host}/bic/one:1`], { root }), 'pull');
     assert.deepEqual(
@@ -191,6 +213,15 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
       assert.deepEqual(where, [`${p1.host}/bic/one`]);
     } finally {
       d.close();
+    }
+    // rmi of the only image: nothing in the store can use what the cache knew of it
+    assertOk(await b.run(['rmi', `${p1.host}/bic/one:1`], { root }), 'rmi');
+    assert.deepEqual(pairsIn(root), []);
+    const e = db(root);
+    try {
+      assert.equal(e.prepare(`SELECT count(*) FROM blob_locations`).pluck().get(), 0);
+    } finally {
+      e.close();
     }
   });
 
