@@ -1495,6 +1495,18 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
+    name: 'info',
+    aliases: ['system info'],
+    module: 'info',
+    summary: 'Display berth and store information',
+    description:
+      "Show the host, the store (graphRoot: --root; runRoot: --runroot as given, else the store, which holds berth's\nrun-time state; the number of images and containers) and berth's version, laid out as podman info.",
+    usage: '[options]',
+    maxArgs: 0,
+    examples: ['berth info', "berth info --format '{{.Store.GraphRoot}} {{.Store.RunRoot}}'", 'berth system info --format json'],
+    flags: [{ name: 'format', short: 'f', type: 'string', complete: 'none', help: "'json', or a Go template over podman's field names" }],
+  },
+  {
     name: 'system df',
     module: 'system-df',
     summary: 'Show the space the store uses',

@@ -327,6 +327,42 @@ describe('global flags', () => {
     }
   });
 
+  test("info: --root and --runroot as given (else the store), podman info's keys and field names", async () => {
+    const root = path.join(b.dir, 'info-store');
+    const runroot = path.join(b.dir, 'info-runroot');
+    const tpl = '{{.Store.GraphRoot}} {{.Store.RunRoot}} {{.Store.ImageStore.Number}} {{.Store.ContainerStore.Number}}';
+    const given = await b.run(['--root', root, '--runroot', runroot, 'info', '--format', tpl]);
+    assert.equal(given.code, 0, given.stderr);
+    assert.equal(given.stdout, `${root} ${runroot} 0 0\n`);
+    const after = await b.run(['system', 'info', '--root', root, '-f', tpl]);
+    assert.equal(after.stdout, `${root} ${root} 0 0\n`);
+    assert.equal(fs.existsSync(runroot), false);
+    const yaml = await b.run(['--root', root, '--runroot', runroot, 'info']);
+    assert.match(yaml.stdout, new RegExp(`^store:\n(  .*\n)*  graphRoot: ${esc(root)}\n(  .*\n)*  runRoot: ${esc(runroot)}\n`, 'm'));
+    const mine = JSON.parse((await b.run(['--root', root, 'info', '--format', 'json'])).stdout) as Record<string, Record<string, unknown>>;
+    if (!haveTool('podman')) return;
+    const p = await scratchPodman();
+    try {
+      const r = await p.run(['info', '--format', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const theirs = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+      // every key berth prints is podman's, with a value of the same type, at every level
+      const same = (a: Record<string, unknown>, b: Record<string, unknown>, at: string) => {
+        for (const [k, v] of Object.entries(a)) {
+          assert.ok(k in b, `${at}.${k} is not podman's`);
+          assert.equal(typeof v, typeof b[k], `${at}.${k}`);
+          if (typeof v === 'object') same(v as Record<string, unknown>, b[k] as Record<string, unknown>, `${at}.${k}`);
+        }
+      };
+      same(mine, theirs, 'info');
+      assert.equal(theirs.store!.runRoot, p.runroot);
+      const gtpl = await p.run(['info', '--format', '{{.Store.GraphRoot}} {{.Store.RunRoot}} {{.Store.ImageStore.Number}}']);
+      assert.equal(gtpl.stdout, `${p.root} ${p.runroot} 0\n`);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   test('--compat-auth-file: a Docker config.json instead of auth.json; not with --authfile', async () => {
     const compat = path.join(b.dir, 'compat.json');
     await fsp.writeFile(
@@ -386,7 +422,7 @@ describe('berth completion', () => {
       'always missing never newer',
       'oci v2s2 docker',
       'zsh',
-      'check df gc prune recover service',
+      'check df gc info prune recover service',
     ]);
     const toFile = path.join(b.dir, 'written.bash');
     const w = await b.run(['completion', '-f', toFile, 'bash']);
