@@ -1,32 +1,26 @@
 // Kept apart from output.ts so that JSON listings load no template engine.
 import { writeStdout } from '../stdout-use.js';
 
-/** How many bytes are gathered into one write (a write per element costs more than copying it). */
+/** How many characters are gathered into one write (a write per element costs more than encoding it). */
 const CHUNK = 256 << 10;
-
-const OPEN = Buffer.from('[\n    ');
-const NEXT = Buffer.from(',\n    ');
-const CLOSE = Buffer.from('\n]\n');
-const EMPTY = Buffer.from('[]\n');
 
 /**
  * An encoded element as writeJSONArray should be given it when the same element is written
- * many times (a listing prints an image's element once per name): its bytes, encoded once.
- * Bytes live outside V8's heap, so the young-generation collections that a listing triggers
- * do not copy them again and again, as they did the element strings.
+ * many times: a large one as bytes, so that each write of it reuses them instead of encoding
+ * the text again (a new copy outside V8's heap per write).
  */
-export function jsonElement(text: string): Buffer {
-  return Buffer.from(text);
+export function jsonElement(text: string): string | Buffer {
+  return text.length >= CHUNK ? Buffer.from(text) : text;
 }
 
 /**
  * Write a JSON array whose elements are already encoded (4-space indented, as
- * json.MarshalIndent prints them inside an array) straight to `to` (default: stdout), gathered
- * into buffers of about CHUNK bytes with backpressure: the whole document is never held in
- * memory, however long it is.
+ * json.MarshalIndent prints them inside an array) straight to `to` (default: stdout), in chunks of about
+ * CHUNK characters with backpressure: the whole document is never held in memory, however long
+ * it is.
  */
 export async function writeJSONArray(elements: Iterable<string | Buffer>, to?: NodeJS.WritableStream): Promise<void> {
-  const write = (b: Buffer) =>
+  const write = (b: string | Buffer) =>
     new Promise<void>((resolve, reject) => {
       if (to ? to.write(b) : writeStdout(b)) {
         resolve();
@@ -43,36 +37,25 @@ export async function writeJSONArray(elements: Iterable<string | Buffer>, to?: N
       out.once('drain', onDrain);
       out.once('error', done);
     });
-  // a buffer handed to a write is never filled again (a stream may still hold it)
-  let buf = Buffer.allocUnsafe(CHUNK);
-  let used = 0;
-  const flush = async () => {
-    if (used === 0) return;
-    const full = buf.subarray(0, used);
-    buf = Buffer.allocUnsafe(CHUNK);
-    used = 0;
-    await write(full);
-  };
-  const put = (b: Buffer) => {
-    b.copy(buf, used);
-    used += b.length;
-  };
+  // Small elements are gathered as text, not Buffers: a Buffer per element is memory outside
+  // V8's heap, whose growth makes V8 run full garbage collections while the listing is written.
+  let chunk = '';
   let first = true;
   for (const e of elements) {
-    const bytes = typeof e === 'string' ? Buffer.from(e) : e;
-    if (used + NEXT.length + bytes.length > CHUNK) await flush();
-    put(first ? OPEN : NEXT);
+    chunk += first ? '[\n    ' : ',\n    ';
     first = false;
-    if (bytes.length > CHUNK - used) {
-      // a large element is written as it is: copying it would double the memory it holds
-      await flush();
-      await write(bytes);
+    // a large element is written as it is: copying it into a chunk would double the memory it holds
+    if (typeof e !== 'string' || e.length >= CHUNK) {
+      await write(chunk);
+      chunk = '';
+      await write(e);
       continue;
     }
-    put(bytes);
+    chunk += e;
+    if (chunk.length >= CHUNK) {
+      await write(chunk);
+      chunk = '';
+    }
   }
-  const end = first ? EMPTY : CLOSE;
-  if (used + end.length > CHUNK) await flush();
-  put(end);
-  await flush();
+  await write(chunk + (first ? '[]\n' : '\n]\n'));
 }
