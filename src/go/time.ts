@@ -47,6 +47,10 @@ function daysIn(y: number, m: number): number {
 
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants Date's ISO form writes as Go does. */
+const MIN_ISO_SEC = -62167219200;
+const MAX_ISO_SEC = 253402300799;
+
 /**
  * An instant (Unix seconds + nanoseconds) plus the zone it is shown in: UTC (Go prints
  * "Z" / "+0000 UTC") or a fixed offset in seconds (Go prints "+02:00" / "+0200 +0200").
@@ -109,6 +113,14 @@ export class GoTime {
     return off === 0 ? new GoTime(this.sec, this.nsec, 0, true) : new GoTime(this.sec, this.nsec, off, false);
   }
 
+  /** Date and clock as "YYYY-MM-DDTHH:MM:SS" in the shown zone (Date's ISO form for years 0-9999). */
+  private isoFields(): string {
+    const local = this.sec + this.offset;
+    if (local >= MIN_ISO_SEC && local <= MAX_ISO_SEC) return new Date(local * 1000).toISOString().slice(0, 19);
+    const f = this.fields();
+    return `${this.year(f.y)}-${p2(f.m)}-${p2(f.d)}T${p2(f.hh)}:${p2(f.mm)}:${p2(f.ss)}`;
+  }
+
   private fields(): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
     const local = this.sec + this.offset;
     const days = Math.floor(local / 86400);
@@ -134,16 +146,15 @@ export class GoTime {
 
   /** Format(time.RFC3339Nano) (nano=true) or Format(time.RFC3339). */
   rfc3339(nano = true): string {
-    const f = this.fields();
     const zone = this.offset === 0 ? 'Z' : this.offsetString(true);
-    return `${this.year(f.y)}-${p2(f.m)}-${p2(f.d)}T${p2(f.hh)}:${p2(f.mm)}:${p2(f.ss)}${nano ? this.frac() : ''}${zone}`;
+    return `${this.isoFields()}${nano ? this.frac() : ''}${zone}`;
   }
 
   /** Go's Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST". */
   toString(): string {
-    const f = this.fields();
+    const iso = this.isoFields();
     const name = this.utc && this.offset === 0 ? 'UTC' : this.offsetString(false);
-    return `${this.year(f.y)}-${p2(f.m)}-${p2(f.d)} ${p2(f.hh)}:${p2(f.mm)}:${p2(f.ss)}${this.frac()} ${this.offsetString(false)} ${name}`;
+    return `${iso.slice(0, -9)} ${iso.slice(-8)}${this.frac()} ${this.offsetString(false)} ${name}`;
   }
 
   /** encoding/json form of a time.Time. */

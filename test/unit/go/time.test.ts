@@ -82,6 +82,34 @@ test('GoTime parsing and formatting', () => {
   assert.ok(parseRFC3339('2024-01-01T00:00:00Z')!.before(parseRFC3339('2024-01-01T00:00:00.000000001Z')!));
 });
 
+test('GoTime prints the same on both sides of the years Date writes in ISO form (0000-9999), and round-trips through parsing', () => {
+  const cases: [GoTime, string, string][] = [
+    [new GoTime(-62167219200, 0), '0000-01-01T00:00:00Z', '0000-01-01 00:00:00 +0000 UTC'],
+    [new GoTime(-62167219201, 0), '-0001-12-31T23:59:59Z', '-0001-12-31 23:59:59 +0000 UTC'],
+    [new GoTime(253402300799, 7), '9999-12-31T23:59:59.000000007Z', '9999-12-31 23:59:59.000000007 +0000 UTC'],
+    [new GoTime(253402300800, 0), '10000-01-01T00:00:00Z', '10000-01-01 00:00:00 +0000 UTC'],
+    // the shown zone moves the date across the boundary either way
+    [new GoTime(253402300799, 0, 3600, false), '10000-01-01T00:59:59+01:00', '10000-01-01 00:59:59 +0100 +0100'],
+    [new GoTime(-62167219200, 0, -60, false), '-0001-12-31T23:59:00-00:01', '-0001-12-31 23:59:00 -0001 -0001'],
+    [new GoTime(951782400, 0, -7 * 3600, false), '2000-02-28T17:00:00-07:00', '2000-02-28 17:00:00 -0700 -0700'],
+  ];
+  for (const [t, rfc, str] of cases) {
+    assert.equal(t.rfc3339(), rfc);
+    assert.equal(t.toString(), str);
+  }
+  let seed = 5;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let i = 0; i < 2000; i++) {
+    const sec = -62167219200 + Math.floor((next() / 2 ** 31) * (253402300799 + 62167219200));
+    const offset = ((next() % 57) - 28) * 1800;
+    const t = new GoTime(sec, next() % 3 ? 0 : next() % 1_000_000_000, offset, offset === 0);
+    const back = parseRFC3339(t.rfc3339());
+    if (back === undefined) continue; // a shown year outside 0000-9999 does not parse back
+    assert.equal(back.compare(t), 0, t.rfc3339());
+    assert.equal(back.rfc3339(), t.rfc3339());
+  }
+});
+
 test('until= values (timetype.GetTimestamp + ParseTimestamps)', () => {
   const now = new Date(Date.UTC(2024, 5, 15, 12, 0, 0, 700));
   const nowSec = Math.floor(now.getTime() / 1000);
