@@ -28,6 +28,7 @@ export {
   repoAndTag,
   repoTags,
   repoDigests,
+  repoDigestsOf,
   createdTime,
   type ImageSet,
   type ListImagesOptions,

@@ -5,7 +5,7 @@
  * .CreatedAt .Size .Labels .Names .RepoDigests .IsDangling ...`).
  */
 import { BerthError } from '../../src/errors.js';
-import { type ImageRow, listImages, repoAndTag, repoDigests, createdTime, type ImageSet } from '../../src/local.js';
+import { type ImageRow, listImages, repoAndTag, repoDigests, repoDigestsOf, createdTime, type ImageSet } from '../../src/local.js';
 import { GoTime, humanSince, humanSizeSpaced, goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import { writeStdout } from '../stdout-use.js';
@@ -15,6 +15,8 @@ import type { GlobalOptions } from '../main.js';
 
 /** RepoDigests per names array (shared by all rows of one image). */
 const digestMemo = new WeakMap<string[], string[]>();
+/** The repositories of a names array, where the listing split its names already. */
+const reposMemo = new WeakMap<string[], Set<string>>();
 /** Per image, shared by its rows (one image may have thousands of names): creation time and
  * the CREATED and SIZE columns. */
 const createdMemo = new WeakMap<ImageRow, GoTime>();
@@ -69,7 +71,8 @@ export class ImageReporter {
   get RepoDigests(): string[] {
     let d = digestMemo.get(this.Names);
     if (!d) {
-      d = repoDigests(this.Names, this.#row);
+      const repos = reposMemo.get(this.Names);
+      d = repos ? repoDigestsOf(repos, this.#row) : repoDigests(this.Names, this.#row);
       digestMemo.set(this.Names, d);
     }
     return d;
@@ -172,12 +175,36 @@ function stringList(items: readonly string[]): string {
 
 const num = (n: number): string => (Number.isFinite(n) ? JSON.stringify(n) : 'null');
 
+/** Where JSON.stringify's text differs from goJSON's: HTML characters, U+2028/9, surrogates. */
+const STRINGIFY_DIFFERS = /[<>&\u2028\u2029\ud800-\udfff]/;
+/** Keys a JavaScript object orders numerically, not as inserted. */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
 /**
- * `goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' })`, written out for this one
- * shape: a JSON listing prints hundreds of these, and the generic encoder's walk over each
- * value was most of its time.
+ * `goJSON(ImageReporter.json(r), { indent: '    ', base: '    ' })`: a JSON listing prints
+ * hundreds of these, each built in code that runs too few times to be optimised. For this
+ * shape, V8's own JSON.stringify writes the same text as encoding/json's MarshalIndent (keys
+ * in the order given, labels sorted), except for the characters goJSON escapes that it does
+ * not, and label keys an object would reorder: those take the written-out encoder.
  */
 export function jsonEntry(r: ImageReporter): string {
+  const labels = ImageReporter.row(r).labels;
+  const keys = Object.keys(labels);
+  if (!keys.some((k) => INDEX_KEY.test(k))) {
+    const o = ImageReporter.json(r) as Record<string, unknown>;
+    if (keys.length > 0) {
+      const sorted: Record<string, string> = {};
+      for (const k of keys.sort()) sorted[k] = labels[k]!;
+      o.Labels = sorted; // (in its place: the key exists already)
+    }
+    const text = JSON.stringify(o, null, 4);
+    if (!STRINGIFY_DIFFERS.test(text)) return text.replace(/\n/g, '\n    ');
+  }
+  return writtenOutEntry(r);
+}
+
+/** jsonEntry's encoder for any labels and strings (the generic encoder's walk, written out for this shape). */
+function writtenOutEntry(r: ImageReporter): string {
   const row = ImageReporter.row(r);
   const created = ImageReporter.created(r);
   const labels = labelsMap(row.labels);
@@ -272,12 +299,15 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     for (const img of images) {
       const first = rows.length;
       let untagged: ImageReporter | undefined;
+      const repos = new Set<string>();
       for (const n of img.names) {
         const [repo, tag] = repoAndTag(n);
+        if (repo !== '<none>') repos.add(repo); // (a name that does not parse gives no repository)
         if (tag !== '<none>') rows.push(new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now));
         else untagged ??= new ImageReporter(img.row, set, img.names, repo, tag, noTrunc, now);
       }
       if (rows.length === first) rows.push(untagged ?? new ImageReporter(img.row, set, img.names, '<none>', '<none>', noTrunc, now));
+      reposMemo.set(img.names, repos);
       const sec = ImageReporter.created(rows[first]!).unix();
       for (let i = first; i < rows.length; i++) createdSec.set(rows[i]!, sec);
       if (img.row.readOnly) readOnly = true;

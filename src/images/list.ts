@@ -303,8 +303,6 @@ export function repoTags(names: readonly string[]): string[] {
  * image (manifest digests and the displayed digest), de-duplicated and sorted.
  */
 export function repoDigests(names: readonly string[], row: Pick<ImageRow, 'digests' | 'digest'>): string[] {
-  // distinct repositories times distinct digests (neither holds an '@', so each pair makes a
-  // distinct string): an image's names share few repositories, and a listing asks per image
   const repos = new Set<string>();
   for (const n of names) {
     try {
@@ -313,6 +311,13 @@ export function repoDigests(names: readonly string[], row: Pick<ImageRow, 'diges
       // a name that does not parse has no digest form
     }
   }
+  return repoDigestsOf(repos, row);
+}
+
+/** repoDigests for the distinct repositories of the names, when the caller has split them already. */
+export function repoDigestsOf(repos: ReadonlySet<string>, row: Pick<ImageRow, 'digests' | 'digest'>): string[] {
+  // distinct repositories times distinct digests (neither holds an '@', so each pair makes a
+  // distinct string): an image's names share few repositories, and a listing asks per image
   const digests = new Set([...row.digests, row.digest].filter(Boolean));
   const out: string[] = [];
   for (const repo of repos) for (const d of digests) out.push(`${repo}@${d}`);
