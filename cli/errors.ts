@@ -2,14 +2,25 @@ import { BerthError, isTransientNetworkError } from '../src/errors.js';
 import type { CommandDef } from './command-table.js';
 
 /**
+ * A hint's `--NAME[=VALUE]` as a command spells it that has no --NAME but --src-NAME and
+ * --dest-NAME (copy: --src-tls-verify, --dest-cert-dir): both, since the hint does not know the side.
+ */
+function ownFlags(hint: string, flags: readonly { name: string }[]): string {
+  const has = (name: string) => flags.some((f) => f.name === name);
+  return hint.replace(/--([a-z][a-z-]*[a-z])(=[^\s,;)/]+)?/g, (m, name: string, value = '') =>
+    has(name) || !has(`src-${name}`) || !has(`dest-${name}`) ? m : `--src-${name}${value} or --dest-${name}${value}`,
+  );
+}
+
+/**
  * Print an error as one line; stack traces only for internal errors (or BERTH_DEBUG). Returns the
- * exit code. `def`, the command that failed: a network failure that retrying may cure names
- * --retry in its hint when the command has that flag.
+ * exit code. `def`, the command that failed: the hint names its flags (a network failure that
+ * retrying may cure names --retry when the command has that flag; copy's --src-/--dest- pairs).
  */
 export function printError(e: unknown, def?: Pick<CommandDef, 'flags'>): number {
   if (e instanceof BerthError) {
     const retry = def?.flags.some((f) => f.name === 'retry') && isTransientNetworkError(e) ? 'see --retry' : '';
-    const hints = [e.hint, retry].filter(Boolean).join('; ');
+    const hints = [e.hint && def ? ownFlags(e.hint, def.flags) : e.hint, retry].filter(Boolean).join('; ');
     const hint = hints ? ` (${hints})` : '';
     process.stderr.write(`Error: ${e.message}${hint}\n`);
     if (process.env.BERTH_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);

@@ -1,7 +1,7 @@
 /**
  * The hint of a network failure that retrying may cure names --retry only where the command has
  * that flag (pull, push, manifest push); other commands that talk to registries (search, manifest
- * add, copy...) print the same error without it. The registry is real; the fault proxy in front
+ * add, copy...) print the same error without it. TLS hints name copy's --src-/--dest- flags there. The registry is real; the fault proxy in front
  * of it closes connections.
  */
 import { after, before, describe, test } from 'node:test';
@@ -63,6 +63,23 @@ describe('network failure hints', { skip }, () => {
     } finally {
       rule.remove();
     }
+  });
+
+  test("a plain-HTTP registry asked over HTTPS: the hint names the command's own TLS flags", T, async () => {
+    const h = reg.host;
+    const why = `Error: pinging registry ${h}: ${h} answered an HTTPS request with plain HTTP (ERR_SSL_WRONG_VERSION_NUMBER)`;
+    const pull = await b.run(['pull', `${h}/hints/tiny:1`], { env });
+    assert.equal(pull.code, 125);
+    assert.equal(
+      pull.stderr.split('\n').at(-2),
+      `${why} (for a plain-HTTP registry you trust use --tls-verify=false, or set insecure = true for it in registries.conf)`,
+    );
+    const copy = await b.run(['copy', `docker://${h}/hints/tiny:1`, `oci:${b.dir}/plain:x`], { env });
+    assert.equal(copy.code, 125);
+    assert.equal(
+      copy.stderr,
+      `${why} (for a plain-HTTP registry you trust use --src-tls-verify=false or --dest-tls-verify=false, or set insecure = true for it in registries.conf)\n`,
+    );
   });
 
   test('a connection lost in a layer: pull names --retry, copy does not', T, async () => {
