@@ -5,7 +5,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 status=0
-for script in images load-save pull-push rootfs service serve; do
+for script in images load-save pull-push copy-mount rootfs service serve; do
   echo "== bench/$script.sh ==" >&2
   bash "$here/$script.sh" || status=1
 done
