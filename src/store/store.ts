@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
+import { log } from '../log.js';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Digest } from '../digest/digest.js';
 import type { Readable } from 'node:stream';
@@ -710,8 +711,6 @@ export class Store {
           this.blobs.remove(d);
           removed++;
         }
-        // the blob info cache forgets what only the removed blobs made useful
-        if (removed > 0) this.index.pruneBlobInfo(keep, this.index.referencedDiffIDs());
         // unpacked layers no image uses and mounts of removed images go with them
         if (existsSync(layersDir(this.root)) || existsSync(mountsDir(this.root)))
           detached = detachUnused(this.root, this.owner(), this.index.referencedDiffIDs(), (id) => this.index.hasImage(id));
@@ -724,7 +723,25 @@ export class Store {
       { frees: true },
     );
     removeTrees(detached);
+    if (removed > 0) this.forgetUnusableBlobInfo();
     return { removed, bytes, partials };
+  }
+
+  /**
+   * The blob info cache forgets what only removed blobs made useful (IndexDB.pruneBlobInfo). In
+   * a transaction of its own, after gc's: a cache whose pruning fails (a full disk) keeps its
+   * rows a while longer and must not undo the removal of the blobs.
+   */
+  private forgetUnusableBlobInfo(): void {
+    try {
+      this.index.transaction(() => {
+        const present = this.index.referencedBlobs();
+        for (const d of this.index.protectedBlobs()) present.add(d);
+        this.index.pruneBlobInfo(present, this.index.referencedDiffIDs());
+      });
+    } catch (e) {
+      log.debug(() => `blob info cache not pruned: ${(e as Error).message}`);
+    }
   }
 
   /**
