@@ -15,6 +15,7 @@ import { startRegistry, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
 import { runOk, scratchSkopeo, skipUnlessTools, type RunResult, type ScratchSkopeo, scratchDir } from '../helpers/tools.js';
 import { buildImage, writeLayout } from './docker-fixtures.js';
+import { writeIndexLayoutFull } from './index-fixtures.js';
 import { scratchBerth, type ScratchBerth as Berth } from '../helpers/berth.js';
 
 const skip = fs.existsSync('/usr/bin/docker-registry') ? skipUnlessTools('skopeo') : '/usr/bin/docker-registry not installed';
@@ -133,6 +134,40 @@ describe('copy between repositories mounts blobs', { skip }, () => {
     ]);
     const lines = (t: string) => t.split('\n').filter(Boolean).sort();
     assert.deepEqual(lines(r.stdout), lines(s.stdout));
+  });
+
+  test('copy --all between two repositories mounts the blobs of every instance and keeps the list', T, async () => {
+    const list = await writeIndexLayoutFull(path.join(work, 'list'), 'multi', ['amd64', 'arm64'], { gzip: true });
+    await skopeoRun([
+      'copy',
+      '-q',
+      '--all',
+      '--dest-tls-verify=false',
+      `oci:${path.join(work, 'list')}:multi`,
+      `docker://${p1.host}/mount/list:1`,
+    ]);
+    p1.requests.length = 0;
+    const r = await b.run([
+      'copy',
+      '-q',
+      '--all',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${p1.host}/mount/list:1`,
+      `docker://${p1.host}/mount/list-copy:1`,
+    ]);
+    assertOk(r, 'copy --all');
+    const reqs = [...p1.requests];
+    assert.deepEqual(uploads(reqs), [], show(reqs));
+    const want = Object.values(list.images).flatMap((i) => [i.configDigest, i.layerDigest]);
+    assert.deepEqual(
+      mounts(reqs)
+        .map((m) => [m.digest, m.from, m.status])
+        .sort(),
+      [...new Set(want)].map((d) => [d, 'mount/list', 201]).sort(),
+      show(reqs),
+    );
+    assert.equal(await rawManifest(p1.host, 'mount/list-copy'), list.index.toString());
   });
 
   test('a mount the registry refuses (the credentials cannot read the source repository) falls back to uploading', T, async () => {
