@@ -1,4 +1,5 @@
 import { BerthError, isTransientNetworkError } from '../src/errors.js';
+import { goErrnoText } from '../src/go/index.js';
 import type { CommandDef } from './command-table.js';
 
 /**
@@ -37,6 +38,18 @@ export function printError(e: unknown, def?: Pick<CommandDef, 'flags'>): number 
     err?.code === 'EIO'
   ) {
     process.stderr.write(`Error: ${err.message}\n`);
+    return 125;
+  }
+  // A failed system call on a named file (Node's fs errors carry syscall and path) is the
+  // machine's or the user's doing, not a bug: Go's words for it ("open FILE: no such file or
+  // directory"), as podman prints them.
+  if (
+    typeof err?.code === 'string' &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string' &&
+    typeof (e as NodeJS.ErrnoException).path === 'string'
+  ) {
+    const { syscall, path } = e as NodeJS.ErrnoException;
+    process.stderr.write(`Error: ${syscall} ${path}: ${goErrnoText(e)}\n`);
     return 125;
   }
   // The store maps SQLite failures itself; one that slipped through is still the machine's

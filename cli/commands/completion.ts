@@ -1,5 +1,7 @@
 /** berth completion bash|zsh|fish — print (or write with -f) a completion script. */
 import { writeFileSync } from 'node:fs';
+import { BerthError } from '../../src/errors.js';
+import { goErrnoText } from '../../src/go/index.js';
 import { completionScript } from '../completion.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -14,7 +16,12 @@ export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
   }
   const script = completionScript(shell);
   const file = p.flags.file as string | undefined;
-  if (file !== undefined) writeFileSync(file, script);
-  else process.stdout.write(script);
+  if (file !== undefined) {
+    try {
+      writeFileSync(file, script);
+    } catch (e) {
+      throw new BerthError('IO', `open ${file}: ${goErrnoText(e)}`, { cause: e, subject: file });
+    }
+  } else process.stdout.write(script);
   return 0;
 }
