@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { parseGoDuration } from '../src/go/index.js';
 import type { RegistryAccessOptions } from '../src/index.js';
@@ -27,6 +28,22 @@ export function registryAccess(o: Record<string, FlagValue>): RegistryAccessOpti
       delayMs: o.retryDelay !== undefined ? parseDurationMs(o.retryDelay as string, '--retry-delay') : undefined,
     },
   };
+}
+
+/**
+ * podman's check of an --authfile given on the command line: a file that does not exist is an
+ * error before anything is done (a typo would otherwise go on without credentials). `prefix`:
+ * the words podman puts before it ("checking authfile: " for manifest add/push and logout).
+ * REGISTRY_AUTH_FILE is not checked: login creates that file.
+ */
+export function checkAuthFile(o: Record<string, FlagValue>, prefix = ''): void {
+  const file = o.authfile as string | undefined;
+  if (!file) return;
+  try {
+    statSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw usageError(`${prefix}stat ${file}: no such file or directory`);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type Store,
 } from '../../src/index.js';
 import { openStore, logProgress, manifestFormat } from '../common.js';
-import { lightRuntime, registryAccess } from '../registry-flags.js';
+import { checkAuthFile, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { CommandDef } from '../command-table.js';
 import type { FlagValue, Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
@@ -101,6 +101,7 @@ export async function run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise
       }
       case 'add': {
         lightRuntime();
+        checkAuthFile(o, 'checking authfile: ');
         const [list, ...images] = p.args as [string, ...string[]];
         let id = '';
         for (const image of images) {
@@ -135,6 +136,7 @@ export async function run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise
       }
       case 'push': {
         lightRuntime();
+        checkAuthFile(o, 'checking authfile: ');
         const [list, dest] = p.args as [string, string | undefined];
         const r = await pushManifestList(store, list, dest, {
           context: { registry: registryAccess(o) },

@@ -1,13 +1,14 @@
 import { pullImage, type PullPolicy, parsePlatform, type PlatformChoice } from '../../src/index.js';
 import { openStore, usageError } from '../common.js';
 import { progressOutput, progressRenderer } from '../progress.js';
-import { lightRuntime, registryAccess } from '../registry-flags.js';
+import { checkAuthFile, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   lightRuntime();
   const o = p.opts;
+  checkAuthFile(o);
   let platform: PlatformChoice;
   if (o.platform) {
     if (o.arch || o.os || o.variant) throw usageError('--platform cannot be combined with --arch, --os or --variant');

@@ -2,13 +2,14 @@ import { pushImage } from '../../src/index.js';
 import { openStore, usageError, manifestFormat } from '../common.js';
 import { progressOutput, progressRenderer } from '../progress.js';
 import { signersFromFlags } from '../signing.js';
-import { lightRuntime, registryAccess } from '../registry-flags.js';
+import { checkAuthFile, lightRuntime, registryAccess } from '../registry-flags.js';
 import type { Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
 export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   lightRuntime();
   const o = p.opts;
+  checkAuthFile(o);
   const cf = o.compressionFormat as string | undefined;
   const level = o.compressionLevel as number | undefined;
   if (level !== undefined) {

@@ -1,6 +1,6 @@
 import { listRepositoryTags } from '../../src/index.js';
 import { usageError } from '../common.js';
-import { registryAccess } from '../registry-flags.js';
+import { checkAuthFile, registryAccess } from '../registry-flags.js';
 import type { FlagValue, Parsed } from '../flags.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -12,6 +12,7 @@ export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
 }
 
 export async function printTags(repo: string, o: Record<string, FlagValue>): Promise<number> {
+  checkAuthFile(o);
   const limit = (o.limit as number | undefined) || undefined; // 0: every tag
   const { name, tags } = await listRepositoryTags(repo, registryAccess(o));
   const rows = tags.slice(0, limit ?? tags.length).map((t) => ({ Name: name, Tag: t }));
