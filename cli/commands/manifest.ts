@@ -89,12 +89,19 @@ export async function run(p: Parsed, g: GlobalOptions, def: CommandDef): Promise
       case 'create': {
         const [list, ...images] = p.args as [string, ...string[]];
         const id = createManifestList(store, list, { amend: !!o.amend, annotations: annotations(o.annotation, true) });
-        for (const image of images) {
-          lightRuntime();
-          await addToManifestList(store, id, image, {
-            all: !!o.all,
-            context: { registry: { tlsVerify: o.tlsVerify as boolean | undefined } },
-          });
+        try {
+          for (const image of images) {
+            lightRuntime();
+            await addToManifestList(store, id, image, {
+              all: !!o.all,
+              context: { registry: { tlsVerify: o.tlsVerify as boolean | undefined } },
+            });
+          }
+        } catch (e) {
+          // a failed create leaves no list behind (podman 4.3 keeps the empty list, whose name
+          // then refuses the next attempt); a list amended keeps what was added before
+          if (!o.amend) removeManifestLists(store, [id]);
+          throw e;
         }
         process.stdout.write(`${id}\n`);
         return 0;
