@@ -10,7 +10,8 @@ import { createDecompressor, sniffCompression } from '../compression/compression
 import { MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, parseImageConfig, parseManifestDocument, type ImageManifest } from '../media/index.js';
 import { chainIDs } from '../digest/chain.js';
 import { BlobStore } from './blobs.js';
-import { IndexDB, type LayerRecord, type NewImageRecord } from './index-db.js';
+import { IndexDB, lockTimeoutMs, type LayerRecord, type NewImageRecord } from './index-db.js';
+import { sqliteError } from './store-errors.js';
 import { Journal, signaturesFromJournal, type JournalEntry, type JournalSignature } from './journal.js';
 import { acquireOwner, releaseOwner } from './liveness.js';
 import { CONTAINERS_DIR, readContainerFiles } from './container-files.js';
@@ -325,9 +326,12 @@ function installIndex(root: string, file: string): string | undefined {
   const target = join(root, 'index.db');
   fsyncPath(file);
   if (readableIndex(target)) {
-    const db = openDatabase(target, { timeout: 60_000 });
+    // another writer holding the index is waited for as every writer waits (BERTH_LOCK_TIMEOUT),
+    // then reported as the store's error (STORE_LOCKED, STORE_FULL, ...), never SQLite's own
+    const waitMs = lockTimeoutMs();
+    const db = openDatabase(target, { timeout: waitMs });
     try {
-      db.pragma('busy_timeout = 60000');
+      db.pragma(`busy_timeout = ${waitMs}`);
       db.pragma('foreign_keys = OFF');
       db.prepare('ATTACH DATABASE ? AS r').run(file);
       db.transaction(() => {
@@ -342,6 +346,8 @@ function installIndex(root: string, file: string): string | undefined {
         db.exec(`UPDATE main.counters SET value = max(value, (SELECT value FROM r.counters WHERE name = 'seq')) WHERE name = 'seq'`);
       }).immediate();
       db.exec('DETACH DATABASE r');
+    } catch (e) {
+      throw sqliteError(e, target, waitMs);
     } finally {
       db.close();
     }
@@ -366,7 +372,7 @@ function readableIndex(file: string): boolean {
   if (!existsSync(file) || statSync(file).size === 0) return false;
   let db: Database.Database | undefined;
   try {
-    db = openDatabase(file, { fileMustExist: true, timeout: 60_000 });
+    db = openDatabase(file, { fileMustExist: true, timeout: lockTimeoutMs() });
     if (((db.pragma('user_version', { simple: true }) as number) || 0) < 1) return false;
     if (db.pragma('quick_check', { simple: true }) !== 'ok') return false;
     return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'images'`).get();
