@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { storeFsError } from './store-errors.js';
 
 /**
  * Liveness of store writers by OS locks that die with their process.
@@ -32,6 +33,24 @@ let exitHook = false;
 
 function lockFile(root: string, id: string): string {
   return join(root, LOCKS_DIR, `${id}.db`);
+}
+
+/**
+ * Why the lock file could not be made, as the store's error: a store (or its locks/) this
+ * process cannot write, or a full disk, is STORE_READONLY or STORE_FULL as for any other write
+ * (SQLite itself only says "unable to open database file").
+ */
+function lockFileError(e: unknown, root: string, file: string): BerthError {
+  if ((e as NodeJS.ErrnoException).syscall !== undefined)
+    return storeFsError(e, (e as NodeJS.ErrnoException).path ?? file, true, 'cannot create the process lock');
+  for (const dir of [join(root, LOCKS_DIR), root]) {
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+    } catch (a) {
+      if ((a as NodeJS.ErrnoException).code !== 'ENOENT') return storeFsError(a, dir, true, 'cannot create the process lock in');
+    }
+  }
+  return storeFsError(e, file, true, 'cannot create the process lock');
 }
 
 /** Ids are 32 hex digits; older stores used decimal PIDs (judged by PID, see `isLegacyPid`). */
@@ -68,7 +87,7 @@ export function acquireOwner(root: string): string {
     } catch {
       /* ignore */
     }
-    throw new BerthError('IO', `cannot create the process lock ${file}: ${(e as Error).message}`, { cause: e });
+    throw lockFileError(e, root, file);
   }
   held.set(root, { id, db, file, refs: 1 });
   if (!exitHook) {
