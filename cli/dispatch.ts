@@ -112,8 +112,11 @@ export function route(argv: readonly string[]): Route {
     const group = words;
     if (before.includes('--help') || before.includes('-h') || sub === '--help' || sub === '-h')
       return { kind: 'print', out: () => groupHelp(group), code: 0 };
-    if (sub === undefined)
+    if (sub === undefined) {
+      // a flag no command of the group has is pflag's error first, as podman's ("unknown flag: --x")
+      parseCommandLine(before, { name: group, flags: PERSISTENT_FLAGS, maxArgs: 0 });
       return { kind: 'print', out: () => groupHelp(group), err: `Error: missing command 'berth ${words} COMMAND'\n`, code: 125 };
+    }
     words = `${words} ${sub}`;
     args = [...before, ...args.slice(skip + 1)];
   }
