@@ -35,7 +35,8 @@ export interface TokenOptions {
   issuerTls?: boolean;
   /**
    * Repositories a user who presents credentials gets no access to at all (e.g. to refuse a
-   * cross-repository mount from them); anonymous pulls of them follow `anonymousPull`.
+   * cross-repository mount from them); anonymous pulls of them follow `anonymousPull`. Read at
+   * every token request: a test may add to the array it passed.
    */
   deniedRepositories?: string[];
 }
