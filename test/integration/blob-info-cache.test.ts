@@ -180,7 +180,7 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     assert.ok(!r.uploads.some((u) => u.endsWith(config)), r.uploads.join('\n'));
   });
 
-  // (copy does not mount from remembered repositories: the target repository holds the blobs here)
+  // (copy from the store uses the cache as push does; here the target repository holds the blobs already)
   test('copy from the store to a repository that holds the compressed layers uploads none', T, async () => {
     p1.requests.length = 0;
     const r = await b.run([
