@@ -1,6 +1,7 @@
 /**
  * berth image exists IMAGE — exit 0 if the image is in the store, 1 if not; no output.
- * Other failures (an ambiguous ID prefix, an unreadable store) are errors (exit 125).
+ * Other failures (a name that does not parse, an ambiguous ID prefix, an unreadable store) are
+ * errors (exit 125).
  */
 import { BerthError } from '../../src/errors.js';
 import { lookupImage } from '../../src/local.js';
@@ -15,8 +16,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     lookupImage(store, p.args[0]!);
     return 0;
   } catch (e) {
-    // a name that cannot be parsed names no local image (podman: "image not known")
-    if (e instanceof BerthError && (e.code === 'INVALID_REFERENCE' || e.code === 'IMAGE_NOT_FOUND')) return 1;
+    // a name that cannot be parsed is an error, as podman's ("repository name must be lowercase", exit 125)
+    if (e instanceof BerthError && e.code === 'IMAGE_NOT_FOUND') return 1;
     throw e;
   } finally {
     store.close();

@@ -90,16 +90,13 @@ export function createManifestList(store: Store, name: string, opts: CreateManif
   return id;
 }
 
-/** Whether `name` is a stored list; an image that is not a list is an error, as podman says. */
+/**
+ * Whether `name` is a stored list; an image that is not a list, or a name that does not parse
+ * (INVALID_REFERENCE), is an error, as podman says.
+ */
 export function manifestListExists(store: Store, name: string): boolean {
   if (findManifestList(store, name) !== undefined) return true;
-  let img;
-  try {
-    img = tryLookupImage(store, name);
-  } catch (e) {
-    if (e instanceof BerthError && e.code === 'INVALID_REFERENCE') return false;
-    throw e;
-  }
+  const img = tryLookupImage(store, name);
   if (img) throw new BerthError('INVALID_ARGUMENT', `${img.matchedName ?? name}: image is not a manifest list`, { subject: name });
   return false;
 }

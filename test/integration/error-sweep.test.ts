@@ -5,7 +5,8 @@
  * and leave a store holding an image, a container and a manifest list exactly as it was (and a
  * store that does not exist not created). Then the failures found by sweeping by hand, one test
  * each: files that do not exist (--authfile, completion --file), a manifest create that fails
- * half-way, `system recover` on a locked or read-only store, a group given an unknown flag.
+ * half-way, `system recover` on a locked or read-only store, a group given an unknown flag, names
+ * that do not parse given to `image exists` and `manifest exists`.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -205,6 +206,28 @@ describe('every command, bad flags and arguments', () => {
     );
     assert.deepEqual(failures, []);
     assert.equal(fs.existsSync(root), false);
+  });
+
+  test('image exists and manifest exists: a name that does not parse is an error (125), as podman; a missing one exit 1', async () => {
+    for (const cmd of [
+      ['image', 'exists'],
+      ['manifest', 'exists'],
+    ]) {
+      for (const [name, why] of [
+        ['UPPER', 'repository name must be lowercase'],
+        ['a@b', 'invalid digest'],
+        [':tag', 'repository name must have at least one component'],
+      ] as const) {
+        const r = await b.run([...cmd, name]);
+        assert.equal(r.code, 125, `${cmd.join(' ')} ${name}`);
+        assert.equal(r.stderr, `Error: invalid reference format ${JSON.stringify(name)}: ${why}\n`);
+      }
+      const missing = await b.run([...cmd, 'example.com/nosuch:1']);
+      assert.equal(missing.code, 1);
+      assert.equal(missing.stderr, '');
+    }
+    assert.equal((await b.run(['image', 'exists', 'example.com/sweep:1'])).code, 0);
+    assert.equal((await b.run(['manifest', 'exists', 'localhost/sweep-list:1'])).code, 0);
   });
 
   test('a group given a flag none of its commands has: unknown flag, as podman', async () => {
