@@ -180,22 +180,27 @@ describe('blob info cache: pushes reuse compressed layers', { skip }, () => {
     assert.ok(!r.uploads.some((u) => u.endsWith(config)), r.uploads.join('\n'));
   });
 
-  // (copy from the store uses the cache as push does; here the target repository holds the blobs already)
-  test('copy from the store to a repository that holds the compressed layers uploads none', T, async () => {
-    p1.requests.length = 0;
-    const r = await b.run([
-      'copy',
-      '-q',
-      '--dest-tls-verify=false',
-      'containers-storage:bic/loaded:1',
-      `docker://${p1.host}/bic/one:copied`,
-    ]);
-    assertOk(r, 'copy');
-    assert.deepEqual(
-      uploads(p1.requests).filter((u) => u === 'PATCH'),
-      [],
-      p1.requests.map((q) => `${q.method} ${q.url} ${q.status}`).join('\n'),
-    );
+  test('copy from the store uploads no layer: to a repository that holds them, or to one that can mount them', T, async () => {
+    for (const repo of ['bic/one', 'bic/copied']) {
+      p1.requests.length = 0;
+      const r = await b.run([
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        'containers-storage:bic/loaded:1',
+        `docker://${p1.host}/${repo}:copied`,
+      ]);
+      assertOk(r, `copy to ${repo}`);
+      const reqs = [...p1.requests];
+      assert.deepEqual(
+        uploads(reqs).filter((u) => u === 'PATCH'),
+        [],
+        reqs.map((q) => `${q.method} ${q.url} ${q.status}`).join('\n'),
+      );
+      // a new repository gets the layers by mounts from where the cache knows them
+      if (repo === 'bic/copied')
+        assert.equal(reqs.filter((q) => q.method === 'POST' && q.url.includes('mount=') && q.status === 201).length, 3);
+    }
   });
 
   test('a pull records the pairs of the diffIDs it verified, and where the blobs are; rmi forgets them', T, async () => {
