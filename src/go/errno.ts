@@ -10,6 +10,7 @@ const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
   ENOTDIR: 'not a directory',
   EEXIST: 'file exists',
   ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'cannot assign requested address',

@@ -195,7 +195,8 @@ export async function writeOutputFile(target: string, data: Buffer | string, wha
   try {
     await new Promise<void>((res, rej) => {
       out.stream.once('error', rej);
-      out.stream.end(data, () => res());
+      // end's callback is also how a failed write (a full disk) is told: never taken for success
+      out.stream.end(data, (err?: Error | null) => (err ? rej(err) : res()));
     });
     await out.commit();
   } catch (e) {

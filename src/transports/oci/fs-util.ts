@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors.js';
+import { goErrnoText } from '../../go/errno.js';
 import { trackTemp } from '../../util/output-file.js';
 import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../digest/digest.js';
 
@@ -23,7 +24,7 @@ export async function io<T>(p: Promise<T>, what: string): Promise<T> {
     return await p;
   } catch (e) {
     if (e instanceof BerthError) throw e;
-    throw new BerthError('IO', `${what}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError('IO', `${what}: ${goErrnoText(e)}`, { cause: e });
   }
 }
 
@@ -49,7 +50,7 @@ export async function openInside(
     real = await fsp.realpath(join(root, rel));
   } catch (e) {
     if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
-    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${goErrnoText(e)}`, { cause: e });
   }
   if (real !== rootReal && !real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep)) {
     throw new BerthError('INVALID_ARCHIVE', `${what}: ${role} ${rel} is a symlink leading outside the directory`);
@@ -60,14 +61,14 @@ export async function openInside(
     fh = await fsp.open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
-    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError('IO', `${what}: cannot open ${role} ${rel}: ${goErrnoText(e)}`, { cause: e });
   }
   let st: Stats;
   try {
     st = await fh.stat();
   } catch (e) {
     await fh.close();
-    throw new BerthError('IO', `${what}: cannot stat ${role} ${rel}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError('IO', `${what}: cannot stat ${role} ${rel}: ${goErrnoText(e)}`, { cause: e });
   }
   if (!st.isFile()) {
     await fh.close();
@@ -112,7 +113,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
     await fsp.rename(tmp, path);
   } catch (e) {
     await fsp.rm(tmp, { force: true });
-    throw new BerthError('IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+    throw new BerthError('IO', `cannot write ${path}: ${goErrnoText(e)}`, { cause: e });
   } finally {
     untrack();
   }
