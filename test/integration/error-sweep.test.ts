@@ -392,3 +392,65 @@ describe('system recover on a store it cannot change', () => {
     await runOk('chmod', ['-R', 'u+w', root]);
   });
 });
+
+describe('small files written beside the store on a full disk', { skip: isRoot ? false : 'needs root (mount)' }, () => {
+  let b: ScratchBerth;
+  let mnt: string;
+  before(async () => {
+    b = await scratchBerth();
+    const archive = path.join(b.dir, 'one.tar');
+    await fsp.writeFile(archive, dockerArchive([makeImage({ repoTags: ['example.com/one:1'], seed: 'full' })]));
+    assert.equal((await b.run(['load', '-q', '-i', archive])).code, 0);
+    mnt = path.join(b.dir, 'tmpfs');
+    await fsp.mkdir(mnt);
+    await runOk('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+  });
+  after(async () => {
+    if ((await run('umount', [mnt])).code !== 0) await run('umount', ['-l', mnt]);
+    await b.cleanup();
+  });
+
+  /** Fill the tmpfs to its last byte. */
+  function fillUp(): void {
+    const fd = fs.openSync(path.join(mnt, 'fill'), 'a');
+    const chunk = Buffer.alloc(64 * 1024);
+    try {
+      for (let size = chunk.length; size >= 512; size /= 2) {
+        for (;;) {
+          try {
+            fs.writeSync(fd, chunk.subarray(0, size));
+          } catch {
+            break;
+          }
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  test('push --digestfile and image trust set fail in one line; no empty file replaces the old one', async () => {
+    const policy = path.join(mnt, 'policy.json');
+    const before = '{"default":[{"type":"reject"}]}';
+    await fsp.writeFile(policy, before);
+    fillUp();
+    const digestfile = path.join(mnt, 'digest');
+    const push = await b.run(['push', '-q', '--digestfile', digestfile, 'example.com/one:1', `oci:${path.join(b.dir, 'pushed')}`]);
+    assertOneLineError(
+      push,
+      digestfile,
+      /^Error: pushed sha256:[0-9a-f]{64}, but cannot write the digest file \S+: no space left on device$/,
+    );
+    assert.equal(fs.existsSync(digestfile), false, 'no empty digest file');
+    const trust = await b.run(['image', 'trust', 'set', '-t', 'accept', '--signature-policy', policy, 'default']);
+    assertOneLineError(trust, policy, /^Error: cannot write \S+: no space left on device$/);
+    assert.equal(await fsp.readFile(policy, 'utf8'), before, 'the policy is as it was');
+    assert.deepEqual((await fsp.readdir(mnt)).sort(), ['fill', 'policy.json'], 'no temporary file left');
+  });
+
+  test("a blob that does not fit in an oci: destination: Go's words, not Node's", async () => {
+    fillUp();
+    const r = await b.run(['push', '-q', 'example.com/one:1', `oci:${path.join(mnt, 'layout')}`]);
+    assertOneLineError(r, mnt, /^Error: cannot write \S+: no space left on device$/);
+  });
+});
