@@ -564,12 +564,12 @@ export const COMMANDS: readonly CommandDef[] = [
     description:
       'Display the configuration of containers and images as JSON (or through a Go template). A name is looked up as a\ncontainer first, then as an image (--type narrows it to one kind).',
     usage: '[options] CONTAINER|IMAGE [CONTAINER|IMAGE...]',
-    minArgs: 1,
     missingArgs: 'no names or ids specified',
     completeArgs: 'image',
     examples: ['berth inspect alpine', 'berth inspect --format "{{.Id}} {{.Size}}" alpine', 'berth inspect --type container web'],
     flags: [
       INSPECT_FORMAT_FLAG,
+      { name: 'latest', short: 'l', type: 'bool', help: 'inspect the container created last (not with --type image)' },
       { name: 'size', short: 's', type: 'bool', help: "add a container's SizeRw and SizeRootFs (an image's size is always shown)" },
       {
         name: 'type',

@@ -8,6 +8,7 @@
  */
 import { BerthError } from '../../src/errors.js';
 import { containerInspectData, inspectImage, latestContainer, tryLookupContainer, type ContainerSize } from '../../src/local.js';
+import type { Store } from '../../src/local.js';
 import { goJSON } from '../../src/go/index.js';
 import { openStore } from '../open-store.js';
 import { writeStdout } from '../stdout-use.js';
@@ -28,10 +29,17 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
   const found: { json: object; view?: object }[] = [];
   const errors: string[] = [];
   try {
-    if (p.flags.latest !== true && p.args.length === 0) throw new BerthError('INVALID_ARGUMENT', 'no names or ids specified');
-    if (p.flags.latest === true && p.args.length > 0)
-      throw new BerthError('INVALID_ARGUMENT', '--latest and containers cannot be used together');
-    const names = p.flags.latest === true ? [latestContainer(store).id] : p.args;
+    const latest = p.flags.latest === true;
+    if (!latest && p.args.length === 0) throw new BerthError('INVALID_ARGUMENT', 'no names or ids specified');
+    if (latest && p.args.length > 0) throw new BerthError('INVALID_ARGUMENT', '--latest and arguments cannot be used together');
+    if (latest && kind === 'image') throw new BerthError('INVALID_ARGUMENT', 'latest is not supported for type "image"');
+    const names = [...p.args];
+    if (latest) {
+      // podman prints the (empty) result before its error when there is no container
+      const c = tryLatestContainer(store);
+      if (c) names.push(c.id);
+      else errors.push('inspecting object: no containers to inspect: no such container');
+    }
     for (const name of names) {
       try {
         const c = kind !== 'image' && name !== '' ? tryLookupContainer(store, name) : undefined;
@@ -72,4 +80,14 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
   if (errors.length === 0) return 0;
   for (const e of errors) process.stderr.write(`Error: ${e}\n`);
   return 125;
+}
+
+/** The container created last, or undefined when there is none. */
+function tryLatestContainer(store: Store): { id: string } | undefined {
+  try {
+    return latestContainer(store);
+  } catch (e) {
+    if (e instanceof BerthError && e.code === 'CONTAINER_NOT_FOUND') return undefined;
+    throw e;
+  }
 }

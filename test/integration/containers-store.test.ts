@@ -99,6 +99,9 @@ test('bad input: one line, podman words and exit codes, store unchanged', async 
     [['mount', '-l', 'c1'], 125, /^Error: --latest and containers cannot be used together$/],
     [['mount', '-a', '-l'], 125, /^Error: --all and --latest cannot be used together$/],
     [['umount', '-l', 'c1'], 125, /^Error: --latest and containers cannot be used together$/],
+    [['inspect', '-l', 'c1'], 125, /^Error: --latest and arguments cannot be used together$/],
+    [['container', 'inspect', '-l', 'c1'], 125, /^Error: --latest and arguments cannot be used together$/],
+    [['inspect', '-l', '--type', 'image'], 125, /^Error: latest is not supported for type "image"$/],
     [
       ['ps', '--sort', 'size-desc'],
       125,
@@ -125,6 +128,20 @@ test('bad input: one line, podman words and exit codes, store unchanged', async 
     assert.equal(r.code, code, `berth ${args.join(' ')}: ${r.stderr}`);
     assertOneLineError(r, '', /^Error: no such container$/);
   }
+  // inspect --latest prints podman's empty result before its error
+  for (const args of [
+    ['inspect', '-l'],
+    ['container', 'inspect', '-l'],
+  ]) {
+    const r = await berth(empty, args);
+    assert.equal(r.code, 125, `berth ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '[]\n');
+    assertOneLineError(r, '', /^Error: inspecting object: no containers to inspect: no such container$/);
+  }
+  // and the container created last when there is one
+  const second = (await ok(root, ['create', IMAGE])).trim();
+  assert.equal(await ok(root, ['inspect', '-l', '--format', '{{.Id}}']), `${second}\n`);
+  assert.equal(await ok(root, ['inspect', '--latest', '--type', 'container', '--format', '{{.Id}}']), `${second}\n`);
 });
 
 test('system recover keeps containers whose image comes back; gc and check see container directories', async () => {
