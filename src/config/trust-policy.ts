@@ -17,6 +17,7 @@ import { writeOutputFile } from '../util/output-file.js';
 import { policyFilePath, type PolicyOptions } from './policy.js';
 import { loadRegistriesD, type RegistriesD, type RegistryNamespace } from './registries-d.js';
 import { goErrnoText } from '../go/errno.js';
+import { goJSONSyntaxError } from '../go/json-syntax.js';
 
 /** One row of `image trust show` (its --json keys: transport, name, repo_name, keys, sigstore, type, gpg_id). */
 export interface TrustPolicyEntry {
@@ -93,7 +94,7 @@ function parseLenient(raw: Buffer, file: string): { default: Requirement[]; tran
   try {
     doc = JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    return fail((e as Error).message);
+    return fail(goJSONSyntaxError(raw) ?? (e as Error).message);
   }
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const reqs = (v: unknown, where: string): Requirement[] => {

@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import { goJSONSyntaxError } from '../go/json-syntax.js';
 
 /**
  * JSON.parse that rejects duplicate object keys (at any depth). Duplicate keys let two
@@ -10,8 +11,8 @@ export function parseStrictJSON(text: string, what: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    // V8 quotes a snippet of the input in its message; keep the error on one line
-    const msg = (e as Error).message.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => JSON.stringify(c).slice(1, -1));
+    // Go's words, as podman's (V8 quotes a snippet of the input in its own: kept on one line)
+    const msg = goJSONSyntaxError(text) ?? (e as Error).message.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => JSON.stringify(c).slice(1, -1));
     throw new BerthError('INVALID_MANIFEST', `${what} is not valid JSON: ${msg.length > 200 ? msg.slice(0, 197) + '...' : msg}`);
   }
   const dup = findDuplicateKey(text);
