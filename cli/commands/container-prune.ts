@@ -22,7 +22,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     }
     if (!answer || answer.trim().toLowerCase()[0] !== 'y') return 0;
   }
-  const store = openStore(g);
+  const store = openStore(g, 'free');
   let removed: string[];
   try {
     removed = pruneContainers(store, { filters: p.flags.filter as string[] });

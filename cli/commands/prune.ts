@@ -30,7 +30,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     }
     if (!answer || answer.trim().toLowerCase()[0] !== 'y') return 0;
   }
-  const store = openStore(g);
+  const store = openStore(g, 'free');
   let removed: string[];
   try {
     removed = pruneImages(store, { all, filters: p.flags.filter as string[] });

@@ -25,7 +25,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   const o = p.opts;
   if (p.changed.has('time') && o.force !== true)
     throw new BerthError('INVALID_ARGUMENT', '--force option must be specified to use the --time option');
-  const store = openStore(g);
+  const store = openStore(g, 'free');
   let removed;
   try {
     removed = removeContainers(store, p.args, {

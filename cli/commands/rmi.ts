@@ -15,7 +15,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   if (p.args.length === 0 && !all) throw new BerthError('INVALID_ARGUMENT', 'image name or ID must be specified');
   if (p.args.length > 0 && all)
     throw new BerthError('INVALID_ARGUMENT', 'when using the --all switch, you may not pass any images names or IDs');
-  const store = openStore(g);
+  const store = openStore(g, 'free');
   let report;
   try {
     report = removeImages(store, p.args, { force, ignore: force || p.flags.ignore === true, noPrune: p.flags['no-prune'] === true });

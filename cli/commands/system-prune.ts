@@ -23,7 +23,7 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     if (answer === undefined) throw new BerthError('INVALID_ARGUMENT', 'EOF');
     if (answer.toLowerCase()[0] !== 'y') return 0;
   }
-  const store = openStore(g);
+  const store = openStore(g, 'free');
   let r;
   try {
     r = pruneSystem(store, { all, filters: p.flags.filter as string[] });

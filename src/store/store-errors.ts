@@ -16,7 +16,11 @@ const PERMISSION_HINT = 'run berth as the owner of the store, or pass --root wit
 /** Below this many free bytes, an I/O error while writing is taken to mean a full disk. */
 const NEARLY_FULL = 1 << 20;
 
-export type StoreAccess = 'read' | 'write';
+/**
+ * How a caller uses the store: `read`, `write`, or `free` — a write that removes data (rmi,
+ * prune, gc, rm), the only kind that may take the store's reserve file on a full disk.
+ */
+export type StoreAccess = 'read' | 'write' | 'free';
 
 function errnoCode(e: unknown): string | undefined {
   const c = (e as { code?: unknown })?.code;

@@ -61,7 +61,9 @@ export interface StoreOptions {
    * `read`: the caller only reads. A store that cannot be written (read-only file system,
    * no write permission, no space left) is then opened as a read-only view, and a store
    * that does not exist yet reads as empty without being created. Default `write`: such a
-   * store fails with STORE_READONLY / STORE_FULL at once.
+   * store fails with STORE_READONLY / STORE_FULL at once. `free`: a write that removes data
+   * (rmi, prune, gc); on a full disk it gives back the reserve file to open the index, which a
+   * plain write never takes (the reserve is there so that space can be freed).
    */
   access?: StoreAccess;
 }
@@ -206,7 +208,7 @@ export class Store {
     }
     const denied = writeDenied(root, st !== undefined ? file : undefined);
     if (denied) {
-      if (access === 'write') throw storeReadOnly(denied.file, denied.reason);
+      if (access !== 'read') throw storeReadOnly(denied.file, denied.reason);
       return Store.readView(root);
     }
     // Opening for writing creates SQLite's WAL files, which a full disk may not hold.
@@ -220,9 +222,9 @@ export class Store {
     try {
       index = new IndexDB(root, { deferJournal });
     } catch (e) {
-      // A reader falls back to a read-only view; a writer (maybe rmi) gets the reserve.
+      // A reader falls back to a read-only view; a writer that frees space (rmi) gets the reserve.
       if (access === 'read' && isBerthError(e) && (e.code === 'STORE_FULL' || e.code === 'STORE_READONLY')) return Store.readView(root);
-      if (!isBerthError(e, 'STORE_FULL') || !releaseReserveFile(root)) throw e;
+      if (!isBerthError(e, 'STORE_FULL') || access !== 'free' || !releaseReserveFile(root)) throw e;
       index = new IndexDB(root, { deferJournal });
     }
     const s = new Store(root, index, access === 'read');

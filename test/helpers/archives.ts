@@ -386,7 +386,7 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
   const blobs: string[] = [];
   for (const alg of listDir(path.join(root, 'blobs')))
     for (const hex of listDir(path.join(root, 'blobs', alg))) blobs.push(`${alg}:${hex}`);
-  const store = Store.open({ root });
+  const store = Store.open({ root, access: 'read' }); // it may be full: reading never takes its reserve
   let images: unknown[];
   let leases: number;
   try {
