@@ -22,7 +22,7 @@ import { route } from '../../cli/dispatch.js';
 import { BerthError } from '../../src/errors.js';
 import type { FlagSpec } from '../../cli/flags.js';
 import { scratchBerth, BERTH_CLI, type ScratchBerth } from '../helpers/berth.js';
-import { assertOneLineError, dockerArchive, makeImage } from '../helpers/archives.js';
+import { assertOneLineError, dockerArchive, makeImage, makeTar } from '../helpers/archives.js';
 import { run, runOk, type RunResult } from '../helpers/tools.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -410,9 +410,9 @@ describe('small files written beside the store on a full disk', { skip: isRoot ?
     await b.cleanup();
   });
 
-  /** Fill the tmpfs to its last byte. */
-  function fillUp(): void {
-    const fd = fs.openSync(path.join(mnt, 'fill'), 'a');
+  /** Fill the file system of `file` to its last byte (the small tmpfs by default). */
+  function fillUp(file = path.join(mnt, 'fill')): void {
+    const fd = fs.openSync(file, 'a');
     const chunk = Buffer.alloc(64 * 1024);
     try {
       for (let size = chunk.length; size >= 512; size /= 2) {
@@ -446,6 +446,37 @@ describe('small files written beside the store on a full disk', { skip: isRoot ?
     assertOneLineError(trust, policy, /^Error: cannot write \S+: no space left on device$/);
     assert.equal(await fsp.readFile(policy, 'utf8'), before, 'the policy is as it was');
     assert.deepEqual((await fsp.readdir(mnt)).sort(), ['fill', 'policy.json'], 'no temporary file left');
+  });
+
+  test('on a full store, a command that frees nothing fails with STORE_FULL and leaves the reserve for rmi', async () => {
+    const big = path.join(b.dir, 'tmpfs-store');
+    await fsp.mkdir(big);
+    await runOk('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', big]);
+    try {
+      const root = path.join(big, 'store');
+      assert.equal((await b.run(['load', '-q', '-i', path.join(b.dir, 'one.tar')], { root })).code, 0);
+      const tar = path.join(b.dir, 'rootfs.tar');
+      await fsp.writeFile(tar, makeTar({ 'a.txt': 'a\n' }));
+      fillUp(path.join(big, 'fill'));
+      const reserve = await fsp.readFile(path.join(root, 'reserve'));
+      for (const args of [
+        ['import', '-q', tar, 'imp:1'],
+        ['create', '--name', 'c1', 'example.com/one:1'],
+      ]) {
+        const r = await b.run(args, { root });
+        assertOneLineError(
+          r,
+          root,
+          /^Error: cannot write \S+: no space left on device \(free space on that file system, e\.g\. with "berth rmi"/,
+        );
+        assert.equal(r.code, 125);
+        assert.deepEqual(await fsp.readFile(path.join(root, 'reserve')), reserve, `${args[0]} left the reserve`);
+      }
+      const rmi = await b.run(['rmi', 'example.com/one:1'], { root });
+      assert.equal(rmi.code, 0, rmi.stderr);
+    } finally {
+      if ((await run('umount', [big])).code !== 0) await run('umount', ['-l', big]);
+    }
   });
 
   test("a blob that does not fit in an oci: destination: Go's words, not Node's", async () => {
