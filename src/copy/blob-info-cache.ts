@@ -33,8 +33,7 @@ export interface BlobInfoCache {
   remember(pairs: readonly LearnedPair[], present: readonly Digest[]): void;
 }
 
-/** The "registry/repository" a docker reference names (the scope blob locations are kept by); else undefined. */
+/** The "registry/repository" a location is in (the scope blob locations are kept by); else undefined. */
 export function registryLocation(ref: ImageRef): string | undefined {
-  const r = ref.transport === 'docker' ? ref.dockerReference : undefined;
-  return r ? `${r.domain}/${r.path}` : undefined;
+  return ref.registryRepository;
 }

@@ -16,6 +16,12 @@ export interface ImageRef {
   readonly transport: TransportName;
   /** The docker reference naming the image, if the location has one (archive RepoTag, oci ref name...). */
   readonly dockerReference?: Reference;
+  /**
+   * "registry/repository" when the location is a repository of a registry: where its blobs
+   * may be mounted from into another repository of that registry, and the scope under which
+   * the blob info cache remembers them. Undefined for every other kind of location.
+   */
+  readonly registryRepository?: string;
   /** "transport:location" for messages. Never contains credentials. */
   toString(): string;
   /**

@@ -29,6 +29,9 @@ export class DockerRef implements ImageReference {
   get name(): string {
     return `${this.dockerReference.domain}/${this.dockerReference.path}`;
   }
+  get registryRepository(): string {
+    return this.name;
+  }
   get tag(): string | undefined {
     return this.dockerReference.tag;
   }
