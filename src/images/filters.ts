@@ -22,7 +22,14 @@ import { BerthError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ImageRow } from '../store/index-db.js';
 import { tryLookupImage } from './lookup.js';
-import { parseReferenceRaw, parseNormalizedReference, formatReference, repositoryName, type Reference } from '../reference/reference.js';
+import {
+  parseReferenceRaw,
+  parseNormalizedReference,
+  formatReference,
+  repositoryName,
+  splitRepositoryTag,
+  type Reference,
+} from '../reference/reference.js';
 import { parseTimestampFilter, type GoTime } from '../go/time.js';
 import { createdTime, type ImageSet } from './list.js';
 
@@ -314,12 +321,36 @@ function referenceMatcher(store: Store, value: string): (r: ImageRow) => boolean
     lookedUp = undefined;
   }
   const re = compilePathPattern(value);
+  const byRepository = new Map<string, boolean>();
   return (r) => {
     if (lookedUp !== undefined && r.id === lookedUp) return true;
     if (!re) return false;
-    for (const n of r.names) for (const c of referenceCandidates(n)) if (re.test(c)) return true;
+    for (let i = 0; i < r.names.length; i++) if (nameFormsMatch(re, r.names[i]!, byRepository)) return true;
     return false;
   };
+}
+
+/**
+ * Whether any of referenceCandidates(name) matches `re`. The three forms without the tag or
+ * digest belong to the name's repository, which an image's names (and a listing's) share:
+ * `byRepository` keeps their answer per repository for one pattern.
+ */
+export function nameFormsMatch(re: RegExp, name: string, byRepository: Map<string, boolean>): boolean {
+  let split: { repository: string; path: string };
+  try {
+    split = splitRepositoryTag(name);
+  } catch {
+    return re.test(name);
+  }
+  const { repository, path } = split;
+  let hit = byRepository.get(repository);
+  if (hit === undefined) {
+    hit = re.test(repository) || re.test(path) || re.test(repository.slice(repository.lastIndexOf('/') + 1));
+    byRepository.set(repository, hit);
+  }
+  if (hit) return true;
+  const suffix = name.slice(repository.length);
+  return suffix !== '' && (re.test(name) || re.test(path + suffix) || re.test(name.slice(name.lastIndexOf('/') + 1)));
 }
 
 // ---------------------------------------------------------------------------------------

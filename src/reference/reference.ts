@@ -119,38 +119,44 @@ export function withDefaultTag(r: Reference): Reference {
   return r;
 }
 
-/** Repositories splitRepositoryTag has found valid (a listing's names share few of them). */
-const validRepositories = new Set<string>();
+/** Repositories splitRepositoryTag has found valid, with their paths (a listing's names share few of them). */
+const validRepositories = new Map<string, string>();
 
 /**
- * `repositoryName(parseReferenceRaw(input))` and the tag, without the full parse of every
- * name: the grammar is repository, then `:tag`, so a name without a digest splits at its last
- * ':' after the last '/', and each distinct repository is parsed once. Names with a digest,
+ * `repositoryName(parseReferenceRaw(input))`, its path and the tag, without the full parse of
+ * every name: the grammar is repository, then `:tag`, so a name without a digest splits at its
+ * last ':' after the last '/', and each distinct repository is parsed once. Names with a digest,
  * and names that are not valid (same error), take the full parse.
  */
-export function splitRepositoryTag(input: string): { repository: string; tag: string | undefined } {
+export function splitRepositoryTag(input: string): { repository: string; path: string; tag: string | undefined } {
   if (typeof input === 'string' && !input.includes('@')) {
     const colon = input.lastIndexOf(':');
     const tagged = colon > input.lastIndexOf('/');
     const repository = tagged ? input.slice(0, colon) : input;
     const tag = tagged ? input.slice(colon + 1) : undefined;
-    if ((tag === undefined || TAG_RE.test(tag)) && isRepository(repository)) return { repository, tag };
+    if (tag === undefined || TAG_RE.test(tag)) {
+      const path = repositoryPath(repository);
+      if (path !== undefined) return { repository, path, tag };
+    }
   }
   const r = parseReferenceRaw(input);
-  return { repository: repositoryName(r), tag: r.tag };
+  return { repository: repositoryName(r), path: r.path, tag: r.tag };
 }
 
-function isRepository(s: string): boolean {
-  if (validRepositories.has(s)) return true;
+/** The path of a valid repository name (its registry dropped); undefined when it is not one. */
+function repositoryPath(s: string): string | undefined {
+  const known = validRepositories.get(s);
+  if (known !== undefined) return known;
+  let r: Reference;
   try {
-    const r = parseReferenceRaw(s);
-    if (r.tag !== undefined || r.digest !== undefined) return false;
+    r = parseReferenceRaw(s);
   } catch {
-    return false;
+    return undefined;
   }
+  if (r.tag !== undefined || r.digest !== undefined) return undefined;
   if (validRepositories.size >= 4096) validRepositories.clear(); // a bound, not a cache policy
-  validRepositories.add(s);
-  return true;
+  validRepositories.set(s, r.path);
+  return r.path;
 }
 
 /** "domain/path" (or just path when there is no domain). */

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Store } from '../../../src/store/store.js';
 import { isBerthError } from '../../../src/errors.js';
 import { listImages } from '../../../src/images/list.js';
-import { pathMatch, matchLabelFilter, referenceCandidates } from '../../../src/images/filters.js';
+import { compilePathPattern, nameFormsMatch, pathMatch, matchLabelFilter, referenceCandidates } from '../../../src/images/filters.js';
 import { writeImage, writeParentAndChild } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-filters-'));
@@ -275,6 +275,44 @@ test('Go path.Match semantics', () => {
     ['a\\', 'a', false],
   ];
   for (const [p, s, want] of t) assert.equal(pathMatch(p, s), want, `${p} ~ ${s}`);
+});
+
+test('nameFormsMatch answers as a test of every reference candidate, with its per-repository memo shared across names', () => {
+  let seed = 9;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const pick = <T>(a: T[]) => a[rnd(a.length)]!;
+  const repos = ['docker.io/library/alpine', 'quay.io/a/b', 'localhost:5000/x', 'a/b', 'alpine', 'Bad/Name', 'team3/app1'];
+  const suffixes = ['', ':latest', ':v1', `@sha256:${'1'.repeat(64)}`, ':v1@sha256:' + '2'.repeat(64), ':', '@x'];
+  const patterns = [
+    '*',
+    'alpine',
+    'alpine:*',
+    '*/alpine',
+    'library/*',
+    'docker.io/*/*',
+    'quay.io/a/b',
+    'a/b:v1',
+    '*:v1',
+    'b',
+    'b@sha256:*',
+    'team3/app1*',
+    '[ab]/b',
+    'x',
+    '*/*:latest',
+    'local*/*',
+  ];
+  let hits = 0;
+  for (const p of patterns) {
+    const re = compilePathPattern(p)!;
+    const memo = new Map<string, boolean>();
+    for (let i = 0; i < 300; i++) {
+      const name = pick(repos) + pick(suffixes);
+      const want = referenceCandidates(name).some((c) => re.test(c));
+      assert.equal(nameFormsMatch(re, name, memo), want, `${p} ~ ${name}`);
+      if (want) hits++;
+    }
+  }
+  assert.ok(hits > 500, `${hits} matches`);
 });
 
 test('reference candidates of a name (imageMatchesReferenceFilter)', () => {

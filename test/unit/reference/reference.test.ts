@@ -140,7 +140,7 @@ test('splitRepositoryTag gives what the full parse gives, and fails where it fai
   const digest = `@sha256:${HEX}`;
   let seed = 11;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  const outcome = (f: () => { repository: string; tag: string | undefined }) => {
+  const outcome = (f: () => { repository: string; path: string; tag: string | undefined }) => {
     try {
       return f();
     } catch (e) {
@@ -156,7 +156,7 @@ test('splitRepositoryTag gives what the full parse gives, and fails where it fai
     for (const input of [s, `${s.replace(/:[^/]*$/, '')}:t${i % 3}`]) {
       const full = outcome(() => {
         const r = parseReferenceRaw(input);
-        return { repository: repositoryName(r), tag: r.tag };
+        return { repository: repositoryName(r), path: r.path, tag: r.tag };
       });
       if (typeof full !== 'string') valid++;
       assert.deepEqual(
@@ -167,9 +167,9 @@ test('splitRepositoryTag gives what the full parse gives, and fails where it fai
     }
   }
   assert.ok(valid > 5000, `${valid} of the random names parsed`);
-  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b:v1'), { repository: 'localhost:5000/a/b', tag: 'v1' });
-  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b'), { repository: 'localhost:5000/a/b', tag: undefined });
-  assert.deepEqual(splitRepositoryTag('localhost:5000'), { repository: 'localhost', tag: '5000' });
-  assert.deepEqual(splitRepositoryTag(`q.io/a:v${digest}`), { repository: 'q.io/a', tag: 'v' });
+  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b:v1'), { repository: 'localhost:5000/a/b', path: 'a/b', tag: 'v1' });
+  assert.deepEqual(splitRepositoryTag('localhost:5000/a/b'), { repository: 'localhost:5000/a/b', path: 'a/b', tag: undefined });
+  assert.deepEqual(splitRepositoryTag('localhost:5000'), { repository: 'localhost', path: 'localhost', tag: '5000' });
+  assert.deepEqual(splitRepositoryTag(`q.io/a:v${digest}`), { repository: 'q.io/a', path: 'a', tag: 'v' });
   assert.throws(() => splitRepositoryTag('q.io/A:v'), /repository name must be lowercase/);
 });
