@@ -66,6 +66,8 @@ export interface Parsed {
   changed: Set<string>;
   /** `--help`/`-h` was given: the caller prints help and exits 0. */
   help: boolean;
+  /** The command's words as typed ("images", "image ls"). */
+  command: string;
 }
 
 /**
@@ -301,7 +303,7 @@ export function parseCommandLine(argv: readonly string[], spec: ParseSpec): Pars
   if (!help) checkArgCount(spec, args.length);
   const opts: Record<string, FlagValue> = {};
   for (const [k, v] of Object.entries(flags)) opts[camel(k)] = v;
-  return { flags, opts, args, changed, help };
+  return { flags, opts, args, changed, help, command: spec.name };
 }
 
 /** cobra's positional-argument checks (ExactArgs, MinimumNArgs, MaximumNArgs, RangeArgs). */

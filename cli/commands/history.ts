@@ -89,6 +89,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   else {
     out = renderOutput(rows, {
       format: p.changed.has('format') ? format : undefined,
+      name: 'history',
+      rowType: 'images.historyReporter',
       defaultTemplate: '{{range .}}{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}\n{{end -}}',
       headers: { CreatedBy: 'CREATED BY' },
     });

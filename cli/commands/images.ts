@@ -377,9 +377,11 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
       }
       out = alignTable(lines);
     } else {
-      const { renderOutput } = await import('../format/output.js');
+      const { renderOutput, templateName } = await import('../format/output.js');
       out = renderOutput(rows, {
         format,
+        name: templateName(p.command),
+        rowType: 'images.imageReporter',
         defaultTemplate: defaultFormat({ digests, history, readOnly }),
         headers: { ID: 'IMAGE ID', ReadOnly: 'R/O' },
         noHeading: p.flags.noheading === true,

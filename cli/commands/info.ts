@@ -65,7 +65,9 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
   else if (isJSONFormat(format)) process.stdout.write(`${goJSON(info, { indent: '  ' })}\n`);
   else {
     const { renderOutput } = await import('../format/output.js');
-    process.stdout.write(renderOutput([goFields(info)], { format, defaultTemplate: '', headers: {} }));
+    process.stdout.write(
+      renderOutput([goFields(info)], { format, defaultTemplate: '', headers: {}, name: 'info', rowType: '*define.Info', single: true }),
+    );
   }
   return 0;
 }

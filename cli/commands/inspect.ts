@@ -74,7 +74,15 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
     const { renderOutput } = await import('../format/output.js');
     const { inspectTemplateView } = await import('../format/inspect-view.js');
     const views = found.map((f) => (f.json instanceof Object && 'RepoTags' in f.json ? inspectTemplateView(f.json as never) : f.json));
-    out = renderOutput(views, { format, defaultTemplate: format, headers: {} });
+    try {
+      out = renderOutput(views, { format, defaultTemplate: format, headers: {}, name: 'inspect', rowType: 'interface {}' });
+    } catch (e) {
+      // podman's words for a template that fails while it runs (not for one that does not parse)
+      if (e instanceof BerthError && e.data?.phase === 'execute') {
+        throw new BerthError(e.code, `inspecting object: printing inspect output: ${e.message}`);
+      }
+      throw e;
+    }
   }
   writeStdout(out);
   if (errors.length === 0) return 0;

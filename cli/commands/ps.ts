@@ -255,11 +255,13 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     process.stdout.write(formatTable(o.noheading === true ? undefined : cols.header, rows.map(cols.cells)));
     return 0;
   }
-  const { renderOutput, isTableFormat } = await import('../format/output.js');
+  const { renderOutput, isTableFormat, templateName } = await import('../format/output.js');
   const userFormat = format ?? '';
   process.stdout.write(
     renderOutput(rows, {
       format: userFormat,
+      name: templateName(p.command),
+      rowType: 'containers.psReporter',
       defaultTemplate: '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
       headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'RUNNING FOR', Pod: 'POD ID', PodName: 'PODNAME', Size: 'SIZE' },
       noHeading: o.noheading === true || !isTableFormat(userFormat),

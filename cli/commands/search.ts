@@ -20,6 +20,7 @@ export async function printTags(repo: string, o: Record<string, FlagValue>): Pro
   process.stdout.write(
     renderOutput(rows, {
       format: o.format as string | undefined,
+      name: 'search',
       defaultTemplate: 'table {{.Name}}\t{{.Tag}}',
       headers: { Name: 'NAME', Tag: 'TAG' },
       json: o.format === 'json' ? [{ Name: name, Tags: tags.slice(0, limit ?? tags.length) }] : undefined,

@@ -51,6 +51,8 @@ export async function run(p: Parsed, g: GlobalOptions): Promise<number> {
     process.stdout.write(
       renderOutput(rows, {
         format,
+        name: 'df',
+        rowType: '*system.dfSummary',
         defaultTemplate: '{{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}\n',
         headers: { Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
       }),

@@ -19,7 +19,7 @@
  * when given, otherwise the field name split at camel-case boundaries and upper-cased
  * (`CreatedSince` → `CREATED SINCE`).
  */
-import { compileTemplate, type FuncMap, type Template } from './template.js';
+import { compileTemplate, type CompileOptions, type FuncMap, type Template } from './template.js';
 import { tabwrite, PODMAN_TABWRITER_OPTIONS } from './tabwriter.js';
 import { BerthError } from '../../src/errors.js';
 import { goJSON } from '../../src/go/index.js';
@@ -39,11 +39,29 @@ export interface RenderOutputOptions {
   json?: unknown;
   /** Extra template functions. */
   funcs?: FuncMap;
+  /** The template's name in its errors: podman's is the command's name (`images`, `list` for `image ls`, `inspect`). */
+  name?: string;
+  /** The Go type podman's errors name for a row (`can't evaluate field X in type images.imageReporter`). */
+  rowType?: string;
+  /**
+   * The template runs once against `rows[0]` itself, not over the list (podman's `info`, `version`):
+   * not wrapped in `{{range .}}`, so `{{.ID` is "unclosed action" there and "bad character" in a list.
+   */
+  single?: boolean;
 }
 
 const RANGE_RE = /\{\{[\t\n\f\r ]*range[\t\n\f\r ]*\.[\t\n\f\r ]*\}\}[\s\S]*\{\{[\t\n\f\r ]*end[\t\n\f\r ]*-?[\t\n\f\r ]*\}\}/;
 
 export { isJSONFormat };
+
+/**
+ * The name podman gives a command's template (cobra's Command.Name(): the last word, an alias
+ * spelled as the command's own name): `images`, `list` for `image ls`, `ps`, `inspect`.
+ */
+export function templateName(command: string): string {
+  const word = command.slice(command.lastIndexOf(' ') + 1);
+  return word === 'ls' ? 'list' : word;
+}
 
 /** Whether a format is a table format ("table " prefix). */
 export function isTableFormat(format: string): boolean {
@@ -123,31 +141,15 @@ export function formatJSON(value: unknown): string {
   return `${goJSON(value, { indent: '    ', maps: 'inferred' })}\n`;
 }
 
-function compileWithFallback(primary: string, fallback: string | undefined, bare: string, funcs?: FuncMap): Template {
-  let error: unknown;
+function compileWithFallback(primary: string, fallback: string | undefined, opts: CompileOptions): Template {
   try {
-    return compileTemplate(primary, { funcs });
+    return compileTemplate(primary, opts);
   } catch (e) {
-    if (!(e instanceof BerthError)) throw e;
-    error = e;
+    if (!(e instanceof BerthError) || fallback === undefined || fallback === primary) throw e;
   }
-  // podman retries without the \t/\n/space munging, so `{{printf "\n"}}` still parses.
-  if (fallback !== undefined && fallback !== primary) {
-    try {
-      return compileTemplate(fallback, { funcs });
-    } catch (e) {
-      if (!(e instanceof BerthError)) throw e;
-      error = e;
-    }
-  }
-  // Both failed: the user's text on its own (without the {{range}} wrapper) usually gives
-  // the clearest message, e.g. "unclosed action" for "{{.ID".
-  try {
-    compileTemplate(bare, { funcs });
-  } catch (e) {
-    if (e instanceof BerthError) throw e;
-  }
-  throw error;
+  // podman retries without the \t/\n/space munging, so `{{printf "\n"}}` still parses; when both
+  // fail, it reports the retry's error (so its line numbers count the user's lines as typed).
+  return compileTemplate(fallback, opts);
 }
 
 /** Renders `rows` following podman's --format rules (see the module comment). */
@@ -160,7 +162,15 @@ export function renderOutput(rows: readonly object[], opts: RenderOutputOptions)
   let fallback: string | undefined;
   let table = true;
   const source = userFormat ? format : opts.defaultTemplate;
-  const bare = normalizeFormat(source);
+  const compileOptions: CompileOptions = { funcs: opts.funcs, name: opts.name };
+  if (opts.rowType !== undefined) {
+    const type = opts.rowType;
+    compileOptions.typeName = (v) => (rows.includes(v) ? type : undefined);
+  }
+  if (opts.single && !isTableFormat(source)) {
+    const tpl = compileWithFallback(normalizeFormat(source), userFormat ? source : undefined, compileOptions);
+    return rows.map((row) => tpl.execute(row)).join('');
+  }
   if (isTableFormat(source)) {
     primary = `{{range .}}${normalizeFormat(source)}{{end -}}`;
     fallback = `{{range .}}${source.slice('table '.length)}{{end -}}`;
@@ -172,7 +182,7 @@ export function renderOutput(rows: readonly object[], opts: RenderOutputOptions)
     primary = enforceRange(normalizeFormat(source));
   }
 
-  const tpl = compileWithFallback(primary, fallback, bare, opts.funcs);
+  const tpl = compileWithFallback(primary, fallback, compileOptions);
   if (!table) return tpl.execute(rows);
   let text = '';
   if (!opts.noHeading) text += tpl.execute([headerRow(opts.headers)]);

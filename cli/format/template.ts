@@ -28,8 +28,9 @@
  *     fails with the list of valid fields.
  *   - objects with their own `toString` (class instances, Date) print via it, like a Go
  *     Stringer; other objects print as `map[k:v …]` with sorted keys.
- * Every error is a one-line `BerthError('INVALID_ARGUMENT', 'template: ...')`; execution
- * errors name the failing action (`at <.Foo>`), parse errors the line.
+ * Every error is a one-line `BerthError('INVALID_ARGUMENT', 'template: ...')` in Go's words:
+ * parse errors `template: NAME:LINE: MSG`, execution errors `template: NAME:LINE:COL: executing
+ * "NAME" at <NODE>: MSG` (`data.phase` says which).
  *
  * Known differences from Go: a JS number has no int/float distinction, so integral
  * floats print as integers (`{{1e6}}` → 1000000, Go: 1e+06) and `eq 1 1.0` is true;
@@ -40,8 +41,8 @@
  */
 import { BerthError } from '../../src/errors.js';
 import { formatValue, goQuote, goSprintf } from '../../src/go/index.js';
-import { templateError, ParseError, ExecError } from './template/errors.js';
-import { lex } from './template/lexer.js';
+import { templateError, ParseError, ExecError, errorContext, errorLocation } from './template/errors.js';
+import { lex, lineOf } from './template/lexer.js';
 import type { CompileOptions, TNode } from './template/ast.js';
 import { Parser } from './template/parser.js';
 import { buildFuncTable, DEFAULT_FUNCS } from './template/functions.js';
@@ -59,6 +60,9 @@ export class Template {
     readonly source: string,
     private readonly root: readonly TNode[],
     private readonly defs: ReadonlyMap<string, TNode[]>,
+    /** the name errors give (Go's Template.Name) */
+    readonly name = '',
+    private readonly typeName?: (value: object) => string | undefined,
   ) {}
 
   /** Names of templates declared with {{define}} / {{block}}. */
@@ -68,13 +72,19 @@ export class Template {
 
   /** Renders the template against `data` (the initial `.` and `$`). */
   execute(data: unknown): string {
-    const ex = new Executor(this.defs, data);
+    const ex = new Executor(this.defs, data, this.typeName);
     try {
       ex.walk(data, this.root);
     } catch (e) {
-      if (e instanceof ExecError) throw templateError(e.message, e.hint);
+      if (e instanceof ExecError) {
+        const at = ex.at;
+        const where = at
+          ? `${errorLocation(this.name, this.source, at.pos)}: executing ${JSON.stringify(this.name)} at <${errorContext(at.src)}>`
+          : this.name;
+        throw templateError(`${where}: ${e.message}`, 'execute');
+      }
       if (e instanceof BerthError) throw e;
-      if (e instanceof RangeError) throw templateError(`execution failed: ${e.message}`);
+      if (e instanceof RangeError) throw templateError(`${this.name}: execution failed: ${e.message}`, 'execute');
       throw e;
     }
     return ex.out;
@@ -84,17 +94,14 @@ export class Template {
 /** Parses a Go text/template. Throws a one-line BerthError('INVALID_ARGUMENT') on syntax errors. */
 export function compileTemplate(src: string, opts: CompileOptions = {}): Template {
   const funcs = opts.funcs ? buildFuncTable(opts.funcs) : DEFAULT_FUNCS;
+  const name = opts.name ?? '';
   try {
     const parser = new Parser(src, lex(src), funcs);
     const root = parser.parse();
-    return new Template(src, root, parser.defs);
+    return new Template(src, root, parser.defs, name, opts.typeName);
   } catch (e) {
-    if (e instanceof ParseError) {
-      const m = /function "([^"]+)" not defined/.exec(e.message);
-      const hint = m ? `available functions: ${[...funcs.keys()].sort().join(', ')}` : undefined;
-      throw templateError(e.message, hint);
-    }
-    if (e instanceof RangeError) throw templateError('max expression depth exceeded');
+    if (e instanceof ParseError) throw templateError(`${name}:${lineOf(src, e.pos)}: ${e.message}`, 'parse');
+    if (e instanceof RangeError) throw templateError(`${name}:1: max expression depth exceeded`, 'parse');
     throw e;
   }
 }

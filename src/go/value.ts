@@ -53,7 +53,11 @@ export function goTypeName(v: unknown): string {
     case 'symbol':
       return 'symbol';
   }
-  if (isArrayLike(v)) return v instanceof Uint8Array ? '[]uint8' : '[]interface {}';
+  if (isArrayLike(v)) {
+    if (v instanceof Uint8Array) return '[]uint8';
+    // a list of strings is Go's []string (names, tags); an empty one cannot tell
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? '[]string' : '[]interface {}';
+  }
   if (v instanceof Map || !isStructLike(v as object)) return 'map[string]interface {}';
   const ctor = (v as { constructor?: { name?: string } }).constructor;
   return ctor && ctor !== Object && ctor.name ? ctor.name : 'struct';

@@ -488,7 +488,11 @@ const BAD: Bad[] = [
     re: /^Error: "bogus" is not a valid field for sorting. Choose from: created, id, repository, size, tag$/,
   },
   { args: ['images', '--bogus'], code: 125, re: /^Error: unknown flag: --bogus/ },
-  { args: ['inspect', '--format', '{{.Nope}}', 'localhost/gold:1'], code: 125, re: /^Error: template: .*can't evaluate field Nope/ },
+  {
+    args: ['inspect', '--format', '{{.Nope}}', 'localhost/gold:1'],
+    code: 125,
+    re: /^Error: inspecting object: printing inspect output: template: inspect:1:13: executing "inspect" at <.Nope>: can't evaluate field Nope in type interface {}$/,
+  },
   { args: ['history', '--format', '{{.Nope}}', 'localhost/gold:1'], code: 125, re: /^Error: template: .*can't evaluate field Nope/ },
   { args: ['inspect', 'nothere'], code: 125, re: /^Error: inspecting object: no such object: "nothere"$/ },
   { args: ['image', 'inspect', 'nothere'], code: 125, re: /^Error: inspecting object: nothere: image not known$/ },

@@ -2,7 +2,7 @@
 import { formatValue, goTypeName, isArrayLike, isStringer, isStructLike, mapEntries } from '../../../src/go/index.js';
 import { ExecError } from './errors.js';
 import type { TemplateFunc, FuncSpec, Operand, Command, Pipe, TNode } from './ast.js';
-import { MISSING, NOT_FOUND, hasOwn, type Obj, getProp, fieldNames, isTrue } from './values.js';
+import { MISSING, NOT_FOUND, hasOwn, type Obj, getProp, isTrue } from './values.js';
 
 const enum Ctl {
   Normal = 0,
@@ -17,14 +17,23 @@ interface Var {
   value: unknown;
 }
 
+/** A node being run, for error messages: where it is and its text (Go's state.at). */
+export interface At {
+  pos: number;
+  src: string;
+}
+
 export class Executor {
   out = '';
   vars: Var[];
   depth = 0;
+  /** The node run last: an error is reported at it, as Go's. */
+  at: At | null = null;
 
   constructor(
     private readonly defs: ReadonlyMap<string, TNode[]>,
     data: unknown,
+    private readonly typeName?: (value: object) => string | undefined,
   ) {
     this.vars = [{ name: '$', value: data }];
   }
@@ -37,8 +46,10 @@ export class Executor {
           this.out += node.text;
           break;
         case 'action': {
+          const at = { pos: node.pos, src: `{{${node.pipe.src}}}` };
+          this.at = at;
           const v = this.evalPipeline(dot, node.pipe);
-          if (node.pipe.decl.length === 0) this.out += this.printable(v, node.pipe.src);
+          if (node.pipe.decl.length === 0) this.out += this.printable(v, at);
           break;
         }
         case 'if':
@@ -60,8 +71,9 @@ export class Executor {
         case 'continue':
           return Ctl.Continue;
         case 'template': {
+          this.at = node;
           const body = this.defs.get(node.name);
-          if (!body) throw new ExecError(`no such template "${node.name}"`);
+          if (!body) throw new ExecError(`template ${JSON.stringify(node.name)} not defined`);
           if (++this.depth > MAX_TEMPLATE_DEPTH) throw new ExecError(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
           const newDot = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
           const saved = this.vars;
@@ -132,8 +144,11 @@ export class Executor {
     this.vars.length = mark;
   }
 
-  private printable(v: unknown, src: string): string {
-    if (typeof v === 'function') throw new ExecError(`at <${src}>: can't print ${src} of type func`);
+  private printable(v: unknown, at: At): string {
+    if (typeof v === 'function') {
+      this.at = at;
+      throw new ExecError(`can't print ${at.src} of type func`);
+    }
     if (typeof v === 'string') return v;
     return formatValue(v);
   }
@@ -168,12 +183,13 @@ export class Executor {
 
   private notAFunction(args: readonly Operand[], final: unknown): void {
     if (args.length > 1 || final !== MISSING) {
-      throw new ExecError(`at <${args[0].src}>: can't give argument to non-function ${args[0].src}`);
+      throw new ExecError(`can't give argument to non-function ${args[0].src}`);
     }
   }
 
   private evalCommand(dot: unknown, cmd: Command, final: unknown): unknown {
     const first = cmd.args[0];
+    if (first.k !== 'pipe') this.at = first;
     switch (first.k) {
       case 'field':
         return this.evalFieldChain(dot, dot, first, first.path, cmd.args, final);
@@ -238,7 +254,7 @@ export class Executor {
     const hasArgs = args.length > 1 || final !== MISSING;
     if (typeof receiver === 'object' && !isArrayLike(receiver)) {
       if (receiver instanceof Map) {
-        if (hasArgs) throw new ExecError(`at <${node.src}>: ${name} is not a method but has arguments`);
+        if (hasArgs) throw new ExecError(`${name} is not a method but has arguments`);
         return receiver.has(name) ? receiver.get(name) : undefined;
       }
       const own = hasOwn.call(receiver, name);
@@ -253,23 +269,23 @@ export class Executor {
           try {
             return Reflect.apply(v as TemplateFunc, receiver, argv) as unknown;
           } catch (e) {
-            throw new ExecError(`at <${node.src}>: error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
+            throw new ExecError(`error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        if (hasArgs) throw new ExecError(`at <${node.src}>: ${name} has arguments but cannot be invoked as function`);
+        if (hasArgs) throw new ExecError(`${name} has arguments but cannot be invoked as function`);
         return v;
       }
       if (!isStructLike(receiver)) {
-        if (hasArgs) throw new ExecError(`at <${node.src}>: ${name} is not a method but has arguments`);
+        if (hasArgs) throw new ExecError(`${name} is not a method but has arguments`);
         return undefined;
       }
-      const fields = fieldNames(receiver);
-      throw new ExecError(`at <${node.src}>: can't evaluate field ${name}${fields.length ? ` (valid fields: ${fields.join(', ')})` : ''}`);
     }
-    throw new ExecError(`at <${node.src}>: can't evaluate field ${name} in type ${goTypeName(receiver)}`);
+    const type = (typeof receiver === 'object' ? this.typeName?.(receiver) : undefined) ?? goTypeName(receiver);
+    throw new ExecError(`can't evaluate field ${name} in type ${type}`);
   }
 
   private evalArg(dot: unknown, a: Operand): unknown {
+    this.at = a;
     let v: unknown;
     switch (a.k) {
       case 'dot':
@@ -294,28 +310,22 @@ export class Executor {
         v = this.evalFieldChain(dot, this.evalArg(dot, a.base), a, a.path, [a], MISSING);
         break;
       case 'ident':
-        v = this.callFunction(dot, a, [a], MISSING, a.src);
+        v = this.callFunction(dot, a, [a], MISSING, a);
         break;
     }
     return v === undefined ? null : v;
   }
 
   private evalFunction(dot: unknown, ident: { spec: FuncSpec; src: string }, cmd: Command, final: unknown): unknown {
-    return this.callFunction(dot, ident, cmd.args, final, cmd.src);
+    return this.callFunction(dot, ident, cmd.args, final, cmd);
   }
 
-  private callFunction(
-    dot: unknown,
-    ident: { spec: FuncSpec; src: string },
-    args: readonly Operand[],
-    final: unknown,
-    src: string,
-  ): unknown {
+  private callFunction(dot: unknown, ident: { spec: FuncSpec; src: string }, args: readonly Operand[], final: unknown, cmd: At): unknown {
     const spec = ident.spec;
     const argc = args.length - 1 + (final === MISSING ? 0 : 1);
     if (argc < spec.min || argc > spec.max) {
       const want = spec.min === spec.max ? `${spec.min}` : `at least ${spec.min}`;
-      throw new ExecError(`at <${src}>: wrong number of args for ${spec.name}: want ${want} got ${argc}`);
+      throw new ExecError(`wrong number of args for ${spec.name}: want ${want} got ${argc}`);
     }
     if (spec.lazy) {
       // and/or short-circuit, returning the deciding argument.
@@ -336,10 +346,11 @@ export class Executor {
     } catch (e) {
       if (e instanceof ExecError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
-      throw new ExecError(`at <${src}>: error calling ${spec.name}: ${msg}`);
+      this.at = cmd;
+      throw new ExecError(`error calling ${spec.name}: ${msg}`);
     }
   }
 }
 
 /** The argument list of a bare field access (the operand itself, no arguments). */
-const NO_ARGS: readonly Operand[] = [{ k: 'dot', src: '.' }];
+const NO_ARGS: readonly Operand[] = [{ k: 'dot', src: '.', pos: 0 }];

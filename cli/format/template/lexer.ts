@@ -1,5 +1,9 @@
-/** The lexer: template text → tokens (text, action delimiters, and the items inside actions), as Go's text/template/parse lexes. */
-import { ParseError } from './errors.js';
+/**
+ * The lexer: template text → tokens (text, action delimiters, and the items inside actions), as
+ * Go's text/template/parse lexes. A lexical error ends the tokens with an `error` token, as Go's
+ * lexer emits one: the parser reports it when it gets there, so an earlier parse error wins (as
+ * in Go, `{{)}}` is `unexpected ")" in command`).
+ */
 
 type TokKind =
   | 'text'
@@ -23,6 +27,7 @@ type TokKind =
   | 'char'
   | 'keyword'
   | 'nil'
+  | 'error'
   | 'eof';
 
 export interface Tok {
@@ -72,6 +77,16 @@ export function lineOf(src: string, pos: number): number {
   return line;
 }
 
+/** Thrown inside lex() to stop at a lexical error (it becomes the last token). */
+class LexError extends Error {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
+    super(message);
+  }
+}
+
 function describeChar(s: string, i: number): string {
   const cp = s.codePointAt(i) ?? 0;
   const hex = cp.toString(16).toUpperCase().padStart(4, '0');
@@ -80,11 +95,21 @@ function describeChar(s: string, i: number): string {
 
 export function lex(src: string): Tok[] {
   const toks: Tok[] = [];
+  try {
+    lexInto(src, toks);
+  } catch (e) {
+    if (!(e instanceof LexError)) throw e;
+    toks.push({ k: 'error', v: e.message, pos: e.pos });
+  }
+  return toks;
+}
+
+function lexInto(src: string, toks: Tok[]): void {
   const n = src.length;
   let pos = 0;
   let trimNext = false;
   const err = (at: number, msg: string): never => {
-    throw new ParseError(`line ${lineOf(src, at)}: ${msg}`);
+    throw new LexError(msg, at);
   };
 
   while (pos <= n) {
@@ -220,9 +245,10 @@ export function lex(src: string): Tok[] {
           p++;
           continue;
         case ')':
+          // as Go's lexer: the paren is emitted before the error
+          toks.push({ k: 'rparen', v: ')', pos: p });
           depth--;
           if (depth < 0) err(p, "unexpected right paren U+0029 ')'");
-          toks.push({ k: 'rparen', v: ')', pos: p });
           p++;
           continue;
         default:
@@ -276,7 +302,6 @@ export function lex(src: string): Tok[] {
     pos = p;
   }
   toks.push({ k: 'eof', v: '', pos: n });
-  return toks;
 }
 
 /** Scans a Go number literal at p; returns the end offset or -1 on bad syntax. */

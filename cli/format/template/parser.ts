@@ -1,6 +1,6 @@
 /** The parser: tokens → syntax tree, with Go's parse-time checks (undefined functions and variables, misplaced keywords). */
 import { ParseError } from './errors.js';
-import { type Tok, lineOf } from './lexer.js';
+import type { Tok } from './lexer.js';
 import type { FuncSpec, Operand, Command, Pipe, TNode, Marker } from './ast.js';
 
 export class Parser {
@@ -17,7 +17,7 @@ export class Parser {
 
   private error(msg: string, tok?: Tok): never {
     const at = tok ?? this.toks[Math.min(this.i, this.toks.length - 1)];
-    throw new ParseError(`line ${lineOf(this.src, at.pos)}: ${msg}`);
+    throw new ParseError(msg, at.pos);
   }
 
   private next(): Tok {
@@ -52,12 +52,16 @@ export class Parser {
         return `<${t.v}>`;
       case 'space':
         return 'space';
+      case 'error':
+        return t.v;
       default:
         return JSON.stringify(t.v.length > 10 ? `${t.v.slice(0, 10)}...` : t.v);
     }
   }
 
   private unexpected(t: Tok, context: string): never {
+    // a lexical error is reported in its own words
+    if (t.k === 'error') this.error(t.v, t);
     this.error(`unexpected ${this.describe(t)} in ${context}`, t);
   }
 
@@ -155,7 +159,7 @@ export class Parser {
       }
     }
     this.i--;
-    return { k: 'action', pipe: this.pipeline('command', 'rdelim') };
+    return { k: 'action', pipe: this.pipeline('command', 'rdelim'), pos: t.pos };
   }
 
   private loopControl(kind: 'break' | 'continue', t: Tok): TNode {
@@ -199,21 +203,24 @@ export class Parser {
   }
 
   private templateControl(): TNode {
-    const name = this.templateName(this.nextNonSpace(), 'template');
+    const nameTok = this.nextNonSpace();
+    const name = this.templateName(nameTok, 'template');
     let pipe: Pipe | null = null;
     if (this.peekNonSpace().k !== 'rdelim') {
       pipe = this.pipeline('template', 'rdelim');
     } else {
       this.nextNonSpace();
     }
-    return { k: 'template', name, pipe, src: `template ${JSON.stringify(name)}` };
+    const src = `{{template ${JSON.stringify(name)}${pipe ? ` ${pipe.src}` : ''}}}`;
+    return { k: 'template', name, pipe, src, pos: nameTok.pos };
   }
 
   private blockControl(): TNode {
-    const name = this.templateName(this.nextNonSpace(), 'block');
+    const nameTok = this.nextNonSpace();
+    const name = this.templateName(nameTok, 'block');
     const pipe = this.pipeline('block', 'rdelim');
     this.defineBody(name);
-    return { k: 'template', name, pipe, src: `block ${JSON.stringify(name)}` };
+    return { k: 'template', name, pipe, src: `{{template ${JSON.stringify(name)} ${pipe.src}}}`, pos: nameTok.pos };
   }
 
   private pipeline(context: string, end: 'rdelim' | 'rparen'): Pipe {
@@ -305,7 +312,7 @@ export class Parser {
       break;
     }
     if (args.length === 0) this.error('empty command', first);
-    return { args, src: this.src.slice(first.pos, endPos) };
+    return { args, src: this.src.slice(first.pos, endPos), pos: first.pos };
   }
 
   private operand(): Operand | null {
@@ -313,21 +320,23 @@ export class Parser {
     const node = this.term();
     if (!node) return null;
     if (this.peek().k === 'field') {
+      // as Go's parser: a chain of fields is where its second field starts
+      const pos = this.peek().pos;
       const path: string[] = [];
       while (this.peek().k === 'field') path.push(this.next().v.slice(1));
       const last = this.toks[this.i - 1];
       const src = this.src.slice(start.pos, last.pos + last.v.length);
       switch (node.k) {
         case 'field':
-          return { k: 'field', path: [...node.path, ...path], src };
+          return { k: 'field', path: [...node.path, ...path], src, pos };
         case 'var':
-          return { k: 'var', name: node.name, path: [...node.path, ...path], src };
+          return { k: 'var', name: node.name, path: [...node.path, ...path], src, pos };
         case 'lit':
         case 'nil':
         case 'dot':
           return this.error(`unexpected . after term ${JSON.stringify(node.src)}`);
         default:
-          return { k: 'chain', base: node, path, src };
+          return { k: 'chain', base: node, path, src, pos };
       }
     }
     return node;
@@ -339,33 +348,33 @@ export class Parser {
       case 'ident': {
         const spec = this.funcs.get(t.v);
         if (!spec) {
-          throw new ParseError(`line ${lineOf(this.src, t.pos)}: function "${t.v}" not defined`);
+          throw new ParseError(`function "${t.v}" not defined`, t.pos);
         }
-        return { k: 'ident', spec, src: t.v };
+        return { k: 'ident', spec, src: t.v, pos: t.pos };
       }
       case 'dot':
-        return { k: 'dot', src: '.' };
+        return { k: 'dot', src: '.', pos: t.pos };
       case 'nil':
-        return { k: 'nil', src: 'nil' };
+        return { k: 'nil', src: 'nil', pos: t.pos };
       case 'var': {
         if (!this.vars.includes(t.v)) this.error(`undefined variable "${t.v}"`, t);
-        return { k: 'var', name: t.v, path: [], src: t.v };
+        return { k: 'var', name: t.v, path: [], src: t.v, pos: t.pos };
       }
       case 'field':
-        return { k: 'field', path: [t.v.slice(1)], src: t.v };
+        return { k: 'field', path: [t.v.slice(1)], src: t.v, pos: t.pos };
       case 'bool':
-        return { k: 'lit', value: t.v === 'true', src: t.v };
+        return { k: 'lit', value: t.v === 'true', src: t.v, pos: t.pos };
       case 'number':
-        return { k: 'lit', value: this.parseNumber(t), src: t.v };
+        return { k: 'lit', value: this.parseNumber(t), src: t.v, pos: t.pos };
       case 'charconst':
-        return { k: 'lit', value: this.parseChar(t), src: t.v };
+        return { k: 'lit', value: this.parseChar(t), src: t.v, pos: t.pos };
       case 'string':
       case 'rawstring':
-        return { k: 'lit', value: this.unquote(t), src: t.v };
+        return { k: 'lit', value: this.unquote(t), src: t.v, pos: t.pos };
       case 'lparen': {
         const pipe = this.pipeline('parenthesized pipeline', 'rparen');
         const close = this.toks[this.i - 1];
-        return { k: 'pipe', pipe, src: this.src.slice(t.pos, close.pos + 1) };
+        return { k: 'pipe', pipe, src: this.src.slice(t.pos, close.pos + 1), pos: t.pos };
       }
       default:
         this.i--;

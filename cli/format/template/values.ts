@@ -19,21 +19,6 @@ export function getProp(o: object, name: string): unknown {
   return NOT_FOUND;
 }
 
-function isNativeProto(p: object): boolean {
-  const ctor = (p as { constructor?: unknown }).constructor;
-  return typeof ctor === 'function' && Function.prototype.toString.call(ctor).includes('[native code]');
-}
-
-export function fieldNames(o: object): string[] {
-  const names = new Set<string>(Object.keys(o));
-  let p = Object.getPrototypeOf(o);
-  while (p !== null && p !== Object.prototype && !isNativeProto(p)) {
-    for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor') names.add(k);
-    p = Object.getPrototypeOf(p);
-  }
-  return [...names];
-}
-
 /** Go truthiness: false, 0, "", nil, and empty slices/maps are false. */
 export function isTrue(v: unknown): boolean {
   if (v === null || v === undefined) return false;

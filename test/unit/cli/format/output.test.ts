@@ -9,6 +9,7 @@ import {
   splitCamelCase,
   headerForField,
   formatJSON,
+  templateName,
   type RenderOutputOptions,
 } from '../../../../cli/format/output.js';
 import { BerthError } from '../../../../src/errors.js';
@@ -177,17 +178,37 @@ function renderError(format: string): BerthError {
 }
 
 test('unknown field, unknown function and bad syntax are one-line errors', () => {
-  assert.equal(
-    renderError('{{.Repo}}').message,
-    "template: at <.Repo>: can't evaluate field Repo (valid fields: Repository, Tag, ID, CreatedSince, Size, Labels)",
-  );
+  assert.equal(renderError('{{.Repo}}').message, 'template: :1:13: executing "" at <.Repo>: can\'t evaluate field Repo in type struct');
   assert.match(renderError('table {{.Nope}}').message, /can't evaluate field Nope/);
   const fn = renderError('{{shout .ID}}');
-  assert.equal(fn.message, 'template: line 1: function "shout" not defined');
-  assert.match(fn.hint ?? '', /available functions: .*json.*truncate/);
-  assert.match(renderError('{{.ID').message, /^template: line 1: unclosed action$/);
+  assert.equal(fn.message, 'template: :1: function "shout" not defined');
+  // as podman: the user's text is wrapped in {{range .}}...{{end -}}, so an unclosed action
+  // meets the wrapper's "{"; when both parses fail, the error of the one without \n/\t munging
+  // is reported, so lines count as typed
+  assert.equal(renderError('{{.ID').message, "template: :1: bad character U+007B '{'");
   assert.match(renderError('{{if .ID}}x').message, /unexpected EOF/);
-  assert.match(renderError('table {{.ID').message, /^template: line 1: unclosed action$/);
+  assert.equal(renderError('a\\nb\\n{{if .ID}}').message, 'template: :1: unexpected EOF');
+  assert.equal(renderError('table {{.ID').message, "template: :1: bad character U+007B '{'");
+  assert.equal(
+    renderError('{{.ID}}\n\n{{.Repo}}').message,
+    'template: :3:2: executing "" at <.Repo>: can\'t evaluate field Repo in type struct',
+  );
+  // the command's name and row type, as podman's; `single` runs the template on one object, unwrapped
+  const named = { ...base, name: 'images', rowType: 'images.imageReporter' };
+  assert.throws(() => renderOutput(rows, { ...named, format: '{{.Repo}}' }), {
+    message: 'template: images:1:13: executing "images" at <.Repo>: can\'t evaluate field Repo in type images.imageReporter',
+  });
+  const info = { ...base, name: 'info', rowType: '*define.Info', single: true };
+  assert.throws(() => renderOutput(rows, { ...info, format: '{{.ID' }), { message: 'template: info:1: unclosed action' });
+  assert.throws(() => renderOutput(rows, { ...info, format: '{{else}}' }), { message: 'template: info:1: unexpected {{else}}' });
+  assert.throws(() => renderOutput(rows, { ...info, format: '{{.Repo}}' }), {
+    message: 'template: info:1:2: executing "info" at <.Repo>: can\'t evaluate field Repo in type *define.Info',
+  });
+  assert.equal(renderOutput(rows.slice(0, 1), { ...info, format: '{{.Tag}}' }), `${rows[0]!.Tag}\n`);
+  assert.equal(templateName('images'), 'images');
+  assert.equal(templateName('image ls'), 'list');
+  assert.equal(templateName('container list'), 'list');
+  assert.equal(templateName('image inspect'), 'inspect');
   assert.match(renderError('{{.ID}} {{end}}').message, /unexpected \{\{end\}\}/);
   // An unknown field in the default template is reported too.
   assert.throws(() => renderOutput(rows, { ...base, defaultTemplate: '{{.Digest}}' }), /can't evaluate field Digest/);

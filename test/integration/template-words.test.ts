@@ -1,0 +1,149 @@
+/**
+ * --format templates that fail: podman's words (Go text/template's, with podman's template names
+ * and row types), the first line of stderr and the exit code. Each row runs against berth and,
+ * when podman is installed, against podman 4.3.1 with a scratch store holding the same imported
+ * image; both must give the row's words.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { haveTool, makeTar, scratchPodman, type RunResult, type ScratchPodman } from '../helpers/tools.js';
+import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
+
+const withPodman = haveTool('podman');
+const T = { timeout: 120_000 };
+const IMAGE = 'localhost/words/tpl:1';
+
+interface Row {
+  args: string[];
+  /** The first line of stderr (exit code 125); image IDs read as ID; one ending "in type " is a prefix. */
+  first: string;
+}
+
+const ROWS: Row[] = [
+  // a list command wraps the user's text in {{range .}}...{{end -}}: the wrapper's "{" is met first
+  { args: ['images', '--format', '{{.ID'], first: "Error: template: images:1: bad character U+007B '{'" },
+  { args: ['image', 'ls', '--format', '{{.ID'], first: "Error: template: list:1: bad character U+007B '{'" },
+  { args: ['images', '--format', 'table {{.ID'], first: "Error: template: images:1: bad character U+007B '{'" },
+  { args: ['images', '--format', '{{.ID}'], first: "Error: template: images:1: bad character U+007D '}'" },
+  { args: ['images', '--format', '{{json .ID}}{{'], first: 'Error: template: images:1: unexpected "{" in command' },
+  { args: ['images', '--format', '{{)}}'], first: 'Error: template: images:1: unexpected ")" in command' },
+  { args: ['images', '--format', '{{foo .ID}}'], first: 'Error: template: images:1: function "foo" not defined' },
+  { args: ['images', '--format', '{{if .ID}}'], first: 'Error: template: images:1: unexpected EOF' },
+  // lines count as typed (a literal \n is not a new line in the error)
+  { args: ['images', '--format', 'a\\nb\\n{{if .ID}}'], first: 'Error: template: images:1: unexpected EOF' },
+  { args: ['images', '--format', '{{.ID}}{{end}}'], first: 'Error: template: images:1: unexpected {{end}}' },
+  { args: ['images', '--format', '{{"abc}}'], first: 'Error: template: images:1: unterminated quoted string' },
+  { args: ['images', '--format', '{{$x}}'], first: 'Error: template: images:1: undefined variable "$x"' },
+  {
+    args: ['images', '--format', '{{.Foo}}'],
+    first: 'Error: template: images:1:13: executing "images" at <.Foo>: can\'t evaluate field Foo in type images.imageReporter',
+  },
+  {
+    args: ['images', '--format', '{{.ID}}\\n\\n{{.Foo}}'],
+    first: 'Error: template: images:3:2: executing "images" at <.Foo>: can\'t evaluate field Foo in type images.imageReporter',
+  },
+  {
+    args: ['image', 'list', '--format', '{{.Names.Foo}}'],
+    first: 'Error: template: list:1:19: executing "list" at <.Names.Foo>: can\'t evaluate field Foo in type []string',
+  },
+  {
+    args: ['images', '--format', '{{range .ID}}{{end}}'],
+    first: 'Error: template: images:1:19: executing "images" at <.ID>: range can\'t iterate over ID',
+  },
+  {
+    args: ['images', '--format', '{{printf}}'],
+    first: 'Error: template: images:1:13: executing "images" at <printf>: wrong number of args for printf: want at least 1 got 0',
+  },
+  {
+    args: ['images', '--format', '{{len 3}}'],
+    first: 'Error: template: images:1:13: executing "images" at <len 3>: error calling len: len of type int',
+  },
+  {
+    args: ['images', '--format', '{{template "x"}}'],
+    first: 'Error: template: images:1:22: executing "images" at <{{template "x"}}>: template "x" not defined',
+  },
+  {
+    args: ['history', '--format', '{{.Foo}}', IMAGE],
+    first: 'Error: template: history:1:13: executing "history" at <.Foo>: can\'t evaluate field Foo in type images.historyReporter',
+  },
+  { args: ['history', '--format', '{{.ID', IMAGE], first: "Error: template: history:1: bad character U+007B '{'" },
+  // inspect: parse errors as the others, execution errors behind podman's prefix
+  { args: ['inspect', '--format', '{{.ID', IMAGE], first: "Error: template: inspect:1: bad character U+007B '{'" },
+  { args: ['image', 'inspect', '--format', '{{if .Id}}', IMAGE], first: 'Error: template: inspect:1: unexpected EOF' },
+  {
+    args: ['inspect', '--format', '{{.Foo}}', IMAGE],
+    first:
+      'Error: inspecting object: printing inspect output: template: inspect:1:13: executing "inspect" at <.Foo>: can\'t evaluate field Foo in type interface {}',
+  },
+  {
+    args: ['image', 'inspect', '--format', '{{.History.Foo}}', IMAGE],
+    first:
+      'Error: inspecting object: printing inspect output: template: inspect:1:21: executing "inspect" at <.History.Foo>: can\'t evaluate field Foo in type ',
+  },
+  // info runs the template on one object, not over a list
+  { args: ['info', '--format', '{{.ID'], first: 'Error: template: info:1: unclosed action' },
+  { args: ['info', '--format', '{{else}}'], first: 'Error: template: info:1: unexpected {{else}}' },
+  {
+    args: ['info', '--format', '{{.Foo}}'],
+    first: 'Error: template: info:1:2: executing "info" at <.Foo>: can\'t evaluate field Foo in type *define.Info',
+  },
+  {
+    args: ['system', 'info', '--format', '{{.Host.Foo | json}}'],
+    first: 'Error: template: info:1:7: executing "info" at <.Host.Foo>: can\'t evaluate field Foo in type ',
+  },
+  { args: ['ps', '--format', '{{.ID'], first: "Error: template: ps:1: bad character U+007B '{'" },
+  { args: ['container', 'ls', '--format', '{{foo}}'], first: 'Error: template: list:1: function "foo" not defined' },
+  {
+    args: ['system', 'df', '--format', '{{.Foo}}'],
+    first: 'Error: template: df:1:13: executing "df" at <.Foo>: can\'t evaluate field Foo in type *system.dfSummary',
+  },
+];
+
+/** stderr's first line with image IDs read as ID. */
+function firstLine(r: RunResult): string {
+  return (r.stderr.split('\n')[0] ?? '').replace(/\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g, 'ID');
+}
+
+describe("template errors in podman's words", T, () => {
+  let berth: ScratchBerth;
+  let podman: ScratchPodman | undefined;
+
+  before(async () => {
+    berth = await scratchBerth();
+    const tar = path.join(berth.dir, 'rootfs.tar');
+    await fsp.writeFile(tar, makeTar({ 'hello.txt': 'hello\n' }));
+    const b = await berth.run(['import', tar, IMAGE]);
+    assert.equal(b.code, 0, b.stderr);
+    if (withPodman) {
+      podman = await scratchPodman();
+      const p = await podman.run(['import', tar, IMAGE]);
+      assert.equal(p.code, 0, p.stderr);
+    }
+  });
+
+  after(async () => {
+    await berth?.cleanup();
+    await podman?.cleanup();
+  });
+
+  for (const row of ROWS) {
+    test(row.args.join(' '), async () => {
+      const b = await berth.run(row.args);
+      const want = row.first;
+      // rows about a nested object end at "in type ": its Go type is podman's own (*define.HostInfo, []v1.History)
+      const got = firstLine(b);
+      if (want.endsWith('in type ')) assert.ok(got.startsWith(want), got);
+      else assert.equal(got, want);
+      assert.equal(b.code, 125, b.stderr);
+      if (podman) {
+        const p = await podman.run(row.args);
+        const pgot = firstLine(p);
+        if (want.endsWith('in type ')) assert.ok(pgot.startsWith(want), pgot);
+        else assert.equal(pgot, want);
+        assert.equal(p.code, 125, p.stderr);
+      }
+    });
+  }
+});
