@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { printError } from './errors.js';
-import { discardStdout, stdoutArchive, whenStdoutOpens } from './stdout-use.js';
+import { discardStdout, stdioIdle, stdoutArchive, whenStdoutOpens } from './stdout-use.js';
 import { setLogLevel, parseLogLevel, LOG_LEVEL_NAMES, log } from '../src/log.js';
 import { GROUPS, PERSISTENT_FLAGS, ROOT_FLAGS, SUBGROUPS, findCommand, type CommandDef } from './command-table.js';
 import { parseCommandLine, type FlagSpec, type Parsed } from './flags.js';
@@ -168,7 +168,21 @@ function help(words: string[]): number {
  * Run the command line `argv` (already read into `routed`, if given), loading the command's
  * module with `load`, and set the exit code.
  */
-export function startCli(argv: readonly string[], load: (module: string) => Promise<CommandModule>, routed?: Route): void {
+export function startCli(
+  argv: readonly string[],
+  load: (module: string) => Promise<CommandModule>,
+  routed?: Route,
+  opts: {
+    /**
+     * End the process as soon as the command has settled and its output has reached the kernel,
+     * instead of letting the event loop run dry: Node's last loop turn and teardown (a young-
+     * generation collection V8 scheduled meanwhile, freeing the environment) cost a listing
+     * about 5 ms, a sixth of what it does. Only for commands that leave nothing running behind
+     * their promise (the light bundle's).
+     */
+    exitWhenDone?: boolean;
+  } = {},
+): void {
   // As podman (a Go program ends on SIGPIPE): when the reader of stdout goes away (`berth images |
   // head -1`), berth stops quietly with the shell's SIGPIPE status instead of reporting the write.
   whenStdoutOpens((stdout) =>
@@ -191,6 +205,11 @@ export function startCli(argv: readonly string[], load: (module: string) => Prom
     process.exitCode = 125;
   });
 
+  const finish = (code: number) => {
+    settled = true;
+    process.exitCode = code;
+    if (opts.exitWhenDone === true && stdioIdle()) process.exit(code);
+  };
   // a usage error of the flags is reported as any other failure
   let def: CommandDef | undefined;
   new Promise<Route>((resolve) => resolve(routed ?? route(argv)))
@@ -198,19 +217,12 @@ export function startCli(argv: readonly string[], load: (module: string) => Prom
       if (r.kind === 'command') def = r.def;
       return main(r, load);
     })
-    .then(
-      (code) => {
-        settled = true;
-        process.exitCode = code;
-      },
-      (e: unknown) => {
-        settled = true;
-        if (e instanceof EarlyExit) {
-          process.stderr.write(`${e.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        process.exitCode = printError(e, def);
-      },
-    );
+    .then(finish, (e: unknown) => {
+      if (e instanceof EarlyExit) {
+        process.stderr.write(`${e.message}\n`);
+        finish(1);
+        return;
+      }
+      finish(printError(e, def));
+    });
 }

@@ -32,4 +32,4 @@ const routed = lightRoute(argv);
 /** Whether this bundle runs the command (else the launcher runs the full one). */
 export const handled = routed !== undefined;
 
-if (routed) startCli(argv, (module) => LOAD[module as LightModule](), routed);
+if (routed) startCli(argv, (module) => LOAD[module as LightModule](), routed, { exitWhenDone: true });

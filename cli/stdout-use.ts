@@ -21,29 +21,50 @@ let discard = false;
 /** process.stdout once something created it: from then on, output goes through it (in order). */
 let stream: NodeJS.WriteStream | undefined;
 
-/** Run `fn` on process.stdout when something first uses it (at once if it exists already). */
-export function whenStdoutOpens(fn: (stdout: NodeJS.WriteStream) => void): void {
-  const desc = Object.getOwnPropertyDescriptor(process, 'stdout');
+/** Run `fn` on process.stdout or process.stderr when something first uses it (at once if it exists already). */
+function whenStdioOpens(name: 'stdout' | 'stderr', fn: (stream: NodeJS.WriteStream) => void): void {
+  const desc = Object.getOwnPropertyDescriptor(process, name);
   if (desc?.get === undefined || desc.configurable !== true) {
-    fn(process.stdout);
+    fn(process[name]);
     return;
   }
   const get = desc.get;
-  Object.defineProperty(process, 'stdout', {
+  Object.defineProperty(process, name, {
     configurable: true,
     enumerable: desc.enumerable ?? true,
     get(): NodeJS.WriteStream {
-      Object.defineProperty(process, 'stdout', desc);
-      const stdout = get.call(process) as NodeJS.WriteStream;
-      fn(stdout);
-      return stdout;
+      Object.defineProperty(process, name, desc);
+      const s = get.call(process) as NodeJS.WriteStream;
+      fn(s);
+      return s;
     },
   });
 }
 
+/** Run `fn` on process.stdout when something first uses it (at once if it exists already). */
+export function whenStdoutOpens(fn: (stdout: NodeJS.WriteStream) => void): void {
+  whenStdioOpens('stdout', fn);
+}
+
+/** process.stderr once something created it. */
+let errStream: NodeJS.WriteStream | undefined;
+
 whenStdoutOpens((s) => {
   stream = s;
 });
+whenStdioOpens('stderr', (s) => {
+  errStream = s;
+});
+
+/**
+ * Whether everything written to stdout and stderr has reached the kernel: a stream never
+ * created holds nothing (writeStdout wrote straight to the descriptor), and one with no
+ * unfinished write holds nothing either. Only then may the process end without waiting for
+ * the event loop.
+ */
+export function stdioIdle(): boolean {
+  return (stream === undefined || stream.writableLength === 0) && (errStream === undefined || errStream.writableLength === 0);
+}
 
 /**
  * --noout, as podman: stdout goes nowhere (writes to the stream still complete, so piped

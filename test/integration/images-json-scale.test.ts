@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
@@ -73,6 +73,69 @@ test('podman prints the same entries for an image with several names', { skip: s
     assert.deepEqual(pick(ours.stdout), pick(theirs.stdout));
   } finally {
     await p.cleanup();
+  }
+});
+
+let fifos = 0;
+
+/**
+ * Run berth with stdout on a non-blocking pipe that nobody reads for a while: the first write
+ * that finds the pipe full hands the rest to process.stdout's stream, and the light commands
+ * end the process early only once that stream holds nothing unwritten. (A spawned child's
+ * stdio is made blocking by libuv, so python sets O_NONBLOCK and then runs berth in its place.)
+ */
+async function toSlowReader(root: string, args: string[]): Promise<{ code: number | null; out: Buffer; stderr: string }> {
+  const fifo = path.join(dir, `fifo-${fifos++}`);
+  execFileSync('mkfifo', [fifo]);
+  // the reading end, opened first (a writer's open waits for a reader)
+  const keep = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const w = fs.openSync(fifo, fs.constants.O_WRONLY);
+  const nonBlocking = 'import os, sys; os.set_blocking(1, False); os.execv(sys.argv[1], sys.argv[1:])';
+  const child = spawn('python3', ['-c', nonBlocking, process.execPath, BERTH_MAIN, '--root', root, ...args], {
+    stdio: ['ignore', w, 'pipe'],
+  });
+  fs.closeSync(w);
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  await new Promise((r) => setTimeout(r, 700));
+  // then read it all: end of file once the pipe is empty and its last writer (berth) has gone
+  const parts: Buffer[] = [];
+  for (;;) {
+    const b = Buffer.alloc(1 << 16);
+    let n: number;
+    try {
+      n = fs.readSync(keep, b);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    if (n === 0) break;
+    parts.push(b.subarray(0, n));
+  }
+  fs.closeSync(keep);
+  const code = await exited;
+  return { code, out: Buffer.concat(parts), stderr };
+}
+
+test('a slow reader on a non-blocking pipe gets the whole output', { skip: skipUnlessTools('python3', 'mkfifo') }, async () => {
+  const big = await storeWithNames('slow-reader', 999);
+  const small = await storeWithNames('slow-reader-json', 59);
+  // a table and an inspect written at once, a JSON listing written in chunks: each more than a pipe holds
+  for (const [root, args] of [
+    [big, ['images']],
+    [big, ['inspect', 'example.com/many:0']],
+    [small, ['images', '--format', 'json']],
+  ] as const) {
+    const whole = await berth(root, [...args]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.ok(whole.stdoutBuf.length > 65536, `${args.join(' ')}: ${whole.stdoutBuf.length} bytes, more than a pipe holds`);
+    const slow = await toSlowReader(root, [...args]);
+    assert.equal(slow.code, 0, slow.stderr);
+    assert.equal(slow.stderr, '');
+    assert.equal(slow.out.length, whole.stdoutBuf.length, args.join(' '));
+    assert.ok(slow.out.equals(whole.stdoutBuf), args.join(' '));
   }
 });
 
