@@ -34,6 +34,8 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
     if (latest && p.args.length > 0) throw new BerthError('INVALID_ARGUMENT', '--latest and arguments cannot be used together');
     if (latest && kind === 'image') throw new BerthError('INVALID_ARGUMENT', 'latest is not supported for type "image"');
     const names = [...p.args];
+    // podman refuses an empty name before it looks anything up (an image lookup's own words are docker/reference's)
+    if (kind !== 'image' && names.includes('')) throw new BerthError('INVALID_ARGUMENT', 'name or ID cannot be empty');
     if (latest) {
       // podman prints the (empty) result before its error when there is no container
       const c = tryLatestContainer(store);
@@ -56,7 +58,7 @@ export async function run(p: Parsed, g: GlobalOptions, def?: CommandDef): Promis
         // podman's words: "no such object" when it looked for every kind, else the kind's error
         const noObject = kind === 'all' && (e.code === 'IMAGE_NOT_FOUND' || e.code === 'INVALID_REFERENCE');
         const msg = noObject ? `no such object: ${JSON.stringify(name)}` : e.message;
-        const prefix = noObject || e.code === 'IMAGE_NOT_FOUND' || e.code === 'CONTAINER_NOT_FOUND' ? 'inspecting object: ' : '';
+        const prefix = e.code === 'AMBIGUOUS_IMAGE' ? '' : 'inspecting object: ';
         errors.push(`${prefix}${msg}${e.hint && !noObject ? ` (${e.hint})` : ''}`);
       }
     }

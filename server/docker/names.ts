@@ -22,12 +22,17 @@ import { ApiError } from './errors.js';
 const FULL_ID = /^(sha256:)?[a-f0-9]{64}$/;
 const HEX = /^[a-f0-9]{1,64}$/;
 
+/** A name that does not parse, in dockerd's words: docker/reference's come bare (as podman prints them), dockerd says "invalid reference format" first. */
+export function dockerReferenceMessage(e: Error): string {
+  return e.message.startsWith('invalid reference format') ? e.message : `invalid reference format: ${e.message}`;
+}
+
 /** Docker's normalized reference: docker.io/library/ added, `:latest` unless a tag or digest is given. */
 export function normalizeDockerReference(input: string): Reference {
   try {
     return withDefaultTag(parseNormalizedReference(input));
   } catch (e) {
-    if (isBerthError(e)) throw new ApiError(400, e.message);
+    if (isBerthError(e)) throw new ApiError(400, dockerReferenceMessage(e));
     throw e;
   }
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { digestOf } from '../digest/digest.js';
+import { newNameError } from './tag.js';
 import { MT, type ImageConfig, serializeManifest } from '../media/index.js';
 import { autoDecompress } from '../compression/compression.js';
 import { parseLocalReference, formatReference } from '../reference/reference.js';
@@ -36,8 +37,17 @@ export interface ImportOptions {
  * The layer is stored uncompressed (its digest is its diffID); the tar is checked to be a
  * readable archive before the image is recorded.
  */
+/** The name an import stores, refused in podman's words (before anything is written, unlike podman). */
+function importName(reference: string): string {
+  try {
+    return formatReference(parseLocalReference(reference));
+  } catch (e) {
+    throw newNameError(reference, e);
+  }
+}
+
 export async function importImage(store: Store, opts: ImportOptions): Promise<{ id: string; name?: string }> {
-  const name = opts.reference !== undefined ? formatReference(parseLocalReference(opts.reference)) : undefined;
+  const name = opts.reference !== undefined ? importName(opts.reference) : undefined;
   const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const host = hostPlatform();
   const cfg: ImageConfig = {

@@ -44,7 +44,8 @@ export function lookupRecord(store: Store, input: string): ImageRow {
 }
 
 export function tryLookupImage(store: Store, input: string): LookupResult | undefined {
-  if (input === '') throw new BerthError('INVALID_REFERENCE', 'empty image name');
+  // docker/reference's words, as podman's
+  if (input === '') throw new BerthError('INVALID_REFERENCE', 'repository name must have at least one component');
   // 1. full ID / sha256:ID
   const idInput = input.startsWith('sha256:') ? input.slice(7) : input;
   if (/^[a-f0-9]{64}$/.test(idInput) && store.getImage(idInput)) return { id: idInput };

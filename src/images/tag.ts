@@ -24,10 +24,28 @@ export function normalizeName(name: string): string {
   return formatReference(r);
 }
 
+/**
+ * A new name that does not parse, in podman's words for tag, untag and import: libimage wraps
+ * NormalizeName's error ("normalizing name X: WHY") in its own, so the prefix comes twice.
+ */
+export function newNameError(name: string, e: unknown): BerthError {
+  const q = JSON.stringify(name);
+  return new BerthError('INVALID_REFERENCE', `normalizing name ${q}: normalizing name ${q}: ${reasonOf(e)}`, { cause: e, subject: name });
+}
+
+/** normalizeName, refused in tag's words. */
+function libimageName(name: string): string {
+  try {
+    return normalizeName(name);
+  } catch (e) {
+    throw newNameError(name, e instanceof BerthError && e.cause !== undefined ? e.cause : e);
+  }
+}
+
 /** The name `tag` stores for a target (short names → localhost/NAME:latest). */
 export function tagTargetName(target: string): string {
   if (target.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${target}: tag by digest not supported`);
-  const n = normalizeName(target);
+  const n = libimageName(target);
   if (n.includes('@')) throw new BerthError('INVALID_REFERENCE', `${target}: tag by digest not supported`);
   return n;
 }
@@ -39,14 +57,16 @@ export function tagTargetName(target: string): string {
  */
 export function tagImage(store: Store, source: string, targets: readonly string[]): { id: string; names: string[] } {
   if (targets.length === 0) throw new BerthError('INVALID_ARGUMENT', 'at least one target name is required');
-  const names = targets.map(tagTargetName);
+  // as podman: the image is looked up before the new names are checked
   // a manifest list is tagged itself (podman keeps lists as images)
   const listId = tryLookupImage(store, source) ? undefined : findManifestList(store, source);
   if (listId) {
+    const names = targets.map(tagTargetName);
     store.addListNames(listId, names);
     return { id: listId, names };
   }
   const { id } = lookupImage(store, source);
+  const names = targets.map(tagTargetName);
   store.addNames(id, names);
   return { id, names };
 }
@@ -54,14 +74,22 @@ export function tagImage(store: Store, source: string, targets: readonly string[
 /** untag of a manifest list: its names (all of them without `names`). */
 function untagList(store: Store, id: string, names: readonly string[]): { id: string; removed: string[] } {
   const have = store.getList(id)?.names ?? [];
-  const wanted = names.length === 0 ? have : names.map(untagName);
-  for (const n of wanted) if (!have.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
+  const wanted = names.length === 0 ? have : wantedNames(have, names);
   return { id, removed: wanted.length ? store.removeListNames(id, wanted) : [] };
+}
+
+/** The names to untag, each checked in turn as podman does (a bad name after an unknown one is not reached). */
+function wantedNames(have: readonly string[], names: readonly string[]): string[] {
+  return names.map((name) => {
+    const n = untagName(name);
+    if (!have.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
+    return n;
+  });
 }
 
 function untagName(n: string): string {
   if (n.startsWith('sha256:')) throw new BerthError('INVALID_REFERENCE', `${n}: untag by digest not supported`);
-  return normalizeName(n);
+  return libimageName(n);
 }
 
 /**
@@ -76,12 +104,7 @@ export function untagImage(store: Store, image: string, names: readonly string[]
   if (!row) throw new BerthError('IMAGE_NOT_FOUND', `${image}: image not known`);
   let wanted: string[];
   if (names.length === 0) wanted = [...row.names];
-  else {
-    wanted = names.map(untagName);
-    for (const n of wanted) {
-      if (!row.names.includes(n)) throw new BerthError('INVALID_ARGUMENT', `${n}: tag not known`);
-    }
-  }
+  else wanted = wantedNames(row.names, names);
   const removed = wanted.length ? store.removeNames(id, wanted) : [];
   return { id, removed };
 }

@@ -30,12 +30,26 @@ const ANCHORED_REF = new RegExp(
   `^((?:${domainRe}/)?${pathComponent}(?:/${pathComponent})*)(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}))?$`,
 );
 
+const INVALID_FORMAT = 'invalid reference format';
+
+/**
+ * A name that does not parse, in docker/reference's (and go-digest's) words, which podman prints
+ * bare: `invalid reference format`, `repository name must be lowercase`, `... must have at least
+ * one component`, `... must not be more than 255 characters`, `invalid checksum digest length`.
+ */
 function bad(input: string, why: string): BerthError {
-  const shown = input.length > 100 ? input.slice(0, 97) + '...' : input;
-  return new BerthError('INVALID_REFERENCE', `invalid reference format ${JSON.stringify(shown)}: ${why}`, {
-    subject: input,
-    data: { reason: why },
-  });
+  return new BerthError('INVALID_REFERENCE', why, { subject: input, data: { reason: why } });
+}
+
+/** go-digest's words for a digest the reference pattern matched but that is not valid. */
+function digestProblem(d: string): string {
+  const colon = d.indexOf(':');
+  const algorithm = d.slice(0, colon);
+  const encoded = d.slice(colon + 1);
+  const size = algorithm === 'sha256' ? 64 : algorithm === 'sha384' ? 96 : algorithm === 'sha512' ? 128 : 0;
+  if (size === 0) return 'unsupported digest algorithm';
+  if (encoded.length !== size) return 'invalid checksum digest length';
+  return 'invalid checksum digest format';
 }
 
 /** Does the first path component name a registry host (contains '.' or ':' or is localhost)? */
@@ -51,10 +65,7 @@ export function parseReferenceRaw(input: string): Reference {
     // as docker/reference: if the lowercased input parses, the only problem is uppercase
     // (the registry part may be uppercase, so looking at the first component is not enough)
     if (ANCHORED_REF.test(input.toLowerCase())) throw bad(input, 'repository name must be lowercase');
-    if (input.startsWith(':') || input.startsWith('@')) throw bad(input, 'repository name must have at least one component');
-    const at = input.indexOf('@');
-    if (at >= 0) throw bad(input, 'invalid digest');
-    throw bad(input, 'expected [registry/]name[:tag][@digest]');
+    throw bad(input, INVALID_FORMAT);
   }
   const name = m[1]!;
   if (name.length > NAME_MAX) throw bad(input, `repository name must not be more than ${NAME_MAX} characters`);
@@ -70,14 +81,14 @@ export function parseReferenceRaw(input: string): Reference {
   // component the pattern matched is a path component: nothing to check, which listings of
   // thousands of names notice)
   if (UPPER_RE.test(name) && !PATH_RE.test(path))
-    throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : 'invalid repository path');
+    throw bad(input, PATH_RE.test(path.toLowerCase()) ? 'repository name must be lowercase' : INVALID_FORMAT);
   const ref: Reference = { domain, path };
   if (m[2] !== undefined) ref.tag = m[2];
   if (m[3] !== undefined) {
     try {
       ref.digest = parseDigest(m[3]);
-    } catch (e) {
-      throw bad(input, (e as Error).message);
+    } catch {
+      throw bad(input, digestProblem(m[3]));
     }
   }
   return ref;

@@ -504,7 +504,7 @@ const BAD: Bad[] = [
   {
     args: ['tag', 'localhost/gold:1', 'Bad:Name'],
     code: 125,
-    re: /^Error: normalizing name "Bad:Name": repository name must be lowercase$/,
+    re: /^Error: normalizing name "Bad:Name": normalizing name "Bad:Name": repository name must be lowercase$/,
   },
   { args: ['untag', 'localhost/gold:1', 'other:1'], code: 125, re: /^Error: localhost\/other:1: tag not known/ },
   { args: ['rmi', 'nothere'], code: 1, re: /^Error: nothere: image not known$/ },

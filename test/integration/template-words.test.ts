@@ -4,24 +4,12 @@
  * when podman is installed, against podman 4.3.1 with a scratch store holding the same imported
  * image; both must give the row's words.
  */
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
-import { haveTool, makeTar, scratchPodman, type RunResult, type ScratchPodman } from '../helpers/tools.js';
-import { scratchBerth, type ScratchBerth } from '../helpers/berth.js';
+import { wordsSuite, type WordsRow } from '../helpers/words.js';
 
-const withPodman = haveTool('podman');
-const T = { timeout: 120_000 };
 const IMAGE = 'localhost/words/tpl:1';
 
-interface Row {
-  args: string[];
-  /** The first line of stderr (exit code 125); image IDs read as ID; one ending "in type " is a prefix. */
-  first: string;
-}
-
-const ROWS: Row[] = [
+const ROWS: WordsRow[] = [
   // a list command wraps the user's text in {{range .}}...{{end -}}: the wrapper's "{" is met first
   { args: ['images', '--format', '{{.ID'], first: "Error: template: images:1: bad character U+007B '{'" },
   { args: ['image', 'ls', '--format', '{{.ID'], first: "Error: template: list:1: bad character U+007B '{'" },
@@ -101,49 +89,10 @@ const ROWS: Row[] = [
   },
 ];
 
-/** stderr's first line with image IDs read as ID. */
-function firstLine(r: RunResult): string {
-  return (r.stderr.split('\n')[0] ?? '').replace(/\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g, 'ID');
-}
-
-describe("template errors in podman's words", T, () => {
-  let berth: ScratchBerth;
-  let podman: ScratchPodman | undefined;
-
-  before(async () => {
-    berth = await scratchBerth();
-    const tar = path.join(berth.dir, 'rootfs.tar');
-    await fsp.writeFile(tar, makeTar({ 'hello.txt': 'hello\n' }));
-    const b = await berth.run(['import', tar, IMAGE]);
-    assert.equal(b.code, 0, b.stderr);
-    if (withPodman) {
-      podman = await scratchPodman();
-      const p = await podman.run(['import', tar, IMAGE]);
-      assert.equal(p.code, 0, p.stderr);
-    }
-  });
-
-  after(async () => {
-    await berth?.cleanup();
-    await podman?.cleanup();
-  });
-
-  for (const row of ROWS) {
-    test(row.args.join(' '), async () => {
-      const b = await berth.run(row.args);
-      const want = row.first;
-      // rows about a nested object end at "in type ": its Go type is podman's own (*define.HostInfo, []v1.History)
-      const got = firstLine(b);
-      if (want.endsWith('in type ')) assert.ok(got.startsWith(want), got);
-      else assert.equal(got, want);
-      assert.equal(b.code, 125, b.stderr);
-      if (podman) {
-        const p = await podman.run(row.args);
-        const pgot = firstLine(p);
-        if (want.endsWith('in type ')) assert.ok(pgot.startsWith(want), pgot);
-        else assert.equal(pgot, want);
-        assert.equal(p.code, 125, p.stderr);
-      }
-    });
-  }
+// image IDs read as ID; rows about a nested object end at "in type ": its Go type is podman's own
+// (*define.HostInfo, []v1.History)
+wordsSuite("template errors in podman's words", IMAGE, ROWS, (got, want) => {
+  const line = got.replace(/\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g, 'ID');
+  if (want.endsWith('in type ')) assert.ok(line.startsWith(want), line);
+  else assert.equal(line, want);
 });

@@ -1,6 +1,7 @@
 /** Image names in the transfer requests, read by Docker's rules; bad input is a 400 in Docker's words. */
 import { parseNormalizedReference, type Reference } from '../../../src/index.js';
 import { ApiError } from '../errors.js';
+import { dockerReferenceMessage } from '../names.js';
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 
@@ -9,7 +10,7 @@ export function parseDockerName(input: string): Reference {
   try {
     return parseNormalizedReference(input);
   } catch (e) {
-    throw new ApiError(400, (e as Error).message);
+    throw new ApiError(400, dockerReferenceMessage(e as Error));
   }
 }
 
