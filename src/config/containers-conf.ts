@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { parse } from 'smol-toml';
+import { tomlSyntaxError } from './toml-error.js';
 import { BerthError } from '../errors.js';
 import { parseGoDuration } from '../go/duration.js';
 
@@ -39,7 +40,10 @@ export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env, opts: {
     try {
       doc = parse(text) as Record<string, unknown>;
     } catch (e) {
-      throw new BerthError('CONFIG', `${f}: invalid TOML: ${(e as Error).message.split('\n')[0]}`);
+      // podman's words (containers/common config: it logs them and goes on with the defaults; berth stops)
+      throw new BerthError('CONFIG', `reading system config ${JSON.stringify(f)}: decode configuration ${f}: ${tomlSyntaxError(e)}`, {
+        subject: f,
+      });
     }
     const engine = doc.engine as Record<string, unknown> | undefined;
     const n = engine?.image_parallel_copies;

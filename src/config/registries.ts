@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
+import { parse as parseToml } from 'smol-toml';
+import { tomlSyntaxError } from './toml-error.js';
 import { BerthError } from '../errors.js';
 import {
   type Reference,
@@ -190,11 +191,8 @@ function parseTomlFile(file: string, text: string): Table {
   try {
     return parseToml(text) as Table;
   } catch (e) {
-    if (e instanceof TomlError) {
-      const first = e.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
-      throw cfgError(file, `line ${e.line}, column ${e.column}: invalid TOML: ${first}`);
-    }
-    throw cfgError(file, `invalid TOML: ${(e as Error).message.split('\n')[0]}`);
+    // podman's words (sysregistriesv2 loadConfigFile), then the TOML parser's
+    throw new BerthError('CONFIG', `loading registries configuration ${JSON.stringify(file)}: ${tomlSyntaxError(e)}`, { subject: file });
   }
 }
 

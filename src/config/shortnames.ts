@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { tomlSyntaxError } from './toml-error.js';
 import { BerthError } from '../errors.js';
 import {
   type Reference,
@@ -83,10 +84,7 @@ export function loadAliasCache(file: string): Map<string, string> {
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (e) {
-    const msg =
-      e instanceof TomlError
-        ? `line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '')}`
-        : (e as Error).message;
+    const msg = tomlSyntaxError(e);
     throw new BerthError('CONFIG', `${file}: invalid short-name alias cache: ${msg}`, {
       hint: 'the file is machine-written; delete it to reset recorded aliases',
     });
