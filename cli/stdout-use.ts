@@ -56,6 +56,11 @@ whenStdioOpens('stderr', (s) => {
   errStream = s;
 });
 
+/** Whether writeStdout writes straight to the descriptor (nothing it was given is held after it returns). */
+export function stdoutUnbuffered(): boolean {
+  return stream === undefined && !discard;
+}
+
 /**
  * Whether everything written to stdout and stderr has reached the kernel: a stream never
  * created holds nothing (writeStdout wrote straight to the descriptor), and one with no
