@@ -363,6 +363,71 @@ describe('global flags', () => {
     }
   });
 
+  test("info: registries.conf as podman's `registries`, the store's driver name and file system", async () => {
+    const conf = path.join(b.dir, 'info-registries.conf');
+    await fsp.writeFile(
+      conf,
+      [
+        'unqualified-search-registries = ["quay.io", "docker.io"]',
+        '[[registry]]',
+        'prefix = "example.com/foo"',
+        'location = "mirror.example.com/foo"',
+        'insecure = true',
+        '[[registry.mirror]]',
+        'location = "m2.example.com"',
+        '[[registry]]',
+        'location = "blocked.io"',
+        'blocked = true',
+        '',
+      ].join('\n'),
+    );
+    const env = { CONTAINERS_REGISTRIES_CONF: conf };
+    const want = {
+      'blocked.io': {
+        Prefix: 'blocked.io',
+        Location: 'blocked.io',
+        Insecure: false,
+        PullFromMirror: '',
+        Mirrors: null,
+        Blocked: true,
+        MirrorByDigestOnly: false,
+      },
+      'example.com/foo': {
+        Prefix: 'example.com/foo',
+        Location: 'mirror.example.com/foo',
+        Insecure: true,
+        PullFromMirror: '',
+        Mirrors: [{ Location: 'm2.example.com', Insecure: false, PullFromMirror: '' }],
+        Blocked: false,
+        MirrorByDigestOnly: false,
+      },
+      search: ['quay.io', 'docker.io'],
+    };
+    const json = await b.run(['info', '--format', 'json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const mine = JSON.parse(json.stdout) as { registries: unknown; store: Record<string, unknown> };
+    assert.deepEqual(mine.registries, want);
+    // berth's own store, not a containers/storage driver; the file system of an existing store
+    assert.equal(mine.store.graphDriverName, 'berth');
+    assert.equal(typeof mine.store.graphRootAllocated, 'number');
+    assert.ok((mine.store.graphRootUsed as number) <= (mine.store.graphRootAllocated as number));
+    const tpl = await b.run(['info', '--format', '{{.Registries.search}} {{.Store.GraphDriverName}}'], { env });
+    assert.equal(tpl.stdout, '[quay.io docker.io] berth\n');
+    const section = (yaml: string) => /^registries:\n(?:  .*\n)*/m.exec(yaml)?.[0];
+    const yaml = section((await b.run(['info'], { env })).stdout);
+    assert.match(yaml ?? '', /^  search:\n  - quay.io\n  - docker.io\n/m);
+    if (!haveTool('podman')) return;
+    const p = await scratchPodman();
+    try {
+      const theirs = await p.run(['info', '--format', 'json'], { env });
+      assert.equal(theirs.code, 0, theirs.stderr);
+      assert.deepEqual((JSON.parse(theirs.stdout) as { registries: unknown }).registries, want);
+      assert.equal(section((await p.run(['info'], { env })).stdout), yaml);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   test('--compat-auth-file: a Docker config.json instead of auth.json; not with --authfile', async () => {
     const compat = path.join(b.dir, 'compat.json');
     await fsp.writeFile(
