@@ -40,6 +40,15 @@ function stampOf(source: string): string {
   return `${source.slice(source.lastIndexOf('\n', source.length - 2) + 1).trim()}\n`;
 }
 
+/**
+ * What a cache file starts with: the stamp line, then spaces up to a multiple of 8 bytes, so
+ * that V8's bytes after it are as aligned as the file's buffer (V8 copies cached data that is
+ * not pointer-aligned before it reads it).
+ */
+function cacheHead(stamp: string): Buffer {
+  return Buffer.from(stamp.padEnd(Math.ceil(stamp.length / 8) * 8, ' '));
+}
+
 /** The cached data written for this bundle, if any: a stamp line, then V8's bytes. */
 function readCache(cacheFile: string, stamp: string): Buffer | undefined {
   let bytes: Buffer;
@@ -48,7 +57,7 @@ function readCache(cacheFile: string, stamp: string): Buffer | undefined {
   } catch {
     return undefined;
   }
-  const head = Buffer.from(stamp);
+  const head = cacheHead(stamp);
   return bytes.length > head.length && bytes.subarray(0, head.length).equals(head) ? bytes.subarray(head.length) : undefined;
 }
 
@@ -56,7 +65,7 @@ function readCache(cacheFile: string, stamp: string): Buffer | undefined {
 function writeCache(cacheFile: string, script: Script, stamp: string): void {
   try {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([Buffer.from(stamp), script.createCachedData()]));
+    writeFileSync(tmp, Buffer.concat([cacheHead(stamp), script.createCachedData()]));
     renameSync(tmp, cacheFile);
   } catch {
     // a read-only install: run without a cache
@@ -71,11 +80,10 @@ function runBundle(name: string): { handled?: boolean } | undefined {
   if (source === undefined) return undefined;
   const stamp = stampOf(source);
   const cachedData = readCache(cacheFile, stamp);
-  // CommonJS's own wrapper, so that the bundle sees require, module and __filename as usual
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
-    filename: bundle,
-    cachedData,
-  });
+  // the bundle is CommonJS's own wrapper around the CLI (scripts/bundle.mjs writes it so: a
+  // wrapper added here would make V8 copy the whole text once more), so that it sees require,
+  // module and __filename as usual
+  const script = new Script(source, { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(cacheFile, script, stamp));
   type Body = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   const module = { exports: {} };

@@ -7,10 +7,12 @@
 //   dist/cli/light.cjs         the commands that only read or name images in the store
 //                              (dist/cli/light.js; cli/light-commands.ts), about a third of the
 //                              size: what every run of them pays to load
-//   Each: the CLI and the library code it uses in one CommonJS file (better-sqlite3's
+//   Each: the CLI and the library code it uses in one CommonJS module (better-sqlite3's
 //   JavaScript included; other packages stay in node_modules and load when a command needs
-//   them); modules the CLI reaches through import() stay unrun until they are called; its last
-//   line is a hash of the rest (the code cache's key).
+//   them), written inside CommonJS's module wrapper, `(function (exports, require, module,
+//   __filename, __dirname) { ... })`, which the launcher calls; modules the CLI reaches through
+//   import() stay unrun until they are called; its last line is a hash of the rest (the code
+//   cache's key).
 //   dist/cli/berth.cjs         the launcher (cli/launcher.ts; package.json "bin")
 //   dist/cli/*.cjs.cache       V8's code caches, written by running `berth images` (light) and
 //                              `berth history` (full) once on a scratch store with one image
@@ -116,6 +118,9 @@ async function bundleCli(entry, out, plugins = []) {
   if (!/\(0, import_node_\w+\.\w+\)\(/.test(text)) throw new Error('bundle: esbuild no longer calls named imports as properties');
   text = text.replace(lazy, (_, name, mod) => `${name} = __berth_lazy("node:${mod}");`);
   if (/[\u0080-\uffff]/.test(text)) throw new Error('bundle: the bundle is not ASCII (the launcher reads it as latin1)');
+  // CommonJS's module wrapper, written here so that the launcher compiles the file's text as it
+  // is read (joining a wrapper to it there made V8 copy the whole text once more)
+  text = `(function (exports, require, module, __filename, __dirname) { ${text}\n})\n`;
   text += `// build ${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`;
   writeFileSync(out, text);
   return text.length;
