@@ -214,7 +214,16 @@ describe('copy of manifest lists (--all, --platform a,b, --preserve-digests)', {
 
       r = await berth(['copy', '--all', `oci:${srcDir}:multi`, `docker-archive:${path.join(work, 'x.tar')}`]);
       assert.equal(r.code, 125);
-      assert.match(r.stderr, /^Error: docker-archive:.* cannot store a multi-image list \(copy one platform with --platform instead\)\n$/);
+      // skopeo 1.9.3's words
+      assert.equal(
+        r.stderr,
+        'Error: copying multiple images: destination transport "docker-archive" does not support copying multiple images as a group\n',
+      );
+      const theirs = await sk.run(['copy', '--all', `oci:${srcDir}:multi`, `docker-archive:${path.join(work, 'y.tar')}`]);
+      assert.match(
+        theirs.stderr,
+        /msg="copying multiple images: destination transport \\"docker-archive\\" does not support copying multiple images as a group"/,
+      );
       assert.equal(fs.existsSync(path.join(work, 'x.tar')), false);
 
       r = await berth(['copy', '--all', '--platform', 'linux/amd64,linux/arm64', `oci:${srcDir}:multi`, `oci:${oci}:y`]);
