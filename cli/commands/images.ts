@@ -197,8 +197,9 @@ export function jsonEntry(r: ImageReporter): string {
       for (const k of keys.sort()) sorted[k] = labels[k]!;
       o.Labels = sorted; // (in its place: the key exists already)
     }
-    const text = JSON.stringify(o, null, 4);
-    if (!STRINGIFY_DIFFERS.test(text)) return text.replace(/\n/g, '\n    ');
+    // inside an array, so that JSON.stringify indents it as an element (one level deeper)
+    const text = JSON.stringify([o], null, 4).slice('[\n    '.length, -'\n]'.length);
+    if (!STRINGIFY_DIFFERS.test(text)) return text;
   }
   return writtenOutEntry(r);
 }
