@@ -30,10 +30,22 @@ peak() {
   printf '%s\t%s\n' "$label" "$max"
 }
 
+# node_env_note: say when the environment makes every node process slower to start. Node reads
+# the certificates of NODE_EXTRA_CA_CERTS at start, before any script runs (with Debian's whole
+# CA bundle: about 40 ms of CPU on the 2-core machine of bench/startup-profile.md). `node -e 0`
+# pays it too, so the listing rows' margins over it do not change; the rows that compare berth
+# with Go programs (skopeo, podman) carry it.
+node_env_note() {
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+    echo "bench: note: NODE_EXTRA_CA_CERTS is set ($NODE_EXTRA_CA_CERTS): every node process, berth's and node -e 0's, reads those certificates when it starts" >&2
+  fi
+}
+
 # bench_workdir NAME: a scratch directory in $work (and $OUT made), removed on exit with podman's
 # scratch directory ($PODMAN_DIR, set by podman-env.mjs) after every process started with
 # `background` is stopped.
 bench_workdir() {
+  node_env_note
   work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-$1.XXXXXX")
   BG_PIDS=()
   PODMAN_DIR=
