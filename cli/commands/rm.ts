@@ -1,6 +1,6 @@
 /**
  * berth rm / container rm CONTAINER... — podman rm: prints each name as given (the ID with
- * --all). A missing container: "no container with ID or name ... found: no such container",
+ * --all). A missing container: "no container with name or ID ... found: no such container",
  * exit 1, nothing removed (unless -i or -f). -l removes the container created last, --cidfile
  * the containers whose IDs the files hold.
  */

@@ -4,12 +4,9 @@
  */
 import { BerthError } from '../errors.js';
 
-/**
- * No container has this name or ID. podman words it "name or ID" for most commands and "ID or
- * name" for rm (which looks in the storage library): `wording` picks one.
- */
-export function noSuchContainer(nameOrId: string, wording: 'name or ID' | 'ID or name' = 'name or ID'): BerthError {
-  return new BerthError('CONTAINER_NOT_FOUND', `no container with ${wording} ${JSON.stringify(nameOrId)} found: no such container`, {
+/** No container has this name or ID (podman 4.3.1's words, rm's included). */
+export function noSuchContainer(nameOrId: string): BerthError {
+  return new BerthError('CONTAINER_NOT_FOUND', `no container with name or ID ${JSON.stringify(nameOrId)} found: no such container`, {
     subject: nameOrId,
   });
 }

@@ -20,9 +20,9 @@ export function tryLookupContainer(store: Store, nameOrId: string): ContainerRow
 }
 
 /** The container `nameOrId` names; CONTAINER_NOT_FOUND in podman's words when none does. */
-export function lookupContainer(store: Store, nameOrId: string, wording?: 'name or ID' | 'ID or name'): ContainerRow {
+export function lookupContainer(store: Store, nameOrId: string): ContainerRow {
   const c = tryLookupContainer(store, nameOrId);
-  if (!c) throw noSuchContainer(nameOrId, wording);
+  if (!c) throw noSuchContainer(nameOrId);
   return c;
 }
 

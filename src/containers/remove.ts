@@ -54,16 +54,17 @@ export function removeContainers(store: Store, namesOrIds: readonly string[], op
     const c = latestContainer(store);
     todo.push({ id: c.id, input: c.id });
   }
-  const look = (n: string, wording: 'ID or name' | 'name or ID') => {
+  // podman 4.3.1's words for rm too: "no container with name or ID ..."
+  const look = (n: string) => {
     const c = tryLookupContainer(store, n);
     if (!c) {
       if (ignore) return;
-      throw noSuchContainer(n, wording);
+      throw noSuchContainer(n);
     }
     todo.push({ id: c.id, input: n });
   };
-  for (const n of namesOrIds) look(n, 'ID or name');
-  for (const n of opts.cidIds ?? []) look(n, 'name or ID');
+  for (const n of namesOrIds) look(n);
+  for (const n of opts.cidIds ?? []) look(n);
   const done: RemovedContainer[] = [];
   const seen = new Set<string>();
   for (const t of todo) {
