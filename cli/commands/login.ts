@@ -1,4 +1,5 @@
-import { login, loggedInUser } from '../../src/index.js';
+import { config, login, loggedInUser } from '../../src/index.js';
+import { BerthError } from '../../src/errors.js';
 import { usageError } from '../common.js';
 import { ask } from '../prompt.js';
 import type { Parsed } from '../flags.js';
@@ -12,9 +13,16 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** As podman: without a registry, the first unqualified-search registry of registries.conf. */
+export function defaultRegistry(): string {
+  const first = config.loadRegistriesConf().unqualifiedSearchRegistries[0];
+  if (first === undefined) throw new BerthError('INVALID_ARGUMENT', 'no registries found in registries.conf, a registry must be provided');
+  return first;
+}
+
 export async function run(p: Parsed, _g: GlobalOptions): Promise<number> {
   const o = p.opts as Record<string, string | boolean | undefined>;
-  const registry = p.args[0]!;
+  const registry = p.args[0] ?? defaultRegistry();
   const authfile = (o.authfile as string | undefined) ?? process.env.REGISTRY_AUTH_FILE;
   const compatAuthFile = o.compatAuthFile as string | undefined;
   if (o.getLogin) {

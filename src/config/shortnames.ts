@@ -199,9 +199,8 @@ export async function resolveShortName(input: string, conf: RegistriesConf, opts
     const where = conf.searchRegistriesOrigin
       ? `no unqualified-search registries are defined in ${JSON.stringify(conf.searchRegistriesOrigin)}`
       : 'no containers-registries.conf(5) was found';
-    throw new BerthError('SHORT_NAME', `short-name ${JSON.stringify(input)} did not resolve to an alias and ${where}`, {
-      hint: 'use a fully-qualified name (e.g. docker.io/library/NAME), or set unqualified-search-registries or an [aliases] entry in registries.conf',
-    });
+    // podman's line exactly (no hint after it: scripts compare the two)
+    throw new BerthError('SHORT_NAME', `short-name ${JSON.stringify(input)} did not resolve to an alias and ${where}`);
   }
   const candidates: ShortNameCandidate[] = search.map((reg) => ({ ref: searchCandidate(reg, input), origin: 'search' as const }));
   const description = `Resolving ${JSON.stringify(name)} using unqualified-search registries (${conf.searchRegistriesOrigin ?? conf.files.join(', ')})`;

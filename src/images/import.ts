@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { digestOf } from '../digest/digest.js';
+import { goErrnoText } from '../go/errno.js';
 import { newNameError } from './tag.js';
 import { MT, type ImageConfig, serializeManifest } from '../media/index.js';
 import { autoDecompress } from '../compression/compression.js';
@@ -32,11 +33,6 @@ export interface ImportOptions {
   policyCheck?: PolicyCheck;
 }
 
-/**
- * Turn a root filesystem tarball (plain, gzip, zstd, xz or bzip2) into a one-layer image.
- * The layer is stored uncompressed (its digest is its diffID); the tar is checked to be a
- * readable archive before the image is recorded.
- */
 /** The name an import stores, refused in podman's words (before anything is written, unlike podman). */
 function importName(reference: string): string {
   try {
@@ -46,6 +42,11 @@ function importName(reference: string): string {
   }
 }
 
+/**
+ * Turn a root filesystem tarball (plain, gzip, zstd, xz or bzip2) into a one-layer image.
+ * The layer is stored uncompressed (its digest is its diffID); the tar is checked to be a
+ * readable archive before the image is recorded.
+ */
 export async function importImage(store: Store, opts: ImportOptions): Promise<{ id: string; name?: string }> {
   const name = opts.reference !== undefined ? importName(opts.reference) : undefined;
   const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -77,8 +78,12 @@ export async function importImage(store: Store, opts: ImportOptions): Promise<{ 
     raw = createReadStream(opts.input);
     await new Promise<void>((resolve, reject) => {
       raw.once('open', () => resolve());
+      // podman's words (libpod's import, then Go's)
+      const file = opts.input as string;
       raw.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new BerthError('INVALID_ARGUMENT', `cannot open ${what}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)),
+        reject(
+          new BerthError('INVALID_ARGUMENT', `error opening ${JSON.stringify(file)}: open ${file}: ${goErrnoText(e)}`, { subject: file }),
+        ),
       );
     });
   } else raw = opts.input;
