@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { BerthError } from '../errors.js';
+import { goErrnoText } from '../go/errno.js';
 import { copyImage, type CopyOptions } from '../copy/copy.js';
 import { openArchiveImages } from '../transports/archive.js';
 import type { NamedSource } from '../transports/opened.js';
@@ -40,6 +43,14 @@ export async function loadImages(store: Store, opts: LoadOptions): Promise<LoadR
   const what = opts.inputName ?? (typeof opts.input === 'string' ? opts.input : 'stdin');
   // a URL's body is spooled to a temporary file by openTarInput
   const input = typeof opts.input === 'string' && isHttpUrl(opts.input) ? await download(opts.input) : opts.input;
+  // a file that cannot be found: podman's words (Go's os.Stat error)
+  if (typeof input === 'string') {
+    try {
+      statSync(input);
+    } catch (e) {
+      throw new BerthError('INVALID_ARGUMENT', `stat ${input}: ${goErrnoText(e)}`, { subject: input, cause: e });
+    }
+  }
   const file = await openTarInput(input, what, { tempPath: (sfx) => store.tempPath(sfx) });
   let sources: NamedSource[] = [];
   const dests: LocalDestination[] = [];

@@ -13,6 +13,7 @@ const ROWS: WordsRow[] = [
     args: ['import', '/nonexistent/rootfs.tar'],
     first: 'Error: error opening "/nonexistent/rootfs.tar": open /nonexistent/rootfs.tar: no such file or directory',
   },
+  { args: ['load', '-i', '/nonexistent/image.tar'], first: 'Error: stat /nonexistent/image.tar: no such file or directory' },
   { args: ['rm', 'nosuch'], first: 'Error: no container with name or ID "nosuch" found: no such container', code: 1 },
   // without a registry: the first unqualified-search registry, and the scratch registries.conf has none
   { args: ['login'], first: 'Error: no registries found in registries.conf, a registry must be provided' },
