@@ -1,8 +1,6 @@
 import { BerthError } from '../errors.js';
 import type { ImageConfig } from '../media/types.js';
 
-const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL', 'ONBUILD'];
-
 /** Parse a Dockerfile-style value: a JSON array, or a shell string run by /bin/sh -c. */
 function execForm(v: string): string[] {
   const t = v.trim();
@@ -43,10 +41,9 @@ export function applyChanges(cfg: ImageConfig, changes: string[]): void {
   const c = (cfg.config ??= {});
   for (const change of changes) {
     const m = /^\s*([A-Za-z]+)(?:\s+|=)([\s\S]*)$/.exec(change);
-    if (!m)
-      throw new BerthError('INVALID_ARGUMENT', `invalid --change ${JSON.stringify(change)}: expected "INSTRUCTION VALUE"`, {
-        hint: `instructions: ${ALLOWED.join(', ')}`,
-      });
+    // podman's words (libimage's ImageConfigFromChanges): `invalid change "CHANGE" - WHY`
+    const invalid = (why: string) => new BerthError('INVALID_ARGUMENT', `invalid change ${JSON.stringify(change)} - ${why}`);
+    if (!m) throw invalid('must be formatted as KEY VALUE');
     const instr = m[1]!.toUpperCase();
     const value = m[2]!;
     switch (instr) {
@@ -73,8 +70,14 @@ export function applyChanges(cfg: ImageConfig, changes: string[]): void {
       case 'EXPOSE': {
         const ports = (c.ExposedPorts ??= {});
         for (const p of value.trim().split(/\s+/)) {
-          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(p))
-            throw new BerthError('INVALID_ARGUMENT', `invalid --change EXPOSE port ${JSON.stringify(p)}: expected PORT[/tcp|udp|sctp]`);
+          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(p)) {
+            const port = p.split('/')[0]!;
+            throw invalid(
+              /^\d+$/.test(port)
+                ? 'EXPOSE protocol must be TCP or UDP'
+                : `EXPOSE port must be an integer: strconv.Atoi: parsing ${JSON.stringify(port)}: invalid syntax`,
+            );
+          }
           ports[p.includes('/') ? p : `${p}/tcp`] = {};
         }
         break;
@@ -101,9 +104,7 @@ export function applyChanges(cfg: ImageConfig, changes: string[]): void {
         break;
       }
       default:
-        throw new BerthError('INVALID_ARGUMENT', `invalid --change instruction ${JSON.stringify(instr)}`, {
-          hint: `allowed: ${ALLOWED.join(', ')}`,
-        });
+        throw invalid(`invalid instruction ${instr}`);
     }
   }
 }

@@ -14,6 +14,19 @@ const ROWS: WordsRow[] = [
     first: 'Error: error opening "/nonexistent/rootfs.tar": open /nonexistent/rootfs.tar: no such file or directory',
   },
   { args: ['load', '-i', '/nonexistent/image.tar'], first: 'Error: stat /nonexistent/image.tar: no such file or directory' },
+  { args: ['import', '--change', 'ENV', '/nonexistent/rootfs.tar'], first: 'Error: invalid change "ENV" - must be formatted as KEY VALUE' },
+  {
+    args: ['import', '--change', 'foo bar', '/nonexistent/rootfs.tar'],
+    first: 'Error: invalid change "foo bar" - invalid instruction FOO',
+  },
+  {
+    args: ['import', '--change', 'EXPOSE abc', '/nonexistent/rootfs.tar'],
+    first: 'Error: invalid change "EXPOSE abc" - EXPOSE port must be an integer: strconv.Atoi: parsing "abc": invalid syntax',
+  },
+  {
+    args: ['import', '--change', 'EXPOSE 80/foo', '/nonexistent/rootfs.tar'],
+    first: 'Error: invalid change "EXPOSE 80/foo" - EXPOSE protocol must be TCP or UDP',
+  },
   { args: ['rm', 'nosuch'], first: 'Error: no container with name or ID "nosuch" found: no such container', code: 1 },
   // without a registry: the first unqualified-search registry, and the scratch registries.conf has none
   { args: ['login'], first: 'Error: no registries found in registries.conf, a registry must be provided' },
