@@ -3,13 +3,18 @@
 #
 #   bash bench/images.sh                  # 1,000 names (200 images x 5) and 10,000 names (500 x 20)
 #   RUNS=30 bash bench/images.sh
+#   ROUNDS=1 bash bench/images.sh         # each command's runs in one block (default: 5 rounds)
 #   PODMAN_10K=0 bash bench/images.sh     # no podman store of 10,000 names (its load takes long):
 #                                         # the 10,000-name row is compared with node only
 #
 # Builds two berth stores with berth's own import (bench/images-store.mjs), copies each into a
 # scratch podman store (private vfs root, scratch config: bench/podman-env.mjs) through
 # `berth save -m` + `podman load`, then measures with hyperfine, all in one run, `node -e 0`
-# in the same hyperfine call as the commands it is compared with:
+# in the same hyperfine calls as the commands it is compared with. The RUNS runs of each command
+# are spread over ROUNDS rounds, each round one hyperfine call over all the commands of a group
+# (bench/merge-hyperfine.mjs puts the rounds together): when the machine's speed drifts (other
+# work on it), every command sees the slow spells alike, where blocks of runs one command after
+# the other gave each its own spell (margins over `node -e 0` moved by 20 ms between two runs).
 #   - 1,000 names: `images`, `images --filter reference=`, `images --filter label=`,
 #     `images --format json`, `inspect`, `tag`, `image exists`, berth and podman;
 #   - 10,000 names: `images`, berth and podman;
@@ -22,6 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 RUNS=${RUNS:-20}
+ROUNDS=${ROUNDS:-5}
 PODMAN_10K=${PODMAN_10K:-1}
 OUT=${OUT:-$repo/bench/out}
 
@@ -31,6 +37,7 @@ need node podman hyperfine /usr/bin/time
 ensure_built cli/berth.cjs src/images/list.js test/helpers/tools.js
 [ -f "$repo/dist/cli/bundle.cjs" ] && [ -f "$repo/dist/cli/light.cjs" ] || (cd "$repo" && node scripts/bundle.mjs)
 
+node_env_note
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
 PODMAN_DIRS=()
 cleanup() {
@@ -73,10 +80,18 @@ setup() {
 setup n1k 200 5 5
 setup n10k 500 20 5 "$PODMAN_10K"
 b=$berth_n1k p=$podman_n1k img=$image_n1k
-hf=(hyperfine -N --warmup 3 --runs "$RUNS" --style basic)
+# hf FILE -n NAME COMMAND ...: the commands' RUNS runs in ROUNDS rounds, merged into FILE
+hf() {
+  local file=$1 r per=$(((RUNS + ROUNDS - 1) / ROUNDS))
+  shift
+  for r in $(seq "$ROUNDS"); do
+    hyperfine -N --warmup 1 --runs "$per" --style none --export-json "$work/round-$r.json" "$@"
+  done
+  node "$here/merge-hyperfine.mjs" "$file" $(seq -f "$work/round-%g.json" "$ROUNDS")
+}
 
-echo "== 1,000 names ($RUNS runs each) ==" >&2
-"${hf[@]}" --export-json "$OUT/images-1k.json" \
+echo "== 1,000 names ($RUNS runs each in $ROUNDS rounds) ==" >&2
+hf "$OUT/images-1k.json" \
   -n 'node -e 0' 'node -e 0' \
   -n 'berth images' "$b images" \
   -n 'podman images' "$p images" \
@@ -86,7 +101,7 @@ echo "== 1,000 names ($RUNS runs each) ==" >&2
   -n 'podman images --filter label' "$p images --filter label=tier=gold" \
   -n 'berth images --format json' "$b images --format json" \
   -n 'podman images --format json' "$p images --format json"
-"${hf[@]}" --export-json "$OUT/images-single.json" \
+hf "$OUT/images-single.json" \
   -n 'node -e 0' 'node -e 0' \
   -n 'berth inspect' "$b inspect $img" \
   -n 'podman inspect' "$p image inspect $img" \
@@ -96,8 +111,8 @@ echo "== 1,000 names ($RUNS runs each) ==" >&2
   -n 'podman image exists' "$p image exists $img"
 p10=()
 [ -n "${podman_n10k:-}" ] && p10=(-n 'podman images' "$podman_n10k images")
-echo "== 10,000 names ($RUNS runs each) ==" >&2
-"${hf[@]}" --export-json "$OUT/images-10k.json" \
+echo "== 10,000 names ($RUNS runs each in $ROUNDS rounds) ==" >&2
+hf "$OUT/images-10k.json" \
   -n 'node -e 0' 'node -e 0' \
   -n 'berth images' "$berth_n10k images" "${p10[@]}"
 

@@ -37,6 +37,7 @@ source "$here/lib.sh"
 need node podman skopeo hyperfine /usr/bin/time /usr/bin/docker-registry
 ensure_built cli/berth.cjs test/helpers/registry.js
 
+node_env_note
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-pp.XXXXXX")
 PODMAN_DIR=
 REG_PID=
