@@ -413,9 +413,9 @@ describe('global flags', () => {
     assert.ok((mine.store.graphRootUsed as number) <= (mine.store.graphRootAllocated as number));
     const tpl = await b.run(['info', '--format', '{{.Registries.search}} {{.Store.GraphDriverName}}'], { env });
     assert.equal(tpl.stdout, '[quay.io docker.io] berth\n');
-    const section = (yaml: string) => /^registries:\n(?:  .*\n)*/m.exec(yaml)?.[0];
+    const section = (yaml: string) => /^registries:\n(?: {2}.*\n)*/m.exec(yaml)?.[0];
     const yaml = section((await b.run(['info'], { env })).stdout);
-    assert.match(yaml ?? '', /^  search:\n  - quay.io\n  - docker.io\n/m);
+    assert.match(yaml ?? '', /^ {2}search:\n {2}- quay.io\n {2}- docker.io\n/m);
     if (!haveTool('podman')) return;
     const p = await scratchPodman();
     try {
