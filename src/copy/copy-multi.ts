@@ -64,14 +64,12 @@ export async function copyMultiImage(src: ImageSource, dest: ImageDestination, o
       ? 'Would invalidate signatures'
       : undefined;
 
-  // containers/image's words (skopeo copy --all, podman push --all); the name is only printed
-  if (!dest.commitIndex) {
-    const transport = dest.ref.transport;
+  // containers/image's words (skopeo copy --all, podman push --all)
+  if (!dest.commitIndex)
     throw new BerthError(
       'UNSUPPORTED',
-      `copying multiple images: destination transport ${JSON.stringify(transport)} does not support copying multiple images as a group`,
+      `copying multiple images: destination transport ${JSON.stringify(dest.ref.transport)} does not support copying multiple images as a group`,
     );
-  }
   // list type: keep it when the destination takes it, else the other flavour (unless forced)
   const accepted = dest.supportedManifestTypes();
   let listType = parsed.mediaType;
