@@ -1562,9 +1562,11 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'version',
     module: 'version',
     summary: 'Print the version',
-    usage: '',
+    description: "Show berth's version, the Node.js it runs on and the OS/Arch, laid out as podman version.",
+    usage: '[options]',
     maxArgs: 0,
-    flags: [],
+    examples: ['berth version', "berth version --format '{{.Client.Version}}'", 'berth version --format json'],
+    flags: [{ name: 'format', short: 'f', type: 'string', complete: 'none', help: "'json', or a Go template over podman's field names" }],
   },
   {
     name: 'help',

@@ -137,10 +137,6 @@ async function main(r: Route, load: (module: string) => Promise<CommandModule>):
   const { pre, p, def } = r;
   const g = applyGlobals(pre, p);
   if (def.name === 'help') return help(p.args);
-  if (def.name === 'version') {
-    process.stdout.write(`berth version ${VERSION}\n`);
-    return 0;
-  }
   return (await load(def.module)).run(p, g, def);
 }
 

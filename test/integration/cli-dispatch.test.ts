@@ -8,7 +8,7 @@ test("CLI dispatch: help, version, unknown and incomplete commands (podman's wor
   const help = await b.run(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /\nUsage:\n {2}berth \[options\] \[command\]\n/);
-  for (const v of [['--version'], ['-v'], ['version']]) {
+  for (const v of [['--version'], ['-v']]) {
     const version = await b.run(v);
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^berth version \d+\.\d+\.\d+\n$/);
@@ -33,4 +33,37 @@ test("CLI dispatch: help, version, unknown and incomplete commands (podman's wor
   const img = await b.run(['image', '--help']);
   assert.equal(img.code, 0);
   assert.match(img.stdout, /^ {2}exists +Check if an image exists$/m);
+});
+
+test("version: podman version's layout, json on one line, templates over {Client} and over the client block", async (t) => {
+  const b = await scratchBerth();
+  t.after(() => b.cleanup());
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
+  const plain = await b.run(['version']);
+  assert.equal(plain.code, 0, plain.stderr);
+  // podman's tabwriter: the widest key ("Node Version:") and two spaces
+  const rows = [
+    ['Client:', 'berth'],
+    ['Version:', '0.1.0'],
+    ['Node Version:', process.version],
+    ['OS/Arch:', `linux/${arch}`],
+  ];
+  assert.equal(plain.stdout, rows.map(([k, v]) => `${k!.padEnd(15)}${v}\n`).join(''));
+  const json = await b.run(['version', '--format', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(json.stdout, `{"Client":{"Version":"0.1.0","NodeVersion":"${process.version}","OsArch":"linux/${arch}","Os":"linux"}}\n`);
+  for (const [format, want] of [
+    ['{{.Client.Version}}', '0.1.0\n'],
+    ['{{.Client.OsArch}} {{.Client.Os}}', `linux/${arch} linux\n`],
+    // the report has no Version field: podman runs the template once more over the client block
+    ['{{.Version}}', '0.1.0\n'],
+    ['{{json .Client}}', `{"Version":"0.1.0","NodeVersion":"${process.version}","OsArch":"linux/${arch}","Os":"linux"}\n`],
+  ]) {
+    const r = await b.run(['version', '--format', format!]);
+    assert.equal(r.code, 0, `${format}: ${r.stderr}`);
+    assert.equal(r.stdout, want, format);
+  }
+  const extra = await b.run(['version', 'extra']);
+  assert.equal(extra.code, 125);
+  assert.equal(extra.stderr, 'Error: `berth version` takes no arguments\n');
 });

@@ -81,6 +81,12 @@ const ROWS: WordsRow[] = [
     args: ['system', 'info', '--format', '{{.Host.Foo | json}}'],
     first: 'Error: template: info:1:7: executing "info" at <.Host.Foo>: can\'t evaluate field Foo in type ',
   },
+  // version runs it on {Client}, and, when that fails, on the client block: the second's words
+  { args: ['version', '--format', '{{.Client.Version'], first: 'Error: template: version:1: unclosed action' },
+  {
+    args: ['version', '--format', '{{.Nope}}'],
+    first: 'Error: template: version:1:2: executing "version" at <.Nope>: can\'t evaluate field Nope in type *define.Version',
+  },
   { args: ['ps', '--format', '{{.ID'], first: "Error: template: ps:1: bad character U+007B '{'" },
   { args: ['container', 'ls', '--format', '{{foo}}'], first: 'Error: template: list:1: function "foo" not defined' },
   {
