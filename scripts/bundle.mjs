@@ -41,6 +41,10 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
   charset: 'ascii',
+  // a third less text to read, copy into V8 and scan for lazily compiled functions (~200 fewer
+  // page faults per command); names stay, so errors and Go type names read as before
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 // The native addon is loaded by path (src/store/sqlite.ts), so the `bindings` lookup that
@@ -114,9 +118,12 @@ async function bundleCli(entry, out, plugins = []) {
   // milliseconds each to load, and modules that import them are initialised with the command
   // (store, digests) even when the command never calls into them (`image exists`, `tag`): such
   // a named import becomes a stand-in that loads the built-in on first use.
-  const lazy = /\b([\w$]+) = require\("node:(crypto|stream|stream\/promises|os|child_process|zlib|tls|http|https|net|readline|util)"\);/g;
-  if (!/\(0, import_node_\w+\.\w+\)\(/.test(text)) throw new Error('bundle: esbuild no longer calls named imports as properties');
-  text = text.replace(lazy, (_, name, mod) => `${name} = __berth_lazy("node:${mod}");`);
+  const lazy =
+    /\b([\w$]+) ?= ?require\("node:(crypto|stream|stream\/promises|os|child_process|zlib|tls|http|https|net|readline|util)"\)(?=[;,}])/g;
+  if (!/\(0, ?import_node_\w+\.\w+\)\(/.test(text)) throw new Error('bundle: esbuild no longer calls named imports as properties');
+  let made = 0;
+  text = text.replace(lazy, (_, name, mod) => (made++, `${name} = __berth_lazy("node:${mod}")`));
+  if (made === 0) throw new Error('bundle: no built-in import was made lazy (has esbuild changed how it writes require?)');
   if (/[\u0080-\uffff]/.test(text)) throw new Error('bundle: the bundle is not ASCII (the launcher reads it as latin1)');
   // CommonJS's module wrapper, written here so that the launcher compiles the file's text as it
   // is read (joining a wrapper to it there made V8 copy the whole text once more)
