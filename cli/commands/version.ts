@@ -20,7 +20,6 @@ export async function run(p: Parsed): Promise<number> {
     process.stdout.write(`${goJSON(report)}\n`);
     return 0;
   }
-  const { renderOutput } = await import('../format/output.js');
   if (format === '') {
     const { tabwrite } = await import('../format/tabwriter.js');
     const lines = [
@@ -32,6 +31,7 @@ export async function run(p: Parsed): Promise<number> {
     process.stdout.write(tabwrite(lines.map((l) => `${l.join('\t')}\n`).join('')));
     return 0;
   }
+  const { renderOutput } = await import('../format/output.js');
   const render = (row: object, rowType: string) =>
     renderOutput([row], { format, defaultTemplate: '', headers: {}, name: 'version', rowType, single: true });
   let out: string;
